@@ -1,0 +1,62 @@
+package dev.lens4j.tensor.kernel;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+
+/**
+ * Chooses lens4j's {@link Kernels} once, at first use.
+ *
+ * <p>The Vector API implementation is used when the module {@code jdk.incubator.vector} is in the
+ * boot layer (the JVM was started with {@code --add-modules jdk.incubator.vector}) and the system
+ * property {@code lens4j.kernels} is not {@code scalar}. Otherwise the scalar kernels are used and
+ * the reason is logged once at INFO level.
+ */
+public final class KernelProvider {
+
+    private static final Logger LOG = System.getLogger("dev.lens4j.tensor.kernel");
+
+    private static final class Holder {
+        static final Kernels KERNELS = choose();
+    }
+
+    private KernelProvider() {}
+
+    /** @return the kernels chosen for this JVM */
+    public static Kernels kernels() {
+        return Holder.KERNELS;
+    }
+
+    /** @return true when the Vector API kernels are in use */
+    public static boolean vectorized() {
+        return Holder.KERNELS != ScalarKernels.INSTANCE;
+    }
+
+    /** @return true when {@code jdk.incubator.vector} is present in the boot layer */
+    public static boolean vectorModulePresent() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    /** @return true unless the system property {@code lens4j.kernels} asks for {@code scalar} */
+    public static boolean vectorAllowed() {
+        return !"scalar".equalsIgnoreCase(System.getProperty("lens4j.kernels", "auto").trim());
+    }
+
+    private static Kernels choose() {
+        if (!vectorAllowed()) {
+            LOG.log(Level.INFO, "lens4j: scalar kernels (forced by -Dlens4j.kernels=scalar)");
+            return ScalarKernels.INSTANCE;
+        }
+        if (!vectorModulePresent()) {
+            LOG.log(Level.INFO, "lens4j: scalar kernels; start the JVM with --add-modules jdk.incubator.vector for SIMD");
+            return ScalarKernels.INSTANCE;
+        }
+        try {
+            // Reflection keeps this class loadable without the incubator module.
+            Class<?> c = Class.forName("dev.lens4j.tensor.kernel.panama.PanamaKernels");
+            return (Kernels) c.getMethod("create").invoke(null);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            LOG.log(Level.WARNING, "lens4j: Vector API kernels unavailable, using scalar kernels: " + e);
+            return ScalarKernels.INSTANCE;
+        }
+    }
+}

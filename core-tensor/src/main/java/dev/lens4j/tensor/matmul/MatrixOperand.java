@@ -1,0 +1,66 @@
+package dev.lens4j.tensor.matmul;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A read-only 2-D strided view of float32 data, the input form of {@link Gemm}.
+ *
+ * <p>Element {@code (i, j)} is at element index {@code offset + i * rowStride + j * colStride} of
+ * either {@code array} (heap) or {@code segment} (native or memory-mapped, little-endian float32);
+ * exactly one of the two is non-null. A transposed matrix is the same data with the strides
+ * swapped, so GEMM never needs a transposed copy.
+ *
+ * @param array heap storage, or null
+ * @param segment off-heap storage, or null
+ * @param offset element index of {@code (0, 0)}
+ * @param rows number of rows
+ * @param cols number of columns
+ * @param rowStride elements between {@code (i, j)} and {@code (i + 1, j)}
+ * @param colStride elements between {@code (i, j)} and {@code (i, j + 1)}
+ */
+public record MatrixOperand(float[] array, MemorySegment segment, long offset, int rows, int cols,
+                            long rowStride, long colStride) {
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    /** Validates that exactly one storage is given and the sizes are non-negative. */
+    public MatrixOperand {
+        if ((array == null) == (segment == null)) {
+            throw new IllegalArgumentException("exactly one of array and segment must be given");
+        }
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException("negative matrix shape [" + rows + ", " + cols + "]");
+        }
+    }
+
+    /**
+     * A dense row-major matrix over a heap array.
+     *
+     * @param array data
+     * @param offset index of element (0, 0)
+     * @param rows rows
+     * @param cols columns
+     * @return the operand
+     */
+    public static MatrixOperand rowMajor(float[] array, int offset, int rows, int cols) {
+        return new MatrixOperand(array, null, offset, rows, cols, cols, 1);
+    }
+
+    /** @return this matrix transposed (no copy) */
+    public MatrixOperand transpose() {
+        return new MatrixOperand(array, segment, offset, cols, rows, colStride, rowStride);
+    }
+
+    /**
+     * Reads one element; for packing loops and tests, not for hot paths over heap arrays.
+     *
+     * @param i row
+     * @param j column
+     * @return the element
+     */
+    public float get(int i, int j) {
+        long idx = offset + i * rowStride + j * colStride;
+        return array != null ? array[(int) idx] : segment.getAtIndex(F32, idx);
+    }
+}
