@@ -1,0 +1,1446 @@
+package dev.lens4j.tensor;
+
+import dev.lens4j.tensor.kernel.KernelProvider;
+import dev.lens4j.tensor.kernel.Kernels;
+import dev.lens4j.tensor.matmul.Gemm;
+import dev.lens4j.tensor.matmul.MatrixOperand;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.function.IntUnaryOperator;
+
+/**
+ * An n-dimensional float32 array: a shape, strides and an offset over storage that is either a heap
+ * {@code float[]} or a little-endian float32 {@link MemorySegment} (for example a memory-mapped
+ * checkpoint).
+ *
+ * <p>Views share storage and copy nothing: {@link #reshape}, {@link #permute}, {@link #transpose},
+ * {@link #slice}, {@link #select}, {@link #unsqueeze}, {@link #squeeze}, {@link #broadcastTo}.
+ * Operations ({@link #add}, {@link #sum(int, boolean)}, {@link #matmul}, ...) return new contiguous
+ * heap tensors and follow NumPy broadcasting. Writes ({@link #set}) go through to the storage, so
+ * they are visible in every view of it; segment-backed tensors from read-only mappings refuse writes.
+ *
+ * <pre>{@code
+ * Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);   // [[1, 2, 3], [4, 5, 6]]
+ * Tensor y = x.transpose(0, 1);                                // [3, 2], a view
+ * Tensor s = x.sum(-1, false);                                 // [2]: [6, 15]
+ * Tensor z = x.matmul(y);                                      // [2, 2]: [[14, 32], [32, 77]]
+ * }</pre>
+ *
+ * <p>Shapes are limited to 2^31-1 elements per tensor. Tensors are not thread-safe for concurrent
+ * writes; concurrent reads are fine.
+ */
+public final class Tensor {
+
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final float[] array;          // heap storage, or null
+    private final MemorySegment segment;  // off-heap storage (float32 little-endian), or null
+    private final long offset;            // element index of the first element
+    private final int[] shape;
+    private final int[] strides;          // in elements; 0 for broadcast dimensions
+    private final int size;
+
+    private Tensor(float[] array, MemorySegment segment, long offset, int[] shape, int[] strides) {
+        this.array = array;
+        this.segment = segment;
+        this.offset = offset;
+        this.shape = shape;
+        this.strides = strides;
+        this.size = Shapes.numel(shape);
+    }
+
+    // ------------------------------------------------------------------ creation
+
+    /**
+     * Wraps a heap array without copying.
+     *
+     * @param data the elements in row-major order; used as storage, not copied
+     * @param shape the shape; its element count must equal {@code data.length}
+     * @return the tensor
+     * @throws IllegalArgumentException when the sizes differ
+     */
+    public static Tensor of(float[] data, int... shape) {
+        int n = Shapes.numel(shape);
+        if (n != data.length) {
+            throw new IllegalArgumentException("shape " + Shapes.str(shape) + " needs " + n
+                    + " elements but the array has " + data.length);
+        }
+        return new Tensor(data, null, 0, shape.clone(), Shapes.contiguousStrides(shape));
+    }
+
+    /**
+     * Wraps little-endian float32 data in a memory segment without copying (for memory-mapped
+     * weights). The segment must stay alive (its arena open) while the tensor is used.
+     *
+     * @param segment float32 little-endian data, exactly {@code 4 * numel(shape)} bytes
+     * @param shape the shape
+     * @return the tensor
+     */
+    public static Tensor wrap(MemorySegment segment, int... shape) {
+        long n = Shapes.numel(shape);
+        if (segment.byteSize() != n * 4) {
+            throw new IllegalArgumentException("shape " + Shapes.str(shape) + " needs " + (n * 4)
+                    + " bytes of float32 but the segment has " + segment.byteSize());
+        }
+        return new Tensor(null, segment, 0, shape.clone(), Shapes.contiguousStrides(shape));
+    }
+
+    /**
+     * @param shape the shape
+     * @return a tensor of zeros
+     */
+    public static Tensor zeros(int... shape) {
+        return new Tensor(new float[Shapes.numel(shape)], null, 0, shape.clone(), Shapes.contiguousStrides(shape));
+    }
+
+    /**
+     * @param shape the shape
+     * @return a tensor of ones
+     */
+    public static Tensor ones(int... shape) {
+        return full(1f, shape);
+    }
+
+    /**
+     * @param value the fill value
+     * @param shape the shape
+     * @return a tensor with every element equal to {@code value}
+     */
+    public static Tensor full(float value, int... shape) {
+        float[] d = new float[Shapes.numel(shape)];
+        Arrays.fill(d, value);
+        return of(d, shape);
+    }
+
+    /**
+     * @param value the value
+     * @return a rank-0 tensor
+     */
+    public static Tensor scalar(float value) {
+        return of(new float[] {value});
+    }
+
+    /**
+     * @param n the length
+     * @return {@code [0, 1, ..., n-1]} as a rank-1 tensor
+     */
+    public static Tensor arange(int n) {
+        float[] d = new float[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = i;
+        }
+        return of(d, n);
+    }
+
+    /**
+     * @param n the size
+     * @return the {@code [n, n]} identity matrix
+     */
+    public static Tensor eye(int n) {
+        float[] d = new float[n * n];
+        for (int i = 0; i < n; i++) {
+            d[i * n + i] = 1f;
+        }
+        return of(d, n, n);
+    }
+
+    /**
+     * Standard normal samples, reproducible for a seed.
+     *
+     * @param seed the seed
+     * @param shape the shape
+     * @return the tensor
+     */
+    public static Tensor randn(long seed, int... shape) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] d = new float[Shapes.numel(shape)];
+        for (int i = 0; i < d.length; i++) {
+            // Box-Muller; nextDouble is in [0, 1), so use 1 - u to avoid log(0).
+            double u = 1.0 - r.nextDouble();
+            double v = r.nextDouble();
+            d[i] = (float) (Math.sqrt(-2.0 * Math.log(u)) * Math.cos(2 * Math.PI * v));
+        }
+        return of(d, shape);
+    }
+
+    /**
+     * Uniform samples in {@code [0, 1)}, reproducible for a seed.
+     *
+     * @param seed the seed
+     * @param shape the shape
+     * @return the tensor
+     */
+    public static Tensor rand(long seed, int... shape) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] d = new float[Shapes.numel(shape)];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) r.nextDouble();
+        }
+        return of(d, shape);
+    }
+
+    // ------------------------------------------------------------------ shape and storage
+
+    /** @return a copy of the shape */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /**
+     * @param axis an axis, negative counts from the end
+     * @return the size of that dimension
+     */
+    public int dim(int axis) {
+        return shape[Shapes.axis(axis, shape.length)];
+    }
+
+    /** @return the number of dimensions */
+    public int rank() {
+        return shape.length;
+    }
+
+    /** @return the number of elements */
+    public int size() {
+        return size;
+    }
+
+    /** @return a copy of the strides, in elements */
+    public int[] strides() {
+        return strides.clone();
+    }
+
+    /** @return true when the elements lie in row-major order with no gaps */
+    public boolean isContiguous() {
+        int expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && strides[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
+    }
+
+    /** @return true when the storage is a heap array */
+    public boolean isHeap() {
+        return array != null;
+    }
+
+    /**
+     * The heap array behind a contiguous heap tensor, for kernels that work on arrays; element
+     * {@code i} (row-major) is at {@code heapArray()[heapOffset() + i]}. Writes are visible through
+     * every view of the storage.
+     *
+     * @return the array
+     * @throws IllegalStateException when the tensor is not a contiguous heap tensor (call {@link #contiguous()} first)
+     */
+    public float[] heapArray() {
+        if (array == null || !isContiguous()) {
+            throw new IllegalStateException("tensor " + Shapes.str(shape) + " is not a contiguous heap tensor; call contiguous() first");
+        }
+        return array;
+    }
+
+    /** @return the index of the first element in {@link #heapArray()} */
+    public int heapOffset() {
+        heapArray();
+        return (int) offset;
+    }
+
+    /** @return true when two tensors share the same storage object */
+    public boolean sharesStorageWith(Tensor other) {
+        return (array != null && array == other.array) || (segment != null && segment == other.segment);
+    }
+
+    private float load(long idx) {
+        return array != null ? array[(int) idx] : segment.getAtIndex(F32_LE, idx);
+    }
+
+    private void store(long idx, float v) {
+        if (array != null) {
+            array[(int) idx] = v;
+        } else {
+            segment.setAtIndex(F32_LE, idx, v);
+        }
+    }
+
+    private long index(int... idx) {
+        if (idx.length != shape.length) {
+            throw new IllegalArgumentException("index " + Arrays.toString(idx) + " has " + idx.length
+                    + " coordinates but the tensor has shape " + Shapes.str(shape));
+        }
+        long p = offset;
+        for (int i = 0; i < idx.length; i++) {
+            int c = idx[i] < 0 ? idx[i] + shape[i] : idx[i];
+            if (c < 0 || c >= shape[i]) {
+                throw new IllegalArgumentException("index " + Arrays.toString(idx) + " is out of range for shape " + Shapes.str(shape));
+            }
+            p += (long) c * strides[i];
+        }
+        return p;
+    }
+
+    /**
+     * @param idx one coordinate per dimension (negative counts from the end)
+     * @return the element
+     */
+    public float get(int... idx) {
+        return load(index(idx));
+    }
+
+    /**
+     * Writes one element (visible in every view of the storage).
+     *
+     * @param value the value
+     * @param idx one coordinate per dimension
+     */
+    public void set(float value, int... idx) {
+        store(index(idx), value);
+    }
+
+    /** @return the only element of a one-element tensor */
+    public float item() {
+        if (size != 1) {
+            throw new IllegalArgumentException("item() needs exactly one element, tensor has shape " + Shapes.str(shape));
+        }
+        return load(offset);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    private Tensor view(long off, int[] newShape, int[] newStrides) {
+        return new Tensor(array, segment, off, newShape, newStrides);
+    }
+
+    /**
+     * A tensor of a new shape with the same elements in row-major order; a view when the strides
+     * allow it, otherwise a contiguous copy. One dimension may be {@code -1} (inferred).
+     *
+     * @param newShape the new shape
+     * @return the reshaped tensor
+     */
+    public Tensor reshape(int... newShape) {
+        int[] ns = inferShape(newShape);
+        int[] st = viewStrides(ns);
+        if (st != null) {
+            return view(offset, ns, st);
+        }
+        return contiguousCopy().reshape(ns);
+    }
+
+    /**
+     * Like {@link #reshape} but never copies.
+     *
+     * @param newShape the new shape
+     * @return the view
+     * @throws IllegalArgumentException when the strides do not allow a view
+     */
+    public Tensor view(int... newShape) {
+        int[] ns = inferShape(newShape);
+        int[] st = viewStrides(ns);
+        if (st == null) {
+            throw new IllegalArgumentException("cannot view a tensor of shape " + Shapes.str(shape) + " and strides "
+                    + Arrays.toString(strides) + " as " + Shapes.str(ns) + " without a copy; use reshape()");
+        }
+        return view(offset, ns, st);
+    }
+
+    private int[] inferShape(int[] newShape) {
+        int[] ns = newShape.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < ns.length; i++) {
+            if (ns[i] == -1) {
+                if (infer >= 0) {
+                    throw new IllegalArgumentException("reshape " + Shapes.str(newShape) + ": only one dimension may be -1");
+                }
+                infer = i;
+            } else if (ns[i] < 0) {
+                throw new IllegalArgumentException("reshape " + Shapes.str(newShape) + ": negative dimension");
+            } else {
+                known *= ns[i];
+            }
+        }
+        if (infer >= 0) {
+            if (known == 0 || size % known != 0) {
+                throw new IllegalArgumentException("cannot reshape " + Shapes.str(shape) + " (" + size + " elements) to " + Shapes.str(newShape));
+            }
+            ns[infer] = (int) (size / known);
+        } else if (known != size) {
+            throw new IllegalArgumentException("cannot reshape " + Shapes.str(shape) + " (" + size + " elements) to "
+                    + Shapes.str(newShape) + " (" + known + " elements)");
+        }
+        return ns;
+    }
+
+    /** Strides for viewing this tensor as {@code ns}, or null when a copy is needed (PyTorch's algorithm). */
+    private int[] viewStrides(int[] ns) {
+        if (size == 0) {
+            return Shapes.contiguousStrides(ns);
+        }
+        int[] newStrides = new int[ns.length];
+        int viewD = ns.length - 1;
+        long chunkBase = strides.length == 0 ? 1 : strides[strides.length - 1];
+        long tensorNumel = 1;
+        long viewNumel = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            tensorNumel *= shape[d];
+            if (d == 0 || (shape[d - 1] != 1 && strides[d - 1] != tensorNumel * chunkBase)) {
+                while (viewD >= 0 && (viewNumel < tensorNumel || ns[viewD] == 1)) {
+                    newStrides[viewD] = (int) (viewNumel * chunkBase);
+                    viewNumel *= ns[viewD];
+                    viewD--;
+                }
+                if (viewNumel != tensorNumel) {
+                    return null;
+                }
+                if (d > 0) {
+                    chunkBase = strides[d - 1];
+                    tensorNumel = 1;
+                    viewNumel = 1;
+                }
+            }
+        }
+        if (viewD != -1) {
+            // only size-1 dimensions can remain
+            while (viewD >= 0) {
+                if (ns[viewD] != 1) {
+                    return null;
+                }
+                newStrides[viewD] = 1;
+                viewD--;
+            }
+        }
+        return newStrides;
+    }
+
+    /**
+     * Reorders dimensions (a view).
+     *
+     * @param order a permutation of {@code 0..rank-1}: dimension {@code i} of the result is
+     *              dimension {@code order[i]} of this tensor
+     * @return the view
+     */
+    public Tensor permute(int... order) {
+        if (order.length != shape.length) {
+            throw new IllegalArgumentException("permute " + Arrays.toString(order) + " does not match rank " + shape.length
+                    + " of shape " + Shapes.str(shape));
+        }
+        boolean[] seen = new boolean[order.length];
+        int[] ns = new int[order.length];
+        int[] st = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            int a = Shapes.axis(order[i], shape.length);
+            if (seen[a]) {
+                throw new IllegalArgumentException("permute " + Arrays.toString(order) + " repeats axis " + a);
+            }
+            seen[a] = true;
+            ns[i] = shape[a];
+            st[i] = strides[a];
+        }
+        return view(offset, ns, st);
+    }
+
+    /**
+     * Swaps two dimensions (a view).
+     *
+     * @param a first axis
+     * @param b second axis
+     * @return the view
+     */
+    public Tensor transpose(int a, int b) {
+        int[] order = new int[shape.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        int x = Shapes.axis(a, shape.length);
+        int y = Shapes.axis(b, shape.length);
+        order[x] = y;
+        order[y] = x;
+        return permute(order);
+    }
+
+    /** @return the last two dimensions swapped (a view), like PyTorch's {@code mT} */
+    public Tensor mT() {
+        if (shape.length < 2) {
+            throw new IllegalArgumentException("mT() needs at least 2 dimensions, shape is " + Shapes.str(shape));
+        }
+        return transpose(-2, -1);
+    }
+
+    /**
+     * Elements {@code start} (inclusive) to {@code end} (exclusive) along one axis (a view).
+     * Negative bounds count from the end, as in Python.
+     *
+     * @param axis the axis
+     * @param start first index
+     * @param end one past the last index
+     * @return the view
+     */
+    public Tensor slice(int axis, int start, int end) {
+        return slice(axis, start, end, 1);
+    }
+
+    /**
+     * Every {@code step}-th element from {@code start} to {@code end} along one axis (a view).
+     *
+     * @param axis the axis
+     * @param start first index
+     * @param end one past the last index
+     * @param step the step, at least 1
+     * @return the view
+     */
+    public Tensor slice(int axis, int start, int end, int step) {
+        int a = Shapes.axis(axis, shape.length);
+        int n = shape[a];
+        int s = start < 0 ? start + n : start;
+        int e = end < 0 ? end + n : end;
+        if (step < 1 || s < 0 || e > n || s > e) {
+            throw new IllegalArgumentException("slice [" + start + ":" + end + ":" + step + "] is out of range for axis " + axis
+                    + " of shape " + Shapes.str(shape));
+        }
+        int[] ns = shape.clone();
+        int[] st = strides.clone();
+        ns[a] = (e - s + step - 1) / step;
+        st[a] = strides[a] * step;
+        return view(offset + (long) s * strides[a], ns, st);
+    }
+
+    /**
+     * One index along an axis, removing that axis (a view): {@code x.select(0, 2)} is {@code x[2]}.
+     *
+     * @param axis the axis
+     * @param index the index, negative counts from the end
+     * @return the view
+     */
+    public Tensor select(int axis, int index) {
+        int a = Shapes.axis(axis, shape.length);
+        int i = index < 0 ? index + shape[a] : index;
+        if (i < 0 || i >= shape[a]) {
+            throw new IllegalArgumentException("index " + index + " is out of range for axis " + axis + " of shape " + Shapes.str(shape));
+        }
+        int[] ns = new int[shape.length - 1];
+        int[] st = new int[shape.length - 1];
+        for (int d = 0, k = 0; d < shape.length; d++) {
+            if (d != a) {
+                ns[k] = shape[d];
+                st[k++] = strides[d];
+            }
+        }
+        return view(offset + (long) i * strides[a], ns, st);
+    }
+
+    /**
+     * Gathers the given indices along an axis into a new contiguous tensor.
+     *
+     * @param axis the axis
+     * @param indices indices along that axis (negative counts from the end; repeats allowed)
+     * @return the copy, with {@code indices.length} entries along {@code axis}
+     */
+    public Tensor indexSelect(int axis, int... indices) {
+        int a = Shapes.axis(axis, shape.length);
+        Tensor[] parts = new Tensor[indices.length];
+        for (int k = 0; k < indices.length; k++) {
+            parts[k] = select(a, indices[k]).unsqueeze(a);
+        }
+        if (indices.length == 0) {
+            int[] ns = shape.clone();
+            ns[a] = 0;
+            return zeros(ns);
+        }
+        return concat(a, parts);
+    }
+
+    /**
+     * Inserts a dimension of size 1 (a view).
+     *
+     * @param axis where the new dimension goes, in {@code [-(rank+1), rank]}
+     * @return the view
+     */
+    public Tensor unsqueeze(int axis) {
+        int a = Shapes.axis(axis, shape.length + 1);
+        int[] ns = new int[shape.length + 1];
+        int[] st = new int[shape.length + 1];
+        for (int d = 0, k = 0; d < ns.length; d++) {
+            if (d == a) {
+                ns[d] = 1;
+                st[d] = a < shape.length ? strides[a] * shape[a] : 1;
+            } else {
+                ns[d] = shape[k];
+                st[d] = strides[k++];
+            }
+        }
+        return view(offset, ns, st);
+    }
+
+    /**
+     * Removes a dimension of size 1 (a view).
+     *
+     * @param axis the axis, which must have size 1
+     * @return the view
+     */
+    public Tensor squeeze(int axis) {
+        int a = Shapes.axis(axis, shape.length);
+        if (shape[a] != 1) {
+            throw new IllegalArgumentException("cannot squeeze axis " + axis + " of size " + shape[a] + " in shape " + Shapes.str(shape));
+        }
+        return select(a, 0);
+    }
+
+    /**
+     * Broadcasts to a larger shape by NumPy rules (a view with stride 0 along repeated dimensions).
+     *
+     * @param target the target shape
+     * @return the view
+     */
+    public Tensor broadcastTo(int... target) {
+        if (target.length < shape.length) {
+            throw new IllegalArgumentException("cannot broadcast shape " + Shapes.str(shape) + " to " + Shapes.str(target));
+        }
+        int[] st = new int[target.length];
+        int lead = target.length - shape.length;
+        for (int d = 0; d < target.length; d++) {
+            if (d < lead) {
+                st[d] = 0;
+            } else {
+                int s = shape[d - lead];
+                if (s == target[d]) {
+                    st[d] = strides[d - lead];
+                } else if (s == 1) {
+                    st[d] = 0;
+                } else {
+                    throw new IllegalArgumentException("cannot broadcast shape " + Shapes.str(shape) + " to " + Shapes.str(target));
+                }
+            }
+        }
+        return view(offset, target.clone(), st);
+    }
+
+    // ------------------------------------------------------------------ copies
+
+    /** @return this tensor if it is a contiguous heap tensor, otherwise a contiguous heap copy */
+    public Tensor contiguous() {
+        return array != null && isContiguous() ? this : contiguousCopy();
+    }
+
+    /** @return a new contiguous heap tensor with the same elements (always a copy) */
+    public Tensor copy() {
+        return contiguousCopy();
+    }
+
+    private Tensor contiguousCopy() {
+        float[] out = new float[size];
+        copyInto(out, 0);
+        return of(out, shape);
+    }
+
+    /** @return the elements in row-major order, as a new array */
+    public float[] toArray() {
+        float[] out = new float[size];
+        copyInto(out, 0);
+        return out;
+    }
+
+    /** Copies the elements in row-major order into {@code out} starting at {@code outOff}. */
+    private void copyInto(float[] out, int outOff) {
+        if (size == 0) {
+            return;
+        }
+        if (isContiguous()) {
+            if (array != null) {
+                System.arraycopy(array, (int) offset, out, outOff, size);
+            } else {
+                MemorySegment.copy(segment, F32_LE, offset * 4, out, outOff, size);
+            }
+            return;
+        }
+        int r = shape.length;
+        int inner = shape[r - 1];
+        int innerStride = strides[r - 1];
+        int rows = size / inner;
+        int[] idx = new int[Math.max(r - 1, 0)];
+        long base = offset;
+        int o = outOff;
+        for (int row = 0; row < rows; row++) {
+            if (innerStride == 1 && array != null) {
+                System.arraycopy(array, (int) base, out, o, inner);
+                o += inner;
+            } else if (array != null) {
+                int p = (int) base;
+                for (int j = 0; j < inner; j++, p += innerStride) {
+                    out[o++] = array[p];
+                }
+            } else {
+                long p = base;
+                for (int j = 0; j < inner; j++, p += innerStride) {
+                    out[o++] = segment.getAtIndex(F32_LE, p);
+                }
+            }
+            // odometer over the outer dimensions
+            for (int d = r - 2; d >= 0; d--) {
+                idx[d]++;
+                base += strides[d];
+                if (idx[d] < shape[d]) {
+                    break;
+                }
+                base -= (long) strides[d] * shape[d];
+                idx[d] = 0;
+            }
+        }
+    }
+
+    /**
+     * Overwrites this tensor's elements with {@code src}'s (broadcast to this shape). Writes through
+     * to the storage, so every view sees them.
+     *
+     * @param src the source, broadcastable to this shape
+     * @return this tensor
+     */
+    public Tensor copyFrom(Tensor src) {
+        float[] vals = src.broadcastTo(shape).toArray();
+        int r = shape.length;
+        if (size == 0) {
+            return this;
+        }
+        if (isContiguous() && array != null) {
+            System.arraycopy(vals, 0, array, (int) offset, size);
+            return this;
+        }
+        int[] idx = new int[r];
+        for (int i = 0; i < size; i++) {
+            long p = offset;
+            for (int d = 0; d < r; d++) {
+                p += (long) idx[d] * strides[d];
+            }
+            store(p, vals[i]);
+            for (int d = r - 1; d >= 0; d--) {
+                if (++idx[d] < shape[d]) {
+                    break;
+                }
+                idx[d] = 0;
+            }
+        }
+        return this;
+    }
+
+    /**
+     * Joins tensors along an existing axis.
+     *
+     * @param axis the axis
+     * @param parts tensors whose shapes agree except along {@code axis}
+     * @return the new contiguous tensor
+     */
+    public static Tensor concat(int axis, Tensor... parts) {
+        if (parts.length == 0) {
+            throw new IllegalArgumentException("concat needs at least one tensor");
+        }
+        int r = parts[0].rank();
+        int a = Shapes.axis(axis, r);
+        int[] ns = parts[0].shape();
+        int total = 0;
+        for (Tensor t : parts) {
+            if (t.rank() != r) {
+                throw new IllegalArgumentException("concat: shapes " + Shapes.str(parts[0].shape) + " and " + Shapes.str(t.shape) + " differ in rank");
+            }
+            for (int d = 0; d < r; d++) {
+                if (d != a && t.shape[d] != ns[d]) {
+                    throw new IllegalArgumentException("concat along axis " + axis + ": shapes " + Shapes.str(parts[0].shape)
+                            + " and " + Shapes.str(t.shape) + " differ in dimension " + d);
+                }
+            }
+            total += t.shape[a];
+        }
+        ns[a] = total;
+        int outer = 1;
+        for (int d = 0; d < a; d++) {
+            outer *= ns[d];
+        }
+        int innerPer = 1;
+        for (int d = a + 1; d < r; d++) {
+            innerPer *= ns[d];
+        }
+        float[] out = new float[Shapes.numel(ns)];
+        int rowLen = total * innerPer;
+        int pos = 0;
+        for (Tensor t : parts) {
+            float[] src = t.toArray();
+            int chunk = t.shape[a] * innerPer;
+            for (int o = 0; o < outer; o++) {
+                System.arraycopy(src, o * chunk, out, o * rowLen + pos, chunk);
+            }
+            pos += chunk;
+        }
+        return of(out, ns);
+    }
+
+    /**
+     * Stacks equally shaped tensors along a new axis.
+     *
+     * @param axis where the new axis goes
+     * @param parts tensors of one shape
+     * @return the new contiguous tensor
+     */
+    public static Tensor stack(int axis, Tensor... parts) {
+        if (parts.length == 0) {
+            throw new IllegalArgumentException("stack needs at least one tensor");
+        }
+        Tensor[] u = new Tensor[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            if (!Arrays.equals(parts[i].shape, parts[0].shape)) {
+                throw new IllegalArgumentException("stack: shapes " + Shapes.str(parts[0].shape) + " and " + Shapes.str(parts[i].shape) + " differ");
+            }
+            u[i] = parts[i].unsqueeze(axis);
+        }
+        return concat(axis, u);
+    }
+
+    // ------------------------------------------------------------------ elementwise
+
+    private static Kernels k() {
+        return KernelProvider.kernels();
+    }
+
+    @FunctionalInterface
+    private interface RowOp {
+        void apply(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n);
+    }
+
+    @FunctionalInterface
+    private interface ScalarOp {
+        float apply(float a, float b);
+    }
+
+    private Tensor binary(Tensor other, RowOp rowOp, ScalarOp op) {
+        int[] os = Shapes.broadcast(shape, other.shape);
+        int n = Shapes.numel(os);
+        float[] out = new float[n];
+        if (n == 0) {
+            return of(out, os);
+        }
+        // fast path: same shape, both contiguous
+        if (Arrays.equals(shape, other.shape)) {
+            Tensor a = contiguous();
+            Tensor b = other.contiguous();
+            rowOp.apply(a.array, (int) a.offset, b.array, (int) b.offset, out, 0, n);
+            return of(out, os);
+        }
+        Tensor a = broadcastTo(os);
+        Tensor b = other.broadcastTo(os);
+        int r = os.length;
+        int inner = os[r - 1];
+        int rows = n / inner;
+        // Materialise rows whose inner stride is not 1 (or broadcast) into scratch buffers.
+        boolean aUnit = a.strides[r - 1] == 1 && a.array != null;
+        boolean bUnit = b.strides[r - 1] == 1 && b.array != null;
+        float[] sa = aUnit ? null : new float[inner];
+        float[] sb = bUnit ? null : new float[inner];
+        int[] idx = new int[r - 1];
+        long pa = a.offset;
+        long pb = b.offset;
+        for (int row = 0; row < rows; row++) {
+            float[] ra;
+            int oa;
+            if (aUnit) {
+                ra = a.array;
+                oa = (int) pa;
+            } else {
+                a.gatherRow(pa, inner, sa);
+                ra = sa;
+                oa = 0;
+            }
+            float[] rb;
+            int ob;
+            if (bUnit) {
+                rb = b.array;
+                ob = (int) pb;
+            } else {
+                b.gatherRow(pb, inner, sb);
+                rb = sb;
+                ob = 0;
+            }
+            rowOp.apply(ra, oa, rb, ob, out, row * inner, inner);
+            for (int d = r - 2; d >= 0; d--) {
+                idx[d]++;
+                pa += a.strides[d];
+                pb += b.strides[d];
+                if (idx[d] < os[d]) {
+                    break;
+                }
+                pa -= (long) a.strides[d] * os[d];
+                pb -= (long) b.strides[d] * os[d];
+                idx[d] = 0;
+            }
+        }
+        return of(out, os);
+    }
+
+    private void gatherRow(long base, int n, float[] dst) {
+        int st = strides[strides.length - 1];
+        long p = base;
+        for (int j = 0; j < n; j++, p += st) {
+            dst[j] = load(p);
+        }
+    }
+
+    /**
+     * @param other a tensor broadcastable with this one
+     * @return {@code this + other}
+     */
+    public Tensor add(Tensor other) {
+        return binary(other, k()::add, Float::sum);
+    }
+
+    /**
+     * @param other a tensor broadcastable with this one
+     * @return {@code this - other}
+     */
+    public Tensor sub(Tensor other) {
+        return binary(other, k()::sub, (x, y) -> x - y);
+    }
+
+    /**
+     * @param other a tensor broadcastable with this one
+     * @return {@code this * other} (elementwise)
+     */
+    public Tensor mul(Tensor other) {
+        return binary(other, k()::mul, (x, y) -> x * y);
+    }
+
+    /**
+     * @param other a tensor broadcastable with this one
+     * @return {@code this / other} (elementwise)
+     */
+    public Tensor div(Tensor other) {
+        return binary(other, k()::div, (x, y) -> x / y);
+    }
+
+    /**
+     * @param s a scalar
+     * @return {@code this + s}
+     */
+    public Tensor add(float s) {
+        Tensor a = contiguous();
+        float[] out = new float[size];
+        k().addScalar(a.array, (int) a.offset, s, out, 0, size);
+        return of(out, shape);
+    }
+
+    /**
+     * @param s a scalar
+     * @return {@code this - s}
+     */
+    public Tensor sub(float s) {
+        return add(-s);
+    }
+
+    /**
+     * @param s a scalar
+     * @return {@code this * s}
+     */
+    public Tensor mul(float s) {
+        Tensor a = contiguous();
+        float[] out = new float[size];
+        k().mulScalar(a.array, (int) a.offset, s, out, 0, size);
+        return of(out, shape);
+    }
+
+    /**
+     * @param s a scalar
+     * @return {@code this / s}
+     */
+    public Tensor div(float s) {
+        return mul(1f / s);
+    }
+
+    /** @return {@code -this} */
+    public Tensor neg() {
+        return mul(-1f);
+    }
+
+    /**
+     * Applies a function to every element.
+     *
+     * @param f the function
+     * @return a new tensor
+     */
+    public Tensor map(java.util.function.DoubleUnaryOperator f) {
+        float[] out = toArray();
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) f.applyAsDouble(out[i]);
+        }
+        return of(out, shape);
+    }
+
+    /** @return {@code exp(this)} elementwise */
+    public Tensor exp() {
+        Tensor a = contiguous();
+        float[] out = new float[size];
+        k().exp(a.array, (int) a.offset, out, 0, size);
+        return of(out, shape);
+    }
+
+    /** @return the natural logarithm elementwise */
+    public Tensor log() {
+        return map(Math::log);
+    }
+
+    /** @return the square root elementwise */
+    public Tensor sqrt() {
+        return map(Math::sqrt);
+    }
+
+    /** @return the absolute value elementwise */
+    public Tensor abs() {
+        return map(Math::abs);
+    }
+
+    /** @return {@code tanh} elementwise */
+    public Tensor tanh() {
+        return map(Math::tanh);
+    }
+
+    /**
+     * @param p the exponent
+     * @return {@code this^p} elementwise
+     */
+    public Tensor pow(double p) {
+        return map(x -> Math.pow(x, p));
+    }
+
+    /**
+     * Replaces elements where {@code mask} is non-zero.
+     *
+     * @param mask a tensor broadcastable to this shape; non-zero marks elements to replace
+     * @param value the replacement (for example negative infinity before a softmax)
+     * @return a new tensor
+     */
+    public Tensor maskedFill(Tensor mask, float value) {
+        float[] m = mask.broadcastTo(shape).toArray();
+        float[] out = toArray();
+        for (int i = 0; i < out.length; i++) {
+            if (m[i] != 0f) {
+                out[i] = value;
+            }
+        }
+        return of(out, shape);
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    /**
+     * Moves {@code axis} last and returns a contiguous heap tensor of shape {@code [rows, n]} laid
+     * out row by row, along with the shape of the remaining dimensions.
+     */
+    private Tensor rowsAlong(int a) {
+        int r = shape.length;
+        if (a == r - 1) {
+            return contiguous();
+        }
+        int[] order = new int[r];
+        for (int d = 0, k = 0; d < r; d++) {
+            if (d != a) {
+                order[k++] = d;
+            }
+        }
+        order[r - 1] = a;
+        return permute(order).contiguousCopy();
+    }
+
+    private int[] reducedShape(int a, boolean keepdim) {
+        int[] ns;
+        if (keepdim) {
+            ns = shape.clone();
+            ns[a] = 1;
+        } else {
+            ns = new int[shape.length - 1];
+            for (int d = 0, k = 0; d < shape.length; d++) {
+                if (d != a) {
+                    ns[k++] = shape[d];
+                }
+            }
+        }
+        return ns;
+    }
+
+    @FunctionalInterface
+    private interface RowReduce {
+        float apply(float[] a, int off, int n);
+    }
+
+    private Tensor reduce(int axis, boolean keepdim, RowReduce f) {
+        int a = Shapes.axis(axis, shape.length);
+        int n = shape[a];
+        Tensor rows = rowsAlong(a);
+        int count = n == 0 ? Shapes.numel(reducedShape(a, false)) : size / n;
+        float[] out = new float[count];
+        float[] src = rows.array;
+        int base = (int) rows.offset;
+        Parallel.forRange(count, Math.max(1, 65536 / Math.max(n, 1)), (s, e) -> {
+            for (int i = s; i < e; i++) {
+                out[i] = f.apply(src, base + i * n, n);
+            }
+        });
+        return of(out, reducedShape(a, keepdim));
+    }
+
+    /**
+     * @param axis the axis to sum over
+     * @param keepdim keep the axis with size 1
+     * @return the sums
+     */
+    public Tensor sum(int axis, boolean keepdim) {
+        Kernels kk = k();
+        return reduce(axis, keepdim, kk::sum);
+    }
+
+    /** @return the sum of all elements */
+    public float sum() {
+        Tensor a = contiguous();
+        return k().sum(a.array, (int) a.offset, size);
+    }
+
+    /**
+     * @param axis the axis to average over
+     * @param keepdim keep the axis with size 1
+     * @return the means
+     */
+    public Tensor mean(int axis, boolean keepdim) {
+        int n = dim(axis);
+        return sum(axis, keepdim).mul(1f / n);
+    }
+
+    /** @return the mean of all elements */
+    public float mean() {
+        return sum() / size;
+    }
+
+    /**
+     * @param axis the axis
+     * @param keepdim keep the axis with size 1
+     * @return the maxima along the axis
+     */
+    public Tensor max(int axis, boolean keepdim) {
+        Kernels kk = k();
+        return reduce(axis, keepdim, kk::max);
+    }
+
+    /** @return the largest element */
+    public float max() {
+        Tensor a = contiguous();
+        return k().max(a.array, (int) a.offset, size);
+    }
+
+    /**
+     * @param axis the axis
+     * @param keepdim keep the axis with size 1
+     * @return the minima along the axis
+     */
+    public Tensor min(int axis, boolean keepdim) {
+        return neg().max(axis, keepdim).neg();
+    }
+
+    /**
+     * @param axis the axis
+     * @param keepdim keep the axis with size 1
+     * @return the index of the first maximum along the axis, as floats (exact below 2^24)
+     */
+    public Tensor argmax(int axis, boolean keepdim) {
+        Kernels kk = k();
+        return reduce(axis, keepdim, (x, off, n) -> kk.argmax(x, off, n));
+    }
+
+    /** @return the row-major index of the first largest element */
+    public int argmax() {
+        Tensor a = contiguous();
+        return k().argmax(a.array, (int) a.offset, size);
+    }
+
+    /**
+     * @param axis the axis
+     * @param keepdim keep the axis with size 1
+     * @return the L2 norms along the axis
+     */
+    public Tensor norm(int axis, boolean keepdim) {
+        Kernels kk = k();
+        return reduce(axis, keepdim, (x, off, n) -> (float) Math.sqrt(kk.sumOfSquares(x, off, n)));
+    }
+
+    /** @return the L2 (Frobenius) norm of all elements */
+    public float norm() {
+        Tensor a = contiguous();
+        return (float) Math.sqrt(k().sumOfSquares(a.array, (int) a.offset, size));
+    }
+
+    // ------------------------------------------------------------------ row-wise functions
+
+    @FunctionalInterface
+    private interface RowMap {
+        void apply(float[] x, int xOff, float[] out, int outOff, int n);
+    }
+
+    private Tensor mapRows(int axis, RowMap f) {
+        int a = Shapes.axis(axis, shape.length);
+        int n = shape[a];
+        Tensor rows = rowsAlong(a);
+        float[] out = new float[size];
+        if (size == 0) {
+            return of(out, shape);
+        }
+        int count = size / n;
+        float[] src = rows.array;
+        int base = (int) rows.offset;
+        Parallel.forRange(count, Math.max(1, 32768 / n), (s, e) -> {
+            for (int i = s; i < e; i++) {
+                f.apply(src, base + i * n, out, i * n, n);
+            }
+        });
+        Tensor result = of(out, rowsShape(a));
+        return a == shape.length - 1 ? result : result.permute(inversePermutationMovingLast(a)).contiguous();
+    }
+
+    private int[] rowsShape(int a) {
+        int[] ns = new int[shape.length];
+        for (int d = 0, k = 0; d < shape.length; d++) {
+            if (d != a) {
+                ns[k++] = shape[d];
+            }
+        }
+        ns[shape.length - 1] = shape[a];
+        return ns;
+    }
+
+    private int[] inversePermutationMovingLast(int a) {
+        int r = shape.length;
+        int[] inv = new int[r];
+        for (int d = 0, k = 0; d < r; d++) {
+            inv[d] = d == a ? r - 1 : k++;
+        }
+        return inv;
+    }
+
+    /**
+     * Softmax along an axis. Negative infinity gets probability 0; a slice that is entirely negative
+     * infinity becomes zeros (as TransformerLens turns its NaN into 0).
+     *
+     * @param axis the axis
+     * @return the probabilities
+     */
+    public Tensor softmax(int axis) {
+        Kernels kk = k();
+        return mapRows(axis, kk::softmax);
+    }
+
+    /**
+     * @param axis the axis
+     * @return log-softmax along the axis
+     */
+    public Tensor logSoftmax(int axis) {
+        Kernels kk = k();
+        return mapRows(axis, kk::logSoftmax);
+    }
+
+    /**
+     * A causal mask for attention scores {@code [..., query_pos, key_pos]}: 1 where key {@code j}
+     * is later than query {@code i}, counting queries as the last {@code queries} of
+     * {@code keys} positions (so a KV-cached decode step sees every earlier key).
+     *
+     * @param queries number of query positions
+     * @param keys number of key positions, at least {@code queries}
+     * @return a {@code [queries, keys]} tensor of 0 and 1
+     */
+    public static Tensor causalMask(int queries, int keys) {
+        if (keys < queries) {
+            throw new IllegalArgumentException("causal mask needs keys >= queries, got [" + queries + ", " + keys + "]");
+        }
+        float[] m = new float[queries * keys];
+        int shift = keys - queries;
+        for (int i = 0; i < queries; i++) {
+            for (int j = i + shift + 1; j < keys; j++) {
+                m[i * keys + j] = 1f;
+            }
+        }
+        return of(m, queries, keys);
+    }
+
+    // ------------------------------------------------------------------ matmul
+
+    /**
+     * Matrix product with PyTorch's rules: {@code [..., m, k] x [..., k, n] -> [..., m, n]} with
+     * broadcasting over the leading (batch) dimensions; a rank-1 left operand is a row vector and a
+     * rank-1 right operand a column vector, and the added dimension is removed from the result.
+     * Transposed or otherwise strided operands are used in place, never copied.
+     *
+     * @param other the right operand
+     * @return the product, a new contiguous tensor
+     */
+    public Tensor matmul(Tensor other) {
+        if (shape.length == 0 || other.shape.length == 0) {
+            throw new IllegalArgumentException("matmul needs tensors of rank >= 1, got " + Shapes.str(shape) + " and " + Shapes.str(other.shape));
+        }
+        Tensor a = shape.length == 1 ? unsqueeze(0) : this;
+        Tensor b = other.shape.length == 1 ? other.unsqueeze(1) : other;
+        int m = a.dim(-2);
+        int k = a.dim(-1);
+        int k2 = b.dim(-2);
+        int n = b.dim(-1);
+        if (k != k2) {
+            throw new IllegalArgumentException("matmul: shapes " + Shapes.str(shape) + " and " + Shapes.str(other.shape)
+                    + " do not align (" + k + " != " + k2 + ")");
+        }
+        int[] batchA = Arrays.copyOf(a.shape, a.shape.length - 2);
+        int[] batchB = Arrays.copyOf(b.shape, b.shape.length - 2);
+        int[] batch;
+        try {
+            batch = Shapes.broadcast(batchA, batchB);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("matmul: batch dimensions of " + Shapes.str(shape) + " and " + Shapes.str(other.shape) + " do not broadcast");
+        }
+        int[] fullA = Arrays.copyOf(batch, batch.length + 2);
+        fullA[batch.length] = m;
+        fullA[batch.length + 1] = k;
+        int[] fullB = Arrays.copyOf(batch, batch.length + 2);
+        fullB[batch.length] = k;
+        fullB[batch.length + 1] = n;
+        Tensor ab = a.broadcastTo(fullA);
+        Tensor bb = b.broadcastTo(fullB);
+        int nb = Shapes.numel(batch);
+        float[] out = new float[nb * m * n];
+        long[] offA = batchOffsets(ab, batch);
+        long[] offB = batchOffsets(bb, batch);
+        int r = batch.length;
+        if (nb > 0 && m > 0 && n > 0) {
+            IntUnaryOperator cOff = i -> i * m * n;
+            // TODO(gemm): switch to Gemm.multiplyBatched once it exists
+            for (int i = 0; i < nb; i++) {
+                Gemm.multiply(ab.operand(offA[i], m, k, ab.strides[r], ab.strides[r + 1]),
+                        bb.operand(offB[i], k, n, bb.strides[r], bb.strides[r + 1]), out, cOff.applyAsInt(i), n, false);
+            }
+        }
+        int[] os = Arrays.copyOf(batch, batch.length + 2);
+        os[batch.length] = m;
+        os[batch.length + 1] = n;
+        Tensor res = of(out, os);
+        if (shape.length == 1) {
+            res = res.squeeze(-2);
+        }
+        if (other.shape.length == 1) {
+            res = res.squeeze(-1);
+        }
+        return res;
+    }
+
+    private MatrixOperand operand(long off, int rows, int cols, int rowStride, int colStride) {
+        return new MatrixOperand(array, segment, off, rows, cols, rowStride, colStride);
+    }
+
+    private static long[] batchOffsets(Tensor t, int[] batch) {
+        int nb = Shapes.numel(batch);
+        long[] offs = new long[nb];
+        int[] idx = new int[batch.length];
+        for (int i = 0; i < nb; i++) {
+            long p = t.offset;
+            for (int d = 0; d < batch.length; d++) {
+                p += (long) idx[d] * t.strides[d];
+            }
+            offs[i] = p;
+            for (int d = batch.length - 1; d >= 0; d--) {
+                if (++idx[d] < batch[d]) {
+                    break;
+                }
+                idx[d] = 0;
+            }
+        }
+        return offs;
+    }
+
+    // ------------------------------------------------------------------ comparison and printing
+
+    /**
+     * @param other a tensor of the same shape
+     * @return the largest absolute elementwise difference
+     */
+    public float maxAbsDiff(Tensor other) {
+        requireSameShape(other, "maxAbsDiff");
+        float[] a = toArray();
+        float[] b = other.toArray();
+        float m = 0;
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] == b[i]) {
+                continue; // also equal infinities
+            }
+            float d = Math.abs(a[i] - b[i]);
+            if (Float.isNaN(d)) {
+                return Float.NaN;
+            }
+            m = Math.max(m, d);
+        }
+        return m;
+    }
+
+    /**
+     * NumPy's {@code allclose}: {@code |a - b| <= atol + rtol * |b|} elementwise; equal infinities match.
+     *
+     * @param other a tensor of the same shape
+     * @param rtol relative tolerance
+     * @param atol absolute tolerance
+     * @return true when every element is close
+     */
+    public boolean allClose(Tensor other, float rtol, float atol) {
+        requireSameShape(other, "allClose");
+        float[] a = toArray();
+        float[] b = other.toArray();
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] == b[i]) {
+                continue;
+            }
+            if (!(Math.abs(a[i] - b[i]) <= atol + rtol * Math.abs(b[i]))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * @param other another tensor
+     * @param what the operation, for the message
+     * @throws IllegalArgumentException naming both shapes when they differ
+     */
+    public void requireSameShape(Tensor other, String what) {
+        if (!Arrays.equals(shape, other.shape)) {
+            throw new IllegalArgumentException(what + ": shapes " + Shapes.str(shape) + " and " + Shapes.str(other.shape) + " differ");
+        }
+    }
+
+    /**
+     * @param expected the shape this tensor must have
+     * @param what what the tensor is, for the message (for example {@code "W_Q of layer 3"})
+     * @return this tensor
+     * @throws IllegalArgumentException naming both shapes when they differ
+     */
+    public Tensor requireShape(String what, int... expected) {
+        if (!Arrays.equals(shape, expected)) {
+            throw new IllegalArgumentException(what + " has shape " + Shapes.str(shape) + ", expected " + Shapes.str(expected));
+        }
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("Tensor").append(Shapes.str(shape)).append(' ');
+        if (size <= 64) {
+            b.append(Arrays.toString(toArray()));
+        } else {
+            float[] v = toArray();
+            b.append('[');
+            for (int i = 0; i < 6; i++) {
+                b.append(v[i]).append(", ");
+            }
+            b.append("..., ").append(v[v.length - 1]).append(']');
+        }
+        return b.toString();
+    }
+}
