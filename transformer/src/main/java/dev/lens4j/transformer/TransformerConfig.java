@@ -1,0 +1,241 @@
+package dev.lens4j.transformer;
+
+import dev.lens4j.tensor.io.Json;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The shape and switches of a GPT-2-style transformer, with TransformerLens's
+ * {@code HookedTransformerConfig} field names (in camelCase here, snake_case in {@code config.json}).
+ *
+ * @param nLayers number of transformer blocks
+ * @param dModel width of the residual stream
+ * @param nHeads attention heads per layer
+ * @param dHead width of each head
+ * @param dMlp hidden width of the MLP (0 when {@code attnOnly})
+ * @param nCtx maximum sequence length
+ * @param dVocab vocabulary size (rows of W_E)
+ * @param actFn MLP activation; {@code "gelu_new"} (GPT-2), {@code "gelu"} or {@code "relu"}
+ * @param normalization {@code "LN"} (LayerNorm with weight and bias), {@code "LNPre"} (LayerNorm whose
+ *                      weight and bias were folded into the next layer), or {@code "none"}
+ * @param attnOnly true for attention-only models (no MLPs)
+ * @param eps LayerNorm epsilon
+ * @param useAttnResult record {@code blocks.L.attn.hook_result} (per-head outputs)
+ * @param useSplitQkvInput give each head its own copy of the residual stream for Q, K and V
+ *                         ({@code hook_q_input}, {@code hook_k_input}, {@code hook_v_input})
+ * @param useHookMlpIn record {@code blocks.L.hook_mlp_in}
+ * @param useAttnIn give each head its own copy of the residual stream ({@code hook_attn_in})
+ * @param positionalEmbeddingType {@code "standard"} (learned W_pos)
+ * @param modelName a name for reports, e.g. {@code "gpt2"}
+ */
+public record TransformerConfig(
+        int nLayers,
+        int dModel,
+        int nHeads,
+        int dHead,
+        int dMlp,
+        int nCtx,
+        int dVocab,
+        String actFn,
+        String normalization,
+        boolean attnOnly,
+        float eps,
+        boolean useAttnResult,
+        boolean useSplitQkvInput,
+        boolean useHookMlpIn,
+        boolean useAttnIn,
+        String positionalEmbeddingType,
+        String modelName) {
+
+    /** Validates the dimensions; a bad value throws an exception naming the field. */
+    public TransformerConfig {
+        positive("n_layers", nLayers);
+        positive("d_model", dModel);
+        positive("n_heads", nHeads);
+        positive("d_head", dHead);
+        positive("n_ctx", nCtx);
+        positive("d_vocab", dVocab);
+        if (!attnOnly) {
+            positive("d_mlp", dMlp);
+        }
+        if (!(normalization.equals("LN") || normalization.equals("LNPre") || normalization.equals("none"))) {
+            throw new IllegalArgumentException("normalization_type must be LN, LNPre or none, got '" + normalization + "'");
+        }
+        if (!attnOnly && !(actFn.equals("gelu_new") || actFn.equals("gelu") || actFn.equals("relu"))) {
+            throw new IllegalArgumentException("act_fn must be gelu_new, gelu or relu, got '" + actFn + "'");
+        }
+        if (!(eps > 0)) {
+            throw new IllegalArgumentException("eps must be positive, got " + eps);
+        }
+        if (useSplitQkvInput && useAttnIn) {
+            throw new IllegalArgumentException("use_split_qkv_input and use_attn_in cannot both be set");
+        }
+    }
+
+    private static void positive(String name, int v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, got " + v);
+        }
+    }
+
+    /**
+     * A GPT-2 style configuration (LayerNorm, gelu_new, MLP width 4 d_model, eps 1e-5).
+     *
+     * @param nLayers layers
+     * @param dModel residual width
+     * @param nHeads heads; d_head = d_model / n_heads
+     * @param nCtx context length
+     * @param dVocab vocabulary size
+     * @return the config
+     */
+    public static TransformerConfig gpt2(int nLayers, int dModel, int nHeads, int nCtx, int dVocab) {
+        if (dModel % nHeads != 0) {
+            throw new IllegalArgumentException("d_model " + dModel + " is not divisible by n_heads " + nHeads);
+        }
+        return new TransformerConfig(nLayers, dModel, nHeads, dModel / nHeads, 4 * dModel, nCtx, dVocab,
+                "gelu_new", "LN", false, 1e-5f, false, false, false, false, "standard", "gpt2-like");
+    }
+
+    /** @return GPT-2 small's shape: 12 layers, d_model 768, 12 heads, n_ctx 1024, vocab 50257 */
+    public static TransformerConfig gpt2Small() {
+        return gpt2(12, 768, 12, 1024, 50257).withModelName("gpt2");
+    }
+
+    /**
+     * @param name the model name
+     * @return a copy with another name
+     */
+    public TransformerConfig withModelName(String name) {
+        return new TransformerConfig(nLayers, dModel, nHeads, dHead, dMlp, nCtx, dVocab, actFn, normalization, attnOnly, eps,
+                useAttnResult, useSplitQkvInput, useHookMlpIn, useAttnIn, positionalEmbeddingType, name);
+    }
+
+    /**
+     * @param norm the normalization type ({@code "LN"}, {@code "LNPre"}, {@code "none"})
+     * @return a copy with another normalization type
+     */
+    public TransformerConfig withNormalization(String norm) {
+        return new TransformerConfig(nLayers, dModel, nHeads, dHead, dMlp, nCtx, dVocab, actFn, norm, attnOnly, eps,
+                useAttnResult, useSplitQkvInput, useHookMlpIn, useAttnIn, positionalEmbeddingType, modelName);
+    }
+
+    /**
+     * @param attnResult record per-head results ({@code hook_result})
+     * @param splitQkvInput per-head Q/K/V inputs
+     * @param hookMlpIn record {@code hook_mlp_in}
+     * @param attnIn per-head attention input
+     * @return a copy with TransformerLens's optional hook switches set
+     */
+    public TransformerConfig withHookSwitches(boolean attnResult, boolean splitQkvInput, boolean hookMlpIn, boolean attnIn) {
+        return new TransformerConfig(nLayers, dModel, nHeads, dHead, dMlp, nCtx, dVocab, actFn, normalization, attnOnly, eps,
+                attnResult, splitQkvInput, hookMlpIn, attnIn, positionalEmbeddingType, modelName);
+    }
+
+    /** @return true when the model has LayerNorms ({@code "LN"} or {@code "LNPre"}) */
+    public boolean hasNorm() {
+        return !normalization.equals("none");
+    }
+
+    /** @return the number of parameters, counting tied embeddings once */
+    public long parameterCount() {
+        long d = dModel;
+        long perLayer = 4L * nHeads * d * dHead + 3L * nHeads * dHead + d; // W_Q,K,V,O + b_Q,K,V + b_O
+        if (!attnOnly) {
+            perLayer += 2L * d * dMlp + dMlp + d;
+        }
+        if (normalization.equals("LN")) {
+            perLayer += (attnOnly ? 2 : 4) * d;
+        }
+        long total = (long) dVocab * d + (long) nCtx * d + nLayers * perLayer + d * dVocab + dVocab;
+        if (normalization.equals("LN")) {
+            total += 2 * d;
+        }
+        return total;
+    }
+
+    /** @return the config as TransformerLens's {@code HookedTransformerConfig} JSON keys */
+    public Map<String, Object> toJsonMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model_name", modelName);
+        m.put("n_layers", nLayers);
+        m.put("d_model", dModel);
+        m.put("n_heads", nHeads);
+        m.put("d_head", dHead);
+        m.put("d_mlp", attnOnly ? null : dMlp);
+        m.put("n_ctx", nCtx);
+        m.put("d_vocab", dVocab);
+        m.put("act_fn", attnOnly ? null : actFn);
+        m.put("normalization_type", normalization.equals("none") ? null : normalization);
+        m.put("attn_only", attnOnly);
+        m.put("eps", (double) eps);
+        m.put("use_attn_result", useAttnResult);
+        m.put("use_split_qkv_input", useSplitQkvInput);
+        m.put("use_hook_mlp_in", useHookMlpIn);
+        m.put("use_attn_in", useAttnIn);
+        m.put("positional_embedding_type", positionalEmbeddingType);
+        return m;
+    }
+
+    /** @return {@link #toJsonMap()} as JSON text */
+    public String toJson() {
+        return Json.write(toJsonMap());
+    }
+
+    /**
+     * Reads TransformerLens {@code HookedTransformerConfig} keys (as written by {@link #toJsonMap()}).
+     *
+     * @param m the parsed JSON object
+     * @param source where it came from, for error messages (a file path)
+     * @return the config
+     * @throws IllegalArgumentException naming the source and the key at fault
+     */
+    public static TransformerConfig fromJsonMap(Map<String, Object> m, String source) {
+        try {
+            boolean attnOnly = bool(m, "attn_only", false);
+            int dModel = integer(m, "d_model", null);
+            int nHeads = integer(m, "n_heads", null);
+            Integer dHeadDefault = dModel % nHeads == 0 ? dModel / nHeads : null;
+            Object norm = m.get("normalization_type");
+            return new TransformerConfig(
+                    integer(m, "n_layers", null), dModel, nHeads, integer(m, "d_head", dHeadDefault),
+                    attnOnly && m.get("d_mlp") == null ? 0 : integer(m, "d_mlp", 4 * dModel),
+                    integer(m, "n_ctx", null), integer(m, "d_vocab", null),
+                    m.get("act_fn") == null ? "gelu_new" : String.valueOf(m.get("act_fn")),
+                    norm == null ? "none" : String.valueOf(norm),
+                    attnOnly,
+                    m.get("eps") == null ? 1e-5f : ((Number) m.get("eps")).floatValue(),
+                    bool(m, "use_attn_result", false), bool(m, "use_split_qkv_input", false),
+                    bool(m, "use_hook_mlp_in", false), bool(m, "use_attn_in", false),
+                    m.get("positional_embedding_type") == null ? "standard" : String.valueOf(m.get("positional_embedding_type")),
+                    m.get("model_name") == null ? "unnamed" : String.valueOf(m.get("model_name")));
+        } catch (IllegalArgumentException | ClassCastException e) {
+            throw new IllegalArgumentException(source + ": bad model config: " + e.getMessage(), e);
+        }
+    }
+
+    private static int integer(Map<String, Object> m, String key, Integer dflt) {
+        Object v = m.get(key);
+        if (v == null) {
+            if (dflt == null) {
+                throw new IllegalArgumentException("missing key \"" + key + "\"");
+            }
+            return dflt;
+        }
+        if (!(v instanceof Long l) || l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("\"" + key + "\" must be an integer, got " + v);
+        }
+        return (int) (long) l;
+    }
+
+    private static boolean bool(Map<String, Object> m, String key, boolean dflt) {
+        Object v = m.get(key);
+        if (v == null) {
+            return dflt;
+        }
+        if (!(v instanceof Boolean b)) {
+            throw new IllegalArgumentException("\"" + key + "\" must be true or false, got " + v);
+        }
+        return b;
+    }
+}
