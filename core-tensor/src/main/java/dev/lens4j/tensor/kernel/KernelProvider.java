@@ -2,6 +2,7 @@ package dev.lens4j.tensor.kernel;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.reflect.InvocationTargetException;
 
 /**
  * Chooses lens4j's {@link Kernels} once, at first use.
@@ -54,6 +55,9 @@ public final class KernelProvider {
             // Reflection keeps this class loadable without the incubator module.
             Class<?> c = Class.forName("dev.lens4j.tensor.kernel.panama.PanamaKernels");
             return (Kernels) c.getMethod("create").invoke(null);
+        } catch (InvocationTargetException e) {
+            LOG.log(Level.WARNING, "lens4j: Vector API kernels unavailable, using scalar kernels: " + e.getCause());
+            return ScalarKernels.INSTANCE;
         } catch (ReflectiveOperationException | LinkageError e) {
             LOG.log(Level.WARNING, "lens4j: Vector API kernels unavailable, using scalar kernels: " + e);
             return ScalarKernels.INSTANCE;

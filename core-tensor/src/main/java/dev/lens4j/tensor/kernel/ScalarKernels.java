@@ -127,8 +127,12 @@ public final class ScalarKernels implements Kernels {
     @Override
     public int argmax(float[] a, int aOff, int n) {
         int best = n == 0 ? -1 : 0;
-        for (int i = 1; i < n; i++) {
-            if (a[aOff + i] > a[aOff + best]) {
+        for (int i = 0; i < n; i++) {
+            float v = a[aOff + i];
+            if (Float.isNaN(v)) {
+                return i;
+            }
+            if (v > a[aOff + best]) {
                 best = i;
             }
         }

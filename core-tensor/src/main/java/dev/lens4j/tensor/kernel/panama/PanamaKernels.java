@@ -1,0 +1,478 @@
+package dev.lens4j.tensor.kernel.panama;
+
+import dev.lens4j.tensor.kernel.Kernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+/**
+ * {@link Kernels} on the JDK Vector API, at the platform's preferred vector width
+ * ({@code FloatVector.SPECIES_PREFERRED}: 16 lanes with AVX-512, 8 with AVX2).
+ *
+ * <p>Loops follow one layout, each part labelled in the code:
+ * <ol>
+ *   <li><b>main loop</b>: for reductions, unrolled {@value #UNROLL} vectors deep into independent
+ *       accumulators so that consecutive adds or FMAs do not wait on each other's latency;
+ *       elementwise loops need no accumulators and are left to C2 to unroll;</li>
+ *   <li><b>vector tail</b>: the whole vectors that remain after the unrolled loop, into one
+ *       accumulator;</li>
+ *   <li><b>tail</b>: the last {@code n % lanes} elements. Cheap operations finish with a scalar loop
+ *       (as Lucene does); {@code exp}, {@code gelu_new} and the exponential pass of (log-)softmax use
+ *       one masked vector instead: one scalar {@link Math#exp} or {@link Math#tanh} (about 5 and 11 ns
+ *       measured here) costs as much as a whole 16-lane vector of the intrinsic (about 5 and 9 ns on
+ *       AVX-512), and a masked tail keeps short rows, such as attention rows of a few keys, on the
+ *       fast path.</li>
+ * </ol>
+ *
+ * <p>{@code exp} and {@code tanh} are {@link VectorOperators#EXP} and {@link VectorOperators#TANH},
+ * which HotSpot compiles to calls into its bundled vector math library (Intel SVML on x86-64),
+ * accurate to about one ulp. Reductions sum in float in a different order than the scalar oracle;
+ * the tests bound the difference.
+ *
+ * <p>Only this package imports {@code jdk.incubator.vector}; {@code KernelProvider} loads this class
+ * reflectively through {@link #create()} when the module is present.
+ */
+public final class PanamaKernels implements Kernels {
+
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
+    /** Vectors per iteration of an unrolled reduction loop. */
+    private static final int UNROLL = 4;
+    private static final int STRIDE = UNROLL * LANES;
+
+    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
+    private static final float GELU_CUBIC = 0.044715f;
+
+    private final String name;
+
+    private PanamaKernels() {
+        this.name = "panama(" + SPECIES.vectorBitSize() + "-bit, " + LANES + " lanes)";
+    }
+
+    /**
+     * Creates the kernels; called reflectively by {@code KernelProvider}.
+     *
+     * @return the Vector API kernels
+     * @throws UnsupportedOperationException when the preferred vector holds fewer than 4 floats,
+     *     where the Vector API is slower than plain loops
+     */
+    public static PanamaKernels create() {
+        if (LANES < 4) {
+            throw new UnsupportedOperationException("preferred float vector has only " + LANES
+                    + " lanes (" + SPECIES.vectorBitSize() + " bits); scalar kernels are faster");
+        }
+        return new PanamaKernels();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    @Override
+    public void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int i = 0;
+        // vector loop
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, a, aOff + i)
+                    .add(FloatVector.fromArray(SPECIES, b, bOff + i))
+                    .intoArray(out, outOff + i);
+        }
+        // scalar tail
+        for (; i < n; i++) {
+            out[outOff + i] = a[aOff + i] + b[bOff + i];
+        }
+    }
+
+    @Override
+    public void sub(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int i = 0;
+        // vector loop
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, a, aOff + i)
+                    .sub(FloatVector.fromArray(SPECIES, b, bOff + i))
+                    .intoArray(out, outOff + i);
+        }
+        // scalar tail
+        for (; i < n; i++) {
+            out[outOff + i] = a[aOff + i] - b[bOff + i];
+        }
+    }
+
+    @Override
+    public void mul(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int i = 0;
+        // vector loop
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, a, aOff + i)
+                    .mul(FloatVector.fromArray(SPECIES, b, bOff + i))
+                    .intoArray(out, outOff + i);
+        }
+        // scalar tail
+        for (; i < n; i++) {
+            out[outOff + i] = a[aOff + i] * b[bOff + i];
+        }
+    }
+
+    @Override
+    public void div(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int i = 0;
+        // vector loop
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, a, aOff + i)
+                    .div(FloatVector.fromArray(SPECIES, b, bOff + i))
+                    .intoArray(out, outOff + i);
+        }
+        // scalar tail
+        for (; i < n; i++) {
+            out[outOff + i] = a[aOff + i] / b[bOff + i];
+        }
+    }
+
+    @Override
+    public void addScalar(float[] a, int aOff, float s, float[] out, int outOff, int n) {
+        FloatVector vs = FloatVector.broadcast(SPECIES, s);
+        int i = 0;
+        // vector loop
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, a, aOff + i).add(vs).intoArray(out, outOff + i);
+        }
+        // scalar tail
+        for (; i < n; i++) {
+            out[outOff + i] = a[aOff + i] + s;
+        }
+    }
+
+    @Override
+    public void mulScalar(float[] a, int aOff, float s, float[] out, int outOff, int n) {
+        FloatVector vs = FloatVector.broadcast(SPECIES, s);
+        int i = 0;
+        // vector loop
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, a, aOff + i).mul(vs).intoArray(out, outOff + i);
+        }
+        // scalar tail
+        for (; i < n; i++) {
+            out[outOff + i] = a[aOff + i] * s;
+        }
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector va = FloatVector.broadcast(SPECIES, alpha);
+        int i = 0;
+        // vector loop
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, x, xOff + i)
+                    .fma(va, FloatVector.fromArray(SPECIES, y, yOff + i))
+                    .intoArray(y, yOff + i);
+        }
+        // scalar tail
+        for (; i < n; i++) {
+            y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+
+    @Override
+    public void exp(float[] a, int aOff, float[] out, int outOff, int n) {
+        int i = 0;
+        // vector loop
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, a, aOff + i).lanewise(VectorOperators.EXP).intoArray(out, outOff + i);
+        }
+        // masked tail
+        if (i < n) {
+            VectorMask<Float> m = SPECIES.indexInRange(i, n);
+            FloatVector.fromArray(SPECIES, a, aOff + i, m).lanewise(VectorOperators.EXP).intoArray(out, outOff + i, m);
+        }
+    }
+
+    @Override
+    public void geluNew(float[] a, int aOff, float[] out, int outOff, int n) {
+        int i = 0;
+        // vector loop
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            gelu(FloatVector.fromArray(SPECIES, a, aOff + i)).intoArray(out, outOff + i);
+        }
+        // masked tail
+        if (i < n) {
+            VectorMask<Float> m = SPECIES.indexInRange(i, n);
+            gelu(FloatVector.fromArray(SPECIES, a, aOff + i, m)).intoArray(out, outOff + i, m);
+        }
+    }
+
+    /** {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}, in the scalar oracle's order of operations. */
+    private static FloatVector gelu(FloatVector x) {
+        FloatVector inner = x.mul(GELU_CUBIC).mul(x).mul(x).add(x).mul(SQRT_2_OVER_PI);
+        return x.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f));
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        FloatVector acc2 = FloatVector.zero(SPECIES);
+        FloatVector acc3 = FloatVector.zero(SPECIES);
+        int i = 0;
+        // main loop, unrolled into four accumulators
+        for (int bound = n - n % STRIDE; i < bound; i += STRIDE) {
+            acc0 = FloatVector.fromArray(SPECIES, a, aOff + i).fma(FloatVector.fromArray(SPECIES, b, bOff + i), acc0);
+            acc1 = FloatVector.fromArray(SPECIES, a, aOff + i + LANES)
+                    .fma(FloatVector.fromArray(SPECIES, b, bOff + i + LANES), acc1);
+            acc2 = FloatVector.fromArray(SPECIES, a, aOff + i + 2 * LANES)
+                    .fma(FloatVector.fromArray(SPECIES, b, bOff + i + 2 * LANES), acc2);
+            acc3 = FloatVector.fromArray(SPECIES, a, aOff + i + 3 * LANES)
+                    .fma(FloatVector.fromArray(SPECIES, b, bOff + i + 3 * LANES), acc3);
+        }
+        // vector tail
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            acc0 = FloatVector.fromArray(SPECIES, a, aOff + i).fma(FloatVector.fromArray(SPECIES, b, bOff + i), acc0);
+        }
+        float s = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        // scalar tail
+        for (; i < n; i++) {
+            s += a[aOff + i] * b[bOff + i];
+        }
+        return s;
+    }
+
+    @Override
+    public float sum(float[] a, int aOff, int n) {
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        FloatVector acc2 = FloatVector.zero(SPECIES);
+        FloatVector acc3 = FloatVector.zero(SPECIES);
+        int i = 0;
+        // main loop, unrolled into four accumulators
+        for (int bound = n - n % STRIDE; i < bound; i += STRIDE) {
+            acc0 = acc0.add(FloatVector.fromArray(SPECIES, a, aOff + i));
+            acc1 = acc1.add(FloatVector.fromArray(SPECIES, a, aOff + i + LANES));
+            acc2 = acc2.add(FloatVector.fromArray(SPECIES, a, aOff + i + 2 * LANES));
+            acc3 = acc3.add(FloatVector.fromArray(SPECIES, a, aOff + i + 3 * LANES));
+        }
+        // vector tail
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            acc0 = acc0.add(FloatVector.fromArray(SPECIES, a, aOff + i));
+        }
+        float s = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        // scalar tail
+        for (; i < n; i++) {
+            s += a[aOff + i];
+        }
+        return s;
+    }
+
+    @Override
+    public float sumOfSquares(float[] a, int aOff, int n) {
+        return centredSumOfSquares(a, aOff, 0f, n);
+    }
+
+    /** {@code sum (a[i] - centre)^2}; the variance pass of LayerNorm, and with centre 0 the sum of squares. */
+    private static float centredSumOfSquares(float[] a, int aOff, float centre, int n) {
+        FloatVector vc = FloatVector.broadcast(SPECIES, centre);
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        FloatVector acc2 = FloatVector.zero(SPECIES);
+        FloatVector acc3 = FloatVector.zero(SPECIES);
+        int i = 0;
+        // main loop, unrolled into four accumulators
+        for (int bound = n - n % STRIDE; i < bound; i += STRIDE) {
+            FloatVector c0 = FloatVector.fromArray(SPECIES, a, aOff + i).sub(vc);
+            FloatVector c1 = FloatVector.fromArray(SPECIES, a, aOff + i + LANES).sub(vc);
+            FloatVector c2 = FloatVector.fromArray(SPECIES, a, aOff + i + 2 * LANES).sub(vc);
+            FloatVector c3 = FloatVector.fromArray(SPECIES, a, aOff + i + 3 * LANES).sub(vc);
+            acc0 = c0.fma(c0, acc0);
+            acc1 = c1.fma(c1, acc1);
+            acc2 = c2.fma(c2, acc2);
+            acc3 = c3.fma(c3, acc3);
+        }
+        // vector tail
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector c = FloatVector.fromArray(SPECIES, a, aOff + i).sub(vc);
+            acc0 = c.fma(c, acc0);
+        }
+        float s = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        // scalar tail
+        for (; i < n; i++) {
+            float c = a[aOff + i] - centre;
+            s += c * c;
+        }
+        return s;
+    }
+
+    @Override
+    public float max(float[] a, int aOff, int n) {
+        // Vector MAX has Math.max semantics, so a NaN propagates through every step below.
+        FloatVector acc0 = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        int i = 0;
+        // main loop, unrolled into four accumulators
+        for (int bound = n - n % STRIDE; i < bound; i += STRIDE) {
+            acc0 = acc0.max(FloatVector.fromArray(SPECIES, a, aOff + i));
+            acc1 = acc1.max(FloatVector.fromArray(SPECIES, a, aOff + i + LANES));
+            acc2 = acc2.max(FloatVector.fromArray(SPECIES, a, aOff + i + 2 * LANES));
+            acc3 = acc3.max(FloatVector.fromArray(SPECIES, a, aOff + i + 3 * LANES));
+        }
+        // vector tail
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            acc0 = acc0.max(FloatVector.fromArray(SPECIES, a, aOff + i));
+        }
+        float m = acc0.max(acc1).max(acc2.max(acc3)).reduceLanes(VectorOperators.MAX);
+        // scalar tail
+        for (; i < n; i++) {
+            m = Math.max(m, a[aOff + i]);
+        }
+        return m;
+    }
+
+    @Override
+    public int argmax(float[] a, int aOff, int n) {
+        if (n == 0) {
+            return -1;
+        }
+        // Two passes: the (vectorised) maximum, then the first lane equal to it. The second pass
+        // usually stops early and is far cheaper than carrying an index vector through the first.
+        float m = max(a, aOff, n);
+        boolean nan = Float.isNaN(m);
+        FloatVector vm = FloatVector.broadcast(SPECIES, m);
+        int i = 0;
+        // vector search
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromArray(SPECIES, a, aOff + i);
+            VectorMask<Float> hit = nan ? v.test(VectorOperators.IS_NAN) : v.eq(vm);
+            if (hit.anyTrue()) {
+                return i + hit.firstTrue();
+            }
+        }
+        // scalar tail
+        for (; i < n; i++) {
+            float v = a[aOff + i];
+            if (nan ? Float.isNaN(v) : v == m) {
+                return i;
+            }
+        }
+        throw new AssertionError("argmax: maximum " + m + " not found in its own row");
+    }
+
+    // ---------------------------------------------------------------- row operations
+
+    @Override
+    public void softmax(float[] x, int xOff, float[] out, int outOff, int n) {
+        // pass 1: the maximum, so that no exponential overflows
+        float m = max(x, xOff, n);
+        if (m == Float.NEGATIVE_INFINITY) {
+            Arrays.fill(out, outOff, outOff + n, 0f);
+            return;
+        }
+        // pass 2: out = exp(x - m), summed on the way
+        float s = expShiftedSum(x, xOff, m, out, outOff, n);
+        // pass 3: normalise
+        mulScalar(out, outOff, 1f / s, out, outOff, n);
+    }
+
+    @Override
+    public void logSoftmax(float[] x, int xOff, float[] out, int outOff, int n) {
+        // pass 1: the maximum
+        float m = max(x, xOff, n);
+        if (m == Float.NEGATIVE_INFINITY) {
+            Arrays.fill(out, outOff, outOff + n, Float.NEGATIVE_INFINITY);
+            return;
+        }
+        // pass 2: sum exp(x - m), nothing stored
+        float s = expShiftedSum(x, xOff, m, null, 0, n);
+        // pass 3: out = x - logsumexp(x)
+        float lse = m + (float) Math.log(s);
+        addScalar(x, xOff, -lse, out, outOff, n);
+    }
+
+    /**
+     * {@code sum exp(x[i] - m)}, also storing each term in {@code out} unless it is null.
+     *
+     * <p>One accumulator: each iteration calls the vector exp routine, whose cost (and the vector
+     * registers it clobbers) dwarfs the latency of the add, so unrolling gains nothing here.
+     */
+    private static float expShiftedSum(float[] x, int xOff, float m, float[] out, int outOff, int n) {
+        FloatVector vm = FloatVector.broadcast(SPECIES, m);
+        FloatVector acc = FloatVector.zero(SPECIES);
+        int i = 0;
+        // vector loop
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector e = FloatVector.fromArray(SPECIES, x, xOff + i).sub(vm).lanewise(VectorOperators.EXP);
+            if (out != null) {
+                e.intoArray(out, outOff + i);
+            }
+            acc = acc.add(e);
+        }
+        // masked tail: inactive lanes load as 0, whose exp(0 - m) must not reach the sum
+        if (i < n) {
+            VectorMask<Float> mask = SPECIES.indexInRange(i, n);
+            FloatVector e = FloatVector.fromArray(SPECIES, x, xOff + i, mask).sub(vm).lanewise(VectorOperators.EXP);
+            if (out != null) {
+                e.intoArray(out, outOff + i, mask);
+            }
+            acc = acc.add(e, mask);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public float layerNorm(float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, float eps,
+                           float[] out, int outOff, int n) {
+        // pass 1: mean
+        float mean = sum(x, xOff, n) / n;
+        // pass 2: variance about the mean (two passes: no cancellation from E[x^2] - E[x]^2)
+        float variance = centredSumOfSquares(x, xOff, mean, n) / n;
+        float scale = (float) Math.sqrt((double) variance + eps);
+        float inv = 1f / scale;
+        // pass 3: out = (x - mean) / scale * w + b
+        FloatVector vMean = FloatVector.broadcast(SPECIES, mean);
+        FloatVector vInv = FloatVector.broadcast(SPECIES, inv);
+        int i = 0;
+        int bound = SPECIES.loopBound(n);
+        // vector loop, one variant per combination of weight and bias so the loop body has no branch
+        if (w != null && b != null) {
+            for (; i < bound; i += LANES) {
+                FloatVector.fromArray(SPECIES, x, xOff + i).sub(vMean).mul(vInv)
+                        .fma(FloatVector.fromArray(SPECIES, w, wOff + i), FloatVector.fromArray(SPECIES, b, bOff + i))
+                        .intoArray(out, outOff + i);
+            }
+        } else if (w != null) {
+            for (; i < bound; i += LANES) {
+                FloatVector.fromArray(SPECIES, x, xOff + i).sub(vMean).mul(vInv)
+                        .mul(FloatVector.fromArray(SPECIES, w, wOff + i))
+                        .intoArray(out, outOff + i);
+            }
+        } else if (b != null) {
+            for (; i < bound; i += LANES) {
+                FloatVector.fromArray(SPECIES, x, xOff + i).sub(vMean).mul(vInv)
+                        .add(FloatVector.fromArray(SPECIES, b, bOff + i))
+                        .intoArray(out, outOff + i);
+            }
+        } else {
+            for (; i < bound; i += LANES) {
+                FloatVector.fromArray(SPECIES, x, xOff + i).sub(vMean).mul(vInv).intoArray(out, outOff + i);
+            }
+        }
+        // scalar tail
+        for (; i < n; i++) {
+            float v = (x[xOff + i] - mean) * inv;
+            if (w != null) {
+                v *= w[wOff + i];
+            }
+            if (b != null) {
+                v += b[bOff + i];
+            }
+            out[outOff + i] = v;
+        }
+        return scale;
+    }
+}
