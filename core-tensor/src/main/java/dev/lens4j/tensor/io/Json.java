@@ -13,11 +13,26 @@ import java.util.Map;
  * {@code ArrayList<Object>}, strings {@code String}, numbers {@code Long} when integral and within
  * range, otherwise {@code Double}, and {@code true}, {@code false}, {@code null} as themselves.
  * Malformed input throws {@link IllegalArgumentException} with the character offset at fault.
+ *
+ * <p>Strict means RFC 8259 with the choices serde_json (the parser behind the reference safetensors
+ * implementation) makes: duplicate keys, leading zeros, {@code 1.}, {@code .5}, {@code +1}, numbers
+ * that overflow a double, unpaired UTF-16 surrogates (escaped or raw) and nesting deeper than
+ * {@value #MAX_DEPTH} levels are all errors.
+ *
+ * <pre>{@code
+ * Map<String, Object> m = Json.parseObject("{\"a\": [1, 2.5, \"\\u00e9\"]}");
+ * m.get("a");           // [1, 2.5, é]   (Long, Double, String)
+ * Json.write(m);        // {"a":[1,2.5,"é"]}
+ * }</pre>
  */
 public final class Json {
 
+    /** Deepest nesting of arrays and objects accepted (serde_json's default limit is 128). */
+    public static final int MAX_DEPTH = 512;
+
     private final String s;
     private int i;
+    private int depth;
 
     private Json(String s) {
         this.s = s;
@@ -107,6 +122,12 @@ public final class Json {
         };
     }
 
+    private void enter() {
+        if (++depth > MAX_DEPTH) {
+            throw error("nesting deeper than " + MAX_DEPTH + " levels");
+        }
+    }
+
     private Object literal(String word, Object v) {
         if (!s.startsWith(word, i)) {
             throw error("expected " + word);
@@ -117,10 +138,12 @@ public final class Json {
 
     private Map<String, Object> object() {
         Map<String, Object> m = new LinkedHashMap<>();
+        enter();
         i++; // {
         skipSpace();
         if (i < s.length() && s.charAt(i) == '}') {
             i++;
+            depth--;
             return m;
         }
         while (true) {
@@ -128,6 +151,7 @@ public final class Json {
             if (i >= s.length() || s.charAt(i) != '"') {
                 throw error("expected a string key");
             }
+            int keyStart = i;
             String k = string();
             skipSpace();
             if (i >= s.length() || s.charAt(i) != ':') {
@@ -136,6 +160,7 @@ public final class Json {
             i++;
             skipSpace();
             if (m.containsKey(k)) {
+                i = keyStart;
                 throw error("duplicate key \"" + k + "\"");
             }
             m.put(k, value());
@@ -145,6 +170,7 @@ public final class Json {
             }
             char c = s.charAt(i++);
             if (c == '}') {
+                depth--;
                 return m;
             }
             if (c != ',') {
@@ -156,10 +182,12 @@ public final class Json {
 
     private List<Object> array() {
         List<Object> a = new ArrayList<>();
+        enter();
         i++; // [
         skipSpace();
         if (i < s.length() && s.charAt(i) == ']') {
             i++;
+            depth--;
             return a;
         }
         while (true) {
@@ -171,6 +199,7 @@ public final class Json {
             }
             char c = s.charAt(i++);
             if (c == ']') {
+                depth--;
                 return a;
             }
             if (c != ',') {
@@ -195,7 +224,7 @@ public final class Json {
                 return out;
             }
             if (c < 0x20) {
-                throw error("control character in string");
+                throw error("control character U+" + String.format("%04X", (int) c) + " in string");
             }
             if (c == '\\') {
                 if (b == null) {
@@ -217,56 +246,131 @@ public final class Json {
                     case 'r' -> b.append('\r');
                     case 't' -> b.append('\t');
                     case 'u' -> {
-                        if (i + 4 > s.length()) {
-                            throw error("short \\u escape");
+                        int escapeStart = i - 2;
+                        char u = hex4();
+                        if (Character.isHighSurrogate(u)) {
+                            // A character outside the BMP is escaped as a UTF-16 pair: high surrogate, then low.
+                            if (!s.startsWith("\\u", i)) {
+                                i = escapeStart;
+                                throw error("unpaired high surrogate \\u" + hex(u));
+                            }
+                            i += 2;
+                            char low = hex4();
+                            if (!Character.isLowSurrogate(low)) {
+                                i = escapeStart;
+                                throw error("high surrogate \\u" + hex(u) + " followed by \\u" + hex(low)
+                                        + ", not by a low surrogate");
+                            }
+                            b.append(u).append(low);
+                        } else if (Character.isLowSurrogate(u)) {
+                            i = escapeStart;
+                            throw error("unpaired low surrogate \\u" + hex(u));
+                        } else {
+                            b.append(u);
                         }
-                        try {
-                            b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        } catch (NumberFormatException x) {
-                            throw error("bad \\u escape");
-                        }
-                        i += 4;
                     }
-                    default -> throw error("bad escape \\" + e);
+                    default -> {
+                        i -= 2;
+                        throw error("bad escape \\" + e);
+                    }
                 }
                 start = i;
+            } else if (Character.isSurrogate(c)) {
+                // Only reachable when the caller decoded the text leniently; keep strings valid UTF-16.
+                if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i += 2;
+                } else {
+                    throw error("unpaired surrogate U+" + hex(c) + " in string");
+                }
             } else {
                 i++;
             }
         }
     }
 
+    /** Reads the four hex digits of a {@code \\u} escape at {@link #i}. */
+    private char hex4() {
+        if (i + 4 > s.length()) {
+            throw error("short \\u escape");
+        }
+        int v = 0;
+        for (int k = 0; k < 4; k++) {
+            int d = Character.digit(s.charAt(i + k), 16);
+            if (d < 0 || s.charAt(i + k) > 'f') { // Character.digit also accepts non-ASCII digits
+                i += k;
+                throw error("bad hex digit '" + s.charAt(i) + "' in \\u escape");
+            }
+            v = v * 16 + d;
+        }
+        i += 4;
+        return (char) v;
+    }
+
+    private static String hex(char c) {
+        return String.format("%04X", (int) c);
+    }
+
+    /** RFC 8259 number: {@code -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?}. */
     private Number number() {
         int start = i;
         if (s.charAt(i) == '-') {
             i++;
         }
-        boolean integral = true;
-        while (i < s.length()) {
-            char c = s.charAt(i);
-            if (c >= '0' && c <= '9') {
-                i++;
-            } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
-                integral = false;
-                i++;
-            } else {
-                break;
+        if (i >= s.length() || !isDigit(s.charAt(i))) {
+            throw error("expected a digit");
+        }
+        if (s.charAt(i) == '0') {
+            i++;
+            if (i < s.length() && isDigit(s.charAt(i))) {
+                throw error("leading zero in number");
             }
+        } else {
+            digits();
+        }
+        boolean integral = true;
+        if (i < s.length() && s.charAt(i) == '.') {
+            integral = false;
+            i++;
+            if (i >= s.length() || !isDigit(s.charAt(i))) {
+                throw error("expected a digit after the decimal point");
+            }
+            digits();
+        }
+        if (i < s.length() && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+            integral = false;
+            i++;
+            if (i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+                i++;
+            }
+            if (i >= s.length() || !isDigit(s.charAt(i))) {
+                throw error("expected a digit in the exponent");
+            }
+            digits();
         }
         String t = s.substring(start, i);
-        try {
-            if (integral) {
-                try {
-                    return Long.parseLong(t);
-                } catch (NumberFormatException tooBig) {
-                    return Double.parseDouble(t);
-                }
+        if (integral) {
+            try {
+                return Long.parseLong(t);
+            } catch (NumberFormatException tooBig) {
+                // falls through to a double, as documented
             }
-            return Double.parseDouble(t);
-        } catch (NumberFormatException e) {
-            i = start;
-            throw error("bad number '" + t + "'");
         }
+        double d = Double.parseDouble(t); // cannot fail: the grammar was checked above
+        if (Double.isInfinite(d)) {
+            i = start;
+            throw error("number " + t + " is out of the range of a double");
+        }
+        return d;
+    }
+
+    private void digits() {
+        while (i < s.length() && isDigit(s.charAt(i))) {
+            i++;
+        }
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     /**
@@ -331,6 +435,8 @@ public final class Json {
                 case '\n' -> b.append("\\n");
                 case '\r' -> b.append("\\r");
                 case '\t' -> b.append("\\t");
+                case '\b' -> b.append("\\b");
+                case '\f' -> b.append("\\f");
                 default -> {
                     if (c < 0x20) {
                         b.append(String.format("\\u%04x", (int) c));
