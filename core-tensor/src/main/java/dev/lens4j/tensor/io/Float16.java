@@ -1,0 +1,166 @@
+package dev.lens4j.tensor.io;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+/**
+ * Conversions between float32 and the two 16-bit float formats found in checkpoints: IEEE half
+ * ({@code F16}) and bfloat16 ({@code BF16}), one value at a time or in bulk between a little-endian
+ * {@link MemorySegment} and a {@code float[]}.
+ *
+ * <p>Every float32-to-16-bit conversion rounds to nearest, ties to even, keeps the sign of zeros and
+ * infinities and maps NaN to NaN. Examples (bf16 keeps 8 significant bits):
+ * <pre>{@code
+ * Float16.bf16ToF32(Float16.f32ToBf16(1.00390625f)); // 1.0       (1 + 2^-8 is a tie; 1.0 is even)
+ * Float16.bf16ToF32(Float16.f32ToBf16(1.01171875f)); // 1.015625  (1 + 3*2^-8 is a tie; rounds up to even)
+ * Float16.f16ToF32(Float16.f32ToF16(65520f));        // Infinity  (65504 is the largest half)
+ * }</pre>
+ */
+public final class Float16 {
+
+    /** Elements converted per bulk chunk: a 16 KiB scratch array, small enough to stay in L1/L2. */
+    private static final int CHUNK = 8192;
+
+    static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private Float16() {}
+
+    /**
+     * @param h the bits of an IEEE half
+     * @return its exact float32 value
+     */
+    public static float f16ToF32(short h) {
+        return Float.float16ToFloat(h);
+    }
+
+    /**
+     * @param f a float32
+     * @return the bits of the nearest IEEE half (ties to even; overflow to infinity; NaN stays NaN)
+     */
+    public static short f32ToF16(float f) {
+        return Float.floatToFloat16(f);
+    }
+
+    /**
+     * @param b the bits of a bfloat16
+     * @return its exact float32 value (bfloat16 is the top half of a float32)
+     */
+    public static float bf16ToF32(short b) {
+        return Float.intBitsToFloat(b << 16);
+    }
+
+    /**
+     * @param f a float32
+     * @return the bits of the nearest bfloat16, ties to even; a NaN keeps its sign and top payload bits
+     *     and is made quiet, so that dropping the low payload bits can never turn it into an infinity
+     */
+    public static short f32ToBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if ((bits & 0x7fff_ffff) > 0x7f80_0000) {
+            return (short) ((bits >>> 16) | 0x0040);
+        }
+        // Adding 0x7FFF rounds a tie down and everything above it up; the extra lowest kept bit turns
+        // ties into "round to even". A carry out of the mantissa correctly bumps the exponent, and the
+        // largest finite floats round up to infinity as IEEE requires.
+        bits += 0x7fff + ((bits >>> 16) & 1);
+        return (short) (bits >>> 16);
+    }
+
+    /**
+     * Converts {@code count} little-endian halves starting at byte {@code srcOffset} of {@code src}.
+     *
+     * @param src source bytes (any alignment)
+     * @param srcOffset byte offset of the first half
+     * @param dst destination
+     * @param dstIndex index of the first float written
+     * @param count number of elements
+     * @throws IndexOutOfBoundsException if either range is out of bounds
+     */
+    public static void f16ToF32(MemorySegment src, long srcOffset, float[] dst, int dstIndex, int count) {
+        Objects.checkFromIndexSize(dstIndex, count, dst.length);
+        short[] scratch = new short[Math.min(count, CHUNK)];
+        for (int done = 0; done < count; ) {
+            int n = Math.min(CHUNK, count - done);
+            MemorySegment.copy(src, SHORT_LE, srcOffset + 2L * done, scratch, 0, n);
+            int base = dstIndex + done;
+            for (int k = 0; k < n; k++) {
+                dst[base + k] = Float.float16ToFloat(scratch[k]);
+            }
+            done += n;
+        }
+    }
+
+    /**
+     * Converts {@code count} little-endian bfloat16 values starting at byte {@code srcOffset} of {@code src}.
+     *
+     * @param src source bytes (any alignment)
+     * @param srcOffset byte offset of the first value
+     * @param dst destination
+     * @param dstIndex index of the first float written
+     * @param count number of elements
+     * @throws IndexOutOfBoundsException if either range is out of bounds
+     */
+    public static void bf16ToF32(MemorySegment src, long srcOffset, float[] dst, int dstIndex, int count) {
+        Objects.checkFromIndexSize(dstIndex, count, dst.length);
+        short[] scratch = new short[Math.min(count, CHUNK)];
+        for (int done = 0; done < count; ) {
+            int n = Math.min(CHUNK, count - done);
+            MemorySegment.copy(src, SHORT_LE, srcOffset + 2L * done, scratch, 0, n);
+            int base = dstIndex + done;
+            for (int k = 0; k < n; k++) {
+                dst[base + k] = Float.intBitsToFloat(scratch[k] << 16);
+            }
+            done += n;
+        }
+    }
+
+    /**
+     * Rounds {@code count} floats to halves, written little-endian from byte {@code dstOffset} of {@code dst}.
+     *
+     * @param src source floats
+     * @param srcIndex index of the first float read
+     * @param dst destination bytes (any alignment)
+     * @param dstOffset byte offset of the first half
+     * @param count number of elements
+     * @throws IndexOutOfBoundsException if either range is out of bounds
+     */
+    public static void f32ToF16(float[] src, int srcIndex, MemorySegment dst, long dstOffset, int count) {
+        Objects.checkFromIndexSize(srcIndex, count, src.length);
+        short[] scratch = new short[Math.min(count, CHUNK)];
+        for (int done = 0; done < count; ) {
+            int n = Math.min(CHUNK, count - done);
+            int base = srcIndex + done;
+            for (int k = 0; k < n; k++) {
+                scratch[k] = Float.floatToFloat16(src[base + k]);
+            }
+            MemorySegment.copy(scratch, 0, dst, SHORT_LE, dstOffset + 2L * done, n);
+            done += n;
+        }
+    }
+
+    /**
+     * Rounds {@code count} floats to bfloat16, written little-endian from byte {@code dstOffset} of {@code dst}.
+     *
+     * @param src source floats
+     * @param srcIndex index of the first float read
+     * @param dst destination bytes (any alignment)
+     * @param dstOffset byte offset of the first value
+     * @param count number of elements
+     * @throws IndexOutOfBoundsException if either range is out of bounds
+     */
+    public static void f32ToBf16(float[] src, int srcIndex, MemorySegment dst, long dstOffset, int count) {
+        Objects.checkFromIndexSize(srcIndex, count, src.length);
+        short[] scratch = new short[Math.min(count, CHUNK)];
+        for (int done = 0; done < count; ) {
+            int n = Math.min(CHUNK, count - done);
+            int base = srcIndex + done;
+            for (int k = 0; k < n; k++) {
+                scratch[k] = f32ToBf16(src[base + k]);
+            }
+            MemorySegment.copy(scratch, 0, dst, SHORT_LE, dstOffset + 2L * done, n);
+            done += n;
+        }
+    }
+}
