@@ -1,0 +1,112 @@
+package dev.lens4j.analysis.circuits;
+
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.transformer.TransformerConfig;
+import dev.lens4j.transformer.TransformerWeights;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class CircuitsTest {
+
+    static final int L = 3, H = 2, D = 16, DH = 4, V = 10, CTX = 8;
+
+    static TransformerConfig config() {
+        return new TransformerConfig(L, D, H, DH, 0, CTX, V, "gelu_new", "LNPre", true, 1e-5f,
+                false, false, false, false, "standard", "random");
+    }
+
+    static TransformerWeights randomWeights(long seed) {
+        List<TransformerWeights.Layer> layers = new ArrayList<>();
+        for (int l = 0; l < L; l++) {
+            long s = seed * 100 + l * 10;
+            layers.add(new TransformerWeights.Layer(null, null,
+                    Tensor.randn(s + 1, H, D, DH), Tensor.randn(s + 2, H, D, DH), Tensor.randn(s + 3, H, D, DH),
+                    Tensor.randn(s + 4, H, DH, D), Tensor.zeros(H, DH), Tensor.zeros(H, DH), Tensor.zeros(H, DH),
+                    Tensor.zeros(D), null, null, null, null, null, null));
+        }
+        return new TransformerWeights(Tensor.randn(seed + 7, V, D), Tensor.randn(seed + 8, CTX, D), layers, null, null,
+                Tensor.randn(seed + 9, D, V), Tensor.zeros(V));
+    }
+
+    @Test
+    void allCompositionScoresEqualPairwiseScoresAndAreZeroForEarlierLayers() {
+        Circuits c = new Circuits(config(), randomWeights(3));
+        for (CompositionScores.Mode mode : CompositionScores.Mode.values()) {
+            Tensor all = CompositionScores.all(c, mode);
+            assertThat(all.shape()).containsExactly(L, H, L, H);
+            for (int l1 = 0; l1 < L; l1++) {
+                for (int h1 = 0; h1 < H; h1++) {
+                    for (int l2 = 0; l2 < L; l2++) {
+                        for (int h2 = 0; h2 < H; h2++) {
+                            float got = all.get(l1, h1, l2, h2);
+                            if (l2 <= l1) {
+                                assertThat(got).isZero();
+                                continue;
+                            }
+                            FactoredMatrix wb = switch (mode) {
+                                case Q -> c.qk().get(l2, h2);
+                                case K -> c.qk().get(l2, h2).transpose();
+                                case V -> c.ov().get(l2, h2);
+                            };
+                            FactoredMatrix wa = c.ov().get(l1, h1);
+                            float dense = wa.ab().matmul(wb.ab()).norm() / (wa.ab().norm() * wb.ab().norm());
+                            assertThat(got).as("%s-composition L%dH%d -> L%dH%d", mode, l1, h1, l2, h2)
+                                    .isCloseTo(dense, within(dense * 2e-3f));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void copyingScoreIsOneForAHeadThatCopiesTokens() {
+        // W_E = W_U^T and OV = identity on the embedding space: the full OV circuit is W_E W_E^T, positive semi-definite
+        TransformerWeights w = randomWeights(5);
+        Tensor wE = w.wE();
+        List<TransformerWeights.Layer> layers = new ArrayList<>(w.layers());
+        TransformerWeights.Layer l0 = layers.get(0);
+        Tensor wV = Tensor.zeros(H, D, DH);
+        Tensor wO = Tensor.zeros(H, DH, D);
+        for (int i = 0; i < DH; i++) {
+            wV.set(1f, 0, i, i);
+            wO.set(1f, 0, i, i);
+            wV.set(1f, 1, i, i);
+            wO.set(-1f, 1, i, i); // head 1 suppresses instead: score -1
+        }
+        layers.set(0, new TransformerWeights.Layer(null, null, l0.wQ(), l0.wK(), wV, wO, l0.bQ(), l0.bK(), l0.bV(), l0.bO(),
+                null, null, null, null, null, null));
+        TransformerWeights copy = new TransformerWeights(wE, w.wPos(), layers, null, null, wE.mT().contiguous(), w.bU());
+        Tensor scores = new Circuits(config(), copy).copyingScores();
+        assertThat(scores.shape()).containsExactly(L, H);
+        assertThat(scores.get(0, 0)).isCloseTo(1f, within(1e-4f));
+        assertThat(scores.get(0, 1)).isCloseTo(-1f, within(1e-4f));
+        // top OV outputs equal the ranking of the dense full OV circuit's row
+        Circuits circuits = new Circuits(config(), copy);
+        Tensor denseFullOv = wE.matmul(wV.select(0, 0)).matmul(wO.select(0, 0)).matmul(copy.wU());
+        for (int t = 0; t < V; t++) {
+            int[] top = circuits.topOvOutputs(0, 0, t, 3);
+            Tensor row = denseFullOv.select(0, t);
+            assertThat(top[0]).isEqualTo(row.argmax());
+            assertThat(row.get(top[0])).isGreaterThanOrEqualTo(row.get(top[1]));
+            assertThat(row.get(top[1])).isGreaterThanOrEqualTo(row.get(top[2]));
+        }
+    }
+
+    @Test
+    void positionalPatternIsCausalAndNormalised() {
+        Tensor p = new Circuits(config(), randomWeights(1)).positionalPattern(1, 0, CTX);
+        assertThat(p.shape()).containsExactly(CTX, CTX);
+        for (int i = 0; i < CTX; i++) {
+            assertThat(p.select(0, i).sum()).isCloseTo(1f, within(1e-5f));
+            for (int j = i + 1; j < CTX; j++) {
+                assertThat(p.get(i, j)).isZero();
+            }
+        }
+    }
+}
