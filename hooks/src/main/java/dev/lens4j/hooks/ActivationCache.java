@@ -1,0 +1,244 @@
+package dev.lens4j.hooks;
+
+import dev.lens4j.tensor.Shapes;
+import dev.lens4j.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The activations recorded by one forward pass, by TransformerLens hook point name, in the order
+ * they fired (TransformerLens's {@code ActivationCache}).
+ *
+ * <p>Lookups take full names or TransformerLens shorthand ({@link ActNames}):
+ *
+ * <pre>{@code
+ * var run = model.runWithCache(tokens, name -> true);
+ * ActivationCache cache = run.cache();
+ * Tensor p  = cache.get("pattern", 0);            // blocks.0.attn.hook_pattern  [batch, head_index, query_pos, key_pos]
+ * Tensor k  = cache.get("k", 6, "a");             // blocks.6.attn.hook_k        [batch, pos, head_index, d_head]
+ * Tensor s  = cache.get("scale4ln1");             // blocks.4.ln1.hook_scale     [batch, pos, 1]
+ * Tensor r  = cache.get("resid_post", -1);        // the last layer's hook_resid_post
+ * Tensor all = cache.stack("resid_pre");          // [n_layers, batch, pos, d_model]
+ * }</pre>
+ *
+ * <p>A cache holds only the activations its filter asked for, and only compact tensors (a view into
+ * a larger buffer is copied when it is recorded). It is immutable once built and safe to read from
+ * several threads.
+ */
+public final class ActivationCache {
+
+    private final Map<String, Tensor> acts;
+    private final int nLayers;
+    private final boolean hasBatchDim;
+
+    private ActivationCache(Map<String, Tensor> acts, int nLayers, boolean hasBatchDim) {
+        this.acts = Collections.unmodifiableMap(acts);
+        this.nLayers = nLayers;
+        this.hasBatchDim = hasBatchDim;
+    }
+
+    /**
+     * @param nLayers the model's number of layers (for negative layer indices and {@link #stack}), or -1 if unknown
+     * @return a builder of a cache whose tensors have a leading batch dimension
+     */
+    public static Builder builder(int nLayers) {
+        return new Builder(nLayers);
+    }
+
+    /** @return an empty cache */
+    public static ActivationCache empty() {
+        return new ActivationCache(new LinkedHashMap<>(), -1, true);
+    }
+
+    /**
+     * The activation at a hook point.
+     *
+     * @param name a full TransformerLens name ({@code "blocks.0.attn.hook_pattern"}) or shorthand
+     *             without a layer ({@code "embed"}, {@code "scale"}, {@code "k6"}, {@code "scale4ln1"})
+     * @return the activation
+     * @throws IllegalArgumentException if the cache does not hold it; the message lists close names
+     */
+    public Tensor get(String name) {
+        Tensor exact = acts.get(name);
+        return exact != null ? exact : lookup(ActNames.of(name));
+    }
+
+    /**
+     * The activation at a hook point of one layer, like TransformerLens's {@code cache["pattern", 0]}.
+     *
+     * @param shortName e.g. {@code "pattern"}, {@code "resid_pre"}, {@code "q"}, {@code "post"}
+     * @param layer the block index; negative counts from the end ({@code -1} is the last layer)
+     * @return the activation
+     * @throws IllegalArgumentException if the cache does not hold it
+     */
+    public Tensor get(String shortName, int layer) {
+        return lookup(ActNames.of(shortName, layer(layer)));
+    }
+
+    /**
+     * Like {@code cache["scale", 4, "ln1"]} in TransformerLens.
+     *
+     * @param shortName e.g. {@code "scale"}, {@code "normalized"}
+     * @param layer the block index; negative counts from the end
+     * @param layerType {@code "ln1"}, {@code "ln2"}, {@code "attn"}/{@code "a"}, {@code "mlp"}/{@code "m"}
+     * @return the activation
+     * @throws IllegalArgumentException if the cache does not hold it
+     */
+    public Tensor get(String shortName, int layer, String layerType) {
+        return lookup(ActNames.of(shortName, layer(layer), layerType));
+    }
+
+    /**
+     * @param name a full name or shorthand (as for {@link #get(String)})
+     * @return true when the cache holds that activation
+     */
+    public boolean contains(String name) {
+        return acts.containsKey(name) || acts.containsKey(ActNames.of(name));
+    }
+
+    /** @return the recorded names in firing order (unmodifiable) */
+    public List<String> names() {
+        return List.copyOf(acts.keySet());
+    }
+
+    /** @return the recorded activations by name, in firing order (unmodifiable) */
+    public Map<String, Tensor> asMap() {
+        return acts;
+    }
+
+    /** @return the number of recorded activations */
+    public int size() {
+        return acts.size();
+    }
+
+    /** @return the model's number of layers, or -1 if unknown */
+    public int nLayers() {
+        return nLayers;
+    }
+
+    /** @return true while the activations have their leading batch dimension */
+    public boolean hasBatchDim() {
+        return hasBatchDim;
+    }
+
+    /**
+     * The same activations without their batch dimension, for a batch of one sequence
+     * (TransformerLens's {@code remove_batch_dim}). Returns this cache if the dimension was already removed.
+     *
+     * @return a cache whose tensors are {@code [pos, ...]} views of these
+     * @throws IllegalArgumentException if the batch has more than one sequence
+     */
+    public ActivationCache removeBatchDim() {
+        if (!hasBatchDim) {
+            return this;
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : acts.entrySet()) {
+            Tensor t = e.getValue();
+            if (t.rank() == 0 || t.dim(0) != 1) {
+                throw new IllegalArgumentException("removeBatchDim needs a batch of one sequence, but "
+                        + e.getKey() + " has shape " + Shapes.str(t.shape()));
+            }
+            out.put(e.getKey(), t.squeeze(0));
+        }
+        return new ActivationCache(out, nLayers, false);
+    }
+
+    /**
+     * One activation of every layer, stacked: {@code stack("resid_pre")} is
+     * {@code [n_layers, batch, pos, d_model]}.
+     *
+     * @param shortName shorthand of a per-layer activation, e.g. {@code "resid_pre"}, {@code "pattern"}
+     * @return the stacked activations, a new tensor
+     * @throws IllegalArgumentException if the number of layers is unknown or a layer is missing
+     */
+    public Tensor stack(String shortName) {
+        return stack(shortName, null);
+    }
+
+    /**
+     * Like {@link #stack(String)} for names that need a layer type, e.g. {@code stack("scale", "ln1")}.
+     *
+     * @param shortName shorthand of a per-layer activation
+     * @param layerType the part of the block, or null
+     * @return {@code [n_layers, ...]}
+     */
+    public Tensor stack(String shortName, String layerType) {
+        if (nLayers <= 0) {
+            throw new IllegalArgumentException("stack(\"" + shortName + "\") needs the number of layers, which this cache does not know");
+        }
+        Tensor[] parts = new Tensor[nLayers];
+        for (int l = 0; l < nLayers; l++) {
+            parts[l] = lookup(ActNames.of(shortName, l, layerType));
+        }
+        return Tensor.stack(0, parts);
+    }
+
+    private Integer layer(int layer) {
+        if (layer >= 0) {
+            return layer;
+        }
+        if (nLayers <= 0) {
+            throw new IllegalArgumentException("negative layer " + layer + " needs the number of layers, which this cache does not know");
+        }
+        if (nLayers + layer < 0) {
+            throw new IllegalArgumentException("layer " + layer + " is out of range for " + nLayers + " layers");
+        }
+        return nLayers + layer;
+    }
+
+    private Tensor lookup(String fullName) {
+        Tensor t = acts.get(fullName);
+        if (t == null) {
+            throw new IllegalArgumentException("activation cache has no '" + fullName + "'"
+                    + Names.closeNamesHint(fullName, acts.keySet())
+                    + " (a cache holds only the names its filter accepted)");
+        }
+        return t;
+    }
+
+    @Override
+    public String toString() {
+        return "ActivationCache[" + acts.size() + " activations" + (hasBatchDim ? "" : ", batch dim removed") + "]";
+    }
+
+    /** Collects activations during a forward pass. Not thread-safe; one builder per pass. */
+    public static final class Builder {
+        private final Map<String, Tensor> acts = new LinkedHashMap<>();
+        private final int nLayers;
+
+        private Builder(int nLayers) {
+            this.nLayers = nLayers;
+        }
+
+        /**
+         * Records an activation, replacing an earlier value of the same name (as TransformerLens does
+         * when a hook point fires twice) but keeping its place in the order. A tensor that is a view into a larger buffer is copied, so the
+         * cache holds no more memory than its activations need.
+         *
+         * @param name the full hook point name
+         * @param activation the value
+         * @return this builder
+         */
+        public Builder put(String name, Tensor activation) {
+            acts.put(name, compact(activation)); // a repeated name keeps its first position, as in a Python dict
+            return this;
+        }
+
+        /** @return the cache; the builder must not be used afterwards */
+        public ActivationCache build() {
+            return new ActivationCache(new LinkedHashMap<>(acts), nLayers, true);
+        }
+
+        private static Tensor compact(Tensor t) {
+            if (t.isHeap() && t.isContiguous() && t.heapOffset() == 0 && t.heapArray().length == t.size()) {
+                return t;
+            }
+            return t.copy();
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.lens4j.hooks;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+
+/** Suggestions of close names for error messages. */
+final class Names {
+
+    private Names() {}
+
+    /**
+     * @param wanted the name that was not found
+     * @param known the names that exist
+     * @return {@code "; close names: [a, b]"}, or {@code "; available: [...]"} when nothing is close,
+     *     or an empty string when nothing is known
+     */
+    static String closeNamesHint(String wanted, Collection<String> known) {
+        if (known.isEmpty()) {
+            return "; nothing is available";
+        }
+        List<String> close = closeNames(wanted, known, 6);
+        if (!close.isEmpty()) {
+            return "; close names: " + close;
+        }
+        List<String> some = new ArrayList<>(known);
+        return "; available (" + some.size() + "): " + (some.size() <= 12 ? some : some.subList(0, 12) + " ...");
+    }
+
+    /** The known names closest to {@code wanted} by edit distance, at most {@code limit}. */
+    static List<String> closeNames(String wanted, Collection<String> known, int limit) {
+        record Scored(String name, int score) {}
+        List<Scored> scored = new ArrayList<>();
+        String w = wanted.toLowerCase();
+        for (String k : known) {
+            int d = editDistance(w, k.toLowerCase());
+            boolean related = k.contains(wanted) || wanted.contains(k) || lastPart(k).equals(lastPart(wanted));
+            int threshold = Math.max(3, wanted.length() / 3);
+            if (d <= threshold || related) {
+                scored.add(new Scored(k, related ? Math.min(d, threshold) : d));
+            }
+        }
+        scored.sort(Comparator.comparingInt(Scored::score).thenComparing(Scored::name));
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(limit, scored.size()); i++) {
+            out.add(scored.get(i).name);
+        }
+        return out;
+    }
+
+    private static String lastPart(String name) {
+        int i = name.lastIndexOf('.');
+        return i < 0 ? name : name.substring(i + 1);
+    }
+
+    static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}
