@@ -1333,6 +1333,21 @@ public final class Tensor {
         return res;
     }
 
+    /**
+     * This rank-2 tensor as a {@link MatrixOperand} for {@link Gemm}, without copying: the same
+     * storage (heap or segment), offset and strides, so a transposed or sliced weight matrix, or a
+     * view of a memory-mapped checkpoint, is multiplied in place.
+     *
+     * @return the operand {@code [dim(0), dim(1)]}
+     * @throws IllegalArgumentException if the tensor is not rank 2
+     */
+    public MatrixOperand asMatrix() {
+        if (shape.length != 2) {
+            throw new IllegalArgumentException("asMatrix needs a rank-2 tensor, shape is " + Shapes.str(shape));
+        }
+        return operand(offset, shape[0], shape[1], strides[0], strides[1]);
+    }
+
     private MatrixOperand operand(long off, int rows, int cols, int rowStride, int colStride) {
         return new MatrixOperand(array, segment, off, rows, cols, rowStride, colStride);
     }

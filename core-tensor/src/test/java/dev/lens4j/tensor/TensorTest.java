@@ -149,6 +149,20 @@ class TensorTest {
     }
 
     @Test
+    void asMatrixSharesStorageAndStrides() {
+        Tensor x = Tensor.arange(12).reshape(3, 4);
+        dev.lens4j.tensor.matmul.MatrixOperand t = x.slice(1, 1, 3).transpose(0, 1).asMatrix(); // [2, 3] view
+        assertThat(t.array()).isSameAs(x.heapArray());
+        assertThat(t.rows()).isEqualTo(2);
+        assertThat(t.cols()).isEqualTo(3);
+        assertThat(t.get(0, 0)).isEqualTo(1f);
+        assertThat(t.get(1, 2)).isEqualTo(10f);
+        assertThat(t.rowStride()).isEqualTo(1);
+        assertThat(t.colStride()).isEqualTo(4);
+        assertThatThrownBy(() -> x.reshape(12).asMatrix()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[12]");
+    }
+
+    @Test
     void softmaxWithCausalMask() {
         Tensor scores = Tensor.zeros(3, 3).maskedFill(Tensor.causalMask(3, 3), Float.NEGATIVE_INFINITY);
         Tensor p = scores.softmax(-1);
