@@ -1,0 +1,226 @@
+package dev.lens4j.transformer.loading;
+
+import dev.lens4j.tensor.Shapes;
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.tensor.io.DType;
+import dev.lens4j.tensor.io.Json;
+import dev.lens4j.tensor.io.SafetensorsWriter;
+import dev.lens4j.transformer.TransformerConfig;
+import dev.lens4j.transformer.TransformerWeights;
+import dev.lens4j.transformer.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Checkpoints in TransformerLens names, readable from Python: a folder with
+ * <ul>
+ *   <li>{@code config.json}: TransformerLens {@code HookedTransformerConfig} keys ({@code n_layers},
+ *       {@code d_model}, {@code normalization_type}, ...; see {@link TransformerConfig#toJsonMap()}), so
+ *       {@code HookedTransformerConfig(**json.load(f))} rebuilds the config;</li>
+ *   <li>{@code model.safetensors}: F32 tensors under TransformerLens state-dict names
+ *       ({@code embed.W_E [d_vocab, d_model]}, {@code blocks.0.attn.W_Q [n_heads, d_model, d_head]},
+ *       {@code unembed.W_U [d_model, d_vocab]}, ...; see {@link TransformerWeights#stateDict()}), so
+ *       {@code model.load_state_dict(safetensors.torch.load_file(f), strict=False)} loads them
+ *       ({@code strict=False} because TransformerLens's state dict also holds the attention-mask buffers);</li>
+ *   <li>the tokenizer files, when known ({@code vocab.json} and {@code merges.txt}, or {@code tokenizer.json}).</li>
+ * </ul>
+ *
+ * <p>Weights are saved as they are: a processed model saves processed weights and says
+ * {@code "normalization_type": "LNPre"}.
+ */
+public final class LensCheckpoint {
+
+    private static final Pattern LAYER = Pattern.compile("blocks\\.(\\d+)\\..*");
+
+    private LensCheckpoint() {}
+
+    /**
+     * Writes a config, weights and tokenizer as a TransformerLens-named checkpoint folder (created if
+     * needed; existing files of the same names are replaced). Tensors that are not whole heap arrays
+     * (views, mapped weights) are copied while writing.
+     *
+     * @param cfg the config
+     * @param weights the weights, shaped as the config says
+     * @param tokenizer the tokenizer, or null; its files are written when lens4j knows them (GPT-2's
+     *                  built-in tokenizer, or one loaded from a checkpoint folder), otherwise skipped
+     * @param dir the folder
+     * @return the files written
+     * @throws IOException if writing fails
+     */
+    public static List<Path> save(TransformerConfig cfg, TransformerWeights weights, Tokenizer tokenizer, Path dir)
+            throws IOException {
+        Files.createDirectories(dir);
+        SafetensorsWriter out = new SafetensorsWriter().metadata("format", "pt");
+        for (Map.Entry<String, Tensor> e : weights.stateDict().entrySet()) {
+            Tensor t = e.getValue();
+            out.add(e.getKey(), DType.F32, wholeArray(t), t.shape());
+        }
+        List<Path> written = new ArrayList<>();
+        Path model = dir.resolve("model.safetensors");
+        out.write(model);
+        written.add(model);
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, Json.write(cfg.toJsonMap()) + "\n", StandardCharsets.UTF_8);
+        written.add(config);
+        written.addAll(TokenizerFiles.write(tokenizer, dir));
+        return written;
+    }
+
+    /** The elements in row-major order, without a copy when the tensor is exactly a whole heap array. */
+    private static float[] wholeArray(Tensor t) {
+        if (t.isHeap() && t.isContiguous() && t.heapOffset() == 0 && t.heapArray().length == t.size()) {
+            return t.heapArray();
+        }
+        return t.toArray();
+    }
+
+    /**
+     * Reads a TransformerLens-named checkpoint folder and applies the requested weight processing.
+     * F32 weights are zero-copy views of the memory-mapped file.
+     *
+     * @param dir the folder
+     * @param options how to load
+     * @return the checkpoint; close it (or hand it to a model that will) to unmap the file
+     * @throws java.nio.file.NoSuchFileException if the folder, {@code config.json} or the weights are missing
+     * @throws CheckpointFormatException naming the file and the key or tensor at fault
+     * @throws IOException if a file is malformed or cannot be read
+     */
+    public static LoadedCheckpoint read(Path dir, LoadOptions options) throws IOException {
+        Gpt2Checkpoint.requireDirectory(dir);
+        Path configFile = dir.resolve("config.json");
+        TransformerConfig cfg = config(JsonFiles.readObject(configFile), configFile.toString());
+        Tokenizer tok = TokenizerFiles.forCheckpoint(dir, cfg.dVocab(), dir.toString());
+        MappedSafetensors src = MappedSafetensors.openDirectory(dir);
+        try {
+            return new LoadedCheckpoint(cfg, weights(cfg, src), tok, src).process(options.processing());
+        } catch (IOException | RuntimeException | Error e) {
+            src.close();
+            throw e;
+        }
+    }
+
+    /**
+     * @param json a parsed {@code config.json} with TransformerLens keys
+     * @param source the file, for messages
+     * @return the config
+     * @throws CheckpointFormatException naming the file and the key at fault
+     */
+    static TransformerConfig config(Map<String, Object> json, String source) throws CheckpointFormatException {
+        if (!json.containsKey("d_model")) {
+            throw new CheckpointFormatException(source, json.containsKey("n_embd")
+                    ? "is a Hugging Face config (n_embd), not a TransformerLens one (d_model); read it with Gpt2Checkpoint"
+                    : "missing key \"d_model\" (a TransformerLens config has n_layers, d_model, n_heads, n_ctx, d_vocab)");
+        }
+        try {
+            return TransformerConfig.fromJsonMap(json, source);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointFormatException(source, e.getMessage().replace(source + ": ", ""), e);
+        }
+    }
+
+    /**
+     * The TransformerLens state-dict tensors a config needs, with shapes ({@code unembed.b_U} is
+     * optional when reading: zeros if absent).
+     *
+     * @param cfg the config
+     * @return name to shape, in model order
+     */
+    public static Map<String, int[]> tlTensorShapes(TransformerConfig cfg) {
+        int d = cfg.dModel(), h = cfg.nHeads(), dh = cfg.dHead();
+        boolean ln = cfg.normalization().equals("LN");
+        Map<String, int[]> m = new LinkedHashMap<>();
+        m.put("embed.W_E", new int[] {cfg.dVocab(), d});
+        m.put("pos_embed.W_pos", new int[] {cfg.nCtx(), d});
+        for (int l = 0; l < cfg.nLayers(); l++) {
+            String p = "blocks." + l + ".";
+            if (ln) {
+                m.put(p + "ln1.w", new int[] {d});
+                m.put(p + "ln1.b", new int[] {d});
+            }
+            for (String x : List.of("Q", "K", "V")) {
+                m.put(p + "attn.W_" + x, new int[] {h, d, dh});
+            }
+            m.put(p + "attn.W_O", new int[] {h, dh, d});
+            for (String x : List.of("Q", "K", "V")) {
+                m.put(p + "attn.b_" + x, new int[] {h, dh});
+            }
+            m.put(p + "attn.b_O", new int[] {d});
+            if (!cfg.attnOnly()) {
+                if (ln) {
+                    m.put(p + "ln2.w", new int[] {d});
+                    m.put(p + "ln2.b", new int[] {d});
+                }
+                m.put(p + "mlp.W_in", new int[] {d, cfg.dMlp()});
+                m.put(p + "mlp.b_in", new int[] {cfg.dMlp()});
+                m.put(p + "mlp.W_out", new int[] {cfg.dMlp(), d});
+                m.put(p + "mlp.b_out", new int[] {d});
+            }
+        }
+        if (ln) {
+            m.put("ln_final.w", new int[] {d});
+            m.put("ln_final.b", new int[] {d});
+        }
+        m.put("unembed.W_U", new int[] {d, cfg.dVocab()});
+        m.put("unembed.b_U", new int[] {cfg.dVocab()});
+        return m;
+    }
+
+    /**
+     * Reads the weights a config needs from TransformerLens-named tensors, checking presence, dtype
+     * and shape of each before reading any. Other tensors (such as TransformerLens's
+     * {@code blocks.L.attn.mask} buffers) are ignored, except blocks beyond {@code n_layers}.
+     */
+    static TransformerWeights weights(TransformerConfig cfg, TensorSource src) throws CheckpointFormatException {
+        Map<String, int[]> expected = tlTensorShapes(cfg);
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<String, int[]> e : expected.entrySet()) {
+            String name = e.getKey();
+            if (!src.contains(name)) {
+                if (!name.equals("unembed.b_U")) {
+                    missing.add(name);
+                }
+                continue;
+            }
+            DType t = src.dtype(name);
+            if (!TensorSource.isReadableFloat(t)) {
+                throw TensorSource.unsupportedDtype(src.fileOf(name), name, t);
+            }
+            int[] actual = src.shape(name);
+            if (!Arrays.equals(actual, e.getValue())) {
+                throw new CheckpointFormatException(src.fileOf(name), "tensor \"" + name + "\" has shape " + Shapes.str(actual)
+                        + ", but the config (d_model " + cfg.dModel() + ", n_heads " + cfg.nHeads() + ", d_head " + cfg.dHead()
+                        + ", d_mlp " + cfg.dMlp() + ", n_ctx " + cfg.nCtx() + ", d_vocab " + cfg.dVocab() + ") needs "
+                        + Shapes.str(e.getValue()));
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new CheckpointFormatException(src.describe(), missing.size() + " tensor" + (missing.size() == 1 ? " is" : "s are")
+                    + " missing: " + (missing.size() <= 8 ? missing : missing.subList(0, 8) + " and " + (missing.size() - 8) + " more")
+                    + " (normalization_type " + cfg.normalization() + ", attn_only " + cfg.attnOnly() + ")");
+        }
+        for (String name : src.names()) {
+            Matcher m = LAYER.matcher(name);
+            if (m.matches() && (m.group(1).length() > 9 || Integer.parseInt(m.group(1)) >= cfg.nLayers())) {
+                throw new CheckpointFormatException(src.fileOf(name), "has tensor \"" + name + "\" but the config says n_layers "
+                        + cfg.nLayers());
+            }
+        }
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        for (String name : expected.keySet()) {
+            if (src.contains(name)) {
+                sd.put(name, src.tensor(name));
+            }
+        }
+        return TransformerWeights.fromStateDict(cfg, sd, src.describe());
+    }
+}

@@ -1,0 +1,202 @@
+package dev.lens4j.transformer.loading;
+
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.tensor.io.DType;
+import dev.lens4j.tensor.io.Json;
+import dev.lens4j.tensor.io.SafetensorsFile;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One safetensors file or a sharded checkpoint ({@code model.safetensors.index.json} and its shards),
+ * memory-mapped. F32 tensors are zero-copy views of the mapping; closing unmaps every shard.
+ */
+final class MappedSafetensors implements TensorSource {
+
+    /** The index file of a sharded Hugging Face checkpoint. */
+    static final String INDEX_FILE = "model.safetensors.index.json";
+
+    private final List<SafetensorsFile> files;
+    private final Map<String, SafetensorsFile> byName;
+    private final String description;
+
+    private MappedSafetensors(List<SafetensorsFile> files, Map<String, SafetensorsFile> byName, String description) {
+        this.files = files;
+        this.byName = byName;
+        this.description = description;
+    }
+
+    /**
+     * Opens the weights of a model folder: {@code model.safetensors}, or the shards listed in
+     * {@code model.safetensors.index.json}.
+     *
+     * @param dir the folder
+     * @return the open source
+     * @throws NoSuchFileException if the folder has neither file, or a listed shard is missing
+     * @throws IOException if a file is malformed (the message names it) or cannot be read
+     */
+    static MappedSafetensors openDirectory(Path dir) throws IOException {
+        Path single = dir.resolve("model.safetensors");
+        if (Files.isRegularFile(single)) {
+            return openFile(single);
+        }
+        Path index = dir.resolve(INDEX_FILE);
+        if (Files.isRegularFile(index)) {
+            return openSharded(index);
+        }
+        throw new NoSuchFileException(dir.toString(), null, "has neither model.safetensors nor " + INDEX_FILE);
+    }
+
+    /**
+     * @param file a safetensors file
+     * @return the open source
+     * @throws IOException if the file is missing, malformed or unreadable
+     */
+    static MappedSafetensors openFile(Path file) throws IOException {
+        SafetensorsFile f = SafetensorsFile.open(file);
+        Map<String, SafetensorsFile> byName = new LinkedHashMap<>();
+        for (String n : f.names()) {
+            byName.put(n, f);
+        }
+        return new MappedSafetensors(List.of(f), byName, file.toString());
+    }
+
+    /**
+     * Opens every shard named in an index's {@code weight_map}. Each tensor the map names must be in
+     * the shard it names, and no tensor may be in two shards.
+     */
+    static MappedSafetensors openSharded(Path index) throws IOException {
+        Map<String, String> weightMap = readWeightMap(index);
+        Path dir = index.toAbsolutePath().getParent();
+        List<SafetensorsFile> opened = new ArrayList<>();
+        try {
+            Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
+            for (String shard : new LinkedHashSet<>(weightMap.values())) {
+                Path p = dir.resolve(shard).normalize();
+                if (!p.startsWith(dir)) {
+                    throw new CheckpointFormatException(index.toString(), "weight_map names shard \"" + shard
+                            + "\", which is outside the checkpoint folder");
+                }
+                SafetensorsFile f = SafetensorsFile.open(p);
+                opened.add(f);
+                shards.put(shard, f);
+            }
+            Map<String, SafetensorsFile> byName = new LinkedHashMap<>();
+            for (SafetensorsFile f : opened) {
+                for (String n : f.names()) {
+                    SafetensorsFile before = byName.putIfAbsent(n, f);
+                    if (before != null) {
+                        throw new CheckpointFormatException(index.toString(), "tensor \"" + n + "\" is in two shards, "
+                                + before.path().getFileName() + " and " + f.path().getFileName());
+                    }
+                }
+            }
+            for (Map.Entry<String, String> e : weightMap.entrySet()) {
+                SafetensorsFile f = shards.get(e.getValue());
+                if (!f.contains(e.getKey())) {
+                    throw new CheckpointFormatException(index.toString(), "weight_map puts tensor \"" + e.getKey()
+                            + "\" in " + e.getValue() + ", but that shard does not have it");
+                }
+            }
+            return new MappedSafetensors(List.copyOf(opened), byName,
+                    index + " (" + opened.size() + " shard" + (opened.size() == 1 ? "" : "s") + ")");
+        } catch (IOException | RuntimeException | Error e) {
+            for (SafetensorsFile f : opened) {
+                f.close();
+            }
+            throw e;
+        }
+    }
+
+    private static Map<String, String> readWeightMap(Path index) throws IOException {
+        Map<String, Object> json;
+        try {
+            json = Json.parseObject(Files.readString(index, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointFormatException(index.toString(), "not a valid JSON object: " + e.getMessage(), e);
+        }
+        if (!(json.get("weight_map") instanceof Map<?, ?> map)) {
+            throw new CheckpointFormatException(index.toString(), "has no \"weight_map\" object");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            if (!(e.getValue() instanceof String shard)) {
+                throw new CheckpointFormatException(index.toString(), "weight_map entry \"" + e.getKey()
+                        + "\" is a JSON " + Json.typeName(e.getValue()) + ", expected a shard file name");
+            }
+            out.put((String) e.getKey(), shard);
+        }
+        if (out.isEmpty()) {
+            throw new CheckpointFormatException(index.toString(), "weight_map is empty");
+        }
+        return out;
+    }
+
+    @Override
+    public Set<String> names() {
+        return Collections.unmodifiableSet(byName.keySet());
+    }
+
+    @Override
+    public int[] shape(String name) {
+        return byName.get(name).info(name).shape();
+    }
+
+    @Override
+    public DType dtype(String name) {
+        return byName.get(name).info(name).dtype();
+    }
+
+    @Override
+    public String fileOf(String name) {
+        SafetensorsFile f = byName.get(name);
+        return f == null ? description : f.path().toString();
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    @Override
+    public Tensor tensor(String name) throws CheckpointFormatException {
+        SafetensorsFile f = byName.get(name);
+        DType t = f.info(name).dtype();
+        if (!TensorSource.isReadableFloat(t)) {
+            throw TensorSource.unsupportedDtype(f.path().toString(), name, t);
+        }
+        return f.tensor(name); // F32: a zero-copy view of the mapping; F16, BF16, F64: a converted heap copy
+    }
+
+    /** @return the total size of the mapped files in bytes */
+    long mappedBytes() throws IOException {
+        long n = 0;
+        for (SafetensorsFile f : files) {
+            n += Files.size(f.path());
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        for (SafetensorsFile f : files) {
+            f.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MappedSafetensors[" + description + "]";
+    }
+}
