@@ -27,8 +27,9 @@ import java.util.regex.Matcher;
  * beginning-of-sequence, end-of-sequence and padding token, as in TransformerLens for GPT-2.
  *
  * <p>Decoding maps each token's characters back to bytes and decodes them as UTF-8, replacing
- * each maximal ill-formed subsequence with one U+FFFD as Python's {@code errors="replace"} does (so a token holding part of a character, such as one of the
- * two tokens of {@code "日"}, decodes to {@code "\uFFFD"} on its own).
+ * each maximal ill-formed subsequence with one U+FFFD as Python's {@code errors="replace"} does
+ * (so a token holding part of a character, such as one of the two tokens of {@code "日"}, decodes
+ * to U+FFFD on its own).
  *
  * <p>Instances are immutable apart from the piece cache and safe to share between threads.
  *
@@ -348,6 +349,8 @@ public final class Gpt2Tokenizer implements Tokenizer {
     }
 
     /**
+     * The number of distinct merges, 50,000 for GPT-2.
+     *
      * @return the number of BPE merges
      */
     public int mergeCount() {
@@ -355,6 +358,8 @@ public final class Gpt2Tokenizer implements Tokenizer {
     }
 
     /**
+     * The special (added) tokens, longest first.
+     *
      * @return the texts read as one token wherever they appear, such as {@code <|endoftext|>}
      */
     public List<String> specialTokens() {

@@ -77,16 +77,23 @@ public interface Tokenizer {
     int vocabSize();
 
     /**
+     * The token put first by {@link #toTokens(String)}; {@code <|endoftext|>} (50256) for GPT-2.
+     *
      * @return the beginning-of-sequence token id, if the tokenizer has one
      */
     OptionalInt bosTokenId();
 
     /**
+     * The token that ends a document; {@code <|endoftext|>} (50256) for GPT-2.
+     *
      * @return the end-of-sequence token id, if the tokenizer has one
      */
     OptionalInt eosTokenId();
 
     /**
+     * The token that fills batches of unequal lengths; for GPT-2, which has none of its own,
+     * TransformerLens uses {@code <|endoftext|>} (50256), and so does lens4j.
+     *
      * @return the padding token id, if the tokenizer has one
      */
     OptionalInt padTokenId();

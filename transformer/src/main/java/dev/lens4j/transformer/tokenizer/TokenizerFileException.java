@@ -9,9 +9,12 @@ import java.io.IOException;
  */
 public final class TokenizerFileException extends IOException {
 
+    /** The file at fault, as named in the message. */
     private final String file;
 
     /**
+     * Creates the exception.
+     *
      * @param file the file at fault (a path, or a class-path resource name)
      * @param problem what is wrong with it
      */
@@ -21,6 +24,8 @@ public final class TokenizerFileException extends IOException {
     }
 
     /**
+     * Creates the exception with its cause.
+     *
      * @param file the file at fault (a path, or a class-path resource name)
      * @param problem what is wrong with it
      * @param cause the underlying error
@@ -31,7 +36,9 @@ public final class TokenizerFileException extends IOException {
     }
 
     /**
-     * @return the file at fault, as named in the message
+     * The file at fault.
+     *
+     * @return the file, as named in the message
      */
     public String file() {
         return file;
