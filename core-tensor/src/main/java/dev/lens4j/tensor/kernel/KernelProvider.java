@@ -22,22 +22,38 @@ public final class KernelProvider {
 
     private KernelProvider() {}
 
-    /** @return the kernels chosen for this JVM */
+    /**
+     * The kernels for this JVM, chosen on the first call.
+     *
+     * @return the kernels chosen for this JVM
+     */
     public static Kernels kernels() {
         return Holder.KERNELS;
     }
 
-    /** @return true when the Vector API kernels are in use */
+    /**
+     * Whether the chosen kernels use the Vector API.
+     *
+     * @return true when the Vector API kernels are in use
+     */
     public static boolean vectorized() {
         return Holder.KERNELS != ScalarKernels.INSTANCE;
     }
 
-    /** @return true when {@code jdk.incubator.vector} is present in the boot layer */
+    /**
+     * Whether the JVM was started with the Vector API module.
+     *
+     * @return true when {@code jdk.incubator.vector} is present in the boot layer
+     */
     public static boolean vectorModulePresent() {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 
-    /** @return true unless the system property {@code lens4j.kernels} asks for {@code scalar} */
+    /**
+     * Whether the system property {@code lens4j.kernels} allows the Vector API kernels.
+     *
+     * @return true unless the system property {@code lens4j.kernels} asks for {@code scalar}
+     */
     public static boolean vectorAllowed() {
         return !"scalar".equalsIgnoreCase(System.getProperty("lens4j.kernels", "auto").trim());
     }

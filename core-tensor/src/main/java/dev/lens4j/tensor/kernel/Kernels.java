@@ -20,7 +20,11 @@ package dev.lens4j.tensor.kernel;
  */
 public interface Kernels {
 
-    /** @return a short name for logs and benchmark labels, e.g. {@code "scalar"} or {@code "panama(512-bit, 16 lanes)"} */
+    /**
+     * The implementation's name.
+     *
+     * @return a short name for logs and benchmark labels, e.g. {@code "scalar"} or {@code "panama(512-bit, 16 lanes)"}
+     */
     String name();
 
     // ---- elementwise, n elements ----

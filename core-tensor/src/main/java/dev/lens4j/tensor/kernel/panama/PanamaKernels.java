@@ -397,8 +397,8 @@ public final class PanamaKernels implements Kernels {
     /**
      * {@code sum exp(x[i] - m)}, also storing each term in {@code out} unless it is null.
      *
-     * <p>One accumulator: each iteration calls the vector exp routine, whose cost (and the vector
-     * registers it clobbers) dwarfs the latency of the add, so unrolling gains nothing here.
+     * <p>One accumulator: each iteration calls the vector exp routine, whose cost dwarfs the latency
+     * of the add, so more accumulators gain nothing here.
      */
     private static float expShiftedSum(float[] x, int xOff, float m, float[] out, int outOff, int n) {
         FloatVector vm = FloatVector.broadcast(SPECIES, m);
