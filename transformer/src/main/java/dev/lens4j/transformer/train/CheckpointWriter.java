@@ -1,0 +1,64 @@
+package dev.lens4j.transformer.train;
+
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.tensor.io.DType;
+import dev.lens4j.tensor.io.Json;
+import dev.lens4j.tensor.io.SafetensorsWriter;
+import dev.lens4j.transformer.TransformerConfig;
+import dev.lens4j.transformer.TransformerWeights;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Writes a lens4j checkpoint directory, the format lens4j's loader reads and TransformerLens users
+ * recognise:
+ * <ul>
+ *   <li>{@value #CONFIG_FILE}: {@link TransformerConfig#toJsonMap()}, TransformerLens
+ *       {@code HookedTransformerConfig} keys;</li>
+ *   <li>{@value #WEIGHTS_FILE}: float32 tensors under TransformerLens state-dict names
+ *       ({@link TransformerWeights#stateDict()}), metadata {@code format: pt};</li>
+ *   <li>{@value WordTokenizer#FILE_NAME}: the vocabulary, one token per line.</li>
+ * </ul>
+ * All three are deterministic functions of their inputs (no time stamps), so a checkpoint can be
+ * compared byte for byte.
+ */
+public final class CheckpointWriter {
+
+    /** The model configuration file. */
+    public static final String CONFIG_FILE = "config.json";
+    /** The weights file. */
+    public static final String WEIGHTS_FILE = "model.safetensors";
+    /** The record of how the weights were trained, written by {@link InductionTrainer#writeCheckpoint}. */
+    public static final String TRAINING_FILE = "training.json";
+
+    private CheckpointWriter() {}
+
+    /**
+     * Writes config, weights and vocabulary into {@code dir}.
+     *
+     * @param dir the directory, created if needed; files of the same names are replaced
+     * @param cfg the model configuration
+     * @param weights the weights, shaped as {@code cfg} says
+     * @param tokenizer the vocabulary, of {@code cfg.dVocab()} tokens
+     * @throws IOException if writing fails
+     * @throws IllegalArgumentException if the vocabulary size differs from {@code d_vocab}
+     */
+    public static void write(Path dir, TransformerConfig cfg, TransformerWeights weights, WordTokenizer tokenizer)
+            throws IOException {
+        if (tokenizer.vocabSize() != cfg.dVocab()) {
+            throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " tokens but d_vocab is " + cfg.dVocab());
+        }
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(CONFIG_FILE), Json.write(cfg.toJsonMap()) + "\n", StandardCharsets.UTF_8);
+        SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
+        for (Map.Entry<String, Tensor> e : weights.stateDict().entrySet()) {
+            w.add(e.getKey(), DType.F32, e.getValue().contiguous().toArray(), e.getValue().shape());
+        }
+        w.write(dir.resolve(WEIGHTS_FILE));
+        tokenizer.write(dir.resolve(WordTokenizer.FILE_NAME));
+    }
+}

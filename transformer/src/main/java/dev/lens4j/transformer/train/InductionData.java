@@ -1,0 +1,141 @@
+package dev.lens4j.transformer.train;
+
+import java.util.SplittableRandom;
+
+/**
+ * Training data on which only induction predicts anything: a beginning-of-sequence token, then uniform
+ * random tokens in which one block of random length is copied to a random later place.
+ *
+ * <pre>
+ *   BOS  x1 x2 [a b c d] x7 x8 x9 [a b c d] x14 ... x47
+ *            block at src          copy at dst
+ * </pre>
+ *
+ * <p>Inside the copy every token after the first ({@code b c d}) is predictable by looking back at what
+ * followed the previous occurrence of the current token; nothing else is predictable. Both places are
+ * random, so the model cannot learn positions instead of an induction circuit (with a fixed offset a
+ * 2-layer model learns to attend {@code offset - 1} positions back by positional embeddings and no
+ * previous-token head forms).
+ *
+ * <p>Sampling, per sequence, from one {@link SplittableRandom}: the block length {@code n} uniform in
+ * {@code [minBlock, maxBlock]}; then the pair of start positions {@code (src, dst)} uniform over all pairs
+ * with {@code 1 <= src}, {@code src + n <= dst}, {@code dst + n <= T} (rejection sampling); then the
+ * tokens, each uniform over the vocabulary without the BOS token; then the copy. The same seed gives the
+ * same batches on every JVM.
+ */
+public final class InductionData {
+
+    /**
+     * One batch of sequences.
+     *
+     * @param tokens {@code [batch, pos]} token ids, BOS first in every row
+     * @param targets {@code [batch, pos]} the next token ({@code tokens[b, t + 1]}), -1 at the last position
+     * @param repeated {@code [batch, pos]} true where the target is a predictable token of the copy
+     *                 (the copy's second to last tokens)
+     * @param batch number of sequences
+     * @param pos sequence length
+     */
+    public record Batch(int[] tokens, int[] targets, boolean[] repeated, int batch, int pos) {}
+
+    private final int vocabSize;
+    private final int bosId;
+    private final int pos;
+    private final int minBlock;
+    private final int maxBlock;
+
+    /**
+     * @param vocabSize {@code d_vocab}, at least 2
+     * @param bosId the BOS token id in {@code [0, vocabSize)}
+     * @param pos sequence length including BOS
+     * @param minBlock shortest copied block, at least 2
+     * @param maxBlock longest copied block; two copies must fit: {@code 1 + 2 maxBlock <= pos}
+     * @throws IllegalArgumentException if the sizes are inconsistent
+     */
+    public InductionData(int vocabSize, int bosId, int pos, int minBlock, int maxBlock) {
+        if (vocabSize < 2 || bosId < 0 || bosId >= vocabSize) {
+            throw new IllegalArgumentException("need vocabSize >= 2 and 0 <= bosId < vocabSize, got " + vocabSize + ", " + bosId);
+        }
+        if (minBlock < 2 || maxBlock < minBlock || 1 + 2 * maxBlock > pos) {
+            throw new IllegalArgumentException("need 2 <= minBlock <= maxBlock and 1 + 2 maxBlock <= pos, got minBlock "
+                    + minBlock + ", maxBlock " + maxBlock + ", pos " + pos);
+        }
+        this.vocabSize = vocabSize;
+        this.bosId = bosId;
+        this.pos = pos;
+        this.minBlock = minBlock;
+        this.maxBlock = maxBlock;
+    }
+
+    /** @return the sequence length */
+    public int pos() {
+        return pos;
+    }
+
+    /**
+     * Draws a batch.
+     *
+     * @param rng the random source, advanced
+     * @param batch number of sequences
+     * @return the batch
+     */
+    public Batch next(SplittableRandom rng, int batch) {
+        int[] tokens = new int[batch * pos];
+        int[] targets = new int[batch * pos];
+        boolean[] repeated = new boolean[batch * pos];
+        for (int b = 0; b < batch; b++) {
+            int o = b * pos;
+            int n = minBlock + rng.nextInt(maxBlock - minBlock + 1);
+            int src, dst;
+            do {
+                int x = 1 + rng.nextInt(pos - n), y = 1 + rng.nextInt(pos - n); // starts in [1, pos - n]
+                src = Math.min(x, y);
+                dst = Math.max(x, y);
+            } while (dst - src < n);
+            tokens[o] = bosId;
+            for (int t = 1; t < pos; t++) {
+                tokens[o + t] = randomToken(rng);
+            }
+            System.arraycopy(tokens, o + src, tokens, o + dst, n);
+            for (int t = 0; t < pos; t++) {
+                targets[o + t] = t + 1 < pos ? tokens[o + t + 1] : -1;
+                repeated[o + t] = t >= dst && t <= dst + n - 2;
+            }
+        }
+        return new Batch(tokens, targets, repeated, batch, pos);
+    }
+
+    /**
+     * Sequences for evaluation, as TransformerLens's {@code induction_loss}: BOS, {@code half} random tokens,
+     * the same tokens again.
+     *
+     * @param rng the random source, advanced
+     * @param batch number of sequences
+     * @param half length of the random half
+     * @return {@code [batch, 1 + 2 half]} tokens; targets -1 at the last position; {@code repeated} marks
+     *     the targets inside the second half (those after its first token)
+     */
+    public Batch repeatedSequences(SplittableRandom rng, int batch, int half) {
+        int p = 1 + 2 * half;
+        int[] tokens = new int[batch * p];
+        int[] targets = new int[batch * p];
+        boolean[] repeated = new boolean[batch * p];
+        for (int b = 0; b < batch; b++) {
+            int o = b * p;
+            tokens[o] = bosId;
+            for (int t = 1; t <= half; t++) {
+                tokens[o + t] = randomToken(rng);
+                tokens[o + t + half] = tokens[o + t];
+            }
+            for (int t = 0; t < p; t++) {
+                targets[o + t] = t + 1 < p ? tokens[o + t + 1] : -1;
+                repeated[o + t] = t > half && t < p - 1;
+            }
+        }
+        return new Batch(tokens, targets, repeated, batch, p);
+    }
+
+    private int randomToken(SplittableRandom rng) {
+        int id = rng.nextInt(vocabSize - 1);
+        return id >= bosId ? id + 1 : id;
+    }
+}

@@ -1,0 +1,232 @@
+package dev.lens4j.transformer.train;
+
+import dev.lens4j.tensor.io.Json;
+import dev.lens4j.transformer.TransformerConfig;
+import dev.lens4j.transformer.TransformerWeights;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Trains a small transformer on {@link InductionData} until an induction circuit forms, in pure Java.
+ *
+ * <p>Each step draws a batch of {@link TrainingOptions#batchSize()} sequences, runs the forward and
+ * backward passes of {@link TrainableTransformer}, clips the global gradient norm and takes one
+ * {@link AdamW} step. The loss is the mean next-token cross-entropy over all positions, as in
+ * TransformerLens; progress reports split it into the predictable (repeated) tokens and the rest.
+ *
+ * <pre>{@code
+ * InductionTrainer trainer = new InductionTrainer(TrainingOptions.defaults());
+ * TrainingResult r = trainer.train(p -> System.out.println(p.step() + " " + p.smoothedRepeatedLoss()));
+ * trainer.writeCheckpoint(Path.of("induction-2l"));   // config.json, model.safetensors, words.txt
+ * }</pre>
+ *
+ * <p>Runs are reproducible: the same options and vocabulary give the same weights bit for bit, whatever
+ * the number of threads ({@link dev.lens4j.tensor.Parallel}) or the SIMD kernels in use. Not thread-safe.
+ */
+public final class InductionTrainer {
+
+    /** Number of recent steps averaged for the smoothed losses and the speed. */
+    public static final int SMOOTHING_WINDOW = 20;
+
+    /**
+     * The numbers of one step.
+     *
+     * @param step the step number, from 1
+     * @param loss mean loss over all positions
+     * @param repeatedLoss mean loss on the predictable tokens of the copied blocks
+     * @param otherLoss mean loss on the other positions
+     * @param gradNorm global gradient norm before clipping
+     */
+    public record StepResult(int step, double loss, double repeatedLoss, double otherLoss, double gradNorm) {}
+
+    private final TrainingOptions options;
+    private final WordTokenizer tokenizer;
+    private final TransformerConfig config;
+    private final TrainableTransformer model;
+    private final AdamW optimizer;
+    private final InductionData data;
+    private final SplittableRandom dataRng;
+    private final double[] recentRepeated = new double[SMOOTHING_WINDOW];
+    private final double[] recentOther = new double[SMOOTHING_WINDOW];
+    private final long[] recentNanos = new long[SMOOTHING_WINDOW + 1];
+    private int step;
+
+    /**
+     * A trainer for {@link WordTokenizer#induction()}'s vocabulary.
+     *
+     * @param options the run's options
+     */
+    public InductionTrainer(TrainingOptions options) {
+        this(options, WordTokenizer.induction());
+    }
+
+    /**
+     * @param options the run's options
+     * @param tokenizer the vocabulary; its size is {@code d_vocab} and its BOS token starts every sequence
+     */
+    public InductionTrainer(TrainingOptions options, WordTokenizer tokenizer) {
+        this.options = options;
+        this.tokenizer = tokenizer;
+        this.config = config(options, tokenizer.vocabSize());
+        SplittableRandom root = new SplittableRandom(options.seed());
+        long initSeed = root.nextLong();
+        this.dataRng = root.split();
+        this.model = new TrainableTransformer(config, options.batchSize(), options.nCtx(),
+                TrainableTransformer.initialParameters(config, initSeed));
+        this.optimizer = new AdamW(model.layout, options.beta1(), options.beta2(), options.adamEps(), options.weightDecay());
+        this.data = new InductionData(tokenizer.vocabSize(), tokenizer.bosTokenId().orElseThrow(), options.nCtx(),
+                options.minBlock(), options.maxBlock());
+    }
+
+    /**
+     * The model configuration a run with these options trains.
+     *
+     * @param o the options
+     * @param vocabSize {@code d_vocab}
+     * @return the config, with TransformerLens's field values (attention-only when {@code dMlp} is 0)
+     */
+    public static TransformerConfig config(TrainingOptions o, int vocabSize) {
+        return new TransformerConfig(o.nLayers(), o.dModel(), o.nHeads(), o.dHead(), o.dMlp(), o.nCtx(), vocabSize,
+                "gelu_new", o.normalization(), o.dMlp() == 0, 1e-5f, false, false, false, false, "standard", o.modelName());
+    }
+
+    /** @return the options */
+    public TrainingOptions options() {
+        return options;
+    }
+
+    /** @return the configuration of the model being trained */
+    public TransformerConfig config() {
+        return config;
+    }
+
+    /** @return the vocabulary */
+    public WordTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** @return steps taken so far */
+    public int stepsDone() {
+        return step;
+    }
+
+    /** The model being trained, for tests in this package. */
+    TrainableTransformer model() {
+        return model;
+    }
+
+    /**
+     * Takes one training step (it may go beyond {@link TrainingOptions#steps()}).
+     *
+     * @return the step's numbers
+     */
+    public StepResult step() {
+        InductionData.Batch batch = data.next(dataRng, options.batchSize());
+        double loss = model.forward(batch.tokens(), batch.targets());
+        model.backward();
+        double norm = AdamW.clipGradNorm(model.grads, options.gradClip());
+        step++;
+        optimizer.step(model.params, model.grads, options.learningRateAt(step));
+        double rep = 0, other = 0;
+        int nRep = 0, nOther = 0;
+        for (int i = 0; i < batch.targets().length; i++) {
+            if (batch.targets()[i] < 0) {
+                continue;
+            }
+            if (batch.repeated()[i]) {
+                rep += model.losses[i];
+                nRep++;
+            } else {
+                other += model.losses[i];
+                nOther++;
+            }
+        }
+        StepResult r = new StepResult(step, loss, nRep == 0 ? Double.NaN : rep / nRep, nOther == 0 ? Double.NaN : other / nOther, norm);
+        recentRepeated[(step - 1) % SMOOTHING_WINDOW] = r.repeatedLoss();
+        recentOther[(step - 1) % SMOOTHING_WINDOW] = r.otherLoss();
+        return r;
+    }
+
+    /**
+     * Trains until {@link TrainingOptions#steps()} steps are done.
+     *
+     * @param listener told about every step
+     * @return the outcome
+     */
+    public TrainingResult train(TrainingListener listener) {
+        return train(listener, Double.NEGATIVE_INFINITY);
+    }
+
+    /**
+     * Trains until {@link TrainingOptions#steps()} steps are done or, when {@code stopBelow} is finite, until
+     * the smoothed repeated-token loss (over {@link #SMOOTHING_WINDOW} full steps) falls below it.
+     *
+     * @param listener told about every step
+     * @param stopBelow the repeated-token loss at which to stop early; {@code -inf} never stops early
+     * @return the outcome
+     */
+    public TrainingResult train(TrainingListener listener, double stopBelow) {
+        long start = System.nanoTime();
+        int firstStep = step;
+        int stepsToTarget = -1;
+        double secondsToTarget = Double.NaN;
+        double smoothRep = Double.NaN, smoothOther = Double.NaN;
+        recentNanos[0] = start;
+        while (step < options.steps()) {
+            StepResult r = step();
+            int done = step - firstStep;
+            long now = System.nanoTime();
+            recentNanos[done % (SMOOTHING_WINDOW + 1)] = now;
+            int n = Math.min(step, SMOOTHING_WINDOW);
+            smoothRep = mean(recentRepeated, n);
+            smoothOther = mean(recentOther, n);
+            int span = Math.min(done, SMOOTHING_WINDOW);
+            double spanSeconds = (now - recentNanos[(done - span) % (SMOOTHING_WINDOW + 1)]) * 1e-9;
+            double speed = spanSeconds > 0 ? span / spanSeconds : Double.NaN;
+            double elapsed = (now - start) * 1e-9;
+            listener.onStep(new TrainingProgress(step, options.steps(), r.loss(), r.repeatedLoss(), r.otherLoss(),
+                    smoothRep, smoothOther, r.gradNorm(), elapsed, speed, (options.steps() - step) / speed));
+            if (stepsToTarget < 0 && step >= SMOOTHING_WINDOW && smoothRep < stopBelow) {
+                stepsToTarget = step;
+                secondsToTarget = elapsed;
+                break;
+            }
+        }
+        return new TrainingResult(step, smoothRep, smoothOther, (System.nanoTime() - start) * 1e-9, stepsToTarget, secondsToTarget);
+    }
+
+    private static double mean(double[] xs, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += xs[i];
+        }
+        return s / n;
+    }
+
+    /** @return the current weights in TransformerLens layout (a copy) */
+    public TransformerWeights weights() {
+        return model.weights();
+    }
+
+    /**
+     * Writes the current model as a checkpoint directory that lens4j loads: {@code config.json},
+     * {@code model.safetensors}, {@code words.txt} (see {@link CheckpointWriter}) and {@code training.json}
+     * (the options and the number of steps taken). Every file is a function of the options only.
+     *
+     * @param dir the directory, created if needed; existing files of the same names are replaced
+     * @throws IOException if writing fails
+     */
+    public void writeCheckpoint(Path dir) throws IOException {
+        CheckpointWriter.write(dir, config, weights(), tokenizer);
+        Map<String, Object> training = new LinkedHashMap<>(options.toJsonMap());
+        training.put("steps_done", step);
+        training.put("trainer", "dev.lens4j.transformer.train.InductionTrainer");
+        Files.writeString(dir.resolve(CheckpointWriter.TRAINING_FILE), Json.write(training) + "\n", StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,213 @@
+package dev.lens4j.transformer.train;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything that determines a training run of {@link InductionTrainer}: the model's shape, the data,
+ * the optimiser and the seed. Two runs with equal options (and the same vocabulary) produce the same
+ * weights bit for bit, on any number of threads.
+ *
+ * <p>{@link #defaults()} is the recipe of lens4j's shipped {@code induction-2l} model:
+ * <pre>{@code
+ * TrainingOptions o = TrainingOptions.defaults().withSeed(7).withSteps(500);
+ * }</pre>
+ *
+ * @param seed seeds the initial weights and the data
+ * @param steps number of optimiser steps
+ * @param batchSize sequences per step
+ * @param learningRate AdamW learning rate (peak, after warm-up)
+ * @param warmupSteps steps of linear learning-rate warm-up from {@code learningRate / warmupSteps}
+ * @param weightDecay AdamW's decoupled weight decay, applied to weight matrices only
+ * @param beta1 AdamW first-moment decay
+ * @param beta2 AdamW second-moment decay
+ * @param adamEps AdamW epsilon
+ * @param gradClip largest global gradient norm; 0 disables clipping
+ * @param nLayers transformer blocks
+ * @param nHeads attention heads per block
+ * @param dModel residual stream width
+ * @param dHead width of each head
+ * @param dMlp MLP width, or 0 for an attention-only model
+ * @param nCtx context length; every training sequence has exactly this length
+ * @param normalization {@code "LN"} (LayerNorm before attention, MLP and unembedding, as TransformerLens's
+ *                      toy models) or {@code "none"}
+ * @param minBlock shortest repeated block
+ * @param maxBlock longest repeated block; {@code 1 + 2 maxBlock <= nCtx}
+ * @param modelName the {@code model_name} written to {@code config.json}
+ */
+public record TrainingOptions(
+        long seed,
+        int steps,
+        int batchSize,
+        float learningRate,
+        int warmupSteps,
+        float weightDecay,
+        float beta1,
+        float beta2,
+        float adamEps,
+        float gradClip,
+        int nLayers,
+        int nHeads,
+        int dModel,
+        int dHead,
+        int dMlp,
+        int nCtx,
+        String normalization,
+        int minBlock,
+        int maxBlock,
+        String modelName) {
+
+    /** Validates the values; a bad one throws an exception naming the option. */
+    public TrainingOptions {
+        positive("steps", steps);
+        positive("batchSize", batchSize);
+        positive("nLayers", nLayers);
+        positive("nHeads", nHeads);
+        positive("dModel", dModel);
+        positive("dHead", dHead);
+        positive("nCtx", nCtx);
+        if (!(learningRate > 0) || warmupSteps < 0 || !(weightDecay >= 0) || !(gradClip >= 0)) {
+            throw new IllegalArgumentException("need learningRate > 0, warmupSteps >= 0, weightDecay >= 0, gradClip >= 0; got "
+                    + learningRate + ", " + warmupSteps + ", " + weightDecay + ", " + gradClip);
+        }
+        if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1 && adamEps > 0)) {
+            throw new IllegalArgumentException("need 0 <= beta1, beta2 < 1 and adamEps > 0; got " + beta1 + ", " + beta2 + ", " + adamEps);
+        }
+        if (dMlp < 0) {
+            throw new IllegalArgumentException("dMlp must be 0 (attention-only) or positive, got " + dMlp);
+        }
+        if (!normalization.equals("LN") && !normalization.equals("none")) {
+            throw new IllegalArgumentException("normalization must be LN or none, got '" + normalization + "'");
+        }
+        if (minBlock < 2 || maxBlock < minBlock || 1 + 2 * maxBlock > nCtx) {
+            throw new IllegalArgumentException("need 2 <= minBlock <= maxBlock and 1 + 2 maxBlock <= nCtx; got minBlock "
+                    + minBlock + ", maxBlock " + maxBlock + ", nCtx " + nCtx);
+        }
+    }
+
+    private static void positive(String name, int v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, got " + v);
+        }
+    }
+
+    /**
+     * The recipe of the shipped {@code induction-2l} model: 2 attention-only layers with LayerNorm, 4 heads,
+     * d_model 64, d_head 16, context 48, blocks of 4 to 23 tokens, batch 32, AdamW (lr 3e-3, betas 0.9 and
+     * 0.999, weight decay 0.01 on matrices), global gradient norm clipped to 1, seed 1, 2500 steps.
+     *
+     * @return the default options
+     */
+    public static TrainingOptions defaults() {
+        return new TrainingOptions(1, 2500, 32, 3e-3f, 0, 0.01f, 0.9f, 0.999f, 1e-8f, 1f,
+                2, 4, 64, 16, 0, 48, "LN", 4, 23, "induction-2l");
+    }
+
+    /**
+     * @param s the seed
+     * @return a copy with another seed
+     */
+    public TrainingOptions withSeed(long s) {
+        return new TrainingOptions(s, steps, batchSize, learningRate, warmupSteps, weightDecay, beta1, beta2, adamEps,
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, modelName);
+    }
+
+    /**
+     * @param n the number of steps
+     * @return a copy with another number of steps
+     */
+    public TrainingOptions withSteps(int n) {
+        return new TrainingOptions(seed, n, batchSize, learningRate, warmupSteps, weightDecay, beta1, beta2, adamEps,
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, modelName);
+    }
+
+    /**
+     * @param n sequences per step
+     * @return a copy with another batch size
+     */
+    public TrainingOptions withBatchSize(int n) {
+        return new TrainingOptions(seed, steps, n, learningRate, warmupSteps, weightDecay, beta1, beta2, adamEps,
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, modelName);
+    }
+
+    /**
+     * @param lr the peak learning rate
+     * @param warmup warm-up steps
+     * @return a copy with another learning-rate schedule
+     */
+    public TrainingOptions withLearningRate(float lr, int warmup) {
+        return new TrainingOptions(seed, steps, batchSize, lr, warmup, weightDecay, beta1, beta2, adamEps,
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, modelName);
+    }
+
+    /**
+     * @param layers transformer blocks
+     * @param heads heads per block
+     * @param model d_model
+     * @param head d_head
+     * @param mlp d_mlp, 0 for attention-only
+     * @param ctx context length
+     * @param norm {@code "LN"} or {@code "none"}
+     * @return a copy with another architecture (the block lengths are capped to fit the context)
+     */
+    public TrainingOptions withArchitecture(int layers, int heads, int model, int head, int mlp, int ctx, String norm) {
+        int max = Math.min(maxBlock, (ctx - 1) / 2);
+        return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, weightDecay, beta1, beta2, adamEps,
+                gradClip, layers, heads, model, head, mlp, ctx, norm, Math.min(minBlock, max), max, modelName);
+    }
+
+    /**
+     * @param min shortest repeated block
+     * @param max longest repeated block
+     * @return a copy with other block lengths
+     */
+    public TrainingOptions withBlocks(int min, int max) {
+        return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, weightDecay, beta1, beta2, adamEps,
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, min, max, modelName);
+    }
+
+    /**
+     * @param name the model name for {@code config.json}
+     * @return a copy with another model name
+     */
+    public TrainingOptions withModelName(String name) {
+        return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, weightDecay, beta1, beta2, adamEps,
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, name);
+    }
+
+    /** @return the learning rate at step {@code step} (from 1): linear warm-up, then constant */
+    float learningRateAt(int step) {
+        return warmupSteps > 0 && step <= warmupSteps ? learningRate * step / warmupSteps : learningRate;
+    }
+
+    /** A float as the double with the same shortest decimal form (3e-3f is written 0.003, not 0.0030000000260). */
+    private static double decimal(float f) {
+        return Double.parseDouble(Float.toString(f));
+    }
+
+    /** @return the options as JSON-ready key-value pairs (snake_case), for {@code training.json} */
+    public Map<String, Object> toJsonMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("seed", seed);
+        m.put("steps", steps);
+        m.put("batch_size", batchSize);
+        m.put("learning_rate", decimal(learningRate));
+        m.put("warmup_steps", warmupSteps);
+        m.put("weight_decay", decimal(weightDecay));
+        m.put("beta1", decimal(beta1));
+        m.put("beta2", decimal(beta2));
+        m.put("adam_eps", decimal(adamEps));
+        m.put("grad_clip", decimal(gradClip));
+        m.put("n_layers", nLayers);
+        m.put("n_heads", nHeads);
+        m.put("d_model", dModel);
+        m.put("d_head", dHead);
+        m.put("d_mlp", dMlp);
+        m.put("n_ctx", nCtx);
+        m.put("normalization", normalization);
+        m.put("min_block", minBlock);
+        m.put("max_block", maxBlock);
+        m.put("model_name", modelName);
+        return m;
+    }
+}
