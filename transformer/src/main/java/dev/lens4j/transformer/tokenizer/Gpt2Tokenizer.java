@@ -48,6 +48,9 @@ public final class Gpt2Tokenizer implements Tokenizer {
     /** Cached pieces are kept up to this many; further pieces are encoded every time. */
     private static final int CACHE_CAPACITY = 1 << 16;
 
+    /** The tokenizer of {@link #gpt2()}, loaded on first use. */
+    private static volatile Gpt2Tokenizer bundled;
+
     /** Token text by id, byte-level characters ("Ġworld"); null for an unused id. */
     private final String[] tokens;
     /** The token id of each single byte, -1 where the vocabulary has none. */
@@ -91,23 +94,25 @@ public final class Gpt2Tokenizer implements Tokenizer {
      * {@code encoder.json} and {@code vocab.bpe}. Loaded once; later calls return the same instance.
      *
      * @return the GPT-2 tokenizer
+     * @throws UncheckedIOException if the bundled files are missing from the class path
      */
     public static Gpt2Tokenizer gpt2() {
-        return Bundled.GPT2;
-    }
-
-    /** Loads the bundled files on first use of {@link #gpt2()}. */
-    private static final class Bundled {
-        static final Gpt2Tokenizer GPT2 = load();
-
-        private static Gpt2Tokenizer load() {
-            try {
-                return Gpt2TokenizerLoader.fromResources("gpt2/vocab.json", "gpt2/merges.txt");
-            } catch (IOException e) {
-                // A packaging error, not something a caller can fix.
-                throw new UncheckedIOException("the GPT-2 tokenizer files shipped with lens4j cannot be read", e);
+        Gpt2Tokenizer t = bundled;
+        if (t == null) {
+            synchronized (Gpt2Tokenizer.class) {
+                t = bundled;
+                if (t == null) {
+                    try {
+                        t = Gpt2TokenizerLoader.fromResources("gpt2/vocab.json", "gpt2/merges.txt");
+                    } catch (IOException e) {
+                        // A packaging error, not something a caller can fix.
+                        throw new UncheckedIOException("the GPT-2 tokenizer files shipped with lens4j cannot be read", e);
+                    }
+                    bundled = t;
+                }
             }
         }
+        return t;
     }
 
     /**
