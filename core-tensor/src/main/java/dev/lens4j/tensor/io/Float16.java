@@ -17,11 +17,13 @@ import java.util.Objects;
  * Float16.bf16ToF32(Float16.f32ToBf16(1.01171875f)); // 1.015625  (1 + 3*2^-8 is a tie; rounds up to even)
  * Float16.f16ToF32(Float16.f32ToF16(65520f));        // Infinity  (65504 is the largest half)
  * }</pre>
+ *
+ * <p>The bulk methods are plain loops over the segment ({@code Float.float16ToFloat} and
+ * {@code Float.floatToFloat16} are JIT intrinsics). Ad-hoc timings on this 2-core machine (warm, noisy): 1.3-2.7 G elements/s, against
+ * about 3 G/s for a plain float32 copy out of the mapping. A chunked variant (bulk-copy to a
+ * {@code short[]}, then convert) was consistently slower, for bf16 by about 2x.
  */
 public final class Float16 {
-
-    /** Elements converted per bulk chunk: a 16 KiB scratch array, small enough to stay in L1/L2. */
-    private static final int CHUNK = 8192;
 
     static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -80,15 +82,9 @@ public final class Float16 {
      */
     public static void f16ToF32(MemorySegment src, long srcOffset, float[] dst, int dstIndex, int count) {
         Objects.checkFromIndexSize(dstIndex, count, dst.length);
-        short[] scratch = new short[Math.min(count, CHUNK)];
-        for (int done = 0; done < count; ) {
-            int n = Math.min(CHUNK, count - done);
-            MemorySegment.copy(src, SHORT_LE, srcOffset + 2L * done, scratch, 0, n);
-            int base = dstIndex + done;
-            for (int k = 0; k < n; k++) {
-                dst[base + k] = Float.float16ToFloat(scratch[k]);
-            }
-            done += n;
+        MemorySegment in = src.asSlice(srcOffset, 2L * count);
+        for (int k = 0; k < count; k++) {
+            dst[dstIndex + k] = Float.float16ToFloat(in.get(SHORT_LE, 2L * k));
         }
     }
 
@@ -104,15 +100,9 @@ public final class Float16 {
      */
     public static void bf16ToF32(MemorySegment src, long srcOffset, float[] dst, int dstIndex, int count) {
         Objects.checkFromIndexSize(dstIndex, count, dst.length);
-        short[] scratch = new short[Math.min(count, CHUNK)];
-        for (int done = 0; done < count; ) {
-            int n = Math.min(CHUNK, count - done);
-            MemorySegment.copy(src, SHORT_LE, srcOffset + 2L * done, scratch, 0, n);
-            int base = dstIndex + done;
-            for (int k = 0; k < n; k++) {
-                dst[base + k] = Float.intBitsToFloat(scratch[k] << 16);
-            }
-            done += n;
+        MemorySegment in = src.asSlice(srcOffset, 2L * count);
+        for (int k = 0; k < count; k++) {
+            dst[dstIndex + k] = Float.intBitsToFloat(in.get(SHORT_LE, 2L * k) << 16);
         }
     }
 
@@ -128,15 +118,9 @@ public final class Float16 {
      */
     public static void f32ToF16(float[] src, int srcIndex, MemorySegment dst, long dstOffset, int count) {
         Objects.checkFromIndexSize(srcIndex, count, src.length);
-        short[] scratch = new short[Math.min(count, CHUNK)];
-        for (int done = 0; done < count; ) {
-            int n = Math.min(CHUNK, count - done);
-            int base = srcIndex + done;
-            for (int k = 0; k < n; k++) {
-                scratch[k] = Float.floatToFloat16(src[base + k]);
-            }
-            MemorySegment.copy(scratch, 0, dst, SHORT_LE, dstOffset + 2L * done, n);
-            done += n;
+        MemorySegment out = dst.asSlice(dstOffset, 2L * count);
+        for (int k = 0; k < count; k++) {
+            out.set(SHORT_LE, 2L * k, Float.floatToFloat16(src[srcIndex + k]));
         }
     }
 
@@ -152,15 +136,9 @@ public final class Float16 {
      */
     public static void f32ToBf16(float[] src, int srcIndex, MemorySegment dst, long dstOffset, int count) {
         Objects.checkFromIndexSize(srcIndex, count, src.length);
-        short[] scratch = new short[Math.min(count, CHUNK)];
-        for (int done = 0; done < count; ) {
-            int n = Math.min(CHUNK, count - done);
-            int base = srcIndex + done;
-            for (int k = 0; k < n; k++) {
-                scratch[k] = f32ToBf16(src[base + k]);
-            }
-            MemorySegment.copy(scratch, 0, dst, SHORT_LE, dstOffset + 2L * done, n);
-            done += n;
+        MemorySegment out = dst.asSlice(dstOffset, 2L * count);
+        for (int k = 0; k < count; k++) {
+            out.set(SHORT_LE, 2L * k, f32ToBf16(src[srcIndex + k]));
         }
     }
 }
