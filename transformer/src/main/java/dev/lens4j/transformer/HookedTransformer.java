@@ -1,27 +1,82 @@
 package dev.lens4j.transformer;
 
+import dev.lens4j.hooks.ForwardHooks;
+import dev.lens4j.hooks.HookPoint;
+import dev.lens4j.hooks.HookRegistry;
+import dev.lens4j.hooks.HookSpec;
+import dev.lens4j.tensor.Functional;
+import dev.lens4j.tensor.Shapes;
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.transformer.generation.GenerationConfig;
+import dev.lens4j.transformer.generation.GenerationResult;
+import dev.lens4j.transformer.generation.Generator;
 import dev.lens4j.transformer.tokenizer.Tokenizer;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+
 /**
- * A GPT-2-style transformer with TransformerLens hook points. (Skeleton: the forward pass follows.)
+ * A GPT-2-style transformer whose forward pass exposes TransformerLens's hook points, under
+ * TransformerLens's names and shapes, so that an analysis reads the same here as in Python.
+ *
+ * <pre>{@code
+ * try (HookedTransformer model = ...) {                                  // e.g. loaded from a checkpoint
+ *     int[][] tokens = {model.tokenizer().toTokens("The cat sat on the")};
+ *     Tensor logits = model.forward(tokens);                             // [1, 6, 50257]
+ *     ForwardResult run = model.runWithCache(tokens, n -> n.endsWith("hook_pattern"));
+ *     Tensor pattern = run.cache().get("pattern", 5);                     // [1, 12, 6, 6]
+ *     Tensor ablated = model.runWithHooks(tokens,
+ *             HookSpec.of("blocks.5.attn.hook_z", (z, p) -> z.mul(0f)));
+ * }
+ * }</pre>
+ *
+ * <p>Hooks are scoped. Hooks given to {@link #runWithHooks} or in {@link ForwardOptions} belong to
+ * that one call, never to the model, so several threads may run different interventions on one
+ * model at the same time, and nothing is left behind when a call throws. Hooks that should apply to
+ * every call go in {@link #hooks()}, preferably in a try-with-resources block.
+ *
+ * <p>TransformerLens's LayerNorm module is called three times per block (once each for the query,
+ * key and value inputs), so a hook on {@code ln1.hook_scale} or {@code ln1.hook_normalized} fires
+ * three times there; here it fires once, except with {@code use_split_qkv_input}, where the three
+ * inputs differ and it fires three times (query, key, value) as in TransformerLens. The values are
+ * the same.
+ *
+ * <p>A model is thread-safe for forward passes. Its weights are read-only during a pass; see
+ * {@link #of} for how they are laid out.
  */
 public final class HookedTransformer implements AutoCloseable {
 
     private final TransformerConfig cfg;
-    private final TransformerWeights weights;
+    private final PreparedWeights prepared;
     private final Tokenizer tokenizer;
     private final AutoCloseable owner;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final ModelHookPoints points;
+    private final HookRegistry registry;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private HookedTransformer(TransformerConfig cfg, TransformerWeights weights, Tokenizer tokenizer, AutoCloseable owner) {
+    private HookedTransformer(TransformerConfig cfg, PreparedWeights prepared, Tokenizer tokenizer, AutoCloseable owner) {
         this.cfg = cfg;
-        this.weights = weights;
+        this.prepared = prepared;
         this.tokenizer = tokenizer;
         this.owner = owner;
+        this.points = new ModelHookPoints(cfg);
+        this.registry = new HookRegistry(points.names());
     }
 
     /**
      * Builds a model from a config and weights in TransformerLens layout.
+     *
+     * <p>The weights are used where they are (heap arrays or views of a memory-mapped checkpoint),
+     * except that the forward pass needs {@code W_Q}, {@code W_K} and {@code W_V} side by side as one
+     * {@code [d_model, 3 * n_heads * d_head]} matrix: when they are not already views of such a matrix
+     * (as a GPT-2 checkpoint's {@code c_attn} is), they are copied into one once, and
+     * {@link #weights()} then returns views of that copy (likewise {@code b_Q}, {@code b_K},
+     * {@code b_V}, and vectors that were not contiguous heap arrays). Change weights through
+     * {@link #weights()}, not through the tensors passed in.
      *
      * @param cfg the config
      * @param weights the weights, checked against the config
@@ -29,12 +84,13 @@ public final class HookedTransformer implements AutoCloseable {
      * @param owner what to close with the model (for example the memory-mapped checkpoint the weights
      *              are views of), or null
      * @return the model
+     * @throws IllegalArgumentException if a weight is missing or has the wrong shape (named)
      */
     public static HookedTransformer of(TransformerConfig cfg, TransformerWeights weights, Tokenizer tokenizer, AutoCloseable owner) {
         if (cfg == null || weights == null) {
             throw new IllegalArgumentException("config and weights are required");
         }
-        return new HookedTransformer(cfg, weights, tokenizer, owner);
+        return new HookedTransformer(cfg, new PreparedWeights(cfg, weights), tokenizer, owner);
     }
 
     /** @return the config */
@@ -42,9 +98,9 @@ public final class HookedTransformer implements AutoCloseable {
         return cfg;
     }
 
-    /** @return the weights */
+    /** @return the weights the forward pass reads (see {@link #of} for how they may differ from those passed in) */
     public TransformerWeights weights() {
-        return weights;
+        return prepared.weights;
     }
 
     /**
@@ -63,11 +119,248 @@ public final class HookedTransformer implements AutoCloseable {
         return tokenizer != null;
     }
 
+    /** @return the model's own hooks, which fire on every pass */
+    public HookRegistry hooks() {
+        return registry;
+    }
+
+    /** @return every hook point name, in firing order */
+    public List<String> hookPointNames() {
+        return points.names();
+    }
+
+    /**
+     * Every hook point with the shape of its value for a plain forward pass.
+     *
+     * @param batch sequences
+     * @param pos positions per sequence
+     * @return names and shapes in firing order, e.g. {@code blocks.0.attn.hook_pattern [batch, n_heads, pos, pos]}
+     */
+    public List<HookShape> hookPoints(int batch, int pos) {
+        List<HookShape> out = new ArrayList<>();
+        for (HookPoint p : points.all) {
+            out.add(new HookShape(p.name(), points.kinds.get(p.index()).shape(cfg, batch, pos, pos)));
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ forward passes
+
+    /**
+     * The logits of a batch of token sequences.
+     *
+     * @param tokens {@code [batch][pos]}, every row the same length, ids in {@code [0, d_vocab)}
+     * @return logits {@code [batch, pos, d_vocab]}
+     * @throws IllegalArgumentException for an empty or ragged batch, an id outside the vocabulary
+     *     (naming it and its position), or more positions than n_ctx
+     */
+    public Tensor forward(int[][] tokens) {
+        return run(tokens, ForwardOptions.defaults()).output();
+    }
+
+    /**
+     * A forward pass with options: hooks, a cache, an attention mask, a KV cache, stopping early.
+     *
+     * @param tokens {@code [batch][pos]}
+     * @param options the options; {@code startAtLayer} must be 0 (use {@link #runFromResidual} to start later)
+     * @return the logits (or residual stream when stopping early) and the cache
+     */
+    public ForwardResult run(int[][] tokens, ForwardOptions options) {
+        checkTokens(tokens);
+        if (options.startAtLayer() != 0) {
+            throw new IllegalArgumentException("startAtLayer " + options.startAtLayer() + " needs a residual stream as input; use runFromResidual");
+        }
+        return execute(tokens, null, tokens.length, tokens[0].length, options);
+    }
+
+    /**
+     * A forward pass that starts at a block, from a residual stream (TransformerLens's
+     * {@code start_at_layer}); the embedding hooks do not fire.
+     *
+     * @param residual {@code [batch, pos, d_model]}: the residual stream entering block {@code options.startAtLayer()}
+     * @param options the options
+     * @return the logits (or residual stream when stopping early) and the cache
+     */
+    public ForwardResult runFromResidual(Tensor residual, ForwardOptions options) {
+        if (residual == null || residual.rank() != 3 || residual.dim(2) != cfg.dModel() || residual.dim(0) < 1 || residual.dim(1) < 1) {
+            throw new IllegalArgumentException("residual stream must have shape [batch, pos, " + cfg.dModel() + "] with batch, pos >= 1, got "
+                    + (residual == null ? "null" : Shapes.str(residual.shape())));
+        }
+        return execute(null, residual, residual.dim(0), residual.dim(1), options);
+    }
+
+    /**
+     * A forward pass with hooks that apply to this call only (TransformerLens's {@code run_with_hooks}).
+     *
+     * @param tokens {@code [batch][pos]}
+     * @param hooks the hooks, fired after the model's own
+     * @return logits {@code [batch, pos, d_vocab]}
+     */
+    public Tensor runWithHooks(int[][] tokens, HookSpec... hooks) {
+        return run(tokens, ForwardOptions.builder().hooks(hooks).build()).output();
+    }
+
+    /**
+     * A forward pass that records activations (TransformerLens's {@code run_with_cache}).
+     *
+     * @param tokens {@code [batch][pos]}
+     * @param namesFilter the hook point names to record; the cache holds only these
+     * @return the logits and the cache
+     */
+    public ForwardResult runWithCache(int[][] tokens, Predicate<String> namesFilter) {
+        if (namesFilter == null) {
+            throw new IllegalArgumentException("namesFilter is null; use n -> true to cache every hook point");
+        }
+        return run(tokens, ForwardOptions.builder().cache(namesFilter).build());
+    }
+
+    /**
+     * A forward pass that records every activation.
+     *
+     * @param tokens {@code [batch][pos]}
+     * @return the logits and the cache of every hook point
+     */
+    public ForwardResult runWithCache(int[][] tokens) {
+        return runWithCache(tokens, name -> true);
+    }
+
+    /**
+     * The loss of predicting each next token (TransformerLens's {@code loss_per_token}).
+     *
+     * @param tokens {@code [batch][pos]} with pos at least 2
+     * @return {@code [batch, pos - 1]} losses in nats: entry {@code [b, t]} is {@code -log p(tokens[b][t + 1])}
+     */
+    public Tensor perTokenLoss(int[][] tokens) {
+        checkTokens(tokens);
+        if (tokens[0].length < 2) {
+            throw new IllegalArgumentException("the loss needs at least 2 positions, got " + tokens[0].length);
+        }
+        return Functional.perTokenLoss(forward(tokens), tokens);
+    }
+
+    /**
+     * @param tokens {@code [batch][pos]} with pos at least 2
+     * @return the mean of {@link #perTokenLoss}
+     */
+    public float loss(int[][] tokens) {
+        return perTokenLoss(tokens).mean();
+    }
+
+    /**
+     * A cache of keys and values for incremental decoding ({@link ForwardOptions.Builder#kvCache}).
+     *
+     * @param batch the number of sequences it holds
+     * @return an empty cache
+     */
+    public KvCache newKvCache(int batch) {
+        return new KvCache(cfg, batch);
+    }
+
+    /**
+     * Continues a prompt, with a KV cache unless the config says otherwise. The model's hooks and the
+     * given hooks fire in every pass (after the first pass, with one position).
+     *
+     * @param prompt token ids {@code [pos]}
+     * @param config how to generate
+     * @param hooks hooks for every pass of this generation
+     * @return the prompt followed by the new tokens
+     * @throws IllegalArgumentException if prompt plus new tokens exceed n_ctx, or the prompt is bad
+     */
+    public GenerationResult generate(int[] prompt, GenerationConfig config, HookSpec... hooks) {
+        return Generator.generate(this, prompt, config, hooks);
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private ForwardResult execute(int[][] tokens, Tensor residual, int batch, int pos, ForwardOptions o) {
+        int layers = cfg.nLayers();
+        int start = o.startAtLayer() < 0 ? layers + o.startAtLayer() : o.startAtLayer();
+        if (start < 0 || start > layers) {
+            throw new IllegalArgumentException("startAtLayer " + o.startAtLayer() + " is outside [0, " + layers + "]");
+        }
+        boolean stopped = o.stopAtLayer() != null;
+        int stop = !stopped ? layers : o.stopAtLayer() < 0 ? layers + o.stopAtLayer() : o.stopAtLayer();
+        if (stop < start || stop > layers) {
+            throw new IllegalArgumentException("stopAtLayer " + o.stopAtLayer() + " is outside [" + start + ", " + layers + "]");
+        }
+        KvCache kv = o.kvCache();
+        int past = 0;
+        if (kv != null) {
+            if (start != 0 || stopped) {
+                throw new IllegalArgumentException("a KV cache needs a pass over every layer; got startAtLayer " + o.startAtLayer()
+                        + ", stopAtLayer " + o.stopAtLayer());
+            }
+            kv.checkCompatible(batch, layers, cfg.nHeads() * cfg.dHead());
+            past = kv.length();
+        }
+        if (past + pos > cfg.nCtx()) {
+            throw new IllegalArgumentException((past > 0 ? past + " cached + " : "") + pos + " positions exceed n_ctx " + cfg.nCtx());
+        }
+        int[][] mask = o.attentionMask();
+        if (mask != null) {
+            checkMask(mask, batch, past + pos);
+        }
+        ForwardHooks hooks = ForwardHooks.resolve(points.all, registry.snapshot(), o.hooks(), o.cacheFilter(), layers);
+        if (kv != null) {
+            kv.ensureCapacity(past + pos);
+        }
+        ForwardPass pass = new ForwardPass(cfg, prepared, points, hooks, batch, pos, mask, kv);
+        float[] resid = tokens != null ? pass.embed(tokens) : residual.copy().heapArray();
+        Tensor out = pass.run(resid, start, stop, !stopped);
+        if (kv != null) {
+            kv.advance(pos);
+        }
+        return new ForwardResult(out, hooks.cache(), stopped);
+    }
+
+    private void checkTokens(int[][] tokens) {
+        if (tokens == null || tokens.length == 0) {
+            throw new IllegalArgumentException("tokens must hold at least one sequence");
+        }
+        int pos = tokens[0] == null ? 0 : tokens[0].length;
+        if (pos == 0) {
+            throw new IllegalArgumentException("sequence 0 is empty; every sequence needs at least one token");
+        }
+        int v = cfg.dVocab();
+        for (int b = 0; b < tokens.length; b++) {
+            if (tokens[b] == null || tokens[b].length != pos) {
+                throw new IllegalArgumentException("ragged batch: sequence " + b + " has " + (tokens[b] == null ? 0 : tokens[b].length)
+                        + " tokens but sequence 0 has " + pos + "; pad them to one length and pass an attention mask");
+            }
+            for (int t = 0; t < pos; t++) {
+                int id = tokens[b][t];
+                if (id < 0 || id >= v) {
+                    throw new IllegalArgumentException("token id " + id + " at [" + b + ", " + t + "] is outside the vocabulary [0, " + v + ")");
+                }
+            }
+        }
+        if (pos > cfg.nCtx()) {
+            throw new IllegalArgumentException("sequence of " + pos + " tokens is longer than n_ctx " + cfg.nCtx());
+        }
+    }
+
+    private static void checkMask(int[][] mask, int batch, int keys) {
+        if (mask.length != batch) {
+            throw new IllegalArgumentException("attention mask has " + mask.length + " rows but the batch has " + batch + " sequences");
+        }
+        for (int b = 0; b < batch; b++) {
+            if (mask[b] == null || mask[b].length != keys) {
+                throw new IllegalArgumentException("attention mask row " + b + " has " + (mask[b] == null ? 0 : mask[b].length)
+                        + " entries, expected " + keys + " (cached + new positions)");
+            }
+            for (int s = 0; s < keys; s++) {
+                if (mask[b][s] != 0 && mask[b][s] != 1) {
+                    throw new IllegalArgumentException("attention mask [" + b + ", " + s + "] is " + mask[b][s] + "; it must be 0 or 1");
+                }
+            }
+        }
+    }
+
     /**
      * Closes what owns the weights' memory (for example the checkpoint mapping); the model must not be
      * used afterwards. Closing twice is harmless.
      *
-     * @throws java.io.UncheckedIOException if closing the owner failed with an I/O error
+     * @throws UncheckedIOException if closing the owner failed with an I/O error
      * @throws IllegalStateException if closing the owner failed otherwise
      */
     @Override
@@ -77,12 +370,18 @@ public final class HookedTransformer implements AutoCloseable {
         }
         try {
             owner.close();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("closing " + cfg.modelName() + " failed", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("closing " + cfg.modelName() + " failed", e);
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException("closing " + cfg.modelName() + " failed", e);
         }
+    }
+
+    @Override
+    public String toString() {
+        return "HookedTransformer[" + cfg.modelName() + ": " + cfg.nLayers() + " layers, d_model " + cfg.dModel() + ", "
+                + cfg.nHeads() + " heads, d_vocab " + cfg.dVocab() + "]";
     }
 }

@@ -1,0 +1,152 @@
+package dev.lens4j.transformer;
+
+import dev.lens4j.hooks.HookSpec;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * How to run one forward pass: which layers, which hooks, what to cache, the attention mask of a
+ * padded batch and the KV cache of a generation. Immutable; build with {@link #builder()}.
+ *
+ * <pre>{@code
+ * ForwardOptions o = ForwardOptions.builder()
+ *         .stopAtLayer(4)                                  // return blocks.4's input residual stream
+ *         .hooks(HookSpec.of("blocks.1.attn.hook_z", ablate))
+ *         .cache(name -> name.endsWith("hook_pattern"))
+ *         .build();
+ * ForwardResult r = model.run(tokens, o);                  // r.output(): [batch, pos, d_model]
+ * }</pre>
+ *
+ * @param startAtLayer the first block to run; above 0 the input is a residual stream
+ *                     ({@link HookedTransformer#runFromResidual}); negative counts from the end
+ * @param stopAtLayer run blocks before this one and return the residual stream (TransformerLens's
+ *                    {@code stop_at_layer}), or null to run every block and return logits; negative
+ *                    counts from the end
+ * @param attentionMask {@code [batch][key_pos]}, 1 for a real token and 0 for padding, or null; with a
+ *                      KV cache it covers the cached positions too
+ * @param hooks hooks of this pass only, fired after the model's own hooks
+ * @param cacheFilter the hook point names to record in the result's cache, or null for no cache
+ * @param kvCache keys and values of earlier positions, extended by this pass, or null
+ */
+public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] attentionMask, List<HookSpec> hooks,
+                             Predicate<String> cacheFilter, KvCache kvCache) {
+
+    private static final ForwardOptions DEFAULTS = new ForwardOptions(0, null, null, List.of(), null, null);
+
+    /** Copies the hook list. */
+    public ForwardOptions {
+        hooks = List.copyOf(hooks);
+    }
+
+    /** @return options for a plain forward pass: all layers, no hooks, no cache, no mask */
+    public static ForwardOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /** @return a builder starting from the defaults */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return a builder starting from these options */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.startAtLayer = startAtLayer;
+        b.stopAtLayer = stopAtLayer;
+        b.attentionMask = attentionMask;
+        b.hooks.addAll(hooks);
+        b.cacheFilter = cacheFilter;
+        b.kvCache = kvCache;
+        return b;
+    }
+
+    @Override
+    public String toString() {
+        return "ForwardOptions[start=" + startAtLayer + ", stop=" + stopAtLayer + ", mask=" + (attentionMask != null)
+                + ", hooks=" + hooks.size() + ", cache=" + (cacheFilter != null) + ", kvCache=" + (kvCache != null) + "]";
+    }
+
+    /** Builds {@link ForwardOptions}. */
+    public static final class Builder {
+        private int startAtLayer;
+        private Integer stopAtLayer;
+        private int[][] attentionMask;
+        private final List<HookSpec> hooks = new ArrayList<>();
+        private Predicate<String> cacheFilter;
+        private KvCache kvCache;
+
+        private Builder() {}
+
+        /**
+         * @param layer the first block to run (the input is then the residual stream before it)
+         * @return this builder
+         */
+        public Builder startAtLayer(int layer) {
+            this.startAtLayer = layer;
+            return this;
+        }
+
+        /**
+         * @param layer run only the blocks before this one and return the residual stream
+         *              {@code [batch, pos, d_model]} that would enter it
+         * @return this builder
+         */
+        public Builder stopAtLayer(int layer) {
+            this.stopAtLayer = layer;
+            return this;
+        }
+
+        /**
+         * @param mask {@code [batch][key_pos]}, 1 for a real token, 0 for padding (left or right)
+         * @return this builder
+         */
+        public Builder attentionMask(int[][] mask) {
+            this.attentionMask = mask;
+            return this;
+        }
+
+        /**
+         * @param specs hooks for this pass, added after any given before
+         * @return this builder
+         */
+        public Builder hooks(HookSpec... specs) {
+            hooks.addAll(Arrays.asList(specs));
+            return this;
+        }
+
+        /**
+         * @param specs hooks for this pass, added after any given before
+         * @return this builder
+         */
+        public Builder hooks(List<HookSpec> specs) {
+            hooks.addAll(specs);
+            return this;
+        }
+
+        /**
+         * @param namesFilter accepts the hook point names to cache ({@code n -> true} for all)
+         * @return this builder
+         */
+        public Builder cache(Predicate<String> namesFilter) {
+            this.cacheFilter = namesFilter;
+            return this;
+        }
+
+        /**
+         * @param cache the KV cache to read earlier positions from and append this pass's keys and values to
+         * @return this builder
+         */
+        public Builder kvCache(KvCache cache) {
+            this.kvCache = cache;
+            return this;
+        }
+
+        /** @return the options */
+        public ForwardOptions build() {
+            return new ForwardOptions(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache);
+        }
+    }
+}

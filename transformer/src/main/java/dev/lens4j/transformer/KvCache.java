@@ -1,0 +1,96 @@
+package dev.lens4j.transformer;
+
+/**
+ * The keys and values of every layer for the positions a model has already seen, so that each
+ * generated token needs one forward pass over one position (TransformerLens's
+ * {@code HookedTransformerKeyValueCache}). Create one with {@link HookedTransformer#newKvCache(int)}
+ * and pass it to {@link ForwardOptions.Builder#kvCache}; every pass appends its positions.
+ *
+ * <p>Not thread-safe: one cache belongs to one sequence batch at a time.
+ */
+public final class KvCache {
+
+    private final int batch;
+    private final int nLayers;
+    private final int width;          // n_heads * d_head
+    private final int maxPositions;   // n_ctx
+    private int length;
+    private int capacity;
+    private float[][] keys;           // per layer [batch, capacity, n_heads, d_head]
+    private float[][] values;         // per layer [batch, capacity, n_heads, d_head]
+
+    KvCache(TransformerConfig cfg, int batch) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("a KV cache needs a batch of at least 1, got " + batch);
+        }
+        this.batch = batch;
+        this.nLayers = cfg.nLayers();
+        this.width = cfg.nHeads() * cfg.dHead();
+        this.maxPositions = cfg.nCtx();
+        this.keys = new float[nLayers][0];
+        this.values = new float[nLayers][0];
+    }
+
+    /** @return the number of sequences */
+    public int batch() {
+        return batch;
+    }
+
+    /** @return the number of positions cached so far */
+    public int length() {
+        return length;
+    }
+
+    /** Forgets every cached position. */
+    public void clear() {
+        length = 0;
+    }
+
+    /** Makes room for {@code needed} positions (keeping the cached ones). */
+    void ensureCapacity(int needed) {
+        if (needed <= capacity) {
+            return;
+        }
+        int cap = Math.min(maxPositions, Math.max(needed, Math.max(16, capacity * 2)));
+        for (int l = 0; l < nLayers; l++) {
+            keys[l] = grow(keys[l], cap);
+            values[l] = grow(values[l], cap);
+        }
+        capacity = cap;
+    }
+
+    private float[] grow(float[] old, int cap) {
+        float[] n = new float[batch * cap * width];
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(old, b * capacity * width, n, b * cap * width, length * width);
+        }
+        return n;
+    }
+
+    /** @return the number of positions each layer's buffers hold */
+    int capacity() {
+        return capacity;
+    }
+
+    /** @return layer {@code l}'s keys {@code [batch, capacity, n_heads, d_head]} */
+    float[] keys(int l) {
+        return keys[l];
+    }
+
+    /** @return layer {@code l}'s values {@code [batch, capacity, n_heads, d_head]} */
+    float[] values(int l) {
+        return values[l];
+    }
+
+    /** Records that a pass appended {@code n} positions to every layer. */
+    void advance(int n) {
+        length += n;
+    }
+
+    void checkCompatible(int batchSize, int layers, int w) {
+        if (batchSize != batch || layers != nLayers || w != width) {
+            throw new IllegalArgumentException("KV cache for batch " + batch + " (" + nLayers + " layers, width " + width
+                    + ") does not fit a pass over batch " + batchSize + " of a model with " + layers + " layers, width " + w);
+        }
+    }
+}

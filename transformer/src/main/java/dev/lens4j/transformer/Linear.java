@@ -1,0 +1,140 @@
+package dev.lens4j.transformer;
+
+import dev.lens4j.tensor.Parallel;
+import dev.lens4j.tensor.kernel.KernelProvider;
+import dev.lens4j.tensor.kernel.Kernels;
+import dev.lens4j.tensor.matmul.Gemm;
+import dev.lens4j.tensor.matmul.MatrixOperand;
+
+import java.util.Arrays;
+
+/**
+ * {@code out = x W + b} over rows of activations: the one place the forward pass multiplies by a
+ * weight matrix.
+ *
+ * <p>Many rows (a prompt) go to {@link Gemm}. A few rows (one decoding step of a KV-cached
+ * generation) are bound by reading the weights, and packing them for a GEMM would read them
+ * three times; they take a matrix-vector path that streams each weight once: {@code axpy} over the
+ * rows of a row-major heap {@code W}, or a dot product per column of a transposed one (the tied
+ * unembedding {@code W_U = W_E^T}). Weights in memory-mapped storage always go to {@link Gemm}.
+ */
+final class Linear {
+
+    /** Up to this many rows take the matrix-vector path. */
+    static final int GEMV_MAX_ROWS = 4;
+
+    private Linear() {}
+
+    /**
+     * {@code out[r, :] = x[r, :] W + bias} for {@code r < rows}.
+     *
+     * @param x activations, row {@code r} at {@code x[xOff + r * ldx ...]}, {@code k} wide
+     * @param w the weight {@code [k, n]}, any storage and strides
+     * @param bias {@code [n]} starting at {@code bias[biasOff]}, or null
+     * @param out output, row {@code r} at {@code out[outOff + r * ldo ...]}, {@code n} wide; must not overlap x
+     */
+    static void apply(float[] x, int xOff, int ldx, int rows, MatrixOperand w, float[] bias, int biasOff,
+                      float[] out, int outOff, int ldo) {
+        int k = w.rows(), n = w.cols();
+        if (rows == 0 || n == 0) {
+            return;
+        }
+        if (rows <= GEMV_MAX_ROWS && w.array() != null && w.colStride() == 1) {
+            gemvRowMajor(x, xOff, ldx, rows, w, bias, biasOff, out, outOff, ldo);
+            return;
+        }
+        if (rows <= GEMV_MAX_ROWS && w.array() != null && w.rowStride() == 1) {
+            gemvTransposed(x, xOff, ldx, rows, w, bias, biasOff, out, outOff, ldo);
+            return;
+        }
+        boolean accumulate = bias != null;
+        if (accumulate) {
+            Parallel.forRange(rows, Math.max(1, 65536 / n), (s, e) -> {
+                for (int r = s; r < e; r++) {
+                    System.arraycopy(bias, biasOff, out, outOff + r * ldo, n);
+                }
+            });
+        }
+        Gemm.multiply(new MatrixOperand(x, null, xOff, rows, k, ldx, 1), w, out, outOff, ldo, accumulate);
+    }
+
+    /**
+     * Columns {@code [col, col + count)} of a weight, a view.
+     *
+     * @param w the weight {@code [k, n]}
+     * @param col first column
+     * @param count number of columns
+     * @return {@code [k, count]}
+     */
+    static MatrixOperand columns(MatrixOperand w, int col, int count) {
+        return new MatrixOperand(w.array(), w.segment(), w.offset() + col * w.colStride(), w.rows(), count, w.rowStride(), w.colStride());
+    }
+
+    /**
+     * Rows {@code [row, row + count)} of a weight, a view.
+     *
+     * @param w the weight {@code [k, n]}
+     * @param row first row
+     * @param count number of rows
+     * @return {@code [count, n]}
+     */
+    static MatrixOperand rows(MatrixOperand w, int row, int count) {
+        return new MatrixOperand(w.array(), w.segment(), w.offset() + row * w.rowStride(), count, w.cols(), w.rowStride(), w.colStride());
+    }
+
+    /** Columns per task of the matrix-vector paths. */
+    private static int block(int n) {
+        int pieces = Parallel.threads() * 4;
+        return Math.max(64, (n / pieces + 15) / 16 * 16);
+    }
+
+    /** {@code W[p, j]} at {@code w[off + p * rs + j]}: accumulate {@code x[r, p] * W[p, j0:j1]} row by row. */
+    private static void gemvRowMajor(float[] x, int xOff, int ldx, int rows, MatrixOperand w, float[] bias, int biasOff,
+                                     float[] out, int outOff, int ldo) {
+        Kernels kk = KernelProvider.kernels();
+        float[] wa = w.array();
+        int k = w.rows(), n = w.cols();
+        int rs = (int) w.rowStride();
+        int base = (int) w.offset();
+        int bl = block(n);
+        int blocks = (n + bl - 1) / bl;
+        Parallel.forRange(blocks, 1, (s, e) -> {
+            for (int b = s; b < e; b++) {
+                int j0 = b * bl, len = Math.min(n, j0 + bl) - j0;
+                for (int r = 0; r < rows; r++) {
+                    int o = outOff + r * ldo + j0;
+                    if (bias != null) {
+                        System.arraycopy(bias, biasOff + j0, out, o, len);
+                    } else {
+                        Arrays.fill(out, o, o + len, 0f);
+                    }
+                }
+                for (int p = 0; p < k; p++) {
+                    int wo = base + p * rs + j0;
+                    for (int r = 0; r < rows; r++) {
+                        kk.axpy(x[xOff + r * ldx + p], wa, wo, out, outOff + r * ldo + j0, len);
+                    }
+                }
+            }
+        });
+    }
+
+    /** {@code W[p, j]} at {@code w[off + j * cs + p]}: one dot product per output column. */
+    private static void gemvTransposed(float[] x, int xOff, int ldx, int rows, MatrixOperand w, float[] bias, int biasOff,
+                                       float[] out, int outOff, int ldo) {
+        Kernels kk = KernelProvider.kernels();
+        float[] wa = w.array();
+        int k = w.rows(), n = w.cols();
+        int cs = (int) w.colStride();
+        int base = (int) w.offset();
+        Parallel.forRange(n, 256, (s, e) -> {
+            for (int j = s; j < e; j++) {
+                int wo = base + j * cs;
+                for (int r = 0; r < rows; r++) {
+                    float dot = kk.dot(x, xOff + r * ldx, wa, wo, k);
+                    out[outOff + r * ldo + j] = bias != null ? dot + bias[biasOff + j] : dot;
+                }
+            }
+        });
+    }
+}
