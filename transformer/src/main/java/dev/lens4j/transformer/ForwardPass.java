@@ -14,6 +14,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
 
 /**
  * One forward pass of a {@link HookedTransformer}: embed, blocks (attention, MLP), unembed, with a
@@ -242,7 +244,7 @@ final class ForwardPass {
         //    the future of t or a padding token
         boolean scoresSeen = active(hp.attnScores());
         float[] scores = scoresSeen ? new float[B * H * T * S] : (scoresScratch != null ? scoresScratch : (scoresScratch = new float[B * H * T * S]));
-        Gemm.multiplyBatched(B * H,
+        batched(B * H,
                 i -> new MatrixOperand(q.a, null, q.off + (long) (i / H) * T * q.stride + (i % H) * D, T, D, q.stride, 1),
                 i -> new MatrixOperand(keys.a, null, keys.off + (long) (i / H) * keys.batchStride + (i % H) * D, D, S, 1, keys.stride),
                 scores, i -> i * T * S, S, false);
@@ -283,7 +285,7 @@ final class ForwardPass {
 
         // 6. hook_z[b, t, h] = sum_s pattern[b, h, t, s] v[b, s, h]
         float[] z = new float[N * HD];
-        Gemm.multiplyBatched(B * H,
+        batched(B * H,
                 i -> new MatrixOperand(hookedPattern, null, (long) i * T * S, T, S, S, 1),
                 i -> new MatrixOperand(values.a, null, values.off + (long) (i / H) * values.batchStride + (i % H) * D, S, D, values.stride, 1),
                 z, i -> (i / H) * T * HD + (i % H) * D, HD, false);
@@ -311,6 +313,19 @@ final class ForwardPass {
             Linear.apply(z, 0, HD, N, lw.wO(), lw.bO(), 0, attnOut, 0, C);
         }
         return hook(hp.attnOut(), attnOut, B, T, C);
+    }
+
+    /**
+     * {@code C_i = A_i B_i} for the {@code B * H} (batch, head) pairs, the pairs spread over the threads.
+     * (To be replaced by {@code Gemm.multiplyBatched} once that is in core-tensor.)
+     */
+    private static void batched(int count, IntFunction<MatrixOperand> a, IntFunction<MatrixOperand> b, float[] c,
+                                IntUnaryOperator cOff, int ldc, boolean accumulate) {
+        Parallel.forRange(count, 1, (s, e) -> {
+            for (int i = s; i < e; i++) {
+                Gemm.multiply(a.apply(i), b.apply(i), c, cOff.applyAsInt(i), ldc, accumulate);
+            }
+        });
     }
 
     /** Copies this pass's keys or values into the cache after the cached positions. */
