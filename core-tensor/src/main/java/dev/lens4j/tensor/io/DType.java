@@ -63,6 +63,8 @@ public enum DType {
     }
 
     /**
+     * Size of one element in bits.
+     *
      * @return the size of one element in bits (4 and 6 for the sub-byte microscaling floats)
      */
     public int bitSize() {
@@ -70,6 +72,8 @@ public enum DType {
     }
 
     /**
+     * Size of one element in bytes.
+     *
      * @return the size of one element in bytes
      * @throws UnsupportedOperationException for the sub-byte types {@link #F4}, {@link #F6_E2M3}, {@link #F6_E3M2}
      */
@@ -81,6 +85,8 @@ public enum DType {
     }
 
     /**
+     * Whether values of this type can be read as float32.
+     *
      * @return whether {@link SafetensorsFile#readFloats(String)} can convert this type to float32
      *     (integer types still fail there if a value is not exactly representable)
      */
@@ -89,6 +95,8 @@ public enum DType {
     }
 
     /**
+     * Whether this is a floating-point type.
+     *
      * @return whether this is a floating-point type (of any width, complex excluded)
      */
     public boolean isFloatingPoint() {

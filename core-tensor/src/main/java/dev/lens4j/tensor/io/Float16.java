@@ -30,6 +30,8 @@ public final class Float16 {
     private Float16() {}
 
     /**
+     * Converts an IEEE half to float32.
+     *
      * @param h the bits of an IEEE half
      * @return its exact float32 value
      */
@@ -38,6 +40,8 @@ public final class Float16 {
     }
 
     /**
+     * Rounds a float32 to an IEEE half.
+     *
      * @param f a float32
      * @return the bits of the nearest IEEE half (ties to even; overflow to infinity; NaN stays NaN)
      */
@@ -46,6 +50,8 @@ public final class Float16 {
     }
 
     /**
+     * Converts a bfloat16 to float32.
+     *
      * @param b the bits of a bfloat16
      * @return its exact float32 value (bfloat16 is the top half of a float32)
      */
@@ -54,6 +60,8 @@ public final class Float16 {
     }
 
     /**
+     * Rounds a float32 to bfloat16.
+     *
      * @param f a float32
      * @return the bits of the nearest bfloat16, ties to even; a NaN keeps its sign and top payload bits
      *     and is made quiet, so that dropping the low payload bits can never turn it into an infinity

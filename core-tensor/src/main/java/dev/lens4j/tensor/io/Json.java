@@ -73,6 +73,8 @@ public final class Json {
     }
 
     /**
+     * Names the JSON type of a parsed value.
+     *
      * @param v a parsed value
      * @return a short name of its JSON type, for error messages
      */

@@ -13,10 +13,14 @@ public final class NoSuchTensorException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;
+    /** The tensor at fault (for NoSuchTensorException: the missing name), or null. */
     private final String tensor;
+    /** Close names found in the file, best first. */
     private final List<String> suggestions;
 
     /**
+     * Creates the exception.
+     *
      * @param file the file searched
      * @param tensor the missing name
      * @param suggestions close names found in the file, best first (may be empty)
@@ -36,6 +40,8 @@ public final class NoSuchTensorException extends IllegalArgumentException {
     }
 
     /**
+     * The file searched.
+     *
      * @return the file searched
      */
     public Path file() {
@@ -43,6 +49,8 @@ public final class NoSuchTensorException extends IllegalArgumentException {
     }
 
     /**
+     * The missing name.
+     *
      * @return the missing name
      */
     public String tensor() {
@@ -50,6 +58,8 @@ public final class NoSuchTensorException extends IllegalArgumentException {
     }
 
     /**
+     * Close names found in the file.
+     *
      * @return close names in the file, best first; empty when none is close
      */
     public List<String> suggestions() {

@@ -54,6 +54,8 @@ public final class Npy {
     public record Floats(float[] data, int[] shape) {
 
         /**
+         * Creates the record, copying the shape.
+         *
          * @param data the values as float32, row-major
          * @param shape the shape
          */
@@ -62,6 +64,8 @@ public final class Npy {
         }
 
         /**
+         * The shape.
+         *
          * @return a copy of the shape
          */
         @Override

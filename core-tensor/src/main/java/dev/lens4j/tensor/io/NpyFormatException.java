@@ -14,6 +14,8 @@ public final class NpyFormatException extends IOException {
     private final transient Path file;
 
     /**
+     * Creates the exception.
+     *
      * @param file the file at fault
      * @param problem what is wrong
      */
@@ -23,6 +25,8 @@ public final class NpyFormatException extends IOException {
     }
 
     /**
+     * The file at fault.
+     *
      * @return the file at fault
      */
     public Path file() {

@@ -307,6 +307,8 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
+     * The file this was opened from.
+     *
      * @return the file this was opened from
      */
     public Path path() {
@@ -314,6 +316,8 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
+     * The tensor names.
+     *
      * @return the tensor names, in the order of the header (unmodifiable)
      */
     public Set<String> names() {
@@ -321,6 +325,8 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
+     * Whether the file holds a tensor.
+     *
      * @param name a tensor name
      * @return whether the file holds it
      */
@@ -329,6 +335,8 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
+     * Where a tensor lives and how to read it.
+     *
      * @param name a tensor name
      * @return its dtype, shape and location
      * @throws NoSuchTensorException naming the tensor, the file and close names, if absent
@@ -342,6 +350,8 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
+     * The free-form string metadata of the header.
+     *
      * @return the {@code __metadata__} map in header order (unmodifiable; empty when absent)
      */
     public Map<String, String> metadata() {

@@ -13,9 +13,12 @@ public final class SafetensorsFormatException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;
+    /** The tensor at fault (for NoSuchTensorException: the missing name), or null. */
     private final String tensor;
 
     /**
+     * Creates the exception.
+     *
      * @param file the file at fault
      * @param tensor the tensor at fault, or {@code null} when the problem is not one tensor's
      * @param problem what is wrong
@@ -25,6 +28,8 @@ public final class SafetensorsFormatException extends IOException {
     }
 
     /**
+     * Creates the exception with a cause.
+     *
      * @param file the file at fault
      * @param tensor the tensor at fault, or {@code null} when the problem is not one tensor's
      * @param problem what is wrong
@@ -37,6 +42,8 @@ public final class SafetensorsFormatException extends IOException {
     }
 
     /**
+     * The file at fault.
+     *
      * @return the file at fault
      */
     public Path file() {
@@ -44,6 +51,8 @@ public final class SafetensorsFormatException extends IOException {
     }
 
     /**
+     * The tensor at fault.
+     *
      * @return the tensor at fault, or {@code null} when the problem concerns the whole file
      */
     public String tensor() {

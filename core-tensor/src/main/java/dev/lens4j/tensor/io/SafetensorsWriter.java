@@ -57,6 +57,24 @@ public final class SafetensorsWriter {
     public SafetensorsWriter() {}
 
     /**
+     * Writes a map of tensors, all stored as {@code dtype}, in one call.
+     *
+     * @param path the target; replaced atomically if it exists
+     * @param tensors name to tensor (each keeps its own shape)
+     * @param dtype {@link DType#F32}, {@link DType#F16} or {@link DType#BF16}
+     * @param metadata the {@code __metadata__} strings (may be empty)
+     * @throws IllegalArgumentException as {@link #add(String, DType, Tensor)}
+     * @throws IOException if writing fails; the target is then left as it was
+     */
+    public static void write(Path path, Map<String, Tensor> tensors, DType dtype, Map<String, String> metadata)
+            throws IOException {
+        SafetensorsWriter w = new SafetensorsWriter();
+        tensors.forEach((name, t) -> w.add(name, dtype, t));
+        metadata.forEach(w::metadata);
+        w.write(path);
+    }
+
+    /**
      * Adds a float tensor, stored as {@code dtype}.
      *
      * @param name the tensor's name; must be new and not {@code "__metadata__"}

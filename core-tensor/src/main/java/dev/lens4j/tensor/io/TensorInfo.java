@@ -27,6 +27,8 @@ public record TensorInfo(String name, DType dtype, int[] shape, long fileOffset,
     }
 
     /**
+     * The shape.
+     *
      * @return a copy of the shape
      */
     @Override
@@ -35,6 +37,8 @@ public record TensorInfo(String name, DType dtype, int[] shape, long fileOffset,
     }
 
     /**
+     * The number of elements.
+     *
      * @return the number of elements (1 for a scalar, 0 when a dimension is 0)
      */
     public long numel() {
@@ -46,6 +50,8 @@ public record TensorInfo(String name, DType dtype, int[] shape, long fileOffset,
     }
 
     /**
+     * The number of dimensions.
+     *
      * @return the number of dimensions
      */
     public int rank() {

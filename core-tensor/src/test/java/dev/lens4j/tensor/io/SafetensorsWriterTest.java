@@ -173,6 +173,22 @@ class SafetensorsWriterTest {
     }
 
     @Test
+    void writesAMapOfTensorsInOneCall() throws IOException {
+        Path p = dir.resolve("map.safetensors");
+        Map<String, Tensor> m = new java.util.LinkedHashMap<>();
+        m.put("W_U", Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3)); // [d_model, d_vocab]
+        m.put("b_U", Tensor.of(new float[] {0.5f, -0.5f, 1}, 3));       // [d_vocab]
+        SafetensorsWriter.write(p, m, DType.BF16, Map.of("format", "pt"));
+        try (SafetensorsFile f = SafetensorsFile.open(p)) {
+            assertThat(f.names()).containsExactly("W_U", "b_U");
+            assertThat(f.info("W_U").dtype()).isEqualTo(DType.BF16);
+            assertThat(f.tensor("W_U").shape()).containsExactly(2, 3);
+            assertThat(f.readFloats("b_U")).containsExactly(0.5f, -0.5f, 1f);
+            assertThat(f.metadata()).isEqualTo(Map.of("format", "pt"));
+        }
+    }
+
+    @Test
     void copiesRawTensorsOfAnyDtype() throws IOException {
         Path src = dir.resolve("src.safetensors");
         new SafetensorsWriter().add("w", DType.BF16, new float[] {1, 2, 3}, 3).write(src);
