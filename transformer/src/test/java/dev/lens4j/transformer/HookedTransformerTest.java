@@ -1,0 +1,449 @@
+package dev.lens4j.transformer;
+
+import dev.lens4j.hooks.ActivationCache;
+import dev.lens4j.hooks.Hook;
+import dev.lens4j.hooks.HookHandle;
+import dev.lens4j.hooks.HookSpec;
+import dev.lens4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Behaviour of the forward pass and its hooks, checked by identities and hand-computed values. */
+class HookedTransformerTest {
+
+    private static final TransformerConfig SMALL = RandomModels.small();
+
+    @Test
+    void zeroAttentionWeightsGiveUniformCausalPatterns() {
+        TransformerConfig c = TransformerConfig.gpt2(1, 8, 2, 6, 11);
+        TransformerWeights w = RandomModels.weights(c, 3, 0.5f);
+        TransformerWeights.Layer l0 = w.layers().get(0);
+        TransformerWeights.Layer zeroQk = new TransformerWeights.Layer(l0.ln1W(), l0.ln1B(),
+                Tensor.zeros(2, 8, 4), Tensor.zeros(2, 8, 4), l0.wV(), l0.wO(),
+                Tensor.zeros(2, 4), Tensor.zeros(2, 4), l0.bV(), l0.bO(), l0.ln2W(), l0.ln2B(), l0.wIn(), l0.bIn(), l0.wOut(), l0.bOut());
+        TransformerWeights zw = new TransformerWeights(w.wE(), w.wPos(), List.of(zeroQk), w.lnFinalW(), w.lnFinalB(), w.wU(), w.bU());
+        try (HookedTransformer model = HookedTransformer.of(c, zw, null, null)) {
+            ActivationCache cache = model.runWithCache(new int[][] {{1, 2, 3, 4}}).cache();
+            Tensor scores = cache.get("attn_scores", 0);
+            Tensor pattern = cache.get("pattern", 0);
+            for (int h = 0; h < 2; h++) {
+                for (int q = 0; q < 4; q++) {
+                    for (int k = 0; k < 4; k++) {
+                        if (k <= q) {
+                            assertThat(scores.get(0, h, q, k)).isZero();
+                            assertThat(pattern.get(0, h, q, k)).isEqualTo(1f / (q + 1), org.assertj.core.api.Assertions.within(1e-6f));
+                        } else {
+                            assertThat(scores.get(0, h, q, k)).isEqualTo(Float.NEGATIVE_INFINITY);
+                            assertThat(pattern.get(0, h, q, k)).isZero();
+                        }
+                    }
+                }
+            }
+            // z is then the running mean of v over earlier positions
+            Tensor v = cache.get("v", 0);
+            Tensor z = cache.get("z", 0);
+            for (int d = 0; d < 4; d++) {
+                float mean = (v.get(0, 0, 1, d) + v.get(0, 1, 1, d) + v.get(0, 2, 1, d)) / 3;
+                assertThat(z.get(0, 2, 1, d)).isEqualTo(mean, org.assertj.core.api.Assertions.within(1e-5f));
+            }
+        }
+    }
+
+    @Test
+    void patternRowsSumToOneAndLayerNormIsCentredAndScaled() {
+        try (HookedTransformer model = RandomModels.model(SMALL, 5)) {
+            ActivationCache cache = model.runWithCache(RandomModels.tokens(1, 3, 7, SMALL.dVocab())).cache();
+            Tensor sums = cache.get("pattern", 1).sum(-1, false);
+            assertThat(sums.allClose(Tensor.ones(3, 4, 7), 1e-5f, 1e-5f)).isTrue();
+            // scale = sqrt(mean((x - mean x)^2) + eps) of the residual stream
+            Tensor x = cache.get("resid_mid", 0);
+            Tensor centred = x.sub(x.mean(-1, true));
+            Tensor scale = centred.mul(centred).mean(-1, true).add(SMALL.eps()).sqrt();
+            assertThat(cache.get("scale", 0, "ln2").allClose(scale, 1e-5f, 1e-6f)).isTrue();
+            // the final residual stream is the sum of its parts
+            Tensor sum = cache.get("embed").add(cache.get("pos_embed"));
+            for (int l = 0; l < 2; l++) {
+                sum = sum.add(cache.get("attn_out", l)).add(cache.get("mlp_out", l));
+            }
+            assertThat(sum.allClose(cache.get("resid_post", 1), 1e-5f, 1e-5f)).isTrue();
+        }
+    }
+
+    @Test
+    void layerNormPreNormalisedIsCentredOverScale() {
+        TransformerConfig c = SMALL.withNormalization("LNPre");
+        try (HookedTransformer model = RandomModels.model(c, 6)) {
+            ActivationCache cache = model.runWithCache(RandomModels.tokens(2, 2, 5, c.dVocab())).cache();
+            Tensor x = cache.get("resid_pre", 1);
+            Tensor expected = x.sub(x.mean(-1, true)).div(cache.get("scale", 1, "ln1"));
+            assertThat(cache.get("normalized", 1, "ln1").allClose(expected, 1e-5f, 1e-5f)).isTrue();
+        }
+    }
+
+    @Test
+    void reluAndGeluActivations() {
+        for (String act : new String[] {"relu", "gelu"}) {
+            TransformerConfig c = new TransformerConfig(1, 8, 2, 4, 32, 6, 11, act, "LN", false, 1e-5f, false, false, false, false, "standard", act);
+            try (HookedTransformer model = RandomModels.model(c, 7)) {
+                ActivationCache cache = model.runWithCache(new int[][] {{1, 2, 3}}).cache();
+                float[] pre = cache.get("pre", 0).toArray();
+                float[] post = cache.get("post", 0).toArray();
+                for (int i = 0; i < pre.length; i++) {
+                    double x = pre[i];
+                    double expected = act.equals("relu") ? Math.max(0, x) : 0.5 * x * (1 + erfReference(x / Math.sqrt(2)));
+                    assertThat((double) post[i]).isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-6));
+                }
+            }
+        }
+    }
+
+    /** erf by its Taylor series, fine for the small arguments of this test. */
+    private static double erfReference(double x) {
+        double sum = 0, term = x;
+        for (int n = 0; n < 60; n++) {
+            sum += term / (2 * n + 1);
+            term *= -x * x / (n + 1);
+        }
+        return 2 / Math.sqrt(Math.PI) * sum;
+    }
+
+    @Test
+    void aReplacementFlowsIntoTheRestOfThePass() {
+        try (HookedTransformer model = RandomModels.model(SMALL, 8)) {
+            int[][] tokens = RandomModels.tokens(3, 2, 6, SMALL.dVocab());
+            // zero every head's output in layer 0: attn_out is then b_O at every position
+            ForwardResult r = model.run(tokens, ForwardOptions.builder()
+                    .hooks(HookSpec.of("blocks.0.attn.hook_z", (z, p) -> Tensor.zeros(z.shape())))
+                    .cache(n -> n.startsWith("blocks.0.")).build());
+            Tensor bO = model.weights().layers().get(0).bO();
+            assertThat(r.cache().get("attn_out", 0).allClose(bO.broadcastTo(2, 6, 16), 1e-6f, 1e-6f)).isTrue();
+            assertThat(r.cache().get("z", 0).max()).isZero();
+            // and the logits changed
+            assertThat(r.logits().allClose(model.forward(tokens), 1e-3f, 1e-3f)).isFalse();
+        }
+    }
+
+    @Test
+    void replacingTheResidualStreamWithAnotherPromptsGivesThatPromptsLogits() {
+        try (HookedTransformer model = RandomModels.model(SMALL, 9)) {
+            int[][] a = RandomModels.tokens(4, 1, 6, SMALL.dVocab());
+            int[][] b = RandomModels.tokens(5, 1, 6, SMALL.dVocab());
+            Tensor residB = model.runWithCache(b, n -> n.equals("blocks.1.hook_resid_pre")).cache().get("resid_pre", 1);
+            Tensor patched = model.runWithHooks(a, HookSpec.of("blocks.1.hook_resid_pre", Hook.replaceWith(residB)));
+            assertThat(patched.allClose(model.forward(b), 1e-6f, 1e-6f)).isTrue();
+        }
+    }
+
+    @Test
+    void inPlaceChangesByAHookAreSeen() {
+        try (HookedTransformer model = RandomModels.model(SMALL, 10)) {
+            int[][] tokens = RandomModels.tokens(6, 1, 5, SMALL.dVocab());
+            Tensor replaced = model.runWithHooks(tokens, HookSpec.of("blocks.0.attn.hook_pattern", (p, pt) -> Tensor.zeros(p.shape())));
+            Tensor inPlace = model.runWithHooks(tokens, HookSpec.of("blocks.0.attn.hook_pattern", (p, pt) -> {
+                p.copyFrom(Tensor.scalar(0f));
+                return null;
+            }));
+            assertThat(inPlace.allClose(replaced, 0f, 0f)).isTrue();
+            // q is a view of the fused q|k|v buffer; writing into it reaches the scores
+            Tensor viaQ = model.runWithHooks(tokens, HookSpec.of("blocks.0.attn.hook_q", (q, pt) -> {
+                q.copyFrom(Tensor.scalar(0f));
+                return q;
+            }));
+            Tensor zeroQ = model.runWithHooks(tokens, HookSpec.of("blocks.0.attn.hook_q", (q, pt) -> Tensor.zeros(q.shape())));
+            assertThat(viaQ.allClose(zeroQ, 0f, 0f)).isTrue();
+        }
+    }
+
+    @Test
+    void wrongShapeReplacementNamesTheHookAndBothShapes() {
+        try (HookedTransformer model = RandomModels.model(SMALL, 11)) {
+            assertThatThrownBy(() -> model.runWithHooks(new int[][] {{1, 2, 3}},
+                    HookSpec.of("blocks.1.mlp.hook_post", Hook.replaceWith(Tensor.zeros(1, 3, 63)))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("blocks.1.mlp.hook_post").hasMessageContaining("[1, 3, 63]").hasMessageContaining("[1, 3, 64]");
+        }
+    }
+
+    @Test
+    void callHooksNeverOutliveTheCallEvenWhenItThrows() {
+        try (HookedTransformer model = RandomModels.model(SMALL, 12)) {
+            int[][] tokens = RandomModels.tokens(7, 1, 4, SMALL.dVocab());
+            Tensor baseline = model.forward(tokens);
+            assertThatThrownBy(() -> model.runWithHooks(tokens, HookSpec.of("blocks.0.hook_attn_out", (a, p) -> {
+                throw new IllegalStateException("hook failed");
+            }))).hasMessage("hook failed");
+            assertThatThrownBy(() -> model.run(tokens, ForwardOptions.builder().cache(n -> true)
+                    .hooks(HookSpec.matching(n -> n.endsWith("hook_pattern"), (a, p) -> {
+                        throw new IllegalStateException("cache run failed");
+                    })).build())).hasMessage("cache run failed");
+            assertThat(model.hooks().isEmpty()).isTrue();
+            assertThat(model.forward(tokens).allClose(baseline, 0f, 0f)).isTrue();
+        }
+    }
+
+    @Test
+    void modelHooksFireOnEveryPassUntilClosed() {
+        try (HookedTransformer model = RandomModels.model(SMALL, 13)) {
+            int[][] tokens = RandomModels.tokens(8, 1, 4, SMALL.dVocab());
+            AtomicInteger calls = new AtomicInteger();
+            List<String> order = new ArrayList<>();
+            try (HookHandle h = model.hooks().add(n -> n.endsWith("hook_resid_pre"), Hook.observe((t, p) -> {
+                calls.incrementAndGet();
+                order.add("model:" + p.name());
+            }))) {
+                model.forward(tokens);
+                assertThat(calls.get()).isEqualTo(2);
+                model.runWithHooks(tokens, HookSpec.of("blocks.0.hook_resid_pre", Hook.observe((t, p) -> order.add("call:" + p.name()))));
+                assertThat(order).containsSubsequence("model:blocks.0.hook_resid_pre", "call:blocks.0.hook_resid_pre");
+            }
+            model.forward(tokens);
+            assertThat(calls.get()).isEqualTo(4);
+            model.hooks().addPermanent("hook_embed", Hook.observe(t -> calls.incrementAndGet()));
+            model.hooks().reset();
+            model.forward(tokens);
+            assertThat(calls.get()).isEqualTo(5);
+            model.hooks().resetAll();
+            assertThatThrownBy(() -> model.hooks().add("blocks.0.hook_mlp_output", (a, p) -> a))
+                    .hasMessageContaining("blocks.0.hook_mlp_out");
+        }
+    }
+
+    @Test
+    void unknownHookNamesAreRefused() {
+        try (HookedTransformer model = RandomModels.model(SMALL, 14)) {
+            assertThatThrownBy(() -> model.runWithHooks(new int[][] {{1}}, HookSpec.of("blocks.0.attn.hook_result", (a, p) -> a)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blocks.0.attn.hook_result");
+        }
+    }
+
+    @Test
+    void twoThreadsRunDifferentAblationsOnOneModel() throws Exception {
+        try (HookedTransformer model = RandomModels.model(SMALL, 15)) {
+            int[][] tokens = RandomModels.tokens(9, 2, 10, SMALL.dVocab());
+            HookSpec ablateHead1 = HookSpec.of("blocks.0.attn.hook_z", (z, p) -> {
+                Tensor out = z.copy();
+                out.select(2, 1).copyFrom(Tensor.scalar(0f));
+                return out;
+            });
+            HookSpec ablateMlp = HookSpec.of("blocks.1.hook_mlp_out", (m, p) -> Tensor.zeros(m.shape()));
+            Tensor expectedA = model.runWithHooks(tokens, ablateHead1);
+            Tensor expectedB = model.runWithHooks(tokens, ablateMlp);
+            assertThat(expectedA.allClose(expectedB, 1e-3f, 1e-3f)).isFalse();
+            Tensor[] gotA = new Tensor[1];
+            Tensor[] gotB = new Tensor[1];
+            Throwable[] failure = new Throwable[1];
+            java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(2);
+            Thread a = new Thread(() -> {
+                try {
+                    barrier.await();
+                    for (int i = 0; i < 20; i++) {
+                        Tensor r = model.runWithHooks(tokens, ablateHead1);
+                        if (!r.allClose(expectedA, 0f, 0f)) {
+                            throw new AssertionError("thread A saw another result at run " + i);
+                        }
+                        gotA[0] = r;
+                    }
+                } catch (Throwable e) {
+                    failure[0] = e;
+                }
+            });
+            Thread b = new Thread(() -> {
+                try {
+                    barrier.await();
+                    for (int i = 0; i < 20; i++) {
+                        ForwardResult r = model.runWithCache(tokens, n -> n.endsWith("hook_mlp_out"));
+                        Tensor lr = model.runWithHooks(tokens, ablateMlp);
+                        if (!lr.allClose(expectedB, 0f, 0f) || r.cache().size() != 2) {
+                            throw new AssertionError("thread B saw another result at run " + i);
+                        }
+                        gotB[0] = lr;
+                    }
+                } catch (Throwable e) {
+                    failure[0] = e;
+                }
+            });
+            a.start();
+            b.start();
+            a.join();
+            b.join();
+            assertThat(failure[0]).isNull();
+            assertThat(gotA[0].allClose(expectedA, 0f, 0f)).isTrue();
+            assertThat(gotB[0].allClose(expectedB, 0f, 0f)).isTrue();
+        }
+    }
+
+    @Test
+    void stopAtLayerReturnsTheResidualStreamAndStartAtLayerContinuesFromIt() {
+        try (HookedTransformer model = RandomModels.model(SMALL, 16)) {
+            int[][] tokens = RandomModels.tokens(10, 2, 6, SMALL.dVocab());
+            ForwardResult full = model.runWithCache(tokens, n -> n.equals("blocks.1.hook_resid_pre"));
+            ForwardResult stopped = model.run(tokens, ForwardOptions.builder().stopAtLayer(1).build());
+            assertThat(stopped.stoppedEarly()).isTrue();
+            assertThat(stopped.output().allClose(full.cache().get("resid_pre", 1), 0f, 0f)).isTrue();
+            assertThatThrownBy(stopped::logits).isInstanceOf(IllegalStateException.class);
+            ForwardResult resumed = model.runFromResidual(stopped.output(), ForwardOptions.builder().startAtLayer(1).build());
+            assertThat(resumed.logits().allClose(full.logits(), 0f, 0f)).isTrue();
+            // a negative stop counts from the end; stopping at 0 returns embed + pos_embed
+            assertThat(model.run(tokens, ForwardOptions.builder().stopAtLayer(-1).build()).output()
+                    .allClose(stopped.output(), 0f, 0f)).isTrue();
+            ActivationCache c = model.runWithCache(tokens).cache();
+            assertThat(model.run(tokens, ForwardOptions.builder().stopAtLayer(0).build()).output()
+                    .allClose(c.get("embed").add(c.get("pos_embed")), 0f, 0f)).isTrue();
+        }
+    }
+
+    @Test
+    void paddingNeverChangesRealTokensLeftOrRight() {
+        try (HookedTransformer model = RandomModels.model(SMALL, 17)) {
+            int[] shortSeq = {3, 7, 1, 9};
+            int[] longSeq = {5, 2, 8, 8, 4, 6, 11};
+            Tensor aloneShort = model.forward(new int[][] {shortSeq});
+            Tensor aloneLong = model.forward(new int[][] {longSeq});
+            int pad = 0;
+            int[][] right = {{3, 7, 1, 9, pad, pad, pad}, longSeq};
+            int[][] rightMask = {{1, 1, 1, 1, 0, 0, 0}, {1, 1, 1, 1, 1, 1, 1}};
+            int[][] left = {{pad, pad, pad, 3, 7, 1, 9}, longSeq};
+            int[][] leftMask = {{0, 0, 0, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1, 1}};
+            Tensor r = model.run(right, ForwardOptions.builder().attentionMask(rightMask).build()).logits();
+            Tensor l = model.run(left, ForwardOptions.builder().attentionMask(leftMask).build()).logits();
+            assertThat(r.select(0, 0).slice(0, 0, 4).allClose(aloneShort.select(0, 0), 1e-5f, 1e-5f)).isTrue();
+            assertThat(l.select(0, 0).slice(0, 3, 7).allClose(aloneShort.select(0, 0), 1e-5f, 1e-5f)).isTrue();
+            assertThat(r.select(0, 1).allClose(aloneLong.select(0, 0), 1e-5f, 1e-5f)).isTrue();
+            assertThat(l.select(0, 1).allClose(aloneLong.select(0, 0), 1e-5f, 1e-5f)).isTrue();
+        }
+    }
+
+    @Test
+    void splitQkvInputAndAttnInGiveTheSameValuesAsThePlainModel() {
+        TransformerWeights w = RandomModels.weights(SMALL, 18, 0.3f);
+        int[][] tokens = RandomModels.tokens(11, 2, 5, SMALL.dVocab());
+        try (HookedTransformer plain = HookedTransformer.of(SMALL, w, null, null);
+             HookedTransformer split = HookedTransformer.of(SMALL.withHookSwitches(true, true, true, false), w, null, null);
+             HookedTransformer attnIn = HookedTransformer.of(SMALL.withHookSwitches(false, false, false, true), w, null, null)) {
+            ActivationCache base = plain.runWithCache(tokens).cache();
+            for (HookedTransformer m : List.of(split, attnIn)) {
+                ForwardResult r = m.runWithCache(tokens);
+                assertThat(r.logits().allClose(plain.forward(tokens), 1e-5f, 1e-5f)).isTrue();
+                for (String name : List.of("blocks.0.attn.hook_q", "blocks.1.attn.hook_k", "blocks.1.attn.hook_v", "blocks.1.attn.hook_pattern",
+                        "blocks.1.hook_attn_out", "blocks.1.hook_resid_post")) {
+                    assertThat(r.cache().get(name).allClose(base.get(name), 1e-5f, 1e-5f)).as(name).isTrue();
+                }
+                // the per-head LayerNorm scale is the plain one repeated over heads
+                assertThat(r.cache().get("scale", 0, "ln1").allClose(base.get("scale", 0, "ln1").unsqueeze(2).broadcastTo(2, 5, 4, 1), 1e-6f, 1e-6f)).isTrue();
+            }
+            // per-head results sum to attn_out minus b_O
+            ActivationCache sc = split.runWithCache(tokens).cache();
+            Tensor summed = sc.get("result", 1).sum(2, false).add(w.layers().get(1).bO());
+            assertThat(summed.allClose(sc.get("attn_out", 1), 1e-5f, 1e-5f)).isTrue();
+        }
+    }
+
+    @Test
+    void splitQkvInputLetsOneHeadsQueryInputChangeAlone() {
+        TransformerConfig c = SMALL.withHookSwitches(false, true, false, false);
+        try (HookedTransformer model = RandomModels.model(c, 19)) {
+            int[][] tokens = RandomModels.tokens(12, 1, 5, c.dVocab());
+            ActivationCache base = model.runWithCache(tokens, n -> n.startsWith("blocks.0.attn.")).cache();
+            ActivationCache hooked = model.run(tokens, ForwardOptions.builder()
+                    .hooks(HookSpec.of("blocks.0.hook_q_input", (x, p) -> {
+                        Tensor out = x.copy();
+                        out.select(2, 2).copyFrom(out.select(2, 2).mul(-1f).add(0.5f));
+                        return out;
+                    })).cache(n -> n.startsWith("blocks.0.attn.")).build()).cache();
+            Tensor q0 = base.get("q", 0), q1 = hooked.get("q", 0);
+            for (int h = 0; h < 4; h++) {
+                boolean same = q0.select(2, h).allClose(q1.select(2, h), 0f, 0f);
+                assertThat(same).as("head " + h).isEqualTo(h != 2);
+            }
+            assertThat(hooked.get("k", 0).allClose(base.get("k", 0), 0f, 0f)).isTrue();
+            assertThat(hooked.get("v", 0).allClose(base.get("v", 0), 0f, 0f)).isTrue();
+        }
+    }
+
+    @Test
+    void attentionOnlyAndNormFreeModelsRun() {
+        TransformerConfig attnOnly = new TransformerConfig(2, 16, 4, 4, 0, 12, 23, "gelu_new", "none", true, 1e-5f,
+                false, false, false, false, "standard", "attn-only");
+        try (HookedTransformer model = RandomModels.model(attnOnly, 20)) {
+            int[][] tokens = RandomModels.tokens(13, 2, 6, 23);
+            ActivationCache c = model.runWithCache(tokens).cache();
+            Tensor resid = c.get("embed").add(c.get("pos_embed")).add(c.get("attn_out", 0)).add(c.get("attn_out", 1));
+            assertThat(resid.allClose(c.get("resid_post", 1), 1e-5f, 1e-5f)).isTrue();
+            // no normalisation: logits = resid W_U + b_U
+            TransformerWeights w = model.weights();
+            Tensor logits = resid.matmul(w.wU()).add(w.bU());
+            assertThat(model.forward(tokens).allClose(logits, 1e-4f, 1e-4f)).isTrue();
+        }
+    }
+
+    @Test
+    void lossIsTheMeanPerTokenCrossEntropy() {
+        try (HookedTransformer model = RandomModels.model(SMALL, 21)) {
+            int[][] tokens = RandomModels.tokens(14, 2, 6, SMALL.dVocab());
+            Tensor logits = model.forward(tokens);
+            Tensor per = model.perTokenLoss(tokens);
+            assertThat(per.shape()).containsExactly(2, 5);
+            Tensor logProbs = logits.logSoftmax(-1);
+            assertThat(per.get(1, 3)).isCloseTo(-logProbs.get(1, 3, tokens[1][4]), org.assertj.core.api.Assertions.within(1e-5f));
+            assertThat(model.loss(tokens)).isCloseTo(per.mean(), org.assertj.core.api.Assertions.within(1e-6f));
+        }
+    }
+
+    @Test
+    void badInputIsRefusedWithClearMessages() {
+        try (HookedTransformer model = RandomModels.model(SMALL, 22)) {
+            assertThatThrownBy(() -> model.forward(new int[][] {{1, 2}, {3, 23}}))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("23").hasMessageContaining("[1, 1]");
+            assertThatThrownBy(() -> model.forward(new int[][] {{1, -1}}))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+            assertThatThrownBy(() -> model.forward(new int[][] {{1, 2}, {3}}))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ragged");
+            assertThatThrownBy(() -> model.forward(new int[0][]))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> model.forward(new int[][] {{}}))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
+            assertThatThrownBy(() -> model.forward(new int[][] {new int[13]}))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("13").hasMessageContaining("n_ctx 12");
+            assertThatThrownBy(() -> model.run(new int[][] {{1, 2}}, ForwardOptions.builder().attentionMask(new int[][] {{1}}).build()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mask");
+            assertThatThrownBy(() -> model.run(new int[][] {{1, 2}}, ForwardOptions.builder().attentionMask(new int[][] {{1, 2}}).build()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0 or 1");
+            assertThatThrownBy(() -> model.run(new int[][] {{1, 2}}, ForwardOptions.builder().stopAtLayer(3).build()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stopAtLayer");
+            assertThatThrownBy(() -> model.runFromResidual(Tensor.zeros(1, 2, 15), ForwardOptions.defaults()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[1, 2, 15]");
+            assertThatThrownBy(() -> model.perTokenLoss(new int[][] {{1}}))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2 positions");
+        }
+    }
+
+    @Test
+    void weightsAreCheckedAgainstTheConfig() {
+        TransformerWeights w = RandomModels.weights(SMALL, 23, 0.3f);
+        TransformerConfig wider = TransformerConfig.gpt2(2, 20, 4, 12, 23);
+        assertThatThrownBy(() -> HookedTransformer.of(wider, w, null, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("W_E");
+        assertThat(RandomModels.model(SMALL, 1).hasTokenizer()).isFalse();
+        assertThatThrownBy(() -> RandomModels.model(SMALL, 1).tokenizer()).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void weightsSeenByTheModelAreTheOnesItUses() {
+        try (HookedTransformer model = RandomModels.model(SMALL, 24)) {
+            int[][] tokens = RandomModels.tokens(15, 1, 4, SMALL.dVocab());
+            Tensor before = model.forward(tokens);
+            // W_Q was re-laid out into the fused Q|K|V matrix; writing through weights() reaches the pass
+            Tensor wq = model.weights().layers().get(0).wQ();
+            wq.copyFrom(wq.mul(2f));
+            assertThat(model.forward(tokens).allClose(before, 1e-4f, 1e-4f)).isFalse();
+            wq.copyFrom(wq.mul(0.5f));
+            assertThat(model.forward(tokens).allClose(before, 0f, 0f)).isTrue();
+        }
+    }
+}
