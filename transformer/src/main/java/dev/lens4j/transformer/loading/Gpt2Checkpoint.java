@@ -3,6 +3,7 @@ package dev.lens4j.transformer.loading;
 import dev.lens4j.tensor.Shapes;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.DType;
+import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
 import dev.lens4j.transformer.tokenizer.Tokenizer;
@@ -50,6 +51,18 @@ public final class Gpt2Checkpoint {
     private Gpt2Checkpoint() {}
 
     /**
+     * Loads a Hugging Face GPT-2 folder as a model, as {@link #read} then {@link LoadedCheckpoint#toModel()}.
+     *
+     * @param dir the folder
+     * @param options how to load
+     * @return the model; closing it unmaps the file
+     * @throws IOException as {@link #read}
+     */
+    public static HookedTransformer load(Path dir, LoadOptions options) throws IOException {
+        return read(dir, options).toModel();
+    }
+
+    /**
      * Reads a Hugging Face GPT-2 folder and applies the requested weight processing.
      *
      * @param dir the folder (a snapshot folder of the Hugging Face cache works too)
@@ -66,7 +79,7 @@ public final class Gpt2Checkpoint {
         Path configFile = dir.resolve("config.json");
         TransformerConfig cfg = HfGpt2Config.toTransformerConfig(JsonFiles.readObject(configFile), configFile.toString(),
                 modelName(dir));
-        Tokenizer tok = TokenizerFiles.forCheckpoint(dir, cfg.dVocab(), dir.toString());
+        Tokenizer tok = TokenizerFiles.forCheckpoint(dir, cfg.dVocab());
         MappedSafetensors src = MappedSafetensors.openDirectory(dir);
         try {
             TransformerWeights w = convert(cfg, src);

@@ -5,6 +5,7 @@ import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.DType;
 import dev.lens4j.tensor.io.Json;
 import dev.lens4j.tensor.io.SafetensorsWriter;
+import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
 import dev.lens4j.transformer.tokenizer.Tokenizer;
@@ -43,6 +44,30 @@ public final class LensCheckpoint {
     private static final Pattern LAYER = Pattern.compile("blocks\\.(\\d+)\\..*");
 
     private LensCheckpoint() {}
+
+    /**
+     * Saves a model: its config, weights and (when known) tokenizer files.
+     *
+     * @param model the model
+     * @param dir the folder, created if needed
+     * @return the files written
+     * @throws IOException if writing fails
+     * @see #save(TransformerConfig, TransformerWeights, Tokenizer, Path)
+     */
+    public static List<Path> save(HookedTransformer model, Path dir) throws IOException {
+        return save(model.config(), model.weights(), model.hasTokenizer() ? model.tokenizer() : null, dir);
+    }
+
+    /**
+     * Loads a TransformerLens-named checkpoint folder as it is, without weight processing.
+     *
+     * @param dir the folder
+     * @return the model; closing it unmaps the file
+     * @throws IOException as {@link #read}
+     */
+    public static HookedTransformer load(Path dir) throws IOException {
+        return read(dir, LoadOptions.noProcessing()).toModel();
+    }
 
     /**
      * Writes a config, weights and tokenizer as a TransformerLens-named checkpoint folder (created if
@@ -99,7 +124,7 @@ public final class LensCheckpoint {
         Gpt2Checkpoint.requireDirectory(dir);
         Path configFile = dir.resolve("config.json");
         TransformerConfig cfg = config(JsonFiles.readObject(configFile), configFile.toString());
-        Tokenizer tok = TokenizerFiles.forCheckpoint(dir, cfg.dVocab(), dir.toString());
+        Tokenizer tok = TokenizerFiles.forCheckpoint(dir, cfg.dVocab());
         MappedSafetensors src = MappedSafetensors.openDirectory(dir);
         try {
             return new LoadedCheckpoint(cfg, weights(cfg, src), tok, src).process(options.processing());

@@ -1,6 +1,7 @@
 package dev.lens4j.transformer.loading;
 
 import dev.lens4j.tensor.Tensor;
+import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
 import dev.lens4j.transformer.processing.ProcessingOptions;
@@ -39,6 +40,15 @@ public record LoadedCheckpoint(TransformerConfig config, TransformerWeights weig
             o = null;
         }
         return new LoadedCheckpoint(p.config(), p.weights(), tokenizer, o);
+    }
+
+    /**
+     * Builds the model; it takes over the storage, so close the model, not this checkpoint.
+     *
+     * @return the model
+     */
+    public HookedTransformer toModel() {
+        return HookedTransformer.of(config, weights, tokenizer, owner);
     }
 
     /** Releases the storage; the weights must not be used afterwards. */

@@ -1,0 +1,168 @@
+package dev.lens4j.transformer.loading;
+
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.tensor.io.DType;
+import dev.lens4j.tensor.io.SafetensorsFile;
+import dev.lens4j.tensor.io.SafetensorsWriter;
+import dev.lens4j.transformer.TransformerConfig;
+import dev.lens4j.transformer.TransformerWeights;
+import dev.lens4j.transformer.tokenizer.Gpt2Tokenizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Loading the tiny Hugging Face GPT-2 checkpoints of the reference fixtures; the independent check is
+ * {@code tl-weights-raw.safetensors}, the same weights converted by the PyTorch reference.
+ */
+class Gpt2CheckpointTest {
+
+    private static final Map<String, Tensor> TL_RAW = TinyGpt2.readAll("tl-weights-raw.safetensors");
+
+    @Test
+    void f32CheckpointConvertsExactlyToTransformerLensLayout() throws IOException {
+        try (LoadedCheckpoint c = Gpt2Checkpoint.read(TinyGpt2.path("hf"), LoadOptions.noProcessing())) {
+            TransformerConfig cfg = c.config();
+            assertThat(cfg).isEqualTo(new TransformerConfig(2, 32, 4, 8, 128, 24, 101, "gelu_new", "LN", false, 1e-5f,
+                    false, false, false, false, "standard", "hf"));
+            assertEqual(c.weights().stateDict(), TL_RAW, 0f);
+            assertThat(c.tokenizer()).as("101 tokens and no tokenizer files: no tokenizer fits").isNull();
+        }
+    }
+
+    @Test
+    void f32WeightsAreViewsOfTheMappingNotCopies() throws IOException {
+        LoadedCheckpoint c = Gpt2Checkpoint.read(TinyGpt2.path("hf"), LoadOptions.noProcessing());
+        TransformerWeights w = c.weights();
+        for (Map.Entry<String, Tensor> e : w.stateDict().entrySet()) {
+            if (!e.getKey().equals("unembed.b_U")) { // b_U is not in a GPT-2 checkpoint: zeros
+                assertThat(e.getValue().isHeap()).as(e.getKey()).isFalse();
+            }
+        }
+        TransformerWeights.Layer l0 = w.layers().get(0);
+        assertThat(l0.wQ().sharesStorageWith(l0.wK())).as("Q and K are views of one c_attn").isTrue();
+        assertThat(l0.wQ().strides()).containsExactly(8, 96, 1);      // [h, d, dh] over c_attn [32, 96]
+        assertThat(w.wU().sharesStorageWith(w.wE())).as("W_U is wte transposed").isTrue();
+        c.close();
+        assertThatThrownBy(() -> l0.wQ().get(0, 0, 0)).as("closing unmaps").isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void halfPrecisionCheckpointsConvertToFloat32() throws IOException {
+        // F16 keeps 11 significant bits, BF16 8: relative rounding at most 2^-11 and 2^-8.
+        for (String dir : new String[] {"hf-f16", "hf-bf16"}) {
+            float rel = dir.equals("hf-f16") ? 0x1p-11f : 0x1p-8f;
+            try (LoadedCheckpoint c = Gpt2Checkpoint.read(TinyGpt2.path(dir), LoadOptions.noProcessing())) {
+                for (Map.Entry<String, Tensor> e : c.weights().stateDict().entrySet()) {
+                    Tensor expected = TL_RAW.get(e.getKey());
+                    assertThat(e.getValue().isHeap()).as(e.getKey()).isTrue();
+                    assertThat(e.getValue().allClose(expected, rel, 1e-7f)).as(dir + " " + e.getKey()).isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
+    void shardedCheckpointEqualsTheSingleFile() throws IOException {
+        try (LoadedCheckpoint c = Gpt2Checkpoint.read(TinyGpt2.path("hf-sharded"), LoadOptions.noProcessing())) {
+            assertEqual(c.weights().stateDict(), TL_RAW, 0f);
+        }
+    }
+
+    @Test
+    void huggingFaceCacheLayoutResolvesRefsMain() throws IOException {
+        Path root = TinyGpt2.path("hf-cache");
+        Path snapshot = HfCache.findSnapshot(root, "tiny-gpt2");
+        assertThat(snapshot.getFileName().toString()).isEqualTo("38c5a4b2fb358c4a9afb7dad1498cbf894957fc4");
+        assertThat(HfCache.snapshot(root.resolve("models--tiny-gpt2"))).isEqualTo(snapshot);
+        try (LoadedCheckpoint c = Gpt2Checkpoint.read(snapshot, LoadOptions.noProcessing())) {
+            assertThat(c.config().modelName()).isEqualTo("tiny-gpt2");
+            assertEqual(c.weights().stateDict(), TL_RAW, 0f);
+        }
+        assertThat(HfCache.folderName("openai-community/gpt2")).isEqualTo("models--openai-community--gpt2");
+        assertThat(HfCache.repoIdOf("models--openai-community--gpt2")).isEqualTo("openai-community/gpt2");
+        assertThatThrownBy(() -> HfCache.findSnapshot(root, "gpt2"))
+                .isInstanceOf(java.nio.file.NoSuchFileException.class).hasMessageContaining("models--gpt2");
+        assertThatThrownBy(() -> HfCache.snapshot(root.resolve("models--tiny-gpt2"), "dev"))
+                .isInstanceOf(java.nio.file.NoSuchFileException.class).hasMessageContaining("refs/dev");
+    }
+
+    @Test
+    void namesWithoutTheTransformerPrefixAndWithoutBuffersLoad(@TempDir Path tmp) throws IOException {
+        copyRenamed(TinyGpt2.path("hf/model.safetensors"), tmp.resolve("model.safetensors"), null, true);
+        Files.copy(TinyGpt2.path("hf/config.json"), tmp.resolve("config.json"));
+        try (LoadedCheckpoint c = Gpt2Checkpoint.read(tmp, LoadOptions.noProcessing())) {
+            assertEqual(c.weights().stateDict(), TL_RAW, 0f);
+        }
+    }
+
+    @Test
+    void anUntiedLmHeadBecomesWU(@TempDir Path tmp) throws IOException {
+        Tensor lmHead = Tensor.randn(9, TinyGpt2.VOCAB, TinyGpt2.D);       // [d_vocab, d_model]
+        copyRenamed(TinyGpt2.path("hf/model.safetensors"), tmp.resolve("model.safetensors"), lmHead, false);
+        Files.copy(TinyGpt2.path("hf/config.json"), tmp.resolve("config.json"));
+        try (LoadedCheckpoint c = Gpt2Checkpoint.read(tmp, LoadOptions.noProcessing())) {
+            assertThat(c.weights().wU().maxAbsDiff(lmHead.mT())).isZero();
+            assertThat(c.weights().wE().maxAbsDiff(TL_RAW.get("embed.W_E"))).isZero();
+        }
+    }
+
+    @Test
+    void defaultProcessingReleasesTheMapping() throws IOException {
+        LoadedCheckpoint c = Gpt2Checkpoint.read(TinyGpt2.path("hf"), LoadOptions.defaults());
+        assertThat(c.owner()).as("every processed weight is on the heap, so the file is unmapped at once").isNull();
+        assertThat(c.config().normalization()).isEqualTo("LNPre");
+        assertEqual(c.weights().stateDict(), TinyGpt2.readAll("tl-weights-processed.safetensors"), 1e-5f);
+    }
+
+    @Test
+    void tokenizerFilesInTheFolderAreUsed(@TempDir Path tmp) throws IOException {
+        // A GPT-2-vocabulary model without tokenizer files gets the built-in GPT-2 tokenizer...
+        TransformerConfig cfg = TransformerConfig.gpt2(1, 8, 2, 4, 50257);
+        SyntheticCheckpoints.writeHf(tmp, cfg, DType.F32, "transformer.");
+        try (LoadedCheckpoint c = Gpt2Checkpoint.read(tmp, LoadOptions.noProcessing())) {
+            assertThat(c.tokenizer()).isSameAs(Gpt2Tokenizer.gpt2());
+        }
+        // ... and one with vocab.json and merges.txt gets those.
+        try (var in = Gpt2Tokenizer.class.getResourceAsStream("gpt2/vocab.json");
+             var merges = Gpt2Tokenizer.class.getResourceAsStream("gpt2/merges.txt")) {
+            Files.copy(in, tmp.resolve("vocab.json"));
+            Files.copy(merges, tmp.resolve("merges.txt"));
+        }
+        try (LoadedCheckpoint c = Gpt2Checkpoint.read(tmp, LoadOptions.noProcessing())) {
+            assertThat(c.tokenizer()).isNotSameAs(Gpt2Tokenizer.gpt2());
+            assertThat(c.tokenizer().encode("Hello world")).containsExactly(15496, 995);
+        }
+    }
+
+    /** Rewrites a checkpoint without the "transformer." prefix (and without buffers), or adds an lm_head. */
+    private static void copyRenamed(Path from, Path to, Tensor lmHead, boolean dropPrefixAndBuffers) throws IOException {
+        SafetensorsWriter w = new SafetensorsWriter();
+        try (SafetensorsFile f = SafetensorsFile.open(from)) {
+            for (String n : f.names()) {
+                boolean buffer = n.matches(".*h\\.\\d+\\.attn\\.(bias|masked_bias)");
+                if (dropPrefixAndBuffers && buffer) {
+                    continue;
+                }
+                String name = dropPrefixAndBuffers ? n.substring("transformer.".length()) : n;
+                w.add(name, DType.F32, f.readFloats(n), f.info(n).shape());
+            }
+        }
+        if (lmHead != null) {
+            w.add("lm_head.weight", DType.F32, lmHead.toArray(), lmHead.shape());
+        }
+        w.write(to);
+    }
+
+    static void assertEqual(Map<String, Tensor> actual, Map<String, Tensor> expected, float tolerance) {
+        assertThat(actual.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
+        expected.forEach((name, t) -> assertThat(actual.get(name).maxAbsDiff(t)).as(name).isLessThanOrEqualTo(tolerance));
+    }
+}
