@@ -1,40 +1,170 @@
 package dev.lens4j.tensor.matmul;
 
+import dev.lens4j.tensor.Parallel;
+import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
+
 /**
  * Single-precision matrix multiplication {@code C = A B} (or {@code C += A B}).
  *
- * <p>PLACEHOLDER: a straightforward correct implementation; the packed, blocked, register-tiled
- * version replaces the body of {@link #multiply}.
+ * <p>A and B are {@link MatrixOperand} views with any strides, over heap arrays or little-endian
+ * native/mapped memory; a transposed operand is just the same data with swapped strides. C is a
+ * row-major region of a heap array. The implementation packs blocks of A and B into contiguous
+ * panels, blocks for the caches and runs a register-tiled fused multiply-add micro-kernel (the
+ * Vector API one when lens4j's SIMD kernels are enabled, see
+ * {@link dev.lens4j.tensor.kernel.KernelProvider}); large products are split over
+ * {@link Parallel}'s threads by output blocks.
+ *
+ * <p>Every element of C is computed as one chain of fused multiply-adds along the inner dimension,
+ * in order: {@code c = fma(A[i,p], B[p,j], c)} for {@code p = 0 .. k-1}, starting from zero (or from
+ * the old {@code C[i, j]} when accumulating). Results are therefore identical for every thread
+ * count, blocking and kernel, and equal to {@link #multiplyScalar}.
+ *
+ * <pre>{@code
+ * float[] a = {1, 2, 3, 4, 5, 6};                       // [2, 3]
+ * float[] c = new float[4];                             // [2, 2]
+ * MatrixOperand x = MatrixOperand.rowMajor(a, 0, 2, 3);
+ * Gemm.multiply(x, x.transpose(), c, 0, 2, false);      // x x^T = [[14, 32], [32, 77]]
+ * }</pre>
+ *
+ * <p>C must not overlap A or B. Arguments are validated; a mismatch throws
+ * {@link IllegalArgumentException} naming the shapes.
  */
 public final class Gemm {
+
+    /** Batched products with fewer flops per item than this are parallelised across the batch. */
+    private static final double SMALL_ITEM_FLOPS = 64e6;
 
     private Gemm() {}
 
     /**
-     * {@code C[m, n] (+)= A[m, k] B[k, n]}.
+     * {@code C[m, n] (+)= A[m, k] B[k, n]}, on all of lens4j's threads when the product is large.
      *
      * @param a the left operand, {@code [m, k]}, any strides
      * @param b the right operand, {@code [k, n]}, any strides
      * @param c the output, row-major with leading dimension {@code ldc}
      * @param cOff index of {@code C[0, 0]}
-     * @param ldc elements between consecutive rows of C
+     * @param ldc elements between consecutive rows of C, at least {@code n}
      * @param accumulate add to C instead of overwriting it
+     * @throws IllegalArgumentException if the inner dimensions differ, an operand reaches outside its
+     *         storage, or C cannot hold {@code [m, n]} at {@code cOff} with {@code ldc}
      */
     public static void multiply(MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc, boolean accumulate) {
-        if (a.cols() != b.rows()) {
-            throw new IllegalArgumentException("matmul: inner dimensions differ: [" + a.rows() + ", " + a.cols()
-                    + "] x [" + b.rows() + ", " + b.cols() + "]");
-        }
+        check(a, b, c, cOff, ldc, "");
+        BlockedGemm.multiply(GemmKernels.preferred(), a, b, c, cOff, ldc, accumulate, true);
+    }
+
+    /**
+     * The scalar reference: the textbook triple loop, one {@link Math#fma} chain per element of C.
+     * Kept as the oracle for tests and the baseline for benchmarks; it is slow.
+     *
+     * @param a the left operand, {@code [m, k]}, any strides
+     * @param b the right operand, {@code [k, n]}, any strides
+     * @param c the output, row-major with leading dimension {@code ldc}
+     * @param cOff index of {@code C[0, 0]}
+     * @param ldc elements between consecutive rows of C, at least {@code n}
+     * @param accumulate add to C instead of overwriting it
+     * @throws IllegalArgumentException as {@link #multiply}
+     */
+    public static void multiplyScalar(MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc, boolean accumulate) {
+        check(a, b, c, cOff, ldc, "");
         int m = a.rows(), n = b.cols(), k = a.cols();
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
-                float s = 0;
-                for (int p = 0; p < k; p++) {
-                    s += a.get(i, p) * b.get(p, j);
-                }
                 int idx = cOff + i * ldc + j;
-                c[idx] = accumulate ? c[idx] + s : s;
+                float s = accumulate ? c[idx] : 0f;
+                for (int p = 0; p < k; p++) {
+                    s = Math.fma(a.get(i, p), b.get(p, j), s);
+                }
+                c[idx] = s;
             }
+        }
+    }
+
+    /**
+     * A batch of independent products {@code C_t (+)= A_t B_t}, {@code t = 0 .. batch-1}, e.g. the
+     * attention scores of every (batch, head) pair. Small products run in parallel across the batch,
+     * each on one thread; large ones one after the other, each split over all threads. Every item is
+     * validated before anything is written.
+     *
+     * @param batch number of products
+     * @param a {@code t -> A_t}, {@code [m_t, k_t]}
+     * @param b {@code t -> B_t}, {@code [k_t, n_t]}
+     * @param c the output array shared by all items
+     * @param cOff {@code t -> } index of {@code C_t[0, 0]}; the items' regions must not overlap
+     * @param ldc elements between consecutive rows of every {@code C_t}
+     * @param accumulate add to C instead of overwriting it
+     * @throws IllegalArgumentException if {@code batch < 0} or any item is invalid (as {@link #multiply})
+     */
+    public static void multiplyBatched(int batch, IntFunction<MatrixOperand> a, IntFunction<MatrixOperand> b,
+                                       float[] c, IntUnaryOperator cOff, int ldc, boolean accumulate) {
+        if (batch < 0) {
+            throw new IllegalArgumentException("matmul: negative batch size " + batch);
+        }
+        MatrixOperand[] as = new MatrixOperand[batch];
+        MatrixOperand[] bs = new MatrixOperand[batch];
+        int[] offs = new int[batch];
+        double maxFlops = 0;
+        for (int t = 0; t < batch; t++) {
+            as[t] = a.apply(t);
+            bs[t] = b.apply(t);
+            offs[t] = cOff.applyAsInt(t);
+            check(as[t], bs[t], c, offs[t], ldc, "batch item " + t + ": ");
+            maxFlops = Math.max(maxFlops, 2.0 * as[t].rows() * as[t].cols() * bs[t].cols());
+        }
+        GemmMicroKernel kern = GemmKernels.preferred();
+        int threads = Parallel.threads();
+        boolean acrossBatch = threads > 1 && batch > 1
+                && (maxFlops < SMALL_ITEM_FLOPS || batch % threads == 0 || batch >= 4 * threads);
+        if (acrossBatch) {
+            Parallel.forRange(batch, 1, (s, e) -> {
+                for (int t = s; t < e; t++) {
+                    BlockedGemm.multiply(kern, as[t], bs[t], c, offs[t], ldc, accumulate, false);
+                }
+            });
+        } else {
+            for (int t = 0; t < batch; t++) {
+                BlockedGemm.multiply(kern, as[t], bs[t], c, offs[t], ldc, accumulate, true);
+            }
+        }
+    }
+
+    /** Same as {@link #multiply} with an explicit kernel and parallelism; for tests and benchmarks. */
+    static void multiplyWith(GemmMicroKernel kern, MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc,
+                             boolean accumulate, boolean parallel) {
+        check(a, b, c, cOff, ldc, "");
+        BlockedGemm.multiply(kern, a, b, c, cOff, ldc, accumulate, parallel);
+    }
+
+    /** @return the name of the micro-kernel {@link #multiply} uses in this JVM */
+    public static String kernelName() {
+        return GemmKernels.preferred().name();
+    }
+
+    private static void check(MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc, String what) {
+        if (a == null || b == null || c == null) {
+            throw new IllegalArgumentException("matmul: " + what + "null operand");
+        }
+        String shapes = "[" + a.rows() + ", " + a.cols() + "] x [" + b.rows() + ", " + b.cols() + "]";
+        if (a.cols() != b.rows()) {
+            throw new IllegalArgumentException("matmul: " + what + "inner dimensions differ: " + shapes);
+        }
+        a.checkBounds("A of " + what + shapes);
+        b.checkBounds("B of " + what + shapes);
+        int m = a.rows(), n = b.cols();
+        if (m == 0 || n == 0) {
+            return;
+        }
+        long last = (long) cOff + (long) (m - 1) * ldc + n;
+        if (cOff < 0 || (m > 1 && ldc < n) || last > c.length) {
+            throw new IllegalArgumentException("matmul: " + what + "C (length " + c.length + ") cannot hold the [" + m
+                    + ", " + n + "] result of " + shapes + " at offset " + cOff + " with row stride " + ldc);
+        }
+        if (c == a.array() && a.overlaps(cOff, last)) {
+            throw new IllegalArgumentException("matmul: " + what + "C overlaps A in " + shapes);
+        }
+        if (c == b.array() && b.overlaps(cOff, last)) {
+            throw new IllegalArgumentException("matmul: " + what + "C overlaps B in " + shapes);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.lens4j.tensor.matmul;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * A read-only 2-D strided view of float32 data, the input form of {@link Gemm}.
@@ -22,7 +23,7 @@ import java.lang.foreign.ValueLayout;
 public record MatrixOperand(float[] array, MemorySegment segment, long offset, int rows, int cols,
                             long rowStride, long colStride) {
 
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Validates that exactly one storage is given and the sizes are non-negative. */
     public MatrixOperand {
@@ -47,6 +48,19 @@ public record MatrixOperand(float[] array, MemorySegment segment, long offset, i
         return new MatrixOperand(array, null, offset, rows, cols, cols, 1);
     }
 
+    /**
+     * A dense row-major matrix over little-endian float32 memory.
+     *
+     * @param segment data
+     * @param offset element (not byte) index of element (0, 0)
+     * @param rows rows
+     * @param cols columns
+     * @return the operand
+     */
+    public static MatrixOperand rowMajor(MemorySegment segment, long offset, int rows, int cols) {
+        return new MatrixOperand(null, segment, offset, rows, cols, cols, 1);
+    }
+
     /** @return this matrix transposed (no copy) */
     public MatrixOperand transpose() {
         return new MatrixOperand(array, segment, offset, cols, rows, colStride, rowStride);
@@ -62,5 +76,39 @@ public record MatrixOperand(float[] array, MemorySegment segment, long offset, i
     public float get(int i, int j) {
         long idx = offset + i * rowStride + j * colStride;
         return array != null ? array[(int) idx] : segment.getAtIndex(F32, idx);
+    }
+
+    /** @return the smallest element index this view reads (meaningful when it is not empty) */
+    long minIndex() {
+        return offset + Math.min(0, (rows - 1) * rowStride) + Math.min(0, (cols - 1) * colStride);
+    }
+
+    /** @return the largest element index this view reads (meaningful when it is not empty) */
+    long maxIndex() {
+        return offset + Math.max(0, (rows - 1) * rowStride) + Math.max(0, (cols - 1) * colStride);
+    }
+
+    /**
+     * Checks that every element of the view lies inside its storage.
+     *
+     * @param what how to name this operand in the message, e.g. {@code "A of [2, 3] x [3, 4]"}
+     * @throws IllegalArgumentException if an element lies outside
+     */
+    void checkBounds(String what) {
+        if (rows == 0 || cols == 0) {
+            return;
+        }
+        long size = array != null ? array.length : segment.byteSize() / Float.BYTES;
+        long lo = minIndex(), hi = maxIndex();
+        if (lo < 0 || hi >= size) {
+            throw new IllegalArgumentException("matmul: " + what + " reaches elements " + lo + ".." + hi
+                    + " outside its storage of " + size + " floats (offset " + offset + ", strides ["
+                    + rowStride + ", " + colStride + "])");
+        }
+    }
+
+    /** @return true if the index range of this view intersects {@code [from, to)} (a conservative test) */
+    boolean overlaps(long from, long to) {
+        return rows > 0 && cols > 0 && minIndex() < to && maxIndex() >= from;
     }
 }

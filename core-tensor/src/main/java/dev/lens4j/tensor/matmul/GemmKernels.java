@@ -1,0 +1,56 @@
+package dev.lens4j.tensor.matmul;
+
+import dev.lens4j.tensor.kernel.KernelProvider;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+
+/**
+ * Chooses the GEMM micro-kernel once, following {@link KernelProvider}: the Vector API kernel when
+ * lens4j's vectorised kernels are in use, the scalar kernel otherwise. The Vector API class is
+ * loaded by reflection so that this package never links against {@code jdk.incubator.vector}.
+ */
+final class GemmKernels {
+
+    private static final Logger LOG = System.getLogger("dev.lens4j.tensor.matmul");
+
+    private static final class Holder {
+        static final GemmMicroKernel PREFERRED = choose();
+    }
+
+    private GemmKernels() {}
+
+    /** @return the kernel {@link Gemm#multiply} uses in this JVM */
+    static GemmMicroKernel preferred() {
+        return Holder.PREFERRED;
+    }
+
+    /** @return the plain-Java kernel */
+    static GemmMicroKernel scalar() {
+        return ScalarGemmKernel.INSTANCE;
+    }
+
+    /**
+     * @return the Vector API kernel, loaded reflectively
+     * @throws IllegalStateException when it cannot be loaded (no {@code jdk.incubator.vector})
+     */
+    static GemmMicroKernel panama() {
+        try {
+            Class<?> c = Class.forName("dev.lens4j.tensor.kernel.panama.PanamaGemmKernel");
+            return (GemmMicroKernel) c.getMethod("create").invoke(null);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new IllegalStateException("Vector API GEMM kernel unavailable: " + e, e);
+        }
+    }
+
+    private static GemmMicroKernel choose() {
+        if (!KernelProvider.vectorized()) {
+            return ScalarGemmKernel.INSTANCE;
+        }
+        try {
+            return panama();
+        } catch (IllegalStateException e) {
+            LOG.log(Level.WARNING, "lens4j: " + e.getMessage() + "; using the scalar GEMM kernel");
+            return ScalarGemmKernel.INSTANCE;
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.lens4j.tensor.matmul;
+
+/**
+ * The innermost loop of {@link Gemm}: one register tile of {@code C} updated from packed panels.
+ *
+ * <p>This is an implementation interface between {@link Gemm} and its two kernels (a plain-Java one
+ * in this package, a Vector API one in {@code dev.lens4j.tensor.kernel.panama}); application code
+ * has no reason to call it.
+ *
+ * <p>Packed layouts, for a block of {@code kc} steps along the inner dimension:
+ * <ul>
+ *   <li>an A micro-panel is {@code mr()} rows of A stored column by column:
+ *       {@code a[aOff + p * mr() + r] = A[row0 + r, p0 + p]}, rows past the end of A are zero;</li>
+ *   <li>a B micro-panel of width {@code w} (a multiple of {@link #nrStep()}, at most {@link #nr()}) is
+ *       stored row by row: {@code b[bOff + p * w + j] = B[p0 + p, col0 + j]}, columns past the end of
+ *       B are zero.</li>
+ * </ul>
+ *
+ * <p>Every implementation must compute each element of {@code C} as the same chain of fused
+ * multiply-adds, in increasing {@code p}: {@code c = fma(A[i,p], B[p,j], c)} starting from the old
+ * {@code C[i, j]} when {@code load} is true and from zero otherwise. That contract makes the result
+ * independent of tiling, blocking, thread count and kernel choice.
+ */
+public interface GemmMicroKernel {
+
+    /** @return a short name for logs and benchmark labels */
+    String name();
+
+    /** @return rows of a tile, and of an A micro-panel */
+    int mr();
+
+    /** @return columns of the widest tile, and of a full B micro-panel */
+    int nr();
+
+    /** @return the granularity of B micro-panel widths; divides {@link #nr()} */
+    int nrStep();
+
+    /**
+     * Updates the tile {@code C[0:rows, 0:cols]} with the product of one A and one B micro-panel.
+     *
+     * @param a packed A, {@code [kc, mr]} from {@code aOff}
+     * @param aOff start of the A micro-panel
+     * @param b packed B, {@code [kc, width]} from {@code bOff}
+     * @param bOff start of the B micro-panel
+     * @param width the B micro-panel width: a multiple of {@link #nrStep()}, at most {@link #nr()}
+     * @param kc number of inner-dimension steps, at least 1
+     * @param c the output; {@code width} columns of every tile row must lie inside it, i.e.
+     *        {@code cOff + (rows - 1) * ldc + width <= c.length}, so that vector accesses never cross
+     *        the end of the array (columns {@code cols..width-1} are neither read nor written)
+     * @param cOff index of the tile's element (0, 0) in {@code c}
+     * @param ldc elements between consecutive rows of {@code c}
+     * @param rows valid rows of the tile, 1 to {@link #mr()}
+     * @param cols valid columns of the tile, 1 to {@code width}
+     * @param load start from the current contents of C instead of zero
+     */
+    void tile(float[] a, int aOff, float[] b, int bOff, int width, int kc,
+              float[] c, int cOff, int ldc, int rows, int cols, boolean load);
+}

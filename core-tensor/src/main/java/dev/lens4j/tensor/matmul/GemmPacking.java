@@ -1,0 +1,168 @@
+package dev.lens4j.tensor.matmul;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * Copies blocks of strided operands into the contiguous micro-panel layouts that
+ * {@link GemmMicroKernel} reads (see there). Any strides work; row-major and transposed (unit
+ * column or unit row stride) operands, the only ones lens4j's tensors produce, take fast paths.
+ * Padding rows and columns are written as zeros every time, because the buffers are reused.
+ */
+final class GemmPacking {
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private GemmPacking() {}
+
+    /**
+     * Packs {@code A[i0 : i0+mc, p0 : p0+kc]} as consecutive micro-panels of {@code mr} rows; panel
+     * {@code q} starts at {@code dst[q * mr * kc]}.
+     */
+    static void packA(MatrixOperand a, int i0, int mc, int p0, int kc, int mr, float[] dst) {
+        for (int ip = 0; ip < mc; ip += mr) {
+            int rows = Math.min(mr, mc - ip);
+            int d = ip * kc;
+            if (a.array() != null) {
+                packAPanelHeap(a, i0 + ip, rows, p0, kc, mr, dst, d);
+            } else {
+                packAPanelSegment(a, i0 + ip, rows, p0, kc, mr, dst, d);
+            }
+        }
+    }
+
+    private static void packAPanelHeap(MatrixOperand a, int i, int rows, int p0, int kc, int mr, float[] dst, int d) {
+        float[] src = a.array();
+        long rs = a.rowStride(), cs = a.colStride();
+        int base = (int) (a.offset() + i * rs + p0 * cs);
+        if (cs == 1) {
+            // row-major A: each row is a contiguous run along k, written with stride mr
+            for (int r = 0; r < rows; r++) {
+                int s = base + (int) (r * rs);
+                for (int p = 0, o = d + r; p < kc; p++, o += mr) {
+                    dst[o] = src[s + p];
+                }
+            }
+        } else if (rs == 1) {
+            // transposed A: the mr rows of one column are contiguous
+            for (int p = 0; p < kc; p++) {
+                System.arraycopy(src, base + (int) (p * cs), dst, d + p * mr, rows);
+            }
+        } else {
+            for (int r = 0; r < rows; r++) {
+                long s = base + r * rs;
+                for (int p = 0, o = d + r; p < kc; p++, o += mr) {
+                    dst[o] = src[(int) (s + p * cs)];
+                }
+            }
+        }
+        zeroRows(rows, kc, mr, dst, d);
+    }
+
+    private static void packAPanelSegment(MatrixOperand a, int i, int rows, int p0, int kc, int mr, float[] dst, int d) {
+        MemorySegment src = a.segment();
+        long rs = a.rowStride(), cs = a.colStride();
+        long base = a.offset() + i * rs + p0 * cs;
+        if (rs == 1) {
+            for (int p = 0; p < kc; p++) {
+                MemorySegment.copy(src, F32, (base + p * cs) * Float.BYTES, dst, d + p * mr, rows);
+            }
+        } else {
+            for (int r = 0; r < rows; r++) {
+                long s = base + r * rs;
+                for (int p = 0, o = d + r; p < kc; p++, o += mr) {
+                    dst[o] = src.getAtIndex(F32, s + p * cs);
+                }
+            }
+        }
+        zeroRows(rows, kc, mr, dst, d);
+    }
+
+    private static void zeroRows(int rows, int kc, int mr, float[] dst, int d) {
+        if (rows < mr) {
+            for (int p = 0; p < kc; p++) {
+                Arrays.fill(dst, d + p * mr + rows, d + (p + 1) * mr, 0f);
+            }
+        }
+    }
+
+    /**
+     * Packs {@code B[p0 : p0+kc, j0 : j0+nc]} as consecutive micro-panels: full panels of {@code nr}
+     * columns, the last one {@link #panelWidth} wide; the panel of column {@code jp} starts at
+     * {@code dst[jp * kc]}.
+     */
+    static void packB(MatrixOperand b, int p0, int kc, int j0, int nc, int nr, int step, float[] dst) {
+        for (int jp = 0; jp < nc; jp += nr) {
+            int cols = Math.min(nr, nc - jp);
+            int w = panelWidth(cols, step);
+            int d = jp * kc;
+            if (b.array() != null) {
+                packBPanelHeap(b, p0, kc, j0 + jp, cols, w, dst, d);
+            } else {
+                packBPanelSegment(b, p0, kc, j0 + jp, cols, w, dst, d);
+            }
+        }
+    }
+
+    /** @return the width of a B micro-panel holding {@code cols} columns: {@code cols} rounded up to {@code step} */
+    static int panelWidth(int cols, int step) {
+        return (cols + step - 1) / step * step;
+    }
+
+    private static void packBPanelHeap(MatrixOperand b, int p0, int kc, int j, int cols, int w, float[] dst, int d) {
+        float[] src = b.array();
+        long rs = b.rowStride(), cs = b.colStride();
+        int base = (int) (b.offset() + p0 * rs + j * cs);
+        if (cs == 1) {
+            // row-major B: one contiguous copy per row of the panel
+            for (int p = 0; p < kc; p++) {
+                System.arraycopy(src, base + (int) (p * rs), dst, d + p * w, cols);
+            }
+        } else if (rs == 1) {
+            // transposed B: each column is a contiguous run along k, written with stride w
+            for (int jj = 0; jj < cols; jj++) {
+                int s = base + (int) (jj * cs);
+                for (int p = 0, o = d + jj; p < kc; p++, o += w) {
+                    dst[o] = src[s + p];
+                }
+            }
+        } else {
+            for (int p = 0; p < kc; p++) {
+                long s = base + p * rs;
+                for (int jj = 0, o = d + p * w; jj < cols; jj++, o++) {
+                    dst[o] = src[(int) (s + jj * cs)];
+                }
+            }
+        }
+        zeroColumns(kc, cols, w, dst, d);
+    }
+
+    private static void packBPanelSegment(MatrixOperand b, int p0, int kc, int j, int cols, int w, float[] dst, int d) {
+        MemorySegment src = b.segment();
+        long rs = b.rowStride(), cs = b.colStride();
+        long base = b.offset() + p0 * rs + j * cs;
+        if (cs == 1) {
+            for (int p = 0; p < kc; p++) {
+                MemorySegment.copy(src, F32, (base + p * rs) * Float.BYTES, dst, d + p * w, cols);
+            }
+        } else {
+            for (int jj = 0; jj < cols; jj++) {
+                long s = base + jj * cs;
+                for (int p = 0, o = d + jj; p < kc; p++, o += w) {
+                    dst[o] = src.getAtIndex(F32, s + p * rs);
+                }
+            }
+        }
+        zeroColumns(kc, cols, w, dst, d);
+    }
+
+    private static void zeroColumns(int kc, int cols, int w, float[] dst, int d) {
+        if (cols < w) {
+            for (int p = 0; p < kc; p++) {
+                Arrays.fill(dst, d + p * w + cols, d + (p + 1) * w, 0f);
+            }
+        }
+    }
+}
