@@ -1,0 +1,323 @@
+package dev.lens4j.analysis.interventions;
+
+import dev.lens4j.hooks.ActNames;
+import dev.lens4j.hooks.ActivationCache;
+import dev.lens4j.hooks.Hook;
+import dev.lens4j.hooks.HookSpec;
+import dev.lens4j.tensor.Parallel;
+import dev.lens4j.tensor.Shapes;
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.transformer.ForwardResult;
+import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.TransformerConfig;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Activation patching from a clean run into a corrupted one, with TransformerLens's
+ * {@code patching} module semantics: for every index of a sweep, run the corrupted tokens with
+ * one activation (or a slice of it) replaced by the clean run's, and record a metric of the
+ * patched logits.
+ *
+ * <pre>{@code
+ * Metric diff = Metrics.logitDiff(-1, answers, wrong);
+ * ActivationPatching patching = ActivationPatching.of(model, cleanTokens, corruptedTokens, diff);
+ * Metric normalised = Metrics.normalised(diff, patching.cleanMetric(), patching.corruptedMetric());
+ * Tensor byLayerPos = patching.withMetric(normalised).residPre();   // [n_layers, pos]
+ * Tensor byHead = patching.headOutAllPos();                          // [n_layers, n_heads]
+ * }</pre>
+ *
+ * <p>The clean run is made once and its cache reused for every patch. The patched runs of a sweep
+ * are independent, each with its own per-call hook, and run in parallel through
+ * {@link Parallel}; each result lands in its own slot, so a sweep gives the same numbers on any
+ * number of threads.
+ */
+public final class ActivationPatching {
+
+    private final HookedTransformer model;
+    private final int[][] corrupted;
+    private final ActivationCache clean;
+    private final Metric metric;
+    private final Tensor cleanLogits;     // or null when built from a cache
+    private volatile Tensor corruptedLogits;
+    private volatile Set<String> names;   // the model's hook point names, looked up once
+
+    /**
+     * @param model the model
+     * @param corruptedTokens {@code [batch][pos]}: the run that gets patched
+     * @param cleanCache the clean run's activations, over the same batch and positions; it must
+     *                   hold every hook point a sweep patches
+     * @param metric what to record from each patched run's logits
+     */
+    public ActivationPatching(HookedTransformer model, int[][] corruptedTokens, ActivationCache cleanCache, Metric metric) {
+        this(model, corruptedTokens, cleanCache, metric, null);
+    }
+
+    private ActivationPatching(HookedTransformer model, int[][] corruptedTokens, ActivationCache cleanCache, Metric metric, Tensor cleanLogits) {
+        if (model == null || corruptedTokens == null || cleanCache == null || metric == null) {
+            throw new IllegalArgumentException("activation patching needs a model, corrupted tokens, a clean cache and a metric");
+        }
+        this.model = model;
+        this.corrupted = corruptedTokens;
+        this.clean = cleanCache;
+        this.metric = metric;
+        this.cleanLogits = cleanLogits;
+    }
+
+    /**
+     * Runs the clean tokens once, caching every activation, for patching into the corrupted tokens.
+     *
+     * @param model the model
+     * @param cleanTokens {@code [batch][pos]}
+     * @param corruptedTokens {@code [batch][pos]}, the same shape
+     * @param metric what to record from each patched run
+     * @return the patching experiment
+     */
+    public static ActivationPatching of(HookedTransformer model, int[][] cleanTokens, int[][] corruptedTokens, Metric metric) {
+        if (cleanTokens == null || corruptedTokens == null || cleanTokens.length != corruptedTokens.length
+                || cleanTokens.length == 0 || cleanTokens[0].length != corruptedTokens[0].length) {
+            throw new IllegalArgumentException("clean and corrupted tokens must have the same [batch][pos] shape, got "
+                    + dims(cleanTokens) + " and " + dims(corruptedTokens));
+        }
+        ForwardResult run = model.runWithCache(cleanTokens);
+        return new ActivationPatching(model, corruptedTokens, run.cache(), metric, run.logits());
+    }
+
+    /**
+     * The same clean cache and corrupted tokens with another metric (no new clean run).
+     *
+     * @param other the metric
+     * @return a patching experiment sharing this one's runs
+     */
+    public ActivationPatching withMetric(Metric other) {
+        ActivationPatching p = new ActivationPatching(model, corrupted, clean, other, cleanLogits);
+        p.corruptedLogits = corruptedLogits;
+        return p;
+    }
+
+    /**
+     * @return the metric of the clean run
+     * @throws IllegalStateException when this experiment was built from a cache, without the clean logits
+     */
+    public float cleanMetric() {
+        if (cleanLogits == null) {
+            throw new IllegalStateException("the clean logits are unknown: build the experiment with ActivationPatching.of(...)");
+        }
+        return metric.apply(cleanLogits);
+    }
+
+    /** @return the metric of the unpatched corrupted run (run once) */
+    public float corruptedMetric() {
+        Tensor l = corruptedLogits;
+        if (l == null) {
+            l = model.forward(corrupted);
+            corruptedLogits = l;
+        }
+        return metric.apply(l);
+    }
+
+    /** @return the clean run's cache */
+    public ActivationCache cleanCache() {
+        return clean;
+    }
+
+    // ------------------------------------------------------------------ generic
+
+    /**
+     * The metric of one corrupted run with some patches applied together.
+     *
+     * @param patches patches at hook points of the model, held by the clean cache
+     * @return the metric
+     */
+    public float run(Patch... patches) {
+        HookSpec[] specs = new HookSpec[patches.length];
+        for (int i = 0; i < patches.length; i++) {
+            specs[i] = hook(patches[i]);
+        }
+        return metric.apply(model.runWithHooks(corrupted, specs));
+    }
+
+    /**
+     * A sweep over any index (TransformerLens's {@code generic_activation_patch}): for every
+     * multi-index of {@code shape}, in row-major order, one corrupted run with the patch
+     * {@code patchAt} gives for it.
+     *
+     * <pre>{@code
+     * // patch hook_k of every head at every position: [n_layers, pos, n_heads]
+     * Tensor r = patching.generic(new int[] {L, pos, H}, i -> Patch.headAtPosition(ActNames.of("k", i[0]), i[1], i[2]));
+     * }</pre>
+     *
+     * @param shape the sweep's index shape, which is the result's shape
+     * @param patchAt the patch for a multi-index
+     * @return the metric of every patched run, {@code shape}
+     */
+    public Tensor generic(int[] shape, Function<int[], Patch> patchAt) {
+        int n = Shapes.numel(shape);
+        HookSpec[] specs = new HookSpec[n];
+        int[] idx = new int[shape.length];
+        for (int i = 0; i < n; i++) {
+            specs[i] = hook(patchAt.apply(idx.clone()));
+            for (int d = shape.length - 1; d >= 0; d--) {
+                if (++idx[d] < shape[d]) {
+                    break;
+                }
+                idx[d] = 0;
+            }
+        }
+        float[] out = new float[n];
+        Parallel.forRange(n, 1, (s, e) -> {
+            for (int i = s; i < e; i++) {
+                out[i] = metric.apply(model.runWithHooks(corrupted, specs[i]));
+            }
+        });
+        return Tensor.of(out, shape);
+    }
+
+    private HookSpec hook(Patch patch) {
+        String name = patch.hookName();
+        if (!hookNames().contains(name)) {
+            throw new IllegalArgumentException("model " + model.config().modelName() + " has no hook point '" + name + "'");
+        }
+        Tensor cleanAct = clean.get(name);
+        Patch.Setter setter = patch.setter();
+        Hook hook = (act, point) -> {
+            if (!Arrays.equals(act.shape(), cleanAct.shape())) {
+                throw new IllegalArgumentException("clean activation " + Shapes.str(cleanAct.shape()) + " of " + name
+                        + " does not match the corrupted run's " + Shapes.str(act.shape()));
+            }
+            return setter.patch(act, cleanAct);
+        };
+        return HookSpec.of(name, hook);
+    }
+
+    private Set<String> hookNames() {
+        Set<String> s = names;
+        if (s == null) {
+            s = new HashSet<>(model.hookPointNames());
+            names = s;
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------ TransformerLens's sweeps
+
+    private TransformerConfig cfg() {
+        return model.config();
+    }
+
+    private int pos() {
+        return corrupted[0].length;
+    }
+
+    /** Patches one residual-stream-like activation at each layer and position. */
+    private Tensor layerPos(String shortName) {
+        return generic(new int[] {cfg().nLayers(), pos()}, i -> Patch.position(ActNames.of(shortName, i[0]), i[1]));
+    }
+
+    /** @return TransformerLens's {@code get_act_patch_resid_pre}: {@code [n_layers, pos]} */
+    public Tensor residPre() {
+        return layerPos("resid_pre");
+    }
+
+    /** @return TransformerLens's {@code get_act_patch_resid_mid}: {@code [n_layers, pos]} (models with MLPs) */
+    public Tensor residMid() {
+        requireMlp("residMid");
+        return layerPos("resid_mid");
+    }
+
+    /** @return TransformerLens's {@code get_act_patch_attn_out}: {@code [n_layers, pos]} */
+    public Tensor attnOut() {
+        return layerPos("attn_out");
+    }
+
+    /** @return TransformerLens's {@code get_act_patch_mlp_out}: {@code [n_layers, pos]} (models with MLPs) */
+    public Tensor mlpOut() {
+        requireMlp("mlpOut");
+        return layerPos("mlp_out");
+    }
+
+    /** @return TransformerLens's {@code get_act_patch_attn_head_out_all_pos}: each head's {@code hook_z}, {@code [n_layers, n_heads]} */
+    public Tensor headOutAllPos() {
+        return headVectorAllPos("z");
+    }
+
+    /** @return TransformerLens's {@code get_act_patch_attn_head_out_by_pos}: {@code [n_layers, pos, n_heads]} */
+    public Tensor headOutByPos() {
+        return headVectorByPos("z");
+    }
+
+    /**
+     * Patches one head's query, key, value or output vectors at every position
+     * (TransformerLens's {@code get_act_patch_attn_head_q_all_pos} and its relatives).
+     *
+     * @param which {@code "q"}, {@code "k"}, {@code "v"} or {@code "z"}
+     * @return {@code [n_layers, n_heads]}
+     */
+    public Tensor headVectorAllPos(String which) {
+        checkVector(which);
+        return generic(new int[] {cfg().nLayers(), cfg().nHeads()}, i -> Patch.head(ActNames.of(which, i[0]), i[1]));
+    }
+
+    /**
+     * Patches one head's query, key, value or output vector at one position
+     * (TransformerLens's {@code get_act_patch_attn_head_q_by_pos} and its relatives).
+     *
+     * @param which {@code "q"}, {@code "k"}, {@code "v"} or {@code "z"}
+     * @return {@code [n_layers, pos, n_heads]}
+     */
+    public Tensor headVectorByPos(String which) {
+        checkVector(which);
+        return generic(new int[] {cfg().nLayers(), pos(), cfg().nHeads()},
+                i -> Patch.headAtPosition(ActNames.of(which, i[0]), i[1], i[2]));
+    }
+
+    /** @return TransformerLens's {@code get_act_patch_attn_head_pattern_all_pos}: {@code [n_layers, n_heads]} */
+    public Tensor headPatternAllPos() {
+        return generic(new int[] {cfg().nLayers(), cfg().nHeads()}, i -> Patch.head(ActNames.of("pattern", i[0]), i[1]));
+    }
+
+    /**
+     * @return TransformerLens's {@code get_act_patch_attn_head_pattern_by_pos}: one head's attention
+     *     row for one destination position, {@code [n_layers, n_heads, dest_pos]}
+     */
+    public Tensor headPatternByPos() {
+        return generic(new int[] {cfg().nLayers(), cfg().nHeads(), pos()},
+                i -> Patch.headAtPosition(ActNames.of("pattern", i[0]), i[2], i[1]));
+    }
+
+    /**
+     * @return TransformerLens's {@code get_act_patch_block_every}: {@code resid_pre}, {@code attn_out}
+     *     and {@code mlp_out} by layer and position, {@code [3, n_layers, pos]} (models with MLPs)
+     */
+    public Tensor blockEvery() {
+        requireMlp("blockEvery");
+        return Tensor.stack(0, residPre(), attnOut(), mlpOut());
+    }
+
+    /**
+     * @return TransformerLens's {@code get_act_patch_attn_head_all_pos_every}: output, query, key,
+     *     value and pattern of each head, {@code [5, n_layers, n_heads]}
+     */
+    public Tensor headAllPosEvery() {
+        return Tensor.stack(0, headOutAllPos(), headVectorAllPos("q"), headVectorAllPos("k"), headVectorAllPos("v"), headPatternAllPos());
+    }
+
+    private static void checkVector(String which) {
+        if (!(which.equals("q") || which.equals("k") || which.equals("v") || which.equals("z"))) {
+            throw new IllegalArgumentException("head vector must be q, k, v or z, got '" + which + "'");
+        }
+    }
+
+    private void requireMlp(String what) {
+        if (cfg().attnOnly()) {
+            throw new IllegalArgumentException(what + " needs MLPs, but model " + cfg().modelName() + " is attention-only");
+        }
+    }
+
+    private static String dims(int[][] t) {
+        return t == null ? "null" : "[" + t.length + "][" + (t.length == 0 || t[0] == null ? 0 : t[0].length) + "]";
+    }
+}
