@@ -15,11 +15,15 @@ import java.io.IOException;
  */
 public final class CheckpointFormatException extends IOException {
 
+    /** Serialisation version. */
     private static final long serialVersionUID = 1L;
 
+    /** The file at fault: a path or a class-path resource name. */
     private final String file;
 
     /**
+     * Creates the exception; the message is {@code file + ": " + problem}.
+     *
      * @param file the file at fault (a path or a class-path resource name)
      * @param problem what is wrong with it
      */
@@ -29,6 +33,8 @@ public final class CheckpointFormatException extends IOException {
     }
 
     /**
+     * Creates the exception with a cause; the message is {@code file + ": " + problem}.
+     *
      * @param file the file at fault (a path or a class-path resource name)
      * @param problem what is wrong with it
      * @param cause the underlying error
@@ -38,7 +44,11 @@ public final class CheckpointFormatException extends IOException {
         this.file = file;
     }
 
-    /** @return the file at fault (a path or a class-path resource name) */
+    /**
+     * The file at fault.
+     *
+     * @return a path or a class-path resource name
+     */
     public String file() {
         return file;
     }

@@ -48,6 +48,8 @@ public final class HfCache {
     }
 
     /**
+     * The cache folder name of a repository.
+     *
      * @param repoId a repository id, {@code "gpt2"} or {@code "openai-community/gpt2"}
      * @return its folder name in the cache, {@code "models--gpt2"} or {@code "models--openai-community--gpt2"}
      */
@@ -56,6 +58,8 @@ public final class HfCache {
     }
 
     /**
+     * The repository a cache folder holds.
+     *
      * @param folder a cache folder name such as {@code "models--openai-community--gpt2"}
      * @return the repository id ({@code "openai-community/gpt2"}), or null if the name is not a model folder
      */
@@ -67,6 +71,8 @@ public final class HfCache {
     }
 
     /**
+     * Finds the snapshot {@code main} points at of a repository in a cache.
+     *
      * @param root the cache folder
      * @param repoId the repository id
      * @return the snapshot {@code main} points at
@@ -103,7 +109,12 @@ public final class HfCache {
         return snapshot(repoFolder, "main", true);
     }
 
-    /** @return whether a folder looks like a model's cache folder (it has {@code snapshots/}) */
+    /**
+     * Whether a folder looks like a model's cache folder.
+     *
+     * @param dir a folder
+     * @return true when it has a {@code snapshots/} folder
+     */
     public static boolean isRepoFolder(Path dir) {
         return Files.isDirectory(dir.resolve("snapshots"));
     }

@@ -30,6 +30,8 @@ public final class HfGpt2Config {
     private HfGpt2Config() {}
 
     /**
+     * Converts a parsed {@code config.json}.
+     *
      * @param hf the parsed {@code config.json}
      * @param source the file it came from, for messages
      * @param modelName the name to give the model

@@ -18,12 +18,20 @@ public record LoadOptions(ProcessingOptions processing) {
         }
     }
 
-    /** @return TransformerLens's {@code from_pretrained} defaults */
+    /**
+     * The options of TransformerLens's {@code from_pretrained}.
+     *
+     * @return default processing
+     */
     public static LoadOptions defaults() {
         return new LoadOptions(ProcessingOptions.defaults());
     }
 
-    /** @return no weight processing, as TransformerLens's {@code from_pretrained_no_processing} */
+    /**
+     * The options of TransformerLens's {@code from_pretrained_no_processing}.
+     *
+     * @return no weight processing
+     */
     public static LoadOptions noProcessing() {
         return new LoadOptions(ProcessingOptions.none());
     }

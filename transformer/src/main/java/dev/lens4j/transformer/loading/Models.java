@@ -54,6 +54,8 @@ public final class Models {
     private Models() {}
 
     /**
+     * Loads a model by name with TransformerLens's default weight processing.
+     *
      * @param name a built-in model, a folder, or a Hugging Face cache repository id
      * @return the model with TransformerLens's default weight processing
      * @throws IOException as {@link #read(String, LoadOptions)}
@@ -63,6 +65,8 @@ public final class Models {
     }
 
     /**
+     * Loads a model by name without weight processing.
+     *
      * @param name a built-in model, a folder, or a Hugging Face cache repository id
      * @return the model with its weights as stored
      * @throws IOException as {@link #read(String, LoadOptions)}
@@ -72,6 +76,8 @@ public final class Models {
     }
 
     /**
+     * Loads a model by name.
+     *
      * @param name a built-in model, a folder, or a Hugging Face cache repository id
      * @param options how to load
      * @return the model
@@ -82,6 +88,8 @@ public final class Models {
     }
 
     /**
+     * Loads a checkpoint folder with TransformerLens's default weight processing.
+     *
      * @param dir a checkpoint folder
      * @return the model with TransformerLens's default weight processing
      * @throws IOException as {@link #read(Path, LoadOptions)}
@@ -91,6 +99,8 @@ public final class Models {
     }
 
     /**
+     * Loads a checkpoint folder without weight processing.
+     *
      * @param dir a checkpoint folder
      * @return the model with its weights as stored
      * @throws IOException as {@link #read(Path, LoadOptions)}
@@ -100,6 +110,8 @@ public final class Models {
     }
 
     /**
+     * Loads a checkpoint folder.
+     *
      * @param dir a checkpoint folder
      * @param options how to load
      * @return the model

@@ -25,17 +25,27 @@ package dev.lens4j.transformer.processing;
 public record ProcessingOptions(boolean foldLn, boolean centerWritingWeights, boolean centerUnembed,
                                 boolean foldValueBiases, boolean refactorFactoredAttnMatrices) {
 
-    /** @return TransformerLens's {@code from_pretrained} defaults: everything but the refactoring */
+    /**
+     * TransformerLens's {@code from_pretrained} defaults.
+     *
+     * @return every step but the refactoring
+     */
     public static ProcessingOptions defaults() {
         return new ProcessingOptions(true, true, true, true, false);
     }
 
-    /** @return no processing, as {@code from_pretrained_no_processing} */
+    /**
+     * No processing, as {@code from_pretrained_no_processing}.
+     *
+     * @return every step off
+     */
     public static ProcessingOptions none() {
         return new ProcessingOptions(false, false, false, false, false);
     }
 
     /**
+     * A copy with the refactoring switched on or off.
+     *
      * @param refactor whether to refactor the factored attention matrices
      * @return a copy with {@code refactorFactoredAttnMatrices} set
      */
@@ -43,7 +53,11 @@ public record ProcessingOptions(boolean foldLn, boolean centerWritingWeights, bo
         return new ProcessingOptions(foldLn, centerWritingWeights, centerUnembed, foldValueBiases, refactor);
     }
 
-    /** @return true when no step is enabled */
+    /**
+     * Whether every step is off.
+     *
+     * @return true when no step is enabled
+     */
     public boolean isNone() {
         return !(foldLn || centerWritingWeights || centerUnembed || foldValueBiases || refactorFactoredAttnMatrices);
     }

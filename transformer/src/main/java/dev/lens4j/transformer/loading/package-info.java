@@ -1,0 +1,12 @@
+/**
+ * Loading and saving models: Hugging Face GPT-2 checkpoints ({@link dev.lens4j.transformer.loading.Gpt2Checkpoint}),
+ * checkpoints in TransformerLens names ({@link dev.lens4j.transformer.loading.LensCheckpoint}), the Hugging
+ * Face cache ({@link dev.lens4j.transformer.loading.HfCache}) and the entry points
+ * {@link dev.lens4j.transformer.loading.Models#fromPretrained(String)} and
+ * {@link dev.lens4j.transformer.loading.Models#fromPretrainedNoProcessing(String)}.
+ *
+ * <p>Float32 safetensors files are memory-mapped and their tensors used in place; the model owns the
+ * mapping. Bad files fail with an {@link java.io.IOException} naming the file and the key or tensor at
+ * fault, and nothing stays open.
+ */
+package dev.lens4j.transformer.loading;
