@@ -18,6 +18,8 @@ import java.util.Map;
  * @param batchSize sequences per step
  * @param learningRate AdamW learning rate (peak, after warm-up)
  * @param warmupSteps steps of linear learning-rate warm-up from {@code learningRate / warmupSteps}
+ * @param finalLearningRate the learning rate at the last step; it falls linearly from {@code learningRate}
+ *                          after the warm-up (equal to {@code learningRate} for a constant rate)
  * @param weightDecay AdamW's decoupled weight decay, applied to weight matrices only
  * @param beta1 AdamW first-moment decay
  * @param beta2 AdamW second-moment decay
@@ -41,6 +43,7 @@ public record TrainingOptions(
         int batchSize,
         float learningRate,
         int warmupSteps,
+        float finalLearningRate,
         float weightDecay,
         float beta1,
         float beta2,
@@ -66,7 +69,7 @@ public record TrainingOptions(
         positive("dModel", dModel);
         positive("dHead", dHead);
         positive("nCtx", nCtx);
-        if (!(learningRate > 0) || warmupSteps < 0 || !(weightDecay >= 0) || !(gradClip >= 0)) {
+        if (!(learningRate > 0) || !(finalLearningRate >= 0) || warmupSteps < 0 || !(weightDecay >= 0) || !(gradClip >= 0)) {
             throw new IllegalArgumentException("need learningRate > 0, warmupSteps >= 0, weightDecay >= 0, gradClip >= 0; got "
                     + learningRate + ", " + warmupSteps + ", " + weightDecay + ", " + gradClip);
         }
@@ -99,8 +102,8 @@ public record TrainingOptions(
      * @return the default options
      */
     public static TrainingOptions defaults() {
-        return new TrainingOptions(1, 2500, 32, 3e-3f, 0, 0.01f, 0.9f, 0.999f, 1e-8f, 1f,
-                2, 4, 64, 16, 0, 48, "LN", 4, 23, "induction-2l");
+        return new TrainingOptions(1, 2500, 32, 3e-3f, 0, 3e-4f, 0.01f, 0.9f, 0.999f, 1e-8f, 1f,
+                2, 4, 64, 16, 0, 48, "LN", 16, 16, "induction-2l");
     }
 
     /**
@@ -108,7 +111,7 @@ public record TrainingOptions(
      * @return a copy with another seed
      */
     public TrainingOptions withSeed(long s) {
-        return new TrainingOptions(s, steps, batchSize, learningRate, warmupSteps, weightDecay, beta1, beta2, adamEps,
+        return new TrainingOptions(s, steps, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
                 gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, modelName);
     }
 
@@ -117,7 +120,7 @@ public record TrainingOptions(
      * @return a copy with another number of steps
      */
     public TrainingOptions withSteps(int n) {
-        return new TrainingOptions(seed, n, batchSize, learningRate, warmupSteps, weightDecay, beta1, beta2, adamEps,
+        return new TrainingOptions(seed, n, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
                 gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, modelName);
     }
 
@@ -126,17 +129,18 @@ public record TrainingOptions(
      * @return a copy with another batch size
      */
     public TrainingOptions withBatchSize(int n) {
-        return new TrainingOptions(seed, steps, n, learningRate, warmupSteps, weightDecay, beta1, beta2, adamEps,
+        return new TrainingOptions(seed, steps, n, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
                 gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, modelName);
     }
 
     /**
      * @param lr the peak learning rate
      * @param warmup warm-up steps
+     * @param finalLr the learning rate at the last step
      * @return a copy with another learning-rate schedule
      */
-    public TrainingOptions withLearningRate(float lr, int warmup) {
-        return new TrainingOptions(seed, steps, batchSize, lr, warmup, weightDecay, beta1, beta2, adamEps,
+    public TrainingOptions withLearningRate(float lr, int warmup, float finalLr) {
+        return new TrainingOptions(seed, steps, batchSize, lr, warmup, finalLr, weightDecay, beta1, beta2, adamEps,
                 gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, modelName);
     }
 
@@ -152,7 +156,7 @@ public record TrainingOptions(
      */
     public TrainingOptions withArchitecture(int layers, int heads, int model, int head, int mlp, int ctx, String norm) {
         int max = Math.min(maxBlock, (ctx - 1) / 2);
-        return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, weightDecay, beta1, beta2, adamEps,
+        return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
                 gradClip, layers, heads, model, head, mlp, ctx, norm, Math.min(minBlock, max), max, modelName);
     }
 
@@ -162,7 +166,7 @@ public record TrainingOptions(
      * @return a copy with other block lengths
      */
     public TrainingOptions withBlocks(int min, int max) {
-        return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, weightDecay, beta1, beta2, adamEps,
+        return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
                 gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, min, max, modelName);
     }
 
@@ -171,13 +175,27 @@ public record TrainingOptions(
      * @return a copy with another model name
      */
     public TrainingOptions withModelName(String name) {
-        return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, weightDecay, beta1, beta2, adamEps,
+        return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
                 gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, name);
     }
 
-    /** @return the learning rate at step {@code step} (from 1): linear warm-up, then constant */
-    float learningRateAt(int step) {
-        return warmupSteps > 0 && step <= warmupSteps ? learningRate * step / warmupSteps : learningRate;
+    /**
+     * The learning-rate schedule: linear warm-up to {@code learningRate} over {@code warmupSteps}, then a
+     * linear fall to {@code finalLearningRate} at step {@code steps} (and constant after it).
+     *
+     * @param step the step number, from 1
+     * @return the learning rate of that step
+     */
+    public float learningRateAt(int step) {
+        if (warmupSteps > 0 && step <= warmupSteps) {
+            return learningRate * step / warmupSteps;
+        }
+        int decaySteps = steps - warmupSteps;
+        if (decaySteps <= 0 || step >= steps) {
+            return decaySteps <= 0 ? learningRate : finalLearningRate;
+        }
+        float progress = (float) (step - warmupSteps) / decaySteps;
+        return learningRate + (finalLearningRate - learningRate) * progress;
     }
 
     /** A float as the double with the same shortest decimal form (3e-3f is written 0.003, not 0.0030000000260). */
@@ -193,6 +211,7 @@ public record TrainingOptions(
         m.put("batch_size", batchSize);
         m.put("learning_rate", decimal(learningRate));
         m.put("warmup_steps", warmupSteps);
+        m.put("final_learning_rate", decimal(finalLearningRate));
         m.put("weight_decay", decimal(weightDecay));
         m.put("beta1", decimal(beta1));
         m.put("beta2", decimal(beta2));
