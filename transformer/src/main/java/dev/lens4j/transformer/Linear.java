@@ -84,7 +84,7 @@ final class Linear {
 
     /** Columns per task of the matrix-vector paths. */
     private static int block(int n) {
-        int pieces = Parallel.threads() * 4;
+        int pieces = Parallel.threads();
         return Math.max(64, (n / pieces + 15) / 16 * 16);
     }
 
