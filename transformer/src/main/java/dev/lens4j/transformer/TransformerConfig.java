@@ -137,7 +137,14 @@ public record TransformerConfig(
         return !normalization.equals("none");
     }
 
-    /** @return the number of parameters, counting tied embeddings once */
+    /**
+     * The number of parameters as Hugging Face counts GPT-2's: embeddings, attention, MLPs and
+     * LayerNorms, with the unembedding tied to the token embedding (so {@code W_U} and
+     * {@code b_U} are not counted). GPT-2 small gives 124,439,808. For a model with its own
+     * unembedding, see {@link TransformerWeights#parameterCount()}.
+     *
+     * @return the parameter count with tied embeddings
+     */
     public long parameterCount() {
         long d = dModel;
         long perLayer = 4L * nHeads * d * dHead + 3L * nHeads * dHead + d; // W_Q,K,V,O + b_Q,K,V + b_O
@@ -147,7 +154,7 @@ public record TransformerConfig(
         if (normalization.equals("LN")) {
             perLayer += (attnOnly ? 2 : 4) * d;
         }
-        long total = (long) dVocab * d + (long) nCtx * d + nLayers * perLayer + d * dVocab + dVocab;
+        long total = (long) dVocab * d + (long) nCtx * d + nLayers * perLayer;
         if (normalization.equals("LN")) {
             total += 2 * d;
         }

@@ -91,6 +91,31 @@ public record TransformerWeights(Tensor wE, Tensor wPos, List<Layer> layers, Ten
         return m;
     }
 
+    /**
+     * The number of parameters held, counting a tensor that shares storage with another (an
+     * unembedding tied to the embedding) once.
+     *
+     * @return the parameter count
+     */
+    public long parameterCount() {
+        long n = 0;
+        java.util.List<Tensor> seen = new ArrayList<>();
+        for (Tensor t : stateDict().values()) {
+            boolean shared = false;
+            for (Tensor s : seen) {
+                if (s.sharesStorageWith(t) && s.size() == t.size()) {
+                    shared = true;
+                    break;
+                }
+            }
+            if (!shared) {
+                n += t.size();
+                seen.add(t);
+            }
+        }
+        return n;
+    }
+
     private static void putIf(Map<String, Tensor> m, String k, Tensor t) {
         if (t != null) {
             m.put(k, t);
