@@ -1,0 +1,80 @@
+package dev.lens4j.report;
+
+/**
+ * Composition scores between every earlier head's OV circuit and every later head's Q, K or V input
+ * (TransformerLens's {@code all_composition_scores}), with the score two random matrices of the same
+ * shapes get, for reference.
+ *
+ * @param q {@code [n_layers, n_heads, n_layers, n_heads]} Q-composition; zero unless the second head is in a later layer
+ * @param k {@code [n_layers, n_heads, n_layers, n_heads]} K-composition
+ * @param v {@code [n_layers, n_heads, n_layers, n_heads]} V-composition
+ * @param baseline the mean composition score of random matrices of these shapes
+ */
+public record CompositionScores(double[][][][] q, double[][][][] k, double[][][][] v, double baseline) {
+
+    /** Which input of the later head a score is about. */
+    public enum Mode {
+        /** queries */
+        Q,
+        /** keys */
+        K,
+        /** values */
+        V
+    }
+
+    /**
+     * @throws IllegalArgumentException if the three tensors differ in shape or are ragged
+     */
+    public CompositionScores {
+        Checks.notNull("Q-composition scores", q);
+        int layers = q.length;
+        int heads = layers == 0 || q[0] == null ? 0 : q[0].length;
+        check("Q-composition scores", q, layers, heads);
+        check("K-composition scores", k, layers, heads);
+        check("V-composition scores", v, layers, heads);
+        Checks.finite("composition baseline", baseline);
+    }
+
+    private static void check(String what, double[][][][] s, int layers, int heads) {
+        if (s == null || s.length != layers) {
+            throw new IllegalArgumentException(what + " must be [" + layers + ", " + heads + ", " + layers + ", " + heads
+                    + "], got " + (s == null ? "none" : s.length + " layers"));
+        }
+        for (int l = 0; l < layers; l++) {
+            if (s[l] == null || s[l].length != heads) {
+                throw new IllegalArgumentException(what + " layer " + l + " has "
+                        + (s[l] == null ? "no" : String.valueOf(s[l].length)) + " heads; expected [" + layers + ", "
+                        + heads + ", " + layers + ", " + heads + "]");
+            }
+            for (int h = 0; h < heads; h++) {
+                Checks.matrix(what + "[" + l + "][" + h + "]", s[l][h], layers, heads);
+            }
+        }
+    }
+
+    /**
+     * @param mode Q, K or V
+     * @return that mode's scores, {@code [n_layers, n_heads, n_layers, n_heads]}
+     */
+    public double[][][][] scores(Mode mode) {
+        return switch (mode) {
+            case Q -> q;
+            case K -> k;
+            case V -> v;
+        };
+    }
+
+    /**
+     * @return {@code n_layers}
+     */
+    public int layers() {
+        return q.length;
+    }
+
+    /**
+     * @return {@code n_heads}
+     */
+    public int heads() {
+        return q.length == 0 ? 0 : q[0].length;
+    }
+}

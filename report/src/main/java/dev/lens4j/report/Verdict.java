@@ -1,0 +1,38 @@
+package dev.lens4j.report;
+
+/** What the evidence says about a claim. */
+public enum Verdict {
+    /** the numbers support the claim */
+    SUPPORTED("supported"),
+    /** the numbers contradict the claim */
+    NOT_SUPPORTED("not supported"),
+    /** the numbers neither support nor contradict it clearly */
+    INCONCLUSIVE("inconclusive");
+
+    private final String text;
+
+    Verdict(String text) {
+        this.text = text;
+    }
+
+    /**
+     * @return the verdict as shown in reports, e.g. {@code "not supported"}
+     */
+    public String text() {
+        return text;
+    }
+
+    /**
+     * @param text a verdict as {@link #text()} writes it
+     * @return the verdict
+     * @throws IllegalArgumentException if the text names no verdict
+     */
+    public static Verdict fromText(String text) {
+        for (Verdict v : values()) {
+            if (v.text.equals(text)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("unknown verdict \"" + text + "\" (expected supported, not supported or inconclusive)");
+    }
+}

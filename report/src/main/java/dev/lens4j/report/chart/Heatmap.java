@@ -1,0 +1,246 @@
+package dev.lens4j.report.chart;
+
+import java.awt.Color;
+import java.util.Locale;
+import java.util.function.DoubleFunction;
+
+/**
+ * A matrix of coloured cells with row and column labels and a colour bar: attention patterns
+ * ({@code [query_pos, key_pos]}) and composition scores ({@code [L*H, L*H]}). NaN cells have no value
+ * and are drawn pale grey.
+ */
+public final class Heatmap {
+
+    private final double[][] values;
+    private final String[] rowLabels;
+    private final String[] colLabels;
+    private final String rowAxis;
+    private final String colAxis;
+    private final double vmax;
+    private final DoubleFunction<Color> colors;
+    private final boolean monoLabels;
+    private double cell;
+    private int groupSize;
+    private double referenceValue = Double.NaN;
+    private String referenceLabel;
+    private String cellAttributePrefix;
+    private String valueUnit = "";
+    private double textThreshold = Double.NEGATIVE_INFINITY;
+
+    private final double labelLeft;
+    private final double labelTop;
+
+    /**
+     * @param values {@code [rows, cols]} values, NaN for cells without a value
+     * @param rowLabels one label per row
+     * @param colLabels one label per column
+     * @param rowAxis the row axis's title, e.g. {@code "query token"}
+     * @param colAxis the column axis's title
+     * @param vmax the value drawn darkest (the scale runs from 0)
+     * @param colors colour of a value scaled to [0, 1]
+     * @param monoLabels whether labels are tokens (drawn monospace)
+     */
+    public Heatmap(double[][] values, String[] rowLabels, String[] colLabels, String rowAxis, String colAxis,
+                   double vmax, DoubleFunction<Color> colors, boolean monoLabels) {
+        if (values.length != rowLabels.length || (values.length > 0 && values[0].length != colLabels.length)) {
+            throw new IllegalArgumentException("heatmap values are [" + values.length + ", "
+                    + (values.length == 0 ? 0 : values[0].length) + "] but there are " + rowLabels.length
+                    + " row and " + colLabels.length + " column labels");
+        }
+        this.values = values;
+        this.rowLabels = rowLabels;
+        this.colLabels = colLabels;
+        this.rowAxis = rowAxis;
+        this.colAxis = colAxis;
+        this.vmax = vmax > 0 ? vmax : 1;
+        this.colors = colors;
+        this.monoLabels = monoLabels;
+        int n = Math.max(values.length, colLabels.length);
+        this.cell = Math.max(6, Math.min(30, 560.0 / Math.max(1, n)));
+        var style = labelStyle(ChartCanvas.Anchor.END);
+        double lw = 0;
+        for (String l : rowLabels) {
+            lw = Math.max(lw, TextMetrics.width(l, style));
+        }
+        double cw = 0;
+        for (String l : colLabels) {
+            cw = Math.max(cw, TextMetrics.width(l, style));
+        }
+        this.labelLeft = 34 + (showLabels() ? lw + 8 : 0);
+        this.labelTop = 34 + (showLabels() ? cw * 0.72 + 8 : 0);
+    }
+
+    /**
+     * Draws separator lines every {@code n} rows and columns (e.g. between layers).
+     *
+     * @param n rows per group, 0 for none
+     * @return this heatmap
+     */
+    public Heatmap groups(int n) {
+        groupSize = n;
+        return this;
+    }
+
+    /**
+     * Marks a reference value on the colour bar, e.g. the random baseline of composition scores.
+     *
+     * @param value the value
+     * @param label its name
+     * @return this heatmap
+     */
+    public Heatmap reference(double value, String label) {
+        referenceValue = value;
+        referenceLabel = label;
+        return this;
+    }
+
+    /**
+     * Adds SVG data attributes to every cell: {@code data-row}, {@code data-col} (the labels) and
+     * {@code data-value}, and {@code data-mode} set to the given value.
+     *
+     * @param mode the value of each cell's {@code data-mode}, e.g. {@code "k"}
+     * @return this heatmap
+     */
+    public Heatmap cellAttributes(String mode) {
+        cellAttributePrefix = "data-mode=\"" + Html.escape(mode) + "\"";
+        return this;
+    }
+
+    /**
+     * Writes values into cells (when cells are large enough) only where they reach a threshold, so
+     * that a sparse matrix reads at a glance.
+     *
+     * @param threshold the smallest value written
+     * @return this heatmap
+     */
+    public Heatmap writeValuesFrom(double threshold) {
+        textThreshold = threshold;
+        return this;
+    }
+
+    /**
+     * @param unit text appended to values in hover tips, e.g. {@code " nats"}
+     * @return this heatmap
+     */
+    public Heatmap unit(String unit) {
+        valueUnit = unit;
+        return this;
+    }
+
+    private boolean showLabels() {
+        return cell >= 9;
+    }
+
+    private ChartCanvas.TextStyle labelStyle(ChartCanvas.Anchor anchor) {
+        var s = ChartCanvas.TextStyle.of(Math.min(12, cell * 0.62), Palette.INK, anchor);
+        return monoLabels ? s.asMono() : s;
+    }
+
+    /**
+     * @param withTitle whether a title will be drawn
+     * @return chart width
+     */
+    public double width(boolean withTitle) {
+        double legend = 40 + 19 + Math.max(40, referenceLabel == null ? 0
+                : TextMetrics.width(referenceLabel, ChartCanvas.TextStyle.of(11, Palette.ORANGE, ChartCanvas.Anchor.START).asBold()) + 8);
+        // the last column label leans right past the matrix
+        double lean = showLabels() ? lastLabelLean() - 40 : 0;
+        return labelLeft + colLabels.length * cell + Math.max(legend, lean) + 10;
+    }
+
+    private double lastLabelLean() {
+        if (colLabels.length == 0) {
+            return 0;
+        }
+        return TextMetrics.width(Html.showToken(colLabels[colLabels.length - 1]), labelStyle(ChartCanvas.Anchor.START))
+                * Math.cos(Math.toRadians(50));
+    }
+
+    /**
+     * @param withTitle whether a title will be drawn
+     * @return chart height
+     */
+    public double height(boolean withTitle) {
+        return (withTitle ? 40 : 0) + labelTop + values.length * cell + 20;
+    }
+
+    /**
+     * Draws the heatmap.
+     *
+     * @param c the canvas, {@link #width(boolean)} x {@link #height(boolean)}
+     * @param title a title, or null
+     */
+    public void draw(ChartCanvas c, String title) {
+        double top = labelTop + (title == null ? 0 : 40);
+        if (title != null) {
+            c.text(14, 28, title, ChartCanvas.TextStyle.of(17, Palette.INK, ChartCanvas.Anchor.START).asBold(), 0);
+        }
+        double left = labelLeft;
+        int rows = values.length;
+        int cols = colLabels.length;
+        boolean text = cell >= 26;
+        for (int r = 0; r < rows; r++) {
+            for (int k = 0; k < cols; k++) {
+                double v = values[r][k];
+                double x = left + k * cell;
+                double y = top + r * cell;
+                if (Double.isNaN(v)) {
+                    c.rect(x, y, cell, cell, Palette.EMPTY, null, null);
+                    continue;
+                }
+                Color col = colors.apply(v / vmax);
+                String tip = rowLabels[r] + " \u2192 " + colLabels[k] + ": " + String.format(Locale.ROOT, "%.3f", v) + valueUnit;
+                String attrs = cellAttributePrefix == null ? null : cellAttributePrefix + " data-row=\""
+                        + Html.escape(rowLabels[r]) + "\" data-col=\"" + Html.escape(colLabels[k]) + "\" data-value=\""
+                        + String.format(Locale.ROOT, "%.4g", v) + "\"";
+                c.rect(x, y, cell, cell, col, tip, attrs);
+                if (text && v >= textThreshold) {
+                    c.text(x + cell / 2, y + cell / 2 + 3.5, String.format(Locale.ROOT, "%.2f", v).replaceFirst("^0\\.", "."),
+                            ChartCanvas.TextStyle.of(9.5, Palette.textOn(col), ChartCanvas.Anchor.MIDDLE), 0);
+                }
+            }
+        }
+        c.strokeRect(left, top, cols * cell, rows * cell, Palette.AXIS, 1);
+        if (groupSize > 0) {
+            for (int g = groupSize; g < Math.max(rows, cols); g += groupSize) {
+                if (g < cols) {
+                    c.line(left + g * cell, top, left + g * cell, top + rows * cell, Palette.INK, 1.4, false);
+                }
+                if (g < rows) {
+                    c.line(left, top + g * cell, left + cols * cell, top + g * cell, Palette.INK, 1.4, false);
+                }
+            }
+        }
+        if (showLabels()) {
+            var rs = labelStyle(ChartCanvas.Anchor.END);
+            for (int r = 0; r < rows; r++) {
+                c.text(left - 6, top + r * cell + cell / 2 + rs.size() * 0.35, Html.showToken(rowLabels[r]), rs, 0);
+            }
+            var cs = labelStyle(ChartCanvas.Anchor.START);
+            for (int k = 0; k < cols; k++) {
+                c.text(left + k * cell + cell / 2 + cs.size() * 0.35, top - 6, Html.showToken(colLabels[k]), cs, -50);
+            }
+        }
+        var axis = ChartCanvas.TextStyle.of(12.5, Palette.INK, ChartCanvas.Anchor.MIDDLE);
+        c.text(14, top + rows * cell / 2, rowAxis, axis, -90);
+        c.text(left + cols * cell / 2, top + rows * cell + 16, colAxis, axis, 0);
+        colorBar(c, left + cols * cell + 28, top, Math.min(rows * cell, 260));
+    }
+
+    private void colorBar(ChartCanvas c, double x, double y, double h) {
+        int steps = 48;
+        for (int i = 0; i < steps; i++) {
+            double t = 1 - (i + 0.5) / steps;
+            c.rect(x, y + i * h / steps, 14, h / steps + 0.6, colors.apply(t), null, null);
+        }
+        c.strokeRect(x, y, 14, h, Palette.AXIS, 1);
+        var s = ChartCanvas.TextStyle.of(11, Palette.MUTED, ChartCanvas.Anchor.START);
+        c.text(x + 19, y + 8, String.format(Locale.ROOT, "%.2f", vmax), s, 0);
+        c.text(x + 19, y + h, "0", s, 0);
+        if (!Double.isNaN(referenceValue) && referenceValue <= vmax) {
+            double ry = y + h * (1 - referenceValue / vmax);
+            c.line(x - 4, ry, x + 18, ry, Palette.ORANGE, 2, false);
+            c.text(x + 19, ry + 4, referenceLabel, ChartCanvas.TextStyle.of(11, Palette.ORANGE, ChartCanvas.Anchor.START).asBold(), 0);
+        }
+    }
+}

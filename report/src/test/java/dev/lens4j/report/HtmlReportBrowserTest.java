@@ -1,0 +1,176 @@
+package dev.lens4j.report;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Loads the HTML report in a real headless Chromium (Debian's chromium package; tools/ci/install-browser.sh
+ * installs it) and checks that the attention viewer shows the report's heads and reacts to hovering a
+ * token with exactly the pattern's weights. Keeps a screenshot in target/test-artifacts/report.png.
+ * Skips when no chromium binary is found.
+ */
+class HtmlReportBrowserTest {
+
+    @Test
+    void viewerShowsTheHeadsAndReactsToHover(@TempDir Path dir) throws Exception {
+        var binary = HeadlessChromium.find();
+        Assumptions.assumeTrue(binary.isPresent(),
+                "no chromium binary found on the PATH (or -Dlens4j.chromium=...); run tools/ci/install-browser.sh "
+                        + "to install Debian's chromium. Skipping the headless-browser test of the HTML report.");
+        ReportData data = FakeReports.induction();
+        Path html = dir.resolve("report.html");
+        HtmlReport.write(data, html);
+
+        try (HeadlessChromium chrome = new HeadlessChromium(binary.get(), 1280, 900)) {
+            chrome.openPage();
+            chrome.call("Emulation.setDeviceMetricsOverride",
+                    Map.of("width", 1280, "height", 900, "deviceScaleFactor", 1, "mobile", false));
+            chrome.call("Page.navigate", Map.of("url", html.toUri().toString()));
+            chrome.waitFor("document.readyState === 'complete' && document.documentElement.dataset.ready === 'true'");
+
+            // the viewer lists exactly the report's heads, in order, and opens on the induction head
+            Object heads = chrome.eval("Array.from(document.querySelectorAll('#head-selector [data-head]')).map(e => e.dataset.head)");
+            assertThat(heads).isEqualTo(data.attention().heads().stream().map(h -> h.head().label()).toList());
+            assertThat(chrome.eval("document.getElementById('attn-viewer').dataset.selectedHead")).isEqualTo("L1H2");
+            assertThat(chrome.eval("document.querySelectorAll('[data-attn-from]').length")).isEqualTo(0L);
+
+            // hover token 15 (the second " garden") with a synthetic mouseover: its row of L1H2's pattern
+            List<Double> row15 = hover(chrome, 15, false);
+            assertRow(row15, data, FakeReports.INDUCTION, 15);
+            assertThat(argmax(row15)).as("the induction head attends to the token after the previous copy").isEqualTo(6);
+            assertThat(column(chrome)).hasSize(20);
+            assertColumn(column(chrome), data, FakeReports.INDUCTION, 15);
+            // the most-attended token is shaded blue with the opacity of its weight
+            String bg = (String) chrome.eval("getComputedStyle(document.querySelector('#attn-tokens [data-token-index=\"6\"]')).backgroundColor");
+            assertThat(bg).startsWith("rgba(37, 99, 235, ");
+            assertThat(Double.parseDouble(bg.replaceAll(".*, ([0-9.]+)\\)$", "$1")))
+                    .isCloseTo(data.attention().find(FakeReports.INDUCTION).pattern()[15][6], within(0.002));
+
+            // a real mouse move over another token changes the highlighted weights
+            List<Double> row5 = hover(chrome, 5, true);
+            assertThat(row5).isNotEqualTo(row15);
+            assertRow(row5, data, FakeReports.INDUCTION, 5);
+
+            // switching to the previous-token head: row 7 now peaks at token 6
+            chrome.eval("document.querySelector('#head-selector [data-head=\"L0H1\"]').click()");
+            assertThat(chrome.eval("document.getElementById('attn-viewer').dataset.selectedHead")).isEqualTo("L0H1");
+            List<Double> prev7 = hover(chrome, 7, false);
+            assertRow(prev7, data, FakeReports.PREV, 7);
+            assertThat(argmax(prev7)).isEqualTo(6);
+
+            // the matrix is drawn: its hovered row is outlined in blue
+            assertThat(chrome.eval("(() => { const c = document.getElementById('attn-canvas');"
+                    + " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let ink = 0;"
+                    + " for (let i = 0; i < d.length; i += 4) if (d[i] < 200) ink++; return ink; })()")).asInstanceOf(
+                    org.assertj.core.api.InstanceOfAssertFactories.LONG).isGreaterThan(1000L);
+
+            // composition mode buttons switch panels; the ablation table sorts
+            chrome.eval("document.querySelector('[data-comp-mode=\"q\"]').click()");
+            assertThat(chrome.eval("[...document.querySelectorAll('[data-comp-panel]')]"
+                    + ".filter(p => getComputedStyle(p).display !== 'none').map(p => p.dataset.compPanel)"))
+                    .isEqualTo(List.of("q"));
+            chrome.eval("document.querySelector('[data-comp-mode=\"k\"]').click()");
+            chrome.eval("document.querySelectorAll('#ablation-table thead th')[2].click()");
+            assertThat(chrome.eval("document.querySelector('#ablation-table tbody tr').dataset.label")).isEqualTo("L0H2");
+
+            // no script errors, and nothing was fetched from anywhere but the file itself
+            assertThat(chrome.events("Runtime.exceptionThrown")).isEmpty();
+            for (Map<String, Object> e : chrome.events("Network.requestWillBeSent")) {
+                String url = (String) ((Map<?, ?>) ((Map<?, ?>) e.get("params")).get("request")).get("url");
+                assertThat(url).as("request made by the page").matches("(file|data|about):.*");
+            }
+
+            // leave the induction head hovered for the screenshot
+            chrome.eval("document.querySelector('#head-selector [data-head=\"L1H2\"]').click()");
+            hover(chrome, 15, true);
+            screenshot(chrome);
+        }
+    }
+
+    /** Hovers token i and returns the highlighted weights of every token ({@code data-attn-from}). */
+    private static List<Double> hover(HeadlessChromium chrome, int i, boolean realMouse) throws Exception {
+        String sel = "document.querySelector('#attn-tokens [data-token-index=\"" + i + "\"]')";
+        if (realMouse) {
+            chrome.eval(sel + ".scrollIntoView({block: 'center'})");
+            @SuppressWarnings("unchecked")
+            List<Object> xy = (List<Object>) chrome.eval("(() => { const r = " + sel
+                    + ".getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()");
+            chrome.call("Input.dispatchMouseEvent", Map.of("type", "mouseMoved", "x", xy.get(0), "y", xy.get(1)));
+        } else {
+            chrome.eval(sel + ".dispatchEvent(new MouseEvent('mouseover', {bubbles: true}))");
+        }
+        assertThat(chrome.eval("document.getElementById('attn-viewer').dataset.focusToken")).isEqualTo(String.valueOf(i));
+        return numbers(chrome.eval("Array.from(document.querySelectorAll('#attn-tokens [data-token-index]'))"
+                + ".map(e => Number(e.getAttribute('data-attn-from')))"));
+    }
+
+    private static List<Double> column(HeadlessChromium chrome) throws Exception {
+        return numbers(chrome.eval("Array.from(document.querySelectorAll('#attn-tokens [data-token-index]'))"
+                + ".map(e => Number(e.getAttribute('data-attn-to')))"));
+    }
+
+    private static void assertRow(List<Double> shown, ReportData data, HeadId head, int q) {
+        double[][] p = data.attention().find(head).pattern();
+        assertThat(shown).hasSize(p.length);
+        for (int k = 0; k < p.length; k++) {
+            // the page holds weights rounded to 4 decimals
+            assertThat(shown.get(k)).as(head + " row " + q + " key " + k).isCloseTo(k <= q ? p[q][k] : 0, within(6e-5));
+        }
+    }
+
+    private static void assertColumn(List<Double> shown, ReportData data, HeadId head, int k) {
+        double[][] p = data.attention().find(head).pattern();
+        for (int q = 0; q < p.length; q++) {
+            assertThat(shown.get(q)).as(head + " column " + k + " query " + q).isCloseTo(q >= k ? p[q][k] : 0, within(6e-5));
+        }
+    }
+
+    private static int argmax(List<Double> v) {
+        int best = 0;
+        for (int i = 1; i < v.size(); i++) {
+            if (v.get(i) > v.get(best)) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static List<Double> numbers(Object o) {
+        return ((List<?>) o).stream().map(x -> ((Number) x).doubleValue()).toList();
+    }
+
+    private static void screenshot(HeadlessChromium chrome) throws Exception {
+        Map<String, Object> metrics = chrome.call("Page.getLayoutMetrics", Map.of());
+        Map<?, ?> size = (Map<?, ?>) metrics.get("cssContentSize");
+        double width = ((Number) size.get("width")).doubleValue();
+        double height = ((Number) size.get("height")).doubleValue();
+        Map<String, Object> shot = chrome.call("Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true,
+                "optimizeForSpeed", true, "clip", Map.of("x", 0, "y", 0, "width", width, "height", height, "scale", 1)));
+        byte[] png = Base64.getDecoder().decode((String) shot.get("data"));
+        Path artifacts = Path.of("target", "test-artifacts");
+        Files.createDirectories(artifacts);
+        Files.write(artifacts.resolve("report.png"), png);
+        // and the viewer alone, at the size people see it
+        Map<String, Object> rect = asMap(chrome.eval("(() => { const r = document.getElementById('attention').getBoundingClientRect();"
+                + " return {x: r.left + window.scrollX, y: r.top + window.scrollY, w: r.width, h: r.height}; })()"));
+        Map<String, Object> viewer = chrome.call("Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true,
+                "clip", Map.of("x", rect.get("x"), "y", rect.get("y"), "width", rect.get("w"), "height", rect.get("h"), "scale", 1)));
+        Files.write(artifacts.resolve("report-viewer.png"), Base64.getDecoder().decode((String) viewer.get("data")));
+        assertThat(png.length).isGreaterThan(10_000);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMap(Object o) {
+        return (Map<String, Object>) o;
+    }
+}
