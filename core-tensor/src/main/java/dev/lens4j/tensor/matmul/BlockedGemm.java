@@ -130,10 +130,10 @@ final class BlockedGemm {
                         for (int ir = 0; ir < mc; ir += mr) {
                             int rows = Math.min(mr, mc - ir);
                             int t = cBase + ir * ldc;
-                            if (t + (rows - 1) * ldc + w <= c.length) {
-                                kern.tile(ap, ir * kc, bp, jr * kc, w, kc, c, t, ldc, rows, cols, load);
+                            if (rows == mr && cols == w) {
+                                kern.tile(ap, ir * kc, bp, jr * kc, w, kc, c, t, ldc, load);
                             } else {
-                                tileAtEnd(kern, ap, ir * kc, bp, jr * kc, w, kc, c, t, ldc, rows, cols, load, s.tile);
+                                edgeTile(kern, ap, ir * kc, bp, jr * kc, w, kc, c, t, ldc, rows, cols, load, s.tile);
                             }
                         }
                     }
@@ -143,18 +143,19 @@ final class BlockedGemm {
     }
 
     /**
-     * A tile whose full panel width would run past the end of {@code c}: computed in a scratch tile
-     * and copied, so that the kernel may always address {@code width} columns of every row (a
-     * vector access that would cross the end of an array leaves the Vector API's fast path).
+     * A tile at the bottom or right edge of C, with fewer than {@code mr} rows or fewer columns than
+     * its panel: the kernel runs on a scratch tile (the packed panels are zero-padded, so the extra
+     * lanes compute zeros) and the valid part is copied back. Edge tiles are a small part of any
+     * large product, and this keeps the kernel down to whole vectors.
      */
-    private static void tileAtEnd(GemmMicroKernel kern, float[] ap, int aOff, float[] bp, int bOff, int w, int kc,
-                                  float[] c, int cOff, int ldc, int rows, int cols, boolean load, float[] tmp) {
+    private static void edgeTile(GemmMicroKernel kern, float[] ap, int aOff, float[] bp, int bOff, int w, int kc,
+                                 float[] c, int cOff, int ldc, int rows, int cols, boolean load, float[] tmp) {
         if (load) {
             for (int r = 0; r < rows; r++) {
                 System.arraycopy(c, cOff + r * ldc, tmp, r * w, cols);
             }
         }
-        kern.tile(ap, aOff, bp, bOff, w, kc, tmp, 0, w, rows, cols, load);
+        kern.tile(ap, aOff, bp, bOff, w, kc, tmp, 0, w, load);
         for (int r = 0; r < rows; r++) {
             System.arraycopy(tmp, r * w, c, cOff + r * ldc, cols);
         }

@@ -33,7 +33,7 @@ import java.util.function.IntUnaryOperator;
 public final class Gemm {
 
     /** Batched products with fewer flops per item than this are parallelised across the batch. */
-    private static final double SMALL_ITEM_FLOPS = 64e6;
+    private static final double SMALL_ITEM_FLOPS = 16e6;
 
     private Gemm() {}
 

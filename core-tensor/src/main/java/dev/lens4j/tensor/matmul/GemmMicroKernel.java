@@ -36,7 +36,8 @@ public interface GemmMicroKernel {
     int nrStep();
 
     /**
-     * Updates the tile {@code C[0:rows, 0:cols]} with the product of one A and one B micro-panel.
+     * Updates the whole tile {@code C[0:mr, 0:width]} with the product of one A and one B micro-panel.
+     * Tiles that stick out of C are the driver's business (it runs them on a scratch tile).
      *
      * @param a packed A, {@code [kc, mr]} from {@code aOff}
      * @param aOff start of the A micro-panel
@@ -44,15 +45,10 @@ public interface GemmMicroKernel {
      * @param bOff start of the B micro-panel
      * @param width the B micro-panel width: a multiple of {@link #nrStep()}, at most {@link #nr()}
      * @param kc number of inner-dimension steps, at least 1
-     * @param c the output; {@code width} columns of every tile row must lie inside it, i.e.
-     *        {@code cOff + (rows - 1) * ldc + width <= c.length}, so that vector accesses never cross
-     *        the end of the array (columns {@code cols..width-1} are neither read nor written)
+     * @param c the output; the tile's {@code mr} rows of {@code width} elements lie inside it
      * @param cOff index of the tile's element (0, 0) in {@code c}
      * @param ldc elements between consecutive rows of {@code c}
-     * @param rows valid rows of the tile, 1 to {@link #mr()}
-     * @param cols valid columns of the tile, 1 to {@code width}
      * @param load start from the current contents of C instead of zero
      */
-    void tile(float[] a, int aOff, float[] b, int bOff, int width, int kc,
-              float[] c, int cOff, int ldc, int rows, int cols, boolean load);
+    void tile(float[] a, int aOff, float[] b, int bOff, int width, int kc, float[] c, int cOff, int ldc, boolean load);
 }

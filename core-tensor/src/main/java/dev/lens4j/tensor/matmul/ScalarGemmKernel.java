@@ -34,23 +34,8 @@ final class ScalarGemmKernel implements GemmMicroKernel {
     }
 
     @Override
-    public void tile(float[] a, int aOff, float[] b, int bOff, int width, int kc,
-                     float[] c, int cOff, int ldc, int rows, int cols, boolean load) {
-        if (rows == MR && cols == NR) {
-            fullTile(a, aOff, b, bOff, kc, c, cOff, ldc, load);
-            return;
-        }
-        // Edge tile: the same chain per element, one element at a time.
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < cols; j++) {
-                int o = cOff + r * ldc + j;
-                float s = load ? c[o] : 0f;
-                for (int p = 0; p < kc; p++) {
-                    s = Math.fma(a[aOff + p * MR + r], b[bOff + p * NR + j], s);
-                }
-                c[o] = s;
-            }
-        }
+    public void tile(float[] a, int aOff, float[] b, int bOff, int width, int kc, float[] c, int cOff, int ldc, boolean load) {
+        fullTile(a, aOff, b, bOff, kc, c, cOff, ldc, load);
     }
 
     private static void fullTile(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean load) {

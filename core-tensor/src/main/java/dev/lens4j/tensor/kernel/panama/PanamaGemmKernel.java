@@ -10,9 +10,15 @@ import jdk.incubator.vector.VectorSpecies;
  * one fused multiply-add per vector for every step along the inner dimension.
  *
  * <p>With 16 lanes the tile uses 24 accumulators, 3 B vectors and one broadcast: 28 of the 32 vector
- * registers, and C2 compiles the inner loop to plain {@code vfmadd231ps} with no spills. Narrower B
- * micro-panels at the right edge of a matrix use the 2- and 1-vector variants; columns past the end
- * of C are handled by lane masks, rows past the end by all-false masks.
+ * registers, and C2 compiles the inner loop to 3 loads, 8 {@code vbroadcastss} and 24
+ * {@code vfmadd231ps} with no spills. B micro-panels narrower than 3 vectors at the right edge of a
+ * matrix use the 2- and 1-vector variants.
+ *
+ * <p>The kernel only sees whole tiles: the driver runs tiles that stick out of C (and the zero padding
+ * of the packed panels fills) on a small scratch tile. Lane-masked loads and stores were tried and
+ * dropped: a masked access that crosses the end of an array leaves the Vector API's intrinsic path,
+ * and once that path has run C2 recompiles the whole tile with boxed vectors (3 to 4 times slower);
+ * the masked code is also too big for C1, which spent seconds of the start-up failing to compile it.
  *
  * <p>Loaded reflectively by {@code dev.lens4j.tensor.matmul.Gemm} so that the matmul package never
  * links against {@code jdk.incubator.vector}. The tile bodies are unrolled by hand (the same pattern
@@ -56,59 +62,54 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
     }
 
     @Override
-    public void tile(float[] a, int aOff, float[] b, int bOff, int width, int kc,
-                     float[] c, int cOff, int ldc, int rows, int cols, boolean load) {
+    public void tile(float[] a, int aOff, float[] b, int bOff, int width, int kc, float[] c, int cOff, int ldc, boolean load) {
         if (width == 3 * L) {
-            tile8x3(a, aOff, b, bOff, kc, c, cOff, ldc, rows, cols, load);
+            tile8x3(a, aOff, b, bOff, kc, c, cOff, ldc, load);
         } else if (width == 2 * L) {
-            tile8x2(a, aOff, b, bOff, kc, c, cOff, ldc, rows, cols, load);
+            tile8x2(a, aOff, b, bOff, kc, c, cOff, ldc, load);
         } else if (width == L) {
-            tile8x1(a, aOff, b, bOff, kc, c, cOff, ldc, rows, cols, load);
+            tile8x1(a, aOff, b, bOff, kc, c, cOff, ldc, load);
         } else {
             throw new IllegalArgumentException("B micro-panel width " + width + " is not 1, 2 or 3 vectors of " + L);
         }
     }
 
     /** The 8 x 3-vector tile; see {@link #tile} for the contract. */
-    private static void tile8x3(float[] a, int ao, float[] b, int bo, int kc,
-                                float[] c, int co, int ldc, int rows, int cols, boolean load) {
-        // Rows past the end of C read and write nothing: their valid-column count is 0 and their
-        // address is clamped to row 0. Only ints differ between the cases, never vectors, so C2
-        // keeps every accumulator in a register.
-        int in = load ? cols : 0;
-        int o0 = co, i0 = in;
-        int o1 = rows > 1 ? co + ldc : co, i1 = rows > 1 ? in : 0;
-        int o2 = rows > 2 ? co + 2 * ldc : co, i2 = rows > 2 ? in : 0;
-        int o3 = rows > 3 ? co + 3 * ldc : co, i3 = rows > 3 ? in : 0;
-        int o4 = rows > 4 ? co + 4 * ldc : co, i4 = rows > 4 ? in : 0;
-        int o5 = rows > 5 ? co + 5 * ldc : co, i5 = rows > 5 ? in : 0;
-        int o6 = rows > 6 ? co + 6 * ldc : co, i6 = rows > 6 ? in : 0;
-        int o7 = rows > 7 ? co + 7 * ldc : co, i7 = rows > 7 ? in : 0;
-        FloatVector c00 = FloatVector.fromArray(S, c, o0, S.indexInRange(0, i0));
-        FloatVector c01 = FloatVector.fromArray(S, c, o0 + L, S.indexInRange(L, i0));
-        FloatVector c02 = FloatVector.fromArray(S, c, o0 + 2 * L, S.indexInRange(2 * L, i0));
-        FloatVector c10 = FloatVector.fromArray(S, c, o1, S.indexInRange(0, i1));
-        FloatVector c11 = FloatVector.fromArray(S, c, o1 + L, S.indexInRange(L, i1));
-        FloatVector c12 = FloatVector.fromArray(S, c, o1 + 2 * L, S.indexInRange(2 * L, i1));
-        FloatVector c20 = FloatVector.fromArray(S, c, o2, S.indexInRange(0, i2));
-        FloatVector c21 = FloatVector.fromArray(S, c, o2 + L, S.indexInRange(L, i2));
-        FloatVector c22 = FloatVector.fromArray(S, c, o2 + 2 * L, S.indexInRange(2 * L, i2));
-        FloatVector c30 = FloatVector.fromArray(S, c, o3, S.indexInRange(0, i3));
-        FloatVector c31 = FloatVector.fromArray(S, c, o3 + L, S.indexInRange(L, i3));
-        FloatVector c32 = FloatVector.fromArray(S, c, o3 + 2 * L, S.indexInRange(2 * L, i3));
-        FloatVector c40 = FloatVector.fromArray(S, c, o4, S.indexInRange(0, i4));
-        FloatVector c41 = FloatVector.fromArray(S, c, o4 + L, S.indexInRange(L, i4));
-        FloatVector c42 = FloatVector.fromArray(S, c, o4 + 2 * L, S.indexInRange(2 * L, i4));
-        FloatVector c50 = FloatVector.fromArray(S, c, o5, S.indexInRange(0, i5));
-        FloatVector c51 = FloatVector.fromArray(S, c, o5 + L, S.indexInRange(L, i5));
-        FloatVector c52 = FloatVector.fromArray(S, c, o5 + 2 * L, S.indexInRange(2 * L, i5));
-        FloatVector c60 = FloatVector.fromArray(S, c, o6, S.indexInRange(0, i6));
-        FloatVector c61 = FloatVector.fromArray(S, c, o6 + L, S.indexInRange(L, i6));
-        FloatVector c62 = FloatVector.fromArray(S, c, o6 + 2 * L, S.indexInRange(2 * L, i6));
-        FloatVector c70 = FloatVector.fromArray(S, c, o7, S.indexInRange(0, i7));
-        FloatVector c71 = FloatVector.fromArray(S, c, o7 + L, S.indexInRange(L, i7));
-        FloatVector c72 = FloatVector.fromArray(S, c, o7 + 2 * L, S.indexInRange(2 * L, i7));
-        // rank-1 updates, one per k: 3 vectors of B, 8 broadcasts of A, 24 FMAs
+    private static void tile8x3(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean load) {
+        int o0 = co;
+        int o1 = o0 + ldc;
+        int o2 = o1 + ldc;
+        int o3 = o2 + ldc;
+        int o4 = o3 + ldc;
+        int o5 = o4 + ldc;
+        int o6 = o5 + ldc;
+        int o7 = o6 + ldc;
+        // accumulators start from C or from zero
+        FloatVector c00 = load ? FloatVector.fromArray(S, c, o0) : FloatVector.zero(S);
+        FloatVector c01 = load ? FloatVector.fromArray(S, c, o0 + L) : FloatVector.zero(S);
+        FloatVector c02 = load ? FloatVector.fromArray(S, c, o0 + 2 * L) : FloatVector.zero(S);
+        FloatVector c10 = load ? FloatVector.fromArray(S, c, o1) : FloatVector.zero(S);
+        FloatVector c11 = load ? FloatVector.fromArray(S, c, o1 + L) : FloatVector.zero(S);
+        FloatVector c12 = load ? FloatVector.fromArray(S, c, o1 + 2 * L) : FloatVector.zero(S);
+        FloatVector c20 = load ? FloatVector.fromArray(S, c, o2) : FloatVector.zero(S);
+        FloatVector c21 = load ? FloatVector.fromArray(S, c, o2 + L) : FloatVector.zero(S);
+        FloatVector c22 = load ? FloatVector.fromArray(S, c, o2 + 2 * L) : FloatVector.zero(S);
+        FloatVector c30 = load ? FloatVector.fromArray(S, c, o3) : FloatVector.zero(S);
+        FloatVector c31 = load ? FloatVector.fromArray(S, c, o3 + L) : FloatVector.zero(S);
+        FloatVector c32 = load ? FloatVector.fromArray(S, c, o3 + 2 * L) : FloatVector.zero(S);
+        FloatVector c40 = load ? FloatVector.fromArray(S, c, o4) : FloatVector.zero(S);
+        FloatVector c41 = load ? FloatVector.fromArray(S, c, o4 + L) : FloatVector.zero(S);
+        FloatVector c42 = load ? FloatVector.fromArray(S, c, o4 + 2 * L) : FloatVector.zero(S);
+        FloatVector c50 = load ? FloatVector.fromArray(S, c, o5) : FloatVector.zero(S);
+        FloatVector c51 = load ? FloatVector.fromArray(S, c, o5 + L) : FloatVector.zero(S);
+        FloatVector c52 = load ? FloatVector.fromArray(S, c, o5 + 2 * L) : FloatVector.zero(S);
+        FloatVector c60 = load ? FloatVector.fromArray(S, c, o6) : FloatVector.zero(S);
+        FloatVector c61 = load ? FloatVector.fromArray(S, c, o6 + L) : FloatVector.zero(S);
+        FloatVector c62 = load ? FloatVector.fromArray(S, c, o6 + 2 * L) : FloatVector.zero(S);
+        FloatVector c70 = load ? FloatVector.fromArray(S, c, o7) : FloatVector.zero(S);
+        FloatVector c71 = load ? FloatVector.fromArray(S, c, o7 + L) : FloatVector.zero(S);
+        FloatVector c72 = load ? FloatVector.fromArray(S, c, o7 + 2 * L) : FloatVector.zero(S);
+        // one rank-1 update per k: 3 vectors of B, 8 broadcasts of A, 24 FMAs
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
@@ -133,73 +134,60 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
             ao += 8;
             bo += 3 * L;
         }
-        // write back the valid part of the tile
-        int n0 = cols;
-        int n1 = rows > 1 ? cols : 0;
-        int n2 = rows > 2 ? cols : 0;
-        int n3 = rows > 3 ? cols : 0;
-        int n4 = rows > 4 ? cols : 0;
-        int n5 = rows > 5 ? cols : 0;
-        int n6 = rows > 6 ? cols : 0;
-        int n7 = rows > 7 ? cols : 0;
-        c00.intoArray(c, o0, S.indexInRange(0, n0));
-        c01.intoArray(c, o0 + L, S.indexInRange(L, n0));
-        c02.intoArray(c, o0 + 2 * L, S.indexInRange(2 * L, n0));
-        c10.intoArray(c, o1, S.indexInRange(0, n1));
-        c11.intoArray(c, o1 + L, S.indexInRange(L, n1));
-        c12.intoArray(c, o1 + 2 * L, S.indexInRange(2 * L, n1));
-        c20.intoArray(c, o2, S.indexInRange(0, n2));
-        c21.intoArray(c, o2 + L, S.indexInRange(L, n2));
-        c22.intoArray(c, o2 + 2 * L, S.indexInRange(2 * L, n2));
-        c30.intoArray(c, o3, S.indexInRange(0, n3));
-        c31.intoArray(c, o3 + L, S.indexInRange(L, n3));
-        c32.intoArray(c, o3 + 2 * L, S.indexInRange(2 * L, n3));
-        c40.intoArray(c, o4, S.indexInRange(0, n4));
-        c41.intoArray(c, o4 + L, S.indexInRange(L, n4));
-        c42.intoArray(c, o4 + 2 * L, S.indexInRange(2 * L, n4));
-        c50.intoArray(c, o5, S.indexInRange(0, n5));
-        c51.intoArray(c, o5 + L, S.indexInRange(L, n5));
-        c52.intoArray(c, o5 + 2 * L, S.indexInRange(2 * L, n5));
-        c60.intoArray(c, o6, S.indexInRange(0, n6));
-        c61.intoArray(c, o6 + L, S.indexInRange(L, n6));
-        c62.intoArray(c, o6 + 2 * L, S.indexInRange(2 * L, n6));
-        c70.intoArray(c, o7, S.indexInRange(0, n7));
-        c71.intoArray(c, o7 + L, S.indexInRange(L, n7));
-        c72.intoArray(c, o7 + 2 * L, S.indexInRange(2 * L, n7));
+        c00.intoArray(c, o0);
+        c01.intoArray(c, o0 + L);
+        c02.intoArray(c, o0 + 2 * L);
+        c10.intoArray(c, o1);
+        c11.intoArray(c, o1 + L);
+        c12.intoArray(c, o1 + 2 * L);
+        c20.intoArray(c, o2);
+        c21.intoArray(c, o2 + L);
+        c22.intoArray(c, o2 + 2 * L);
+        c30.intoArray(c, o3);
+        c31.intoArray(c, o3 + L);
+        c32.intoArray(c, o3 + 2 * L);
+        c40.intoArray(c, o4);
+        c41.intoArray(c, o4 + L);
+        c42.intoArray(c, o4 + 2 * L);
+        c50.intoArray(c, o5);
+        c51.intoArray(c, o5 + L);
+        c52.intoArray(c, o5 + 2 * L);
+        c60.intoArray(c, o6);
+        c61.intoArray(c, o6 + L);
+        c62.intoArray(c, o6 + 2 * L);
+        c70.intoArray(c, o7);
+        c71.intoArray(c, o7 + L);
+        c72.intoArray(c, o7 + 2 * L);
     }
 
     /** The 8 x 2-vector tile; see {@link #tile} for the contract. */
-    private static void tile8x2(float[] a, int ao, float[] b, int bo, int kc,
-                                float[] c, int co, int ldc, int rows, int cols, boolean load) {
-        // Rows past the end of C read and write nothing: their valid-column count is 0 and their
-        // address is clamped to row 0. Only ints differ between the cases, never vectors, so C2
-        // keeps every accumulator in a register.
-        int in = load ? cols : 0;
-        int o0 = co, i0 = in;
-        int o1 = rows > 1 ? co + ldc : co, i1 = rows > 1 ? in : 0;
-        int o2 = rows > 2 ? co + 2 * ldc : co, i2 = rows > 2 ? in : 0;
-        int o3 = rows > 3 ? co + 3 * ldc : co, i3 = rows > 3 ? in : 0;
-        int o4 = rows > 4 ? co + 4 * ldc : co, i4 = rows > 4 ? in : 0;
-        int o5 = rows > 5 ? co + 5 * ldc : co, i5 = rows > 5 ? in : 0;
-        int o6 = rows > 6 ? co + 6 * ldc : co, i6 = rows > 6 ? in : 0;
-        int o7 = rows > 7 ? co + 7 * ldc : co, i7 = rows > 7 ? in : 0;
-        FloatVector c00 = FloatVector.fromArray(S, c, o0, S.indexInRange(0, i0));
-        FloatVector c01 = FloatVector.fromArray(S, c, o0 + L, S.indexInRange(L, i0));
-        FloatVector c10 = FloatVector.fromArray(S, c, o1, S.indexInRange(0, i1));
-        FloatVector c11 = FloatVector.fromArray(S, c, o1 + L, S.indexInRange(L, i1));
-        FloatVector c20 = FloatVector.fromArray(S, c, o2, S.indexInRange(0, i2));
-        FloatVector c21 = FloatVector.fromArray(S, c, o2 + L, S.indexInRange(L, i2));
-        FloatVector c30 = FloatVector.fromArray(S, c, o3, S.indexInRange(0, i3));
-        FloatVector c31 = FloatVector.fromArray(S, c, o3 + L, S.indexInRange(L, i3));
-        FloatVector c40 = FloatVector.fromArray(S, c, o4, S.indexInRange(0, i4));
-        FloatVector c41 = FloatVector.fromArray(S, c, o4 + L, S.indexInRange(L, i4));
-        FloatVector c50 = FloatVector.fromArray(S, c, o5, S.indexInRange(0, i5));
-        FloatVector c51 = FloatVector.fromArray(S, c, o5 + L, S.indexInRange(L, i5));
-        FloatVector c60 = FloatVector.fromArray(S, c, o6, S.indexInRange(0, i6));
-        FloatVector c61 = FloatVector.fromArray(S, c, o6 + L, S.indexInRange(L, i6));
-        FloatVector c70 = FloatVector.fromArray(S, c, o7, S.indexInRange(0, i7));
-        FloatVector c71 = FloatVector.fromArray(S, c, o7 + L, S.indexInRange(L, i7));
-        // rank-1 updates, one per k: 2 vectors of B, 8 broadcasts of A, 16 FMAs
+    private static void tile8x2(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean load) {
+        int o0 = co;
+        int o1 = o0 + ldc;
+        int o2 = o1 + ldc;
+        int o3 = o2 + ldc;
+        int o4 = o3 + ldc;
+        int o5 = o4 + ldc;
+        int o6 = o5 + ldc;
+        int o7 = o6 + ldc;
+        // accumulators start from C or from zero
+        FloatVector c00 = load ? FloatVector.fromArray(S, c, o0) : FloatVector.zero(S);
+        FloatVector c01 = load ? FloatVector.fromArray(S, c, o0 + L) : FloatVector.zero(S);
+        FloatVector c10 = load ? FloatVector.fromArray(S, c, o1) : FloatVector.zero(S);
+        FloatVector c11 = load ? FloatVector.fromArray(S, c, o1 + L) : FloatVector.zero(S);
+        FloatVector c20 = load ? FloatVector.fromArray(S, c, o2) : FloatVector.zero(S);
+        FloatVector c21 = load ? FloatVector.fromArray(S, c, o2 + L) : FloatVector.zero(S);
+        FloatVector c30 = load ? FloatVector.fromArray(S, c, o3) : FloatVector.zero(S);
+        FloatVector c31 = load ? FloatVector.fromArray(S, c, o3 + L) : FloatVector.zero(S);
+        FloatVector c40 = load ? FloatVector.fromArray(S, c, o4) : FloatVector.zero(S);
+        FloatVector c41 = load ? FloatVector.fromArray(S, c, o4 + L) : FloatVector.zero(S);
+        FloatVector c50 = load ? FloatVector.fromArray(S, c, o5) : FloatVector.zero(S);
+        FloatVector c51 = load ? FloatVector.fromArray(S, c, o5 + L) : FloatVector.zero(S);
+        FloatVector c60 = load ? FloatVector.fromArray(S, c, o6) : FloatVector.zero(S);
+        FloatVector c61 = load ? FloatVector.fromArray(S, c, o6 + L) : FloatVector.zero(S);
+        FloatVector c70 = load ? FloatVector.fromArray(S, c, o7) : FloatVector.zero(S);
+        FloatVector c71 = load ? FloatVector.fromArray(S, c, o7 + L) : FloatVector.zero(S);
+        // one rank-1 update per k: 2 vectors of B, 8 broadcasts of A, 16 FMAs
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
@@ -223,57 +211,44 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
             ao += 8;
             bo += 2 * L;
         }
-        // write back the valid part of the tile
-        int n0 = cols;
-        int n1 = rows > 1 ? cols : 0;
-        int n2 = rows > 2 ? cols : 0;
-        int n3 = rows > 3 ? cols : 0;
-        int n4 = rows > 4 ? cols : 0;
-        int n5 = rows > 5 ? cols : 0;
-        int n6 = rows > 6 ? cols : 0;
-        int n7 = rows > 7 ? cols : 0;
-        c00.intoArray(c, o0, S.indexInRange(0, n0));
-        c01.intoArray(c, o0 + L, S.indexInRange(L, n0));
-        c10.intoArray(c, o1, S.indexInRange(0, n1));
-        c11.intoArray(c, o1 + L, S.indexInRange(L, n1));
-        c20.intoArray(c, o2, S.indexInRange(0, n2));
-        c21.intoArray(c, o2 + L, S.indexInRange(L, n2));
-        c30.intoArray(c, o3, S.indexInRange(0, n3));
-        c31.intoArray(c, o3 + L, S.indexInRange(L, n3));
-        c40.intoArray(c, o4, S.indexInRange(0, n4));
-        c41.intoArray(c, o4 + L, S.indexInRange(L, n4));
-        c50.intoArray(c, o5, S.indexInRange(0, n5));
-        c51.intoArray(c, o5 + L, S.indexInRange(L, n5));
-        c60.intoArray(c, o6, S.indexInRange(0, n6));
-        c61.intoArray(c, o6 + L, S.indexInRange(L, n6));
-        c70.intoArray(c, o7, S.indexInRange(0, n7));
-        c71.intoArray(c, o7 + L, S.indexInRange(L, n7));
+        c00.intoArray(c, o0);
+        c01.intoArray(c, o0 + L);
+        c10.intoArray(c, o1);
+        c11.intoArray(c, o1 + L);
+        c20.intoArray(c, o2);
+        c21.intoArray(c, o2 + L);
+        c30.intoArray(c, o3);
+        c31.intoArray(c, o3 + L);
+        c40.intoArray(c, o4);
+        c41.intoArray(c, o4 + L);
+        c50.intoArray(c, o5);
+        c51.intoArray(c, o5 + L);
+        c60.intoArray(c, o6);
+        c61.intoArray(c, o6 + L);
+        c70.intoArray(c, o7);
+        c71.intoArray(c, o7 + L);
     }
 
     /** The 8 x 1-vector tile; see {@link #tile} for the contract. */
-    private static void tile8x1(float[] a, int ao, float[] b, int bo, int kc,
-                                float[] c, int co, int ldc, int rows, int cols, boolean load) {
-        // Rows past the end of C read and write nothing: their valid-column count is 0 and their
-        // address is clamped to row 0. Only ints differ between the cases, never vectors, so C2
-        // keeps every accumulator in a register.
-        int in = load ? cols : 0;
-        int o0 = co, i0 = in;
-        int o1 = rows > 1 ? co + ldc : co, i1 = rows > 1 ? in : 0;
-        int o2 = rows > 2 ? co + 2 * ldc : co, i2 = rows > 2 ? in : 0;
-        int o3 = rows > 3 ? co + 3 * ldc : co, i3 = rows > 3 ? in : 0;
-        int o4 = rows > 4 ? co + 4 * ldc : co, i4 = rows > 4 ? in : 0;
-        int o5 = rows > 5 ? co + 5 * ldc : co, i5 = rows > 5 ? in : 0;
-        int o6 = rows > 6 ? co + 6 * ldc : co, i6 = rows > 6 ? in : 0;
-        int o7 = rows > 7 ? co + 7 * ldc : co, i7 = rows > 7 ? in : 0;
-        FloatVector c00 = FloatVector.fromArray(S, c, o0, S.indexInRange(0, i0));
-        FloatVector c10 = FloatVector.fromArray(S, c, o1, S.indexInRange(0, i1));
-        FloatVector c20 = FloatVector.fromArray(S, c, o2, S.indexInRange(0, i2));
-        FloatVector c30 = FloatVector.fromArray(S, c, o3, S.indexInRange(0, i3));
-        FloatVector c40 = FloatVector.fromArray(S, c, o4, S.indexInRange(0, i4));
-        FloatVector c50 = FloatVector.fromArray(S, c, o5, S.indexInRange(0, i5));
-        FloatVector c60 = FloatVector.fromArray(S, c, o6, S.indexInRange(0, i6));
-        FloatVector c70 = FloatVector.fromArray(S, c, o7, S.indexInRange(0, i7));
-        // rank-1 updates, one per k: 1 vector of B, 8 broadcasts of A, 8 FMAs
+    private static void tile8x1(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean load) {
+        int o0 = co;
+        int o1 = o0 + ldc;
+        int o2 = o1 + ldc;
+        int o3 = o2 + ldc;
+        int o4 = o3 + ldc;
+        int o5 = o4 + ldc;
+        int o6 = o5 + ldc;
+        int o7 = o6 + ldc;
+        // accumulators start from C or from zero
+        FloatVector c00 = load ? FloatVector.fromArray(S, c, o0) : FloatVector.zero(S);
+        FloatVector c10 = load ? FloatVector.fromArray(S, c, o1) : FloatVector.zero(S);
+        FloatVector c20 = load ? FloatVector.fromArray(S, c, o2) : FloatVector.zero(S);
+        FloatVector c30 = load ? FloatVector.fromArray(S, c, o3) : FloatVector.zero(S);
+        FloatVector c40 = load ? FloatVector.fromArray(S, c, o4) : FloatVector.zero(S);
+        FloatVector c50 = load ? FloatVector.fromArray(S, c, o5) : FloatVector.zero(S);
+        FloatVector c60 = load ? FloatVector.fromArray(S, c, o6) : FloatVector.zero(S);
+        FloatVector c70 = load ? FloatVector.fromArray(S, c, o7) : FloatVector.zero(S);
+        // one rank-1 update per k: 1 vector of B, 8 broadcasts of A, 8 FMAs
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector x;
@@ -296,23 +271,14 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
             ao += 8;
             bo += L;
         }
-        // write back the valid part of the tile
-        int n0 = cols;
-        int n1 = rows > 1 ? cols : 0;
-        int n2 = rows > 2 ? cols : 0;
-        int n3 = rows > 3 ? cols : 0;
-        int n4 = rows > 4 ? cols : 0;
-        int n5 = rows > 5 ? cols : 0;
-        int n6 = rows > 6 ? cols : 0;
-        int n7 = rows > 7 ? cols : 0;
-        c00.intoArray(c, o0, S.indexInRange(0, n0));
-        c10.intoArray(c, o1, S.indexInRange(0, n1));
-        c20.intoArray(c, o2, S.indexInRange(0, n2));
-        c30.intoArray(c, o3, S.indexInRange(0, n3));
-        c40.intoArray(c, o4, S.indexInRange(0, n4));
-        c50.intoArray(c, o5, S.indexInRange(0, n5));
-        c60.intoArray(c, o6, S.indexInRange(0, n6));
-        c70.intoArray(c, o7, S.indexInRange(0, n7));
+        c00.intoArray(c, o0);
+        c10.intoArray(c, o1);
+        c20.intoArray(c, o2);
+        c30.intoArray(c, o3);
+        c40.intoArray(c, o4);
+        c50.intoArray(c, o5);
+        c60.intoArray(c, o6);
+        c70.intoArray(c, o7);
     }
 
 }
