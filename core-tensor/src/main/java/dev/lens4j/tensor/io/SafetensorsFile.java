@@ -68,7 +68,7 @@ public final class SafetensorsFile implements AutoCloseable {
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private final Path path;
-    private final Arena arena;
+    private final Arena arena;            // null for in-memory data that this object does not own
     private final MemorySegment mapping;
     private final long dataStart;
     private final Map<String, TensorInfo> tensors;
@@ -106,32 +106,54 @@ public final class SafetensorsFile implements AutoCloseable {
                 }
                 mapping = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             }
-            long size = mapping.byteSize();
-            long n = mapping.get(LONG_LE, 0);
-            if (n < 0 || n > MAX_HEADER_BYTES) {
-                throw new SafetensorsFormatException(path, null, "header length " + Long.toUnsignedString(n)
-                        + " is larger than the " + MAX_HEADER_BYTES + "-byte limit");
-            }
-            if (n > size - 8) {
-                throw new SafetensorsFormatException(path, null, "header length " + n
-                        + " runs past the end of the file (" + size + " bytes, so at most " + (size - 8) + ")");
-            }
-            String json = decodeUtf8(path, mapping.asSlice(8, n));
-            Map<String, Object> header;
-            try {
-                header = Json.parseObject(json);
-            } catch (IllegalArgumentException e) {
-                throw new SafetensorsFormatException(path, null, "header is not a valid JSON object: " + e.getMessage(), e);
-            }
-            long dataStart = 8 + n;
-            Map<String, String> metadata = new LinkedHashMap<>();
-            Map<String, TensorInfo> tensors = parseHeader(path, header, dataStart, size - dataStart, metadata);
-            return new SafetensorsFile(path, arena, mapping, dataStart,
-                    Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
+            return parse(path, arena, mapping);
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
         }
+    }
+
+    /**
+     * Validates a safetensors file that is already in memory, such as a class-path resource inside
+     * a jar (which cannot be memory-mapped). The bytes are used in place, not copied; closing the
+     * result does not free them.
+     *
+     * @param data the file's bytes (little-endian, as on disk)
+     * @param name what the bytes are, for error messages (a resource or file name)
+     * @return the parsed file
+     * @throws SafetensorsFormatException if the bytes break the format (the message names {@code name} and the tensor)
+     */
+    public static SafetensorsFile of(MemorySegment data, Path name) throws SafetensorsFormatException {
+        if (data.byteSize() < 8) {
+            throw new SafetensorsFormatException(name, null,
+                    "file is " + data.byteSize() + " bytes, shorter than the 8-byte header length");
+        }
+        return parse(name, null, data);
+    }
+
+    private static SafetensorsFile parse(Path path, Arena arena, MemorySegment mapping) throws SafetensorsFormatException {
+        long size = mapping.byteSize();
+        long n = mapping.get(LONG_LE, 0);
+        if (n < 0 || n > MAX_HEADER_BYTES) {
+            throw new SafetensorsFormatException(path, null, "header length " + Long.toUnsignedString(n)
+                    + " is larger than the " + MAX_HEADER_BYTES + "-byte limit");
+        }
+        if (n > size - 8) {
+            throw new SafetensorsFormatException(path, null, "header length " + n
+                    + " runs past the end of the file (" + size + " bytes, so at most " + (size - 8) + ")");
+        }
+        String json = decodeUtf8(path, mapping.asSlice(8, n));
+        Map<String, Object> header;
+        try {
+            header = Json.parseObject(json);
+        } catch (IllegalArgumentException e) {
+            throw new SafetensorsFormatException(path, null, "header is not a valid JSON object: " + e.getMessage(), e);
+        }
+        long dataStart = 8 + n;
+        Map<String, String> metadata = new LinkedHashMap<>();
+        Map<String, TensorInfo> tensors = parseHeader(path, header, dataStart, size - dataStart, metadata);
+        return new SafetensorsFile(path, arena, mapping, dataStart,
+                Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
     }
 
     private static String decodeUtf8(Path path, MemorySegment bytes) throws SafetensorsFormatException {
@@ -575,7 +597,7 @@ public final class SafetensorsFile implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
+        if (closed.compareAndSet(false, true) && arena != null) {
             arena.close();
         }
     }

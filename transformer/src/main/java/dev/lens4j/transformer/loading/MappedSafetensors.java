@@ -20,7 +20,7 @@ import java.util.Set;
 
 /**
  * One safetensors file or a sharded checkpoint ({@code model.safetensors.index.json} and its shards),
- * memory-mapped. F32 tensors are zero-copy views of the mapping; closing unmaps every shard.
+ * memory-mapped (or, for a class-path resource inside a jar, read into memory). F32 tensors are zero-copy views of the mapping; closing unmaps every shard.
  */
 final class MappedSafetensors implements TensorSource {
 
@@ -30,11 +30,14 @@ final class MappedSafetensors implements TensorSource {
     private final List<SafetensorsFile> files;
     private final Map<String, SafetensorsFile> byName;
     private final String description;
+    private final boolean heapCopies; // in-memory resources: float32 heap arrays are faster to compute with than segment views
 
-    private MappedSafetensors(List<SafetensorsFile> files, Map<String, SafetensorsFile> byName, String description) {
+    private MappedSafetensors(List<SafetensorsFile> files, Map<String, SafetensorsFile> byName, String description,
+                              boolean heapCopies) {
         this.files = files;
         this.byName = byName;
         this.description = description;
+        this.heapCopies = heapCopies;
     }
 
     /**
@@ -64,12 +67,28 @@ final class MappedSafetensors implements TensorSource {
      * @throws IOException if the file is missing, malformed or unreadable
      */
     static MappedSafetensors openFile(Path file) throws IOException {
-        SafetensorsFile f = SafetensorsFile.open(file);
+        return single(SafetensorsFile.open(file), false);
+    }
+
+    /**
+     * A safetensors file already in memory, such as a class-path resource inside a jar (which
+     * cannot be memory-mapped); validated as strictly as a mapped file.
+     *
+     * @param name the resource name, for messages
+     * @param data the file's bytes; used in place, not copied
+     * @return the source
+     * @throws IOException if the bytes break the format (the message names {@code name} and the tensor)
+     */
+    static MappedSafetensors inMemory(String name, byte[] data) throws IOException {
+        return single(SafetensorsFile.of(java.lang.foreign.MemorySegment.ofArray(data), Path.of(name)), true);
+    }
+
+    private static MappedSafetensors single(SafetensorsFile f, boolean heapCopies) {
         Map<String, SafetensorsFile> byName = new LinkedHashMap<>();
         for (String n : f.names()) {
             byName.put(n, f);
         }
-        return new MappedSafetensors(List.of(f), byName, file.toString());
+        return new MappedSafetensors(List.of(f), byName, f.path().toString(), heapCopies);
     }
 
     /**
@@ -110,7 +129,7 @@ final class MappedSafetensors implements TensorSource {
                 }
             }
             return new MappedSafetensors(List.copyOf(opened), byName,
-                    index + " (" + opened.size() + " shard" + (opened.size() == 1 ? "" : "s") + ")");
+                    index + " (" + opened.size() + " shard" + (opened.size() == 1 ? "" : "s") + ")", false);
         } catch (IOException | RuntimeException | Error e) {
             for (SafetensorsFile f : opened) {
                 f.close();
@@ -175,6 +194,9 @@ final class MappedSafetensors implements TensorSource {
         DType t = f.info(name).dtype();
         if (!TensorSource.isReadableFloat(t)) {
             throw TensorSource.unsupportedDtype(f.path().toString(), name, t);
+        }
+        if (heapCopies) {
+            return Tensor.of(f.readFloats(name), f.info(name).shape());
         }
         return f.tensor(name); // F32: a zero-copy view of the mapping; F16, BF16, F64: a converted heap copy
     }

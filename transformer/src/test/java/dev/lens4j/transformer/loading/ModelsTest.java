@@ -104,7 +104,7 @@ class ModelsTest {
         jar(tmp.resolve("classes"), jar);
         try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null)) {
             assertThatThrownBy(() -> Models.read("broken", LoadOptions.noProcessing(), loader, tmp))
-                    .isInstanceOf(CheckpointFormatException.class)
+                    .isInstanceOf(dev.lens4j.tensor.io.SafetensorsFormatException.class)
                     .hasMessageContaining(Models.RESOURCE_ROOT + "broken/model.safetensors")
                     .hasMessageContaining("past the end");
         }
