@@ -44,7 +44,10 @@ final class ForwardPass {
 
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** Rows of floats per task of elementwise work. */
+    /** Query rows per block of the attention GEMMs (see step 4 of {@link #attention}). */
+    private static final int QUERY_BLOCK = 128;
+
+    /** Floats per task of elementwise work. */
     private static final int GRAIN = 16384;
 
     private final TransformerConfig cfg;
@@ -244,10 +247,21 @@ final class ForwardPass {
         //    the future of t or a padding token
         boolean scoresSeen = active(hp.attnScores());
         float[] scores = scoresSeen ? new float[B * H * T * S] : (scoresScratch != null ? scoresScratch : (scoresScratch = new float[B * H * T * S]));
-        batched(B * H,
-                i -> new MatrixOperand(q.a, null, q.off + (long) (i / H) * T * q.stride + (i % H) * D, T, D, q.stride, 1),
-                i -> new MatrixOperand(keys.a, null, keys.off + (long) (i / H) * keys.batchStride + (i % H) * D, D, S, 1, keys.stride),
-                scores, i -> i * T * S, S, false);
+        //    Queries go in blocks of QUERY_BLOCK rows, and a block multiplies only the keys its last
+        //    query may see, which skips most of the masked upper triangle.
+        int blocks = (T + QUERY_BLOCK - 1) / QUERY_BLOCK;
+        batched(B * H * blocks,
+                i -> {
+                    int bh = i / blocks, r0 = (i % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, T - r0);
+                    return new MatrixOperand(q.a, null, q.off + (long) (bh / H) * T * q.stride + (long) r0 * q.stride + (bh % H) * D,
+                            rows, D, q.stride, 1);
+                },
+                i -> {
+                    int bh = i / blocks, r0 = (i % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, T - r0);
+                    return new MatrixOperand(keys.a, null, keys.off + (long) (bh / H) * keys.batchStride + (bh % H) * D,
+                            D, P + r0 + rows, 1, keys.stride);
+                },
+                scores, i -> ((i / blocks) * T + (i % blocks) * QUERY_BLOCK) * S, S, false);
         float scale = (float) (1.0 / Math.sqrt(D));
         Parallel.forRange(B * H * T, Math.max(1, GRAIN / S), (s0, e0) -> {
             for (int row = s0; row < e0; row++) {
@@ -285,10 +299,19 @@ final class ForwardPass {
 
         // 6. hook_z[b, t, h] = sum_s pattern[b, h, t, s] v[b, s, h]
         float[] z = new float[N * HD];
-        batched(B * H,
-                i -> new MatrixOperand(hookedPattern, null, (long) i * T * S, T, S, S, 1),
-                i -> new MatrixOperand(values.a, null, values.off + (long) (i / H) * values.batchStride + (i % H) * D, S, D, values.stride, 1),
-                z, i -> (i / H) * T * HD + (i % H) * D, HD, false);
+        //    A pattern that no hook replaced is zero beyond the causal limit, so blocks stop there too.
+        boolean causal = !scoresReplaced && hookedPattern == pattern;
+        batched(B * H * blocks,
+                i -> {
+                    int bh = i / blocks, r0 = (i % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, T - r0);
+                    return new MatrixOperand(hookedPattern, null, ((long) bh * T + r0) * S, rows, causal ? P + r0 + rows : S, S, 1);
+                },
+                i -> {
+                    int bh = i / blocks, r0 = (i % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, T - r0);
+                    return new MatrixOperand(values.a, null, values.off + (long) (bh / H) * values.batchStride + (bh % H) * D,
+                            causal ? P + r0 + rows : S, D, values.stride, 1);
+                },
+                z, i -> ((i / blocks) / H * T + (i % blocks) * QUERY_BLOCK) * HD + ((i / blocks) % H) * D, HD, false);
         z = hook(hp.z(), z, B, T, H, D);
 
         // 7. hook_attn_out = sum_h z[h] W_O[h] + b_O (through hook_result, the per-head terms, when asked for)

@@ -56,6 +56,39 @@ class HookedTransformerTest {
     }
 
     @Test
+    void longSequencesMatchANaiveAttention() {
+        // longer than the pass's query blocks (128 rows), so blocks of queries see different key ranges
+        TransformerConfig c = TransformerConfig.gpt2(1, 8, 2, 300, 13);
+        try (HookedTransformer model = RandomModels.model(c, 25)) {
+            int[][] tokens = RandomModels.tokens(16, 2, 290, c.dVocab());
+            ActivationCache cache = model.runWithCache(tokens).cache();
+            Tensor q = cache.get("q", 0), k = cache.get("k", 0), v = cache.get("v", 0); // [2, 290, 2, 4]
+            // scores[b, h, i, j] = q[b, i, h] . k[b, j, h] / 2, causal
+            Tensor scores = q.permute(0, 2, 1, 3).matmul(k.permute(0, 2, 3, 1)).div(2f)
+                    .maskedFill(Tensor.causalMask(290, 290), Float.NEGATIVE_INFINITY);
+            Tensor pattern = scores.softmax(-1);
+            Tensor z = pattern.matmul(v.permute(0, 2, 1, 3)).permute(0, 2, 1, 3);
+            assertThat(cache.get("attn_scores", 0).allClose(scores, 1e-5f, 1e-5f)).isTrue();
+            assertThat(cache.get("pattern", 0).allClose(pattern, 1e-5f, 1e-6f)).isTrue();
+            assertThat(cache.get("z", 0).allClose(z, 1e-5f, 1e-5f)).isTrue();
+            // a pattern hook that looks into the future is obeyed: every query attends to the last key
+            Tensor last = Tensor.zeros(2, 2, 290, 290);
+            last.select(3, 289).copyFrom(Tensor.scalar(1f));
+            ActivationCache hooked = model.run(tokens, ForwardOptions.builder()
+                    .hooks(HookSpec.of("blocks.0.attn.hook_pattern", Hook.replaceWith(last))).cache(n -> n.endsWith("hook_z")).build()).cache();
+            Tensor lastV = v.select(1, 289).unsqueeze(1).broadcastTo(2, 290, 2, 4);
+            assertThat(hooked.get("z", 0).allClose(lastV, 1e-6f, 1e-6f)).isTrue();
+            // and KV-cached passes over the long sequence give the full pass's logits
+            Tensor full = model.forward(tokens);
+            KvCache kv = model.newKvCache(2);
+            ForwardOptions o = ForwardOptions.builder().kvCache(kv).build();
+            Tensor a = model.run(new int[][] {java.util.Arrays.copyOf(tokens[0], 140), java.util.Arrays.copyOf(tokens[1], 140)}, o).logits();
+            Tensor b = model.run(new int[][] {java.util.Arrays.copyOfRange(tokens[0], 140, 290), java.util.Arrays.copyOfRange(tokens[1], 140, 290)}, o).logits();
+            assertThat(Tensor.concat(1, a, b).allClose(full, 1e-5f, 1e-5f)).isTrue();
+        }
+    }
+
+    @Test
     void patternRowsSumToOneAndLayerNormIsCentredAndScaled() {
         try (HookedTransformer model = RandomModels.model(SMALL, 5)) {
             ActivationCache cache = model.runWithCache(RandomModels.tokens(1, 3, 7, SMALL.dVocab())).cache();
