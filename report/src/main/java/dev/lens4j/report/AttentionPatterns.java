@@ -23,6 +23,8 @@ public record AttentionPatterns(String description, List<String> tokens, List<He
     public record HeadPattern(HeadId head, double[][] pattern) {
 
         /**
+         * Validates the components.
+         *
          * @throws IllegalArgumentException if the pattern is not square or holds a non-finite weight
          */
         public HeadPattern {
@@ -37,6 +39,8 @@ public record AttentionPatterns(String description, List<String> tokens, List<He
         }
 
         /**
+         * Returns the query-by-key size of the pattern.
+         *
          * @return the query-by-key size of the pattern
          */
         public int size() {
@@ -45,6 +49,8 @@ public record AttentionPatterns(String description, List<String> tokens, List<He
     }
 
     /**
+     * Validates the components.
+     *
      * @throws IllegalArgumentException if a pattern's size differs from the number of tokens or a head repeats
      */
     public AttentionPatterns {
@@ -69,6 +75,8 @@ public record AttentionPatterns(String description, List<String> tokens, List<He
     }
 
     /**
+     * Finds a head's pattern.
+     *
      * @param head a head
      * @return its pattern, or null if this report does not show that head
      */

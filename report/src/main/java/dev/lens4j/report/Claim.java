@@ -11,6 +11,8 @@ package dev.lens4j.report;
 public record Claim(String statement, Verdict verdict, String numbers, EvidenceTier tier) {
 
     /**
+     * Validates the components.
+     *
      * @throws IllegalArgumentException if the statement, verdict or tier is missing
      */
     public Claim {

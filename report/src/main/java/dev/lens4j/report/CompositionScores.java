@@ -23,6 +23,8 @@ public record CompositionScores(double[][][][] q, double[][][][] k, double[][][]
     }
 
     /**
+     * Validates the components.
+     *
      * @throws IllegalArgumentException if the three tensors differ in shape or are ragged
      */
     public CompositionScores {
@@ -53,6 +55,8 @@ public record CompositionScores(double[][][][] q, double[][][][] k, double[][][]
     }
 
     /**
+     * Returns that mode's scores, {@code [n_layers, n_heads, n_layers, n_heads]}.
+     *
      * @param mode Q, K or V
      * @return that mode's scores, {@code [n_layers, n_heads, n_layers, n_heads]}
      */
@@ -65,6 +69,8 @@ public record CompositionScores(double[][][][] q, double[][][][] k, double[][][]
     }
 
     /**
+     * Returns {@code n_layers}.
+     *
      * @return {@code n_layers}
      */
     public int layers() {
@@ -72,6 +78,8 @@ public record CompositionScores(double[][][][] q, double[][][][] k, double[][][]
     }
 
     /**
+     * Returns {@code n_heads}.
+     *
      * @return {@code n_heads}
      */
     public int heads() {

@@ -25,6 +25,8 @@ public final class ConsoleReport {
     private ConsoleReport() {}
 
     /**
+     * Renders the report as text.
+     *
      * @param data the report data
      * @return the text, every line ending in a newline
      */

@@ -35,6 +35,8 @@ public final class ConsoleTable {
     private final List<Object[]> rows = new ArrayList<>();
 
     /**
+     * Creates the console table.
+     *
      * @param title a title printed above the table, or null for none
      */
     public ConsoleTable(String title) {
@@ -99,6 +101,8 @@ public final class ConsoleTable {
     }
 
     /**
+     * Returns the number of rows added.
+     *
      * @return the number of rows added
      */
     public int rowCount() {

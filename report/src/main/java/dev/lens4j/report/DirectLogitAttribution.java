@@ -13,6 +13,8 @@ import java.util.List;
 public record DirectLogitAttribution(String metric, List<LabelledValue> values) {
 
     /**
+     * Validates the components.
+     *
      * @throws IllegalArgumentException if there are no values
      */
     public DirectLogitAttribution {
@@ -25,6 +27,8 @@ public record DirectLogitAttribution(String metric, List<LabelledValue> values) 
     }
 
     /**
+     * Returns the values, largest first.
+     *
      * @return the values, largest first
      */
     public List<LabelledValue> sortedDescending() {

@@ -21,6 +21,8 @@ public enum EvidenceTier {
     }
 
     /**
+     * Returns the tier as shown in reports, e.g. {@code "weight-level evidence"}.
+     *
      * @return the tier as shown in reports, e.g. {@code "weight-level evidence"}
      */
     public String text() {
@@ -28,6 +30,8 @@ public enum EvidenceTier {
     }
 
     /**
+     * Returns what kinds of analysis give evidence of this tier, e.g. {@code "attribution, ablation"}.
+     *
      * @return what kinds of analysis give evidence of this tier, e.g. {@code "attribution, ablation"}
      */
     public String sources() {
@@ -35,6 +39,8 @@ public enum EvidenceTier {
     }
 
     /**
+     * Reads a tier written by {@link #text()}.
+     *
      * @param text a tier as {@link #text()} writes it
      * @return the tier
      * @throws IllegalArgumentException if the text names no tier

@@ -14,6 +14,8 @@ import java.util.List;
 public record HeadAblation(String method, double baselineLoss, List<LabelledValue> lossChange) {
 
     /**
+     * Validates the components.
+     *
      * @throws IllegalArgumentException if there are no values or the baseline is not finite
      */
     public HeadAblation {
@@ -27,6 +29,8 @@ public record HeadAblation(String method, double baselineLoss, List<LabelledValu
     }
 
     /**
+     * Returns the loss changes, largest increase first.
+     *
      * @return the loss changes, largest increase first
      */
     public List<LabelledValue> sortedDescending() {

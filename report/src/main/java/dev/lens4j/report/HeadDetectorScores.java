@@ -12,6 +12,8 @@ package dev.lens4j.report;
 public record HeadDetectorScores(double[][] previousToken, double[][] duplicateToken, double[][] induction) {
 
     /**
+     * Validates the components.
+     *
      * @throws IllegalArgumentException if the three tables differ in shape or are ragged
      */
     public HeadDetectorScores {
@@ -24,6 +26,8 @@ public record HeadDetectorScores(double[][] previousToken, double[][] duplicateT
     }
 
     /**
+     * Returns the head with the highest previous-token score.
+     *
      * @return the head with the highest previous-token score
      */
     public HeadId topPreviousToken() {
@@ -31,6 +35,8 @@ public record HeadDetectorScores(double[][] previousToken, double[][] duplicateT
     }
 
     /**
+     * Returns the head with the highest duplicate-token score.
+     *
      * @return the head with the highest duplicate-token score
      */
     public HeadId topDuplicateToken() {
@@ -38,6 +44,8 @@ public record HeadDetectorScores(double[][] previousToken, double[][] duplicateT
     }
 
     /**
+     * Returns the head with the highest induction score.
+     *
      * @return the head with the highest induction score
      */
     public HeadId topInduction() {

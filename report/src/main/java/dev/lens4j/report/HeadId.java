@@ -15,6 +15,8 @@ public record HeadId(int layer, int head) implements Comparable<HeadId> {
     private static final Pattern LABEL = Pattern.compile("L(\\d+)H(\\d+)");
 
     /**
+     * Validates the components.
+     *
      * @throws IllegalArgumentException if the layer or head is negative
      */
     public HeadId {
@@ -49,6 +51,8 @@ public record HeadId(int layer, int head) implements Comparable<HeadId> {
     }
 
     /**
+     * Returns the label, e.g. {@code "L1H3"}.
+     *
      * @return the label, e.g. {@code "L1H3"}
      */
     public String label() {

@@ -58,6 +58,8 @@ public final class HtmlReport {
     }
 
     /**
+     * Renders the report page.
+     *
      * @param data the report data
      * @return the complete HTML page
      */
@@ -460,7 +462,7 @@ public final class HtmlReport {
             String k = mode.name().toLowerCase(Locale.ROOT);
             b.append("<div class=\"comp-grid\" data-comp-panel=\"").append(k).append("\"")
                     .append(mode == CompositionScores.Mode.K ? "" : " hidden").append(">\n<figure>");
-            Heatmap h = Charts.composition(c, mode);
+            Heatmap h = Charts.composition(c, mode).maxCell(44);
             SvgCanvas canvas = new SvgCanvas(h.width(false), h.height(false));
             h.draw(canvas, null);
             b.append(canvas.toSvg("composition-" + k, "heatmap", mode + "-composition scores"));

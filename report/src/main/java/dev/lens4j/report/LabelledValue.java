@@ -9,6 +9,8 @@ package dev.lens4j.report;
 public record LabelledValue(String label, double value) {
 
     /**
+     * Validates the components.
+     *
      * @throws IllegalArgumentException if the label is missing or the value is not finite
      */
     public LabelledValue {

@@ -19,6 +19,8 @@ public record LossByPosition(double[] meanLoss, int repeatedStart, double firstH
                              double lnVocab, int sequences) {
 
     /**
+     * Validates the components.
+     *
      * @throws IllegalArgumentException if the halves are empty or a value is not finite
      */
     public LossByPosition {

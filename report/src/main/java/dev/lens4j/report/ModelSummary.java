@@ -17,6 +17,8 @@ public record ModelSummary(String name, String tokenizer, int vocabSize, int nLa
                            int dHead, long parameterCount, boolean attentionOnly) {
 
     /**
+     * Validates the components.
+     *
      * @throws IllegalArgumentException if a name is missing or a size is not positive
      */
     public ModelSummary {
@@ -31,6 +33,8 @@ public record ModelSummary(String name, String tokenizer, int vocabSize, int nLa
     }
 
     /**
+     * Returns {@code ln(d_vocab)}, the loss of a uniform guess, in nats.
+     *
      * @return {@code ln(d_vocab)}, the loss of a uniform guess, in nats
      */
     public double uniformLoss() {
@@ -38,6 +42,8 @@ public record ModelSummary(String name, String tokenizer, int vocabSize, int nLa
     }
 
     /**
+     * Returns every head of the model in layer-major order.
+     *
      * @return every head of the model in layer-major order
      */
     public java.util.List<HeadId> heads() {

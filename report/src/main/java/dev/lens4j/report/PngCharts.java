@@ -36,6 +36,8 @@ public final class PngCharts {
     private PngCharts() {}
 
     /**
+     * Draws the loss-by-position plot.
+     *
      * @param loss the loss by position
      * @return the loss-by-position plot
      */
@@ -47,6 +49,8 @@ public final class PngCharts {
     }
 
     /**
+     * Draws the direct-logit-attribution bar chart.
+     *
      * @param dla the direct logit attribution
      * @return its bar chart, largest first (at most 32 bars, the largest by magnitude)
      */
@@ -58,6 +62,8 @@ public final class PngCharts {
     }
 
     /**
+     * Draws a composition-score heatmap.
+     *
      * @param composition the composition scores
      * @param mode which of Q, K, V
      * @return the {@code [L*H, L*H]} heatmap with its random baseline marked
@@ -70,6 +76,8 @@ public final class PngCharts {
     }
 
     /**
+     * Draws one head's attention pattern.
+     *
      * @param attention the attention patterns
      * @param head a head among them
      * @return its {@code [query_pos, key_pos]} pattern with token labels

@@ -23,6 +23,8 @@ public record QkOvAnalysis(double[][] copyingScore, double[][] previousTokenScor
     public record TokenScore(String token, double value) {
 
         /**
+         * Validates the components.
+         *
          * @throws IllegalArgumentException if the token is missing or the value not finite
          */
         public TokenScore {
@@ -42,6 +44,8 @@ public record QkOvAnalysis(double[][] copyingScore, double[][] previousTokenScor
     public record OvReadout(HeadId head, String source, List<TokenScore> top) {
 
         /**
+         * Validates the components.
+         *
          * @throws IllegalArgumentException if a part is missing
          */
         public OvReadout {
@@ -53,6 +57,8 @@ public record QkOvAnalysis(double[][] copyingScore, double[][] previousTokenScor
     }
 
     /**
+     * Validates the components.
+     *
      * @throws IllegalArgumentException if the two tables differ in shape or are ragged
      */
     public QkOvAnalysis {

@@ -35,6 +35,8 @@ public record ReportData(String title, ModelSummary model, LossByPosition loss, 
                          QkOvAnalysis qkOv, CompositionScores composition, List<Claim> claims) {
 
     /**
+     * Validates the components.
+     *
      * @throws IllegalArgumentException if a section's [n_layers, n_heads] shape or a head index does
      *                                  not match the model summary
      */
@@ -102,6 +104,8 @@ public record ReportData(String title, ModelSummary model, LossByPosition loss, 
         }
 
         /**
+         * Sets the loss by position.
+         *
          * @param v loss by position
          * @return this builder
          */
@@ -111,6 +115,8 @@ public record ReportData(String title, ModelSummary model, LossByPosition loss, 
         }
 
         /**
+         * Sets the attention patterns.
+         *
          * @param v attention patterns
          * @return this builder
          */
@@ -120,6 +126,8 @@ public record ReportData(String title, ModelSummary model, LossByPosition loss, 
         }
 
         /**
+         * Sets the head-detector scores.
+         *
          * @param v head-detector scores
          * @return this builder
          */
@@ -129,6 +137,8 @@ public record ReportData(String title, ModelSummary model, LossByPosition loss, 
         }
 
         /**
+         * Sets the direct logit attribution.
+         *
          * @param v direct logit attribution
          * @return this builder
          */
@@ -138,6 +148,8 @@ public record ReportData(String title, ModelSummary model, LossByPosition loss, 
         }
 
         /**
+         * Sets the head ablation.
+         *
          * @param v head ablation
          * @return this builder
          */
@@ -147,6 +159,8 @@ public record ReportData(String title, ModelSummary model, LossByPosition loss, 
         }
 
         /**
+         * Sets the QK and OV readouts.
+         *
          * @param v QK and OV readouts
          * @return this builder
          */
@@ -156,6 +170,8 @@ public record ReportData(String title, ModelSummary model, LossByPosition loss, 
         }
 
         /**
+         * Sets the composition scores.
+         *
          * @param v composition scores
          * @return this builder
          */
@@ -165,6 +181,8 @@ public record ReportData(String title, ModelSummary model, LossByPosition loss, 
         }
 
         /**
+         * Adds a claim.
+         *
          * @param v a claim, appended after earlier ones
          * @return this builder
          */
@@ -174,6 +192,8 @@ public record ReportData(String title, ModelSummary model, LossByPosition loss, 
         }
 
         /**
+         * Adds claims.
+         *
          * @param v claims, appended after earlier ones
          * @return this builder
          */
@@ -183,6 +203,8 @@ public record ReportData(String title, ModelSummary model, LossByPosition loss, 
         }
 
         /**
+         * Builds the report data.
+         *
          * @return the report data
          * @throws IllegalArgumentException if the sections do not fit the model summary
          */

@@ -31,6 +31,8 @@ public final class ReportJson {
     private ReportJson() {}
 
     /**
+     * Writes report data as JSON.
+     *
      * @param data the report data
      * @return compact JSON
      */
@@ -39,6 +41,8 @@ public final class ReportJson {
     }
 
     /**
+     * Converts report data to a JSON tree.
+     *
      * @param data the report data
      * @return the JSON tree {@link #write} writes (maps, lists, strings, numbers)
      */

@@ -27,6 +27,8 @@ public final class ReportWriter {
     private ReportWriter() {}
 
     /**
+     * Names the PNG of a composition heatmap.
+     *
      * @param mode a composition mode
      * @return its heatmap's file name, e.g. {@code composition-k.png}
      */
@@ -35,6 +37,8 @@ public final class ReportWriter {
     }
 
     /**
+     * Names the PNG of a head's attention pattern.
+     *
      * @param head a head
      * @return its attention pattern's file name, e.g. {@code pattern-L0H1.png}
      */

@@ -16,6 +16,8 @@ public enum Verdict {
     }
 
     /**
+     * Returns the verdict as shown in reports, e.g. {@code "not supported"}.
+     *
      * @return the verdict as shown in reports, e.g. {@code "not supported"}
      */
     public String text() {
@@ -23,6 +25,8 @@ public enum Verdict {
     }
 
     /**
+     * Reads a verdict written by {@link #text()}.
+     *
      * @param text a verdict as {@link #text()} writes it
      * @return the verdict
      * @throws IllegalArgumentException if the text names no verdict

@@ -94,6 +94,18 @@ class HtmlReportBrowserTest {
             chrome.eval("document.querySelector('#head-selector [data-head=\"L1H2\"]').click()");
             hover(chrome, 15, true);
             screenshot(chrome);
+
+            // on a phone-sized screen nothing forces sideways scrolling of the page
+            chrome.call("Emulation.setDeviceMetricsOverride",
+                    Map.of("width", 400, "height", 800, "deviceScaleFactor", 1, "mobile", true));
+            chrome.eval("window.dispatchEvent(new Event('resize'))");
+            assertThat(chrome.eval("document.documentElement.scrollWidth")).as("page width; wide elements: %s", chrome.eval(
+                    "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 400 && !e.closest('.scroll'))"
+                    + ".slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + e.getBoundingClientRect().right)")).asInstanceOf(
+                    org.assertj.core.api.InstanceOfAssertFactories.LONG).isLessThanOrEqualTo(400L);
+            chrome.eval("document.getElementById('attention').scrollIntoView()");
+            Map<String, Object> narrow = chrome.call("Page.captureScreenshot", Map.of("format", "png", "optimizeForSpeed", true));
+            Files.write(Path.of("target", "test-artifacts", "report-narrow.png"), Base64.getDecoder().decode((String) narrow.get("data")));
         }
     }
 

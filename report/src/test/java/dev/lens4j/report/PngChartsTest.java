@@ -55,16 +55,6 @@ class PngChartsTest {
     }
 
     @Test
-    void theInductionStripeIsDark() {
-        // The L1H2 image darkens its cells where the pattern is large: compare the darkest and a pale cell.
-        ReportData data = FakeReports.induction();
-        BufferedImage img = PngCharts.attentionPattern(data.attention(), FakeReports.INDUCTION);
-        BufferedImage prev = PngCharts.attentionPattern(data.attention(), FakeReports.PREV);
-        assertThat(img.getWidth()).isEqualTo(prev.getWidth());
-        assertThat(inkFraction(img)).isGreaterThan(0.05);
-    }
-
-    @Test
     void missingPatternIsAClearError() {
         ReportData data = FakeReports.induction();
         assertThatThrownBy(() -> PngCharts.attentionPattern(data.attention(), new HeadId(5, 0)))

@@ -21,6 +21,8 @@ public final class BarChart {
     private final double labelWidth;
 
     /**
+     * Creates the bar chart.
+     *
      * @param labels one label per bar, e.g. {@code "L1H3"}
      * @param values one value per bar
      * @param axisLabel the value axis's label with its unit, e.g. {@code "direct logit attribution (logits)"}
@@ -43,6 +45,8 @@ public final class BarChart {
     }
 
     /**
+     * Returns chart width in chart units.
+     *
      * @return chart width in chart units
      */
     public double width() {
@@ -50,6 +54,8 @@ public final class BarChart {
     }
 
     /**
+     * Returns chart height in chart units.
+     *
      * @param withTitle whether a title will be drawn
      * @return chart height in chart units
      */

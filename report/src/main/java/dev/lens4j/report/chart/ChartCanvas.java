@@ -32,6 +32,8 @@ public interface ChartCanvas {
     record TextStyle(double size, boolean bold, Color color, Anchor anchor, boolean monospace) {
 
         /**
+         * Returns a plain sans-serif style.
+         *
          * @param size font size
          * @param color colour
          * @param anchor placement
@@ -42,6 +44,8 @@ public interface ChartCanvas {
         }
 
         /**
+         * Returns this style in bold.
+         *
          * @return this style in bold
          */
         public TextStyle asBold() {
@@ -49,6 +53,8 @@ public interface ChartCanvas {
         }
 
         /**
+         * Returns this style in a monospace font.
+         *
          * @return this style in a monospace font
          */
         public TextStyle asMono() {
@@ -127,6 +133,8 @@ public interface ChartCanvas {
     void text(double x, double y, String text, TextStyle style, double rotateDegrees);
 
     /**
+     * Measures text.
+     *
      * @param text some text
      * @param style its appearance
      * @return its approximate width in chart units

@@ -27,10 +27,10 @@ public final class Heatmap {
     private String valueUnit = "";
     private double textThreshold = Double.NEGATIVE_INFINITY;
 
-    private final double labelLeft;
-    private final double labelTop;
 
     /**
+     * Creates the heatmap.
+     *
      * @param values {@code [rows, cols]} values, NaN for cells without a value
      * @param rowLabels one label per row
      * @param colLabels one label per column
@@ -55,19 +55,31 @@ public final class Heatmap {
         this.vmax = vmax > 0 ? vmax : 1;
         this.colors = colors;
         this.monoLabels = monoLabels;
-        int n = Math.max(values.length, colLabels.length);
-        this.cell = Math.max(6, Math.min(30, 560.0 / Math.max(1, n)));
-        var style = labelStyle(ChartCanvas.Anchor.END);
+        this.cell = cellSize(Math.max(values.length, colLabels.length), 30);
+    }
+
+    /** Room left of the matrix: the row axis title and the row labels. */
+    private double labelLeft() {
         double lw = 0;
-        for (String l : rowLabels) {
-            lw = Math.max(lw, TextMetrics.width(l, style));
+        if (showLabels()) {
+            var style = labelStyle(ChartCanvas.Anchor.END);
+            for (String l : rowLabels) {
+                lw = Math.max(lw, TextMetrics.width(Html.showToken(l), style));
+            }
         }
+        return 34 + (showLabels() ? lw + 8 : 0);
+    }
+
+    /** Room above the matrix for the column labels, drawn at 50 degrees. */
+    private double labelTop() {
         double cw = 0;
-        for (String l : colLabels) {
-            cw = Math.max(cw, TextMetrics.width(l, style));
+        if (showLabels()) {
+            var style = labelStyle(ChartCanvas.Anchor.START);
+            for (String l : colLabels) {
+                cw = Math.max(cw, TextMetrics.width(Html.showToken(l), style));
+            }
         }
-        this.labelLeft = 34 + (showLabels() ? lw + 8 : 0);
-        this.labelTop = 34 + (showLabels() ? cw * 0.72 + 8 : 0);
+        return 34 + (showLabels() ? cw * Math.sin(Math.toRadians(50)) + 8 : 0);
     }
 
     /**
@@ -119,11 +131,28 @@ public final class Heatmap {
     }
 
     /**
+     * Returns this heatmap.
+     *
      * @param unit text appended to values in hover tips, e.g. {@code " nats"}
      * @return this heatmap
      */
     public Heatmap unit(String unit) {
         valueUnit = unit;
+        return this;
+    }
+
+    private static double cellSize(int n, double max) {
+        return Math.max(6, Math.min(max, 560.0 / Math.max(1, n)));
+    }
+
+    /**
+     * Lets small matrices use larger cells (the default largest is 30 chart units).
+     *
+     * @param max the largest cell size
+     * @return this heatmap
+     */
+    public Heatmap maxCell(double max) {
+        cell = cellSize(Math.max(values.length, colLabels.length), max);
         return this;
     }
 
@@ -137,6 +166,8 @@ public final class Heatmap {
     }
 
     /**
+     * Returns chart width.
+     *
      * @param withTitle whether a title will be drawn
      * @return chart width
      */
@@ -145,7 +176,7 @@ public final class Heatmap {
                 : TextMetrics.width(referenceLabel, ChartCanvas.TextStyle.of(11, Palette.ORANGE, ChartCanvas.Anchor.START).asBold()) + 8);
         // the last column label leans right past the matrix
         double lean = showLabels() ? lastLabelLean() - 40 : 0;
-        return labelLeft + colLabels.length * cell + Math.max(legend, lean) + 10;
+        return labelLeft() + colLabels.length * cell + Math.max(legend, lean) + 10;
     }
 
     private double lastLabelLean() {
@@ -157,11 +188,13 @@ public final class Heatmap {
     }
 
     /**
+     * Returns chart height.
+     *
      * @param withTitle whether a title will be drawn
      * @return chart height
      */
     public double height(boolean withTitle) {
-        return (withTitle ? 40 : 0) + labelTop + values.length * cell + 20;
+        return (withTitle ? 40 : 0) + labelTop() + values.length * cell + 20;
     }
 
     /**
@@ -171,11 +204,11 @@ public final class Heatmap {
      * @param title a title, or null
      */
     public void draw(ChartCanvas c, String title) {
-        double top = labelTop + (title == null ? 0 : 40);
+        double top = labelTop() + (title == null ? 0 : 40);
         if (title != null) {
             c.text(14, 28, title, ChartCanvas.TextStyle.of(17, Palette.INK, ChartCanvas.Anchor.START).asBold(), 0);
         }
-        double left = labelLeft;
+        double left = labelLeft();
         int rows = values.length;
         int cols = colLabels.length;
         boolean text = cell >= 26;
@@ -196,7 +229,7 @@ public final class Heatmap {
                 c.rect(x, y, cell, cell, col, tip, attrs);
                 if (text && v >= textThreshold) {
                     c.text(x + cell / 2, y + cell / 2 + 3.5, String.format(Locale.ROOT, "%.2f", v).replaceFirst("^0\\.", "."),
-                            ChartCanvas.TextStyle.of(9.5, Palette.textOn(col), ChartCanvas.Anchor.MIDDLE), 0);
+                            ChartCanvas.TextStyle.of(Math.min(12.5, cell * 0.32), Palette.textOn(col), ChartCanvas.Anchor.MIDDLE), 0);
                 }
             }
         }

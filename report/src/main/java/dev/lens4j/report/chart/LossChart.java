@@ -24,6 +24,8 @@ public final class LossChart {
     private final double width;
 
     /**
+     * Creates the loss chart.
+     *
      * @param loss {@code [pos - 1]} mean loss per position (entry i predicts token i + 1), nats
      * @param repeatedStart first entry of the repeated half
      * @param firstMean the first half's mean loss
@@ -41,6 +43,8 @@ public final class LossChart {
     }
 
     /**
+     * Returns chart width in chart units.
+     *
      * @return chart width in chart units
      */
     public double width() {

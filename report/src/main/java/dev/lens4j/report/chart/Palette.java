@@ -34,6 +34,8 @@ public final class Palette {
         new Color(0xfcfbfd), new Color(0xe2e0ef), new Color(0xb9b5da), new Color(0x8a7fbf), new Color(0x60409f), new Color(0x3f007d)};
 
     /**
+     * The attention-weight colour scale: white to dark blue.
+     *
      * @param t a value in [0, 1] (clamped)
      * @return white to dark blue, for attention weights
      */
@@ -42,6 +44,8 @@ public final class Palette {
     }
 
     /**
+     * The composition-score colour scale: near-white to dark purple.
+     *
      * @param t a value in [0, 1] (clamped)
      * @return near-white to dark purple, for composition scores
      */
@@ -50,6 +54,8 @@ public final class Palette {
     }
 
     /**
+     * Picks a text colour readable on a background.
+     *
      * @param c a colour
      * @return a text colour readable on it (white on dark colours, ink on light ones)
      */
@@ -59,6 +65,8 @@ public final class Palette {
     }
 
     /**
+     * Makes a colour translucent.
+     *
      * @param c a colour
      * @param alpha 0 to 255
      * @return the colour with that alpha

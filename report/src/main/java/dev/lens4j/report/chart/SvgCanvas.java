@@ -14,6 +14,8 @@ public final class SvgCanvas implements ChartCanvas {
     private final double height;
 
     /**
+     * Creates the svg canvas.
+     *
      * @param width chart width in chart units
      * @param height chart height in chart units
      */
@@ -108,6 +110,8 @@ public final class SvgCanvas implements ChartCanvas {
     }
 
     /**
+     * Finishes the SVG element.
+     *
      * @param id the element id, or null
      * @param cssClass the element's class, or null
      * @param label an accessible label
