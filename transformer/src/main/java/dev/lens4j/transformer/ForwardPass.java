@@ -14,8 +14,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.function.IntFunction;
-import java.util.function.IntUnaryOperator;
 
 /**
  * One forward pass of a {@link HookedTransformer}: embed, blocks (attention, MLP), unembed, with a
@@ -250,7 +248,7 @@ final class ForwardPass {
         //    Queries go in blocks of QUERY_BLOCK rows, and a block multiplies only the keys its last
         //    query may see, which skips most of the masked upper triangle.
         int blocks = (T + QUERY_BLOCK - 1) / QUERY_BLOCK;
-        batched(B * H * blocks,
+        Gemm.multiplyBatched(B * H * blocks,
                 i -> {
                     int bh = i / blocks, r0 = (i % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, T - r0);
                     return new MatrixOperand(q.a, null, q.off + (long) (bh / H) * T * q.stride + (long) r0 * q.stride + (bh % H) * D,
@@ -301,7 +299,7 @@ final class ForwardPass {
         float[] z = new float[N * HD];
         //    A pattern that no hook replaced is zero beyond the causal limit, so blocks stop there too.
         boolean causal = !scoresReplaced && hookedPattern == pattern;
-        batched(B * H * blocks,
+        Gemm.multiplyBatched(B * H * blocks,
                 i -> {
                     int bh = i / blocks, r0 = (i % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, T - r0);
                     return new MatrixOperand(hookedPattern, null, ((long) bh * T + r0) * S, rows, causal ? P + r0 + rows : S, S, 1);
@@ -336,19 +334,6 @@ final class ForwardPass {
             Linear.apply(z, 0, HD, N, lw.wO(), lw.bO(), 0, attnOut, 0, C);
         }
         return hook(hp.attnOut(), attnOut, B, T, C);
-    }
-
-    /**
-     * {@code C_i = A_i B_i} for the {@code B * H} (batch, head) pairs, the pairs spread over the threads.
-     * (To be replaced by {@code Gemm.multiplyBatched} once that is in core-tensor.)
-     */
-    private static void batched(int count, IntFunction<MatrixOperand> a, IntFunction<MatrixOperand> b, float[] c,
-                                IntUnaryOperator cOff, int ldc, boolean accumulate) {
-        Parallel.forRange(count, 1, (s, e) -> {
-            for (int i = s; i < e; i++) {
-                Gemm.multiply(a.apply(i), b.apply(i), c, cOff.applyAsInt(i), ldc, accumulate);
-            }
-        });
     }
 
     /** Copies this pass's keys or values into the cache after the cached positions. */
