@@ -54,6 +54,8 @@ public final class ActNames {
     }
 
     /**
+     * Returns the full name, e.g. {@code of("pattern", 0) = "blocks.0.attn.hook_pattern"}.
+     *
      * @param name shorthand such as {@code "pattern"}, {@code "resid_pre"}, {@code "q"}
      * @param layer the block index
      * @return the full name, e.g. {@code of("pattern", 0) = "blocks.0.attn.hook_pattern"}
@@ -63,6 +65,8 @@ public final class ActNames {
     }
 
     /**
+     * Returns the full name, e.g. {@code of("scale", 4, "ln1") = "blocks.4.ln1.hook_scale"}.
+     *
      * @param name shorthand
      * @param layer the block index
      * @param layerType which part of the block: {@code "attn"}/{@code "a"}, {@code "mlp"}/{@code "m"},

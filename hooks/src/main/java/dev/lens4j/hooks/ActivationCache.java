@@ -42,6 +42,8 @@ public final class ActivationCache {
     }
 
     /**
+     * Returns a builder of a cache whose tensors have a leading batch dimension.
+     *
      * @param nLayers the model's number of layers (for negative layer indices and {@link #stack}), or -1 if unknown
      * @return a builder of a cache whose tensors have a leading batch dimension
      */
@@ -49,7 +51,11 @@ public final class ActivationCache {
         return new Builder(nLayers);
     }
 
-    /** @return an empty cache */
+    /**
+     * Returns an empty cache.
+     *
+     * @return an empty cache
+     */
     public static ActivationCache empty() {
         return new ActivationCache(new LinkedHashMap<>(), -1, true);
     }
@@ -93,6 +99,8 @@ public final class ActivationCache {
     }
 
     /**
+     * Returns true when the cache holds that activation.
+     *
      * @param name a full name or shorthand (as for {@link #get(String)})
      * @return true when the cache holds that activation
      */
@@ -100,27 +108,47 @@ public final class ActivationCache {
         return acts.containsKey(name) || acts.containsKey(ActNames.of(name));
     }
 
-    /** @return the recorded names in firing order (unmodifiable) */
+    /**
+     * Returns the recorded names in firing order (unmodifiable).
+     *
+     * @return the recorded names in firing order (unmodifiable)
+     */
     public List<String> names() {
         return List.copyOf(acts.keySet());
     }
 
-    /** @return the recorded activations by name, in firing order (unmodifiable) */
+    /**
+     * Returns the recorded activations by name, in firing order (unmodifiable).
+     *
+     * @return the recorded activations by name, in firing order (unmodifiable)
+     */
     public Map<String, Tensor> asMap() {
         return acts;
     }
 
-    /** @return the number of recorded activations */
+    /**
+     * Returns the number of recorded activations.
+     *
+     * @return the number of recorded activations
+     */
     public int size() {
         return acts.size();
     }
 
-    /** @return the model's number of layers, or -1 if unknown */
+    /**
+     * Returns the model's number of layers, or -1 if unknown.
+     *
+     * @return the model's number of layers, or -1 if unknown
+     */
     public int nLayers() {
         return nLayers;
     }
 
-    /** @return true while the activations have their leading batch dimension */
+    /**
+     * Returns true while the activations have their leading batch dimension.
+     *
+     * @return true while the activations have their leading batch dimension
+     */
     public boolean hasBatchDim() {
         return hasBatchDim;
     }
@@ -229,7 +257,11 @@ public final class ActivationCache {
             return this;
         }
 
-        /** @return the cache; the builder must not be used afterwards */
+        /**
+         * Returns the cache; the builder must not be used afterwards.
+         *
+         * @return the cache; the builder must not be used afterwards
+         */
         public ActivationCache build() {
             return new ActivationCache(new LinkedHashMap<>(acts), nLayers, true);
         }

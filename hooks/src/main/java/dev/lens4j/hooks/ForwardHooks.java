@@ -90,6 +90,8 @@ public final class ForwardHooks {
     }
 
     /**
+     * Returns hooks of a pass with nothing hooked and no cache.
+     *
      * @param points the model's hook points
      * @return hooks of a pass with nothing hooked and no cache
      */
@@ -100,6 +102,8 @@ public final class ForwardHooks {
     }
 
     /**
+     * Returns true when a hook or the cache wants this point's value.
+     *
      * @param point a hook point of the model
      * @return true when a hook or the cache wants this point's value
      */
@@ -107,7 +111,11 @@ public final class ForwardHooks {
         return active[point.index()];
     }
 
-    /** @return true when any point is hooked or cached */
+    /**
+     * Returns true when any point is hooked or cached.
+     *
+     * @return true when any point is hooked or cached
+     */
     public boolean anyActive() {
         return any;
     }
@@ -138,12 +146,20 @@ public final class ForwardHooks {
         return current;
     }
 
-    /** @return the cache of this pass (empty when no cache was asked for) */
+    /**
+     * Returns the cache of this pass (empty when no cache was asked for).
+     *
+     * @return the cache of this pass (empty when no cache was asked for)
+     */
     public ActivationCache cache() {
         return cache == null ? ActivationCache.empty() : cache.build();
     }
 
-    /** @return true when this pass records a cache */
+    /**
+     * Returns true when this pass records a cache.
+     *
+     * @return true when this pass records a cache
+     */
     public boolean caching() {
         return cache != null;
     }

@@ -12,10 +12,18 @@ package dev.lens4j.hooks;
  */
 public interface HookHandle extends AutoCloseable {
 
-    /** @return the hook and the points it applies to */
+    /**
+     * Returns the hook and the points it applies to.
+     *
+     * @return the hook and the points it applies to
+     */
     HookSpec spec();
 
-    /** @return true while the hook is registered */
+    /**
+     * Returns true while the hook is registered.
+     *
+     * @return true while the hook is registered
+     */
     boolean isActive();
 
     /** Removes the hook; closing again does nothing. */

@@ -117,7 +117,11 @@ public final class HookRegistry {
         }
     }
 
-    /** @return the registered hooks in the order they fire (an immutable copy) */
+    /**
+     * Returns the registered hooks in the order they fire (an immutable copy).
+     *
+     * @return the registered hooks in the order they fire (an immutable copy)
+     */
     public List<HookSpec> snapshot() {
         List<HookSpec> out = new ArrayList<>(entries.size());
         for (Entry e : entries) {
@@ -126,12 +130,20 @@ public final class HookRegistry {
         return List.copyOf(out);
     }
 
-    /** @return the number of registered hooks */
+    /**
+     * Returns the number of registered hooks.
+     *
+     * @return the number of registered hooks
+     */
     public int size() {
         return entries.size();
     }
 
-    /** @return true when no hook is registered */
+    /**
+     * Returns true when no hook is registered.
+     *
+     * @return true when no hook is registered
+     */
     public boolean isEmpty() {
         return entries.isEmpty();
     }

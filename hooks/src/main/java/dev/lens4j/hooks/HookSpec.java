@@ -28,6 +28,8 @@ public record HookSpec(String name, Predicate<String> filter, Hook hook) {
     }
 
     /**
+     * Returns the spec.
+     *
      * @param name the exact TransformerLens hook point name, e.g. {@code "blocks.0.hook_resid_pre"}
      * @param hook the hook
      * @return the spec
@@ -40,6 +42,8 @@ public record HookSpec(String name, Predicate<String> filter, Hook hook) {
     }
 
     /**
+     * Returns the spec.
+     *
      * @param filter accepts the names of the hook points to hook
      * @param hook the hook
      * @return the spec
@@ -52,6 +56,8 @@ public record HookSpec(String name, Predicate<String> filter, Hook hook) {
     }
 
     /**
+     * Returns true when this spec applies to that point.
+     *
      * @param pointName a hook point name
      * @return true when this spec applies to that point
      */

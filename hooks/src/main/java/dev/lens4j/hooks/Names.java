@@ -11,6 +11,8 @@ final class Names {
     private Names() {}
 
     /**
+     * Returns {@code "; close names: [a, b]"}, or {@code "; available: [...]"} when nothing is close, or an empty string when nothing is known.
+     *
      * @param wanted the name that was not found
      * @param known the names that exist
      * @return {@code "; close names: [a, b]"}, or {@code "; available: [...]"} when nothing is close,

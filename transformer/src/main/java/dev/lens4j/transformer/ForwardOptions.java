@@ -41,17 +41,29 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         hooks = List.copyOf(hooks);
     }
 
-    /** @return options for a plain forward pass: all layers, no hooks, no cache, no mask */
+    /**
+     * Returns options for a plain forward pass: all layers, no hooks, no cache, no mask.
+     *
+     * @return options for a plain forward pass: all layers, no hooks, no cache, no mask
+     */
     public static ForwardOptions defaults() {
         return DEFAULTS;
     }
 
-    /** @return a builder starting from the defaults */
+    /**
+     * Returns a builder starting from the defaults.
+     *
+     * @return a builder starting from the defaults
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return a builder starting from these options */
+    /**
+     * Returns a builder starting from these options.
+     *
+     * @return a builder starting from these options
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.startAtLayer = startAtLayer;
@@ -81,6 +93,8 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         private Builder() {}
 
         /**
+         * Returns this builder.
+         *
          * @param layer the first block to run (the input is then the residual stream before it)
          * @return this builder
          */
@@ -90,6 +104,8 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         }
 
         /**
+         * Returns this builder.
+         *
          * @param layer run only the blocks before this one and return the residual stream
          *              {@code [batch, pos, d_model]} that would enter it
          * @return this builder
@@ -100,6 +116,8 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         }
 
         /**
+         * Returns this builder.
+         *
          * @param mask {@code [batch][key_pos]}, 1 for a real token, 0 for padding (left or right)
          * @return this builder
          */
@@ -109,6 +127,8 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         }
 
         /**
+         * Returns this builder.
+         *
          * @param specs hooks for this pass, added after any given before
          * @return this builder
          */
@@ -118,6 +138,8 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         }
 
         /**
+         * Returns this builder.
+         *
          * @param specs hooks for this pass, added after any given before
          * @return this builder
          */
@@ -127,6 +149,8 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         }
 
         /**
+         * Returns this builder.
+         *
          * @param namesFilter accepts the hook point names to cache ({@code n -> true} for all)
          * @return this builder
          */
@@ -136,6 +160,8 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         }
 
         /**
+         * Returns this builder.
+         *
          * @param cache the KV cache to read earlier positions from and append this pass's keys and values to
          * @return this builder
          */
@@ -144,7 +170,11 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
             return this;
         }
 
-        /** @return the options */
+        /**
+         * Returns the options.
+         *
+         * @return the options
+         */
         public ForwardOptions build() {
             return new ForwardOptions(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache);
         }

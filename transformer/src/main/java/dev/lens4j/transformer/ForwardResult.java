@@ -15,6 +15,8 @@ import dev.lens4j.tensor.Tensor;
 public record ForwardResult(Tensor output, ActivationCache cache, boolean stoppedEarly) {
 
     /**
+     * Returns the logits {@code [batch, pos, d_vocab]}.
+     *
      * @return the logits {@code [batch, pos, d_vocab]}
      * @throws IllegalStateException if the pass stopped before the unembedding
      */

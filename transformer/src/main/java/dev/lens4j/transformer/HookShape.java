@@ -17,6 +17,11 @@ public record HookShape(String name, int[] shape) {
         shape = shape.clone();
     }
 
+    /**
+     * Returns the shape (a copy).
+     *
+     * @return e.g. {@code [batch, n_heads, pos, pos]}
+     */
     @Override
     public int[] shape() {
         return shape.clone();

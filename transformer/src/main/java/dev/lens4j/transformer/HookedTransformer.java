@@ -93,17 +93,27 @@ public final class HookedTransformer implements AutoCloseable {
         return new HookedTransformer(cfg, new PreparedWeights(cfg, weights), tokenizer, owner);
     }
 
-    /** @return the config */
+    /**
+     * Returns the config.
+     *
+     * @return the config
+     */
     public TransformerConfig config() {
         return cfg;
     }
 
-    /** @return the weights the forward pass reads (see {@link #of} for how they may differ from those passed in) */
+    /**
+     * Returns the weights the forward pass reads (see {@link #of} for how they may differ from those passed in).
+     *
+     * @return the weights the forward pass reads (see {@link #of} for how they may differ from those passed in)
+     */
     public TransformerWeights weights() {
         return prepared.weights;
     }
 
     /**
+     * Returns the tokenizer.
+     *
      * @return the tokenizer
      * @throws IllegalStateException if the model was built without one
      */
@@ -114,17 +124,29 @@ public final class HookedTransformer implements AutoCloseable {
         return tokenizer;
     }
 
-    /** @return true when the model has a tokenizer */
+    /**
+     * Returns true when the model has a tokenizer.
+     *
+     * @return true when the model has a tokenizer
+     */
     public boolean hasTokenizer() {
         return tokenizer != null;
     }
 
-    /** @return the model's own hooks, which fire on every pass */
+    /**
+     * Returns the model's own hooks, which fire on every pass.
+     *
+     * @return the model's own hooks, which fire on every pass
+     */
     public HookRegistry hooks() {
         return registry;
     }
 
-    /** @return every hook point name, in firing order */
+    /**
+     * Returns every hook point name, in firing order.
+     *
+     * @return every hook point name, in firing order
+     */
     public List<String> hookPointNames() {
         return points.names();
     }
@@ -239,6 +261,8 @@ public final class HookedTransformer implements AutoCloseable {
     }
 
     /**
+     * Returns the mean of {@link #perTokenLoss}.
+     *
      * @param tokens {@code [batch][pos]} with pos at least 2
      * @return the mean of {@link #perTokenLoss}
      */

@@ -31,12 +31,20 @@ public final class KvCache {
         this.values = new float[nLayers][0];
     }
 
-    /** @return the number of sequences */
+    /**
+     * Returns the number of sequences.
+     *
+     * @return the number of sequences
+     */
     public int batch() {
         return batch;
     }
 
-    /** @return the number of positions cached so far */
+    /**
+     * Returns the number of positions cached so far.
+     *
+     * @return the number of positions cached so far
+     */
     public int length() {
         return length;
     }
@@ -67,17 +75,29 @@ public final class KvCache {
         return n;
     }
 
-    /** @return the number of positions each layer's buffers hold */
+    /**
+     * Returns the number of positions each layer's buffers hold.
+     *
+     * @return the number of positions each layer's buffers hold
+     */
     int capacity() {
         return capacity;
     }
 
-    /** @return layer {@code l}'s keys {@code [batch, capacity, n_heads, d_head]} */
+    /**
+     * Returns layer {@code l}'s keys {@code [batch, capacity, n_heads, d_head]}.
+     *
+     * @return layer {@code l}'s keys {@code [batch, capacity, n_heads, d_head]}
+     */
     float[] keys(int l) {
         return keys[l];
     }
 
-    /** @return layer {@code l}'s values {@code [batch, capacity, n_heads, d_head]} */
+    /**
+     * Returns layer {@code l}'s values {@code [batch, capacity, n_heads, d_head]}.
+     *
+     * @return layer {@code l}'s values {@code [batch, capacity, n_heads, d_head]}
+     */
     float[] values(int l) {
         return values[l];
     }

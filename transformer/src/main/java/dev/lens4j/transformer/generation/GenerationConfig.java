@@ -43,12 +43,20 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
         }
     }
 
-    /** @return a builder with the defaults */
+    /**
+     * Returns a builder with the defaults.
+     *
+     * @return a builder with the defaults
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return true when tokens are chosen greedily (no sampling, or temperature 0) */
+    /**
+     * Returns true when tokens are chosen greedily (no sampling, or temperature 0).
+     *
+     * @return true when tokens are chosen greedily (no sampling, or temperature 0)
+     */
     public boolean greedy() {
         return !doSample || temperature == 0f;
     }
@@ -69,6 +77,8 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
         private Builder() {}
 
         /**
+         * Returns this builder.
+         *
          * @param n how many tokens to add at most
          * @return this builder
          */
@@ -77,13 +87,19 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
             return this;
         }
 
-        /** @return this builder, set to greedy decoding */
+        /**
+         * Returns this builder, set to greedy decoding.
+         *
+         * @return this builder, set to greedy decoding
+         */
         public Builder greedy() {
             this.doSample = false;
             return this;
         }
 
         /**
+         * Returns this builder, set to sampling.
+         *
          * @param temperature the sampling temperature (0 = greedy)
          * @return this builder, set to sampling
          */
@@ -94,6 +110,8 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
         }
 
         /**
+         * Returns this builder.
+         *
          * @param k keep the k most likely tokens (0 = all)
          * @return this builder
          */
@@ -103,6 +121,8 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
         }
 
         /**
+         * Returns this builder.
+         *
          * @param p nucleus probability (1 = all)
          * @return this builder
          */
@@ -112,6 +132,8 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
         }
 
         /**
+         * Returns this builder.
+         *
          * @param seed the sampling seed
          * @return this builder
          */
@@ -121,6 +143,8 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
         }
 
         /**
+         * Returns this builder.
+         *
          * @param stop stop after the end-of-sequence token
          * @return this builder
          */
@@ -130,6 +154,8 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
         }
 
         /**
+         * Returns this builder.
+         *
          * @param id the end-of-sequence token id (default: the tokenizer's)
          * @return this builder
          */
@@ -139,6 +165,8 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
         }
 
         /**
+         * Returns this builder.
+         *
          * @param use reuse cached keys and values (default true)
          * @return this builder
          */
@@ -148,6 +176,8 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
         }
 
         /**
+         * Returns this builder.
+         *
          * @param keep return each step's logits
          * @return this builder
          */
@@ -156,7 +186,11 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
             return this;
         }
 
-        /** @return the config */
+        /**
+         * Returns the config.
+         *
+         * @return the config
+         */
         public GenerationConfig build() {
             return new GenerationConfig(maxNewTokens, doSample, temperature, topK, topP, seed, stopAtEos, eosTokenId,
                     useKvCache, keepLogits);

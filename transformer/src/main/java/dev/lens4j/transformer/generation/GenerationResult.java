@@ -21,12 +21,21 @@ public record GenerationResult(int[] tokens, int promptLength, List<Tensor> step
         stepLogits = List.copyOf(stepLogits);
     }
 
+    /**
+     * Returns the prompt followed by the generated tokens (a copy).
+     *
+     * @return {@code [pos]}
+     */
     @Override
     public int[] tokens() {
         return tokens.clone();
     }
 
-    /** @return only the generated tokens */
+    /**
+     * Returns only the generated tokens.
+     *
+     * @return only the generated tokens
+     */
     public int[] newTokens() {
         return Arrays.copyOfRange(tokens, promptLength, tokens.length);
     }

@@ -14,6 +14,8 @@ public final class Sampler {
     private final SplittableRandom random;
 
     /**
+     * A sampler with its own random stream, seeded from the config.
+     *
      * @param cfg the sampling settings
      */
     public Sampler(GenerationConfig cfg) {
@@ -22,6 +24,8 @@ public final class Sampler {
     }
 
     /**
+     * Returns the chosen token id.
+     *
      * @param logits {@code [d_vocab]}, not modified
      * @return the chosen token id
      */
@@ -103,6 +107,8 @@ public final class Sampler {
     }
 
     /**
+     * Returns the index of the first largest logit.
+     *
      * @param logits {@code [d_vocab]}
      * @return the index of the first largest logit
      */
