@@ -75,7 +75,7 @@ final class Charts {
                 max, Palette::purples, true)
                 .groups(heads)
                 .reference(c.baseline(), String.format(Locale.ROOT, "random %.3f", c.baseline()))
-                .cellAttributes(mode.name().toLowerCase(Locale.ROOT));
+                .cellAttributes();
     }
 
     /** One head's attention pattern as a heatmap; entries above the diagonal are masked (NaN). */

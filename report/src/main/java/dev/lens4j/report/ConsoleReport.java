@@ -280,11 +280,17 @@ public final class ConsoleReport {
         return String.join("\n", wrap(title, WIDTH));
     }
 
-    /** Greedy word wrap; a word longer than the width gets a line of its own. */
+    /** Greedy word wrap; a word longer than the width is cut into pieces of the width. */
     static List<String> wrap(String text, int width) {
+        List<String> words = new ArrayList<>();
+        for (String word : text.trim().split("\\s+")) {
+            for (int i = 0; i < word.length(); i += width) {
+                words.add(word.substring(i, Math.min(word.length(), i + width)));
+            }
+        }
         List<String> out = new ArrayList<>();
         StringBuilder line = new StringBuilder();
-        for (String word : text.trim().split("\\s+")) {
+        for (String word : words) {
             if (line.length() > 0 && line.length() + 1 + word.length() > width) {
                 out.add(line.toString());
                 line.setLength(0);

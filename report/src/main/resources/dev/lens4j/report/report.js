@@ -29,10 +29,17 @@
 
   // Every chart element with data-tip gets a quick tooltip (native <title> tips are slow, so drop them).
   Array.prototype.forEach.call(document.querySelectorAll('svg title'), function (t) { t.parentNode.removeChild(t); });
+  // Heatmap cells carry data-row, data-col and data-value instead (large matrices stay small).
   document.addEventListener('mousemove', function (ev) {
-    var el = ev.target.closest ? ev.target.closest('[data-tip]') : null;
-    if (el) showTip(el.getAttribute('data-tip'), ev);
-    else if (!ev.target.closest || !ev.target.closest('#attn-canvas')) hideTip();
+    var el = ev.target.closest ? ev.target.closest('[data-tip], rect[data-value][data-row]') : null;
+    if (el && el.hasAttribute('data-tip')) showTip(el.getAttribute('data-tip'), ev);
+    else if (el) {
+      var panel = el.closest('[data-comp-panel]');
+      var mode = panel ? panel.getAttribute('data-comp-panel').toUpperCase() + '-composition ' : '';
+      var v = +el.getAttribute('data-value'), base = data.composition ? data.composition.baseline : 0;
+      showTip(mode + el.getAttribute('data-row') + ' \u2192 ' + el.getAttribute('data-col') + ': ' + fmt(v, 3) +
+        (panel && base > 0 ? '  (' + fmt(v / base, 1) + '\u00d7 random)' : ''), ev);
+    } else if (!ev.target.closest || !ev.target.closest('#attn-canvas')) hideTip();
   });
 
   // ---------------------------------------------------------------- attention viewer

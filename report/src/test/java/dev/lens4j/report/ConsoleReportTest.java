@@ -23,6 +23,15 @@ class ConsoleReportTest {
     }
 
     @Test
+    void aGpt2SizedReportStillFits() {
+        String s = ConsoleReport.render(FakeReports.large());
+        for (String line : s.split("\n")) {
+            assertThat(line.codePointCount(0, line.length())).as(line).isLessThanOrEqualTo(ConsoleReport.WIDTH);
+        }
+        assertThat(s).contains("Induction scores\nlayer    H0", "124,439,808", "(top 10 of 144)", "\"\\n\"");
+    }
+
+    @Test
     void showsTheKeyNumbers() {
         ReportData data = FakeReports.induction();
         String s = ConsoleReport.render(data);

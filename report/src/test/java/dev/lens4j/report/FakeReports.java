@@ -219,4 +219,84 @@ final class FakeReports {
         }
         return s;
     }
+
+    /**
+     * A GPT-2-small-shaped report (12 layers x 12 heads) with random numbers, tokens with newlines and
+     * long words, and patterns for a subset of heads: checks that every rendering scales.
+     */
+    static ReportData large() {
+        Random rnd = new Random(7);
+        int layers = 12;
+        int heads = 12;
+        ModelSummary model = new ModelSummary("gpt2", "GPT-2 byte-level BPE", 50257, layers, heads, 768, 64, 124_439_808L, false);
+        List<String> tokens = new ArrayList<>();
+        tokens.add("<|endoftext|>");
+        for (int i = 1; i < 64; i++) {
+            tokens.add(i % 17 == 0 ? "\n" : i % 11 == 0 ? " internationalization" : " w" + (i % 25));
+        }
+        int n = tokens.size();
+        List<AttentionPatterns.HeadPattern> patterns = new ArrayList<>();
+        for (int l : new int[] {1, 5}) {
+            for (int h = 0; h < heads; h++) {
+                double[][] p = new double[n][n];
+                for (int q = 0; q < n; q++) {
+                    double sum = 0;
+                    for (int k = 0; k <= q; k++) {
+                        p[q][k] = rnd.nextDouble();
+                        sum += p[q][k];
+                    }
+                    for (int k = 0; k <= q; k++) {
+                        p[q][k] /= sum;
+                    }
+                }
+                patterns.add(new AttentionPatterns.HeadPattern(new HeadId(l, h), p));
+            }
+        }
+        double[][][] scores = new double[5][layers][heads];
+        for (double[][] m : scores) {
+            for (double[] row : m) {
+                for (int h = 0; h < heads; h++) {
+                    row[h] = rnd.nextDouble();
+                }
+            }
+        }
+        List<LabelledValue> dla = new ArrayList<>();
+        List<LabelledValue> ablation = new ArrayList<>();
+        for (HeadId id : model.heads()) {
+            dla.add(new LabelledValue(id.label(), rnd.nextGaussian()));
+            ablation.add(new LabelledValue(id.label(), 0.1 * rnd.nextGaussian()));
+        }
+        double[][][][][] comp = new double[3][layers][heads][layers][heads];
+        for (double[][][][] c : comp) {
+            for (int l1 = 0; l1 < layers; l1++) {
+                for (int h1 = 0; h1 < heads; h1++) {
+                    for (int l2 = l1 + 1; l2 < layers; l2++) {
+                        for (int h2 = 0; h2 < heads; h2++) {
+                            c[l1][h1][l2][h2] = 0.02 + 0.1 * rnd.nextDouble();
+                        }
+                    }
+                }
+            }
+        }
+        double[] loss = new double[n - 1];
+        for (int i = 0; i < loss.length; i++) {
+            loss[i] = i < 32 ? 7 + rnd.nextDouble() : 1 + rnd.nextDouble();
+        }
+        List<QkOvAnalysis.OvReadout> readouts = List.of(new QkOvAnalysis.OvReadout(new HeadId(5, 1), " internationalization",
+                List.of(new QkOvAnalysis.TokenScore(" internationalization", 9.5), new QkOvAnalysis.TokenScore("\n", 3.25),
+                        new QkOvAnalysis.TokenScore(" globalization", 3.0), new QkOvAnalysis.TokenScore(" localisation", 2.9),
+                        new QkOvAnalysis.TokenScore(" standardization", 2.5), new QkOvAnalysis.TokenScore(" modernisation", 2.4),
+                        new QkOvAnalysis.TokenScore(" industrialization", 2.3))));
+        return ReportData.builder("Induction heads in GPT-2 small", model)
+                .loss(LossByPosition.of(loss, 32, 50257, 16))
+                .attention(new AttentionPatterns("a prompt with newlines", tokens, patterns))
+                .headScores(new HeadDetectorScores(scores[0], scores[1], scores[2]))
+                .dla(new DirectLogitAttribution("logit difference", dla))
+                .ablation(new HeadAblation("mean-ablation", 3.1, ablation))
+                .qkOv(new QkOvAnalysis(scores[3], scores[4], readouts))
+                .composition(new CompositionScores(comp[0], comp[1], comp[2], 0.045))
+                .claim(new Claim("A long claim that goes on and on about heads " + "and more heads ".repeat(12),
+                        Verdict.INCONCLUSIVE, "numbers line one\nnumbers line two " + "x".repeat(150), EvidenceTier.CLUE))
+                .build();
+    }
 }

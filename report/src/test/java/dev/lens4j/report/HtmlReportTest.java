@@ -130,9 +130,9 @@ class HtmlReportTest {
         assertThat(bars.getLast()).isEqualTo("L1H3");
         String comp = html.substring(html.indexOf("id=\"composition-k\""));
         comp = comp.substring(0, comp.indexOf("</svg>"));
-        assertThat(comp).contains("data-mode=\"k\" data-row=\"L0H1\" data-col=\"L1H2\" data-value=\"0.4300\"");
+        assertThat(comp).contains("data-row=\"L0H1\" data-col=\"L1H2\" data-value=\"0.4300\"");
         // 4 x 4 cells from layer 0 into layer 1; the rest have no value
-        assertThat(count(comp, "data-mode=\"k\"")).isEqualTo(16);
+        assertThat(count(comp, "data-row=")).isEqualTo(16);
     }
 
     @Test
@@ -143,6 +143,19 @@ class HtmlReportTest {
         try (var s = Files.list(dir)) {
             assertThat(s.toList()).containsExactly(file);
         }
+    }
+
+    @Test
+    void aGpt2SizedReportRenders() {
+        ReportData data = FakeReports.large();
+        String html = HtmlReport.render(data);
+        assertThat(all(html, "data-head=\"([^\"]+)\"")).hasSize(24).startsWith("L1H0");
+        assertThat(html).contains("Showing the 32 largest of 144 components by magnitude.");
+        String dla = html.substring(html.indexOf("id=\"dla-chart\""));
+        assertThat(all(dla.substring(0, dla.indexOf("</svg>")), "data-label=\"([^\"]+)\"")).hasSize(32);
+        // 66 later-layer pairs of 12 x 12 heads per mode
+        assertThat(count(html, "data-row=")).isEqualTo(3 * 66 * 144);
+        assertThat(ReportJson.read(dataJson(html)).attention().tokens()).isEqualTo(data.attention().tokens());
     }
 
     @Test

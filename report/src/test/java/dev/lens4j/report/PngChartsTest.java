@@ -55,6 +55,20 @@ class PngChartsTest {
     }
 
     @Test
+    void aGpt2SizedReportScales() throws Exception {
+        ReportData data = FakeReports.large();
+        BufferedImage k = PngCharts.composition(data.composition(), CompositionScores.Mode.K);
+        // 144 x 144 cells of at least 6 units, at 2 pixels per unit
+        assertThat(k.getWidth()).isGreaterThan(2 * 144 * 6);
+        BufferedImage pattern = PngCharts.attentionPattern(data.attention(), new HeadId(5, 3));
+        assertThat(inkFraction(pattern)).isBetween(0.05, 0.95);
+        Path artifacts = Path.of("target", "test-artifacts", "gpt2-sized");
+        Files.createDirectories(artifacts);
+        PngCharts.write(k, artifacts.resolve("composition-k.png"));
+        PngCharts.write(pattern, artifacts.resolve("pattern-L5H3.png"));
+    }
+
+    @Test
     void missingPatternIsAClearError() {
         ReportData data = FakeReports.induction();
         assertThatThrownBy(() -> PngCharts.attentionPattern(data.attention(), new HeadId(5, 0)))

@@ -106,7 +106,7 @@ public final class BarChart {
             String text = String.format(Locale.ROOT, "%+.3f", v);
             c.rect(Math.min(zero, xv), y + 3, Math.max(1, Math.abs(xv - zero)), ROW - 6, color,
                     labels[i] + ": " + text, "data-label=\"" + Html.escape(labels[i]) + "\" data-value=\""
-                            + String.format(Locale.ROOT, "%.6g", v) + "\"");
+                            + Num.fixed(v, 6) + "\"");
             c.text(x0 - 10, y + ROW / 2 + 4, labels[i], label, 0);
             // Negative values are labelled right of the zero line, clear of the head labels.
             c.text((v >= 0 ? xv : zero) + 4, y + ROW / 2 + 4, text, valueStyle, 0);

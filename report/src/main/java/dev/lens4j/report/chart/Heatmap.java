@@ -1,7 +1,6 @@
 package dev.lens4j.report.chart;
 
 import java.awt.Color;
-import java.util.Locale;
 import java.util.function.DoubleFunction;
 
 /**
@@ -23,7 +22,7 @@ public final class Heatmap {
     private int groupSize;
     private double referenceValue = Double.NaN;
     private String referenceLabel;
-    private String cellAttributePrefix;
+    private boolean cellAttributes;
     private String valueUnit = "";
     private double textThreshold = Double.NEGATIVE_INFINITY;
 
@@ -67,7 +66,12 @@ public final class Heatmap {
                 lw = Math.max(lw, TextMetrics.width(Html.showToken(l), style));
             }
         }
-        return 34 + (showLabels() ? lw + 8 : 0);
+        return 34 + (showLabels() ? lw + 8 : groupLabels() ? 26 : 0);
+    }
+
+    /** Whether groups (layers) are labelled instead of single rows and columns, which are too small. */
+    private boolean groupLabels() {
+        return !showLabels() && groupSize > 0;
     }
 
     /** Room above the matrix for the column labels, drawn at 50 degrees. */
@@ -79,7 +83,7 @@ public final class Heatmap {
                 cw = Math.max(cw, TextMetrics.width(Html.showToken(l), style));
             }
         }
-        return 34 + (showLabels() ? cw * Math.sin(Math.toRadians(50)) + 8 : 0);
+        return 34 + (showLabels() ? cw * Math.sin(Math.toRadians(50)) + 8 : groupLabels() ? 16 : 0);
     }
 
     /**
@@ -107,14 +111,13 @@ public final class Heatmap {
     }
 
     /**
-     * Adds SVG data attributes to every cell: {@code data-row}, {@code data-col} (the labels) and
-     * {@code data-value}, and {@code data-mode} set to the given value.
+     * Gives every SVG cell the data attributes {@code data-row}, {@code data-col} (the labels) and
+     * {@code data-value} instead of a hover title, which keeps large matrices small.
      *
-     * @param mode the value of each cell's {@code data-mode}, e.g. {@code "k"}
      * @return this heatmap
      */
-    public Heatmap cellAttributes(String mode) {
-        cellAttributePrefix = "data-mode=\"" + Html.escape(mode) + "\"";
+    public Heatmap cellAttributes() {
+        cellAttributes = true;
         return this;
     }
 
@@ -212,23 +215,26 @@ public final class Heatmap {
         int rows = values.length;
         int cols = colLabels.length;
         boolean text = cell >= 26;
+        // Cells without a value share one background instead of a rectangle each.
+        c.rect(left, top, cols * cell, rows * cell, Palette.EMPTY, null, null);
         for (int r = 0; r < rows; r++) {
             for (int k = 0; k < cols; k++) {
                 double v = values[r][k];
-                double x = left + k * cell;
-                double y = top + r * cell;
                 if (Double.isNaN(v)) {
-                    c.rect(x, y, cell, cell, Palette.EMPTY, null, null);
                     continue;
                 }
+                double x = left + k * cell;
+                double y = top + r * cell;
                 Color col = colors.apply(v / vmax);
-                String tip = rowLabels[r] + " \u2192 " + colLabels[k] + ": " + String.format(Locale.ROOT, "%.3f", v) + valueUnit;
-                String attrs = cellAttributePrefix == null ? null : cellAttributePrefix + " data-row=\""
-                        + Html.escape(rowLabels[r]) + "\" data-col=\"" + Html.escape(colLabels[k]) + "\" data-value=\""
-                        + String.format(Locale.ROOT, "%.4g", v) + "\"";
-                c.rect(x, y, cell, cell, col, tip, attrs);
+                if (cellAttributes) {
+                    // Large matrices: the page's script builds the hover text from these attributes.
+                    c.rect(x, y, cell, cell, col, null, "data-row=\"" + Html.escape(rowLabels[r]) + "\" data-col=\""
+                            + Html.escape(colLabels[k]) + "\" data-value=\"" + Num.fixed(v, 4) + "\"");
+                } else {
+                    c.rect(x, y, cell, cell, col, rowLabels[r] + " \u2192 " + colLabels[k] + ": " + Num.fixed(v, 3) + valueUnit, null);
+                }
                 if (text && v >= textThreshold) {
-                    c.text(x + cell / 2, y + cell / 2 + 3.5, String.format(Locale.ROOT, "%.2f", v).replaceFirst("^0\\.", "."),
+                    c.text(x + cell / 2, y + cell / 2 + 3.5, Num.fixed(v, 2).replaceFirst("^0\\.", "."),
                             ChartCanvas.TextStyle.of(Math.min(12.5, cell * 0.32), Palette.textOn(col), ChartCanvas.Anchor.MIDDLE), 0);
                 }
             }
@@ -254,6 +260,16 @@ public final class Heatmap {
                 c.text(left + k * cell + cell / 2 + cs.size() * 0.35, top - 6, Html.showToken(colLabels[k]), cs, -50);
             }
         }
+        if (groupLabels()) {
+            var gs = ChartCanvas.TextStyle.of(11, Palette.MUTED, ChartCanvas.Anchor.END).asMono();
+            var gc = ChartCanvas.TextStyle.of(11, Palette.MUTED, ChartCanvas.Anchor.MIDDLE).asMono();
+            for (int g = 0; g * groupSize < rows; g++) {
+                c.text(left - 6, top + (g + 0.5) * groupSize * cell + 4, "L" + g, gs, 0);
+            }
+            for (int g = 0; g * groupSize < cols; g++) {
+                c.text(left + (g + 0.5) * groupSize * cell, top - 6, "L" + g, gc, 0);
+            }
+        }
         var axis = ChartCanvas.TextStyle.of(12.5, Palette.INK, ChartCanvas.Anchor.MIDDLE);
         c.text(14, top + rows * cell / 2, rowAxis, axis, -90);
         c.text(left + cols * cell / 2, top + rows * cell + 16, colAxis, axis, 0);
@@ -268,7 +284,7 @@ public final class Heatmap {
         }
         c.strokeRect(x, y, 14, h, Palette.AXIS, 1);
         var s = ChartCanvas.TextStyle.of(11, Palette.MUTED, ChartCanvas.Anchor.START);
-        c.text(x + 19, y + 8, String.format(Locale.ROOT, "%.2f", vmax), s, 0);
+        c.text(x + 19, y + 8, Num.fixed(vmax, 2), s, 0);
         c.text(x + 19, y + h, "0", s, 0);
         if (!Double.isNaN(referenceValue) && referenceValue <= vmax) {
             double ry = y + h * (1 - referenceValue / vmax);

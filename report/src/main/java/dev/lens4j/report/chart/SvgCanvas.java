@@ -1,7 +1,6 @@
 package dev.lens4j.report.chart;
 
 import java.awt.Color;
-import java.util.Locale;
 
 /**
  * Draws a chart as an inline SVG element for an HTML5 page (no XML namespace declaration, which
@@ -149,16 +148,20 @@ public final class SvgCanvas implements ChartCanvas {
         return s;
     }
 
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
     static String hex(Color c) {
-        return String.format(Locale.ROOT, "#%02x%02x%02x", c.getRed(), c.getGreen(), c.getBlue());
+        int rgb = c.getRGB();
+        char[] out = new char[7];
+        out[0] = '#';
+        for (int i = 0; i < 6; i++) {
+            out[6 - i] = HEX[(rgb >> (4 * i)) & 0xf];
+        }
+        return new String(out);
     }
 
     /** A coordinate with at most two decimals and no trailing zeros. */
     static String n(double v) {
-        long r = Math.round(v * 100);
-        if (r % 100 == 0) {
-            return Long.toString(r / 100);
-        }
-        return String.format(Locale.ROOT, "%.2f", r / 100.0).replaceAll("0+$", "");
+        return Num.coordinate(v);
     }
 }
