@@ -1,0 +1,359 @@
+package dev.lens4j.testing;
+
+import dev.lens4j.analysis.attribution.ComponentStack;
+import dev.lens4j.analysis.attribution.DirectLogitAttribution;
+import dev.lens4j.analysis.attribution.ResidualStream;
+import dev.lens4j.analysis.circuits.Circuits;
+import dev.lens4j.analysis.circuits.CompositionScores;
+import dev.lens4j.analysis.heads.HeadDetection;
+import dev.lens4j.analysis.heads.HeadDetector;
+import dev.lens4j.analysis.heads.InductionEvals;
+import dev.lens4j.analysis.interventions.Ablation;
+import dev.lens4j.analysis.interventions.Metrics;
+import dev.lens4j.hooks.HookSpec;
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.transformer.ForwardResult;
+import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.TransformerConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The measurements behind {@link LensAssertions}, for use on their own: each returns the numbers an
+ * assertion checks, labelled and described, so an experiment can print, plot or compare them.
+ *
+ * <pre>{@code
+ * RepeatedTokens probe = RepeatedTokens.forModel(model);
+ * ComponentScores induction = Measurements.inductionScores(model, probe);        // every head
+ * ComponentScores dla = Measurements.directLogitAttribution(model, probe);      // heads, embeddings, biases
+ * float loss = Measurements.repeatedHalfLoss(model, probe);                     // nats
+ * float ablated = Measurements.repeatedHalfLoss(model, probe, Ablation.head(1, 2).zero());
+ * }</pre>
+ *
+ * <p>Head scores on activations are measured on a {@link RepeatedTokens} probe; scores on weights
+ * ({@link #copyingScores}, {@link #positionalPreviousTokenScores}, {@link #compositionInto}) need no
+ * run. All of them are computed afresh on each call.
+ */
+public final class Measurements {
+
+    /** Number of random pairs averaged for the composition baseline, as in TransformerLens's tutorial. */
+    public static final int BASELINE_SAMPLES = 200;
+
+    private static final Map<String, Float> BASELINES = new ConcurrentHashMap<>();
+
+    private Measurements() {}
+
+    // ------------------------------------------------------------------ attention patterns
+
+    /**
+     * Each head's induction score: its mean attention from every token of the second copy to the
+     * token after that token's first occurrence (the "induction stripe" at offset
+     * {@code 1 - halfLength}), as ARENA's {@code induction_attn_detector} and TransformerLens's
+     * induction tutorial measure it ({@link InductionEvals#inductionScores}). 1.0 for a perfect
+     * induction head.
+     *
+     * @param model the model
+     * @param probe the repeated sequences
+     * @return one score per head, in {@code [0, 1]}
+     */
+    public static ComponentScores inductionScores(HookedTransformer model, RepeatedTokens probe) {
+        probe.checkFits(model);
+        Tensor s = InductionEvals.inductionScores(model, probe.tokens(), probe.halfLength());
+        return ComponentScores.ofHeads("induction score",
+                "mean attention from each token of the second copy to the token after its first occurrence, on " + probe, s);
+    }
+
+    /**
+     * Each head's previous-token score: TransformerLens's {@code detect_head} with the
+     * {@code previous_token_head} pattern and the {@code "mul"} measure on the probe — the fraction
+     * of the head's attention that goes to the previous position (BOS's own row included, as in
+     * TransformerLens, so a perfect head scores {@code (pos - 1) / pos}).
+     *
+     * @param model the model
+     * @param probe the sequences
+     * @return one score per head, in {@code [0, 1]}
+     */
+    public static ComponentScores previousTokenScores(HookedTransformer model, RepeatedTokens probe) {
+        return detectHeadScores(model, probe, "previous_token_head", "previous-token score");
+    }
+
+    /**
+     * Each head's duplicate-token score: {@code detect_head("duplicate_token_head", "mul")} on the
+     * probe — the fraction of attention that goes to earlier copies of the query's own token.
+     *
+     * @param model the model
+     * @param probe the sequences
+     * @return one score per head, in {@code [0, 1]}
+     */
+    public static ComponentScores duplicateTokenScores(HookedTransformer model, RepeatedTokens probe) {
+        return detectHeadScores(model, probe, "duplicate_token_head", "duplicate-token score");
+    }
+
+    /**
+     * Each head's TransformerLens {@code detect_head} score for a named pattern, measure
+     * {@code "mul"}, no exclusions. Note that for {@code induction_head} only the second copy's rows
+     * have targets, so even a perfect induction head scores about one half on {@code BOS, A, A};
+     * {@link #inductionScores} is the score on those rows alone.
+     *
+     * @param model the model
+     * @param probe the sequences
+     * @param patternName {@code "previous_token_head"}, {@code "duplicate_token_head"} or {@code "induction_head"}
+     * @return one score per head
+     */
+    public static ComponentScores detectHeadScores(HookedTransformer model, RepeatedTokens probe, String patternName) {
+        return detectHeadScores(model, probe, patternName, "detect_head score for " + patternName);
+    }
+
+    private static ComponentScores detectHeadScores(HookedTransformer model, RepeatedTokens probe, String pattern, String measure) {
+        probe.checkFits(model);
+        Tensor s = HeadDetection.detectHead(model, probe.tokens(), pattern, false, false, HeadDetector.ErrorMeasure.MUL);
+        return ComponentScores.ofHeads(measure, "detect_head(\"" + pattern + "\", \"mul\") on " + probe, s);
+    }
+
+    // ------------------------------------------------------------------ loss and ablation
+
+    /**
+     * The mean per-token loss on the repeated half: the predictions of the second copy's tokens 2
+     * onwards, which a model that does induction gets right (columns
+     * {@link RepeatedTokens#repeatedLossFrom()} to {@link RepeatedTokens#repeatedLossTo()} of the
+     * per-token loss).
+     *
+     * @param model the model
+     * @param probe the sequences
+     * @param hooks hooks for this run only, e.g. an ablation; none for the clean loss
+     * @return the loss in nats
+     */
+    public static float repeatedHalfLoss(HookedTransformer model, RepeatedTokens probe, HookSpec... hooks) {
+        probe.checkFits(model);
+        int[][] tokens = probe.tokens();
+        return Metrics.loss(tokens, probe.repeatedLossFrom(), probe.repeatedLossTo()).apply(model.runWithHooks(tokens, hooks));
+    }
+
+    /**
+     * The mean per-token loss on the first copy (its tokens 2 onwards), which no model can predict
+     * better than chance: about {@code ln(number of tokens drawn)}.
+     *
+     * @param model the model
+     * @param probe the sequences
+     * @return the loss in nats
+     */
+    public static float firstHalfLoss(HookedTransformer model, RepeatedTokens probe) {
+        probe.checkFits(model);
+        int[][] tokens = probe.tokens();
+        int from = probe.firstHalfLossFrom();
+        return Metrics.loss(tokens, from, from + probe.halfLength() - 1).apply(model.forward(tokens));
+    }
+
+    /**
+     * The per-token loss by position, averaged over the probe's sequences: entry {@code t} is the
+     * mean loss of predicting token {@code t + 1}.
+     *
+     * @param model the model
+     * @param probe the sequences
+     * @return {@code [pos - 1]} losses in nats
+     */
+    public static float[] lossByPosition(HookedTransformer model, RepeatedTokens probe) {
+        probe.checkFits(model);
+        return model.perTokenLoss(probe.tokens()).mean(0, false).toArray();
+    }
+
+    /**
+     * How much zero-ablating each head alone ({@code hook_z}) raises the loss on the repeated half,
+     * one forward pass per head.
+     *
+     * @param model the model
+     * @param probe the sequences
+     * @return one loss increase per head, in nats
+     */
+    public static ComponentScores headAblationLossIncreases(HookedTransformer model, RepeatedTokens probe) {
+        return headAblationLossIncreases(model, probe, allHeads(model.config()));
+    }
+
+    /**
+     * Like {@link #headAblationLossIncreases(HookedTransformer, RepeatedTokens)} for some heads.
+     *
+     * @param model the model
+     * @param probe the sequences
+     * @param heads the heads to ablate, one at a time
+     * @return one loss increase per given head, in nats
+     */
+    public static ComponentScores headAblationLossIncreases(HookedTransformer model, RepeatedTokens probe, List<Head> heads) {
+        float clean = repeatedHalfLoss(model, probe);
+        List<String> labels = new ArrayList<>();
+        float[] v = new float[heads.size()];
+        for (int i = 0; i < v.length; i++) {
+            Head h = heads.get(i);
+            checkHead(model.config(), h.layer(), h.head());
+            labels.add(h.label());
+            v[i] = repeatedHalfLoss(model, probe, Ablation.head(h.layer(), h.head()).zero()) - clean;
+        }
+        return ComponentScores.of("loss increase when zero-ablated", lossDetails(probe), labels, v);
+    }
+
+    static String lossDetails(RepeatedTokens probe) {
+        return "loss on the repeated half: mean per-token loss over the " + (probe.repeatedLossTo() - probe.repeatedLossFrom())
+                + " predictable positions of the second copy, on " + probe;
+    }
+
+    // ------------------------------------------------------------------ direct logit attribution
+
+    /**
+     * Direct logit attribution on the repeated half: how much each component of the final residual
+     * stream (every head, the embeddings, the biases, and each MLP) raises the logit of the correct
+     * next token through the direct path, averaged over the predictable positions of the second
+     * copy and over the sequences (TransformerLens's {@code logit_attrs} on
+     * {@code get_full_resid_decomposition}, scaled by the cached {@code ln_final.hook_scale}).
+     *
+     * @param model the model
+     * @param probe the sequences
+     * @return one attribution per component, labels {@code L0H0 ... embed, pos_embed, bias}
+     */
+    public static ComponentScores directLogitAttribution(HookedTransformer model, RepeatedTokens probe) {
+        probe.checkFits(model);
+        int[][] tokens = probe.tokens();
+        ForwardResult run = model.runWithCache(tokens);
+        ResidualStream stream = ResidualStream.of(model, run.cache());
+        ComponentStack parts = stream.fullResidDecomposition(-1, false, false, false);
+        int[][] next = new int[tokens.length][];
+        for (int b = 0; b < tokens.length; b++) {
+            int n = tokens[b].length;
+            next[b] = new int[n];
+            System.arraycopy(tokens[b], 1, next[b], 0, n - 1);
+            next[b][n - 1] = tokens[b][n - 1]; // no next token: a placeholder outside the averaged positions
+        }
+        ComponentStack attrs = new DirectLogitAttribution(stream).logitAttrs(parts, next, null); // [component, batch, pos]
+        Tensor repeated = attrs.values().slice(2, probe.repeatedLossFrom(), probe.repeatedLossTo());
+        float[] v = repeated.mean(2, false).mean(1, false).toArray();
+        return ComponentScores.of("direct logit attribution on the repeated half",
+                "mean attribution to the correct next token over the " + (probe.repeatedLossTo() - probe.repeatedLossFrom())
+                        + " predictable positions of the second copy, on " + probe, parts.labels(), v);
+    }
+
+    // ------------------------------------------------------------------ weights
+
+    /**
+     * Each head's OV copying score: {@code Re(sum eigenvalues) / sum |eigenvalues|} of its full OV
+     * circuit {@code W_E OV W_U} (near 1 for a head that raises the logit of the token it attends to).
+     *
+     * @param model the model, with processed weights for a meaningful result
+     * @return one score per head, in {@code [-1, 1]}
+     */
+    public static ComponentScores copyingScores(HookedTransformer model) {
+        Tensor s = new Circuits(model.config(), model.weights()).copyingScores();
+        return ComponentScores.ofHeads("OV copying score",
+                "Re(sum of eigenvalues) / sum |eigenvalues| of the full OV circuit W_E W_V W_O W_U", s);
+    }
+
+    /**
+     * Each head's positional previous-token score: the mean attention to the previous position in
+     * the pattern its QK circuit gives positional embeddings alone,
+     * {@code softmax(W_pos QK W_pos^T / sqrt(d_head))} with the causal mask, over the first {@code n}
+     * positions (ARENA's {@code pos_by_pos_pattern}).
+     *
+     * @param model the model
+     * @param n how many positions, at least 2 and at most n_ctx
+     * @return one score per head, in {@code [0, 1]}
+     */
+    public static ComponentScores positionalPreviousTokenScores(HookedTransformer model, int n) {
+        TransformerConfig cfg = model.config();
+        if (n < 2 || n > cfg.nCtx()) {
+            throw new IllegalArgumentException("positional scores need 2 to n_ctx = " + cfg.nCtx() + " positions, got " + n);
+        }
+        Circuits c = new Circuits(cfg, model.weights());
+        float[] out = new float[cfg.nLayers() * cfg.nHeads()];
+        for (int l = 0; l < cfg.nLayers(); l++) {
+            for (int h = 0; h < cfg.nHeads(); h++) {
+                Tensor p = c.positionalPattern(l, h, n);
+                double sum = 0;
+                for (int i = 1; i < n; i++) {
+                    sum += p.get(i, i - 1);
+                }
+                out[l * cfg.nHeads() + h] = (float) (sum / (n - 1));
+            }
+        }
+        return ComponentScores.ofHeads("positional previous-token score",
+                "mean attention to the previous position of softmax(W_pos QK W_pos^T / sqrt(d_head)) over the first " + n
+                        + " positions", Tensor.of(out, cfg.nLayers(), cfg.nHeads()));
+    }
+
+    /**
+     * The composition scores of every head of earlier layers into one later head:
+     * {@code ||W_A W_B||_F / (||W_A||_F ||W_B||_F)} with {@code W_A} the earlier head's OV circuit and
+     * {@code W_B} the later head's QK (Q), QK transposed (K) or OV (V) circuit
+     * ({@link CompositionScores#all}).
+     *
+     * @param model the model
+     * @param mode Q, K or V composition
+     * @param layer the later head's layer, at least 1
+     * @param head the later head
+     * @return one score per head of layers {@code 0 .. layer - 1}
+     */
+    public static ComponentScores compositionInto(HookedTransformer model, CompositionScores.Mode mode, int layer, int head) {
+        TransformerConfig cfg = model.config();
+        checkHead(cfg, layer, head);
+        if (layer == 0) {
+            throw new IllegalArgumentException("no head composes into " + Messages.head(layer, head) + ": it is in the first layer");
+        }
+        Tensor all = CompositionScores.all(new Circuits(cfg, model.weights()), mode); // [L, H, L, H]
+        List<String> labels = new ArrayList<>();
+        float[] v = new float[layer * cfg.nHeads()];
+        for (int l = 0; l < layer; l++) {
+            for (int h = 0; h < cfg.nHeads(); h++) {
+                labels.add(Messages.head(l, h));
+                v[l * cfg.nHeads() + h] = all.get(l, h, layer, head);
+            }
+        }
+        return ComponentScores.of(mode + "-composition score into " + Messages.head(layer, head),
+                compositionDetails(mode, cfg), labels, v);
+    }
+
+    static String compositionDetails(CompositionScores.Mode mode, TransformerConfig cfg) {
+        String wb = switch (mode) {
+            case Q -> "QK";
+            case K -> "QK^T";
+            case V -> "OV";
+        };
+        return "||W_A W_B||_F / (||W_A||_F ||W_B||_F) with W_A the earlier head's OV and W_B the later head's " + wb
+                + "; random baseline: mean over " + BASELINE_SAMPLES + " pairs of random rank-" + cfg.dHead()
+                + " matrices in d_model " + cfg.dModel();
+    }
+
+    /**
+     * TransformerLens's random baseline for composition scores in this model's dimensions: the mean
+     * score of {@value #BASELINE_SAMPLES} pairs of random factored matrices (seed 0), computed once
+     * per {@code (d_model, d_head)} and remembered.
+     *
+     * @param model the model
+     * @return the baseline score
+     */
+    public static float compositionBaseline(HookedTransformer model) {
+        int d = model.config().dModel(), dh = model.config().dHead();
+        return BASELINES.computeIfAbsent(d + "x" + dh, k -> CompositionScores.randomBaseline(d, dh, BASELINE_SAMPLES, 0));
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /**
+     * @param cfg a model's config
+     * @return every head, layer by layer
+     */
+    static List<Head> allHeads(TransformerConfig cfg) {
+        List<Head> out = new ArrayList<>();
+        for (int l = 0; l < cfg.nLayers(); l++) {
+            for (int h = 0; h < cfg.nHeads(); h++) {
+                out.add(new Head(l, h));
+            }
+        }
+        return out;
+    }
+
+    static void checkHead(TransformerConfig cfg, int layer, int head) {
+        if (layer < 0 || layer >= cfg.nLayers() || head < 0 || head >= cfg.nHeads()) {
+            throw new IllegalArgumentException("head " + Messages.head(layer, head) + " does not exist in " + cfg.modelName() + " ("
+                    + cfg.nLayers() + " layers of " + cfg.nHeads() + " heads)");
+        }
+    }
+}

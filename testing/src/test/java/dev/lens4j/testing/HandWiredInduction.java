@@ -1,0 +1,110 @@
+package dev.lens4j.testing;
+
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.TransformerConfig;
+import dev.lens4j.transformer.TransformerWeights;
+import dev.lens4j.transformer.train.CheckpointWriter;
+import dev.lens4j.transformer.train.WordTokenizer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A two-layer attention-only model whose induction circuit is wired by hand, so that the tests of
+ * the assertions know every answer in advance.
+ *
+ * <p>The residual stream has four one-hot subspaces: the token ({@code TOK}), the position
+ * ({@code POS}), the previous token ({@code PREV}) and the output ({@code OUT}). Head L0H0 is a
+ * previous-token head: its QK circuit matches position {@code i} with key position {@code i - 1},
+ * its OV circuit copies the attended token into {@code PREV}. Head L1H0 is an induction head: its
+ * query is the current token, its key the {@code PREV} subspace (K-composition with L0H0), and its
+ * OV circuit copies the attended token into {@code OUT}, which the unembedding reads. Heads L0H1 and
+ * L1H1 have zero weights: uniform attention, no output. There is no LayerNorm and no bias.
+ */
+final class HandWiredInduction {
+
+    static final int VOCAB = 32;
+    static final int N_CTX = 24;
+    static final int D_HEAD = 32;
+    static final int TOK = 0;
+    static final int POS = VOCAB;
+    static final int PREV = VOCAB + N_CTX;
+    static final int OUT = 2 * VOCAB + N_CTX;
+    static final int D_MODEL = 3 * VOCAB + N_CTX;
+    /** Query scale: a score gap of 60 / sqrt(32), about 10.6, between the matching key and the rest. */
+    static final float SHARP = 60f;
+    /** Unembedding scale: the copied token's logit. */
+    static final float UNEMBED = 10f;
+
+    private HandWiredInduction() {}
+
+    static TransformerConfig config() {
+        return new TransformerConfig(2, D_MODEL, 2, D_HEAD, 0, N_CTX, VOCAB, "gelu_new", "none", true, 1e-5f,
+                false, false, false, false, "standard", "hand-wired-induction");
+    }
+
+    static WordTokenizer tokenizer() {
+        List<String> t = new ArrayList<>();
+        t.add(WordTokenizer.BOS);
+        for (int i = 1; i < VOCAB; i++) {
+            t.add(" w" + i);
+        }
+        return new WordTokenizer(t);
+    }
+
+    static TransformerWeights weights() {
+        Tensor wE = Tensor.zeros(VOCAB, D_MODEL);
+        Tensor wPos = Tensor.zeros(N_CTX, D_MODEL);
+        Tensor wU = Tensor.zeros(D_MODEL, VOCAB);
+        for (int t = 0; t < VOCAB; t++) {
+            wE.set(1f, t, TOK + t);
+            wU.set(UNEMBED, OUT + t, t);
+        }
+        for (int p = 0; p < N_CTX; p++) {
+            wPos.set(1f, p, POS + p);
+        }
+        // layer 0, head 0: previous-token head
+        Tensor[] l0 = emptyLayer();
+        for (int p = 0; p < N_CTX; p++) {
+            l0[0].set(SHARP, 0, POS + p, p);            // W_Q: query position p -> dim p
+            if (p + 1 < D_HEAD) {
+                l0[1].set(1f, 0, POS + p, p + 1);       // W_K: key position p -> dim p + 1
+            }
+        }
+        for (int t = 0; t < VOCAB; t++) {
+            l0[2].set(1f, 0, TOK + t, t);               // W_V: token t -> dim t
+            l0[3].set(1f, 0, t, PREV + t);              // W_O: dim t -> PREV + t
+        }
+        // layer 1, head 0: induction head
+        Tensor[] l1 = emptyLayer();
+        for (int t = 0; t < VOCAB; t++) {
+            l1[0].set(SHARP, 0, TOK + t, t);            // W_Q: current token
+            l1[1].set(1f, 0, PREV + t, t);              // W_K: previous token, written by L0H0
+            l1[2].set(1f, 0, TOK + t, t);               // W_V: token
+            l1[3].set(1f, 0, t, OUT + t);               // W_O: into the unembedding's subspace
+        }
+        return new TransformerWeights(wE, wPos, List.of(layer(l0), layer(l1)), null, null, wU, Tensor.zeros(VOCAB));
+    }
+
+    /** W_Q, W_K, W_V {@code [n_heads, d_model, d_head]} and W_O {@code [n_heads, d_head, d_model]}, all zero. */
+    private static Tensor[] emptyLayer() {
+        return new Tensor[] {Tensor.zeros(2, D_MODEL, D_HEAD), Tensor.zeros(2, D_MODEL, D_HEAD), Tensor.zeros(2, D_MODEL, D_HEAD),
+                Tensor.zeros(2, D_HEAD, D_MODEL)};
+    }
+
+    private static TransformerWeights.Layer layer(Tensor[] w) {
+        return new TransformerWeights.Layer(null, null, w[0], w[1], w[2], w[3], Tensor.zeros(2, D_HEAD), Tensor.zeros(2, D_HEAD),
+                Tensor.zeros(2, D_HEAD), Tensor.zeros(D_MODEL), null, null, null, null, null, null);
+    }
+
+    static HookedTransformer model() {
+        return HookedTransformer.of(config(), weights(), tokenizer(), null);
+    }
+
+    static void write(Path dir) throws IOException {
+        CheckpointWriter.write(dir, config(), weights(), tokenizer());
+    }
+}
