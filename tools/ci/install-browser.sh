@@ -3,7 +3,8 @@
 # (report/src/test/.../HtmlReportBrowserTest). Idempotent and quiet: does nothing when a
 # chromium binary is already on PATH; otherwise installs Debian's chromium package with apt-get,
 # waiting for another apt/dpkg run to finish first. Never fails the CI run: without a browser the
-# test skips itself with a message, so this script only warns.
+# test skips itself with a message, so this script only warns. fonts-dejavu-core gives the
+# screenshots (and the Java2D PNGs) real glyphs on a minimal image.
 set -u
 
 have_browser() {
@@ -38,10 +39,10 @@ apt_busy() {
 
 install() {
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null 2>&1 && return 0
+  $SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver fonts-dejavu-core >/dev/null 2>&1 && return 0
   # The package lists may be missing or stale on a fresh machine.
   $SUDO apt-get update -q >/dev/null 2>&1
-  $SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null 2>&1
+  $SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver fonts-dejavu-core >/dev/null 2>&1
 }
 
 for attempt in 1 2 3 4 5; do

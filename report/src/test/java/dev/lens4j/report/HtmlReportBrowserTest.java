@@ -17,13 +17,18 @@ import static org.assertj.core.api.Assertions.within;
  * Loads the HTML report in a real headless Chromium (Debian's chromium package; tools/ci/install-browser.sh
  * installs it) and checks that the attention viewer shows the report's heads and reacts to hovering a
  * token with exactly the pattern's weights. Keeps a screenshot in target/test-artifacts/report.png.
- * Skips when no chromium binary is found.
+ * Skips when no chromium binary is found, unless the environment variable LENS4J_REQUIRE_BROWSER=1 (or
+ * -Dlens4j.requireBrowser=true) asks for it, in which case a missing browser fails the test.
  */
 class HtmlReportBrowserTest {
 
     @Test
     void viewerShowsTheHeadsAndReactsToHover(@TempDir Path dir) throws Exception {
         var binary = HeadlessChromium.find();
+        // CI can insist on the browser (LENS4J_REQUIRE_BROWSER=1) so that a failed install cannot pass silently.
+        boolean required = "1".equals(System.getenv("LENS4J_REQUIRE_BROWSER")) || Boolean.getBoolean("lens4j.requireBrowser");
+        assertThat(binary.isPresent() || !required)
+                .as("LENS4J_REQUIRE_BROWSER is set but no chromium binary was found; run tools/ci/install-browser.sh").isTrue();
         Assumptions.assumeTrue(binary.isPresent(),
                 "no chromium binary found on the PATH (or -Dlens4j.chromium=...); run tools/ci/install-browser.sh "
                         + "to install Debian's chromium. Skipping the headless-browser test of the HTML report.");
