@@ -2,6 +2,7 @@ package dev.lens4j.analysis.interventions;
 
 import dev.lens4j.analysis.attribution.RandomModels;
 import dev.lens4j.hooks.ActNames;
+import dev.lens4j.hooks.HookSpec;
 import dev.lens4j.tensor.Parallel;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.HookedTransformer;
@@ -114,6 +115,27 @@ class ActivationPatchingTest {
         Tensor every = patching.blockEvery();
         assertThat(every.shape()).containsExactly(3, 2, P);
         assertThat(every.select(0, 2).maxAbsDiff(patching.mlpOut())).isLessThan(EPS);
+    }
+
+    /** A patched run starts at the patched block from the corrupted run's cached stream; a full run must agree. */
+    @Test
+    void patchedRunsStartingAtThePatchedBlockEqualFullRuns() {
+        for (String name : new String[] {"blocks.1.attn.hook_z", "blocks.1.hook_resid_pre", "blocks.1.hook_mlp_out", "hook_embed"}) {
+            Tensor cleanAct = patching.cleanCache().get(name);
+            Patch patch = Patch.position(name, K);
+            // the full run, from the embedding, with the same setter as a plain per-call hook
+            Tensor logits = model.runWithHooks(corrupted,
+                    HookSpec.of(name, (act, point) -> patch.setter().patch(act, cleanAct)));
+            assertThat(patching.run(patch)).as(name).isCloseTo(diff.apply(logits), within(EPS));
+        }
+        Tensor sweep = patching.residPre();
+        for (int p = 0; p < P; p++) {
+            Patch patch = Patch.position("blocks.1.hook_resid_pre", p);
+            Tensor cleanAct = patching.cleanCache().get("resid_pre", 1);
+            Tensor logits = model.runWithHooks(corrupted,
+                    HookSpec.of("blocks.1.hook_resid_pre", (act, point) -> patch.setter().patch(act, cleanAct)));
+            assertThat(sweep.get(1, p)).isCloseTo(diff.apply(logits), within(EPS));
+        }
     }
 
     @Test
