@@ -63,7 +63,9 @@ public final class Circuits {
 
     /**
      * The full QK circuit {@code W_E QK W_E^T}: entry {@code [q, k]} is how much a query token
-     * {@code q} attends to a key token {@code k} through the direct path.
+     * {@code q} attends to a key token {@code k} through the direct path. Factored, but its factors
+     * are {@code [n_layers, n_heads, d_vocab, d_head]}: for a large vocabulary use the per-head
+     * methods ({@link #topQkKeys}) instead.
      *
      * @return {@code [n_layers, n_heads, d_vocab, d_vocab]}, factored
      */
@@ -73,7 +75,9 @@ public final class Circuits {
 
     /**
      * The full OV circuit {@code W_E OV W_U}: entry {@code [s, t]} is how much attending to source
-     * token {@code s} raises the logit of token {@code t}.
+     * token {@code s} raises the logit of token {@code t}. Factored, but its factors are
+     * {@code [n_layers, n_heads, d_vocab, d_head]}: for a large vocabulary use the per-head methods
+     * ({@link #ovRow}, {@link #copyingScores}) instead.
      *
      * @return {@code [n_layers, n_heads, d_vocab, d_vocab]}, factored
      */
@@ -101,14 +105,75 @@ public final class Circuits {
     }
 
     /**
+     * How much of each head's positional attention goes to the previous position: the mean of the
+     * sub-diagonal of {@link #positionalPattern} over query positions 1 to {@code n - 1}.
+     *
+     * @param n how many positions (2 to n_ctx)
+     * @return {@code [n_layers, n_heads]}, in {@code [0, 1]}
+     */
+    public Tensor positionalPreviousTokenScores(int n) {
+        if (n < 2) {
+            throw new IllegalArgumentException("need at least 2 positions, got " + n);
+        }
+        int layers = cfg.nLayers(), heads = cfg.nHeads();
+        float[] out = new float[layers * heads];
+        for (int l = 0; l < layers; l++) {
+            for (int h = 0; h < heads; h++) {
+                Tensor p = positionalPattern(l, h, n);
+                double s = 0;
+                for (int i = 1; i < n; i++) {
+                    s += p.get(i, i - 1);
+                }
+                out[l * heads + h] = (float) (s / (n - 1));
+            }
+        }
+        return Tensor.of(out, layers, heads);
+    }
+
+    /**
      * The OV copying score of every head: {@code Re(sum eigenvalues) / sum |eigenvalues|} of the
-     * full OV circuit, computed on the small {@code B A} ordering. Near 1 for a head that copies
-     * the token it attends to into the logits.
+     * full OV circuit {@code W_E W_V W_O W_U}. The eigenvalues are those of the small
+     * {@code [d_head, d_head]} product {@code W_O (W_U W_E) W_V} (the same non-zero eigenvalues),
+     * so no vocabulary-sized matrix is formed. Near 1 for a head that copies the token it attends to
+     * into the logits.
      *
      * @return {@code [n_layers, n_heads]}
      */
     public Tensor copyingScores() {
-        return fullOv().eigenvalues().positivityScore();
+        Tensor ue = w.wU().matmul(w.wE());                            // [d_model, d_model]
+        Tensor wV = stack(TransformerWeights.Layer::wV);              // [L, H, d_model, d_head]
+        Tensor wO = stack(TransformerWeights.Layer::wO);              // [L, H, d_head, d_model]
+        Tensor ba = wO.matmul(ue).matmul(wV);                         // [L, H, d_head, d_head]
+        return Linalg.eigenvalues(ba).positivityScore();
+    }
+
+    /**
+     * One row of one head's full OV circuit: how much attending to {@code source} raises each logit,
+     * {@code W_E[source] W_V W_O W_U}.
+     *
+     * @param layer the layer
+     * @param head the head
+     * @param source the attended-to token
+     * @return {@code [d_vocab]}
+     */
+    public Tensor ovRow(int layer, int head, int source) {
+        TransformerWeights.Layer l = layerWeights(layer, head);
+        return w.wE().select(0, checkToken(source)).matmul(l.wV().select(0, head)).matmul(l.wO().select(0, head)).matmul(w.wU());
+    }
+
+    /**
+     * One row of one head's full QK circuit: the attention score (before scaling) of query token
+     * {@code query} to every key token, {@code W_E[query] W_Q W_K^T W_E^T}.
+     *
+     * @param layer the layer
+     * @param head the head
+     * @param query the query token
+     * @return {@code [d_vocab]}
+     */
+    public Tensor qkRow(int layer, int head, int query) {
+        TransformerWeights.Layer l = layerWeights(layer, head);
+        Tensor q = w.wE().select(0, checkToken(query)).matmul(l.wQ().select(0, head)); // [d_head]
+        return w.wE().matmul(l.wK().select(0, head)).matmul(q);                        // [d_vocab]
     }
 
     /**
@@ -122,9 +187,7 @@ public final class Circuits {
      * @return token ids, best first
      */
     public int[] topOvOutputs(int layer, int head, int source, int k) {
-        FactoredMatrix one = fullOv().get(layer, head);
-        Tensor row = one.a().select(0, source).matmul(one.b()); // [d_vocab]
-        return topK(row, k);
+        return topK(ovRow(layer, head, source), k);
     }
 
     /**
@@ -137,12 +200,32 @@ public final class Circuits {
      * @return token ids, best first
      */
     public int[] topQkKeys(int layer, int head, int query, int k) {
-        FactoredMatrix one = fullQk().get(layer, head);
-        Tensor row = one.a().select(0, query).matmul(one.b());
-        return topK(row, k);
+        return topK(qkRow(layer, head, query), k);
     }
 
-    static int[] topK(Tensor row, int k) {
+    private TransformerWeights.Layer layerWeights(int layer, int head) {
+        if (layer < 0 || layer >= cfg.nLayers() || head < 0 || head >= cfg.nHeads()) {
+            throw new IllegalArgumentException("head L" + layer + "H" + head + " is outside the model's "
+                    + cfg.nLayers() + " layers x " + cfg.nHeads() + " heads");
+        }
+        return w.layers().get(layer);
+    }
+
+    private int checkToken(int t) {
+        if (t < 0 || t >= cfg.dVocab()) {
+            throw new IllegalArgumentException("token " + t + " is outside the vocabulary [0, " + cfg.dVocab() + ")");
+        }
+        return t;
+    }
+
+    /**
+     * The indices of the {@code k} largest entries, largest first (ties by index).
+     *
+     * @param row a vector
+     * @param k how many
+     * @return indices
+     */
+    public static int[] topK(Tensor row, int k) {
         float[] v = row.toArray();
         Integer[] idx = new Integer[v.length];
         for (int i = 0; i < v.length; i++) {

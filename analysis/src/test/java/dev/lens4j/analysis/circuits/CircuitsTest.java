@@ -83,6 +83,9 @@ class CircuitsTest {
                 null, null, null, null, null, null));
         TransformerWeights copy = new TransformerWeights(wE, w.wPos(), layers, null, null, wE.mT().contiguous(), w.bU());
         Tensor scores = new Circuits(config(), copy).copyingScores();
+        // the same as the eigenvalues of the factored full OV circuit (B A ordering)
+        Tensor viaFactored = new Circuits(config(), copy).fullOv().eigenvalues().positivityScore();
+        assertThat(scores.maxAbsDiff(viaFactored)).isLessThan(1e-4f);
         assertThat(scores.shape()).containsExactly(L, H);
         assertThat(scores.get(0, 0)).isCloseTo(1f, within(1e-4f));
         assertThat(scores.get(0, 1)).isCloseTo(-1f, within(1e-4f));
@@ -95,6 +98,17 @@ class CircuitsTest {
             assertThat(top[0]).isEqualTo(row.argmax());
             assertThat(row.get(top[0])).isGreaterThanOrEqualTo(row.get(top[1]));
             assertThat(row.get(top[1])).isGreaterThanOrEqualTo(row.get(top[2]));
+        }
+    }
+
+    @Test
+    void perHeadRowsEqualTheFullCircuits() {
+        Circuits c = new Circuits(config(), randomWeights(2));
+        Tensor fullOv = c.fullOv().get(1, 1).ab();
+        Tensor fullQk = c.fullQk().get(2, 0).ab();
+        for (int t = 0; t < V; t++) {
+            assertThat(c.ovRow(1, 1, t).maxAbsDiff(fullOv.select(0, t))).isLessThan(1e-2f * Math.max(1f, fullOv.abs().max()));
+            assertThat(c.qkRow(2, 0, t).maxAbsDiff(fullQk.select(0, t))).isLessThan(1e-2f * Math.max(1f, fullQk.abs().max()));
         }
     }
 
