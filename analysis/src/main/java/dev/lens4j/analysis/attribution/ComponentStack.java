@@ -44,12 +44,18 @@ public record ComponentStack(Tensor values, List<String> labels) {
         }
     }
 
-    /** @return the number of components */
+    /**
+     * The number of components.
+     *
+     * @return the number of components
+     */
     public int size() {
         return labels.size();
     }
 
     /**
+     * The index of a labelled component.
+     *
      * @param label a component label
      * @return its index
      * @throws IllegalArgumentException naming the label and the labels there are
@@ -64,6 +70,8 @@ public record ComponentStack(Tensor values, List<String> labels) {
     }
 
     /**
+     * One component by its label.
+     *
      * @param label a component label
      * @return that component, {@code values[indexOf(label)]} (a view)
      */
@@ -72,6 +80,8 @@ public record ComponentStack(Tensor values, List<String> labels) {
     }
 
     /**
+     * One component by its index.
+     *
      * @param index a component index (negative counts from the end)
      * @return that component (a view)
      */
@@ -79,7 +89,11 @@ public record ComponentStack(Tensor values, List<String> labels) {
         return values.select(0, index);
     }
 
-    /** @return the sum over components, {@code values.sum(0)}: the shape of one component */
+    /**
+     * The components added up.
+     *
+     * @return the sum over components, {@code values.sum(0)}: the shape of one component
+     */
     public Tensor sum() {
         return values.sum(0, false);
     }

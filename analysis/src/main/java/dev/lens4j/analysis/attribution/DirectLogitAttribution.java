@@ -35,6 +35,8 @@ public final class DirectLogitAttribution {
     private final TransformerConfig cfg;
 
     /**
+     * Attributes components of the residual stream of one cached run.
+     *
      * @param stream the residual stream of the run whose components are attributed
      */
     public DirectLogitAttribution(ResidualStream stream) {
@@ -46,6 +48,8 @@ public final class DirectLogitAttribution {
     }
 
     /**
+     * Attributes components of the residual stream of a model's cached run.
+     *
      * @param model the model
      * @param cache the activations of one of its runs (with {@code ln_final.hook_scale} if the model has a LayerNorm)
      * @return the attribution for that run

@@ -61,6 +61,8 @@ public final class ResidualStream {
     private final ActivationCache cache;
 
     /**
+     * The residual stream of a cached run of a model with these weights.
+     *
      * @param cfg the model's config
      * @param weights the weights of the run that filled the cache (for {@code W_O}, {@code W_out} and the biases)
      * @param cache the activations of one run, with their batch dimension
@@ -78,6 +80,8 @@ public final class ResidualStream {
     }
 
     /**
+     * The residual stream of a cached run of a model.
+     *
      * @param model the model that produced the cache
      * @param cache the activations of one of its runs
      * @return the residual stream of that run
@@ -86,17 +90,29 @@ public final class ResidualStream {
         return new ResidualStream(model.config(), model.weights(), cache);
     }
 
-    /** @return the model's config */
+    /**
+     * The config of the model that made the cache.
+     *
+     * @return the model's config
+     */
     public TransformerConfig config() {
         return cfg;
     }
 
-    /** @return the weights */
+    /**
+     * The weights the head, neuron and bias terms are computed with.
+     *
+     * @return the weights
+     */
     public TransformerWeights weights() {
         return w;
     }
 
-    /** @return the cache */
+    /**
+     * The activations the stacks are read from.
+     *
+     * @return the cache
+     */
     public ActivationCache cache() {
         return cache;
     }

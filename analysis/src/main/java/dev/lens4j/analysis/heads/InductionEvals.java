@@ -151,6 +151,8 @@ public final class InductionEvals {
     }
 
     /**
+     * The BOS token that TransformerLens would prepend for this model.
+     *
      * @param model the model
      * @return the BOS token of its tokenizer, or -1
      */

@@ -57,6 +57,8 @@ public final class Ablation {
     }
 
     /**
+     * Ablates one attention head.
+     *
      * @param layer the block
      * @param head the head
      * @return the ablation of one head's {@code hook_z}
@@ -66,6 +68,8 @@ public final class Ablation {
     }
 
     /**
+     * Ablates some attention heads of one layer together.
+     *
      * @param layer the block
      * @param heads the heads, at least one
      * @return the ablation of these heads' {@code hook_z}
@@ -78,6 +82,8 @@ public final class Ablation {
     }
 
     /**
+     * Ablates a whole activation, such as an attention or MLP output.
+     *
      * @param name a hook point name or TransformerLens shorthand ({@code "blocks.0.hook_attn_out"}, {@code "mlp_out3"})
      * @return the ablation of the whole activation
      */
@@ -86,6 +92,8 @@ public final class Ablation {
     }
 
     /**
+     * Ablates a whole activation of one block.
+     *
      * @param shortName TransformerLens shorthand, e.g. {@code "attn_out"}, {@code "mlp_out"}, {@code "resid_pre"}, {@code "pattern"}
      * @param layer the block
      * @return the ablation of that activation of that block
@@ -95,6 +103,8 @@ public final class Ablation {
     }
 
     /**
+     * Restricts this ablation to some positions.
+     *
      * @param positions the positions to ablate (query positions for attention patterns; negative counts from the end)
      * @return this ablation restricted to those positions
      */
@@ -106,6 +116,8 @@ public final class Ablation {
     }
 
     /**
+     * Restricts this ablation to some heads.
+     *
      * @param heads the heads of a per-head activation to ablate
      * @return this ablation restricted to those heads
      */
@@ -116,24 +128,38 @@ public final class Ablation {
         return new Ablation(hookName, heads.clone(), positions);
     }
 
-    /** @return the hook point this ablation acts on */
+    /**
+     * The hook point this ablation replaces values at.
+     *
+     * @return the hook point this ablation acts on
+     */
     public String hookName() {
         return hookName;
     }
 
     // ------------------------------------------------------------------ how
 
-    /** @return a hook setting the selected entries to zero */
+    /**
+     * Zero ablation.
+     *
+     * @return a hook setting the selected entries to zero
+     */
     public HookSpec zero() {
         return spec(act -> Tensor.zeros(act.shape()));
     }
 
-    /** @return a hook setting the selected entries to their mean over the run's own batch, per position */
+    /**
+     * Mean ablation over the run's own batch.
+     *
+     * @return a hook setting the selected entries to their mean over the run's own batch, per position
+     */
     public HookSpec meanOverBatch() {
         return spec(act -> act.mean(0, true).broadcastTo(act.shape()));
     }
 
     /**
+     * Mean ablation over a reference set given as an activation.
+     *
      * @param referenceActivation {@code [ref_batch, ...]}: this hook point's activation on a
      *                            reference set; all but the first dimension must match the run's
      * @return a hook setting the selected entries to their mean over the reference set's sequences
@@ -147,6 +173,8 @@ public final class Ablation {
     }
 
     /**
+     * Mean ablation over a reference run's sequences.
+     *
      * @param reference a cache of a reference run that holds this hook point
      * @return a hook setting the selected entries to their mean over the reference run's sequences
      */
@@ -155,6 +183,8 @@ public final class Ablation {
     }
 
     /**
+     * Resample ablation from reference sequences given as an activation.
+     *
      * @param referenceActivation {@code [ref_batch, ...]}: this hook point's activation on reference
      *                            sequences; all but the first dimension must match the run's
      * @param seed chooses, for each sequence {@code b} of the run in order, reference sequence
@@ -174,6 +204,8 @@ public final class Ablation {
     }
 
     /**
+     * Resample ablation from a reference run's sequences.
+     *
      * @param reference a cache of a reference run that holds this hook point
      * @param seed chooses the reference sequence of each sequence, as in {@link #resample(Tensor, long)}
      * @return the resample-ablation hook

@@ -54,6 +54,8 @@ public final class ActivationPatching {
     private volatile Set<String> names;   // the model's hook point names, looked up once
 
     /**
+     * Patches into the corrupted tokens from a clean run's cache.
+     *
      * @param model the model
      * @param corruptedTokens {@code [batch][pos]}: the run that gets patched
      * @param cleanCache the clean run's activations, over the same batch and positions; it must
@@ -111,6 +113,8 @@ public final class ActivationPatching {
     }
 
     /**
+     * The metric of the clean run, the value a perfect patch restores.
+     *
      * @return the metric of the clean run
      * @throws IllegalStateException when this experiment was built from a cache, without the clean logits
      */
@@ -121,7 +125,11 @@ public final class ActivationPatching {
         return metric.apply(cleanLogits);
     }
 
-    /** @return the metric of the unpatched corrupted run (run once) */
+    /**
+     * The metric of the corrupted run, the value of a patch that changes nothing.
+     *
+     * @return the metric of the unpatched corrupted run (run once)
+     */
     public float corruptedMetric() {
         corruptedResid();
         return metric.apply(corruptedLogits);
@@ -171,7 +179,11 @@ public final class ActivationPatching {
         return l < cfg().nLayers() ? l : 0;
     }
 
-    /** @return the clean run's cache */
+    /**
+     * The clean run's activations, what every patch copies from.
+     *
+     * @return the clean run's cache
+     */
     public ActivationCache cleanCache() {
         return clean;
     }
@@ -274,34 +286,58 @@ public final class ActivationPatching {
         return generic(new int[] {cfg().nLayers(), pos()}, i -> Patch.position(ActNames.of(shortName, i[0]), i[1]));
     }
 
-    /** @return TransformerLens's {@code get_act_patch_resid_pre}: {@code [n_layers, pos]} */
+    /**
+     * Patches the residual stream entering each block, one position at a time.
+     *
+     * @return TransformerLens's {@code get_act_patch_resid_pre}: {@code [n_layers, pos]}
+     */
     public Tensor residPre() {
         return layerPos("resid_pre");
     }
 
-    /** @return TransformerLens's {@code get_act_patch_resid_mid}: {@code [n_layers, pos]} (models with MLPs) */
+    /**
+     * Patches the residual stream entering each MLP, one position at a time.
+     *
+     * @return TransformerLens's {@code get_act_patch_resid_mid}: {@code [n_layers, pos]} (models with MLPs)
+     */
     public Tensor residMid() {
         requireMlp("residMid");
         return layerPos("resid_mid");
     }
 
-    /** @return TransformerLens's {@code get_act_patch_attn_out}: {@code [n_layers, pos]} */
+    /**
+     * Patches each attention layer's output, one position at a time.
+     *
+     * @return TransformerLens's {@code get_act_patch_attn_out}: {@code [n_layers, pos]}
+     */
     public Tensor attnOut() {
         return layerPos("attn_out");
     }
 
-    /** @return TransformerLens's {@code get_act_patch_mlp_out}: {@code [n_layers, pos]} (models with MLPs) */
+    /**
+     * Patches each MLP's output, one position at a time.
+     *
+     * @return TransformerLens's {@code get_act_patch_mlp_out}: {@code [n_layers, pos]} (models with MLPs)
+     */
     public Tensor mlpOut() {
         requireMlp("mlpOut");
         return layerPos("mlp_out");
     }
 
-    /** @return TransformerLens's {@code get_act_patch_attn_head_out_all_pos}: each head's {@code hook_z}, {@code [n_layers, n_heads]} */
+    /**
+     * Patches each head's output at every position at once.
+     *
+     * @return TransformerLens's {@code get_act_patch_attn_head_out_all_pos}: each head's {@code hook_z}, {@code [n_layers, n_heads]}
+     */
     public Tensor headOutAllPos() {
         return headVectorAllPos("z");
     }
 
-    /** @return TransformerLens's {@code get_act_patch_attn_head_out_by_pos}: {@code [n_layers, pos, n_heads]} */
+    /**
+     * Patches each head's output at one position at a time.
+     *
+     * @return TransformerLens's {@code get_act_patch_attn_head_out_by_pos}: {@code [n_layers, pos, n_heads]}
+     */
     public Tensor headOutByPos() {
         return headVectorByPos("z");
     }
@@ -331,12 +367,18 @@ public final class ActivationPatching {
                 i -> Patch.headAtPosition(ActNames.of(which, i[0]), i[1], i[2]));
     }
 
-    /** @return TransformerLens's {@code get_act_patch_attn_head_pattern_all_pos}: {@code [n_layers, n_heads]} */
+    /**
+     * Patches each head's whole attention pattern.
+     *
+     * @return TransformerLens's {@code get_act_patch_attn_head_pattern_all_pos}: {@code [n_layers, n_heads]}
+     */
     public Tensor headPatternAllPos() {
         return generic(new int[] {cfg().nLayers(), cfg().nHeads()}, i -> Patch.head(ActNames.of("pattern", i[0]), i[1]));
     }
 
     /**
+     * Patches each head's attention from one destination position at a time.
+     *
      * @return TransformerLens's {@code get_act_patch_attn_head_pattern_by_pos}: one head's attention
      *     row for one destination position, {@code [n_layers, n_heads, dest_pos]}
      */
@@ -346,6 +388,8 @@ public final class ActivationPatching {
     }
 
     /**
+     * Patches every block's input, attention output and MLP output, by position.
+     *
      * @return TransformerLens's {@code get_act_patch_block_every}: {@code resid_pre}, {@code attn_out}
      *     and {@code mlp_out} by layer and position, {@code [3, n_layers, pos]} (models with MLPs)
      */
@@ -355,6 +399,8 @@ public final class ActivationPatching {
     }
 
     /**
+     * Patches every head's output, query, key, value and pattern, at all positions.
+     *
      * @return TransformerLens's {@code get_act_patch_attn_head_all_pos_every}: output, query, key,
      *     value and pattern of each head, {@code [5, n_layers, n_heads]}
      */

@@ -11,6 +11,8 @@ import dev.lens4j.tensor.Tensor;
 public interface Metric {
 
     /**
+     * Computes the metric of one run.
+     *
      * @param logits {@code [batch, pos, d_vocab]}
      * @return the metric
      */

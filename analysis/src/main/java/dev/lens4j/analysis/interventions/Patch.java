@@ -25,6 +25,8 @@ public record Patch(String hookName, Setter setter) {
     @FunctionalInterface
     public interface Setter {
         /**
+         * Combines the corrupted and clean activations.
+         *
          * @param corrupted the corrupted run's activation (must not be changed)
          * @param clean the clean run's activation at the same hook point, the same shape
          * @return the patched activation, the same shape
