@@ -1,0 +1,74 @@
+package dev.lens4j.report;
+
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.TransformerConfig;
+import dev.lens4j.transformer.TransformerWeights;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The investigation's plumbing on a random model (the shipped induction model's results are
+ * checked in the app and examples tests): every section is filled, shapes agree with the model,
+ * and the numbers are the ones the analysis classes give.
+ */
+class InductionInvestigationTest {
+
+    static HookedTransformer randomModel() {
+        int layers = 2, heads = 3, d = 24, dh = 8, vocab = 30, ctx = 20;
+        TransformerConfig cfg = new TransformerConfig(layers, d, heads, dh, 0, ctx, vocab, "gelu_new", "none", true, 1e-5f,
+                false, false, false, false, "standard", "random-2l");
+        List<TransformerWeights.Layer> ls = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            long s = 100L * l;
+            ls.add(new TransformerWeights.Layer(null, null,
+                    Tensor.randn(s + 1, heads, d, dh).mul(0.3f), Tensor.randn(s + 2, heads, d, dh).mul(0.3f),
+                    Tensor.randn(s + 3, heads, d, dh).mul(0.3f), Tensor.randn(s + 4, heads, dh, d).mul(0.3f),
+                    Tensor.zeros(heads, dh), Tensor.zeros(heads, dh), Tensor.zeros(heads, dh), Tensor.zeros(d),
+                    null, null, null, null, null, null));
+        }
+        TransformerWeights w = new TransformerWeights(Tensor.randn(7, vocab, d), Tensor.randn(8, ctx, d).mul(0.5f), ls,
+                null, null, Tensor.randn(9, d, vocab).mul(0.3f), Tensor.zeros(vocab));
+        return HookedTransformer.of(cfg, w, null, null);
+    }
+
+    @Test
+    void fillsEverySectionConsistentlyWithTheModel() {
+        try (HookedTransformer model = randomModel()) {
+            var opts = new InductionInvestigation.Options(6, 3, 5L, null, 16);
+            List<String> stages = new ArrayList<>();
+            ReportData r = InductionInvestigation.run(model, "random-2l", opts, (s, d, t) -> stages.add(s));
+            assertThat(stages).contains("ablating heads", "weight analysis");
+            assertThat(r.model().nLayers()).isEqualTo(2);
+            assertThat(r.loss().meanLoss()).hasSize(11); // 2 * 6 tokens (no BOS: no tokenizer), 11 next-token losses
+            assertThat(r.loss().repeatedStart()).isEqualTo(6);
+            assertThat(r.headScores().induction()).hasDimensions(2, 3);
+            assertThat(r.dla().values()).hasSize(6);
+            assertThat(r.ablation().lossChange()).hasSize(6);
+            assertThat(r.composition().k()[0][0][1][0]).isGreaterThan(0);
+            assertThat(r.composition().k()[1][0][0][0]).isZero();
+            assertThat(r.attention().heads()).hasSize(6);
+            assertThat(r.attention().tokens()).hasSize(12);
+            assertThat(r.claims()).hasSizeGreaterThanOrEqualTo(8);
+            assertThat(r.claims()).extracting(Claim::tier).contains(EvidenceTier.CLUE, EvidenceTier.ACTIVATION, EvidenceTier.WEIGHT);
+            // the baseline loss is the repeated-half loss of the plain model
+            int[][] tokens = dev.lens4j.analysis.heads.InductionEvals.repeatedTokens(3, 6, -1, 0, 30, 5L);
+            float plain = InductionInvestigation.repeatedHalfLoss(model, tokens, 6);
+            assertThat(r.ablation().baselineLoss()).isCloseTo(plain, org.assertj.core.api.Assertions.within(1e-5));
+        }
+    }
+
+    @Test
+    void refusesABlockThatDoesNotFitTheContext() {
+        try (HookedTransformer model = randomModel()) {
+            assertThatThrownBy(() -> InductionInvestigation.run(model, "m", new InductionInvestigation.Options(10, 1, 1, null, 4),
+                    InductionInvestigation.Progress.none()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("n_ctx 20");
+        }
+    }
+}
