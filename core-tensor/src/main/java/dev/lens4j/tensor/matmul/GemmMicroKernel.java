@@ -51,4 +51,20 @@ public interface GemmMicroKernel {
      * @param load start from the current contents of C instead of zero
      */
     void tile(float[] a, int aOff, float[] b, int bOff, int width, int kc, float[] c, int cOff, int ldc, boolean load);
+
+    /**
+     * Optionally packs {@code B[p0 : p0+kc, j0 : j0+nc]} into micro-panels (the layout above, panel of
+     * column {@code jp} at {@code dst[jp * kc]}) faster than the generic packing can.
+     *
+     * @param b the right operand
+     * @param p0 first row of the block
+     * @param kc rows of the block
+     * @param j0 first column of the block
+     * @param nc columns of the block
+     * @param dst the packed block
+     * @return false, without touching {@code dst}, if this kernel has no fast path for {@code b}'s layout
+     */
+    default boolean packB(MatrixOperand b, int p0, int kc, int j0, int nc, float[] dst) {
+        return false;
+    }
 }

@@ -94,6 +94,22 @@ final class GemmPacking {
      * {@code dst[jp * kc]}.
      */
     static void packB(MatrixOperand b, int p0, int kc, int j0, int nc, int nr, int step, float[] dst) {
+        if (b.colStride() == 1 && nr % step == 0) {
+            // Row-major B: walk each row of the block once, left to right, and deal its pieces out to
+            // the panels. Reading whole rows keeps the hardware prefetcher busy; a panel at a time
+            // would touch a new page for every row of B.
+            for (int p = 0; p < kc; p++) {
+                for (int jp = 0; jp < nc; jp += nr) {
+                    int cols = Math.min(nr, nc - jp);
+                    int w = cols == nr ? nr : panelWidth(cols, step);
+                    copyRow(b, p0 + p, j0 + jp, cols, dst, jp * kc + p * w);
+                    if (cols < w) {
+                        Arrays.fill(dst, jp * kc + p * w + cols, jp * kc + (p + 1) * w, 0f);
+                    }
+                }
+            }
+            return;
+        }
         for (int jp = 0; jp < nc; jp += nr) {
             int cols = Math.min(nr, nc - jp);
             int w = panelWidth(cols, step);
@@ -103,6 +119,7 @@ final class GemmPacking {
             } else {
                 packBPanelSegment(b, p0, kc, j0 + jp, cols, w, dst, d);
             }
+            zeroColumns(kc, cols, w, dst, d);
         }
     }
 
@@ -111,21 +128,27 @@ final class GemmPacking {
         return (cols + step - 1) / step * step;
     }
 
+    /** Copies {@code B[p, j : j+cols]} of a B with unit column stride to {@code dst[d ..]}. */
+    private static void copyRow(MatrixOperand b, int p, int j, int cols, float[] dst, int d) {
+        long src = b.offset() + p * b.rowStride() + j;
+        if (b.array() != null) {
+            System.arraycopy(b.array(), (int) src, dst, d, cols);
+        } else {
+            MemorySegment.copy(b.segment(), F32, src * Float.BYTES, dst, d, cols);
+        }
+    }
+
     private static void packBPanelHeap(MatrixOperand b, int p0, int kc, int j, int cols, int w, float[] dst, int d) {
         float[] src = b.array();
         long rs = b.rowStride(), cs = b.colStride();
         int base = (int) (b.offset() + p0 * rs + j * cs);
-        if (cs == 1) {
-            // row-major B: one contiguous copy per row of the panel
-            for (int p = 0; p < kc; p++) {
-                System.arraycopy(src, base + (int) (p * rs), dst, d + p * w, cols);
-            }
-        } else if (rs == 1) {
-            // transposed B: each column is a contiguous run along k, written with stride w
-            for (int jj = 0; jj < cols; jj++) {
-                int s = base + (int) (jj * cs);
-                for (int p = 0, o = d + jj; p < kc; p++, o += w) {
-                    dst[o] = src[s + p];
+        if (rs == 1) {
+            // transposed B: gather one packed row from the panel's columns (each a contiguous run
+            // along k) at a time; the columns stay in L1 while the packed rows are written in order
+            for (int p = 0, o = d; p < kc; p++, o += w) {
+                int s = base + p;
+                for (int jj = 0; jj < cols; jj++) {
+                    dst[o + jj] = src[s + (int) (jj * cs)];
                 }
             }
         } else {
@@ -136,26 +159,18 @@ final class GemmPacking {
                 }
             }
         }
-        zeroColumns(kc, cols, w, dst, d);
     }
 
     private static void packBPanelSegment(MatrixOperand b, int p0, int kc, int j, int cols, int w, float[] dst, int d) {
         MemorySegment src = b.segment();
         long rs = b.rowStride(), cs = b.colStride();
         long base = b.offset() + p0 * rs + j * cs;
-        if (cs == 1) {
-            for (int p = 0; p < kc; p++) {
-                MemorySegment.copy(src, F32, (base + p * rs) * Float.BYTES, dst, d + p * w, cols);
-            }
-        } else {
-            for (int jj = 0; jj < cols; jj++) {
-                long s = base + jj * cs;
-                for (int p = 0, o = d + jj; p < kc; p++, o += w) {
-                    dst[o] = src.getAtIndex(F32, s + p * rs);
-                }
+        for (int p = 0; p < kc; p++) {
+            long s = base + p * rs;
+            for (int jj = 0, o = d + p * w; jj < cols; jj++, o++) {
+                dst[o] = src.getAtIndex(F32, s + jj * cs);
             }
         }
-        zeroColumns(kc, cols, w, dst, d);
     }
 
     private static void zeroColumns(int kc, int cols, int w, float[] dst, int d) {
