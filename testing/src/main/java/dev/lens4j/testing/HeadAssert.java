@@ -138,16 +138,14 @@ public final class HeadAssert extends AbstractAssert<HeadAssert, HookedTransform
 
     /**
      * The head's {@link Measurements#positionalPreviousTokenScores positional previous-token score}
-     * over the probe's positions is above a bound: its QK circuit alone, on positional embeddings,
-     * attends to the previous position.
+     * over the probe's positions is above a bound: its QK circuit alone, on positional embeddings
+     * scaled as its LayerNorm scales the residual stream, attends to the previous position.
      *
      * @param threshold the bound, exclusive
      * @return this
      */
     public HeadAssert hasPositionalPreviousTokenScoreAbove(double threshold) {
-        RepeatedTokens p = probe();
-        int n = Math.min(p.length(), actual.config().nCtx());
-        return check(Claims.above(Measurements.positionalPreviousTokenScores(actual, n), head.label(), threshold));
+        return check(Claims.above(Measurements.positionalPreviousTokenScores(actual, probe()), head.label(), threshold));
     }
 
     /**

@@ -34,8 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * }</pre>
  *
  * <p>Head scores on activations are measured on a {@link RepeatedTokens} probe; scores on weights
- * ({@link #copyingScores}, {@link #positionalPreviousTokenScores}, {@link #compositionInto}) need no
- * run. All of them are computed afresh on each call.
+ * ({@link #copyingScores}, {@link #compositionInto}) need no run. All of them are computed afresh on each call.
  */
 public final class Measurements {
 
@@ -250,23 +249,40 @@ public final class Measurements {
     /**
      * Each head's positional previous-token score: the mean attention to the previous position in
      * the pattern its QK circuit gives positional embeddings alone,
-     * {@code softmax(W_pos QK W_pos^T / sqrt(d_head))} with the causal mask, over the first {@code n}
-     * positions (ARENA's {@code pos_by_pos_pattern}).
+     * {@code softmax(x QK x^T / sqrt(d_head))} with the causal mask over the probe's positions, where
+     * {@code x} is {@code W_pos} as the head's LayerNorm sees it: centred and divided by the mean
+     * {@code ln1.hook_scale} of the head's layer on the probe (ARENA's {@code pos_by_pos_pattern},
+     * which uses {@code W_pos} as it is, is the same for a model without LayerNorm; with one, the
+     * unscaled pattern is far flatter than the attention the head really computes).
      *
      * @param model the model
-     * @param n how many positions, at least 2 and at most n_ctx
+     * @param probe the sequences that set the positions and the LayerNorm scale
      * @return one score per head, in {@code [0, 1]}
      */
-    public static ComponentScores positionalPreviousTokenScores(HookedTransformer model, int n) {
+    public static ComponentScores positionalPreviousTokenScores(HookedTransformer model, RepeatedTokens probe) {
+        probe.checkFits(model);
         TransformerConfig cfg = model.config();
-        if (n < 2 || n > cfg.nCtx()) {
-            throw new IllegalArgumentException("positional scores need 2 to n_ctx = " + cfg.nCtx() + " positions, got " + n);
+        int n = probe.length();
+        float[] scale = new float[cfg.nLayers()];
+        java.util.Arrays.fill(scale, 1f);
+        if (cfg.hasNorm()) {
+            var cache = model.runWithCache(probe.tokens(), name -> name.endsWith(".ln1.hook_scale")).cache();
+            for (int l = 0; l < cfg.nLayers(); l++) {
+                scale[l] = cache.get("scale", l, "ln1").mean();
+            }
         }
         Circuits c = new Circuits(cfg, model.weights());
+        Tensor pos = model.weights().wPos().slice(0, 0, n); // [pos, d_model]
+        if (cfg.hasNorm()) {
+            pos = pos.sub(pos.mean(-1, true));
+        }
+        Tensor mask = Tensor.causalMask(n, n);
         float[] out = new float[cfg.nLayers() * cfg.nHeads()];
         for (int l = 0; l < cfg.nLayers(); l++) {
+            Tensor x = pos.div(scale[l]);
             for (int h = 0; h < cfg.nHeads(); h++) {
-                Tensor p = c.positionalPattern(l, h, n);
+                Tensor scores = c.qk().get(l, h).leftMatmul(x).matmul(x.mT()).ab().div((float) Math.sqrt(cfg.dHead()));
+                Tensor p = scores.maskedFill(mask, Float.NEGATIVE_INFINITY).softmax(-1); // [query_pos, key_pos]
                 double sum = 0;
                 for (int i = 1; i < n; i++) {
                     sum += p.get(i, i - 1);
@@ -275,8 +291,9 @@ public final class Measurements {
             }
         }
         return ComponentScores.ofHeads("positional previous-token score",
-                "mean attention to the previous position of softmax(W_pos QK W_pos^T / sqrt(d_head)) over the first " + n
-                        + " positions", Tensor.of(out, cfg.nLayers(), cfg.nHeads()));
+                "mean attention to the previous position of softmax(x QK x^T / sqrt(d_head)), x = W_pos"
+                        + (cfg.hasNorm() ? " centred and divided by the layer's mean ln1 scale" : "") + ", over the " + n
+                        + " positions of " + probe, Tensor.of(out, cfg.nLayers(), cfg.nHeads()));
     }
 
     /**

@@ -125,8 +125,8 @@ class HandWiredInductionTest {
         // W_E OV W_U of L1H0 is 10 I: every eigenvalue is positive and real
         assertThat(Measurements.copyingScores(model).value("L1H0")).isCloseTo(1f, within(1e-5f));
         assertThat(Measurements.copyingScores(model).value("L0H0")).isNaN(); // its full OV circuit is zero
-        assertThat(Measurements.positionalPreviousTokenScores(model, 23).value("L0H0")).isGreaterThan(0.99f);
-        assertThat((double) Measurements.positionalPreviousTokenScores(model, 23).value("L1H1"))
+        assertThat(Measurements.positionalPreviousTokenScores(model, probe).value("L0H0")).isGreaterThan(0.99f);
+        assertThat((double) Measurements.positionalPreviousTokenScores(model, probe).value("L1H1"))
                 .isCloseTo(uniformPreviousTokenScore(23) * 23 / 22, within(1e-6));
         // OV(L0H0) QK(L1H0)^T = 60 * I on the token subspace: score 1 / sqrt(32)
         ComponentScores k = Measurements.compositionInto(model, CompositionScores.Mode.K, 1, 0);
