@@ -28,8 +28,8 @@ import java.util.concurrent.TimeUnit;
  * overhead is their ratio. FLOPs per pass: {@code 2 * batch * pos * (85M + 38.6M)} for the weight
  * matrices plus {@code 2 * 12 * 12 * batch * 2 * pos^2 * 64} for attention (31.8 GFLOP for 1 x 128).
  *
- * <p>Set-up checks the result before anything is timed: logits finite and identical on a second run,
- * and the cached pass's logits identical to the plain pass's.
+ * <p>Set-up checks the result before anything is timed: logits finite and equal (to 1e-5) on a second
+ * run, and the cached pass's logits equal to the plain pass's.
  *
  * <pre>
  *   tools/bench/run-jmh.sh ForwardBenchmark -rf json -rff forward.json
@@ -65,9 +65,9 @@ public class ForwardBenchmark {
         tokens = ForwardModels.tokens(2, batch, pos, model.config().dVocab());
         Tensor a = model.forward(tokens);
         Tensor b = model.forward(tokens);
-        ForwardModels.checkFiniteAndEqual("logits of two runs", a, b);
+        ForwardModels.checkFiniteAndClose("logits of two runs", a, b);
         ForwardResult cached = model.runWithCache(tokens);
-        ForwardModels.checkFiniteAndEqual("logits with and without the cache", a, cached.logits());
+        ForwardModels.checkFiniteAndClose("logits with and without the cache", a, cached.logits());
         ActivationCache cache = cached.cache();
         if (cache.size() != model.hookPointNames().size()) {
             throw new IllegalStateException("cache holds " + cache.size() + " of " + model.hookPointNames().size() + " hook points");

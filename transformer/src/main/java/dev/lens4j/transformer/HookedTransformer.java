@@ -159,6 +159,9 @@ public final class HookedTransformer implements AutoCloseable {
      * @return names and shapes in firing order, e.g. {@code blocks.0.attn.hook_pattern [batch, n_heads, pos, pos]}
      */
     public List<HookShape> hookPoints(int batch, int pos) {
+        if (batch < 1 || pos < 1) {
+            throw new IllegalArgumentException("batch and pos must be at least 1, got " + batch + " and " + pos);
+        }
         List<HookShape> out = new ArrayList<>();
         for (HookPoint p : points.all) {
             out.add(new HookShape(p.name(), points.kinds.get(p.index()).shape(cfg, batch, pos, pos)));
@@ -297,6 +300,9 @@ public final class HookedTransformer implements AutoCloseable {
     // ------------------------------------------------------------------ internals
 
     private ForwardResult execute(int[][] tokens, Tensor residual, int batch, int pos, ForwardOptions o) {
+        if (closed.get()) {
+            throw new IllegalStateException("model " + cfg.modelName() + " is closed");
+        }
         int layers = cfg.nLayers();
         int start = o.startAtLayer() < 0 ? layers + o.startAtLayer() : o.startAtLayer();
         if (start < 0 || start > layers) {

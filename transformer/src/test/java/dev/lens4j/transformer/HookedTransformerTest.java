@@ -457,6 +457,17 @@ class HookedTransformerTest {
     }
 
     @Test
+    void aClosedModelRefusesToRun() {
+        HookedTransformer model = RandomModels.model(SMALL, 26);
+        boolean[] ownerClosed = {false};
+        HookedTransformer owned = HookedTransformer.of(SMALL, model.weights(), null, () -> ownerClosed[0] = true);
+        owned.close();
+        owned.close();
+        assertThat(ownerClosed[0]).isTrue();
+        assertThatThrownBy(() -> owned.forward(new int[][] {{1}})).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    }
+
+    @Test
     void weightsAreCheckedAgainstTheConfig() {
         TransformerWeights w = RandomModels.weights(SMALL, 23, 0.3f);
         TransformerConfig wider = TransformerConfig.gpt2(2, 20, 4, 12, 23);
