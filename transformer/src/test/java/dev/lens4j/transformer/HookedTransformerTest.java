@@ -19,6 +19,9 @@ class HookedTransformerTest {
 
     private static final TransformerConfig SMALL = RandomModels.small();
 
+    // Separate passes are compared with a tolerance of a few ulps, not for bit equality: until C2 has
+    // compiled them, the Vector API's exp and tanh run as scalar Java code whose last bits differ.
+
     @Test
     void zeroAttentionWeightsGiveUniformCausalPatterns() {
         TransformerConfig c = TransformerConfig.gpt2(1, 8, 2, 6, 11);
@@ -182,14 +185,14 @@ class HookedTransformerTest {
                 p.copyFrom(Tensor.scalar(0f));
                 return null;
             }));
-            assertThat(inPlace.allClose(replaced, 0f, 0f)).isTrue();
+            assertThat(inPlace.allClose(replaced, 1e-5f, 1e-6f)).isTrue();
             // q is a view of the fused q|k|v buffer; writing into it reaches the scores
             Tensor viaQ = model.runWithHooks(tokens, HookSpec.of("blocks.0.attn.hook_q", (q, pt) -> {
                 q.copyFrom(Tensor.scalar(0f));
                 return q;
             }));
             Tensor zeroQ = model.runWithHooks(tokens, HookSpec.of("blocks.0.attn.hook_q", (q, pt) -> Tensor.zeros(q.shape())));
-            assertThat(viaQ.allClose(zeroQ, 0f, 0f)).isTrue();
+            assertThat(viaQ.allClose(zeroQ, 1e-5f, 1e-6f)).isTrue();
         }
     }
 
@@ -216,7 +219,7 @@ class HookedTransformerTest {
                         throw new IllegalStateException("cache run failed");
                     })).build())).hasMessage("cache run failed");
             assertThat(model.hooks().isEmpty()).isTrue();
-            assertThat(model.forward(tokens).allClose(baseline, 0f, 0f)).isTrue();
+            assertThat(model.forward(tokens).allClose(baseline, 1e-5f, 1e-6f)).isTrue();
         }
     }
 
@@ -277,7 +280,7 @@ class HookedTransformerTest {
                     barrier.await();
                     for (int i = 0; i < 20; i++) {
                         Tensor r = model.runWithHooks(tokens, ablateHead1);
-                        if (!r.allClose(expectedA, 0f, 0f)) {
+                        if (!r.allClose(expectedA, 1e-5f, 1e-6f)) {
                             throw new AssertionError("thread A saw another result at run " + i);
                         }
                         gotA[0] = r;
@@ -292,7 +295,7 @@ class HookedTransformerTest {
                     for (int i = 0; i < 20; i++) {
                         ForwardResult r = model.runWithCache(tokens, n -> n.endsWith("hook_mlp_out"));
                         Tensor lr = model.runWithHooks(tokens, ablateMlp);
-                        if (!lr.allClose(expectedB, 0f, 0f) || r.cache().size() != 2) {
+                        if (!lr.allClose(expectedB, 1e-5f, 1e-6f) || r.cache().size() != 2) {
                             throw new AssertionError("thread B saw another result at run " + i);
                         }
                         gotB[0] = lr;
@@ -306,8 +309,9 @@ class HookedTransformerTest {
             a.join();
             b.join();
             assertThat(failure[0]).isNull();
-            assertThat(gotA[0].allClose(expectedA, 0f, 0f)).isTrue();
-            assertThat(gotB[0].allClose(expectedB, 0f, 0f)).isTrue();
+            // equal up to the last bits: a pass before C2 compiled the Vector API's exp and tanh may differ there
+            assertThat(gotA[0].allClose(expectedA, 1e-5f, 1e-6f)).isTrue();
+            assertThat(gotB[0].allClose(expectedB, 1e-5f, 1e-6f)).isTrue();
         }
     }
 
@@ -318,16 +322,16 @@ class HookedTransformerTest {
             ForwardResult full = model.runWithCache(tokens, n -> n.equals("blocks.1.hook_resid_pre"));
             ForwardResult stopped = model.run(tokens, ForwardOptions.builder().stopAtLayer(1).build());
             assertThat(stopped.stoppedEarly()).isTrue();
-            assertThat(stopped.output().allClose(full.cache().get("resid_pre", 1), 0f, 0f)).isTrue();
+            assertThat(stopped.output().allClose(full.cache().get("resid_pre", 1), 1e-5f, 1e-6f)).isTrue();
             assertThatThrownBy(stopped::logits).isInstanceOf(IllegalStateException.class);
             ForwardResult resumed = model.runFromResidual(stopped.output(), ForwardOptions.builder().startAtLayer(1).build());
-            assertThat(resumed.logits().allClose(full.logits(), 0f, 0f)).isTrue();
+            assertThat(resumed.logits().allClose(full.logits(), 1e-5f, 1e-6f)).isTrue();
             // a negative stop counts from the end; stopping at 0 returns embed + pos_embed
             assertThat(model.run(tokens, ForwardOptions.builder().stopAtLayer(-1).build()).output()
-                    .allClose(stopped.output(), 0f, 0f)).isTrue();
+                    .allClose(stopped.output(), 1e-5f, 1e-6f)).isTrue();
             ActivationCache c = model.runWithCache(tokens).cache();
             assertThat(model.run(tokens, ForwardOptions.builder().stopAtLayer(0).build()).output()
-                    .allClose(c.get("embed").add(c.get("pos_embed")), 0f, 0f)).isTrue();
+                    .allClose(c.get("embed").add(c.get("pos_embed")), 1e-5f, 1e-6f)).isTrue();
         }
     }
 
@@ -487,7 +491,7 @@ class HookedTransformerTest {
             wq.copyFrom(wq.mul(2f));
             assertThat(model.forward(tokens).allClose(before, 1e-4f, 1e-4f)).isFalse();
             wq.copyFrom(wq.mul(0.5f));
-            assertThat(model.forward(tokens).allClose(before, 0f, 0f)).isTrue();
+            assertThat(model.forward(tokens).allClose(before, 1e-5f, 1e-6f)).isTrue();
         }
     }
 }
