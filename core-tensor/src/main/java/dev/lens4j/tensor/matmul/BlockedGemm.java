@@ -70,6 +70,10 @@ final class BlockedGemm {
         }
         int threads = parallel ? Parallel.threads() : 1;
         double flops = 2.0 * m * n * k;
+        if (m < kern.mr() && n >= kern.nr() && b.colStride() == 1 && kern.hasRowsTimesB()) {
+            fewRows(kern, a, b, c, cOff, ldc, accumulate, threads);
+            return;
+        }
         if (threads == 1 || flops < MIN_PARALLEL_FLOPS) {
             run(kern, a, b, c, cOff, ldc, accumulate, 0, m, 0, n);
             return;
@@ -89,6 +93,37 @@ final class BlockedGemm {
         } else {
             Parallel.forRange(unitsN, Math.max(1, unitsN / threads),
                     (s, e) -> run(kern, a, b, c, cOff, ldc, accumulate, 0, m, s * nr, Math.min(n, e * nr)));
+        }
+    }
+
+    /**
+     * A with fewer rows than a tile (decoding one token at a time): packing B would cost more than the
+     * product, and a full tile would waste most of its rows, so the kernel streams B in place, up to
+     * 4 rows of A at a time, over panels of {@code nr} columns split between the threads. B is read
+     * from memory once per 4 rows of A. The columns after the last whole panel take the packed path.
+     */
+    private static void fewRows(GemmMicroKernel kern, MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc,
+                                boolean accumulate, int threads) {
+        int m = a.rows(), n = b.cols(), k = a.cols(), nr = kern.nr();
+        float[] rows = new float[m * k];
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                rows[i * k + p] = a.get(i, p);
+            }
+        }
+        int panels = n / nr;
+        // memory-bound: worth splitting once B is a few hundred KB
+        boolean split = threads > 1 && (double) k * n * Float.BYTES >= 256 * 1024;
+        Parallel.forRange(panels, split ? Math.max(1, panels / threads) : panels, (s, e) -> {
+            for (int jp = s; jp < e; jp++) {
+                for (int i = 0; i < m; i += 4) {
+                    kern.rowsTimesB(rows, i * k, Math.min(4, m - i), k, b, jp * nr, c, cOff + i * ldc + jp * nr, ldc,
+                            accumulate);
+                }
+            }
+        });
+        if (panels * nr < n) {
+            run(kern, a, b, c, cOff, ldc, accumulate, 0, m, panels * nr, n);
         }
     }
 

@@ -67,4 +67,33 @@ public interface GemmMicroKernel {
     default boolean packB(MatrixOperand b, int p0, int kc, int j0, int nc, float[] dst) {
         return false;
     }
+
+    /**
+     * @return true if {@link #rowsTimesB} is implemented: the path for A with fewer rows than
+     *         {@link #mr()} (one token at a time), which reads B in place instead of packing it
+     */
+    default boolean hasRowsTimesB() {
+        return false;
+    }
+
+    /**
+     * {@code C[r, 0:nr] (+)= A[r, :] B[:, j0 : j0+nr]} for {@code r < rows}, with A contiguous
+     * ({@code A[r, p] = a[aOff + r * k + p]}) and B, which has unit column stride, read in place. The
+     * same fused multiply-add chains as {@link #tile}.
+     *
+     * @param a the rows of A
+     * @param aOff index of {@code A[0, 0]}
+     * @param rows rows of A, 1 to 4
+     * @param k the inner dimension
+     * @param b the right operand, {@code colStride() == 1}, heap or segment
+     * @param j0 first column; {@code j0 + nr() <= b.cols()}
+     * @param c the output
+     * @param cOff index of {@code C[0, 0]} of this panel
+     * @param ldc elements between consecutive rows of {@code c}
+     * @param load start from the current contents of C instead of zero
+     */
+    default void rowsTimesB(float[] a, int aOff, int rows, int k, MatrixOperand b, int j0, float[] c, int cOff, int ldc,
+                            boolean load) {
+        throw new UnsupportedOperationException(name() + " has no direct small-row path");
+    }
 }

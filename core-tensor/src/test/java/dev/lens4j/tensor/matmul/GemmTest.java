@@ -102,6 +102,20 @@ class GemmTest {
     }
 
     @Test
+    void fewRowsOfA() {
+        // m < 8 with a row-major B takes the direct path that reads B in place (decoding one token)
+        SplittableRandom rnd = new SplittableRandom(19);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int m = 1; m <= 7; m++) {
+                check(operand(rnd, m, 45, Layout.ROW_MAJOR, null), operand(rnd, 45, 101, Layout.WINDOW, null),
+                        m % 2 == 0, 1, "[" + m + ", 45] x [45, 101], heap");
+                check(operand(rnd, m, 45, Layout.TRANSPOSED, null), operand(rnd, 45, 150, Layout.ROW_MAJOR, arena),
+                        m % 2 == 1, 0, "[" + m + ", 45] x [45, 150], segment");
+            }
+        }
+    }
+
+    @Test
     void everyLayoutOnEitherSide() {
         SplittableRandom rnd = new SplittableRandom(3);
         for (Layout la : Layout.values()) {
@@ -175,6 +189,8 @@ class GemmTest {
         MatrixOperand[][] cases = {
             {operand(rnd, 300, 257, Layout.ROW_MAJOR, null), operand(rnd, 257, 61, Layout.ROW_MAJOR, null)},
             {operand(rnd, 45, 257, Layout.ROW_MAJOR, null), operand(rnd, 257, 700, Layout.TRANSPOSED, null)},
+            // few rows: B streamed in place, split by column panels
+            {operand(rnd, 5, 257, Layout.ROW_MAJOR, null), operand(rnd, 257, 1000, Layout.ROW_MAJOR, null)},
         };
         int saved = Parallel.threads();
         try {

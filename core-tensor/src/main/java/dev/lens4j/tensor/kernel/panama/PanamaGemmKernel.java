@@ -348,6 +348,306 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
         }
     }
 
+    @Override
+    public boolean hasRowsTimesB() {
+        return true;
+    }
+
+    @Override
+    public void rowsTimesB(float[] a, int aOff, int rows, int k, MatrixOperand b, int j0, float[] c, int cOff, int ldc,
+                           boolean load) {
+        if (b.colStride() != 1) {
+            throw new IllegalArgumentException("rowsTimesB needs a B with unit column stride");
+        }
+        if (b.array() != null) {
+            float[] src = b.array();
+            int bo = (int) (b.offset() + j0);
+            int ldb = (int) b.rowStride();
+            switch (rows) {
+                case 1 -> rows1Heap(a, aOff, k, src, bo, ldb, c, cOff, ldc, load);
+                case 2 -> rows2Heap(a, aOff, k, src, bo, ldb, c, cOff, ldc, load);
+                case 3 -> rows3Heap(a, aOff, k, src, bo, ldb, c, cOff, ldc, load);
+                case 4 -> rows4Heap(a, aOff, k, src, bo, ldb, c, cOff, ldc, load);
+                default -> throw new IllegalArgumentException("rows must be 1 to 4, got " + rows);
+            }
+        } else {
+            MemorySegment src = b.segment();
+            long bo = b.offset() + j0;
+            long ldb = b.rowStride();
+            switch (rows) {
+                case 1 -> rows1Segment(a, aOff, k, src, bo, ldb, c, cOff, ldc, load);
+                case 2 -> rows2Segment(a, aOff, k, src, bo, ldb, c, cOff, ldc, load);
+                case 3 -> rows3Segment(a, aOff, k, src, bo, ldb, c, cOff, ldc, load);
+                case 4 -> rows4Segment(a, aOff, k, src, bo, ldb, c, cOff, ldc, load);
+                default -> throw new IllegalArgumentException("rows must be 1 to 4, got " + rows);
+            }
+        }
+    }
+
+    // rowsN{Heap,Segment}: N rows of A by 3 vectors of B read in place, N x 3 accumulators; generated
+    // like the tiles below, one variant per row count and storage.
+
+    private static void rows1Heap(float[] a, int ao, int k, float[] b, int bo, int ldb, float[] c, int co, int ldc, boolean load) {
+        int o0 = co, a0 = ao;
+        FloatVector c00 = load ? FloatVector.fromArray(S, c, o0) : FloatVector.zero(S);
+        FloatVector c01 = load ? FloatVector.fromArray(S, c, o0 + L) : FloatVector.zero(S);
+        FloatVector c02 = load ? FloatVector.fromArray(S, c, o0 + 2 * L) : FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            int s = bo + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, b, s);
+            FloatVector b1 = FloatVector.fromArray(S, b, s + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, s + 2 * L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+        }
+        c00.intoArray(c, o0);
+        c01.intoArray(c, o0 + L);
+        c02.intoArray(c, o0 + 2 * L);
+    }
+
+    private static void rows2Heap(float[] a, int ao, int k, float[] b, int bo, int ldb, float[] c, int co, int ldc, boolean load) {
+        int o0 = co, a0 = ao;
+        int o1 = co + ldc, a1 = ao + k;
+        FloatVector c00 = load ? FloatVector.fromArray(S, c, o0) : FloatVector.zero(S);
+        FloatVector c01 = load ? FloatVector.fromArray(S, c, o0 + L) : FloatVector.zero(S);
+        FloatVector c02 = load ? FloatVector.fromArray(S, c, o0 + 2 * L) : FloatVector.zero(S);
+        FloatVector c10 = load ? FloatVector.fromArray(S, c, o1) : FloatVector.zero(S);
+        FloatVector c11 = load ? FloatVector.fromArray(S, c, o1 + L) : FloatVector.zero(S);
+        FloatVector c12 = load ? FloatVector.fromArray(S, c, o1 + 2 * L) : FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            int s = bo + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, b, s);
+            FloatVector b1 = FloatVector.fromArray(S, b, s + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, s + 2 * L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+        }
+        c00.intoArray(c, o0);
+        c01.intoArray(c, o0 + L);
+        c02.intoArray(c, o0 + 2 * L);
+        c10.intoArray(c, o1);
+        c11.intoArray(c, o1 + L);
+        c12.intoArray(c, o1 + 2 * L);
+    }
+
+    private static void rows3Heap(float[] a, int ao, int k, float[] b, int bo, int ldb, float[] c, int co, int ldc, boolean load) {
+        int o0 = co, a0 = ao;
+        int o1 = co + ldc, a1 = ao + k;
+        int o2 = co + 2 * ldc, a2 = ao + 2 * k;
+        FloatVector c00 = load ? FloatVector.fromArray(S, c, o0) : FloatVector.zero(S);
+        FloatVector c01 = load ? FloatVector.fromArray(S, c, o0 + L) : FloatVector.zero(S);
+        FloatVector c02 = load ? FloatVector.fromArray(S, c, o0 + 2 * L) : FloatVector.zero(S);
+        FloatVector c10 = load ? FloatVector.fromArray(S, c, o1) : FloatVector.zero(S);
+        FloatVector c11 = load ? FloatVector.fromArray(S, c, o1 + L) : FloatVector.zero(S);
+        FloatVector c12 = load ? FloatVector.fromArray(S, c, o1 + 2 * L) : FloatVector.zero(S);
+        FloatVector c20 = load ? FloatVector.fromArray(S, c, o2) : FloatVector.zero(S);
+        FloatVector c21 = load ? FloatVector.fromArray(S, c, o2 + L) : FloatVector.zero(S);
+        FloatVector c22 = load ? FloatVector.fromArray(S, c, o2 + 2 * L) : FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            int s = bo + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, b, s);
+            FloatVector b1 = FloatVector.fromArray(S, b, s + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, s + 2 * L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+        }
+        c00.intoArray(c, o0);
+        c01.intoArray(c, o0 + L);
+        c02.intoArray(c, o0 + 2 * L);
+        c10.intoArray(c, o1);
+        c11.intoArray(c, o1 + L);
+        c12.intoArray(c, o1 + 2 * L);
+        c20.intoArray(c, o2);
+        c21.intoArray(c, o2 + L);
+        c22.intoArray(c, o2 + 2 * L);
+    }
+
+    private static void rows4Heap(float[] a, int ao, int k, float[] b, int bo, int ldb, float[] c, int co, int ldc, boolean load) {
+        int o0 = co, a0 = ao;
+        int o1 = co + ldc, a1 = ao + k;
+        int o2 = co + 2 * ldc, a2 = ao + 2 * k;
+        int o3 = co + 3 * ldc, a3 = ao + 3 * k;
+        FloatVector c00 = load ? FloatVector.fromArray(S, c, o0) : FloatVector.zero(S);
+        FloatVector c01 = load ? FloatVector.fromArray(S, c, o0 + L) : FloatVector.zero(S);
+        FloatVector c02 = load ? FloatVector.fromArray(S, c, o0 + 2 * L) : FloatVector.zero(S);
+        FloatVector c10 = load ? FloatVector.fromArray(S, c, o1) : FloatVector.zero(S);
+        FloatVector c11 = load ? FloatVector.fromArray(S, c, o1 + L) : FloatVector.zero(S);
+        FloatVector c12 = load ? FloatVector.fromArray(S, c, o1 + 2 * L) : FloatVector.zero(S);
+        FloatVector c20 = load ? FloatVector.fromArray(S, c, o2) : FloatVector.zero(S);
+        FloatVector c21 = load ? FloatVector.fromArray(S, c, o2 + L) : FloatVector.zero(S);
+        FloatVector c22 = load ? FloatVector.fromArray(S, c, o2 + 2 * L) : FloatVector.zero(S);
+        FloatVector c30 = load ? FloatVector.fromArray(S, c, o3) : FloatVector.zero(S);
+        FloatVector c31 = load ? FloatVector.fromArray(S, c, o3 + L) : FloatVector.zero(S);
+        FloatVector c32 = load ? FloatVector.fromArray(S, c, o3 + 2 * L) : FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            int s = bo + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, b, s);
+            FloatVector b1 = FloatVector.fromArray(S, b, s + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, s + 2 * L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+        }
+        c00.intoArray(c, o0);
+        c01.intoArray(c, o0 + L);
+        c02.intoArray(c, o0 + 2 * L);
+        c10.intoArray(c, o1);
+        c11.intoArray(c, o1 + L);
+        c12.intoArray(c, o1 + 2 * L);
+        c20.intoArray(c, o2);
+        c21.intoArray(c, o2 + L);
+        c22.intoArray(c, o2 + 2 * L);
+        c30.intoArray(c, o3);
+        c31.intoArray(c, o3 + L);
+        c32.intoArray(c, o3 + 2 * L);
+    }
+
+    private static void rows1Segment(float[] a, int ao, int k, MemorySegment b, long bo, long ldb, float[] c, int co, int ldc, boolean load) {
+        int o0 = co, a0 = ao;
+        FloatVector c00 = load ? FloatVector.fromArray(S, c, o0) : FloatVector.zero(S);
+        FloatVector c01 = load ? FloatVector.fromArray(S, c, o0 + L) : FloatVector.zero(S);
+        FloatVector c02 = load ? FloatVector.fromArray(S, c, o0 + 2 * L) : FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            long s = (bo + p * ldb) * Float.BYTES;
+            FloatVector b0 = FloatVector.fromMemorySegment(S, b, s, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, b, s + L * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b2 = FloatVector.fromMemorySegment(S, b, s + 2 * L * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+        }
+        c00.intoArray(c, o0);
+        c01.intoArray(c, o0 + L);
+        c02.intoArray(c, o0 + 2 * L);
+    }
+
+    private static void rows2Segment(float[] a, int ao, int k, MemorySegment b, long bo, long ldb, float[] c, int co, int ldc, boolean load) {
+        int o0 = co, a0 = ao;
+        int o1 = co + ldc, a1 = ao + k;
+        FloatVector c00 = load ? FloatVector.fromArray(S, c, o0) : FloatVector.zero(S);
+        FloatVector c01 = load ? FloatVector.fromArray(S, c, o0 + L) : FloatVector.zero(S);
+        FloatVector c02 = load ? FloatVector.fromArray(S, c, o0 + 2 * L) : FloatVector.zero(S);
+        FloatVector c10 = load ? FloatVector.fromArray(S, c, o1) : FloatVector.zero(S);
+        FloatVector c11 = load ? FloatVector.fromArray(S, c, o1 + L) : FloatVector.zero(S);
+        FloatVector c12 = load ? FloatVector.fromArray(S, c, o1 + 2 * L) : FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            long s = (bo + p * ldb) * Float.BYTES;
+            FloatVector b0 = FloatVector.fromMemorySegment(S, b, s, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, b, s + L * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b2 = FloatVector.fromMemorySegment(S, b, s + 2 * L * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+        }
+        c00.intoArray(c, o0);
+        c01.intoArray(c, o0 + L);
+        c02.intoArray(c, o0 + 2 * L);
+        c10.intoArray(c, o1);
+        c11.intoArray(c, o1 + L);
+        c12.intoArray(c, o1 + 2 * L);
+    }
+
+    private static void rows3Segment(float[] a, int ao, int k, MemorySegment b, long bo, long ldb, float[] c, int co, int ldc, boolean load) {
+        int o0 = co, a0 = ao;
+        int o1 = co + ldc, a1 = ao + k;
+        int o2 = co + 2 * ldc, a2 = ao + 2 * k;
+        FloatVector c00 = load ? FloatVector.fromArray(S, c, o0) : FloatVector.zero(S);
+        FloatVector c01 = load ? FloatVector.fromArray(S, c, o0 + L) : FloatVector.zero(S);
+        FloatVector c02 = load ? FloatVector.fromArray(S, c, o0 + 2 * L) : FloatVector.zero(S);
+        FloatVector c10 = load ? FloatVector.fromArray(S, c, o1) : FloatVector.zero(S);
+        FloatVector c11 = load ? FloatVector.fromArray(S, c, o1 + L) : FloatVector.zero(S);
+        FloatVector c12 = load ? FloatVector.fromArray(S, c, o1 + 2 * L) : FloatVector.zero(S);
+        FloatVector c20 = load ? FloatVector.fromArray(S, c, o2) : FloatVector.zero(S);
+        FloatVector c21 = load ? FloatVector.fromArray(S, c, o2 + L) : FloatVector.zero(S);
+        FloatVector c22 = load ? FloatVector.fromArray(S, c, o2 + 2 * L) : FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            long s = (bo + p * ldb) * Float.BYTES;
+            FloatVector b0 = FloatVector.fromMemorySegment(S, b, s, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, b, s + L * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b2 = FloatVector.fromMemorySegment(S, b, s + 2 * L * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+        }
+        c00.intoArray(c, o0);
+        c01.intoArray(c, o0 + L);
+        c02.intoArray(c, o0 + 2 * L);
+        c10.intoArray(c, o1);
+        c11.intoArray(c, o1 + L);
+        c12.intoArray(c, o1 + 2 * L);
+        c20.intoArray(c, o2);
+        c21.intoArray(c, o2 + L);
+        c22.intoArray(c, o2 + 2 * L);
+    }
+
+    private static void rows4Segment(float[] a, int ao, int k, MemorySegment b, long bo, long ldb, float[] c, int co, int ldc, boolean load) {
+        int o0 = co, a0 = ao;
+        int o1 = co + ldc, a1 = ao + k;
+        int o2 = co + 2 * ldc, a2 = ao + 2 * k;
+        int o3 = co + 3 * ldc, a3 = ao + 3 * k;
+        FloatVector c00 = load ? FloatVector.fromArray(S, c, o0) : FloatVector.zero(S);
+        FloatVector c01 = load ? FloatVector.fromArray(S, c, o0 + L) : FloatVector.zero(S);
+        FloatVector c02 = load ? FloatVector.fromArray(S, c, o0 + 2 * L) : FloatVector.zero(S);
+        FloatVector c10 = load ? FloatVector.fromArray(S, c, o1) : FloatVector.zero(S);
+        FloatVector c11 = load ? FloatVector.fromArray(S, c, o1 + L) : FloatVector.zero(S);
+        FloatVector c12 = load ? FloatVector.fromArray(S, c, o1 + 2 * L) : FloatVector.zero(S);
+        FloatVector c20 = load ? FloatVector.fromArray(S, c, o2) : FloatVector.zero(S);
+        FloatVector c21 = load ? FloatVector.fromArray(S, c, o2 + L) : FloatVector.zero(S);
+        FloatVector c22 = load ? FloatVector.fromArray(S, c, o2 + 2 * L) : FloatVector.zero(S);
+        FloatVector c30 = load ? FloatVector.fromArray(S, c, o3) : FloatVector.zero(S);
+        FloatVector c31 = load ? FloatVector.fromArray(S, c, o3 + L) : FloatVector.zero(S);
+        FloatVector c32 = load ? FloatVector.fromArray(S, c, o3 + 2 * L) : FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            long s = (bo + p * ldb) * Float.BYTES;
+            FloatVector b0 = FloatVector.fromMemorySegment(S, b, s, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, b, s + L * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b2 = FloatVector.fromMemorySegment(S, b, s + 2 * L * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+        }
+        c00.intoArray(c, o0);
+        c01.intoArray(c, o0 + L);
+        c02.intoArray(c, o0 + 2 * L);
+        c10.intoArray(c, o1);
+        c11.intoArray(c, o1 + L);
+        c12.intoArray(c, o1 + 2 * L);
+        c20.intoArray(c, o2);
+        c21.intoArray(c, o2 + L);
+        c22.intoArray(c, o2 + 2 * L);
+        c30.intoArray(c, o3);
+        c31.intoArray(c, o3 + L);
+        c32.intoArray(c, o3 + 2 * L);
+    }
+
+
     /** The 8 x 3-vector tile; see {@link #tile} for the contract. */
     private static void tile8x3(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean load) {
         int o0 = co;
