@@ -20,8 +20,16 @@ import java.util.SplittableRandom;
  * <p>Sampling, per sequence, from one {@link SplittableRandom}: the block length {@code n} uniform in
  * {@code [minBlock, maxBlock]}; then the pair of start positions {@code (src, dst)} uniform over all pairs
  * with {@code 1 <= src}, {@code src + n <= dst}, {@code dst + n <= T} (rejection sampling); then the
- * tokens, each uniform over the vocabulary without the BOS token; then the copy. The same seed gives the
- * same batches on every JVM.
+ * tokens outside the copy, uniform over the vocabulary without the BOS token; then the copy. The same
+ * seed gives the same batches on every JVM.
+ *
+ * <p>With {@code distinct} tokens (the default of {@link TrainingOptions}) the tokens outside the copy are
+ * drawn without replacement, so a token recurs only inside the copy. A small vocabulary drawn with
+ * replacement repeats tokens by chance all the time (with 63 words, a third of the positions of a
+ * 48-token sequence hold a token seen before), so matching one token would mostly find coincidences
+ * and a model must learn to match pairs of tokens, with a messier circuit; without replacement the
+ * sequences behave like those of a large vocabulary, where the classic previous-token plus induction
+ * head circuit is the solution.
  */
 public final class InductionData {
 
@@ -42,6 +50,7 @@ public final class InductionData {
     private final int pos;
     private final int minBlock;
     private final int maxBlock;
+    private final boolean distinct;
 
     /**
      * @param vocabSize {@code d_vocab}, at least 2
@@ -49,9 +58,11 @@ public final class InductionData {
      * @param pos sequence length including BOS
      * @param minBlock shortest copied block, at least 2
      * @param maxBlock longest copied block; two copies must fit: {@code 1 + 2 maxBlock <= pos}
+     * @param distinct draw the tokens outside the copy without replacement (needs
+     *                 {@code pos - 1 - minBlock <= vocabSize - 1})
      * @throws IllegalArgumentException if the sizes are inconsistent
      */
-    public InductionData(int vocabSize, int bosId, int pos, int minBlock, int maxBlock) {
+    public InductionData(int vocabSize, int bosId, int pos, int minBlock, int maxBlock, boolean distinct) {
         if (vocabSize < 2 || bosId < 0 || bosId >= vocabSize) {
             throw new IllegalArgumentException("need vocabSize >= 2 and 0 <= bosId < vocabSize, got " + vocabSize + ", " + bosId);
         }
@@ -63,7 +74,12 @@ public final class InductionData {
         this.bosId = bosId;
         this.pos = pos;
         this.minBlock = minBlock;
+        if (distinct && pos - 1 - minBlock > vocabSize - 1) {
+            throw new IllegalArgumentException("distinct tokens need pos - 1 - minBlock <= vocabSize - 1, got pos " + pos
+                    + ", minBlock " + minBlock + ", vocabSize " + vocabSize);
+        }
         this.maxBlock = maxBlock;
+        this.distinct = distinct;
     }
 
     /** @return the sequence length */
@@ -92,8 +108,11 @@ public final class InductionData {
                 dst = Math.max(x, y);
             } while (dst - src < n);
             tokens[o] = bosId;
-            for (int t = 1; t < pos; t++) {
-                tokens[o + t] = randomToken(rng);
+            int[] fresh = randomTokens(rng, pos - 1 - n);
+            for (int t = 1, k = 0; t < pos; t++) {
+                if (t < dst || t >= dst + n) {
+                    tokens[o + t] = fresh[k++];
+                }
             }
             System.arraycopy(tokens, o + src, tokens, o + dst, n);
             for (int t = 0; t < pos; t++) {
@@ -110,7 +129,7 @@ public final class InductionData {
      *
      * @param rng the random source, advanced
      * @param batch number of sequences
-     * @param half length of the random half
+     * @param half length of the random half; with distinct tokens at most {@code vocabSize - 1}
      * @return {@code [batch, 1 + 2 half]} tokens; targets -1 at the last position; {@code repeated} marks
      *     the targets inside the second half (those after its first token)
      */
@@ -122,9 +141,10 @@ public final class InductionData {
         for (int b = 0; b < batch; b++) {
             int o = b * p;
             tokens[o] = bosId;
+            int[] fresh = randomTokens(rng, half);
             for (int t = 1; t <= half; t++) {
-                tokens[o + t] = randomToken(rng);
-                tokens[o + t + half] = tokens[o + t];
+                tokens[o + t] = fresh[t - 1];
+                tokens[o + t + half] = fresh[t - 1];
             }
             for (int t = 0; t < p; t++) {
                 targets[o + t] = t + 1 < p ? tokens[o + t + 1] : -1;
@@ -134,8 +154,33 @@ public final class InductionData {
         return new Batch(tokens, targets, repeated, batch, p);
     }
 
-    private int randomToken(SplittableRandom rng) {
-        int id = rng.nextInt(vocabSize - 1);
+    /** {@code count} tokens other than BOS: uniform, without replacement when {@code distinct}. */
+    private int[] randomTokens(SplittableRandom rng, int count) {
+        int[] out = new int[count];
+        if (!distinct) {
+            for (int i = 0; i < count; i++) {
+                out[i] = notBos(rng.nextInt(vocabSize - 1));
+            }
+            return out;
+        }
+        if (count > vocabSize - 1) {
+            throw new IllegalArgumentException(count + " distinct tokens requested from a vocabulary of " + (vocabSize - 1));
+        }
+        int[] pool = new int[vocabSize - 1];
+        for (int i = 0; i < pool.length; i++) {
+            pool[i] = i;
+        }
+        for (int i = 0; i < count; i++) { // partial Fisher-Yates shuffle
+            int j = i + rng.nextInt(pool.length - i);
+            int x = pool[j];
+            pool[j] = pool[i];
+            pool[i] = x;
+            out[i] = notBos(x);
+        }
+        return out;
+    }
+
+    private int notBos(int id) {
         return id >= bosId ? id + 1 : id;
     }
 }

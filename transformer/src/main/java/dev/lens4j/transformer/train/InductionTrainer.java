@@ -81,7 +81,7 @@ public final class InductionTrainer {
                 TrainableTransformer.initialParameters(config, initSeed));
         this.optimizer = new AdamW(model.layout, options.beta1(), options.beta2(), options.adamEps(), options.weightDecay());
         this.data = new InductionData(tokenizer.vocabSize(), tokenizer.bosTokenId().orElseThrow(), options.nCtx(),
-                options.minBlock(), options.maxBlock());
+                options.minBlock(), options.maxBlock(), options.distinctTokens());
     }
 
     /**

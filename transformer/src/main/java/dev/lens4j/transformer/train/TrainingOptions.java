@@ -35,6 +35,7 @@ import java.util.Map;
  *                      toy models) or {@code "none"}
  * @param minBlock shortest repeated block
  * @param maxBlock longest repeated block; {@code 1 + 2 maxBlock <= nCtx}
+ * @param distinctTokens draw the tokens outside the repeated block without replacement (see {@link InductionData})
  * @param modelName the {@code model_name} written to {@code config.json}
  */
 public record TrainingOptions(
@@ -58,6 +59,7 @@ public record TrainingOptions(
         String normalization,
         int minBlock,
         int maxBlock,
+        boolean distinctTokens,
         String modelName) {
 
     /** Validates the values; a bad one throws an exception naming the option. */
@@ -103,7 +105,7 @@ public record TrainingOptions(
      */
     public static TrainingOptions defaults() {
         return new TrainingOptions(1, 2500, 32, 3e-3f, 0, 3e-4f, 0.01f, 0.9f, 0.999f, 1e-8f, 1f,
-                2, 4, 64, 16, 0, 48, "LN", 16, 16, "induction-2l");
+                2, 4, 64, 16, 0, 48, "LN", 16, 16, true, "induction-2l");
     }
 
     /**
@@ -112,7 +114,7 @@ public record TrainingOptions(
      */
     public TrainingOptions withSeed(long s) {
         return new TrainingOptions(s, steps, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
-                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, modelName);
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinctTokens, modelName);
     }
 
     /**
@@ -121,7 +123,7 @@ public record TrainingOptions(
      */
     public TrainingOptions withSteps(int n) {
         return new TrainingOptions(seed, n, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
-                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, modelName);
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinctTokens, modelName);
     }
 
     /**
@@ -130,7 +132,7 @@ public record TrainingOptions(
      */
     public TrainingOptions withBatchSize(int n) {
         return new TrainingOptions(seed, steps, n, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
-                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, modelName);
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinctTokens, modelName);
     }
 
     /**
@@ -141,7 +143,7 @@ public record TrainingOptions(
      */
     public TrainingOptions withLearningRate(float lr, int warmup, float finalLr) {
         return new TrainingOptions(seed, steps, batchSize, lr, warmup, finalLr, weightDecay, beta1, beta2, adamEps,
-                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, modelName);
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinctTokens, modelName);
     }
 
     /**
@@ -157,7 +159,7 @@ public record TrainingOptions(
     public TrainingOptions withArchitecture(int layers, int heads, int model, int head, int mlp, int ctx, String norm) {
         int max = Math.min(maxBlock, (ctx - 1) / 2);
         return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
-                gradClip, layers, heads, model, head, mlp, ctx, norm, Math.min(minBlock, max), max, modelName);
+                gradClip, layers, heads, model, head, mlp, ctx, norm, Math.min(minBlock, max), max, distinctTokens, modelName);
     }
 
     /**
@@ -167,7 +169,16 @@ public record TrainingOptions(
      */
     public TrainingOptions withBlocks(int min, int max) {
         return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
-                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, min, max, modelName);
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, min, max, distinctTokens, modelName);
+    }
+
+    /**
+     * @param distinct draw the tokens outside the repeated block without replacement
+     * @return a copy with that data option
+     */
+    public TrainingOptions withDistinctTokens(boolean distinct) {
+        return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2,
+                adamEps, gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinct, modelName);
     }
 
     /**
@@ -176,7 +187,7 @@ public record TrainingOptions(
      */
     public TrainingOptions withModelName(String name) {
         return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
-                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, name);
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinctTokens, name);
     }
 
     /**
@@ -226,6 +237,7 @@ public record TrainingOptions(
         m.put("normalization", normalization);
         m.put("min_block", minBlock);
         m.put("max_block", maxBlock);
+        m.put("distinct_tokens", distinctTokens);
         m.put("model_name", modelName);
         return m;
     }

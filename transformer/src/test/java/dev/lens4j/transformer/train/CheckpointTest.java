@@ -33,7 +33,7 @@ class CheckpointTest {
         trainer.writeCheckpoint(dir);
 
         TransformerConfig cfg = trainer.config();
-        Batch batch = new InductionData(64, 0, 20, 4, 8).next(new SplittableRandom(5), 3);
+        Batch batch = new InductionData(64, 0, 20, 4, 8, true).next(new SplittableRandom(5), 3);
         TrainableTransformer ours = new TrainableTransformer(cfg, 3, 20, trainer.model().params);
         ours.forward(batch.tokens(), batch.targets());
         int[][] tokens = new int[3][20];

@@ -12,7 +12,7 @@ class InductionDataTest {
     @Test
     void everySequenceHoldsOneCopiedBlockAtRandomPlaces() {
         int pos = 48, n = 16;
-        InductionData data = new InductionData(64, 0, pos, n, n);
+        InductionData data = new InductionData(64, 0, pos, n, n, false);
         InductionData.Batch batch = data.next(new SplittableRandom(3), 400);
         boolean[] srcSeen = new boolean[pos];
         boolean[] gapSeen = new boolean[pos];
@@ -59,8 +59,37 @@ class InductionDataTest {
     }
 
     @Test
+    void distinctTokensRecurOnlyInsideTheCopy() {
+        int pos = 48;
+        InductionData data = new InductionData(64, 0, pos, 4, 23, true);
+        InductionData.Batch batch = data.next(new SplittableRandom(4), 200);
+        for (int b = 0; b < batch.batch(); b++) {
+            int o = b * pos;
+            int[] seen = new int[64];
+            int dst = -1, n = 1;
+            for (int t = 0; t < pos; t++) {
+                if (batch.repeated()[o + t]) {
+                    dst = dst < 0 ? t : dst;
+                    n++;
+                }
+            }
+            for (int t = 0; t < pos; t++) {
+                if (t < dst || t >= dst + n) {
+                    seen[batch.tokens()[o + t]]++;
+                }
+            }
+            for (int id = 0; id < 64; id++) {
+                assertThat(seen[id]).as("sequence %d, token %d outside the copy", b, id).isLessThanOrEqualTo(1);
+            }
+        }
+        assertThatThrownBy(() -> new InductionData(20, 0, 48, 4, 23, true))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("distinct tokens");
+    }
+
+    @Test
     void sameSeedSameBatches() {
-        InductionData data = new InductionData(64, 0, 48, 4, 23);
+        InductionData data = new InductionData(64, 0, 48, 4, 23, false);
         InductionData.Batch a = data.next(new SplittableRandom(9), 8);
         InductionData.Batch b = data.next(new SplittableRandom(9), 8);
         assertThat(a.tokens()).isEqualTo(b.tokens());
@@ -69,7 +98,7 @@ class InductionDataTest {
 
     @Test
     void repeatedSequencesAreBosThenTheSameHalfTwice() {
-        InductionData data = new InductionData(64, 5, 48, 16, 16);
+        InductionData data = new InductionData(64, 5, 48, 16, 16, true);
         InductionData.Batch r = data.repeatedSequences(new SplittableRandom(1), 3, 10);
         assertThat(r.pos()).isEqualTo(21);
         for (int b = 0; b < 3; b++) {
@@ -86,7 +115,7 @@ class InductionDataTest {
 
     @Test
     void rejectsBlocksThatDoNotFitTwice() {
-        assertThatThrownBy(() -> new InductionData(64, 0, 48, 4, 24))
+        assertThatThrownBy(() -> new InductionData(64, 0, 48, 4, 24, false))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxBlock 24");
     }
