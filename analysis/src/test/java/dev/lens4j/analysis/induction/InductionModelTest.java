@@ -19,6 +19,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,7 +29,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The evidence ladder on lens4j's shipped 2-layer attention-only induction model, loaded as
  * TransformerLens's {@code from_pretrained} would (processed weights: LayerNorm folded, writing
  * weights centred, value biases folded). The heads are found, not hard-coded: the previous-token
- * head is layer 0's best previous-token scorer, the induction head layer 1's best induction scorer.
+ * head is layer 0's best previous-token scorer; the induction heads are the layer-1 heads whose
+ * induction score exceeds 0.5.
+ *
+ * <p>The recipe trains several redundant induction heads (a preview trained with it had all four
+ * layer-1 heads at 0.86 to 0.88), so ablating one of them costs little: the others still copy.
+ * The ablation test therefore ablates them together, and the attribution test asks that the heads
+ * with the largest direct logit attribution be induction heads.
  */
 class InductionModelTest {
 
@@ -36,21 +45,23 @@ class InductionModelTest {
     static HookedTransformer model;
     static int[][] repeated;   // [batch][1 + 2N]: BOS, A, A
     static int prevHead;       // in layer 0
-    static int inductionHead;  // in layer 1
+    static int[] inductionHeads; // in layer 1
     static Tensor inductionScores;
 
     @BeforeAll
     static void load() throws IOException {
+        // -Dlens4j.induction.dir=<checkpoint folder> checks a retrained model instead of the shipped one
+        String dir = System.getProperty("lens4j.induction.dir");
         // TODO(induction-2l): drop this once the shipped model is committed; until then the tests are skipped
-        Assumptions.assumeTrue(InductionModelTest.class.getClassLoader().getResource(Models.RESOURCE_ROOT + NAME) != null,
+        Assumptions.assumeTrue(dir != null || InductionModelTest.class.getClassLoader().getResource(Models.RESOURCE_ROOT + NAME) != null,
                 "the shipped model " + NAME + " is not on the classpath yet");
-        model = Models.fromPretrained(NAME);
+        model = dir != null ? Models.fromPretrained(Path.of(dir)) : Models.fromPretrained(NAME);
         int bos = InductionEvals.bos(model);
         repeated = InductionEvals.repeatedTokens(16, N, bos, 0, model.config().dVocab(), 2024);
         Tensor prev = HeadDetection.detectHead(model, repeated, "previous_token_head", true, false, HeadDetector.ErrorMeasure.MUL);
-        prevHead = argmax(prev.select(0, 0));
+        prevHead = prev.select(0, 0).argmax();
         inductionScores = InductionEvals.inductionScores(model, repeated, N);
-        inductionHead = argmax(inductionScores.select(0, 1));
+        inductionHeads = IntStream.range(0, model.config().nHeads()).filter(h -> inductionScores.get(1, h) > 0.5f).toArray();
     }
 
     @AfterAll
@@ -60,46 +71,52 @@ class InductionModelTest {
         }
     }
 
-    static int argmax(Tensor row) {
-        return row.argmax();
-    }
-
     @Test
-    void theModelHasAPreviousTokenHeadAndAnInductionHead() {
+    void theModelHasAPreviousTokenHeadAndInductionHeads() {
         Tensor prev = HeadDetection.detectHead(model, repeated, "previous_token_head", true, false, HeadDetector.ErrorMeasure.MUL);
         assertThat(prev.get(0, prevHead)).as("previous-token score of head 0.%d", prevHead).isGreaterThan(0.4f);
-        assertThat(inductionScores.get(1, inductionHead)).as("induction score of head 1.%d", inductionHead).isGreaterThan(0.4f);
+        assertThat(inductionHeads).as("layer-1 heads with an induction score above 0.5: %s", inductionScores.select(0, 1)).isNotEmpty();
         // layer 0 cannot do induction: it has no previous-token information to compose with
         assertThat(inductionScores.select(0, 0).max()).isLessThan(0.2f);
     }
 
     @Test
-    void kCompositionOfThePreviousTokenHeadIntoTheInductionHeadIsWellAboveChance() {
+    void kCompositionOfThePreviousTokenHeadIntoTheInductionHeadsIsWellAboveChance() {
         Circuits circuits = new Circuits(model.config(), model.weights());
         Tensor k = CompositionScores.all(circuits, CompositionScores.Mode.K);
         float baseline = CompositionScores.randomBaseline(model.config().dModel(), model.config().dHead(), 200, 1);
-        float score = k.get(0, prevHead, 1, inductionHead);
-        assertThat(score).as("K-composition 0.%d -> 1.%d against a random baseline of %f", prevHead, inductionHead, baseline)
-                .isGreaterThan(2 * baseline);
+        for (int h : inductionHeads) {
+            float score = k.get(0, prevHead, 1, h);
+            assertThat(score).as("K-composition 0.%d -> 1.%d against a random baseline of %f", prevHead, h, baseline)
+                    .isGreaterThan(1.5f * baseline);
+            // and the previous-token head is the layer-0 head that composes most with it
+            assertThat(k.select(0, 0).select(1, 1).select(1, h).argmax()).isEqualTo(prevHead);
+        }
     }
 
     @Test
-    void theInductionHeadCopiesTokens() {
+    void theInductionHeadsCopyTokens() {
         Tensor copying = new Circuits(model.config(), model.weights()).copyingScores(); // [n_layers, n_heads]
-        assertThat(copying.get(1, inductionHead)).isGreaterThan(0.5f);
+        for (int h : inductionHeads) {
+            assertThat(copying.get(1, h)).as("copying score of head 1.%d", h).isGreaterThan(0.5f);
+        }
     }
 
     @Test
-    void ablatingTheInductionHeadRaisesTheRepeatedHalfLossByMoreThanOneNat() {
+    void ablatingTheInductionHeadsRaisesTheRepeatedHalfLossByMoreThanOneNat() {
         int bos = InductionEvals.bos(model);
         int[][] tokens = InductionEvals.inductionLossTokens(16, N, bos, 0, model.config().dVocab(), 7);
         float clean = InductionEvals.inductionLoss(model, tokens, N);
-        float ablated = InductionEvals.inductionLoss(model, tokens, N, Ablation.head(1, inductionHead).zero());
-        assertThat(ablated - clean).as("loss %f clean, %f with head 1.%d ablated", clean, ablated, inductionHead).isGreaterThan(1f);
+        float ablated = InductionEvals.inductionLoss(model, tokens, N, Ablation.heads(1, inductionHeads).zero());
+        assertThat(ablated - clean).as("loss %f clean, %f with heads 1.%s ablated", clean, ablated, Arrays.toString(inductionHeads))
+                .isGreaterThan(1f);
+        // the previous-token head feeds them all: ablating it alone costs more than a nat too
+        float noPrev = InductionEvals.inductionLoss(model, tokens, N, Ablation.head(0, prevHead).zero());
+        assertThat(noPrev - clean).as("loss with head 0.%d ablated", prevHead).isGreaterThan(1f);
     }
 
     @Test
-    void theInductionHeadHasTheLargestDirectLogitAttributionOnRepeatedTokens() {
+    void inductionHeadsHaveTheLargestDirectLogitAttributionOnRepeatedTokens() {
         ActivationCache cache = model.runWithCache(repeated).cache();
         ResidualStream stream = ResidualStream.of(model, cache);
         ComponentStack heads = stream.stackHeadResults(-1, false, false);
@@ -113,6 +130,17 @@ class InductionModelTest {
         }
         Tensor attrs = DirectLogitAttribution.of(model, cache).logitAttrs(heads, next, null).values(); // [heads, batch, pos]
         Tensor mean = attrs.slice(2, N + 1, 2 * N).mean(2, false).mean(1, false);                      // [heads]
-        assertThat(heads.labels().get(mean.argmax())).isEqualTo("L1H" + inductionHead);
+        int h = model.config().nHeads();
+        float weakestInduction = Float.MAX_VALUE, strongestOther = -Float.MAX_VALUE;
+        for (int i = 0; i < heads.size(); i++) {
+            int layer = i / h, head = i % h;
+            boolean induction = layer == 1 && Arrays.stream(inductionHeads).anyMatch(x -> x == head);
+            if (induction) {
+                weakestInduction = Math.min(weakestInduction, mean.get(i));
+            } else {
+                strongestOther = Math.max(strongestOther, mean.get(i));
+            }
+        }
+        assertThat(weakestInduction).as("DLA %s over %s", mean, heads.labels()).isGreaterThan(strongestOther);
     }
 }
