@@ -125,7 +125,8 @@ public final class ResidualStream {
      * and {@code "final_post"} when {@code layer} is {@code n_layers}.
      *
      * @param layer take the streams up to the input of this block, in {@code [0, n_layers]}, or -1 for all
-     * @param inclMid also take {@code resid_mid} of each earlier block
+     * @param inclMid also take {@code resid_mid} of each earlier block (ignored for attention-only
+     *                models, which have none)
      * @param mlpInput also take {@code resid_mid} of block {@code layer} (the input of its MLP)
      * @param applyLn scale each stream with the cached scale of the LayerNorm reading the last one
      *                ({@code ln_final} for {@code n_layers}): the logit lens
