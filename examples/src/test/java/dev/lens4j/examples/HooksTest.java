@@ -24,6 +24,7 @@ import static dev.lens4j.testing.LensAssertions.assertThatModel;
 import static dev.lens4j.testing.LensAssertions.atLeast;
 import static dev.lens4j.testing.LensAssertions.atMost;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
@@ -76,6 +77,36 @@ class HooksTest {
         assertThat(shapes).hasSize(2).allSatisfy(s -> assertThat(s).containsExactly(8, 4, 33, 33));
         assertThat(model.hooks().isEmpty()).isTrue();
         // end::scoped-hook[]
+    }
+
+    @Test
+    void permanentHooksSurviveReset() {
+        int[][] tokens = RepeatedTokens.forModel(model).withBatch(1).tokens();
+        // tag::permanent-hook[]
+        int[] passes = {0};
+        HookHandle counter = model.hooks().addPermanent("hook_embed", Hook.observe(e -> passes[0]++));   // add_perma_hook
+        HookHandle temporary = model.hooks().add("hook_embed", Hook.observe(e -> { }));                 // add_hook
+        model.hooks().reset();                                   // reset_hooks(): removes the temporary hook only
+        assertThat(temporary.isActive()).isFalse();
+        model.forward(tokens);
+        assertThat(passes[0]).isEqualTo(1);
+        counter.close();                                         // a permanent hook still goes when its handle is closed
+        assertThat(model.hooks().isEmpty()).isTrue();
+        // end::permanent-hook[]
+    }
+
+    @Test
+    void aThrowingHookLeavesNothingBehind() {
+        int[][] tokens = RepeatedTokens.forModel(model).withBatch(1).tokens();
+        // tag::hook-throws[]
+        HookSpec broken = HookSpec.of("blocks.0.attn.hook_z", (z, point) -> {
+            throw new IllegalStateException("bug in my hook");
+        });
+        assertThatThrownBy(() -> model.runWithHooks(tokens, broken))
+                .isInstanceOf(IllegalStateException.class).hasMessage("bug in my hook");   // thrown as it is
+        assertThat(model.hooks().isEmpty()).isTrue();             // per-call hooks never belong to the model
+        assertThat(model.forward(tokens).shape()).containsExactly(1, 33, 64);
+        // end::hook-throws[]
     }
 
     @Test

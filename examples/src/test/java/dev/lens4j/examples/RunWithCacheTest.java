@@ -64,6 +64,25 @@ class RunWithCacheTest {
     }
 
     @Test
+    void whatACacheCosts() {
+        int[][] tokens = dev.lens4j.testing.RepeatedTokens.forModel(model).tokens();   // [8][33]
+        // tag::cache-memory[]
+        ActivationCache all = model.runWithCache(tokens).cache();
+        ActivationCache patterns = model.runWithCache(tokens, name -> name.endsWith("hook_pattern")).cache();
+        long allBytes = 0, patternBytes = 0;
+        for (Tensor t : all.asMap().values()) {
+            allBytes += 4L * t.size();                             // float32, no views of larger buffers
+        }
+        for (Tensor t : patterns.asMap().values()) {
+            patternBytes += 4L * t.size();
+        }
+        assertThat(all.size()).isEqualTo(26);
+        assertThat(patternBytes).isEqualTo(2 * 8 * 4 * 33 * 33 * 4);    // [n_layers][batch, n_heads, pos, pos] floats
+        assertThat(allBytes).isLessThan(2_000_000);
+        // end::cache-memory[]
+    }
+
+    @Test
     void patternsAreSoftmaxedScaledDotProducts() {
         int[][] tokens = {model.tokenizer().toTokens(TEXT)};
         ActivationCache cache = model.runWithCache(tokens).cache();

@@ -1,0 +1,189 @@
+package dev.lens4j.docs;
+
+import dev.lens4j.analysis.circuits.Circuits;
+import dev.lens4j.analysis.circuits.CompositionScores;
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.testing.ComponentScores;
+import dev.lens4j.testing.Measurements;
+import dev.lens4j.testing.RepeatedTokens;
+import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.loading.Models;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The numbers the docs quote are the shipped model's: every {@code <!--v:name-->text<!--/v-->} in
+ * {@code docs/*.md} must read what {@link #compute} gives today (rewritten with
+ * {@code -Dlens4j.docs.update=true}). {@code -Dlens4j.docs.model=<folder>} checks against another
+ * checkpoint; without one the test waits for the shipped {@code induction-2l}.
+ */
+class DocValuesTest {
+
+    static HookedTransformer model;
+
+    @BeforeAll
+    static void load() throws IOException {
+        String dir = System.getProperty("lens4j.docs.model", "");
+        if (!dir.isBlank()) {
+            model = Models.fromPretrained(Path.of(dir));
+        } else {
+            assumeTrue(Models.class.getClassLoader().getResource(Models.RESOURCE_ROOT + "induction-2l/config.json") != null,
+                    "the shipped induction-2l model is not on the class path yet");
+            model = Models.fromPretrained("induction-2l");
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        if (model != null) {
+            model.close();
+        }
+    }
+
+    static String f2(double v) {
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    static void putHeads(Map<String, String> out, String prefix, ComponentScores s) {
+        for (String label : s.labels()) {
+            out.put(prefix + "." + label, f2(s.value(label)));
+        }
+    }
+
+    /** Every number the docs may quote, by name. */
+    static Map<String, String> compute(HookedTransformer model) {
+        Map<String, String> out = new LinkedHashMap<>();
+        RepeatedTokens probe = RepeatedTokens.forModel(model);
+        float[] loss = Measurements.lossByPosition(model, probe);
+        int n = probe.halfLength();
+        out.put("first-copy-loss", f2(mean(loss, 1, n)));
+        out.put("second-copy-loss", f2(mean(loss, n + 1, 2 * n)));
+        out.put("random-guess-loss", f2(Math.log(probe.high() - probe.low() - 1)));
+        ComponentScores induction = Measurements.inductionScores(model, probe);
+        ComponentScores prev = Measurements.previousTokenScores(model, probe);
+        ComponentScores dla = Measurements.directLogitAttribution(model, probe);
+        ComponentScores ablation = Measurements.headAblationLossIncreases(model, probe);
+        ComponentScores copying = Measurements.copyingScores(model);
+        ComponentScores positional = Measurements.positionalPreviousTokenScores(model, probe);
+        putHeads(out, "induction", induction);
+        putHeads(out, "prev", prev);
+        putHeads(out, "dla", dla);
+        putHeads(out, "ablation", ablation);
+        putHeads(out, "copying", copying);
+        putHeads(out, "positional", positional);
+        Circuits circuits = new Circuits(model.config(), model.weights());
+        putHeads(out, "positional-unscaled", ComponentScores.ofHeads("x", "", circuits.positionalPreviousTokenScores(probe.length())));
+        String prevHead = prev.top(1).getFirst().label();
+        String dlaTop = dla.heads().top(1).getFirst().label();
+        out.put("prev-head", prevHead);
+        out.put("dla-top-head", dlaTop);
+        out.put("ablation-top-head", ablation.top(1).getFirst().label());
+        out.put("repeated-half-loss", f2(Measurements.repeatedHalfLoss(model, probe)));
+        float baseline = Measurements.compositionBaseline(model);
+        out.put("kcomp-baseline", String.format(Locale.ROOT, "%.3f", baseline));
+        for (CompositionScores.Mode mode : CompositionScores.Mode.values()) {
+            Tensor all = CompositionScores.all(circuits, mode);
+            String m = mode.name().toLowerCase(Locale.ROOT) + "comp";
+            for (int h1 = 0; h1 < model.config().nHeads(); h1++) {
+                for (int h2 = 0; h2 < model.config().nHeads(); h2++) {
+                    out.put(m + ".L0H" + h1 + ".L1H" + h2, String.format(Locale.ROOT, "%.3f", all.get(0, h1, 1, h2)));
+                }
+            }
+        }
+        Tensor k = CompositionScores.all(circuits, CompositionScores.Mode.K);
+        int p = Integer.parseInt(prevHead.substring(3));
+        double sum = 0;
+        for (int h2 = 0; h2 < model.config().nHeads(); h2++) {
+            sum += k.get(0, p, 1, h2);
+        }
+        out.put("kcomp-prev-mean-ratio", f2(sum / model.config().nHeads() / baseline));
+        int minCopied = Integer.MAX_VALUE, maxCopied = 0;
+        for (int h = 0; h < model.config().nHeads(); h++) {
+            Tensor dense = circuits.fullOv().get(1, h).ab();
+            int copied = 0;
+            for (int t = 1; t < model.config().dVocab(); t++) {
+                copied += dense.select(0, t).argmax() == t ? 1 : 0;
+            }
+            out.put("ov-top1.L1H" + h, String.valueOf(copied));
+            minCopied = Math.min(minCopied, copied);
+            maxCopied = Math.max(maxCopied, copied);
+        }
+        out.put("ov-top1-min", String.valueOf(minCopied));
+        out.put("ov-top1-max", String.valueOf(maxCopied));
+        // by role, so that the prose stays right if training moves the circuit to other heads
+        out.put("prev-head-score", f2(prev.value(prevHead)));
+        out.put("prev-head-ablation", f2(ablation.value(prevHead)));
+        out.put("prev-head-positional", f2(positional.value(prevHead)));
+        out.put("prev-head-positional-unscaled", out.get("positional-unscaled." + prevHead));
+        out.put("prev-head-copying", f2(copying.value(prevHead)));
+        out.put("prev-second-head", prev.top(2).get(1).label());
+        out.put("prev-second-score", f2(prev.top(2).get(1).value()));
+        out.put("dla-top-value", f2(dla.value(dlaTop)));
+        out.put("ablation-second-head", ablation.top(2).get(1).label());
+        out.put("ablation-second-value", f2(ablation.top(2).get(1).value()));
+        ComponentScores layer1 = induction.filter(l -> l.startsWith("L1"));
+        out.put("induction-l1-min", f2(layer1.ranked().getLast().value()));
+        out.put("induction-l1-max", f2(layer1.top(1).getFirst().value()));
+        out.put("induction-l0-max", f2(induction.filter(l -> l.startsWith("L0")).top(1).getFirst().value()));
+        out.put("ablation-l1-max", f2(ablation.filter(l -> l.startsWith("L1")).top(1).getFirst().value()));
+        out.put("dla-l1-min", f2(dla.filter(l -> l.startsWith("L1")).ranked().getLast().value()));
+        out.put("copying-l1-min", f2(copying.filter(l -> l.startsWith("L1")).ranked().getLast().value()));
+        double kMin = Double.MAX_VALUE, kMax = 0, otherMax = 0;
+        for (int h1 = 0; h1 < model.config().nHeads(); h1++) {
+            for (int h2 = 0; h2 < model.config().nHeads(); h2++) {
+                double v = k.get(0, h1, 1, h2);
+                if (h1 == p) {
+                    kMin = Math.min(kMin, v);
+                    kMax = Math.max(kMax, v);
+                } else {
+                    otherMax = Math.max(otherMax, v);
+                }
+            }
+        }
+        out.put("kcomp-prev-min", String.format(Locale.ROOT, "%.3f", kMin));
+        out.put("kcomp-prev-max", String.format(Locale.ROOT, "%.3f", kMax));
+        out.put("kcomp-other-max", String.format(Locale.ROOT, "%.3f", otherMax));
+        return out;
+    }
+
+    static double mean(float[] v, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) {
+            s += v[i];
+        }
+        return s / (to - from);
+    }
+
+    @Test
+    void quotedNumbersAreTheModels() {
+        Map<String, String> values = compute(model);
+        List<String> problems = new ArrayList<>();
+        int quoted = 0;
+        for (Path page : DocsCheck.pages()) {
+            List<String> lines = DocsCheck.read(page);
+            DocsCheck.Result r = DocsCheck.checkValues(page.getFileName().toString(), lines, values, DocsCheck.update());
+            problems.addAll(r.problems());
+            if (r.changed() > 0) {
+                DocsCheck.write(page, r.lines());
+            }
+            quoted += Markdown.values(lines).size();
+        }
+        if (!problems.isEmpty()) {
+            fail(problems.size() + " number(s) in docs/ are not the model's:\n" + String.join("\n", problems) + "\n" + DocsCheck.HOW_TO_UPDATE);
+        }
+        assertThat(quoted).isGreaterThan(10);
+    }
+}

@@ -1,0 +1,160 @@
+package dev.lens4j.docs;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Checks (or rewrites) the Markdown pages against what they quote: fenced Java blocks against the
+ * tagged regions of the examples, marked numbers against freshly computed values.
+ */
+final class DocsCheck {
+
+    /** The system property that turns checking into rewriting. */
+    static final String UPDATE_PROPERTY = "lens4j.docs.update";
+
+    static final String HOW_TO_UPDATE = "to rewrite the docs from the examples, run: ./mvnw -pl docs test -D" + UPDATE_PROPERTY + "=true";
+
+    /**
+     * The outcome of checking one page.
+     *
+     * @param problems what is wrong, one message each (empty when the page is right or was rewritten)
+     * @param lines the page's lines, rewritten where a quote was out of date
+     * @param changed how many quotes were rewritten
+     */
+    record Result(List<String> problems, List<String> lines, int changed) {}
+
+    private DocsCheck() {}
+
+    /** The folder of the pages, from the build (the docs module's folder). */
+    static Path docsDir() {
+        return Path.of(System.getProperty("lens4j.docs.dir", "."));
+    }
+
+    /** The examples' test sources, from the build. */
+    static Path examplesDir() {
+        return Path.of(System.getProperty("lens4j.examples.dir", "../examples/src/test/java"));
+    }
+
+    static boolean update() {
+        return Boolean.getBoolean(UPDATE_PROPERTY);
+    }
+
+    /** The Markdown pages directly in the docs folder, by name. */
+    static List<Path> pages() {
+        try (Stream<Path> s = Files.list(docsDir())) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".md")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + docsDir(), e);
+        }
+    }
+
+    static List<String> read(Path page) {
+        try {
+            return Files.readAllLines(page);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + page, e);
+        }
+    }
+
+    static void write(Path page, List<String> lines) {
+        try {
+            Files.writeString(page, String.join("\n", lines) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + page, e);
+        }
+    }
+
+    /**
+     * Every {@code ```java} block must sit under a snippet marker naming a tagged region of the
+     * examples and hold exactly that region.
+     */
+    static Result checkSnippets(String pageName, List<String> lines, Map<String, Snippets.Snippet> snippets, boolean update) {
+        List<String> problems = new ArrayList<>();
+        List<String> out = new ArrayList<>(lines);
+        int changed = 0;
+        for (int i : Markdown.danglingMarkers(lines)) {
+            problems.add(pageName + ":" + (i + 1) + ": snippet marker is not directly followed by a ``` code block");
+        }
+        List<Markdown.Block> blocks = Markdown.blocks(lines);
+        // rewrite from the last block up, so that earlier line numbers stay valid
+        for (int b = blocks.size() - 1; b >= 0; b--) {
+            Markdown.Block block = blocks.get(b);
+            if (!block.language().equals("java")) {
+                continue;
+            }
+            String where = pageName + ":" + (block.fenceLine() + 1);
+            if (block.snippet() == null) {
+                problems.add(where + ": ```java block without a snippet marker; code in the docs must come from the examples"
+                        + " (put <!-- snippet: name --> above it and tag::name[] ... end::name[] around the code in a test)");
+                continue;
+            }
+            Snippets.Snippet s = snippets.get(block.snippet());
+            if (s == null) {
+                problems.add(where + ": no tagged region '" + block.snippet() + "' in the examples; tags: " + snippets.keySet());
+                continue;
+            }
+            if (block.lines().equals(s.lines())) {
+                continue;
+            }
+            if (update) {
+                for (int k = block.closeLine() - 1; k > block.fenceLine(); k--) {
+                    out.remove(k);
+                }
+                out.addAll(block.fenceLine() + 1, s.lines());
+                changed++;
+                continue;
+            }
+            StringBuilder m = new StringBuilder(where).append(": snippet '").append(block.snippet())
+                    .append("' differs from the tagged region at ").append(s.source()).append(':').append(s.line()).append('\n')
+                    .append("  --- ").append(pageName).append('\n')
+                    .append("  +++ ").append(s.source().getFileName()).append('\n');
+            for (String d : Markdown.diff(block.lines(), s.lines())) {
+                m.append("  ").append(d).append('\n');
+            }
+            problems.add(m.toString().stripTrailing());
+        }
+        return new Result(reverse(problems), out, changed);
+    }
+
+    /** Every marked value must show what {@code values} says; unknown names are problems. */
+    static Result checkValues(String pageName, List<String> lines, Map<String, String> values, boolean update) {
+        List<String> problems = new ArrayList<>();
+        List<String> out = new ArrayList<>(lines);
+        int changed = 0;
+        for (Markdown.Value v : Markdown.values(lines)) {
+            String where = pageName + ":" + (v.line() + 1);
+            String expected = values.get(v.name());
+            if (expected == null) {
+                problems.add(where + ": no computed value '" + v.name() + "'; known: " + values.keySet());
+            } else if (!expected.equals(v.text())) {
+                if (update) {
+                    out.set(v.line(), out.get(v.line()).replace("<!--v:" + v.name() + "-->" + v.text() + "<!--/v-->",
+                            "<!--v:" + v.name() + "-->" + expected + "<!--/v-->"));
+                    changed++;
+                } else {
+                    problems.add(where + ": value '" + v.name() + "' reads " + v.text() + " but the model gives " + expected);
+                }
+            }
+        }
+        return new Result(problems, out, changed);
+    }
+
+    private static List<String> reverse(List<String> problems) {
+        List<String> dangling = new ArrayList<>();
+        List<String> blocks = new ArrayList<>();
+        for (String p : problems) {
+            (p.contains("snippet marker is not directly") ? dangling : blocks).add(p);
+        }
+        List<String> out = new ArrayList<>(dangling);
+        for (int i = blocks.size() - 1; i >= 0; i--) {
+            out.add(blocks.get(i));
+        }
+        return out;
+    }
+}

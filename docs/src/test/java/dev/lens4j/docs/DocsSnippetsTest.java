@@ -1,0 +1,67 @@
+package dev.lens4j.docs;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * The code in the docs is the code of the examples: every {@code ```java} block of every page in
+ * {@code docs/} is a tagged region of {@code examples/src/test/java}, compiled and run by the
+ * examples' tests. With {@code -Dlens4j.docs.update=true} the blocks are rewritten instead.
+ */
+class DocsSnippetsTest {
+
+    static final List<String> PAGES = List.of("TUTORIAL.md", "HOOKS.md", "TRANSFORMERLENS.md", "SELF-CHECK.md");
+
+    @Test
+    void thePagesExist() {
+        for (String p : PAGES) {
+            assertThat(DocsCheck.docsDir().resolve(p)).as(p).isRegularFile();
+        }
+    }
+
+    @Test
+    void everyJavaBlockIsTheTaggedRegionOfAnExample() {
+        Map<String, Snippets.Snippet> snippets = Snippets.extract(DocsCheck.examplesDir());
+        assertThat(snippets).as("tagged regions in " + DocsCheck.examplesDir()).isNotEmpty();
+        List<String> problems = new ArrayList<>();
+        int quoted = 0;
+        for (Path page : DocsCheck.pages()) {
+            List<String> lines = DocsCheck.read(page);
+            DocsCheck.Result r = DocsCheck.checkSnippets(page.getFileName().toString(), lines, snippets, DocsCheck.update());
+            problems.addAll(r.problems());
+            if (r.changed() > 0) {
+                DocsCheck.write(page, r.lines());
+            }
+            quoted += (int) Markdown.blocks(lines).stream().filter(b -> b.snippet() != null).count();
+        }
+        if (!problems.isEmpty()) {
+            fail(problems.size() + " code block(s) in docs/ do not match the examples:\n" + String.join("\n", problems)
+                    + "\n" + DocsCheck.HOW_TO_UPDATE);
+        }
+        assertThat(quoted).isGreaterThan(10);
+    }
+
+    @Test
+    void picturesTheDocsShowExistOrAreMarkedPlaceholders() throws Exception {
+        for (Path page : DocsCheck.pages()) {
+            for (String line : DocsCheck.read(page)) {
+                var m = java.util.regex.Pattern.compile("!\\[[^]]*]\\((images/[^)]+)\\)").matcher(line);
+                while (m.find()) {
+                    Path img = DocsCheck.docsDir().resolve(m.group(1));
+                    boolean placeholder = line.contains("<!-- placeholder");
+                    assertThat(Files.isRegularFile(img) || placeholder)
+                            .as(page.getFileName() + " shows " + m.group(1) + ", which is missing and not marked <!-- placeholder -->")
+                            .isTrue();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.lens4j.docs;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The tagged regions of Java sources, Asciidoctor style: the lines between
+ * {@code // tag::name[]} and {@code // end::name[]}. Regions may nest or overlap; marker lines
+ * are never part of a region; a region's common indentation is removed.
+ */
+final class Snippets {
+
+    private static final Pattern TAG = Pattern.compile("^\\s*//\\s*tag::([A-Za-z0-9_.-]+)\\[]\\s*$");
+    private static final Pattern END = Pattern.compile("^\\s*//\\s*end::([A-Za-z0-9_.-]+)\\[]\\s*$");
+
+    /**
+     * A tagged region.
+     *
+     * @param name the tag
+     * @param source the file it is in
+     * @param line the 1-based line of its first code line
+     * @param lines its lines, dedented
+     */
+    record Snippet(String name, Path source, int line, List<String> lines) {
+        String text() {
+            return String.join("\n", lines);
+        }
+    }
+
+    private Snippets() {}
+
+    /**
+     * Every tagged region of the {@code .java} files under a folder, by tag.
+     *
+     * @throws IllegalArgumentException for a tag used twice, an end without a start or a start without an end
+     */
+    static Map<String, Snippet> extract(Path root) {
+        Map<String, Snippet> out = new LinkedHashMap<>();
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(root)) {
+            files = s.filter(p -> p.toString().endsWith(".java")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + root, e);
+        }
+        for (Path f : files) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(f);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + f, e);
+            }
+            for (Snippet s : extract(f, lines)) {
+                Snippet earlier = out.putIfAbsent(s.name(), s);
+                if (earlier != null) {
+                    throw new IllegalArgumentException("tag '" + s.name() + "' is used twice: " + earlier.source() + ":" + earlier.line()
+                            + " and " + s.source() + ":" + s.line());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The tagged regions of one file's lines. */
+    static List<Snippet> extract(Path file, List<String> lines) {
+        record Open(String name, int start) {}
+        Map<String, Open> open = new LinkedHashMap<>();
+        Deque<String> order = new ArrayDeque<>();
+        List<Snippet> out = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher t = TAG.matcher(lines.get(i));
+            Matcher e = END.matcher(lines.get(i));
+            if (t.matches()) {
+                if (open.putIfAbsent(t.group(1), new Open(t.group(1), i + 1)) != null) {
+                    throw new IllegalArgumentException(file + ":" + (i + 1) + ": tag '" + t.group(1) + "' opened again before its end");
+                }
+                order.push(t.group(1));
+            } else if (e.matches()) {
+                Open o = open.remove(e.group(1));
+                if (o == null) {
+                    throw new IllegalArgumentException(file + ":" + (i + 1) + ": end::" + e.group(1) + "[] has no tag::" + e.group(1) + "[]");
+                }
+                order.remove(e.group(1));
+                List<String> body = new ArrayList<>();
+                for (int j = o.start(); j < i; j++) {
+                    String l = lines.get(j);
+                    if (!TAG.matcher(l).matches() && !END.matcher(l).matches()) {
+                        body.add(l);
+                    }
+                }
+                out.add(new Snippet(o.name(), file, o.start() + 1, dedent(body)));
+            }
+        }
+        if (!open.isEmpty()) {
+            Open o = open.values().iterator().next();
+            throw new IllegalArgumentException(file + ":" + o.start() + ": tag::" + o.name() + "[] has no end::" + o.name() + "[]");
+        }
+        return out;
+    }
+
+    /** Removes the indentation all non-blank lines share, and trailing blanks. */
+    static List<String> dedent(List<String> lines) {
+        int common = Integer.MAX_VALUE;
+        for (String l : lines) {
+            if (!l.isBlank()) {
+                int n = 0;
+                while (n < l.length() && l.charAt(n) == ' ') {
+                    n++;
+                }
+                common = Math.min(common, n);
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (String l : lines) {
+            out.add(l.isBlank() ? "" : l.substring(common).stripTrailing());
+        }
+        while (!out.isEmpty() && out.getLast().isEmpty()) {
+            out.removeLast();
+        }
+        while (!out.isEmpty() && out.getFirst().isEmpty()) {
+            out.removeFirst();
+        }
+        return out;
+    }
+}
