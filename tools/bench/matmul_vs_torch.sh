@@ -7,11 +7,12 @@
 # Each round runs JMH (MatmulBenchmark and AttentionScoreBenchmark, threads 1 and 2, one fork)
 # and then tools/bench/torch_matmul.py on the same shapes and thread counts, so that both see the
 # same machine conditions. Raw results go to benchmarks/target/matmul-vs-torch/.
-# Environment: JMH_OPTS (default "-f 1 -wi 5 -w 1 -i 3 -r 1"), TORCH_OPTS (default "--runs 3 --min-time 1").
+# Environment: JMH_OPTS (default "-f 1 -wi 6 -w 2 -i 3 -r 2"; the Vector API kernels need several seconds
+# of warm-up under load), TORCH_OPTS (default "--runs 3 --min-time 1").
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 rounds="${1:-3}"
-jmh_opts="${JMH_OPTS:--f 1 -wi 5 -w 1 -i 3 -r 1}"
+jmh_opts="${JMH_OPTS:--f 1 -wi 6 -w 2 -i 3 -r 2}"
 torch_opts="${TORCH_OPTS:---runs 3 --min-time 1}"
 out="$root/benchmarks/target/matmul-vs-torch"
 # shellcheck source=../../.mvn/find-jdk.sh
