@@ -1,0 +1,122 @@
+package dev.lens4j.app;
+
+import dev.lens4j.report.ConsoleTable;
+import dev.lens4j.tensor.Shapes;
+import dev.lens4j.transformer.HookShape;
+import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.TransformerConfig;
+import dev.lens4j.transformer.tokenizer.Gpt2Tokenizer;
+import dev.lens4j.transformer.tokenizer.Tokenizer;
+import dev.lens4j.transformer.train.WordTokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.regex.Pattern;
+
+/** {@code lens4j inspect}: what a model is: its config, tokenizer, parameter count, and every hook point with its shape. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Show a model's config, tokenizer, parameter count, and every hook point with the shape of its "
+                + "activation (TransformerLens names, e.g. blocks.0.attn.hook_pattern).")
+final class InspectCommand implements java.util.concurrent.Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--pos", paramLabel = "N", description = "sequence length for the shapes (default: the model's n_ctx)")
+    Integer pos;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "1", description = "batch size for the shapes (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--names", paramLabel = "REGEX", converter = RegexConverter.class, description = "list only the hook points whose names contain a match")
+    Pattern names;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        try (ModelOptions.LoadedModel m = modelOptions.load()) {
+            HookedTransformer model = m.model();
+            TransformerConfig cfg = model.config();
+            int p = pos == null ? cfg.nCtx() : pos;
+            if (p < 1 || p > cfg.nCtx()) {
+                throw new ParameterException(spec.commandLine(), "--pos " + p + " must be between 1 and " + m.name()
+                        + "'s n_ctx of " + cfg.nCtx());
+            }
+            if (batch < 1) {
+                throw new ParameterException(spec.commandLine(), "--batch must be at least 1, got " + batch);
+            }
+            out.println("Model " + m.name());
+            kv(out, "source", m.source());
+            kv(out, "weights", modelOptions.noProcessing ? "as stored (from_pretrained_no_processing)"
+                    : "processed as TransformerLens's from_pretrained (fold_ln, center_writing_weights, center_unembed, fold_value_biases)");
+            kv(out, "parameters", String.format(Locale.ROOT, "%,d (embeddings, attention%s; W_U and b_U add %,d unless tied to W_E)",
+                    cfg.parameterCount(), cfg.attnOnly() ? "" : ", MLPs", (long) cfg.dModel() * cfg.dVocab() + cfg.dVocab()));
+            out.println();
+            out.println("Config (TransformerLens HookedTransformerConfig keys)");
+            for (Map.Entry<String, Object> e : cfg.toJsonMap().entrySet()) {
+                // eps is a float held as a double: 1.0E-5 reads better than 9.999999747378752E-6
+                kv(out, e.getKey(), e.getValue() instanceof Double d ? Float.toString(d.floatValue()) : String.valueOf(e.getValue()));
+            }
+            out.println();
+            out.println("Tokenizer");
+            if (model.hasTokenizer()) {
+                Tokenizer tok = model.tokenizer();
+                kv(out, "kind", tokenizerKind(tok));
+                kv(out, "vocab size", String.format(Locale.ROOT, "%,d", tok.vocabSize()));
+                kv(out, "BOS", special(tok, tok.bosTokenId()));
+                kv(out, "EOS", special(tok, tok.eosTokenId()));
+                kv(out, "PAD", special(tok, tok.padTokenId()));
+            } else {
+                kv(out, "kind", "none (the checkpoint has no tokenizer files; commands take token ids only)");
+            }
+            out.println();
+            List<HookShape> hooks = model.hookPoints(batch, p);
+            ConsoleTable t = new ConsoleTable(String.format(Locale.ROOT, "Hook points, shapes for batch %d and pos %d", batch, p))
+                    .text("hook point").text("shape");
+            for (HookShape h : hooks) {
+                if (names == null || names.matcher(h.name()).find()) {
+                    t.row(h.name(), Shapes.str(h.shape()));
+                }
+            }
+            out.print(t.render());
+            out.printf(Locale.ROOT, "%d of %d hook points%s%n", t.rowCount(), hooks.size(),
+                    names == null ? "" : " match /" + names.pattern() + "/");
+            out.flush();
+        }
+        return 0;
+    }
+
+    /**
+     * Names a tokenizer's kind for people.
+     *
+     * @param tok the tokenizer
+     * @return e.g. {@code "GPT-2 byte-level BPE"}
+     */
+    static String tokenizerKind(Tokenizer tok) {
+        return switch (tok) {
+            case Gpt2Tokenizer g -> "GPT-2 byte-level BPE";
+            case WordTokenizer w -> "word-level (one token per word, words.txt)";
+            default -> tok.getClass().getSimpleName();
+        };
+    }
+
+    private static String special(Tokenizer tok, OptionalInt id) {
+        return id.isPresent() ? id.getAsInt() + " " + TokenText.quoted(tok.tokenString(id.getAsInt())) : "none";
+    }
+
+    private static void kv(PrintWriter out, String key, String value) {
+        out.println("  " + key + " ".repeat(Math.max(2, 28 - key.length())) + value);
+    }
+}

@@ -1,0 +1,95 @@
+package dev.lens4j.app;
+
+import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.loading.LoadOptions;
+import dev.lens4j.transformer.loading.Models;
+import picocli.CommandLine.Option;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * The {@code --model} and {@code --no-processing} options that every command running a model shares
+ * (a picocli mixin), and loading the model they name.
+ */
+final class ModelOptions {
+
+    /** The model lens4j ships and uses when none is named. */
+    static final String BUILT_IN = "induction-2l";
+
+    @Option(names = "--model", paramLabel = "DIR",
+            description = {"a Hugging Face GPT-2 folder (config.json with n_embd, model.safetensors) or a lens4j "
+                    + "checkpoint folder (config.json with d_model); also a model in the Hugging Face cache by id (e.g. gpt2). "
+                    + "Default: the built-in " + BUILT_IN + " model."})
+    String model;
+
+    @Option(names = "--no-processing",
+            description = "use the weights as stored (TransformerLens's from_pretrained_no_processing) instead of "
+                    + "folding LayerNorms, centring and folding value biases (from_pretrained)")
+    boolean noProcessing;
+
+    /**
+     * Loads the model.
+     *
+     * @return the model and how to name it
+     * @throws UserError if the folder does not exist, is a file, or the name is not known
+     * @throws IOException if the checkpoint cannot be read (the message names the file and the problem)
+     */
+    LoadedModel load() throws IOException {
+        LoadOptions options = noProcessing ? LoadOptions.noProcessing() : LoadOptions.defaults();
+        if (model == null) {
+            // checked first: by name, Models would also try a folder of that name in the working directory
+            if (Models.class.getClassLoader().getResource(Models.RESOURCE_ROOT + BUILT_IN + "/config.json") == null) {
+                throw new UserError("the built-in model " + BUILT_IN + " is missing from the class path ("
+                        + Models.RESOURCE_ROOT + BUILT_IN + "/); rebuild lens4j, or pass --model DIR");
+            }
+            return new LoadedModel(BUILT_IN, "built in", Models.fromPretrained(BUILT_IN, options));
+        }
+        Path dir;
+        try {
+            dir = Path.of(model);
+        } catch (InvalidPathException e) {
+            throw new UserError("--model " + model + " is not a valid path: " + e.getReason());
+        }
+        if (Files.isDirectory(dir)) {
+            Path abs = dir.toAbsolutePath().normalize();
+            String name = abs.getFileName() == null ? abs.toString() : abs.getFileName().toString();
+            return new LoadedModel(name, abs.toString(), Models.fromPretrained(dir, options));
+        }
+        if (Files.exists(dir)) {
+            throw new UserError("--model " + model + " is a file; give the folder that holds config.json and model.safetensors");
+        }
+        if (looksLikePath(model)) {
+            throw new UserError("model directory " + dir.toAbsolutePath().normalize() + " does not exist");
+        }
+        try {
+            // a built-in model or a model in the Hugging Face cache, by name
+            return new LoadedModel(model, "by name", Models.fromPretrained(model, options));
+        } catch (NoSuchFileException e) {
+            throw new UserError("model directory " + dir.toAbsolutePath().normalize()
+                    + " does not exist (nor is \"" + model + "\" a built-in model or a model in the Hugging Face cache)");
+        }
+    }
+
+    private static boolean looksLikePath(String s) {
+        return s.contains("/") || s.contains(File.separator) || s.startsWith(".") || s.startsWith("~");
+    }
+
+    /**
+     * A loaded model and the name it goes by in reports.
+     *
+     * @param name a display name: the built-in model's name or the checkpoint folder's name
+     * @param source where it came from: {@code "built in"}, an absolute folder, or {@code "by name"}
+     * @param model the model; closing this record closes it
+     */
+    record LoadedModel(String name, String source, HookedTransformer model) implements AutoCloseable {
+        @Override
+        public void close() {
+            model.close();
+        }
+    }
+}

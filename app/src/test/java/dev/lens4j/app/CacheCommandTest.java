@@ -1,0 +1,95 @@
+package dev.lens4j.app;
+
+import dev.lens4j.hooks.ActivationCache;
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.tensor.io.Npy;
+import dev.lens4j.tensor.io.SafetensorsFile;
+import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.loading.Models;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CacheCommandTest {
+
+    private static final String PROMPT = "apple river stone apple river";
+
+    /** The cache of the same prompt, computed here directly. */
+    private static ActivationCache expectedCache() throws Exception {
+        try (HookedTransformer model = Models.fromPretrained(TestModels.induction())) {
+            int[] tokens = model.tokenizer().toTokens(PROMPT);
+            ActivationCache cache = model.runWithCache(new int[][] {tokens}).cache();
+            // copy out of the model's lifetime
+            ActivationCache.Builder b = ActivationCache.builder(cache.nLayers());
+            cache.asMap().forEach((name, t) -> b.put(name, Tensor.of(t.toArray(), t.shape())));
+            return b.build();
+        }
+    }
+
+    /**
+     * Equal up to the last bits: a forward pass run before the JIT compiled the Vector API's exp may
+     * differ from a later one in the last bit of a float (see the transformer module's tests).
+     */
+    private static void assertSame(String name, Tensor saved, Tensor expected) {
+        assertThat(saved.shape()).as(name).isEqualTo(expected.shape());
+        float[] a = saved.toArray(), e = expected.toArray();
+        for (int i = 0; i < a.length; i++) {
+            if (Float.isInfinite(e[i])) {
+                assertThat(a[i]).as(name + "[" + i + "]").isEqualTo(e[i]);
+            } else {
+                assertThat(a[i]).as(name + "[" + i + "]").isCloseTo(e[i], org.assertj.core.data.Offset.offset(1e-5f * (1 + Math.abs(e[i]))));
+            }
+        }
+    }
+
+    @Test
+    void savesOneNpyPerHookPointEqualToTheCachedActivation() throws Exception {
+        Path dir = TestModels.newFolder("cache").resolve("acts");
+        CommandRun run = CommandRun.of("cache", "--model", TestModels.induction().toString(), "--prompt", PROMPT, "--save", dir.toString());
+        assertThat(run.status()).as(run.toString()).isZero();
+        ActivationCache expected = expectedCache();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrderElementsOf(expected.names().stream().map(n -> n + ".npy").toList());
+        }
+        for (String name : expected.names()) {
+            assertSame(name, Npy.readTensor(dir.resolve(name + ".npy")), expected.get(name));
+        }
+        // the listing: every hook point with its shape and norm
+        assertThat(run.out()).contains("on 6 tokens: \"<|bos|>\" \" apple\" \" river\" \" stone\" \" apple\" \" river\"")
+                .containsPattern("blocks\\.1\\.attn\\.hook_pattern\\s+\\[1, 4, 6, 6]\\s+\\d+\\.\\d{4}\\s+1\\.0000")
+                .contains("blocks.0.attn.hook_attn_scores *")
+                .contains(expected.size() + " hook points");
+        double norm = expected.get("blocks.0.hook_resid_post").norm();
+        assertThat(run.out()).containsPattern("blocks\\.0\\.hook_resid_post\\s+\\[1, 6, 64]\\s+" + String.format(java.util.Locale.ROOT, "%.4f", norm).replace(".", "\\."));
+    }
+
+    @Test
+    void savesOneSafetensorsFileNamedByHookPoint() throws Exception {
+        Path dir = TestModels.newFolder("cache-st");
+        CommandRun run = CommandRun.of("cache", "--model", TestModels.induction().toString(), "--prompt", PROMPT,
+                "--names", "attn\\.hook_(z|pattern)", "--save", dir.toString(), "--format", "safetensors");
+        assertThat(run.status()).as(run.toString()).isZero();
+        ActivationCache expected = expectedCache();
+        try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(CacheCommand.SAFETENSORS_FILE))) {
+            assertThat(f.names()).containsExactlyInAnyOrder("blocks.0.attn.hook_z", "blocks.0.attn.hook_pattern",
+                    "blocks.1.attn.hook_z", "blocks.1.attn.hook_pattern");
+            for (String name : f.names()) {
+                assertSame(name, f.tensor(name), expected.get(name));
+            }
+            assertThat(f.metadata()).containsEntry("prompt", PROMPT).containsEntry("tokens", "[0, 1, 2, 3, 1, 2]");
+        }
+        assertThat(run.out()).contains("4 hook points");
+    }
+
+    @Test
+    void aFilterThatMatchesNothingIsOneLine() {
+        CommandRun run = CommandRun.of("cache", "--model", TestModels.induction().toString(), "--prompt", PROMPT, "--names", "nothing");
+        assertThat(run.status()).isEqualTo(1);
+        assertThat(run.errLines()).singleElement().asString().startsWith("lens4j: --names /nothing/ matches none");
+    }
+}

@@ -1,0 +1,130 @@
+package dev.lens4j.app;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** User errors: exactly one line on stderr, no stack trace, exit status 2 for command-line mistakes and 1 otherwise. */
+class ErrorsTest {
+
+    private static void assertOneLine(CommandRun run, int status, String start) {
+        assertThat(run.status()).as(run.toString()).isEqualTo(status);
+        assertThat(run.errLines()).as(run.toString()).singleElement().asString()
+                .startsWith("lens4j: " + start)
+                .doesNotContain("Exception").doesNotContain("at dev.").doesNotContain("\tat ");
+        assertThat(run.out()).isEmpty();
+    }
+
+    /** A copy of the small model whose file {@code name} holds {@code content}. */
+    private static Path brokenCopy(String name, String content) throws Exception {
+        Path dir = TestModels.newFolder("broken");
+        try (Stream<Path> files = Files.list(TestModels.induction())) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(dir.resolve(name), content);
+        return dir;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "inspect", "tokens", "cache", "attention", "bench"})
+    void missingModelDirectory(String command) {
+        String[] args = command.isEmpty() ? new String[] {"--model", "/no/such/model"}
+                : command.equals("tokens") ? new String[] {command, "--model", "/no/such/model", "x"}
+                : command.equals("cache") || command.equals("attention") ? new String[] {command, "--model", "/no/such/model", "--prompt", "x"}
+                : new String[] {command, "--model", "/no/such/model"};
+        assertOneLine(CommandRun.of(args), 1, "model directory /no/such/model does not exist");
+    }
+
+    @Test
+    void badFlag() {
+        assertOneLine(CommandRun.of("--bogus"), 2, "unknown option: '--bogus' (see 'lens4j --help')");
+        assertOneLine(CommandRun.of("inspect", "--pos", "many"), 2, "invalid value for option '--pos': 'many' is not an int (see 'lens4j inspect --help')");
+        assertOneLine(CommandRun.of("cache"), 2, "missing required option: '--prompt=TEXT'");
+        assertOneLine(CommandRun.of("cache", "--prompt", "x", "--format", "csv"), 2, "invalid value for option '--format'");
+        assertOneLine(CommandRun.of("inspect", "--names", "blocks.(0"), 2, "invalid value for option '--names': 'blocks.(0' is not a regular expression");
+        assertOneLine(CommandRun.of("nosuchcommand"), 2, "unmatched argument");
+    }
+
+    @Test
+    void malformedConfig() throws Exception {
+        Path dir = brokenCopy("config.json", "{\"n_layers\": 2, ");
+        assertOneLine(CommandRun.of("inspect", "--model", dir.toString()), 1, dir.resolve("config.json") + ": not a valid JSON object");
+    }
+
+    @Test
+    void configMissingAKey() throws Exception {
+        Path dir = brokenCopy("config.json", "{\"d_model\": 64}");
+        assertOneLine(CommandRun.of("--model", dir.toString()), 1, dir.resolve("config.json").toString());
+    }
+
+    @Test
+    void unreadableWeights() throws Exception {
+        Path dir = brokenCopy("model.safetensors", "not a safetensors file");
+        assertOneLine(CommandRun.of("inspect", "--model", dir.toString()), 1, "");
+        assertThat(CommandRun.of("inspect", "--model", dir.toString()).err()).contains("model.safetensors");
+    }
+
+    @Test
+    void modelIsAFile() {
+        Path config = TestModels.induction().resolve("config.json");
+        assertOneLine(CommandRun.of("inspect", "--model", config.toString()), 1, "--model " + config + " is a file");
+    }
+
+    @Test
+    void promptLongerThanTheContext() {
+        String prompt = "apple ".repeat(60);
+        assertOneLine(CommandRun.of("cache", "--model", TestModels.induction().toString(), "--prompt", prompt), 2,
+                "--prompt is 61 tokens long, more than induction-small's context of 48 tokens (n_ctx)");
+        assertOneLine(CommandRun.of("--model", TestModels.induction().toString(), "--prompt", prompt), 2, "--prompt is 61 tokens long");
+    }
+
+    @Test
+    void wordOutsideTheVocabulary() {
+        assertOneLine(CommandRun.of("attention", "--model", TestModels.induction().toString(), "--prompt", "apple banana"), 2,
+                "--prompt: unknown word \"banana\"");
+    }
+
+    @Test
+    void headOutOfRange() {
+        assertOneLine(CommandRun.of("attention", "--model", TestModels.induction().toString(), "--prompt", "apple", "--heads", "L0H1,L2H0"), 2,
+                "--heads L2H0 is not a head of induction-small, which has 2 layers (L0 to L1) of 4 heads (H0 to H3)");
+        assertOneLine(CommandRun.of("attention", "--model", TestModels.induction().toString(), "--prompt", "apple", "--heads", "1.2"), 2,
+                "invalid value for option '--heads' (L1H2,...): '1.2' is not a head");
+    }
+
+    @Test
+    void blockTooLongForTheContext() {
+        assertOneLine(CommandRun.of("--model", TestModels.induction().toString(), "--block", "24"), 2,
+                "--block 24 must be between 3 and 23 for induction-small");
+    }
+
+    @Test
+    void stacktraceOnRequest() {
+        CommandRun run = CommandRun.of("inspect", "--model", TestModels.TINY_GPT2.toString(), "--pos", "0", "--stacktrace");
+        assertThat(run.status()).isEqualTo(2);
+        assertThat(run.errLines().getFirst()).startsWith("lens4j: --pos 0 must be between 1 and hf's n_ctx of 24");
+        assertThat(run.err()).contains("at dev.lens4j.app.InspectCommand");
+
+        CommandRun missing = CommandRun.of("--stacktrace", "--model", "/no/such/model");
+        assertThat(missing.status()).isEqualTo(1);
+        assertThat(missing.errLines().size()).isGreaterThan(1);
+        assertThat(missing.err()).contains("UserError");
+    }
+
+    @Test
+    void unexpectedFailuresAreOneLineToo() {
+        assertThat(ErrorHandler.message(new NullPointerException("x is null")))
+                .isEqualTo("internal error: java.lang.NullPointerException: x is null (run again with --stacktrace to see where)");
+        assertThat(ErrorHandler.message(new java.io.UncheckedIOException(new java.nio.file.NoSuchFileException("/a/b"))))
+                .isEqualTo("/a/b: no such file or directory");
+        assertThat(ErrorHandler.message(new IllegalArgumentException("line one\n  line two"))).isEqualTo("line one line two");
+    }
+}

@@ -1,0 +1,61 @@
+package dev.lens4j.app;
+
+import dev.lens4j.tensor.Shapes;
+import dev.lens4j.transformer.HookShape;
+import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.loading.Models;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class InspectCommandTest {
+
+    /** The hook-point rows of the output: name and shape, as printed. */
+    private static List<String> hookRows(CommandRun run) {
+        List<String> lines = run.outLines();
+        int header = lines.indexOf(lines.stream().filter(l -> l.startsWith("hook point")).findFirst().orElseThrow());
+        return lines.subList(header + 2, lines.size() - 1).stream().map(l -> l.replaceAll("\\s{2,}", " ")).toList();
+    }
+
+    private static List<String> expectedRows(Path dir, int batch, int pos) throws Exception {
+        try (HookedTransformer model = Models.fromPretrained(dir)) {
+            return model.hookPoints(batch, pos).stream().map((HookShape h) -> h.name() + " " + Shapes.str(h.shape())).toList();
+        }
+    }
+
+    @Test
+    void listsEveryHookPointOfAnAttentionOnlyModelWithItsShape() throws Exception {
+        CommandRun run = CommandRun.of("inspect", "--model", TestModels.induction().toString(), "--pos", "7");
+        assertThat(run.status()).as(run.toString()).isZero();
+        assertThat(hookRows(run)).containsExactlyElementsOf(expectedRows(TestModels.induction(), 1, 7));
+        assertThat(run.out()).contains("Hook points, shapes for batch 1 and pos 7")
+                .contains("blocks.1.attn.hook_pattern      [1, 4, 7, 7]")
+                .containsPattern("n_layers\\s+2\n").containsPattern("d_model\\s+64\n").containsPattern("n_ctx\\s+48\n")
+                .containsPattern("kind\\s+word-level").containsPattern("vocab size\\s+64\n")
+                .containsPattern("BOS\\s+0 \"<\\|bos\\|>\"")
+                .containsPattern("parameters\\s+40,448 ")
+                .endsWith("26 of 26 hook points\n");
+        assertThat(run.err()).isEmpty();
+    }
+
+    @Test
+    void listsTheMlpAndLayerNormHooksOfAHuggingFaceGpt2Folder() throws Exception {
+        CommandRun run = CommandRun.of("inspect", "--model", TestModels.TINY_GPT2.toString(), "--batch", "2");
+        assertThat(run.status()).as(run.toString()).isZero();
+        // default pos: the model's n_ctx (24)
+        assertThat(hookRows(run)).containsExactlyElementsOf(expectedRows(TestModels.TINY_GPT2, 2, 24));
+        assertThat(run.out()).contains("blocks.0.mlp.hook_post").contains("blocks.1.ln2.hook_scale")
+                .containsPattern("kind\\s+none");
+    }
+
+    @Test
+    void namesFilterKeepsTheMatchingHookPoints() throws Exception {
+        CommandRun run = CommandRun.of("inspect", "--model", TestModels.induction().toString(), "--names", "hook_pattern$", "--pos", "5");
+        assertThat(run.status()).as(run.toString()).isZero();
+        assertThat(hookRows(run)).containsExactly("blocks.0.attn.hook_pattern [1, 4, 5, 5]", "blocks.1.attn.hook_pattern [1, 4, 5, 5]");
+        assertThat(run.out()).endsWith("2 of 26 hook points match /hook_pattern$/\n");
+    }
+}

@@ -1,0 +1,106 @@
+package dev.lens4j.app;
+
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.transformer.TransformerConfig;
+import dev.lens4j.transformer.TransformerWeights;
+import dev.lens4j.transformer.loading.LensCheckpoint;
+import dev.lens4j.transformer.train.InductionTrainer;
+import dev.lens4j.transformer.train.TrainingListener;
+import dev.lens4j.transformer.train.TrainingOptions;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Small model folders for the command tests, written once per test JVM into a temporary folder that is
+ * deleted at exit.
+ */
+final class TestModels {
+
+    /** The Hugging Face GPT-2 layout fixture of the transformer module (2 layers, d_model 32, vocabulary 101, no tokenizer). */
+    static final Path TINY_GPT2 = Path.of("../transformer/src/test/resources/reference/tiny-gpt2/hf");
+
+    private static Path root;
+    private static Path induction;
+    private static Path gpt2Vocab;
+
+    private TestModels() {}
+
+    /**
+     * A lens4j checkpoint in the shipped model's shape (2 attention-only layers of 4 heads, d_model 64,
+     * n_ctx 48, the 64-word tokenizer), trained for only 20 steps: fast, and no induction circuit yet.
+     */
+    static synchronized Path induction() {
+        if (induction == null) {
+            Path dir = root().resolve("induction-small");
+            InductionTrainer trainer = new InductionTrainer(TrainingOptions.defaults().withSteps(20).withBatchSize(8));
+            trainer.train(TrainingListener.NONE);
+            try {
+                trainer.writeCheckpoint(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            induction = dir;
+        }
+        return induction;
+    }
+
+    /**
+     * A one-layer lens4j checkpoint with random weights and GPT-2's vocabulary size (50257), which
+     * lens4j gives the built-in GPT-2 tokenizer.
+     */
+    static synchronized Path gpt2Vocab() {
+        if (gpt2Vocab == null) {
+            Path dir = root().resolve("gpt2-vocab");
+            TransformerConfig cfg = TransformerConfig.gpt2(1, 8, 2, 16, 50257).withModelName("gpt2-vocab");
+            Map<String, Tensor> sd = new LinkedHashMap<>();
+            long seed = 1;
+            for (Map.Entry<String, int[]> e : LensCheckpoint.tlTensorShapes(cfg).entrySet()) {
+                sd.put(e.getKey(), Tensor.randn(seed++, e.getValue()).mul(0.1f));
+            }
+            try {
+                LensCheckpoint.save(cfg, TransformerWeights.fromStateDict(cfg, sd, "test"), null, dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            gpt2Vocab = dir;
+        }
+        return gpt2Vocab;
+    }
+
+    /** A fresh folder for a test's files, under the shared temporary folder. */
+    static synchronized Path newFolder(String name) {
+        try {
+            return Files.createTempDirectory(root(), name);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path root() {
+        if (root == null) {
+            try {
+                root = Files.createTempDirectory("lens4j-app-test");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Path r = root;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(r)));
+        }
+        return root;
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: the folder is under the system's temporary folder
+        }
+    }
+}
