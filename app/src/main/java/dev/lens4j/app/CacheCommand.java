@@ -61,7 +61,7 @@ final class CacheCommand implements Callable<Integer> {
     @Option(names = "--save", paramLabel = "DIR", description = "folder to write the activations to (created if needed)")
     Path save;
 
-    @Option(names = "--format", defaultValue = "npy",
+    @Option(names = "--format", paramLabel = "npy|safetensors", defaultValue = "npy",
             description = "with --save: npy (one <hook name>.npy per hook point) or safetensors (one "
                     + SAFETENSORS_FILE + " whose tensors are named by hook point) (default: ${DEFAULT-VALUE})")
     Format format;

@@ -65,7 +65,7 @@ public final class Main implements Callable<Integer> {
             description = "folder for report.html and the PNGs (default: ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--seed", description = "seed of the random token sequences and the composition baseline (default: 1234)")
+    @Option(names = "--seed", paramLabel = "N", description = "seed of the random token sequences and the composition baseline (default: 1234)")
     Long seed;
 
     @Option(names = "--batch", paramLabel = "N", description = "random sequences to measure on (default: 16; 4 for models with d_model >= 512)")
@@ -118,7 +118,7 @@ public final class Main implements Callable<Integer> {
         long start = System.nanoTime();
         try (ModelOptions.LoadedModel m = modelOptions.load()) {
             InductionInvestigation.Options options = options(m);
-            stdout.printf(Locale.ROOT, "lens4j: %s (%s), %d sequences of BOS + %d random tokens + the same %d again, seed %d%n%n",
+            stdout.printf(Locale.ROOT, "Investigating %s (%s) on %d sequences of BOS + %d random tokens + the same %d again, seed %d%n%n",
                     m.name(), m.source(), options.batch(), options.subseqLen(), options.subseqLen(), options.seed());
             stdout.flush();
             StageProgress progress = StageProgress.on(stderr);

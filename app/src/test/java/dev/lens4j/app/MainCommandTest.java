@@ -26,7 +26,7 @@ class MainCommandTest {
         assertThat(run.status()).as(run.toString()).isZero();
 
         String text = run.out();
-        assertThat(text).contains("4 sequences of BOS + 10 random tokens + the same 10 again, seed 7");
+        assertThat(text).contains("on 4 sequences of BOS + 10 random tokens + the same 10 again, seed 7");
         // the console report's sections, in order
         assertThat(text).containsSubsequence("Model", "Loss by position", "Previous-token scores", "Induction scores",
                 "Direct logit attribution", "Head ablation", "OV copying scores", "Composition scores", "Claims");
