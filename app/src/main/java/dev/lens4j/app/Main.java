@@ -116,6 +116,9 @@ public final class Main implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         long start = System.nanoTime();
+        if (Files.exists(out) && !Files.isDirectory(out)) { // checked before minutes of work, not after
+            throw new UserError("--out " + out + " is a file; give a folder for the report");
+        }
         try (ModelOptions.LoadedModel m = modelOptions.load()) {
             InductionInvestigation.Options options = options(m);
             stdout.printf(Locale.ROOT, "Investigating %s (%s) on %d sequences of BOS + %d random tokens + the same %d again, seed %d%n%n",

@@ -79,6 +79,17 @@ class ErrorsTest {
     }
 
     @Test
+    void outputFolderIsAFile() {
+        Path file = TestModels.induction().resolve("words.txt");
+        assertOneLine(CommandRun.of("--model", TestModels.induction().toString(), "--out", file.toString()), 1,
+                "--out " + file + " is a file; give a folder for the report");
+        assertOneLine(CommandRun.of("attention", "--model", TestModels.induction().toString(), "--prompt", "apple", "--out", file.toString()), 1,
+                "--out " + file + " is a file");
+        assertOneLine(CommandRun.of("cache", "--model", TestModels.induction().toString(), "--prompt", "apple", "--save", file.toString()), 1,
+                "--save " + file + " is a file");
+    }
+
+    @Test
     void promptLongerThanTheContext() {
         String prompt = "apple ".repeat(60);
         assertOneLine(CommandRun.of("cache", "--model", TestModels.induction().toString(), "--prompt", prompt), 2,
