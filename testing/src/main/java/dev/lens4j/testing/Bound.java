@@ -18,6 +18,8 @@ public record Bound(double low, double high) {
     }
 
     /**
+     * Returns true when {@code low <= value <= high}; false for NaN.
+     *
      * @param value a measured value
      * @return true when {@code low <= value <= high}; false for NaN
      */
@@ -25,7 +27,11 @@ public record Bound(double low, double high) {
         return value >= low && value <= high;
     }
 
-    /** @return {@code "at least 1.00"}, {@code "at most 0.100"} or {@code "between 0.500 and 2.00"} */
+    /**
+     * The bound as failure messages state it.
+     *
+     * @return {@code "at least 1.00"}, {@code "at most 0.100"} or {@code "between 0.500 and 2.00"}
+     */
     @Override
     public String toString() {
         if (high == Double.POSITIVE_INFINITY) {

@@ -103,32 +103,54 @@ public final class ComponentScores {
         return new ComponentScores(measure, details, labels, scores.contiguous().toArray());
     }
 
-    /** @return what the values are, e.g. {@code "induction score"} */
+    /**
+     * The name of what the scores measure.
+     *
+     * @return what the values are, e.g. {@code "induction score"}
+     */
     public String measure() {
         return measure;
     }
 
-    /** @return how the values were measured, or an empty string */
+    /**
+     * How the scores were measured.
+     *
+     * @return how the values were measured, or an empty string
+     */
     public String details() {
         return details;
     }
 
-    /** @return the labels in their original order */
+    /**
+     * The component labels.
+     *
+     * @return the labels in their original order
+     */
     public List<String> labels() {
         return labels;
     }
 
-    /** @return the values in label order (a copy) */
+    /**
+     * The scores.
+     *
+     * @return the values in label order (a copy)
+     */
     public float[] values() {
         return values.clone();
     }
 
-    /** @return the number of components */
+    /**
+     * The number of components.
+     *
+     * @return the number of components
+     */
     public int size() {
         return labels.size();
     }
 
     /**
+     * Returns true when there is a component of that label.
+     *
      * @param label a component label
      * @return true when there is a component of that label
      */
@@ -137,6 +159,8 @@ public final class ComponentScores {
     }
 
     /**
+     * The score of a component.
+     *
      * @param label a component label
      * @return its value
      * @throws IllegalArgumentException naming the label and the labels there are
@@ -146,6 +170,8 @@ public final class ComponentScores {
     }
 
     /**
+     * The score of a head.
+     *
      * @param layer the layer
      * @param head the head
      * @return the value of head {@code L{layer}H{head}}
@@ -155,6 +181,8 @@ public final class ComponentScores {
     }
 
     /**
+     * The rank of a component: 1 for the highest score.
+     *
      * @param label a component label
      * @return 1 plus the number of components with a strictly higher value; a NaN value ranks below
      *     every number
@@ -170,7 +198,11 @@ public final class ComponentScores {
         return above + 1;
     }
 
-    /** @return every component, highest value first (ties keep label order) */
+    /**
+     * Every component with its rank.
+     *
+     * @return every component, highest value first (ties keep label order)
+     */
     public List<Score> ranked() {
         Integer[] order = new Integer[values.length];
         for (int i = 0; i < order.length; i++) {
@@ -185,6 +217,8 @@ public final class ComponentScores {
     }
 
     /**
+     * Returns the {@code k} highest-scoring components (fewer if there are fewer), highest first.
+     *
      * @param k how many
      * @return the {@code k} highest-scoring components (fewer if there are fewer), highest first
      */
@@ -215,7 +249,11 @@ public final class ComponentScores {
         return new ComponentScores(measure, details, keep, out);
     }
 
-    /** @return only the attention heads (labels {@code L{layer}H{head}}) */
+    /**
+     * The scores of the attention heads alone.
+     *
+     * @return only the attention heads (labels {@code L{layer}H{head}})
+     */
     public ComponentScores heads() {
         return filter(l -> l.matches("L\\d+H\\d+"));
     }

@@ -21,6 +21,8 @@ public final class ComponentScoresAssert extends AbstractAssert<ComponentScoresA
     }
 
     /**
+     * The component's score is above a bound (exclusive).
+     *
      * @param label a component label
      * @param threshold the bound, exclusive
      * @return this
@@ -32,6 +34,8 @@ public final class ComponentScoresAssert extends AbstractAssert<ComponentScoresA
     }
 
     /**
+     * The head's score is above a bound (exclusive).
+     *
      * @param head a head
      * @param threshold the bound, exclusive
      * @return this
@@ -41,6 +45,8 @@ public final class ComponentScoresAssert extends AbstractAssert<ComponentScoresA
     }
 
     /**
+     * The component's score is below a bound (exclusive).
+     *
      * @param label a component label
      * @param threshold the bound, exclusive
      * @return this
@@ -52,6 +58,8 @@ public final class ComponentScoresAssert extends AbstractAssert<ComponentScoresA
     }
 
     /**
+     * The head's score is below a bound (exclusive).
+     *
      * @param head a head
      * @param threshold the bound, exclusive
      * @return this
@@ -73,6 +81,8 @@ public final class ComponentScoresAssert extends AbstractAssert<ComponentScoresA
     }
 
     /**
+     * No component scores strictly higher than the head (a tie for first passes).
+     *
      * @param head a head
      * @return this
      */
@@ -94,6 +104,8 @@ public final class ComponentScoresAssert extends AbstractAssert<ComponentScoresA
     }
 
     /**
+     * Fewer than {@code k} components score strictly higher than the head.
+     *
      * @param head a head
      * @param k how many places count, at least 1
      * @return this

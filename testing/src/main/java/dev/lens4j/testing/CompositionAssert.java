@@ -31,6 +31,8 @@ public final class CompositionAssert extends AbstractAssert<CompositionAssert, H
     }
 
     /**
+     * Names the earlier head, whose OV circuit writes.
+     *
      * @param layer the earlier head's layer
      * @param head the earlier head
      * @return this
@@ -42,6 +44,8 @@ public final class CompositionAssert extends AbstractAssert<CompositionAssert, H
     }
 
     /**
+     * Names the later head, whose queries, keys or values read.
+     *
      * @param layer the later head's layer
      * @param head the later head
      * @return this

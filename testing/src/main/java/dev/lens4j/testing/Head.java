@@ -22,6 +22,8 @@ public record Head(int layer, int head) {
     }
 
     /**
+     * Parses a head label.
+     *
      * @param label a label such as {@code "L1H2"}
      * @return the head it names
      * @throws IllegalArgumentException if the label is not of that form
@@ -34,7 +36,11 @@ public record Head(int layer, int head) {
         return new Head(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
     }
 
-    /** @return {@code "L{layer}H{head}"} */
+    /**
+     * The head's label.
+     *
+     * @return {@code "L{layer}H{head}"}
+     */
     public String label() {
         return Messages.head(layer, head);
     }

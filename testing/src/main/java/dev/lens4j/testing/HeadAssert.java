@@ -34,6 +34,8 @@ public final class HeadAssert extends AbstractAssert<HeadAssert, HookedTransform
     }
 
     /**
+     * Measures on other repeated random tokens than the model's default probe.
+     *
      * @param sequences the repeated random tokens to measure scores on
      * @return this
      */
@@ -61,6 +63,8 @@ public final class HeadAssert extends AbstractAssert<HeadAssert, HookedTransform
     }
 
     /**
+     * The head's induction score is below a bound: it is not an induction head.
+     *
      * @param threshold the bound, exclusive
      * @return this
      */
@@ -89,6 +93,8 @@ public final class HeadAssert extends AbstractAssert<HeadAssert, HookedTransform
     }
 
     /**
+     * The head's previous-token score is below a bound: it is not a previous-token head.
+     *
      * @param threshold the bound, exclusive
      * @return this
      */

@@ -27,6 +27,8 @@ public final class LensAssertions {
     private LensAssertions() {}
 
     /**
+     * Starts assertions about a whole model.
+     *
      * @param model the model
      * @return assertions about the model
      */
@@ -35,6 +37,8 @@ public final class LensAssertions {
     }
 
     /**
+     * Starts assertions about one attention head.
+     *
      * @param model the model
      * @param layer the head's layer
      * @param head the head's index in its layer
@@ -46,6 +50,8 @@ public final class LensAssertions {
     }
 
     /**
+     * Starts assertions about one attention head.
+     *
      * @param model the model
      * @param head the head
      * @return assertions about that head
@@ -55,6 +61,8 @@ public final class LensAssertions {
     }
 
     /**
+     * Starts assertions about how one head composes into a later one.
+     *
      * @param model the model
      * @param mode Q, K or V composition
      * @return assertions about composition between two of its heads; name them with
@@ -65,6 +73,8 @@ public final class LensAssertions {
     }
 
     /**
+     * Starts assertions about computed scores.
+     *
      * @param scores computed scores, e.g. from {@link Measurements}
      * @return assertions about them
      */
@@ -73,6 +83,8 @@ public final class LensAssertions {
     }
 
     /**
+     * Names a head.
+     *
      * @param layer the layer
      * @param head the head's index in its layer
      * @return the head, e.g. for {@code ablating(head(1, 2))}
@@ -82,6 +94,8 @@ public final class LensAssertions {
     }
 
     /**
+     * A lower bound.
+     *
      * @param min the smallest accepted value
      * @return the bound {@code [min, +inf)}
      */
@@ -90,6 +104,8 @@ public final class LensAssertions {
     }
 
     /**
+     * An upper bound.
+     *
      * @param max the largest accepted value
      * @return the bound {@code (-inf, max]}
      */
@@ -98,6 +114,8 @@ public final class LensAssertions {
     }
 
     /**
+     * A closed interval.
+     *
      * @param min the smallest accepted value
      * @param max the largest accepted value
      * @return the bound {@code [min, max]}

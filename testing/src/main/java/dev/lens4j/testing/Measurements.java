@@ -354,6 +354,8 @@ public final class Measurements {
     // ------------------------------------------------------------------ helpers
 
     /**
+     * Returns every head, layer by layer.
+     *
      * @param cfg a model's config
      * @return every head, layer by layer
      */

@@ -32,6 +32,8 @@ public final class ModelAssert extends AbstractAssert<ModelAssert, HookedTransfo
     }
 
     /**
+     * Measures on other repeated random tokens than the model's default probe.
+     *
      * @param sequences the repeated random tokens to measure on
      * @return this
      */
@@ -103,6 +105,8 @@ public final class ModelAssert extends AbstractAssert<ModelAssert, HookedTransfo
     }
 
     /**
+     * Switches to assertions about one head of the model, on the same probe.
+     *
      * @param layer the layer
      * @param head the head
      * @return assertions about that head, on this assertion's probe

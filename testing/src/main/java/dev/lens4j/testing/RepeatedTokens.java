@@ -68,6 +68,8 @@ public record RepeatedTokens(int batch, int halfLength, long seed, int bos, int 
     }
 
     /**
+     * Returns a copy with another batch size.
+     *
      * @param n number of sequences
      * @return a copy with another batch size
      */
@@ -76,6 +78,8 @@ public record RepeatedTokens(int batch, int halfLength, long seed, int bos, int 
     }
 
     /**
+     * Returns a copy with another copy length.
+     *
      * @param n number of random tokens per copy
      * @return a copy with another copy length
      */
@@ -84,6 +88,8 @@ public record RepeatedTokens(int batch, int halfLength, long seed, int bos, int 
     }
 
     /**
+     * Returns a copy drawing other random tokens.
+     *
      * @param s the seed
      * @return a copy drawing other random tokens
      */
@@ -91,32 +97,56 @@ public record RepeatedTokens(int batch, int halfLength, long seed, int bos, int 
         return new RepeatedTokens(batch, halfLength, s, bos, low, high);
     }
 
-    /** @return 1 when the sequences start with BOS, else 0 */
+    /**
+     * The number of tokens before the first copy.
+     *
+     * @return 1 when the sequences start with BOS, else 0
+     */
     public int lead() {
         return bos >= 0 ? 1 : 0;
     }
 
-    /** @return the length of every sequence, {@code lead + 2 halfLength} */
+    /**
+     * The length of every sequence.
+     *
+     * @return the length of every sequence, {@code lead + 2 halfLength}
+     */
     public int length() {
         return lead() + 2 * halfLength;
     }
 
-    /** @return the sequences, {@code [batch][lead + 2 halfLength]}: a new array each call */
+    /**
+     * Draws the sequences (the same ones on every call).
+     *
+     * @return the sequences, {@code [batch][lead + 2 halfLength]}: a new array each call
+     */
     public int[][] tokens() {
         return InductionEvals.repeatedTokens(batch, halfLength, bos, low, high, seed);
     }
 
-    /** @return the first column of the per-token loss {@code [batch, pos - 1]} that induction can predict */
+    /**
+     * Where the repeated half starts in the per-token loss.
+     *
+     * @return the first column of the per-token loss {@code [batch, pos - 1]} that induction can predict
+     */
     public int repeatedLossFrom() {
         return lead() + halfLength;
     }
 
-    /** @return one past the last column of the per-token loss that induction can predict */
+    /**
+     * Where the repeated half ends in the per-token loss.
+     *
+     * @return one past the last column of the per-token loss that induction can predict
+     */
     public int repeatedLossTo() {
         return lead() + 2 * halfLength - 1;
     }
 
-    /** @return the columns of the first copy's per-token loss, which no model can predict: {@code [lead, lead + n - 1)} */
+    /**
+     * Where the first copy starts in the per-token loss.
+     *
+     * @return the columns of the first copy's per-token loss, which no model can predict: {@code [lead, lead + n - 1)}
+     */
     public int firstHalfLossFrom() {
         return lead();
     }
@@ -138,7 +168,11 @@ public record RepeatedTokens(int batch, int halfLength, long seed, int bos, int 
         }
     }
 
-    /** @return e.g. {@code "8 sequences of BOS + 2 x 16 random tokens, seed 0"} */
+    /**
+     * Describes the probe for failure messages.
+     *
+     * @return e.g. {@code "8 sequences of BOS + 2 x 16 random tokens, seed 0"}
+     */
     @Override
     public String toString() {
         return batch + (batch == 1 ? " sequence of " : " sequences of ") + (lead() == 1 ? "BOS + " : "")
