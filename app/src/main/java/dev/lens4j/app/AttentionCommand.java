@@ -78,7 +78,10 @@ final class AttentionCommand implements Callable<Integer> {
                 Tensor p = cache.get("pattern", h.layer()).select(0, 0).select(0, h.head()); // [query_pos, key_pos]
                 patterns.add(new AttentionPatterns.HeadPattern(h, grid(p)));
             }
-            AttentionPatterns attention = new AttentionPatterns("the prompt", model.tokenizer().toStrTokens(tokens), patterns);
+            String shown = prompt.length() <= 80 ? prompt : prompt.substring(0, 77) + "...";
+            String description = String.format(Locale.ROOT, "Prompt \"%s\" (%d tokens%s)", shown, tokens.length,
+                    tokens.length > 0 && model.tokenizer().bosTokenId().orElse(-1) == tokens[0] && !noBos ? ", BOS first" : "");
+            AttentionPatterns attention = new AttentionPatterns(description, model.tokenizer().toStrTokens(tokens), patterns);
             ReportData data = ReportData.builder("Attention patterns in " + m.name(), summary(m)).attention(attention).build();
             Files.createDirectories(out);
             List<Path> files = new ArrayList<>();
