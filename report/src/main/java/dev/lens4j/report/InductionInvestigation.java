@@ -298,12 +298,12 @@ public final class InductionInvestigation {
         float allInd = repeatedHalfLoss(model, tokens, repeatedStart, indAblation.toArray(HookSpec[]::new)) - baseline;
         report.claim(new Claim("Ablating the induction heads breaks induction (repeated-half loss rises by more than " + ABLATION_BAR + " nat)",
                 verdict(allInd > ABLATION_BAR),
-                String.format(Locale.ROOT, "ablating %s together: loss %.2f -> %.2f nats (+%.2f); one at a time: %s", indLabels,
+                String.format(Locale.ROOT, "ablating %s together: loss %.2f -> %.2f nats (%+.2f); one at a time: %s", indLabels,
                         baseline, baseline + allInd, allInd, valuesOf(indSet, ablationByHead, heads)),
                 EvidenceTier.ACTIVATION));
         report.claim(new Claim("Ablating the previous-token head " + prevLabel + " also breaks induction (it feeds the induction heads' keys)",
                 verdict(ablationByHead[prevIdx] > ABLATION_BAR),
-                String.format(Locale.ROOT, "repeated-half loss +%.2f nats; largest single-head increases: %s",
+                String.format(Locale.ROOT, "repeated-half loss %+.2f nats; largest single-head increases: %s",
                         ablationByHead[prevIdx], top(ablationByHead, heads, 3)),
                 EvidenceTier.ACTIVATION));
         float minK = Float.POSITIVE_INFINITY;
@@ -342,7 +342,10 @@ public final class InductionInvestigation {
 
     private static ModelSummary summary(HookedTransformer model, String name) {
         TransformerConfig c = model.config();
-        String tok = model.hasTokenizer() ? model.tokenizer().getClass().getSimpleName() : "none";
+        String tok = !model.hasTokenizer() ? "none"
+                : model.tokenizer() instanceof dev.lens4j.transformer.tokenizer.Gpt2Tokenizer ? "GPT-2 byte-level BPE"
+                : model.tokenizer().getClass().getSimpleName().equals("WordTokenizer") ? "word-level"
+                : model.tokenizer().getClass().getSimpleName();
         return new ModelSummary(name, tok, c.dVocab(), c.nLayers(), c.nHeads(), c.dModel(), c.dHead(),
                 model.weights().parameterCount(), c.attnOnly());
     }
@@ -392,8 +395,8 @@ public final class InductionInvestigation {
             Tensor p = c.get("pattern", lh[0]).select(0, 0).select(0, lh[1]); // [pos, pos]
             out.add(new AttentionPatterns.HeadPattern(new HeadId(lh[0], lh[1]), grid(p)));
         }
-        String description = fromCache ? "the first repeated random sequence (BOS, a random block, the block again)"
-                : "the prompt";
+        String description = fromCache ? "The first repeated random sequence (BOS, a random block, the block again)"
+                : "The prompt";
         return new AttentionPatterns(description, strTokens, out);
     }
 

@@ -92,26 +92,18 @@ public record TransformerWeights(Tensor wE, Tensor wPos, List<Layer> layers, Ten
     }
 
     /**
-     * The number of parameters held, counting a tensor that shares storage with another (an
-     * unembedding tied to the embedding) once.
+     * The number of parameters held, counting an unembedding that is a view of the token
+     * embedding (tied, as in GPT-2 checkpoints) once.
      *
      * @return the parameter count
      */
     public long parameterCount() {
         long n = 0;
-        java.util.List<Tensor> seen = new ArrayList<>();
         for (Tensor t : stateDict().values()) {
-            boolean shared = false;
-            for (Tensor s : seen) {
-                if (s.sharesStorageWith(t) && s.size() == t.size()) {
-                    shared = true;
-                    break;
-                }
-            }
-            if (!shared) {
-                n += t.size();
-                seen.add(t);
-            }
+            n += t.size();
+        }
+        if (wU.sharesStorageWith(wE) && wU.size() == wE.size()) {
+            n -= wU.size();
         }
         return n;
     }
