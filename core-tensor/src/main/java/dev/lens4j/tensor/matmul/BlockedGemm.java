@@ -137,7 +137,7 @@ final class BlockedGemm {
                     boolean accumulate, int i0, int i1, int j0, int j1) {
         int mr = kern.mr(), nr = kern.nr(), step = kern.nrStep();
         int k = a.cols();
-        // Equal blocks instead of full blocks plus a sliver: k = 257 runs as 129 + 128, not 256 + 1.
+        // Equal blocks instead of full blocks plus a sliver: k = 385 runs as 193 + 192, not 384 + 1.
         int kcMax = ceilDiv(k, ceilDiv(k, KC));
         int mcMax = roundUp(ceilDiv(i1 - i0, ceilDiv(i1 - i0, Math.max(mr, MC / mr * mr))), mr);
         int ncMax = roundUp(ceilDiv(j1 - j0, ceilDiv(j1 - j0, Math.max(nr, NC / nr * nr))), nr);

@@ -13,7 +13,9 @@ import java.util.function.IntUnaryOperator;
  * panels, blocks for the caches and runs a register-tiled fused multiply-add micro-kernel (the
  * Vector API one when lens4j's SIMD kernels are enabled, see
  * {@link dev.lens4j.tensor.kernel.KernelProvider}); large products are split over
- * {@link Parallel}'s threads by output blocks.
+ * {@link Parallel}'s threads by output blocks. An A with fewer than 8 rows (one token at a time)
+ * streams a row-major B in place instead of packing it. Like any Vector API code, the kernels run
+ * interpreted, and slowly, for the first few seconds of a JVM until C2 has compiled them.
  *
  * <p>Every element of C is computed as one chain of fused multiply-adds along the inner dimension,
  * in order: {@code c = fma(A[i,p], B[p,j], c)} for {@code p = 0 .. k-1}, starting from zero (or from
