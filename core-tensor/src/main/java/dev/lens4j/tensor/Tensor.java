@@ -1314,11 +1314,10 @@ public final class Tensor {
         int r = batch.length;
         if (nb > 0 && m > 0 && n > 0) {
             IntUnaryOperator cOff = i -> i * m * n;
-            // TODO(gemm): switch to Gemm.multiplyBatched once it exists
-            for (int i = 0; i < nb; i++) {
-                Gemm.multiply(ab.operand(offA[i], m, k, ab.strides[r], ab.strides[r + 1]),
-                        bb.operand(offB[i], k, n, bb.strides[r], bb.strides[r + 1]), out, cOff.applyAsInt(i), n, false);
-            }
+            Gemm.multiplyBatched(nb,
+                    i -> ab.operand(offA[i], m, k, ab.strides[r], ab.strides[r + 1]),
+                    i -> bb.operand(offB[i], k, n, bb.strides[r], bb.strides[r + 1]),
+                    out, cOff, n, false);
         }
         int[] os = Arrays.copyOf(batch, batch.length + 2);
         os[batch.length] = m;
