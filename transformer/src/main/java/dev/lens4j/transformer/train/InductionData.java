@@ -3,8 +3,8 @@ package dev.lens4j.transformer.train;
 import java.util.SplittableRandom;
 
 /**
- * Training data on which only induction predicts anything: a beginning-of-sequence token, then uniform
- * random tokens in which one block of random length is copied to a random later place.
+ * Training data on which only induction predicts anything: a beginning-of-sequence token, then random
+ * tokens in which one block of random length is copied to a random later place.
  *
  * <pre>
  *   BOS  x1 x2 [a b c d] x7 x8 x9 [a b c d] x14 ... x47
@@ -12,10 +12,7 @@ import java.util.SplittableRandom;
  * </pre>
  *
  * <p>Inside the copy every token after the first ({@code b c d}) is predictable by looking back at what
- * followed the previous occurrence of the current token; nothing else is predictable. Both places are
- * random, so the model cannot learn positions instead of an induction circuit (with a fixed offset a
- * 2-layer model learns to attend {@code offset - 1} positions back by positional embeddings and no
- * previous-token head forms).
+ * followed the previous occurrence of the current token; nothing else is predictable.
  *
  * <p>Sampling, per sequence, from one {@link SplittableRandom}: the block length {@code n} uniform in
  * {@code [minBlock, maxBlock]}; then the pair of start positions {@code (src, dst)} uniform over all pairs
@@ -23,13 +20,22 @@ import java.util.SplittableRandom;
  * tokens outside the copy, uniform over the vocabulary without the BOS token; then the copy. The same
  * seed gives the same batches on every JVM.
  *
- * <p>With {@code distinct} tokens (the default of {@link TrainingOptions}) the tokens outside the copy are
- * drawn without replacement, so a token recurs only inside the copy. A small vocabulary drawn with
- * replacement repeats tokens by chance all the time (with 63 words, a third of the positions of a
- * 48-token sequence hold a token seen before), so matching one token would mostly find coincidences
- * and a model must learn to match pairs of tokens, with a messier circuit; without replacement the
- * sequences behave like those of a large vocabulary, where the classic previous-token plus induction
- * head circuit is the solution.
+ * <p>Why this shape. A 2-layer attention-only model takes any shortcut the data leaves open, and the
+ * shortcuts hide the induction circuit:
+ * <ul>
+ *   <li>a fixed offset between the two copies lets layer 1 attend a fixed distance back by positional
+ *       embeddings, and no previous-token head forms;</li>
+ *   <li>a fixed block length (16, at random offsets) lets layer-0 heads attend {@code n - 1} positions
+ *       back instead of one; measured with lens4j's trainer, no previous-token head formed;</li>
+ *   <li>with a small vocabulary drawn with replacement, tokens recur by chance all the time (with 63
+ *       words, a third of the positions of a 48-token sequence hold a token seen before), so matching one
+ *       token mostly finds coincidences: loss on the copies stalled around 0.7 and the heads were diffuse.</li>
+ * </ul>
+ * Hence random offsets, block lengths from 8 to 23 and, with {@code distinct} tokens (the default of
+ * {@link TrainingOptions}), the tokens outside the copy drawn without replacement, so that a token recurs
+ * only inside the copy, as with a large vocabulary. With these defaults every one of 6 seeds formed a
+ * previous-token head and four induction heads, and the loss on the copies fell below 0.5 after about
+ * 1,000 to 1,150 steps.
  */
 public final class InductionData {
 

@@ -98,14 +98,16 @@ public record TrainingOptions(
 
     /**
      * The recipe of the shipped {@code induction-2l} model: 2 attention-only layers with LayerNorm, 4 heads,
-     * d_model 64, d_head 16, context 48, blocks of 4 to 23 tokens, batch 32, AdamW (lr 3e-3, betas 0.9 and
-     * 0.999, weight decay 0.01 on matrices), global gradient norm clipped to 1, seed 1, 2500 steps.
+     * d_model 64, d_head 16, context 48; data with one repeated block of 8 to 23 tokens and distinct tokens
+     * elsewhere; batch 32; AdamW (lr 3e-3 falling linearly to 3e-4, betas 0.9 and 0.999, weight decay 0.01
+     * on matrices); global gradient norm clipped to 1; 3000 steps; seed 6 (of seeds 1 to 6, which all formed
+     * the circuit, the one with the clearest previous-token head).
      *
      * @return the default options
      */
     public static TrainingOptions defaults() {
-        return new TrainingOptions(1, 2500, 32, 3e-3f, 0, 3e-4f, 0.01f, 0.9f, 0.999f, 1e-8f, 1f,
-                2, 4, 64, 16, 0, 48, "LN", 16, 16, true, "induction-2l");
+        return new TrainingOptions(6, 3000, 32, 3e-3f, 0, 3e-4f, 0.01f, 0.9f, 0.999f, 1e-8f, 1f,
+                2, 4, 64, 16, 0, 48, "LN", 8, 23, true, "induction-2l");
     }
 
     /**
