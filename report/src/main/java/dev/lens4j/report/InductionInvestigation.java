@@ -144,7 +144,7 @@ public final class InductionInvestigation {
         progress.update("forward pass with cache", 0, 1);
         var run = model.runWithCache(tokens, h -> h.endsWith("attn.hook_pattern") || h.endsWith("attn.hook_z")
                 || h.startsWith("ln_final.") || h.endsWith("hook_resid_post") || h.equals("hook_embed")
-                || h.equals("hook_pos_embed") || h.endsWith("hook_resid_pre"));
+                || h.equals("hook_pos_embed") || h.endsWith("hook_resid_pre") || h.endsWith("ln1.hook_scale"));
         progress.update("forward pass with cache", 1, 1);
         Tensor perToken = Functional.perTokenLoss(run.logits(), tokens); // [batch, seqLen - 1]
         double[] meanLoss = toDoubles(perToken.mean(0, false));
@@ -212,7 +212,12 @@ public final class InductionInvestigation {
         progress.update("weight analysis", 0, 3);
         Circuits circuits = new Circuits(cfg, model.weights());
         Tensor copying = circuits.copyingScores();
-        Tensor positional = circuits.positionalPreviousTokenScores(seqLen);
+        float[] lnScale = new float[layers];
+        for (int l = 0; l < layers; l++) {
+            String scaleName = "blocks." + l + ".ln1.hook_scale";
+            lnScale[l] = cache.contains(scaleName) ? cache.get(scaleName).mean() : 1f;
+        }
+        Tensor positional = circuits.positionalPreviousTokenScores(seqLen, lnScale);
         progress.update("weight analysis", 1, 3);
         Tensor q = dev.lens4j.analysis.circuits.CompositionScores.all(circuits, dev.lens4j.analysis.circuits.CompositionScores.Mode.Q);
         Tensor k = dev.lens4j.analysis.circuits.CompositionScores.all(circuits, dev.lens4j.analysis.circuits.CompositionScores.Mode.K);
@@ -333,7 +338,7 @@ public final class InductionInvestigation {
         float posPrev = positional.get(prevHead[0], prevHead[1]);
         report.claim(new Claim(prevLabel + " finds the previous position from positional embeddings alone",
                 verdict(posPrev >= PATTERN_BAR),
-                String.format(Locale.ROOT, "mean attention to position i-1 from W_pos QK W_pos^T: %.2f", posPrev),
+                String.format(Locale.ROOT, "mean attention to position i-1 from (W_pos / ln1 scale) QK (W_pos / ln1 scale)^T: %.2f", posPrev),
                 EvidenceTier.WEIGHT));
         return report.build();
     }

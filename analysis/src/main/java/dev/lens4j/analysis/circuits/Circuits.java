@@ -96,10 +96,29 @@ public final class Circuits {
      * @return {@code [n, n]} attention probabilities from positions alone
      */
     public Tensor positionalPattern(int layer, int head, int n) {
+        return positionalPattern(layer, head, n, 1f);
+    }
+
+    /**
+     * {@link #positionalPattern(int, int, int)} with {@code W_pos} divided by a LayerNorm scale:
+     * on a model with LayerNorm the head reads {@code (x - mean) / scale}, so unscaled positional
+     * embeddings give far too flat a pattern; pass the mean {@code ln1.hook_scale} of the layer on
+     * real inputs.
+     *
+     * @param layer the layer
+     * @param head the head
+     * @param n how many positions (at most n_ctx)
+     * @param lnScale the LayerNorm scale to divide {@code W_pos} by (1 for none)
+     * @return {@code [n, n]} attention probabilities from positions alone
+     */
+    public Tensor positionalPattern(int layer, int head, int n, float lnScale) {
         if (n < 1 || n > cfg.nCtx()) {
             throw new IllegalArgumentException("positions " + n + " outside [1, n_ctx=" + cfg.nCtx() + "]");
         }
-        Tensor pos = w.wPos().slice(0, 0, n);
+        if (!(lnScale > 0)) {
+            throw new IllegalArgumentException("LayerNorm scale must be positive, got " + lnScale);
+        }
+        Tensor pos = w.wPos().slice(0, 0, n).div(lnScale);
         Tensor scores = qk().get(layer, head).leftMatmul(pos).matmul(pos.mT()).ab().div((float) Math.sqrt(cfg.dHead()));
         return scores.maskedFill(Tensor.causalMask(n, n), Float.NEGATIVE_INFINITY).softmax(-1);
     }
@@ -112,6 +131,23 @@ public final class Circuits {
      * @return {@code [n_layers, n_heads]}, in {@code [0, 1]}
      */
     public Tensor positionalPreviousTokenScores(int n) {
+        float[] ones = new float[cfg.nLayers()];
+        java.util.Arrays.fill(ones, 1f);
+        return positionalPreviousTokenScores(n, ones);
+    }
+
+    /**
+     * {@link #positionalPreviousTokenScores(int)} with each layer's {@code W_pos} divided by that
+     * layer's LayerNorm scale (see {@link #positionalPattern(int, int, int, float)}).
+     *
+     * @param n how many positions (2 to n_ctx)
+     * @param lnScalePerLayer {@code [n_layers]} mean {@code ln1.hook_scale} per layer
+     * @return {@code [n_layers, n_heads]}, in {@code [0, 1]}
+     */
+    public Tensor positionalPreviousTokenScores(int n, float[] lnScalePerLayer) {
+        if (lnScalePerLayer.length != cfg.nLayers()) {
+            throw new IllegalArgumentException("need one LayerNorm scale per layer (" + cfg.nLayers() + "), got " + lnScalePerLayer.length);
+        }
         if (n < 2) {
             throw new IllegalArgumentException("need at least 2 positions, got " + n);
         }
@@ -119,7 +155,7 @@ public final class Circuits {
         float[] out = new float[layers * heads];
         for (int l = 0; l < layers; l++) {
             for (int h = 0; h < heads; h++) {
-                Tensor p = positionalPattern(l, h, n);
+                Tensor p = positionalPattern(l, h, n, lnScalePerLayer[l]);
                 double s = 0;
                 for (int i = 1; i < n; i++) {
                     s += p.get(i, i - 1);

@@ -113,6 +113,18 @@ class CircuitsTest {
     }
 
     @Test
+    void aLayerNormScaleDividesThePositionalEmbeddings() {
+        TransformerWeights w = randomWeights(4);
+        TransformerWeights halved = new TransformerWeights(w.wE(), w.wPos().div(2f), w.layers(), null, null, w.wU(), w.bU());
+        Tensor scaled = new Circuits(config(), w).positionalPattern(1, 1, CTX, 2f);
+        Tensor direct = new Circuits(config(), halved).positionalPattern(1, 1, CTX);
+        assertThat(scaled.maxAbsDiff(direct)).isLessThan(1e-6f);
+        Tensor scores = new Circuits(config(), w).positionalPreviousTokenScores(CTX, new float[] {2f, 2f, 2f});
+        Tensor viaHalved = new Circuits(config(), halved).positionalPreviousTokenScores(CTX);
+        assertThat(scores.maxAbsDiff(viaHalved)).isLessThan(1e-6f);
+    }
+
+    @Test
     void positionalPatternIsCausalAndNormalised() {
         Tensor p = new Circuits(config(), randomWeights(1)).positionalPattern(1, 0, CTX);
         assertThat(p.shape()).containsExactly(CTX, CTX);
