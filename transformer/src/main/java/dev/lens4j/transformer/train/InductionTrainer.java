@@ -1,5 +1,6 @@
 package dev.lens4j.transformer.train;
 
+import dev.lens4j.tensor.Parallel;
 import dev.lens4j.tensor.io.Json;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -16,8 +18,8 @@ import java.util.SplittableRandom;
  * Trains a small transformer on {@link InductionData} until an induction circuit forms, in pure Java.
  *
  * <p>Each step draws a batch of {@link TrainingOptions#batchSize()} sequences, runs the forward and
- * backward passes of {@link TrainableTransformer}, clips the global gradient norm and takes one
- * {@link AdamW} step. The loss is the mean next-token cross-entropy over all positions, as in
+ * backward passes of {@link TrainableTransformer} (on two halves of the batch in parallel),
+ * clips the global gradient norm and takes one {@link AdamW} step. The loss is the mean next-token cross-entropy over all positions, as in
  * TransformerLens; progress reports split it into the predictable (repeated) tokens and the rest.
  *
  * <pre>{@code
@@ -35,6 +37,14 @@ public final class InductionTrainer {
     public static final int SMOOTHING_WINDOW = 20;
 
     /**
+     * A batch is computed as this many equal shares (when the batch size divides), each forward and
+     * backward on its own task, and their gradients added in share order. The number is fixed, not
+     * the thread count, so that results do not depend on the threads; two shares keep two cores busy
+     * with one fork and join per step instead of dozens of small parallel sections.
+     */
+    static final int SHARES = 2;
+
+    /**
      * The numbers of one step.
      *
      * @param step the step number, from 1
@@ -48,7 +58,12 @@ public final class InductionTrainer {
     private final TrainingOptions options;
     private final WordTokenizer tokenizer;
     private final TransformerConfig config;
-    private final TrainableTransformer model;
+    /** Parameters, shared by the shares. */
+    private final float[] params;
+    /** The gradient of the batch's mean loss: the shares' gradients added in share order. */
+    private final float[] grads;
+    /** The batch split into equal shares, computed in parallel (see {@link #SHARES}). */
+    private final TrainableTransformer[] shares;
     private final AdamW optimizer;
     private final InductionData data;
     private final SplittableRandom dataRng;
@@ -77,9 +92,14 @@ public final class InductionTrainer {
         SplittableRandom root = new SplittableRandom(options.seed());
         long initSeed = root.nextLong();
         this.dataRng = root.split();
-        this.model = new TrainableTransformer(config, options.batchSize(), options.nCtx(),
-                TrainableTransformer.initialParameters(config, initSeed));
-        this.optimizer = new AdamW(model.layout, options.beta1(), options.beta2(), options.adamEps(), options.weightDecay());
+        this.params = TrainableTransformer.initialParameters(config, initSeed);
+        this.grads = new float[params.length];
+        int n = options.batchSize() % SHARES == 0 ? SHARES : 1;
+        this.shares = new TrainableTransformer[n];
+        for (int k = 0; k < n; k++) {
+            shares[k] = new TrainableTransformer(config, options.batchSize() / n, options.nCtx(), params, true);
+        }
+        this.optimizer = new AdamW(shares[0].layout, options.beta1(), options.beta2(), options.adamEps(), options.weightDecay());
         this.data = new InductionData(tokenizer.vocabSize(), tokenizer.bosTokenId().orElseThrow(), options.nCtx(),
                 options.minBlock(), options.maxBlock(), options.distinctTokens());
     }
@@ -116,9 +136,9 @@ public final class InductionTrainer {
         return step;
     }
 
-    /** The model being trained, for tests in this package. */
-    TrainableTransformer model() {
-        return model;
+    /** The parameters being trained (live, {@link ParameterLayout} order), for tests in this package. */
+    float[] params() {
+        return params;
     }
 
     /**
@@ -128,25 +148,49 @@ public final class InductionTrainer {
      */
     public StepResult step() {
         InductionData.Batch batch = data.next(dataRng, options.batchSize());
-        double loss = model.forward(batch.tokens(), batch.targets());
-        model.backward();
-        double norm = AdamW.clipGradNorm(model.grads, options.gradClip());
+        int[] tokens = batch.tokens(), targets = batch.targets();
+        int count = 0;
+        for (int t : targets) {
+            if (t >= 0) {
+                count++;
+            }
+        }
+        float lossScale = count == 0 ? 0f : 1f / count;
+        int per = tokens.length / shares.length;
+        Parallel.forRange(shares.length, 1, (s, e) -> {
+            for (int k = s; k < e; k++) {
+                shares[k].forward(Arrays.copyOfRange(tokens, k * per, (k + 1) * per),
+                        Arrays.copyOfRange(targets, k * per, (k + 1) * per));
+                shares[k].backward(lossScale);
+            }
+        });
+        System.arraycopy(shares[0].grads, 0, grads, 0, grads.length);
+        for (int k = 1; k < shares.length; k++) {
+            float[] g = shares[k].grads;
+            for (int i = 0; i < grads.length; i++) {
+                grads[i] += g[i];
+            }
+        }
+        double norm = AdamW.clipGradNorm(grads, options.gradClip());
         step++;
-        optimizer.step(model.params, model.grads, options.learningRateAt(step));
-        double rep = 0, other = 0;
+        optimizer.step(params, grads, options.learningRateAt(step));
+        double sum = 0, rep = 0, other = 0;
         int nRep = 0, nOther = 0;
-        for (int i = 0; i < batch.targets().length; i++) {
-            if (batch.targets()[i] < 0) {
+        for (int i = 0; i < targets.length; i++) {
+            if (targets[i] < 0) {
                 continue;
             }
+            double l = shares[i / per].losses[i % per];
+            sum += l;
             if (batch.repeated()[i]) {
-                rep += model.losses[i];
+                rep += l;
                 nRep++;
             } else {
-                other += model.losses[i];
+                other += l;
                 nOther++;
             }
         }
+        double loss = count == 0 ? 0 : sum / count;
         StepResult r = new StepResult(step, loss, nRep == 0 ? Double.NaN : rep / nRep, nOther == 0 ? Double.NaN : other / nOther, norm);
         recentRepeated[(step - 1) % SMOOTHING_WINDOW] = r.repeatedLoss();
         recentOther[(step - 1) % SMOOTHING_WINDOW] = r.otherLoss();
@@ -211,7 +255,7 @@ public final class InductionTrainer {
 
     /** @return the current weights in TransformerLens layout (a copy) */
     public TransformerWeights weights() {
-        return model.weights();
+        return shares[0].layout.toWeights(params);
     }
 
     /**

@@ -29,6 +29,27 @@ final class Passes {
 
     private Passes() {}
 
+    /** A row of ones, grown on demand and never shrunk, for column sums as {@code ones[1, N] @ X[N, M]}. */
+    private static volatile float[] ones = new float[0];
+
+    private static float[] ones(int n) {
+        float[] o = ones;
+        if (o.length < n) {
+            o = new float[n];
+            java.util.Arrays.fill(o, 1f);
+            ones = o;
+        }
+        return o;
+    }
+
+    /**
+     * {@code out[0, M] += sum over rows of x[N, M]}, in row order (each element is one chain of
+     * {@code fma(1, x, acc)}, that is exact additions in row order), through {@link Gemm}'s few-row path.
+     */
+    static void columnSums(float[] x, int xOff, int N, int M, float[] out, int outOff) {
+        Gemm.multiply(MatrixOperand.rowMajor(ones(N), 0, 1, N), MatrixOperand.rowMajor(x, xOff, N, M), out, outOff, M, true);
+    }
+
     // ------------------------------------------------------------------ embeddings
 
     /**
@@ -67,13 +88,12 @@ final class Passes {
             for (int t = 0; t < T; t++) {
                 int o = (b * T + t) * C;
                 int e = wteOff + tokens[b * T + t] * C;
-                int p = wpeOff + t * C;
                 for (int c = 0; c < C; c++) {
                     dwte[e + c] += dout[o + c];
-                    dwpe[p + c] += dout[o + c];
                 }
             }
         }
+        columnSums(dout, 0, B, T * C, dwpe, wpeOff); // dout as [B, T * C]: sum over the batch
     }
 
     // ------------------------------------------------------------------ layer norm
@@ -94,19 +114,14 @@ final class Passes {
         Parallel.forRange(N, 64, (s, e) -> {
             for (int n = s; n < e; n++) {
                 int x = n * C;
-                float sum = 0f;
+                float m = ReproducibleMath.sum(inp, x, C) / C;
                 for (int c = 0; c < C; c++) {
-                    sum += inp[x + c];
+                    out[x + c] = inp[x + c] - m; // centred values, normalised in place below
                 }
-                float m = sum / C;
-                float v = 0f;
-                for (int c = 0; c < C; c++) {
-                    float d = inp[x + c] - m;
-                    v = Math.fma(d, d, v);
-                }
+                float v = ReproducibleMath.dot(out, x, out, x, C);
                 float r = 1f / (float) Math.sqrt(v / C + eps);
                 for (int c = 0; c < C; c++) {
-                    out[x + c] = Math.fma((inp[x + c] - m) * r, w[wOff + c], bias[bOff + c]);
+                    out[x + c] = Math.fma(out[x + c] * r, w[wOff + c], bias[bOff + c]);
                 }
                 mean[n] = m;
                 rstd[n] = r;
@@ -125,41 +140,33 @@ final class Passes {
      * @param params the parameters, with the weight {@code [C]} at {@code wOff}
      * @param mean {@code [N]} from the forward pass
      * @param rstd {@code [N]} from the forward pass
+     * @param scratch {@code [N, C]} work space, overwritten
      */
     static void layerNormBackward(float[] dinp, float[] dparams, float[] dout, float[] inp, float[] params, int wOff,
-                                  int bOff, float[] mean, float[] rstd, int N, int C) {
-        float[] w = params, dw = dparams, db = dparams;
+                                  int bOff, float[] mean, float[] rstd, float[] scratch, int N, int C) {
+        float[] w = params;
         Parallel.forRange(N, 64, (s, e) -> {
+            float[] dnorm = new float[C];
             for (int n = s; n < e; n++) {
                 int x = n * C;
                 float m = mean[n], r = rstd[n];
-                // dxhat = dout * w; dinp = r * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
-                float dnormMean = 0f, dnormNormMean = 0f;
+                // xhat = (x - mean) r; dxhat = dout * w; dinp = r * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
                 for (int c = 0; c < C; c++) {
-                    float xhat = (inp[x + c] - m) * r;
-                    float dnorm = w[wOff + c] * dout[x + c];
-                    dnormMean += dnorm;
-                    dnormNormMean = Math.fma(dnorm, xhat, dnormNormMean);
+                    scratch[x + c] = (inp[x + c] - m) * r;
+                    dnorm[c] = w[wOff + c] * dout[x + c];
                 }
-                dnormMean /= C;
-                dnormNormMean /= C;
+                float dnormMean = ReproducibleMath.sum(dnorm, 0, C) / C;
+                float dnormNormMean = ReproducibleMath.dot(dnorm, 0, scratch, x, C) / C;
                 for (int c = 0; c < C; c++) {
-                    float xhat = (inp[x + c] - m) * r;
-                    float dnorm = w[wOff + c] * dout[x + c];
-                    dinp[x + c] += r * (dnorm - dnormMean - xhat * dnormNormMean);
+                    float xhat = scratch[x + c];
+                    dinp[x + c] += r * (dnorm[c] - dnormMean - xhat * dnormNormMean);
+                    scratch[x + c] = xhat * dout[x + c]; // the weight's gradient, per row
                 }
             }
         });
-        // Parameter gradients sum over rows: one pass in row order, vectorisable over C.
-        for (int n = 0; n < N; n++) {
-            int x = n * C;
-            float m = mean[n], r = rstd[n];
-            for (int c = 0; c < C; c++) {
-                float g = dout[x + c];
-                dw[wOff + c] = Math.fma((inp[x + c] - m) * r, g, dw[wOff + c]);
-                db[bOff + c] += g;
-            }
-        }
+        // parameter gradients: sums over rows
+        columnSums(scratch, 0, N, C, dparams, wOff);
+        columnSums(dout, 0, N, C, dparams, bOff);
     }
 
     // ------------------------------------------------------------------ matmul
@@ -197,12 +204,7 @@ final class Passes {
             Gemm.multiply(gOut, MatrixOperand.rowMajor(w, wOff, IC, OC).transpose(), dinp, 0, IC, accumulate);
         }
         Gemm.multiply(MatrixOperand.rowMajor(inp, 0, N, IC).transpose(), gOut, dw, wOff, OC, true);
-        for (int n = 0; n < N; n++) {
-            int o = n * OC;
-            for (int j = 0; j < OC; j++) {
-                db[bOff + j] += dout[o + j];
-            }
-        }
+        columnSums(dout, 0, N, OC, db, bOff);
     }
 
     // ------------------------------------------------------------------ attention
@@ -234,31 +236,48 @@ final class Passes {
                 Gemm.multiply(q, k.transpose(), att, aOff, T, false);
                 // pass 2: scale, causal mask, softmax
                 for (int t = 0; t < T; t++) {
-                    int row = aOff + t * T;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int t2 = 0; t2 <= t; t2++) {
-                        float x = att[row + t2] * scale;
-                        att[row + t2] = x;
-                        max = Math.max(max, x);
-                    }
-                    float sum = 0f;
-                    for (int t2 = 0; t2 <= t; t2++) {
-                        float ex = ReproducibleMath.exp(att[row + t2] - max);
-                        att[row + t2] = ex;
-                        sum += ex;
-                    }
-                    float inv = 1f / sum;
-                    for (int t2 = 0; t2 <= t; t2++) {
-                        att[row + t2] *= inv;
-                    }
-                    for (int t2 = t + 1; t2 < T; t2++) {
-                        att[row + t2] = 0f;
-                    }
+                    softmaxRow(att, aOff + t * T, t + 1, T, scale);
                 }
                 // pass 3: z = pattern v
                 Gemm.multiply(MatrixOperand.rowMajor(att, aOff, T, T), v, z, b * T * QC + h * HS, QC, false);
             }
         });
+    }
+
+    /**
+     * In place: {@code row[0 .. n) = softmax(scale * row[0 .. n))}, {@code row[n .. len) = 0}. One pass
+     * for the maximum, one for the exponentials and their sum (in index order), one to normalise.
+     */
+    private static void softmaxRow(float[] a, int row, int n, int len, float scale) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            float x = a[row + i] * scale;
+            a[row + i] = x;
+            max = Math.max(max, x);
+        }
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            float ex = ReproducibleMath.exp(a[row + i] - max);
+            a[row + i] = ex;
+            sum += ex;
+        }
+        float inv = 1f / sum;
+        for (int i = 0; i < n; i++) {
+            a[row + i] *= inv;
+        }
+        for (int i = n; i < len; i++) {
+            a[row + i] = 0f;
+        }
+    }
+
+    /** {@code dst[off + t * ld + i] = srcT[i * T + t]}: a [HS, T] scratch back into a [T, HS] block. */
+    private static void scatterTransposed(float[] srcT, float[] dst, int off, int ld, int T, int HS) {
+        for (int t = 0; t < T; t++) {
+            int o = off + t * ld;
+            for (int i = 0; i < HS; i++) {
+                dst[o + i] = srcT[i * T + t];
+            }
+        }
     }
 
     /**
@@ -274,6 +293,7 @@ final class Passes {
         float scale = (float) (1.0 / Math.sqrt(HS));
         Parallel.forRange(B * NH, 1, (s, e) -> {
             float[] datt = new float[T * T]; // [T, T] scratch: d pattern, then d scores
+            float[] gT = new float[HS * T];  // [HS, T] scratch: dv^T, dq^T, dk^T in turn
             for (int bh = s; bh < e; bh++) {
                 int b = bh / NH, h = bh % NH;
                 int qOff = b * T * C3 + h * HS;
@@ -283,16 +303,14 @@ final class Passes {
                 MatrixOperand v = new MatrixOperand(qkv, null, qOff + 2 * QC, T, HS, C3, 1);
                 MatrixOperand gz = new MatrixOperand(dz, null, b * T * QC + h * HS, T, HS, QC, 1);
                 MatrixOperand pattern = MatrixOperand.rowMajor(att, aOff, T, T);
-                // pass 1: d pattern = dz v^T, dv = pattern^T dz
+                // pass 1: d pattern = dz v^T; dv^T = dz^T pattern
                 Gemm.multiply(gz, v.transpose(), datt, 0, T, false);
-                Gemm.multiply(pattern.transpose(), gz, dqkv, qOff + 2 * QC, C3, false);
+                Gemm.multiply(gz.transpose(), pattern, gT, 0, T, false);
+                scatterTransposed(gT, dqkv, qOff + 2 * QC, C3, T, HS);
                 // pass 2: softmax backward, d scores = p (dp - sum(p dp)) scale, zero above the diagonal
                 for (int t = 0; t < T; t++) {
                     int row = aOff + t * T, drow = t * T;
-                    float dot = 0f;
-                    for (int t2 = 0; t2 <= t; t2++) {
-                        dot = Math.fma(att[row + t2], datt[drow + t2], dot);
-                    }
+                    float dot = ReproducibleMath.dot(att, row, datt, drow, t + 1);
                     for (int t2 = 0; t2 <= t; t2++) {
                         datt[drow + t2] = att[row + t2] * (datt[drow + t2] - dot) * scale;
                     }
@@ -300,10 +318,12 @@ final class Passes {
                         datt[drow + t2] = 0f;
                     }
                 }
-                // pass 3: dq = d scores k, dk = d scores^T q
+                // pass 3: dq^T = k^T dScores^T, dk^T = q^T dScores
                 MatrixOperand dScores = MatrixOperand.rowMajor(datt, 0, T, T);
-                Gemm.multiply(dScores, k, dqkv, qOff, C3, false);
-                Gemm.multiply(dScores.transpose(), q, dqkv, qOff + QC, C3, false);
+                Gemm.multiply(k.transpose(), dScores.transpose(), gT, 0, T, false);
+                scatterTransposed(gT, dqkv, qOff, C3, T, HS);
+                Gemm.multiply(q.transpose(), dScores, gT, 0, T, false);
+                scatterTransposed(gT, dqkv, qOff + QC, C3, T, HS);
             }
         });
     }

@@ -54,7 +54,7 @@ final class TrainableTransformer {
     final float[] losses;
 
     // gradients of activations, reused across layers
-    private final float[] dres, dln, dz, dqkv, dlogits, dfch, dfchGelu;
+    private final float[] dres, dln, lnScratch, dz, dqkv, dlogits, dfch, dfchGelu;
 
     private int[] lastTokens, lastTargets;
 
@@ -65,6 +65,17 @@ final class TrainableTransformer {
      * @param params initial parameters in {@link ParameterLayout} order; copied
      */
     TrainableTransformer(TransformerConfig cfg, int B, int T, float[] params) {
+        this(cfg, B, T, params.clone(), true);
+    }
+
+    /**
+     * @param cfg the architecture
+     * @param B batch size
+     * @param T sequence length
+     * @param params parameters in {@link ParameterLayout} order, used (and shared) as they are
+     * @param shared marker for this sharing constructor
+     */
+    TrainableTransformer(TransformerConfig cfg, int B, int T, float[] params, boolean shared) {
         this.cfg = cfg;
         this.layout = new ParameterLayout(cfg);
         if (B < 1 || T < 1 || T > cfg.nCtx()) {
@@ -84,7 +95,7 @@ final class TrainableTransformer {
         this.L = cfg.nLayers();
         this.ln = layout.hasLayerNorm();
         this.mlp = !cfg.attnOnly();
-        this.params = params.clone();
+        this.params = params;
         this.grads = new float[params.length];
 
         wte = layout.offset("embed.W_E");
@@ -166,6 +177,7 @@ final class TrainableTransformer {
 
         dres = new float[BT * C];
         dln = ln ? new float[BT * C] : null;
+        lnScratch = ln ? new float[BT * C] : null;
         dz = new float[BT * QC];
         dqkv = new float[BT * 3 * QC];
         dlogits = new float[BT * V];
@@ -277,22 +289,45 @@ final class TrainableTransformer {
      * @throws IllegalStateException if {@link #forward} was not called
      */
     void backward() {
-        if (lastTokens == null) {
-            throw new IllegalStateException("backward() needs a forward() first");
+        int count = 0;
+        for (int target : lastTargets == null ? new int[0] : lastTargets) {
+            if (target >= 0) {
+                count++;
+            }
         }
-        int BT = B * T;
-        Arrays.fill(grads, 0f);
+        backward(count == 0 ? 0f : 1f / count);
+    }
+
+    /** @return the number of positions with a target in the last {@link #forward} call */
+    int targetCount() {
         int count = 0;
         for (int target : lastTargets) {
             if (target >= 0) {
                 count++;
             }
         }
-        Passes.crossEntropyBackward(dlogits, probs, lastTargets, count == 0 ? 0f : 1f / count, BT, V);
+        return count;
+    }
+
+    /**
+     * Sets {@link #grads} to the gradient of {@code lossScale * sum of the per-token losses} of the last
+     * {@link #forward} call ({@code lossScale = 1 / count} gives the mean; a share of a larger batch uses
+     * one over the whole batch's count).
+     *
+     * @param lossScale the weight of each token's loss
+     * @throws IllegalStateException if {@link #forward} was not called
+     */
+    void backward(float lossScale) {
+        if (lastTokens == null) {
+            throw new IllegalStateException("backward() needs a forward() first");
+        }
+        int BT = B * T;
+        Arrays.fill(grads, 0f);
+        Passes.crossEntropyBackward(dlogits, probs, lastTargets, lossScale, BT, V);
         if (ln) {
             Passes.matmulBackward(dln, false, grads, dlogits, lnf, params, wu, bu, BT, C, V);
             Arrays.fill(dres, 0f);
-            Passes.layerNormBackward(dres, grads, dln, residual[L], params, lnfW, lnfB, lnfMean, lnfRstd, BT, C);
+            Passes.layerNormBackward(dres, grads, dln, residual[L], params, lnfW, lnfB, lnfMean, lnfRstd, lnScratch, BT, C);
         } else {
             Passes.matmulBackward(dres, false, grads, dlogits, lnf, params, wu, bu, BT, C, V);
         }
@@ -304,7 +339,7 @@ final class TrainableTransformer {
                 Passes.geluBackward(dfch, fch[l], dfchGelu, BT * F);
                 if (ln) {
                     Passes.matmulBackward(dln, false, grads, dfch, ln2[l], params, wIn[l], bIn[l], BT, C, F);
-                    Passes.layerNormBackward(dres, grads, dln, residMid[l], params, ln2W[l], ln2B[l], ln2Mean[l], ln2Rstd[l], BT, C);
+                    Passes.layerNormBackward(dres, grads, dln, residMid[l], params, ln2W[l], ln2B[l], ln2Mean[l], ln2Rstd[l], lnScratch, BT, C);
                 } else {
                     Passes.matmulBackward(dres, true, grads, dfch, ln2[l], params, wIn[l], bIn[l], BT, C, F);
                 }
@@ -313,7 +348,7 @@ final class TrainableTransformer {
             Passes.attentionBackward(dqkv, dz, qkv[l], att[l], B, T, NH, HS);
             if (ln) {
                 Passes.matmulBackward(dln, false, grads, dqkv, ln1[l], params, wqkv[l], bqkv[l], BT, C, 3 * QC);
-                Passes.layerNormBackward(dres, grads, dln, residual[l], params, ln1W[l], ln1B[l], ln1Mean[l], ln1Rstd[l], BT, C);
+                Passes.layerNormBackward(dres, grads, dln, residual[l], params, ln1W[l], ln1B[l], ln1Mean[l], ln1Rstd[l], lnScratch, BT, C);
             } else {
                 Passes.matmulBackward(dres, true, grads, dqkv, ln1[l], params, wqkv[l], bqkv[l], BT, C, 3 * QC);
             }

@@ -34,7 +34,7 @@ class CheckpointTest {
 
         TransformerConfig cfg = trainer.config();
         Batch batch = new InductionData(64, 0, 20, 4, 8, true).next(new SplittableRandom(5), 3);
-        TrainableTransformer ours = new TrainableTransformer(cfg, 3, 20, trainer.model().params);
+        TrainableTransformer ours = new TrainableTransformer(cfg, 3, 20, trainer.params());
         ours.forward(batch.tokens(), batch.targets());
         int[][] tokens = new int[3][20];
         for (int b = 0; b < 3; b++) {
