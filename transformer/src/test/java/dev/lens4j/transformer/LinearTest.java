@@ -1,0 +1,67 @@
+package dev.lens4j.transformer;
+
+import dev.lens4j.tensor.Parallel;
+import dev.lens4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The matrix-vector paths of {@link Linear} (few rows) agree with a plain matmul, on every layout. */
+class LinearTest {
+
+    @Test
+    void fewAndManyRowsOnRowMajorTransposedAndMappedWeights() {
+        int k = 203, n = 157;
+        Tensor w = Tensor.randn(1, k, n);
+        Tensor wT = Tensor.randn(2, n, k).transpose(0, 1); // [k, n] with unit row stride
+        Tensor bias = Tensor.randn(3, n);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate((long) k * n * 4);
+            float[] wa = w.toArray();
+            for (int i = 0; i < wa.length; i++) {
+                seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, wa[i]);
+            }
+            Tensor mapped = Tensor.wrap(seg, k, n);
+            for (int rows : new int[] {1, 2, 3, 4, 5, 9}) {
+                Tensor x = Tensor.randn(10 + rows, rows, k);
+                for (Tensor weight : new Tensor[] {w, wT, mapped}) {
+                    for (Tensor b : new Tensor[] {null, bias}) {
+                        Tensor expected = x.matmul(weight);
+                        if (b != null) {
+                            expected = expected.add(b);
+                        }
+                        // write into a wider output (ldo > n) to check the strides
+                        float[] out = new float[rows * (n + 3)];
+                        Linear.apply(x.heapArray(), 0, k, rows, weight.asMatrix(), b == null ? null : b.heapArray(), 0, out, 0, n + 3);
+                        Tensor got = Tensor.of(out, rows, n + 3).slice(1, 0, n);
+                        assertThat(got.allClose(expected, 1e-5f, 1e-4f)).as(rows + " rows, " + (weight == wT ? "transposed" : weight == mapped ? "mapped" : "row-major")).isTrue();
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        int k = 300, n = 200;
+        Tensor w = Tensor.randn(4, k, n);
+        Tensor x = Tensor.randn(5, 3, k);
+        float[][] outs = new float[2][];
+        int before = Parallel.threads();
+        try {
+            for (int t = 1; t <= 2; t++) {
+                Parallel.setThreads(t);
+                outs[t - 1] = new float[3 * n];
+                Linear.apply(x.heapArray(), 0, k, 3, w.asMatrix(), null, 0, outs[t - 1], 0, n);
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+        assertThat(outs[1]).containsExactly(outs[0]);
+    }
+}
