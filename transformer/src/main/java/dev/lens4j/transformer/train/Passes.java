@@ -207,6 +207,25 @@ final class Passes {
         columnSums(dout, 0, N, OC, db, bOff);
     }
 
+    /**
+     * {@link #matmulBackward} with the output gradient stored transposed.
+     *
+     * @param dinp {@code [N, IC]}, accumulated if {@code accumulate}, else overwritten
+     * @param dparams parameter gradients; the weight's and bias's are accumulated
+     * @param doutT {@code [OC, N]}: the output gradient, transposed
+     * @param inp {@code [N, IC]} the forward input
+     * @param params the parameters, with the weight {@code [IC, OC]} at {@code wOff}
+     */
+    static void matmulBackwardTransposed(float[] dinp, boolean accumulate, float[] dparams, float[] doutT, float[] inp,
+                                         float[] params, int wOff, int bOff, int N, int IC, int OC) {
+        MatrixOperand gOut = new MatrixOperand(doutT, null, 0, N, OC, 1, N); // [N, OC] view of [OC, N]
+        Gemm.multiply(gOut, MatrixOperand.rowMajor(params, wOff, IC, OC).transpose(), dinp, 0, IC, accumulate);
+        Gemm.multiply(MatrixOperand.rowMajor(inp, 0, N, IC).transpose(), gOut, dparams, wOff, OC, true);
+        for (int j = 0; j < OC; j++) {
+            dparams[bOff + j] += ReproducibleMath.sum(doutT, j * N, N);
+        }
+    }
+
     // ------------------------------------------------------------------ attention
 
     /**
@@ -270,34 +289,28 @@ final class Passes {
         }
     }
 
-    /** {@code dst[off + t * ld + i] = srcT[i * T + t]}: a [HS, T] scratch back into a [T, HS] block. */
-    private static void scatterTransposed(float[] srcT, float[] dst, int off, int ld, int T, int HS) {
-        for (int t = 0; t < T; t++) {
-            int o = off + t * ld;
-            for (int i = 0; i < HS; i++) {
-                dst[o + i] = srcT[i * T + t];
-            }
-        }
-    }
-
     /**
-     * Backward pass of {@link #attentionForward}, one task per (batch, head).
+     * Backward pass of {@link #attentionForward}, one task per (batch, head). The gradient of q, k and v
+     * is written transposed, {@code [3 QC, B T]}: each task's products then come out as [HS, T] blocks
+     * (16 rows of full-width register tiles, written in place), and {@link #matmulBackwardTransposed}
+     * reads the result through strides.
      *
-     * @param dqkv {@code [B, T, 3 QC]}, overwritten
+     * @param dqkvT {@code [3 QC, B T]}: row {@code c QC + h HS + i}, column {@code b T + t} holds the
+     *              gradient of {@code qkv[b, t, c QC + h HS + i]}; overwritten
      * @param dz {@code [B, T, QC]}
      * @param qkv {@code [B, T, 3 QC]} the forward input
      * @param att {@code [B, NH, T, T]} the forward pattern
      */
-    static void attentionBackward(float[] dqkv, float[] dz, float[] qkv, float[] att, int B, int T, int NH, int HS) {
-        int QC = NH * HS, C3 = 3 * QC;
+    static void attentionBackward(float[] dqkvT, float[] dz, float[] qkv, float[] att, int B, int T, int NH, int HS) {
+        int QC = NH * HS, C3 = 3 * QC, BT = B * T;
         float scale = (float) (1.0 / Math.sqrt(HS));
         Parallel.forRange(B * NH, 1, (s, e) -> {
             float[] datt = new float[T * T]; // [T, T] scratch: d pattern, then d scores
-            float[] gT = new float[HS * T];  // [HS, T] scratch: dv^T, dq^T, dk^T in turn
             for (int bh = s; bh < e; bh++) {
                 int b = bh / NH, h = bh % NH;
                 int qOff = b * T * C3 + h * HS;
                 int aOff = bh * T * T;
+                int gOff = h * HS * BT + b * T; // block (row h HS, column b T) of the q part of dqkvT
                 MatrixOperand q = new MatrixOperand(qkv, null, qOff, T, HS, C3, 1);
                 MatrixOperand k = new MatrixOperand(qkv, null, qOff + QC, T, HS, C3, 1);
                 MatrixOperand v = new MatrixOperand(qkv, null, qOff + 2 * QC, T, HS, C3, 1);
@@ -305,8 +318,7 @@ final class Passes {
                 MatrixOperand pattern = MatrixOperand.rowMajor(att, aOff, T, T);
                 // pass 1: d pattern = dz v^T; dv^T = dz^T pattern
                 Gemm.multiply(gz, v.transpose(), datt, 0, T, false);
-                Gemm.multiply(gz.transpose(), pattern, gT, 0, T, false);
-                scatterTransposed(gT, dqkv, qOff + 2 * QC, C3, T, HS);
+                Gemm.multiply(gz.transpose(), pattern, dqkvT, gOff + 2 * QC * BT, BT, false);
                 // pass 2: softmax backward, d scores = p (dp - sum(p dp)) scale, zero above the diagonal
                 for (int t = 0; t < T; t++) {
                     int row = aOff + t * T, drow = t * T;
@@ -320,10 +332,8 @@ final class Passes {
                 }
                 // pass 3: dq^T = k^T dScores^T, dk^T = q^T dScores
                 MatrixOperand dScores = MatrixOperand.rowMajor(datt, 0, T, T);
-                Gemm.multiply(k.transpose(), dScores.transpose(), gT, 0, T, false);
-                scatterTransposed(gT, dqkv, qOff, C3, T, HS);
-                Gemm.multiply(q.transpose(), dScores, gT, 0, T, false);
-                scatterTransposed(gT, dqkv, qOff + QC, C3, T, HS);
+                Gemm.multiply(k.transpose(), dScores.transpose(), dqkvT, gOff, BT, false);
+                Gemm.multiply(q.transpose(), dScores, dqkvT, gOff + QC * BT, BT, false);
             }
         });
     }

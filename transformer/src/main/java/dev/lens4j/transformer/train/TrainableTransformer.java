@@ -54,7 +54,7 @@ final class TrainableTransformer {
     final float[] losses;
 
     // gradients of activations, reused across layers
-    private final float[] dres, dln, lnScratch, dz, dqkv, dlogits, dfch, dfchGelu;
+    private final float[] dres, dln, lnScratch, dz, dqkvT, dlogits, dfch, dfchGelu;
 
     private int[] lastTokens, lastTargets;
 
@@ -179,7 +179,7 @@ final class TrainableTransformer {
         dln = ln ? new float[BT * C] : null;
         lnScratch = ln ? new float[BT * C] : null;
         dz = new float[BT * QC];
-        dqkv = new float[BT * 3 * QC];
+        dqkvT = new float[3 * QC * BT];
         dlogits = new float[BT * V];
         dfch = mlp ? new float[BT * F] : null;
         dfchGelu = mlp ? new float[BT * F] : null;
@@ -345,12 +345,12 @@ final class TrainableTransformer {
                 }
             }
             Passes.matmulBackward(dz, false, grads, dres, z[l], params, wo[l], bo[l], BT, QC, C);
-            Passes.attentionBackward(dqkv, dz, qkv[l], att[l], B, T, NH, HS);
+            Passes.attentionBackward(dqkvT, dz, qkv[l], att[l], B, T, NH, HS);
             if (ln) {
-                Passes.matmulBackward(dln, false, grads, dqkv, ln1[l], params, wqkv[l], bqkv[l], BT, C, 3 * QC);
+                Passes.matmulBackwardTransposed(dln, false, grads, dqkvT, ln1[l], params, wqkv[l], bqkv[l], BT, C, 3 * QC);
                 Passes.layerNormBackward(dres, grads, dln, residual[l], params, ln1W[l], ln1B[l], ln1Mean[l], ln1Rstd[l], lnScratch, BT, C);
             } else {
-                Passes.matmulBackward(dres, true, grads, dqkv, ln1[l], params, wqkv[l], bqkv[l], BT, C, 3 * QC);
+                Passes.matmulBackwardTransposed(dres, true, grads, dqkvT, ln1[l], params, wqkv[l], bqkv[l], BT, C, 3 * QC);
             }
         }
         Passes.encoderBackward(grads, wte, grads, wpe, dres, lastTokens, B, T, C);
