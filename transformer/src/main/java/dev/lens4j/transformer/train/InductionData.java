@@ -59,6 +59,8 @@ public final class InductionData {
     private final boolean distinct;
 
     /**
+     * A generator for sequences of {@code pos} tokens over a vocabulary of {@code vocabSize}.
+     *
      * @param vocabSize {@code d_vocab}, at least 2
      * @param bosId the BOS token id in {@code [0, vocabSize)}
      * @param pos sequence length including BOS
@@ -88,7 +90,11 @@ public final class InductionData {
         this.distinct = distinct;
     }
 
-    /** @return the sequence length */
+    /**
+     * Returns the sequence length.
+     *
+     * @return the sequence length
+     */
     public int pos() {
         return pos;
     }

@@ -82,6 +82,8 @@ public final class InductionTrainer {
     }
 
     /**
+     * A trainer for a vocabulary of words; its model is initialised from the options' seed.
+     *
      * @param options the run's options
      * @param tokenizer the vocabulary; its size is {@code d_vocab} and its BOS token starts every sequence
      */
@@ -116,22 +118,38 @@ public final class InductionTrainer {
                 "gelu_new", o.normalization(), o.dMlp() == 0, 1e-5f, false, false, false, false, "standard", o.modelName());
     }
 
-    /** @return the options */
+    /**
+     * Returns the options.
+     *
+     * @return the options
+     */
     public TrainingOptions options() {
         return options;
     }
 
-    /** @return the configuration of the model being trained */
+    /**
+     * Returns the configuration of the model being trained.
+     *
+     * @return the configuration of the model being trained
+     */
     public TransformerConfig config() {
         return config;
     }
 
-    /** @return the vocabulary */
+    /**
+     * Returns the vocabulary.
+     *
+     * @return the vocabulary
+     */
     public WordTokenizer tokenizer() {
         return tokenizer;
     }
 
-    /** @return steps taken so far */
+    /**
+     * Returns the number of steps taken so far.
+     *
+     * @return steps taken so far
+     */
     public int stepsDone() {
         return step;
     }
@@ -253,7 +271,11 @@ public final class InductionTrainer {
         return s / n;
     }
 
-    /** @return the current weights in TransformerLens layout (a copy) */
+    /**
+     * Returns the current weights in TransformerLens layout (a copy).
+     *
+     * @return the current weights in TransformerLens layout (a copy)
+     */
     public TransformerWeights weights() {
         return shares[0].layout.toWeights(params);
     }

@@ -111,6 +111,8 @@ public record TrainingOptions(
     }
 
     /**
+     * A copy of these options with another seed.
+     *
      * @param s the seed
      * @return a copy with another seed
      */
@@ -120,6 +122,8 @@ public record TrainingOptions(
     }
 
     /**
+     * A copy of these options with another number of steps.
+     *
      * @param n the number of steps
      * @return a copy with another number of steps
      */
@@ -129,6 +133,8 @@ public record TrainingOptions(
     }
 
     /**
+     * A copy of these options with another batch size.
+     *
      * @param n sequences per step
      * @return a copy with another batch size
      */
@@ -138,6 +144,8 @@ public record TrainingOptions(
     }
 
     /**
+     * A copy of these options with another learning-rate schedule.
+     *
      * @param lr the peak learning rate
      * @param warmup warm-up steps
      * @param finalLr the learning rate at the last step
@@ -149,6 +157,8 @@ public record TrainingOptions(
     }
 
     /**
+     * A copy of these options with another architecture.
+     *
      * @param layers transformer blocks
      * @param heads heads per block
      * @param model d_model
@@ -165,6 +175,8 @@ public record TrainingOptions(
     }
 
     /**
+     * A copy of these options with other repeated-block lengths.
+     *
      * @param min shortest repeated block
      * @param max longest repeated block
      * @return a copy with other block lengths
@@ -175,6 +187,8 @@ public record TrainingOptions(
     }
 
     /**
+     * A copy of these options with another way of drawing tokens.
+     *
      * @param distinct draw the tokens outside the repeated block without replacement
      * @return a copy with that data option
      */
@@ -184,6 +198,8 @@ public record TrainingOptions(
     }
 
     /**
+     * A copy of these options with another model name.
+     *
      * @param name the model name for {@code config.json}
      * @return a copy with another model name
      */
@@ -216,7 +232,11 @@ public record TrainingOptions(
         return Double.parseDouble(Float.toString(f));
     }
 
-    /** @return the options as JSON-ready key-value pairs (snake_case), for {@code training.json} */
+    /**
+     * Returns the options as JSON-ready key-value pairs (snake_case), for {@code training.json}.
+     *
+     * @return the options as JSON-ready key-value pairs (snake_case), for {@code training.json}
+     */
     public Map<String, Object> toJsonMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("seed", seed);

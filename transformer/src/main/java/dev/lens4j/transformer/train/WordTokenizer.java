@@ -61,6 +61,8 @@ public final class WordTokenizer implements Tokenizer {
     private final int bos;
 
     /**
+     * A tokenizer over the given tokens, the id of each being its index.
+     *
      * @param tokens token text by id; one of them must be {@link #BOS}, every other one a space followed
      *               by a word without whitespace
      * @throws IllegalArgumentException naming the first malformed or repeated token
@@ -155,7 +157,11 @@ public final class WordTokenizer implements Tokenizer {
         Files.writeString(file, fileContent(), StandardCharsets.UTF_8);
     }
 
-    /** @return the {@value #FILE_NAME} text: one token per line, in id order */
+    /**
+     * Returns the {@value #FILE_NAME} text: one token per line, in id order.
+     *
+     * @return the {@value #FILE_NAME} text: one token per line, in id order
+     */
     public String fileContent() {
         StringBuilder b = new StringBuilder();
         for (String t : tokens) {
@@ -164,7 +170,11 @@ public final class WordTokenizer implements Tokenizer {
         return b.toString();
     }
 
-    /** @return token text by id, unmodifiable */
+    /**
+     * Returns token text by id, unmodifiable.
+     *
+     * @return token text by id, unmodifiable
+     */
     public List<String> tokens() {
         return Collections.unmodifiableList(tokens);
     }
