@@ -150,3 +150,10 @@ else:
 open(doc, "w").write(text)
 print("\n".join(lines))
 PY
+
+# Archive the raw results next to the scripts (STYLE: results archived as JSON, summarised in docs/).
+archive="$root/tools/bench/results/matmul-vs-torch-$(date -u +%Y-%m-%d)"
+rm -rf "$archive"
+mkdir -p "$archive"
+cp "$out"/session.txt "$out"/*.json "$out"/*.jsonl "$archive"/
+echo "raw results archived in ${archive#"$root"/}" >&2

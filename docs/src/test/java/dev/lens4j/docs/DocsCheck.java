@@ -18,7 +18,7 @@ final class DocsCheck {
     /** The system property that turns checking into rewriting. */
     static final String UPDATE_PROPERTY = "lens4j.docs.update";
 
-    static final String HOW_TO_UPDATE = "to rewrite the docs from the examples, run: ./mvnw -pl docs test -D" + UPDATE_PROPERTY + "=true";
+    static final String HOW_TO_UPDATE = "to rewrite the docs from the examples, run: ./mvnw -pl docs -am test -D" + UPDATE_PROPERTY + "=true";
 
     /**
      * The outcome of checking one page.

@@ -2,8 +2,10 @@ package dev.lens4j.tensor.kernel.panama;
 
 import dev.lens4j.tensor.kernel.Kernels;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -21,16 +23,19 @@ import java.util.Arrays;
  *       accumulator;</li>
  *   <li><b>tail</b>: the last {@code n % lanes} elements. Cheap operations finish with a scalar loop
  *       (as Lucene does); {@code exp}, {@code gelu_new} and the exponential pass of (log-)softmax use
- *       one masked vector instead: one scalar {@link Math#exp} or {@link Math#tanh} (about 5 and 11 ns
- *       measured here) costs as much as a whole 16-lane vector of the intrinsic (about 5 and 9 ns on
- *       AVX-512), and a masked tail keeps short rows, such as attention rows of a few keys, on the
- *       fast path.</li>
+ *       one masked vector instead: one scalar {@link Math#exp} (about 5 ns measured here) costs as much
+ *       as a whole 16-lane vector exp, and a masked tail keeps short rows, such as attention rows of a
+ *       few keys, on the fast path.</li>
  * </ol>
  *
- * <p>{@code exp} and {@code tanh} are {@link VectorOperators#EXP} and {@link VectorOperators#TANH},
- * which HotSpot compiles to calls into its bundled vector math library (Intel SVML on x86-64),
- * accurate to about one ulp. Reductions sum in float in a different order than the scalar oracle;
- * the tests bound the difference.
+ * <p>{@code exp} is computed here from adds, multiplies and fused multiply-adds ({@link #exp(FloatVector)}),
+ * not with {@link VectorOperators#EXP}: HotSpot compiles that operator to its bundled vector math
+ * library (Intel SVML on x86-64) only once C2 has compiled the caller, and runs it lane by lane
+ * through {@link Math#exp} before, so the last bits of a result depended on how warm the JIT was
+ * (two identical forward passes in one JVM differed by up to 3e-6). Plain arithmetic gives the same
+ * bits in the interpreter, C1 and C2. {@code gelu_new} is written as {@code x / (1 + exp(-2u))}, which
+ * equals {@code 0.5 x (1 + tanh(u))} and needs no {@code tanh}. Reductions sum in float in a different
+ * order than the scalar oracle; the tests bound the difference.
  *
  * <p>Only this package imports {@code jdk.incubator.vector}; {@code KernelProvider} loads this class
  * reflectively through {@link #create()} when the module is present.
@@ -45,6 +50,20 @@ public final class PanamaKernels implements Kernels {
 
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
     private static final float GELU_CUBIC = 0.044715f;
+
+    // exp(x) = 2^n * exp(r), n = round(x / ln 2), r = x - n ln 2 in [-ln2/2, ln2/2] (Cephes expf).
+    private static final float EXP_LO = -104f;          // exp(-104) < the smallest subnormal: rounds to 0
+    private static final float EXP_HI = 89f;            // exp(89) > Float.MAX_VALUE: overflows to infinity
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;   // ln 2 = LN2_HI + LN2_LO; n * LN2_HI is exact
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float ROUNDER = 12582912f;     // 1.5 * 2^23: (y + ROUNDER) - ROUNDER rounds y to an integer
+    private static final float P0 = 1.9875691500e-4f;
+    private static final float P1 = 1.3981999507e-3f;
+    private static final float P2 = 8.3334519073e-3f;
+    private static final float P3 = 4.1665795894e-2f;
+    private static final float P4 = 1.6666665459e-1f;
+    private static final float P5 = 5.0000001201e-1f;
 
     private final String name;
 
@@ -183,12 +202,12 @@ public final class PanamaKernels implements Kernels {
         int i = 0;
         // vector loop
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            FloatVector.fromArray(SPECIES, a, aOff + i).lanewise(VectorOperators.EXP).intoArray(out, outOff + i);
+            exp(FloatVector.fromArray(SPECIES, a, aOff + i)).intoArray(out, outOff + i);
         }
         // masked tail
         if (i < n) {
             VectorMask<Float> m = SPECIES.indexInRange(i, n);
-            FloatVector.fromArray(SPECIES, a, aOff + i, m).lanewise(VectorOperators.EXP).intoArray(out, outOff + i, m);
+            exp(FloatVector.fromArray(SPECIES, a, aOff + i, m)).intoArray(out, outOff + i, m);
         }
     }
 
@@ -206,10 +225,69 @@ public final class PanamaKernels implements Kernels {
         }
     }
 
-    /** {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}, in the scalar oracle's order of operations. */
+    /**
+     * {@code 0.5 x (1 + tanh(u))} with {@code u = sqrt(2/pi) (x + 0.044715 x^3)}, computed as
+     * {@code x / (1 + exp(-2u))} (the same function: {@code 1 + tanh(u) = 2 / (1 + exp(-2u))}), which is
+     * accurate at both ends: for large negative {@code u} the exponential overflows to infinity and the
+     * result is a signed zero, as the tanh form gives.
+     */
     private static FloatVector gelu(FloatVector x) {
-        FloatVector inner = x.mul(GELU_CUBIC).mul(x).mul(x).add(x).mul(SQRT_2_OVER_PI);
-        return x.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f));
+        FloatVector u = x.mul(GELU_CUBIC).mul(x).mul(x).add(x).mul(SQRT_2_OVER_PI);
+        return x.div(exp(u.mul(-2f)).add(1f));
+    }
+
+    /** Lane {@code i} takes lane {@code i + h} (mod the length), for h = LANES/2, LANES/4, ..., 1. */
+    private static final VectorShuffle<Float>[] FOLDS = folds();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds() {
+        int steps = Integer.numberOfTrailingZeros(LANES);
+        VectorShuffle<Float>[] f = new VectorShuffle[steps];
+        for (int k = 0, h = LANES / 2; k < steps; k++, h /= 2) {
+            f[k] = VectorShuffle.iota(SPECIES, h, 1, true);
+        }
+        return f;
+    }
+
+    /**
+     * The sum of the lanes, as a fixed tree of pairwise adds. Not {@code reduceLanes(ADD)}: its order
+     * is unspecified, and C2 sums in another order than the interpreter does, so results would depend on
+     * how warm the JIT is.
+     */
+    private static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> fold : FOLDS) {
+            v = v.add(v.rearrange(fold));
+        }
+        return v.lane(0);
+    }
+
+    /**
+     * {@code exp} of every lane, within about 1 ulp of {@link Math#exp} (Cephes {@code expf}): the
+     * argument is split as {@code n ln 2 + r} with {@code |r| <= ln 2 / 2}, {@code exp(r)} comes from a
+     * degree-5 polynomial, and {@code 2^n} is assembled in the exponent bits in two halves so that
+     * results in the subnormal range round as they should. NaN stays NaN, {@code -inf} gives 0 and
+     * {@code +inf} gives {@code +inf}. Only adds, multiplies, FMAs, min/max and bit operations: the
+     * same bits on every JIT tier.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(EXP_LO).min(EXP_HI);                    // NaN stays NaN
+        FloatVector n = xc.fma(LOG2E, ROUNDER).sub(ROUNDER);            // round(x / ln 2)
+        FloatVector r = n.fma(x.broadcast(-LN2_HI), xc);
+        r = n.fma(x.broadcast(-LN2_LO), r);
+        FloatVector p = r.fma(P0, P1);                                   // Horner, one FMA per step
+        p = p.fma(r, x.broadcast(P2));
+        p = p.fma(r, x.broadcast(P3));
+        p = p.fma(r, x.broadcast(P4));
+        p = p.fma(r, x.broadcast(P5));
+        FloatVector rr = r.mul(r);
+        FloatVector y = p.fma(rr, r).add(1f);                         // exp(r)
+        // 2^n = 2^n1 * 2^n2 with n1 = floor(n / 2), n2 = n - n1, both in [-75, 64]: normal floats
+        IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+        IntVector n2 = ni.sub(n1);
+        FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return y.mul(s1).mul(s2);
     }
 
     // ---------------------------------------------------------------- reductions
@@ -235,7 +313,7 @@ public final class PanamaKernels implements Kernels {
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
             acc0 = FloatVector.fromArray(SPECIES, a, aOff + i).fma(FloatVector.fromArray(SPECIES, b, bOff + i), acc0);
         }
-        float s = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         // scalar tail
         for (; i < n; i++) {
             s += a[aOff + i] * b[bOff + i];
@@ -261,7 +339,7 @@ public final class PanamaKernels implements Kernels {
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
             acc0 = acc0.add(FloatVector.fromArray(SPECIES, a, aOff + i));
         }
-        float s = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         // scalar tail
         for (; i < n; i++) {
             s += a[aOff + i];
@@ -298,7 +376,7 @@ public final class PanamaKernels implements Kernels {
             FloatVector c = FloatVector.fromArray(SPECIES, a, aOff + i).sub(vc);
             acc0 = c.fma(c, acc0);
         }
-        float s = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         // scalar tail
         for (; i < n; i++) {
             float c = a[aOff + i] - centre;
@@ -406,7 +484,7 @@ public final class PanamaKernels implements Kernels {
         int i = 0;
         // vector loop
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            FloatVector e = FloatVector.fromArray(SPECIES, x, xOff + i).sub(vm).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(SPECIES, x, xOff + i).sub(vm));
             if (out != null) {
                 e.intoArray(out, outOff + i);
             }
@@ -415,13 +493,13 @@ public final class PanamaKernels implements Kernels {
         // masked tail: inactive lanes load as 0, whose exp(0 - m) must not reach the sum
         if (i < n) {
             VectorMask<Float> mask = SPECIES.indexInRange(i, n);
-            FloatVector e = FloatVector.fromArray(SPECIES, x, xOff + i, mask).sub(vm).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(SPECIES, x, xOff + i, mask).sub(vm));
             if (out != null) {
                 e.intoArray(out, outOff + i, mask);
             }
             acc = acc.add(e, mask);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     @Override
