@@ -1,24 +1,36 @@
 package dev.lens4j.tensor;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The one way lens4j runs work on several cores.
  *
  * <p>Work is split into disjoint index ranges; each range writes its own part of the output, so a
- * result never depends on how many threads computed it. All of lens4j shares one pool, sized by the
- * system property {@code lens4j.threads} (default: the number of available processors) or by
- * {@link #setThreads(int)}. Calls from inside the pool (nested parallelism) are split in the same
- * pool, never in a second one.
+ * result never depends on how many threads computed it. All of lens4j shares one team of threads,
+ * sized by the system property {@code lens4j.threads} (default: the number of available processors)
+ * or by {@link #setThreads(int)}.
  *
  * <pre>{@code
  * Parallel.forRange(rows, 16, (start, end) -> {
  *     for (int r = start; r < end; r++) normaliseRow(r);
  * });
  * }</pre>
+ *
+ * <p>How it runs. The calling thread is one of the team: a team of {@code n} threads is the caller
+ * plus {@code n - 1} workers, and the caller takes ranges like any worker, then waits for the ranges
+ * the workers took. A worker that has just finished spins for a short while
+ * ({@code lens4j.spinMicros}, default 200 microseconds) before it parks, so that the next call finds
+ * it awake. That matters for work made of many short calls, such as decoding one token at a time
+ * (about a hundred calls per token, each a few tens of microseconds): waking a parked thread costs
+ * tens of microseconds, and a {@link java.util.concurrent.ForkJoinPool} that parked between calls
+ * made two threads decode more slowly than one.
+ *
+ * <p>A call made while the team is busy runs on the calling thread alone: from inside a range
+ * (nested parallelism: the outer call already uses every thread) and from a second thread while
+ * another thread's call is running (two threads running forward passes each get a core).
  */
 public final class Parallel {
 
@@ -34,7 +46,9 @@ public final class Parallel {
         void run(int start, int end);
     }
 
-    private static volatile ForkJoinPool pool = newPool(defaultThreads());
+    private static final long SPIN_NANOS = 1000L * spinMicros();
+
+    private static volatile Team team = new Team(defaultThreads());
 
     private Parallel() {}
 
@@ -54,35 +68,46 @@ public final class Parallel {
         }
     }
 
-    private static ForkJoinPool newPool(int threads) {
-        AtomicInteger ids = new AtomicInteger();
-        return new ForkJoinPool(threads, p -> {
-            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-            t.setName("lens4j-worker-" + ids.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }, null, false);
-    }
-
-    /** @return the number of threads lens4j's pool runs on */
-    public static int threads() {
-        return pool.getParallelism();
+    private static int spinMicros() {
+        String p = System.getProperty("lens4j.spinMicros");
+        if (p == null || p.isBlank()) {
+            return 200;
+        }
+        try {
+            int n = Integer.parseInt(p.trim());
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("system property lens4j.spinMicros must be a non-negative integer, got '" + p + "'");
+        }
     }
 
     /**
-     * Resizes lens4j's shared pool. Work already running finishes on the old pool.
+     * Returns the number of threads lens4j's team runs on, the calling thread included.
+     *
+     * @return the number of threads lens4j's team runs on
+     */
+    public static int threads() {
+        return team.threads;
+    }
+
+    /**
+     * Resizes lens4j's shared team. Calls already running finish on the old team.
      *
      * @param threads the new number of threads, at least 1
+     * @throws IllegalArgumentException if {@code threads} is less than 1
      */
     public static synchronized void setThreads(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
-        if (threads == pool.getParallelism()) {
+        if (threads == team.threads) {
             return;
         }
-        ForkJoinPool old = pool;
-        pool = newPool(threads);
+        Team old = team;
+        team = new Team(threads);
         old.shutdown();
     }
 
@@ -99,6 +124,8 @@ public final class Parallel {
 
     /**
      * Runs {@code task} over {@code [start, end)} split into ranges of at least {@code grain} indices.
+     * An exception thrown by the task is rethrown here once every range has finished (ranges not yet
+     * started when it was thrown are skipped).
      *
      * @param start first index
      * @param end one past the last index
@@ -109,45 +136,169 @@ public final class Parallel {
         if (end <= start) {
             return;
         }
-        ForkJoinPool p = pool;
+        Team t = team;
+        int n = end - start;
         int g = Math.max(1, grain);
-        if (p.getParallelism() == 1 || end - start <= g) {
+        if (t.threads == 1 || n <= g || !t.run(start, end, g, task)) {
             task.run(start, end);
-            return;
-        }
-        // Aim for a few ranges per thread so that uneven ranges balance out.
-        int pieces = Math.max(1, Math.min((end - start) / g, p.getParallelism() * 4));
-        int leaf = Math.max(g, (end - start + pieces - 1) / pieces);
-        Split root = new Split(start, end, leaf, task);
-        if (Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == p) {
-            root.invoke();
-        } else {
-            p.invoke(root);
         }
     }
 
-    private static final class Split extends RecursiveAction {
-        private final int start;
-        private final int end;
-        private final int leaf;
-        private final transient RangeTask task;
+    /** One call's work: {@code pieces} ranges of {@code [start, end)}, claimed in order by whichever thread is free. */
+    private static final class Job {
+        final int start, end, pieces;
+        final RangeTask task;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        volatile Thread waiter;
 
-        Split(int start, int end, int leaf, RangeTask task) {
+        Job(int start, int end, int pieces, RangeTask task) {
             this.start = start;
             this.end = end;
-            this.leaf = leaf;
+            this.pieces = pieces;
             this.task = task;
         }
 
-        @Override
-        protected void compute() {
-            if (end - start <= leaf) {
-                task.run(start, end);
-                return;
+        /** Claims and runs ranges until none is left. */
+        void work() {
+            int i;
+            while ((i = next.getAndIncrement()) < pieces) {
+                try {
+                    if (failure.get() == null) {
+                        long n = end - start;
+                        task.run(start + (int) (n * i / pieces), start + (int) (n * (i + 1) / pieces));
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    if (done.incrementAndGet() == pieces) {
+                        Thread w = waiter;
+                        if (w != null) {
+                            LockSupport.unpark(w);
+                        }
+                    }
+                }
             }
-            int pieces = (end - start + leaf - 1) / leaf;
-            int mid = start + (pieces / 2) * leaf;
-            invokeAll(new Split(start, mid, leaf, task), new Split(mid, end, leaf, task));
+        }
+
+        /** Waits, spinning briefly and then parked, until every range has run. */
+        void await() {
+            long t0 = System.nanoTime();
+            while (done.get() < pieces) {
+                if (System.nanoTime() - t0 < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    waiter = Thread.currentThread();
+                    if (done.get() < pieces) {
+                        LockSupport.park(this);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The caller plus {@code threads - 1} worker threads. */
+    private static final class Team {
+        final int threads;
+        final Worker[] workers;
+        final ReentrantLock lock = new ReentrantLock();
+        volatile Job current;
+        volatile boolean shutdown;
+
+        Team(int threads) {
+            this.threads = threads;
+            this.workers = new Worker[threads - 1];
+            for (int i = 0; i < workers.length; i++) {
+                workers[i] = new Worker(this, i + 1);
+                workers[i].start();
+            }
+        }
+
+        /** Runs the job with the calling thread's help; false when the team is busy (nested or concurrent call). */
+        boolean run(int start, int end, int grain, RangeTask task) {
+            if (Thread.currentThread() instanceof Worker || lock.isHeldByCurrentThread() || !lock.tryLock()) {
+                return false;
+            }
+            Job job;
+            try {
+                // A few ranges per thread, so that uneven ranges (or a thread the OS delays) balance out.
+                int pieces = Math.max(1, Math.min((end - start) / grain, threads * 4));
+                job = new Job(start, end, pieces, task);
+                current = job;
+                for (Worker w : workers) {
+                    if (w.parked) {
+                        LockSupport.unpark(w);
+                    }
+                }
+                job.work();
+                job.await();
+            } finally {
+                current = null;
+                lock.unlock();
+            }
+            Throwable e = job.failure.get();
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e instanceof Error r) {
+                throw r;
+            }
+            if (e != null) {
+                throw new IllegalStateException("a parallel task failed", e);
+            }
+            return true;
+        }
+
+        void shutdown() {
+            shutdown = true;
+            for (Worker w : workers) {
+                LockSupport.unpark(w);
+            }
+        }
+    }
+
+    /** A worker: waits for a job (spinning, then parked), helps with it, and waits again. */
+    private static final class Worker extends Thread {
+        private final Team team;
+        volatile boolean parked;
+
+        Worker(Team team, int id) {
+            super("lens4j-worker-" + id);
+            this.team = team;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            Job last = null;
+            while (!team.shutdown) {
+                Job job = team.current;
+                if (job == null || job == last) {
+                    idle(last);
+                    continue;
+                }
+                last = job;
+                job.work();
+            }
+        }
+
+        /** Returns once a new job may be there (or the team is shutting down). */
+        private void idle(Job last) {
+            long t0 = System.nanoTime();
+            while (System.nanoTime() - t0 < SPIN_NANOS) {
+                Job j = team.current;
+                if ((j != null && j != last) || team.shutdown) {
+                    return;
+                }
+                Thread.onSpinWait();
+            }
+            parked = true;
+            Job j = team.current;
+            if ((j == null || j == last) && !team.shutdown) {
+                LockSupport.park(this);
+            }
+            parked = false;
         }
     }
 }
