@@ -1,8 +1,10 @@
 package dev.lens4j.tensor.matmul;
 
 import dev.lens4j.tensor.Parallel;
+
 import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
+import java.util.function.Supplier;
 
 /**
  * Single-precision matrix multiplication {@code C = A B} (or {@code C += A B}).
@@ -147,12 +149,14 @@ public final class Gemm {
         if (a == null || b == null || c == null) {
             throw new IllegalArgumentException("matmul: " + what + "null operand");
         }
-        String shapes = "[" + a.rows() + ", " + a.cols() + "] x [" + b.rows() + ", " + b.cols() + "]";
+        // The message is built only on failure: small products (thousands per training step) would
+        // otherwise spend a noticeable share of their time formatting it.
+        Supplier<String> shapes = () -> "[" + a.rows() + ", " + a.cols() + "] x [" + b.rows() + ", " + b.cols() + "]";
         if (a.cols() != b.rows()) {
-            throw new IllegalArgumentException("matmul: " + what + "inner dimensions differ: " + shapes);
+            throw new IllegalArgumentException("matmul: " + what + "inner dimensions differ: " + shapes.get());
         }
-        a.checkBounds("A of " + what + shapes);
-        b.checkBounds("B of " + what + shapes);
+        a.checkBounds(() -> "A of " + what + shapes.get());
+        b.checkBounds(() -> "B of " + what + shapes.get());
         int m = a.rows(), n = b.cols();
         if (m == 0 || n == 0) {
             return;
@@ -160,13 +164,13 @@ public final class Gemm {
         long last = (long) cOff + (long) (m - 1) * ldc + n;
         if (cOff < 0 || (m > 1 && ldc < n) || last > c.length) {
             throw new IllegalArgumentException("matmul: " + what + "C (length " + c.length + ") cannot hold the [" + m
-                    + ", " + n + "] result of " + shapes + " at offset " + cOff + " with row stride " + ldc);
+                    + ", " + n + "] result of " + shapes.get() + " at offset " + cOff + " with row stride " + ldc);
         }
         if (c == a.array() && a.overlaps(cOff, last)) {
-            throw new IllegalArgumentException("matmul: " + what + "C overlaps A in " + shapes);
+            throw new IllegalArgumentException("matmul: " + what + "C overlaps A in " + shapes.get());
         }
         if (c == b.array() && b.overlaps(cOff, last)) {
-            throw new IllegalArgumentException("matmul: " + what + "C overlaps B in " + shapes);
+            throw new IllegalArgumentException("matmul: " + what + "C overlaps B in " + shapes.get());
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.lens4j.tensor.matmul;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.function.Supplier;
 
 /**
  * A read-only 2-D strided view of float32 data, the input form of {@link Gemm}.
@@ -94,14 +95,14 @@ public record MatrixOperand(float[] array, MemorySegment segment, long offset, i
      * @param what how to name this operand in the message, e.g. {@code "A of [2, 3] x [3, 4]"}
      * @throws IllegalArgumentException if an element lies outside
      */
-    void checkBounds(String what) {
+    void checkBounds(Supplier<String> what) {
         if (rows == 0 || cols == 0) {
             return;
         }
         long size = array != null ? array.length : segment.byteSize() / Float.BYTES;
         long lo = minIndex(), hi = maxIndex();
         if (lo < 0 || hi >= size) {
-            throw new IllegalArgumentException("matmul: " + what + " reaches elements " + lo + ".." + hi
+            throw new IllegalArgumentException("matmul: " + what.get() + " reaches elements " + lo + ".." + hi
                     + " outside its storage of " + size + " floats (offset " + offset + ", strides ["
                     + rowStride + ", " + colStride + "])");
         }
