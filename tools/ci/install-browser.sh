@@ -2,9 +2,10 @@
 # Makes sure a headless Chromium is available for the report module's browser test
 # (report/src/test/.../HtmlReportBrowserTest). Idempotent and quiet: does nothing when a
 # chromium binary is already on PATH; otherwise installs Debian's chromium package with apt-get,
-# waiting for another apt/dpkg run to finish first. Never fails the CI run: without a browser the
-# test skips itself with a message, so this script only warns. fonts-dejavu-core gives the
-# screenshots (and the Java2D PNGs) real glyphs on a minimal image.
+# waiting for another apt/dpkg run to finish first. The script itself never fails, it only warns:
+# the browser tests decide. They skip with a message when there is no browser, except when
+# LENS4J_REQUIRE_BROWSER=1 (which .ci/run sets), where a missing browser fails them. fonts-dejavu-core
+# gives the screenshots (and the Java2D PNGs) real glyphs on a minimal image.
 set -u
 
 have_browser() {
@@ -17,7 +18,7 @@ if have_browser; then
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "install-browser: no chromium and no apt-get; the headless-browser test will be skipped" >&2
+  echo "install-browser: no chromium and no apt-get; the headless-browser tests will skip (or fail under LENS4J_REQUIRE_BROWSER=1)" >&2
   exit 0
 fi
 
@@ -26,7 +27,7 @@ if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then
     SUDO="sudo -n"
   else
-    echo "install-browser: not root and no sudo; cannot install chromium (the browser test will be skipped)" >&2
+    echo "install-browser: not root and no sudo; cannot install chromium (the browser tests will skip, or fail under LENS4J_REQUIRE_BROWSER=1)" >&2
     exit 0
   fi
 fi
@@ -57,5 +58,5 @@ for attempt in 1 2 3 4 5; do
   sleep 10
 done
 
-echo "install-browser: could not install chromium; the headless-browser test will be skipped" >&2
+echo "install-browser: could not install chromium; the headless-browser tests will skip (or fail under LENS4J_REQUIRE_BROWSER=1)" >&2
 exit 0

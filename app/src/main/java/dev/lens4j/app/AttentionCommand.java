@@ -82,7 +82,8 @@ final class AttentionCommand implements Callable<Integer> {
             String description = String.format(Locale.ROOT, "Prompt \"%s\" (%d tokens%s)", shown, tokens.length,
                     tokens.length > 0 && model.tokenizer().bosTokenId().orElse(-1) == tokens[0] && !noBos ? ", BOS first" : "");
             AttentionPatterns attention = new AttentionPatterns(description, model.tokenizer().toStrTokens(tokens), patterns);
-            ReportData data = ReportData.builder("Attention patterns in " + m.name(), summary(m)).attention(attention).build();
+            ReportData data = ReportData.builder("Attention patterns in " + m.name(), ModelSummary.of(model, m.name()))
+                    .attention(attention).build();
             Files.createDirectories(out);
             List<Path> files = new ArrayList<>();
             Path html = out.resolve(HTML);
@@ -121,20 +122,6 @@ final class AttentionCommand implements Callable<Integer> {
             out.add(h);
         }
         return out;
-    }
-
-    /**
-     * The report's model summary for a loaded model. The parameter count is the config's (W_U counted
-     * as tied to W_E, as Hugging Face counts GPT-2).
-     *
-     * @param m the model
-     * @return its summary
-     */
-    static ModelSummary summary(ModelOptions.LoadedModel m) {
-        TransformerConfig c = m.model().config();
-        String tok = m.model().hasTokenizer() ? InspectCommand.tokenizerKind(m.model().tokenizer()) : "none";
-        return new ModelSummary(m.name(), tok, c.dVocab(), c.nLayers(), c.nHeads(), c.dModel(), c.dHead(),
-                c.parameterCount(), c.attnOnly());
     }
 
     private static double[][] grid(Tensor t) {

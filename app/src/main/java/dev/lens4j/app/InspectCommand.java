@@ -1,13 +1,12 @@
 package dev.lens4j.app;
 
 import dev.lens4j.report.ConsoleTable;
+import dev.lens4j.report.ModelSummary;
 import dev.lens4j.tensor.Shapes;
 import dev.lens4j.transformer.HookShape;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.TransformerConfig;
-import dev.lens4j.transformer.tokenizer.Gpt2Tokenizer;
 import dev.lens4j.transformer.tokenizer.Tokenizer;
-import dev.lens4j.transformer.train.WordTokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -61,8 +60,9 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
             kv(out, "source", m.source());
             kv(out, "weights", modelOptions.noProcessing ? "as stored (from_pretrained_no_processing)"
                     : "processed as TransformerLens's from_pretrained (fold_ln, center_writing_weights, center_unembed, fold_value_biases)");
-            kv(out, "parameters", String.format(Locale.ROOT, "%,d (embeddings, attention%s; W_U and b_U add %,d unless tied to W_E)",
-                    cfg.parameterCount(), cfg.attnOnly() ? "" : ", MLPs", (long) cfg.dModel() * cfg.dVocab() + cfg.dVocab()));
+            // the report's count (ModelSummary), and Hugging Face's from the config for comparison
+            kv(out, "parameters", String.format(Locale.ROOT, "%,d as loaded (%,d from the config with W_U tied to W_E, as Hugging Face counts GPT-2)",
+                    ModelSummary.parameterCount(model), cfg.parameterCount()));
             out.println();
             out.println("Config (TransformerLens HookedTransformerConfig keys)");
             for (Map.Entry<String, Object> e : cfg.toJsonMap().entrySet()) {
@@ -73,7 +73,7 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
             out.println("Tokenizer");
             if (model.hasTokenizer()) {
                 Tokenizer tok = model.tokenizer();
-                kv(out, "kind", tokenizerKind(tok));
+                kv(out, "kind", ModelSummary.tokenizerKind(tok));
                 kv(out, "vocab size", String.format(Locale.ROOT, "%,d", tok.vocabSize()));
                 kv(out, "BOS", special(tok, tok.bosTokenId()));
                 kv(out, "EOS", special(tok, tok.eosTokenId()));
@@ -96,20 +96,6 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
             out.flush();
         }
         return 0;
-    }
-
-    /**
-     * Names a tokenizer's kind for people.
-     *
-     * @param tok the tokenizer
-     * @return e.g. {@code "GPT-2 byte-level BPE"}
-     */
-    static String tokenizerKind(Tokenizer tok) {
-        return switch (tok) {
-            case Gpt2Tokenizer g -> "GPT-2 byte-level BPE";
-            case WordTokenizer w -> "word-level (one token per word, words.txt)";
-            default -> tok.getClass().getSimpleName();
-        };
     }
 
     private static String special(Tokenizer tok, OptionalInt id) {

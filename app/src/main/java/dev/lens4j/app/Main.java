@@ -1,5 +1,6 @@
 package dev.lens4j.app;
 
+import dev.lens4j.analysis.heads.InductionEvals;
 import dev.lens4j.report.ConsoleReport;
 import dev.lens4j.report.ConsoleTable;
 import dev.lens4j.report.InductionInvestigation;
@@ -80,6 +81,12 @@ public final class Main implements Callable<Integer> {
     boolean stacktrace;
 
     /**
+     * The root command, for picocli (which fills in its options); {@link #commandLine()} builds the
+     * configured command line around one.
+     */
+    public Main() {}
+
+    /**
      * Runs the command line and exits with its status.
      *
      * @param args the arguments
@@ -121,8 +128,9 @@ public final class Main implements Callable<Integer> {
         }
         try (ModelOptions.LoadedModel m = modelOptions.load()) {
             InductionInvestigation.Options options = options(m);
-            stdout.printf(Locale.ROOT, "Investigating %s (%s) on %d sequences of BOS + %d random tokens + the same %d again, seed %d%n%n",
-                    m.name(), m.source(), options.batch(), options.subseqLen(), options.subseqLen(), options.seed());
+            String bos = InductionEvals.bos(m.model()) >= 0 ? "BOS + " : ""; // a model without a tokenizer has no BOS
+            stdout.printf(Locale.ROOT, "Investigating %s (%s) on %d sequences of %s%d random tokens + the same %d again, seed %d%n%n",
+                    m.name(), m.source(), options.batch(), bos, options.subseqLen(), options.subseqLen(), options.seed());
             stdout.flush();
             StageProgress progress = StageProgress.on(stderr);
             ReportData data;

@@ -3,7 +3,8 @@ package dev.lens4j.app;
 import dev.lens4j.transformer.train.TrainingListener;
 import dev.lens4j.transformer.train.TrainingProgress;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.Locale;
 
 /**
  * A one-line progress bar for training: step, repeated-block loss, other-token loss, steps per second
@@ -15,13 +16,17 @@ final class ProgressBar implements TrainingListener {
     private static final int WIDTH = 24;
     private static final long REDRAW_NANOS = 150_000_000L;
 
-    private final PrintStream out;
+    private final PrintWriter out;
     private final boolean terminal;
     private long lastDraw;
     private int lastTenth = -1;
     private TrainingProgress last;
 
-    ProgressBar(PrintStream out, boolean terminal) {
+    /**
+     * @param out where to draw (the command's stderr, so that stdout stays the run's summary)
+     * @param terminal whether {@code out} is a terminal that understands carriage returns
+     */
+    ProgressBar(PrintWriter out, boolean terminal) {
         this.out = out;
         this.terminal = terminal;
     }
@@ -41,6 +46,7 @@ final class ProgressBar implements TrainingListener {
             if (tenth != lastTenth) {
                 lastTenth = tenth;
                 out.println(line(p));
+                out.flush();
             }
         }
     }
@@ -51,11 +57,12 @@ final class ProgressBar implements TrainingListener {
             out.print("\r" + line(last));
             out.println();
         }
+        out.flush();
     }
 
     static String line(TrainingProgress p) {
         int filled = (int) ((long) WIDTH * p.step() / p.totalSteps());
-        return String.format("[%s%s] %5d/%d  repeated %.3f  other %.3f  %5.1f steps/s  %s left",
+        return String.format(Locale.ROOT, "[%s%s] %5d/%d  repeated %.3f  other %.3f  %5.1f steps/s  %s left",
                 "#".repeat(filled), ".".repeat(WIDTH - filled), p.step(), p.totalSteps(),
                 p.smoothedRepeatedLoss(), p.smoothedOtherLoss(), p.stepsPerSecond(), time(p.secondsLeft()));
     }
@@ -65,6 +72,6 @@ final class ProgressBar implements TrainingListener {
             return "--:--";
         }
         long s = Math.round(seconds);
-        return s >= 3600 ? String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String.format("%d:%02d", s / 60, s % 60);
+        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
     }
 }

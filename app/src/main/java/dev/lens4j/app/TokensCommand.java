@@ -1,6 +1,7 @@
 package dev.lens4j.app;
 
 import dev.lens4j.report.ConsoleTable;
+import dev.lens4j.report.ModelSummary;
 import dev.lens4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,7 +46,7 @@ final class TokensCommand implements Callable<Integer> {
             out.print(t.render());
             int nCtx = m.model().config().nCtx();
             out.printf(Locale.ROOT, "%d tokens (%s), %s, vocabulary %,d%s%n", ids.length,
-                    noBos || tok.bosTokenId().isEmpty() ? "no BOS" : "BOS first", InspectCommand.tokenizerKind(tok), tok.vocabSize(),
+                    noBos || tok.bosTokenId().isEmpty() ? "no BOS" : "BOS first", ModelSummary.tokenizerKind(tok), tok.vocabSize(),
                     ids.length > nCtx ? "; longer than " + m.name() + "'s context of " + nCtx + " tokens" : "");
             out.flush();
         }

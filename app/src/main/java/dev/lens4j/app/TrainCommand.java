@@ -6,19 +6,30 @@ import dev.lens4j.transformer.train.InductionTrainer;
 import dev.lens4j.transformer.train.TrainingOptions;
 import dev.lens4j.transformer.train.TrainingResult;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
  * {@code lens4j train}: trains an induction model from scratch and writes a checkpoint directory.
  * The defaults are the recipe of the shipped {@code induction-2l} model, so
  * {@code lens4j train --out DIR} regenerates it bit for bit.
+ *
+ * <p>Everything that can be wrong with the command line (an option value the trainer cannot take, an
+ * {@code --out} that is a file or cannot be created) is found before training starts, not after minutes
+ * of it. As the other commands do with their output folders, an existing folder is written into: the
+ * checkpoint's files replace files of the same names.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a small attention-only transformer on random sequences with a repeated block, "
@@ -28,94 +39,148 @@ final class TrainCommand implements Callable<Integer> {
 
     private static final TrainingOptions D = TrainingOptions.defaults();
 
-    @Option(names = "--out", required = true, description = "checkpoint directory to write")
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "checkpoint folder to write (created if needed; files of the same names are replaced)")
     Path out;
 
-    @Option(names = "--seed", description = "random seed for weights and data (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", paramLabel = "N", description = "random seed for weights and data (default: ${DEFAULT-VALUE})")
     long seed = D.seed();
 
-    @Option(names = "--steps", description = "training steps (default: ${DEFAULT-VALUE})")
+    @Option(names = "--steps", paramLabel = "N", description = "training steps (default: ${DEFAULT-VALUE})")
     int steps = D.steps();
 
-    @Option(names = "--threads", description = "threads; results do not depend on it (default: all cores)")
+    @Option(names = "--threads", paramLabel = "N", description = "threads; results do not depend on it (default: all cores)")
     Integer threads;
 
-    @Option(names = "--batch", description = "sequences per step (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch", paramLabel = "N", description = "sequences per step (default: ${DEFAULT-VALUE})")
     int batch = D.batchSize();
 
-    @Option(names = "--lr", description = "peak AdamW learning rate (default: ${DEFAULT-VALUE})")
+    @Option(names = "--lr", paramLabel = "RATE", description = "peak AdamW learning rate (default: ${DEFAULT-VALUE})")
     float lr = D.learningRate();
 
-    @Option(names = "--final-lr", description = "learning rate at the last step, reached linearly (default: ${DEFAULT-VALUE})")
+    @Option(names = "--final-lr", paramLabel = "RATE", description = "learning rate at the last step, reached linearly (default: ${DEFAULT-VALUE})")
     float finalLr = D.finalLearningRate();
 
-    @Option(names = "--warmup", description = "linear warm-up steps (default: ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warm-up steps (default: ${DEFAULT-VALUE})")
     int warmup = D.warmupSteps();
 
-    @Option(names = "--layers", description = "transformer blocks (default: ${DEFAULT-VALUE})")
+    @Option(names = "--layers", paramLabel = "N", description = "transformer blocks (default: ${DEFAULT-VALUE})")
     int layers = D.nLayers();
 
-    @Option(names = "--heads", description = "heads per block (default: ${DEFAULT-VALUE})")
+    @Option(names = "--heads", paramLabel = "N", description = "heads per block (default: ${DEFAULT-VALUE})")
     int heads = D.nHeads();
 
-    @Option(names = "--d-model", description = "residual width (default: ${DEFAULT-VALUE})")
+    @Option(names = "--d-model", paramLabel = "N", description = "residual width (default: ${DEFAULT-VALUE})")
     int dModel = D.dModel();
 
-    @Option(names = "--d-head", description = "head width (default: ${DEFAULT-VALUE})")
+    @Option(names = "--d-head", paramLabel = "N", description = "head width (default: ${DEFAULT-VALUE})")
     int dHead = D.dHead();
 
-    @Option(names = "--d-mlp", description = "MLP width, 0 for attention-only (default: ${DEFAULT-VALUE})")
+    @Option(names = "--d-mlp", paramLabel = "N", description = "MLP width, 0 for attention-only (default: ${DEFAULT-VALUE})")
     int dMlp = D.dMlp();
 
-    @Option(names = "--n-ctx", description = "sequence length (default: ${DEFAULT-VALUE})")
+    @Option(names = "--n-ctx", paramLabel = "N", description = "sequence length (default: ${DEFAULT-VALUE})")
     int nCtx = D.nCtx();
 
-    @Option(names = "--norm", description = "LN or none (default: ${DEFAULT-VALUE})")
+    @Option(names = "--norm", paramLabel = "LN|none", description = "LN or none (default: ${DEFAULT-VALUE})")
     String norm = D.normalization();
 
-    @Option(names = "--min-block", description = "shortest repeated block (default: ${DEFAULT-VALUE})")
+    @Option(names = "--min-block", paramLabel = "N", description = "shortest repeated block (default: ${DEFAULT-VALUE})")
     int minBlock = D.minBlock();
 
-    @Option(names = "--max-block", description = "longest repeated block (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-block", paramLabel = "N", description = "longest repeated block (default: ${DEFAULT-VALUE})")
     int maxBlock = D.maxBlock();
 
     @Option(names = "--distinct-tokens", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "draw the tokens outside the repeated block without replacement (default: ${DEFAULT-VALUE})")
     boolean distinctTokens;
 
-    @Option(names = "--name", description = "model_name in config.json (default: ${DEFAULT-VALUE})")
+    @Option(names = "--name", paramLabel = "NAME", description = "model_name in config.json (default: ${DEFAULT-VALUE})")
     String name = D.modelName();
 
-    @Option(names = "--stop-below", description = "stop as soon as the smoothed repeated-block loss is below this (a benchmark mode)")
+    @Option(names = "--stop-below", paramLabel = "LOSS", description = "stop as soon as the smoothed repeated-block loss is below this (a benchmark mode)")
     Double stopBelow;
 
     @Override
     public Integer call() throws Exception {
-        if (threads != null) {
-            Parallel.setThreads(threads);
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stderr = spec.commandLine().getErr();
+        // Everything is checked before training: a mistake found after minutes of it would waste them.
+        if (threads != null && threads < 1) {
+            throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
         }
-        TrainingOptions o = new TrainingOptions(seed, steps, batch, lr, warmup, finalLr, D.weightDecay(), D.beta1(), D.beta2(),
-                D.adamEps(), D.gradClip(), layers, heads, dModel, dHead, dMlp, nCtx, norm, minBlock, maxBlock, distinctTokens, name);
-        InductionTrainer trainer = new InductionTrainer(o);
-        System.out.printf("training %s: %d layers, %d heads, d_model %d, %s, %,d parameters; %d steps of %d sequences, seed %d, %d threads%n",
-                name, layers, heads, dModel, dMlp == 0 ? "attention-only" : "d_mlp " + dMlp, trainer.config().parameterCount(),
+        if (stopBelow != null && !Double.isFinite(stopBelow)) {
+            throw new ParameterException(spec.commandLine(), "--stop-below must be a finite loss, got " + stopBelow);
+        }
+        InductionTrainer trainer;
+        try {
+            trainer = new InductionTrainer(new TrainingOptions(seed, steps, batch, lr, warmup, finalLr, D.weightDecay(),
+                    D.beta1(), D.beta2(), D.adamEps(), D.gradClip(), layers, heads, dModel, dHead, dMlp, nCtx, norm,
+                    minBlock, maxBlock, distinctTokens, name));
+        } catch (IllegalArgumentException e) { // TrainingOptions names the value at fault
+            throw new ParameterException(spec.commandLine(), "invalid training options: " + e.getMessage(), e);
+        }
+        prepareOut();
+        int before = Parallel.threads();
+        try {
+            if (threads != null) {
+                Parallel.setThreads(threads);
+            }
+            return train(trainer, stdout, stderr);
+        } finally {
+            Parallel.setThreads(before); // the thread count is global; a command run in-process leaves it as it was
+        }
+    }
+
+    /** Refuses an {@code --out} that is a file and creates the folder, so that writing cannot fail after training. */
+    private void prepareOut() {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new UserError("--out " + out + " is a file; give a folder for the checkpoint");
+        }
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new UserError("--out " + out + ": cannot create the folder (" + ErrorHandler.message(e) + ")");
+        }
+        if (!Files.isWritable(out)) {
+            throw new UserError("--out " + out + ": the folder is not writable");
+        }
+    }
+
+    private int train(InductionTrainer trainer, PrintWriter stdout, PrintWriter stderr) throws Exception {
+        // the parameters training updates (W_U and b_U are trained too, so not the config's tied count)
+        stdout.printf(Locale.ROOT, "training %s: %d layers, %d heads, d_model %d, %s, %,d parameters; %d steps of %d sequences, seed %d, %d threads%n",
+                name, layers, heads, dModel, dMlp == 0 ? "attention-only" : "d_mlp " + dMlp, trainer.weights().parameterCount(),
                 steps, batch, seed, Parallel.threads());
-        ProgressBar bar = new ProgressBar(System.err, System.console() != null && System.console().isTerminal());
+        stdout.flush();
+        java.io.Console console = System.console();
+        ProgressBar bar = new ProgressBar(stderr, console != null && console.isTerminal());
         TrainingResult r = trainer.train(bar, stopBelow == null ? Double.NEGATIVE_INFINITY : stopBelow);
         bar.finish();
-        System.out.printf("done: %d steps in %.1f s (%.1f steps/s); repeated-block loss %.3f, other tokens %.3f%n",
+        stdout.printf(Locale.ROOT, "done: %d steps in %.1f s (%.1f steps/s); repeated-block loss %.3f, other tokens %.3f%n",
                 r.steps(), r.seconds(), r.steps() / r.seconds(), r.smoothedRepeatedLoss(), r.smoothedOtherLoss());
         if (stopBelow != null) {
-            System.out.println(r.stepsToTarget() < 0
-                    ? String.format("repeated-block loss never fell below %s", stopBelow)
-                    : String.format("repeated-block loss below %s at step %d after %.2f s", stopBelow, r.stepsToTarget(), r.secondsToTarget()));
+            stdout.println(r.stepsToTarget() < 0
+                    ? String.format(Locale.ROOT, "repeated-block loss never fell below %s", stopBelow)
+                    : String.format(Locale.ROOT, "repeated-block loss below %s at step %d after %.2f s", stopBelow, r.stepsToTarget(), r.secondsToTarget()));
         }
         trainer.writeCheckpoint(out);
-        System.out.println("wrote " + out.toAbsolutePath() + " (model.safetensors sha256 "
+        stdout.println("wrote " + out.toAbsolutePath().normalize() + " (model.safetensors sha256 "
                 + sha256(out.resolve(CheckpointWriter.WEIGHTS_FILE)) + ")");
+        stdout.flush();
         return 0;
     }
 
+    /**
+     * The SHA-256 of a file, as {@code sha256sum} prints it.
+     *
+     * @param file the file
+     * @return 64 lower-case hex digits
+     * @throws Exception if the file cannot be read
+     */
     static String sha256(Path file) throws Exception {
         MessageDigest md = MessageDigest.getInstance("SHA-256");
         try (InputStream in = Files.newInputStream(file)) {

@@ -24,6 +24,9 @@ class AttentionCommandTest {
         assertThat(html).contains("\" moon\"").contains("L1H2").contains("L0H1").doesNotContain("L0H0")
                 .doesNotContain("id=\"loss-chart\"").doesNotContain("id=\"ablation-table\"");
         assertThat(run.out()).contains("2 heads on 5 tokens").contains("Open " + out.resolve(AttentionCommand.HTML).toAbsolutePath());
+        // the page's model summary counts parameters as the main job's report does (hand count in the
+        // report module's ModelSummaryTest: the shipped shape, LayerNorms folded, W_U and b_U of its own)
+        assertThat(MainCommandTest.reportData(out.resolve(AttentionCommand.HTML)).model().parameterCount()).isEqualTo(44_608L);
     }
 
     @Test

@@ -73,6 +73,13 @@ class ErrorsTest {
     }
 
     @Test
+    void tokenizerLargerThanTheModel() {
+        Path dir = TestModels.tinyGpt2WithGpt2Tokenizer();
+        assertOneLine(CommandRun.of("--model", dir.toString(), "--prompt", "moon"), 1,
+                dir + ": the tokenizer has 50257 tokens but the model's vocabulary (d_vocab) is 101");
+    }
+
+    @Test
     void modelIsAFile() {
         Path config = TestModels.induction().resolve("config.json");
         assertOneLine(CommandRun.of("inspect", "--model", config.toString()), 1, "--model " + config + " is a file");
@@ -87,6 +94,33 @@ class ErrorsTest {
                 "--out " + file + " is a file");
         assertOneLine(CommandRun.of("cache", "--model", TestModels.induction().toString(), "--prompt", "apple", "--save", file.toString()), 1,
                 "--save " + file + " is a file");
+    }
+
+    /**
+     * {@code train} checks its command line before training: an empty stdout (its first line is
+     * printed when training starts) and no checkpoint show that nothing was trained.
+     */
+    @Test
+    void trainRefusesBadOptionsBeforeTraining() throws Exception {
+        Path file = TestModels.induction().resolve("words.txt");
+        assertOneLine(CommandRun.of("train", "--out", file.toString(), "--steps", "1"), 1,
+                "--out " + file + " is a file; give a folder for the checkpoint");
+        Path underFile = file.resolve("ckpt");
+        assertOneLine(CommandRun.of("train", "--out", underFile.toString(), "--steps", "1"), 1,
+                "--out " + underFile + ": cannot create the folder");
+
+        assertOneLine(CommandRun.of("train", "--steps", "1"), 2, "missing required option: '--out=DIR' (see 'lens4j train --help')");
+        Path dir = TestModels.newFolder("train-errors").resolve("ckpt");
+        String out = dir.toString();
+        assertOneLine(CommandRun.of("train", "--out", out, "--steps", "many"), 2,
+                "invalid value for option '--steps': 'many' is not an int (see 'lens4j train --help')");
+        assertOneLine(CommandRun.of("train", "--out", out, "--norm", "RMS"), 2,
+                "invalid training options: normalization must be LN or none, got 'RMS' (see 'lens4j train --help')");
+        assertOneLine(CommandRun.of("train", "--out", out, "--steps", "0"), 2, "invalid training options: steps must be positive, got 0");
+        assertOneLine(CommandRun.of("train", "--out", out, "--max-block", "30"), 2,
+                "invalid training options: need 2 <= minBlock <= maxBlock and 1 + 2 maxBlock <= nCtx; got minBlock 8, maxBlock 30, nCtx 48");
+        assertOneLine(CommandRun.of("train", "--out", out, "--threads", "0"), 2, "--threads must be at least 1, got 0");
+        assertThat(dir).doesNotExist();
     }
 
     @Test

@@ -36,7 +36,7 @@ class InspectCommandTest {
                 .containsPattern("n_layers\\s+2\n").containsPattern("d_model\\s+64\n").containsPattern("n_ctx\\s+48\n")
                 .containsPattern("kind\\s+word-level").containsPattern("vocab size\\s+64\n")
                 .containsPattern("BOS\\s+0 \"<\\|bos\\|>\"")
-                .containsPattern("parameters\\s+40,448 ")
+                .containsPattern("parameters\\s+44,608 as loaded \\(40,448 from the config")
                 .endsWith("26 of 26 hook points\n");
         assertThat(run.err()).isEmpty();
     }

@@ -29,6 +29,7 @@ final class TestModels {
     private static Path root;
     private static Path induction;
     private static Path gpt2Vocab;
+    private static Path tinyGpt2WithTokenizer;
 
     private TestModels() {}
 
@@ -72,6 +73,65 @@ final class TestModels {
             gpt2Vocab = dir;
         }
         return gpt2Vocab;
+    }
+
+    /**
+     * {@link #TINY_GPT2} (config.json and model.safetensors copied) with a byte-level BPE tokenizer in
+     * GPT-2's file format that fits its 101-token vocabulary: the 26 lower-case letters, {@code Ġ} (the
+     * space byte), merges that build {@code moon}, {@code Ġmoon}, {@code river} and {@code Ġriver}, and
+     * {@code <|endoftext|>} at id 100 (the config's {@code bos_token_id}). Ids 36 to 99 are unused, as in a
+     * vocabulary padded to a round d_vocab: the investigation's random tokens land on them. GPT-2's own
+     * 50,257-token files do not fit the model.
+     */
+    static synchronized Path tinyGpt2WithTokenizer() {
+        if (tinyGpt2WithTokenizer == null) {
+            Path dir = root().resolve("tiny-gpt2-bpe");
+            try {
+                Files.createDirectories(dir);
+                for (String f : new String[] {"config.json", "model.safetensors"}) {
+                    Files.copy(TINY_GPT2.resolve(f), dir.resolve(f));
+                }
+                Map<String, Object> vocab = new LinkedHashMap<>();
+                for (char c = 'a'; c <= 'z'; c++) {
+                    vocab.put(String.valueOf(c), c - 'a');
+                }
+                vocab.put("\u0120", 26); // Ġ: the byte-level character of a space
+                String[][] merges = {{"m", "o"}, {"mo", "o"}, {"moo", "n"}, {"\u0120", "moon"},
+                        {"r", "i"}, {"ri", "v"}, {"riv", "e"}, {"rive", "r"}, {"\u0120", "river"}};
+                StringBuilder lines = new StringBuilder("#version: 0.2\n");
+                for (String[] m : merges) {
+                    vocab.put(m[0] + m[1], vocab.size());
+                    lines.append(m[0]).append(' ').append(m[1]).append('\n');
+                }
+                vocab.put("<|endoftext|>", 100);
+                Files.writeString(dir.resolve("vocab.json"), dev.lens4j.tensor.io.Json.write(vocab));
+                Files.writeString(dir.resolve("merges.txt"), lines);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            tinyGpt2WithTokenizer = dir;
+        }
+        return tinyGpt2WithTokenizer;
+    }
+
+    /**
+     * {@link #TINY_GPT2} with GPT-2's real vocab.json and merges.txt (lens4j's bundled copies), which hold
+     * 50,257 tokens: more than the model's 101, so loading it must fail.
+     */
+    static Path tinyGpt2WithGpt2Tokenizer() {
+        Path dir = newFolder("tiny-gpt2-gpt2-tokenizer");
+        try {
+            for (String f : new String[] {"config.json", "model.safetensors"}) {
+                Files.copy(TINY_GPT2.resolve(f), dir.resolve(f));
+            }
+            Path bundled = Path.of("../transformer/src/main/resources/dev/lens4j/transformer/tokenizer/gpt2");
+            for (String f : new String[] {"vocab.json", "merges.txt"}) {
+                Files.copy(bundled.resolve(f), dir.resolve(f));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir;
     }
 
     /** A fresh folder for a test's files, under the shared temporary folder. */

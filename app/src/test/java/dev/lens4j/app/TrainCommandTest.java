@@ -1,44 +1,71 @@
 package dev.lens4j.app;
 
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.loading.LensCheckpoint;
+import dev.lens4j.transformer.loading.Models;
+import dev.lens4j.transformer.train.InductionTrainer;
+import dev.lens4j.transformer.train.TrainingListener;
+import dev.lens4j.transformer.train.TrainingOptions;
 import dev.lens4j.transformer.train.TrainingProgress;
+import dev.lens4j.transformer.train.WordTokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 class TrainCommandTest {
 
     @Test
     void trainWritesALoadableCheckpointAndReportsItsHash(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("ckpt");
-        PrintStream stdout = System.out, stderr = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-        int status;
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            status = Main.commandLine().execute("train", "--out", out.toString(), "--steps", "10", "--batch", "4", "--seed", "3");
-        } finally {
-            System.setOut(stdout);
-            System.setErr(stderr);
-        }
-        String text = o.toString(StandardCharsets.UTF_8);
-        assertThat(status).as(text + e.toString(StandardCharsets.UTF_8)).isZero();
+        // through picocli's streams (CommandRun captures them), not System.out and System.err
+        CommandRun run = CommandRun.of("train", "--out", out.toString(), "--steps", "10", "--batch", "4", "--seed", "3");
+        assertThat(run.status()).as(run.toString()).isZero();
+        String text = run.out();
+        // the shipped architecture's parameters, by hand: W_E 64x64 = 4,096 and W_pos 48x64 = 3,072; per layer
+        // W_Q, W_K, W_V, W_O 4 x 4x64x16 = 16,384, b_Q, b_K, b_V 3 x 4x16 = 192, b_O 64, ln1 w and b 128
+        // (16,768, twice: 33,536); ln_final 128; W_U 64x64 = 4,096 and b_U 64, which training updates too
+        assertThat(4096 + 3072 + 2 * (16_384 + 192 + 64 + 128) + 128 + 4096 + 64).isEqualTo(44_992);
+        assertThat(text).startsWith("training induction-2l: 2 layers, 4 heads, d_model 64, attention-only, 44,992 parameters; "
+                + "10 steps of 4 sequences, seed 3, ");
         assertThat(text).contains("done: 10 steps").contains("model.safetensors sha256 ");
-        // not a terminal: one progress line per tenth of the run
-        assertThat(e.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("steps/s"))).hasSizeBetween(10, 11);
+        // not a terminal: one progress line per tenth of the run, on picocli's stderr
+        assertThat(run.errLines().stream().filter(l -> l.contains("steps/s"))).hasSizeBetween(10, 11);
         for (String f : new String[] {"config.json", "model.safetensors", "words.txt", "training.json"}) {
             assertThat(out.resolve(f)).exists();
         }
         String hash = text.replaceAll("(?s).*sha256 ([0-9a-f]{64}).*", "$1");
         assertThat(hash).isEqualTo(TrainCommand.sha256(out.resolve("model.safetensors")));
         assertThat(Files.readString(out.resolve("training.json"))).contains("\"seed\":3").contains("\"steps_done\":10");
+        assertThat(text).contains("wrote " + out.toAbsolutePath().normalize() + " ");
+
+        // The same run in-process: the checkpoint holds exactly the weights it trained, and loads as a
+        // working model with its word tokenizer.
+        InductionTrainer same = new InductionTrainer(TrainingOptions.defaults().withSteps(10).withBatchSize(4).withSeed(3));
+        same.train(TrainingListener.NONE);
+        int[][] tokens = {same.tokenizer().toTokens("apple river stone apple river stone")};
+        try (HookedTransformer expected = HookedTransformer.of(same.config(), same.weights(), same.tokenizer(), null);
+             HookedTransformer stored = LensCheckpoint.load(out)) {
+            assertThat(stored.config()).isEqualTo(same.config());
+            assertThat(stored.tokenizer()).isInstanceOf(WordTokenizer.class);
+            assertThat(stored.tokenizer().toTokens("apple river stone apple river stone")).isEqualTo(tokens[0]);
+            Tensor want = expected.forward(tokens);
+            Tensor got = stored.forward(tokens);
+            assertThat(got.shape()).containsExactly(1, 7, 64);
+            assertThat(got.maxAbsDiff(want)).as("logits of the written checkpoint vs the trained weights").isEqualTo(0f);
+        }
+        // and by folder through Models, with TransformerLens's default weight processing: same loss
+        try (HookedTransformer processed = Models.fromPretrained(out);
+             HookedTransformer expected = HookedTransformer.of(same.config(), same.weights(), same.tokenizer(), null)) {
+            float loss = processed.loss(tokens);
+            assertThat(Float.isFinite(loss)).isTrue();
+            assertThat((double) loss).isCloseTo(expected.loss(tokens), within(1e-4));
+        }
     }
 
     @Test

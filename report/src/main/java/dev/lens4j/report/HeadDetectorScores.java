@@ -1,5 +1,8 @@
 package dev.lens4j.report;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Head-detector scores (TransformerLens {@code detect_head}) of every head: how much of each head's
  * attention lies on the previous-token diagonal, on earlier copies of the current token, and on the
@@ -50,6 +53,72 @@ public record HeadDetectorScores(double[][] previousToken, double[][] duplicateT
      */
     public HeadId topInduction() {
         return argmax(induction);
+    }
+
+    /**
+     * The previous-token head an induction circuit would use: the highest previous-token score in
+     * the layers before the last (a previous-token head feeds the keys of a later layer), or in the
+     * only layer of a one-layer model. {@link InductionInvestigation} makes its claims about this head.
+     *
+     * @return the head
+     */
+    public HeadId previousTokenHead() {
+        int layers = previousToken.length;
+        return argmax(previousToken, 0, Math.max(1, layers - 1));
+    }
+
+    /**
+     * The best induction head: the highest induction score after the first layer (an induction head
+     * reads a previous-token head's output), or in the only layer of a one-layer model.
+     *
+     * @return the head
+     */
+    public HeadId inductionHead() {
+        int layers = induction.length;
+        return argmax(induction, Math.min(1, layers - 1), layers);
+    }
+
+    /**
+     * The induction heads: every head after the first layer whose induction score is at least
+     * {@code bar}, in layer-major order, or {@link #inductionHead()} alone when none is. Induction
+     * heads are often redundant (several heads of a layer each do the job), so
+     * {@link InductionInvestigation} makes its claims about this set.
+     *
+     * @param bar the score that marks an induction head (the investigation uses
+     *            {@link InductionInvestigation#PATTERN_BAR})
+     * @return the heads, never empty
+     */
+    public List<HeadId> inductionHeads(double bar) {
+        List<HeadId> out = new ArrayList<>();
+        for (int l = Math.min(1, induction.length - 1); l < induction.length; l++) {
+            for (int h = 0; h < induction[l].length; h++) {
+                if (induction[l][h] >= bar) {
+                    out.add(new HeadId(l, h));
+                }
+            }
+        }
+        if (out.isEmpty()) {
+            out.add(inductionHead());
+        }
+        return List.copyOf(out);
+    }
+
+    /** The head with the highest score in layers {@code [from, to)}; the first one on ties. */
+    private static HeadId argmax(double[][] m, int from, int to) {
+        if (from >= m.length || to <= from || m[from].length == 0) {
+            throw new IllegalStateException("the head-detector scores hold no heads (" + m.length + " layers)");
+        }
+        int bl = from;
+        int bh = 0;
+        for (int l = from; l < to; l++) {
+            for (int h = 0; h < m[l].length; h++) {
+                if (m[l][h] > m[bl][bh]) {
+                    bl = l;
+                    bh = h;
+                }
+            }
+        }
+        return new HeadId(bl, bh);
     }
 
     static HeadId argmax(double[][] m) {

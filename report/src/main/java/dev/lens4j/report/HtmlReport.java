@@ -250,8 +250,8 @@ public final class HtmlReport {
     private static void attention(StringBuilder b, ReportData data) {
         AttentionPatterns a = data.attention();
         HeadId initial = a.heads().isEmpty() ? null : a.heads().getFirst().head();
-        if (data.headScores() != null && a.find(data.headScores().topInduction()) != null) {
-            initial = data.headScores().topInduction();
+        if (data.headScores() != null && a.find(data.headScores().inductionHead()) != null) {
+            initial = data.headScores().inductionHead(); // the head the claims are about
         }
         b.append("<section id=\"attention\" class=\"card\">\n<h2>Attention patterns</h2>\n<p class=\"lede\">");
         if (!a.description().isEmpty()) {

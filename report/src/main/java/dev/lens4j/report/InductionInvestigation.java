@@ -46,13 +46,19 @@ public final class InductionInvestigation {
     @FunctionalInterface
     public interface Progress {
         /**
+         * Called when a step of a long stage is done (and with {@code done = 0} when the stage starts).
+         *
          * @param stage what is being done
          * @param done steps done
          * @param total steps in this stage
          */
         void update(String stage, int done, int total);
 
-        /** @return a listener that ignores everything */
+        /**
+         * A listener that ignores everything.
+         *
+         * @return a listener that ignores everything
+         */
         static Progress none() {
             return (s, d, t) -> { };
         }
@@ -97,6 +103,8 @@ public final class InductionInvestigation {
         }
 
         /**
+         * The same options with a prompt for the attention viewer.
+         *
          * @param text a prompt for the attention viewer
          * @return a copy with the prompt
          */
@@ -105,7 +113,11 @@ public final class InductionInvestigation {
         }
     }
 
-    private static final float PATTERN_BAR = 0.5f;   // detect_head "mul" score that marks a head type
+    /**
+     * The head-detector score ({@code detect_head} "mul") that marks a head as a previous-token or
+     * induction head in the claims; see {@link HeadDetectorScores#inductionHeads(double)}.
+     */
+    public static final float PATTERN_BAR = 0.5f;
     private static final float ABLATION_BAR = 1.0f;   // nats of repeated-half loss an essential head costs
     private static final float COPY_BAR = 0.5f;       // OV copying score of a copying head
     private static final float COMPOSITION_FACTOR = 1.5f; // composition score over the random baseline
@@ -138,7 +150,7 @@ public final class InductionInvestigation {
         // loss entry i predicts token i + 1; the second copy starts at token lead + n
         int repeatedStart = lead + n;
 
-        ReportData.Builder report = ReportData.builder("Induction circuit in " + name, summary(model, name));
+        ReportData.Builder report = ReportData.builder("Induction circuit in " + name, ModelSummary.of(model, name));
 
         // 1. Loss by position, with the cache every later step reads.
         progress.update("forward pass with cache", 0, 1);
@@ -165,9 +177,14 @@ public final class InductionInvestigation {
         prev = prev.div(options.batch());
         dup = dup.div(options.batch());
         ind = ind.div(options.batch());
-        report.headScores(new HeadDetectorScores(grid(prev), grid(dup), grid(ind)));
-        int[] prevHead = argmax(prev, 0, layers - 1);      // previous-token heads sit before the last layer
-        int[] indHead = argmax(ind, Math.min(1, layers - 1), layers);
+        HeadDetectorScores detected = new HeadDetectorScores(grid(prev), grid(dup), grid(ind));
+        report.headScores(detected);
+        // the heads every later claim is about, chosen by the report data's own rule (so readers of the
+        // data find the same heads): previous-token heads sit before the last layer, induction heads after the first
+        HeadId prevId = detected.previousTokenHead();
+        HeadId indId = detected.inductionHead();
+        int[] prevHead = {prevId.layer(), prevId.head()};
+        int[] indHead = {indId.layer(), indId.head()};
 
         // 3. Activation-level evidence: direct logit attribution on the repeated half.
         ResidualStream stream = ResidualStream.of(model, cache);
@@ -255,15 +272,8 @@ public final class InductionInvestigation {
         String prevLabel = label(prevHead[0], prevHead[1]);
         float prevScore = prev.get(prevHead[0], prevHead[1]);
         List<Integer> indSet = new ArrayList<>();
-        for (int l = Math.min(1, layers - 1); l < layers; l++) {
-            for (int h = 0; h < heads; h++) {
-                if (ind.get(l, h) >= PATTERN_BAR) {
-                    indSet.add(l * heads + h);
-                }
-            }
-        }
-        if (indSet.isEmpty()) {
-            indSet.add(indHead[0] * heads + indHead[1]);
+        for (HeadId h : detected.inductionHeads(PATTERN_BAR)) {
+            indSet.add(h.layer() * heads + h.head());
         }
         String indLabels = labels(indSet, heads);
         String indScores = valuesOf(indSet, ind.toArray(), heads);
@@ -344,16 +354,6 @@ public final class InductionInvestigation {
     }
 
     // ------------------------------------------------------------------ helpers
-
-    private static ModelSummary summary(HookedTransformer model, String name) {
-        TransformerConfig c = model.config();
-        String tok = !model.hasTokenizer() ? "none"
-                : model.tokenizer() instanceof dev.lens4j.transformer.tokenizer.Gpt2Tokenizer ? "GPT-2 byte-level BPE"
-                : model.tokenizer().getClass().getSimpleName().equals("WordTokenizer") ? "word-level"
-                : model.tokenizer().getClass().getSimpleName();
-        return new ModelSummary(name, tok, c.dVocab(), c.nLayers(), c.nHeads(), c.dModel(), c.dHead(),
-                model.weights().parameterCount(), c.attnOnly());
-    }
 
     /** Mean per-token loss over the repeated half (loss entries {@code repeatedStart + 1 ..}). */
     static float repeatedHalfLoss(HookedTransformer model, int[][] tokens, int repeatedStart, HookSpec... hooks) {
@@ -449,22 +449,16 @@ public final class InductionInvestigation {
             return "#" + id;
         }
         Tokenizer t = model.tokenizer();
-        return t.tokenString(id);
-    }
-
-    private static int[] argmax(Tensor scores, int fromLayer, int toLayer) {
-        int heads = scores.dim(1);
-        int best = -1;
-        float bestV = Float.NEGATIVE_INFINITY;
-        for (int l = fromLayer; l < Math.max(toLayer, fromLayer + 1); l++) {
-            for (int h = 0; h < heads; h++) {
-                if (scores.get(l, h) > bestV) {
-                    bestV = scores.get(l, h);
-                    best = l * heads + h;
-                }
-            }
+        // d_vocab may be larger than the tokenizer's vocabulary (padded to a round number, or ids it
+        // leaves unused): random tokens and OV readouts range over all of d_vocab, so name those ids by number
+        if (id >= t.vocabSize()) {
+            return "#" + id;
         }
-        return new int[] {best / heads, best % heads};
+        try {
+            return t.tokenString(id);
+        } catch (IllegalArgumentException unused) { // an id inside the vocabulary's range that it does not use
+            return "#" + id;
+        }
     }
 
     private static String runnerUp(Tensor scores, int[] best, int fromLayer, int toLayer) {
@@ -480,16 +474,6 @@ public final class InductionInvestigation {
             }
         }
         return v == Float.NEGATIVE_INFINITY ? label : String.format(Locale.ROOT, "%s %.2f", label, v);
-    }
-
-    private static int rank(float[] values, int index) {
-        int r = 1;
-        for (int i = 0; i < values.length; i++) {
-            if (values[i] > values[index]) {
-                r++;
-            }
-        }
-        return r;
     }
 
     private static String top(float[] values, int heads, int k) {

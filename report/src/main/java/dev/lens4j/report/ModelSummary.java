@@ -1,16 +1,24 @@
 package dev.lens4j.report;
 
+import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.TransformerConfig;
+import dev.lens4j.transformer.tokenizer.Gpt2Tokenizer;
+import dev.lens4j.transformer.tokenizer.Tokenizer;
+import dev.lens4j.transformer.train.WordTokenizer;
+
 /**
- * What model the report is about.
+ * What model the report is about. {@link #of(HookedTransformer, String)} builds it from a loaded
+ * model; every command and report that summarises a model goes through it, so they all name the
+ * tokenizer and count the parameters the same way.
  *
  * @param name a display name, e.g. {@code "induction-2l"} or a checkpoint folder name
- * @param tokenizer the tokenizer kind, e.g. {@code "word"} or {@code "GPT-2 byte-level BPE"}
+ * @param tokenizer the tokenizer kind, e.g. {@code "word-level"} or {@code "GPT-2 byte-level BPE"}
  * @param vocabSize {@code d_vocab}
  * @param nLayers {@code n_layers}
  * @param nHeads {@code n_heads} per layer
  * @param dModel {@code d_model}
  * @param dHead {@code d_head}
- * @param parameterCount number of parameters (tied weights counted once)
+ * @param parameterCount number of parameters (tied weights counted once; see {@link #parameterCount(HookedTransformer)})
  * @param attentionOnly whether the blocks have no MLPs
  */
 public record ModelSummary(String name, String tokenizer, int vocabSize, int nLayers, int nHeads, int dModel,
@@ -30,6 +38,62 @@ public record ModelSummary(String name, String tokenizer, int vocabSize, int nLa
                     + ", n_layers " + nLayers + ", n_heads " + nHeads + ", d_model " + dModel + ", d_head " + dHead
                     + ", parameters " + parameterCount);
         }
+    }
+
+    /** The tokenizer kind of a model without a tokenizer. */
+    public static final String NO_TOKENIZER = "none";
+
+    /**
+     * Summarises a loaded model: its config's sizes, {@link #tokenizerKind(Tokenizer)} and
+     * {@link #parameterCount(HookedTransformer)}.
+     *
+     * <pre>{@code
+     * ModelSummary s = ModelSummary.of(Models.fromPretrained("induction-2l"), "induction-2l");
+     * s.tokenizer();       // "word-level"
+     * s.parameterCount();  // 44608
+     * }</pre>
+     *
+     * @param model the model
+     * @param name its display name
+     * @return the summary
+     */
+    public static ModelSummary of(HookedTransformer model, String name) {
+        TransformerConfig c = model.config();
+        String tok = model.hasTokenizer() ? tokenizerKind(model.tokenizer()) : NO_TOKENIZER;
+        return new ModelSummary(name, tok, c.dVocab(), c.nLayers(), c.nHeads(), c.dModel(), c.dHead(),
+                parameterCount(model), c.attnOnly());
+    }
+
+    /**
+     * The parameters of the model as loaded, counted from its weights: every tensor of its state
+     * dict, with an unembedding that is a view of the token embedding (tied, as in a Hugging Face
+     * GPT-2 loaded without processing) counted once. This is what TransformerLens's
+     * {@code sum(p.numel() for p in model.parameters())} gives after {@code from_pretrained}: weight
+     * processing folds the LayerNorm weights into the next layer (they are no longer parameters) and
+     * centres {@code W_U} into its own tensor. The shipped induction-2l thus has 44,992 parameters as
+     * stored and 44,608 as loaded by default. {@link TransformerConfig#parameterCount()} is a different
+     * number: Hugging Face's count from the config alone, with {@code W_U} tied to {@code W_E}.
+     *
+     * @param model the model
+     * @return the number of parameters
+     */
+    public static long parameterCount(HookedTransformer model) {
+        return model.weights().parameterCount();
+    }
+
+    /**
+     * Names a tokenizer's kind for people.
+     *
+     * @param tok the tokenizer
+     * @return {@code "GPT-2 byte-level BPE"}, {@code "word-level"} (lens4j's toy-model tokenizer,
+     *     one token per word of {@code words.txt}), or the class name of any other tokenizer
+     */
+    public static String tokenizerKind(Tokenizer tok) {
+        return switch (tok) {
+            case Gpt2Tokenizer g -> "GPT-2 byte-level BPE";
+            case WordTokenizer w -> "word-level";
+            default -> tok.getClass().getSimpleName();
+        };
     }
 
     /**

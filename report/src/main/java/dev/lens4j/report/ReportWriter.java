@@ -47,8 +47,9 @@ public final class ReportWriter {
     }
 
     /**
-     * The heads whose patterns get a PNG: the top previous-token head, then the top induction head
-     * (by head-detector score), when their patterns are in the report.
+     * The heads whose patterns get a PNG: the previous-token head, then the best induction head, as
+     * the investigation's claims choose them ({@link HeadDetectorScores#previousTokenHead()},
+     * {@link HeadDetectorScores#inductionHead()}), when their patterns are in the report.
      *
      * @param data the report data
      * @return the heads, without repeats
@@ -56,7 +57,7 @@ public final class ReportWriter {
     public static List<HeadId> keyHeads(ReportData data) {
         Set<HeadId> heads = new LinkedHashSet<>();
         if (data.attention() != null && data.headScores() != null) {
-            for (HeadId h : List.of(data.headScores().topPreviousToken(), data.headScores().topInduction())) {
+            for (HeadId h : List.of(data.headScores().previousTokenHead(), data.headScores().inductionHead())) {
                 if (data.attention().find(h) != null) {
                     heads.add(h);
                 }

@@ -1,12 +1,18 @@
 package dev.lens4j.report;
 
+import dev.lens4j.hooks.ActivationCache;
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.loading.Models;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,14 +22,16 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * Loads the HTML report in a real headless Chromium (Debian's chromium package; tools/ci/install-browser.sh
  * installs it) and checks that the attention viewer shows the report's heads and reacts to hovering a
- * token with exactly the pattern's weights. Keeps a screenshot in target/test-artifacts/report.png.
- * Skips when no chromium binary is found, unless the environment variable LENS4J_REQUIRE_BROWSER=1 (or
- * -Dlens4j.requireBrowser=true) asks for it, in which case a missing browser fails the test.
+ * token with exactly the pattern's weights: once on made-up data ({@link FakeReports#induction()}), once on
+ * the report the main job writes for the shipped induction-2l model. Keeps screenshots in
+ * target/test-artifacts. Skips when no chromium binary is found, unless the environment variable
+ * LENS4J_REQUIRE_BROWSER=1 (or -Dlens4j.requireBrowser=true) asks for it, in which case a missing browser
+ * fails the test (.ci/run sets it).
  */
 class HtmlReportBrowserTest {
 
-    @Test
-    void viewerShowsTheHeadsAndReactsToHover(@TempDir Path dir) throws Exception {
+    /** The browser, or a skip (a failure when the browser is required). */
+    private static Path browser() {
         var binary = HeadlessChromium.find();
         // CI can insist on the browser (LENS4J_REQUIRE_BROWSER=1) so that a failed install cannot pass silently.
         boolean required = "1".equals(System.getenv("LENS4J_REQUIRE_BROWSER")) || Boolean.getBoolean("lens4j.requireBrowser");
@@ -32,17 +40,36 @@ class HtmlReportBrowserTest {
         Assumptions.assumeTrue(binary.isPresent(),
                 "no chromium binary found on the PATH (or -Dlens4j.chromium=...); run tools/ci/install-browser.sh "
                         + "to install Debian's chromium. Skipping the headless-browser test of the HTML report.");
+        return binary.get();
+    }
+
+    /** Opens a page at 1280 x 900 and loads the report into it, waiting until its script has run. */
+    private static void load(HeadlessChromium chrome, Path html) throws Exception {
+        chrome.openPage();
+        chrome.call("Emulation.setDeviceMetricsOverride",
+                Map.of("width", 1280, "height", 900, "deviceScaleFactor", 1, "mobile", false));
+        chrome.call("Page.navigate", Map.of("url", html.toUri().toString()));
+        chrome.waitFor("document.readyState === 'complete' && document.documentElement.dataset.ready === 'true'");
+    }
+
+    /** No script errors, and nothing was fetched from anywhere but the file itself. */
+    private static void assertSelfContained(HeadlessChromium chrome) {
+        assertThat(chrome.events("Runtime.exceptionThrown")).isEmpty();
+        for (Map<String, Object> e : chrome.events("Network.requestWillBeSent")) {
+            String url = (String) ((Map<?, ?>) ((Map<?, ?>) e.get("params")).get("request")).get("url");
+            assertThat(url).as("request made by the page").matches("(file|data|about):.*");
+        }
+    }
+
+    @Test
+    void viewerShowsTheHeadsAndReactsToHover(@TempDir Path dir) throws Exception {
+        Path binary = browser();
         ReportData data = FakeReports.induction();
         Path html = dir.resolve("report.html");
         HtmlReport.write(data, html);
 
-        try (HeadlessChromium chrome = new HeadlessChromium(binary.get(), 1280, 900)) {
-            chrome.openPage();
-            chrome.call("Emulation.setDeviceMetricsOverride",
-                    Map.of("width", 1280, "height", 900, "deviceScaleFactor", 1, "mobile", false));
-            chrome.call("Page.navigate", Map.of("url", html.toUri().toString()));
-            chrome.waitFor("document.readyState === 'complete' && document.documentElement.dataset.ready === 'true'");
-
+        try (HeadlessChromium chrome = new HeadlessChromium(binary, 1280, 900)) {
+            load(chrome, html);
             // the viewer lists exactly the report's heads, in order, and opens on the induction head
             Object heads = chrome.eval("Array.from(document.querySelectorAll('#head-selector [data-head]')).map(e => e.dataset.head)");
             assertThat(heads).isEqualTo(data.attention().heads().stream().map(h -> h.head().label()).toList());
@@ -88,17 +115,12 @@ class HtmlReportBrowserTest {
             chrome.eval("document.querySelectorAll('#ablation-table thead th')[2].click()");
             assertThat(chrome.eval("document.querySelector('#ablation-table tbody tr').dataset.label")).isEqualTo("L0H2");
 
-            // no script errors, and nothing was fetched from anywhere but the file itself
-            assertThat(chrome.events("Runtime.exceptionThrown")).isEmpty();
-            for (Map<String, Object> e : chrome.events("Network.requestWillBeSent")) {
-                String url = (String) ((Map<?, ?>) ((Map<?, ?>) e.get("params")).get("request")).get("url");
-                assertThat(url).as("request made by the page").matches("(file|data|about):.*");
-            }
+            assertSelfContained(chrome);
 
             // leave the induction head hovered for the screenshot
             chrome.eval("document.querySelector('#head-selector [data-head=\"L1H2\"]').click()");
             hover(chrome, 15, true);
-            screenshot(chrome);
+            screenshot(chrome, "report");
 
             // on a phone-sized screen nothing forces sideways scrolling of the page
             chrome.call("Emulation.setDeviceMetricsOverride",
@@ -111,6 +133,105 @@ class HtmlReportBrowserTest {
             chrome.eval("document.getElementById('attention').scrollIntoView()");
             Map<String, Object> narrow = chrome.call("Page.captureScreenshot", Map.of("format", "png", "optimizeForSpeed", true));
             Files.write(Path.of("target", "test-artifacts", "report-narrow.png"), Base64.getDecoder().decode((String) narrow.get("data")));
+        }
+    }
+
+
+    /**
+     * The report the main job writes for the shipped model (the investigation run in-process, as
+     * {@code lens4j} runs it, on a small batch): the viewer lists the heads the investigation found,
+     * opens on its induction head, and hovering a token shows that token's row of the pattern the model
+     * computes (read back from a fresh run with cache, not from the report).
+     */
+    @Test
+    void reportOfTheShippedModelShowsTheHeadsTheInvestigationFound(@TempDir Path dir) throws Exception {
+        Path binary = browser();
+        String name = "induction-2l";
+        ReportData data;
+        Map<HeadId, double[][]> cached = new HashMap<>();
+        try (HookedTransformer model = Models.fromPretrained(name)) {
+            InductionInvestigation.Options defaults = InductionInvestigation.Options.defaultsFor(model.config());
+            var options = new InductionInvestigation.Options(defaults.subseqLen(), 4, defaults.seed(), null, defaults.maxViewerHeads());
+            data = InductionInvestigation.run(model, name, options, InductionInvestigation.Progress.none());
+            ReportWriter.writeAll(data, dir);
+            // the viewer's sequence, back to token ids through the vocabulary, and its patterns from the model itself
+            Map<String, Integer> ids = new HashMap<>();
+            for (int id = 0; id < model.config().dVocab(); id++) {
+                ids.put(model.tokenizer().tokenString(id), id);
+            }
+            int[] viewer = data.attention().tokens().stream().mapToInt(ids::get).toArray();
+            ActivationCache cache = model.runWithCache(new int[][] {viewer}, h -> h.endsWith("hook_pattern")).cache();
+            for (AttentionPatterns.HeadPattern hp : data.attention().heads()) {
+                Tensor p = cache.get("pattern", hp.head().layer()).select(0, 0).select(0, hp.head().head()); // [query_pos, key_pos]
+                double[][] g = new double[viewer.length][viewer.length];
+                for (int q = 0; q < viewer.length; q++) {
+                    for (int k = 0; k < viewer.length; k++) {
+                        g[q][k] = p.get(q, k);
+                    }
+                }
+                cached.put(hp.head(), g);
+            }
+        }
+        HeadDetectorScores scores = data.headScores();
+        HeadId prev = scores.previousTokenHead();
+        List<HeadId> induction = scores.inductionHeads(InductionInvestigation.PATTERN_BAR);
+        // the claims name the same heads the data's rule picks
+        assertThat(data.claims()).anyMatch(c -> c.statement().startsWith(prev.label() + " is a previous-token head"));
+        String inductionLabels = String.join(", ", induction.stream().map(HeadId::label).toList());
+        assertThat(data.claims()).anyMatch(c -> c.statement().startsWith(inductionLabels + (induction.size() == 1 ? " is an" : " are")));
+        int n = data.attention().tokens().size();
+
+        try (HeadlessChromium chrome = new HeadlessChromium(binary, 1280, 900)) {
+            load(chrome, dir.resolve(ReportWriter.HTML));
+
+            // the viewer lists every head of the model, the detected ones among them, and opens on the induction head
+            @SuppressWarnings("unchecked")
+            List<String> listed = (List<String>) chrome.eval(
+                    "Array.from(document.querySelectorAll('#head-selector [data-head]')).map(e => e.dataset.head)");
+            assertThat(listed).isEqualTo(data.model().heads().stream().map(HeadId::label).toList());
+            List<HeadId> detected = new ArrayList<>(List.of(prev));
+            detected.addAll(induction);
+            assertThat(listed).containsAll(detected.stream().map(HeadId::label).toList());
+            assertThat(chrome.eval("document.getElementById('attn-viewer').dataset.selectedHead"))
+                    .isEqualTo(scores.inductionHead().label());
+
+            // every claim is on the page with its verdict
+            assertThat(chrome.eval("document.querySelectorAll('#claims [data-claim-index]').length")).isEqualTo((long) data.claims().size());
+            for (int i = 0; i < data.claims().size(); i++) {
+                Claim c = data.claims().get(i);
+                String sel = "document.querySelector('#claims [data-claim-index=\"" + i + "\"]')";
+                assertThat(chrome.eval(sel + ".querySelector('.statement').textContent")).isEqualTo(c.statement());
+                assertThat(chrome.eval(sel + ".querySelector('.verdict').textContent")).isEqualTo(c.verdict().text());
+            }
+
+            // each detected head: select it, its detector scores are shown, and hovering a token of the
+            // repeated half shows that token's row of the head's pattern
+            int q = n - 4;
+            for (HeadId h : detected) {
+                chrome.eval("document.querySelector('#head-selector [data-head=\"" + h.label() + "\"]').click()");
+                assertThat(chrome.eval("document.getElementById('attn-viewer').dataset.selectedHead")).isEqualTo(h.label());
+                String shownScores = (String) chrome.eval("document.getElementById('attn-head-scores').textContent");
+                assertThat(shownNumber(shownScores, "previous-token")).as(shownScores)
+                        .isCloseTo(scores.previousToken()[h.layer()][h.head()], within(0.0051));
+                assertThat(shownNumber(shownScores, "induction")).as(shownScores)
+                        .isCloseTo(scores.induction()[h.layer()][h.head()], within(0.0051));
+                for (int at : new int[] {q, 7}) {
+                    List<Double> row = hover(chrome, at, true);
+                    double[][] p = cached.get(h);
+                    for (int k = 0; k < n; k++) {
+                        // the page holds weights rounded to 4 decimals
+                        assertThat(row.get(k)).as(h + " row " + at + " key " + k).isCloseTo(k <= at ? p[at][k] : 0, within(6e-5));
+                    }
+                    assertThat((String) chrome.eval("document.getElementById('attn-info').textContent"))
+                            .startsWith("Token " + at + " ").contains(" attends most to " + argmax(row) + " ");
+                }
+            }
+            assertSelfContained(chrome);
+
+            // leave the induction head hovered on the repeated half for the screenshot
+            chrome.eval("document.querySelector('#head-selector [data-head=\"" + scores.inductionHead().label() + "\"]').click()");
+            hover(chrome, q, true);
+            screenshot(chrome, "report-" + name);
         }
     }
 
@@ -152,6 +273,13 @@ class HtmlReportBrowserTest {
         }
     }
 
+    /** The number after {@code "<label> "} in a text such as {@code "previous-token 0.82 · induction 0.05"}. */
+    private static double shownNumber(String text, String label) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^|[^-\\w])" + label + " (-?[0-9]+\\.[0-9]+)").matcher(text);
+        assertThat(m.find()).as("\"" + label + " <number>\" in \"" + text + "\"").isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
     private static int argmax(List<Double> v) {
         int best = 0;
         for (int i = 1; i < v.size(); i++) {
@@ -166,7 +294,8 @@ class HtmlReportBrowserTest {
         return ((List<?>) o).stream().map(x -> ((Number) x).doubleValue()).toList();
     }
 
-    private static void screenshot(HeadlessChromium chrome) throws Exception {
+    /** Saves the whole page as {@code <name>.png} and the attention viewer as {@code <name>-viewer.png}. */
+    private static void screenshot(HeadlessChromium chrome, String name) throws Exception {
         Map<String, Object> metrics = chrome.call("Page.getLayoutMetrics", Map.of());
         Map<?, ?> size = (Map<?, ?>) metrics.get("cssContentSize");
         double width = ((Number) size.get("width")).doubleValue();
@@ -176,13 +305,13 @@ class HtmlReportBrowserTest {
         byte[] png = Base64.getDecoder().decode((String) shot.get("data"));
         Path artifacts = Path.of("target", "test-artifacts");
         Files.createDirectories(artifacts);
-        Files.write(artifacts.resolve("report.png"), png);
+        Files.write(artifacts.resolve(name + ".png"), png);
         // and the viewer alone, at the size people see it
         Map<String, Object> rect = asMap(chrome.eval("(() => { const r = document.getElementById('attention').getBoundingClientRect();"
                 + " return {x: r.left + window.scrollX, y: r.top + window.scrollY, w: r.width, h: r.height}; })()"));
         Map<String, Object> viewer = chrome.call("Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true,
                 "clip", Map.of("x", rect.get("x"), "y", rect.get("y"), "width", rect.get("w"), "height", rect.get("h"), "scale", 1)));
-        Files.write(artifacts.resolve("report-viewer.png"), Base64.getDecoder().decode((String) viewer.get("data")));
+        Files.write(artifacts.resolve(name + "-viewer.png"), Base64.getDecoder().decode((String) viewer.get("data")));
         assertThat(png.length).isGreaterThan(10_000);
     }
 

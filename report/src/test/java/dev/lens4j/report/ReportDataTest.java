@@ -55,8 +55,33 @@ class ReportDataTest {
         ReportData data = FakeReports.induction();
         assertThat(data.headScores().topPreviousToken()).isEqualTo(FakeReports.PREV);
         assertThat(data.headScores().topInduction()).isEqualTo(FakeReports.INDUCTION);
+        assertThat(data.headScores().previousTokenHead()).isEqualTo(FakeReports.PREV);
+        assertThat(data.headScores().inductionHead()).isEqualTo(FakeReports.INDUCTION);
         assertThat(data.headScores().topDuplicateToken()).isEqualTo(FakeReports.DUP);
         assertThat(ReportWriter.keyHeads(data)).containsExactly(FakeReports.PREV, FakeReports.INDUCTION);
+    }
+
+    @Test
+    void detectedHeadsFollowTheCircuitsLayerOrder() {
+        // 3 layers of 3 heads. The best previous-token score sits in the last layer, which cannot feed a
+        // later one, and the best induction score in layer 0, which has no earlier head to read: both are skipped.
+        double[][] prev = {{0.1, 0.7, 0.2}, {0.6, 0.1, 0.0}, {0.9, 0.0, 0.0}};
+        double[][] dup = new double[3][3];
+        double[][] ind = {{0.95, 0.0, 0.0}, {0.2, 0.5, 0.1}, {0.0, 0.3, 0.8}};
+        HeadDetectorScores s = new HeadDetectorScores(prev, dup, ind);
+        assertThat(s.previousTokenHead()).isEqualTo(new HeadId(0, 1));
+        assertThat(s.topPreviousToken()).isEqualTo(new HeadId(2, 0));
+        assertThat(s.inductionHead()).isEqualTo(new HeadId(2, 2));
+        assertThat(s.topInduction()).isEqualTo(new HeadId(0, 0));
+        // every head after layer 0 at or above the bar (0.5 counts), layer-major; the best one alone when none is
+        assertThat(s.inductionHeads(0.5)).containsExactly(new HeadId(1, 1), new HeadId(2, 2));
+        assertThat(s.inductionHeads(0.9)).containsExactly(new HeadId(2, 2));
+        // a one-layer model: its only layer serves for both
+        HeadDetectorScores one = new HeadDetectorScores(new double[][] {{0.2, 0.6}}, new double[1][2], new double[][] {{0.7, 0.1}});
+        assertThat(one.previousTokenHead()).isEqualTo(new HeadId(0, 1));
+        assertThat(one.inductionHeads(0.5)).containsExactly(new HeadId(0, 0));
+        assertThatThrownBy(() -> new HeadDetectorScores(new double[0][0], new double[0][0], new double[0][0]).previousTokenHead())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("no heads");
     }
 
     @Test
