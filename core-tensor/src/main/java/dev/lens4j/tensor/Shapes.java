@@ -8,6 +8,8 @@ public final class Shapes {
     private Shapes() {}
 
     /**
+     * The number of elements of a shape.
+     *
      * @param shape a shape
      * @return the number of elements, 1 for a scalar shape {@code []}
      * @throws IllegalArgumentException when a dimension is negative or the count overflows an int
@@ -27,6 +29,8 @@ public final class Shapes {
     }
 
     /**
+     * The strides of a contiguous tensor.
+     *
      * @param shape a shape
      * @return the row-major (C order) strides of a contiguous tensor of that shape
      */
@@ -80,6 +84,8 @@ public final class Shapes {
     }
 
     /**
+     * A shape as text, for messages.
+     *
      * @param shape a shape
      * @return the shape as {@code [2, 3, 4]}
      */

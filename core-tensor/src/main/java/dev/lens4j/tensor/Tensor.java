@@ -90,6 +90,8 @@ public final class Tensor {
     }
 
     /**
+     * A new tensor of zeros.
+     *
      * @param shape the shape
      * @return a tensor of zeros
      */
@@ -98,6 +100,8 @@ public final class Tensor {
     }
 
     /**
+     * A new tensor of ones.
+     *
      * @param shape the shape
      * @return a tensor of ones
      */
@@ -106,6 +110,8 @@ public final class Tensor {
     }
 
     /**
+     * A new tensor filled with one value.
+     *
      * @param value the fill value
      * @param shape the shape
      * @return a tensor with every element equal to {@code value}
@@ -117,6 +123,8 @@ public final class Tensor {
     }
 
     /**
+     * A rank-0 tensor (shape {@code []}) holding one value.
+     *
      * @param value the value
      * @return a rank-0 tensor
      */
@@ -125,6 +133,8 @@ public final class Tensor {
     }
 
     /**
+     * The integers {@code 0 .. n-1}, like {@code torch.arange(n)}.
+     *
      * @param n the length
      * @return {@code [0, 1, ..., n-1]} as a rank-1 tensor
      */
@@ -137,6 +147,8 @@ public final class Tensor {
     }
 
     /**
+     * The identity matrix.
+     *
      * @param n the size
      * @return the {@code [n, n]} identity matrix
      */
@@ -185,35 +197,73 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ shape and storage
 
-    /** @return a copy of the shape */
+    /**
+     * The shape.
+     *
+     * @return a copy of the shape
+     */
     public int[] shape() {
         return shape.clone();
     }
 
     /**
+     * The size of one dimension.
+     *
      * @param axis an axis, negative counts from the end
      * @return the size of that dimension
+     * @throws IllegalArgumentException naming the shape when the axis is out of range
      */
     public int dim(int axis) {
-        return shape[Shapes.axis(axis, shape.length)];
+        return shape[axisOf(axis)];
     }
 
-    /** @return the number of dimensions */
+    /** {@code axis} of this tensor in {@code [0, rank)}; negative counts from the end. */
+    private int axisOf(int axis) {
+        return axisOf(axis, shape.length);
+    }
+
+    /** {@code axis} in {@code [0, rank)}, for this tensor or (unsqueeze) one of rank + 1. */
+    private int axisOf(int axis, int rank) {
+        int a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) {
+            throw new IllegalArgumentException("axis " + axis + " is out of range for shape " + Shapes.str(shape)
+                    + " (valid: " + -rank + " to " + (rank - 1) + ")");
+        }
+        return a;
+    }
+
+    /**
+     * The rank.
+     *
+     * @return the number of dimensions
+     */
     public int rank() {
         return shape.length;
     }
 
-    /** @return the number of elements */
+    /**
+     * The number of elements, the product of the shape.
+     *
+     * @return the number of elements
+     */
     public int size() {
         return size;
     }
 
-    /** @return a copy of the strides, in elements */
+    /**
+     * The strides: how many elements of the storage apart consecutive indices along each dimension are.
+     *
+     * @return a copy of the strides, in elements
+     */
     public int[] strides() {
         return strides.clone();
     }
 
-    /** @return true when the elements lie in row-major order with no gaps */
+    /**
+     * Whether the elements lie in row-major order with no gaps, so that kernels can read them as one range.
+     *
+     * @return true when the elements lie in row-major order with no gaps
+     */
     public boolean isContiguous() {
         int expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
@@ -225,7 +275,11 @@ public final class Tensor {
         return true;
     }
 
-    /** @return true when the storage is a heap array */
+    /**
+     * Whether the storage is a heap {@code float[]} (rather than a memory segment).
+     *
+     * @return true when the storage is a heap array
+     */
     public boolean isHeap() {
         return array != null;
     }
@@ -239,19 +293,35 @@ public final class Tensor {
      * @throws IllegalStateException when the tensor is not a contiguous heap tensor (call {@link #contiguous()} first)
      */
     public float[] heapArray() {
-        if (array == null || !isContiguous()) {
-            throw new IllegalStateException("tensor " + Shapes.str(shape) + " is not a contiguous heap tensor; call contiguous() first");
+        if (array == null) {
+            throw new IllegalStateException("tensor " + Shapes.str(shape) + " is stored in a memory segment, not a heap"
+                    + " array; call contiguous() for a heap copy");
+        }
+        if (!isContiguous()) {
+            throw new IllegalStateException("tensor " + Shapes.str(shape) + " with strides " + Arrays.toString(strides)
+                    + " is not contiguous (contiguous strides would be " + Arrays.toString(Shapes.contiguousStrides(shape))
+                    + "); call contiguous() first");
         }
         return array;
     }
 
-    /** @return the index of the first element in {@link #heapArray()} */
+    /**
+     * The index of this tensor's first element in {@link #heapArray()}.
+     *
+     * @return the index of the first element in {@link #heapArray()}
+     * @throws IllegalStateException when the tensor is not a contiguous heap tensor, as {@link #heapArray()}
+     */
     public int heapOffset() {
         heapArray();
         return (int) offset;
     }
 
-    /** @return true when two tensors share the same storage object */
+    /**
+     * Whether this tensor and another are views of the same storage.
+     *
+     * @param other another tensor
+     * @return true when the two tensors share the same storage object
+     */
     public boolean sharesStorageWith(Tensor other) {
         return (array != null && array == other.array) || (segment != null && segment == other.segment);
     }
@@ -285,6 +355,8 @@ public final class Tensor {
     }
 
     /**
+     * Reads one element.
+     *
      * @param idx one coordinate per dimension (negative counts from the end)
      * @return the element
      */
@@ -297,12 +369,28 @@ public final class Tensor {
      *
      * @param value the value
      * @param idx one coordinate per dimension
+     * @throws IllegalArgumentException naming the index and shape when the index is out of range or
+     *         the storage is a read-only memory segment
      */
     public void set(float value, int... idx) {
-        store(index(idx), value);
+        long p = index(idx);
+        requireWritable("write element " + Arrays.toString(idx) + " of");
+        store(p, value);
     }
 
-    /** @return the only element of a one-element tensor */
+    /** Throws unless the storage accepts writes; {@code action} completes "cannot ... tensor [shape]". */
+    private void requireWritable(String action) {
+        if (segment != null && segment.isReadOnly()) {
+            throw new IllegalArgumentException("cannot " + action + " tensor " + Shapes.str(shape)
+                    + ": its storage is a read-only memory segment (a read-only mapping); copy() it first");
+        }
+    }
+
+    /**
+     * The value of a one-element tensor, of any rank.
+     *
+     * @return the only element of a one-element tensor
+     */
     public float item() {
         if (size != 1) {
             throw new IllegalArgumentException("item() needs exactly one element, tensor has shape " + Shapes.str(shape));
@@ -356,11 +444,13 @@ public final class Tensor {
         for (int i = 0; i < ns.length; i++) {
             if (ns[i] == -1) {
                 if (infer >= 0) {
-                    throw new IllegalArgumentException("reshape " + Shapes.str(newShape) + ": only one dimension may be -1");
+                    throw new IllegalArgumentException("cannot reshape " + Shapes.str(shape) + " to " + Shapes.str(newShape)
+                            + ": only one dimension may be -1");
                 }
                 infer = i;
             } else if (ns[i] < 0) {
-                throw new IllegalArgumentException("reshape " + Shapes.str(newShape) + ": negative dimension");
+                throw new IllegalArgumentException("cannot reshape " + Shapes.str(shape) + " to " + Shapes.str(newShape)
+                        + ": dimension " + i + " is negative");
             } else {
                 known *= ns[i];
             }
@@ -434,9 +524,10 @@ public final class Tensor {
         int[] ns = new int[order.length];
         int[] st = new int[order.length];
         for (int i = 0; i < order.length; i++) {
-            int a = Shapes.axis(order[i], shape.length);
+            int a = axisOf(order[i]);
             if (seen[a]) {
-                throw new IllegalArgumentException("permute " + Arrays.toString(order) + " repeats axis " + a);
+                throw new IllegalArgumentException("permute " + Arrays.toString(order) + " of shape " + Shapes.str(shape)
+                        + " repeats axis " + a);
             }
             seen[a] = true;
             ns[i] = shape[a];
@@ -457,14 +548,18 @@ public final class Tensor {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        int x = Shapes.axis(a, shape.length);
-        int y = Shapes.axis(b, shape.length);
+        int x = axisOf(a);
+        int y = axisOf(b);
         order[x] = y;
         order[y] = x;
         return permute(order);
     }
 
-    /** @return the last two dimensions swapped (a view), like PyTorch's {@code mT} */
+    /**
+     * Swaps the last two dimensions (a view), like PyTorch's {@code mT}.
+     *
+     * @return the last two dimensions swapped (a view), like PyTorch's {@code mT}
+     */
     public Tensor mT() {
         if (shape.length < 2) {
             throw new IllegalArgumentException("mT() needs at least 2 dimensions, shape is " + Shapes.str(shape));
@@ -495,7 +590,7 @@ public final class Tensor {
      * @return the view
      */
     public Tensor slice(int axis, int start, int end, int step) {
-        int a = Shapes.axis(axis, shape.length);
+        int a = axisOf(axis);
         int n = shape[a];
         int s = start < 0 ? start + n : start;
         int e = end < 0 ? end + n : end;
@@ -518,7 +613,7 @@ public final class Tensor {
      * @return the view
      */
     public Tensor select(int axis, int index) {
-        int a = Shapes.axis(axis, shape.length);
+        int a = axisOf(axis);
         int i = index < 0 ? index + shape[a] : index;
         if (i < 0 || i >= shape[a]) {
             throw new IllegalArgumentException("index " + index + " is out of range for axis " + axis + " of shape " + Shapes.str(shape));
@@ -542,7 +637,7 @@ public final class Tensor {
      * @return the copy, with {@code indices.length} entries along {@code axis}
      */
     public Tensor indexSelect(int axis, int... indices) {
-        int a = Shapes.axis(axis, shape.length);
+        int a = axisOf(axis);
         Tensor[] parts = new Tensor[indices.length];
         for (int k = 0; k < indices.length; k++) {
             parts[k] = select(a, indices[k]).unsqueeze(a);
@@ -562,7 +657,7 @@ public final class Tensor {
      * @return the view
      */
     public Tensor unsqueeze(int axis) {
-        int a = Shapes.axis(axis, shape.length + 1);
+        int a = axisOf(axis, shape.length + 1);
         int[] ns = new int[shape.length + 1];
         int[] st = new int[shape.length + 1];
         for (int d = 0, k = 0; d < ns.length; d++) {
@@ -584,7 +679,7 @@ public final class Tensor {
      * @return the view
      */
     public Tensor squeeze(int axis) {
-        int a = Shapes.axis(axis, shape.length);
+        int a = axisOf(axis);
         if (shape[a] != 1) {
             throw new IllegalArgumentException("cannot squeeze axis " + axis + " of size " + shape[a] + " in shape " + Shapes.str(shape));
         }
@@ -622,12 +717,20 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ copies
 
-    /** @return this tensor if it is a contiguous heap tensor, otherwise a contiguous heap copy */
+    /**
+     * This tensor as a contiguous heap tensor, copying only when it is not one.
+     *
+     * @return this tensor if it is a contiguous heap tensor, otherwise a contiguous heap copy
+     */
     public Tensor contiguous() {
         return array != null && isContiguous() ? this : contiguousCopy();
     }
 
-    /** @return a new contiguous heap tensor with the same elements (always a copy) */
+    /**
+     * A contiguous heap copy.
+     *
+     * @return a new contiguous heap tensor with the same elements (always a copy)
+     */
     public Tensor copy() {
         return contiguousCopy();
     }
@@ -638,7 +741,11 @@ public final class Tensor {
         return of(out, shape);
     }
 
-    /** @return the elements in row-major order, as a new array */
+    /**
+     * The elements in row-major order.
+     *
+     * @return the elements in row-major order, as a new array
+     */
     public float[] toArray() {
         float[] out = new float[size];
         copyInto(out, 0);
@@ -699,9 +806,18 @@ public final class Tensor {
      *
      * @param src the source, broadcastable to this shape
      * @return this tensor
+     * @throws IllegalArgumentException naming both shapes when {@code src} does not broadcast to this
+     *         shape, or when this tensor's storage is a read-only memory segment
      */
     public Tensor copyFrom(Tensor src) {
-        float[] vals = src.broadcastTo(shape).toArray();
+        float[] vals;
+        try {
+            vals = src.broadcastTo(shape).toArray();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("copyFrom: source of shape " + Shapes.str(src.shape)
+                    + " does not broadcast to the destination's shape " + Shapes.str(shape), e);
+        }
+        requireWritable("copy into");
         int r = shape.length;
         if (size == 0) {
             return this;
@@ -739,7 +855,7 @@ public final class Tensor {
             throw new IllegalArgumentException("concat needs at least one tensor");
         }
         int r = parts[0].rank();
-        int a = Shapes.axis(axis, r);
+        int a = parts[0].axisOf(axis);
         int[] ns = parts[0].shape();
         int total = 0;
         for (Tensor t : parts) {
@@ -887,6 +1003,8 @@ public final class Tensor {
     }
 
     /**
+     * Elementwise sum, with NumPy broadcasting.
+     *
      * @param other a tensor broadcastable with this one
      * @return {@code this + other}
      */
@@ -895,6 +1013,8 @@ public final class Tensor {
     }
 
     /**
+     * Elementwise difference, with NumPy broadcasting.
+     *
      * @param other a tensor broadcastable with this one
      * @return {@code this - other}
      */
@@ -903,6 +1023,8 @@ public final class Tensor {
     }
 
     /**
+     * Elementwise product, with NumPy broadcasting.
+     *
      * @param other a tensor broadcastable with this one
      * @return {@code this * other} (elementwise)
      */
@@ -911,6 +1033,8 @@ public final class Tensor {
     }
 
     /**
+     * Elementwise quotient, with NumPy broadcasting.
+     *
      * @param other a tensor broadcastable with this one
      * @return {@code this / other} (elementwise)
      */
@@ -919,6 +1043,8 @@ public final class Tensor {
     }
 
     /**
+     * Adds a scalar to every element.
+     *
      * @param s a scalar
      * @return {@code this + s}
      */
@@ -930,6 +1056,8 @@ public final class Tensor {
     }
 
     /**
+     * Subtracts a scalar from every element.
+     *
      * @param s a scalar
      * @return {@code this - s}
      */
@@ -938,6 +1066,8 @@ public final class Tensor {
     }
 
     /**
+     * Multiplies every element by a scalar.
+     *
      * @param s a scalar
      * @return {@code this * s}
      */
@@ -949,6 +1079,8 @@ public final class Tensor {
     }
 
     /**
+     * Divides every element by a scalar (as a multiplication by its reciprocal).
+     *
      * @param s a scalar
      * @return {@code this / s}
      */
@@ -956,7 +1088,11 @@ public final class Tensor {
         return mul(1f / s);
     }
 
-    /** @return {@code -this} */
+    /**
+     * Negates every element.
+     *
+     * @return {@code -this}
+     */
     public Tensor neg() {
         return mul(-1f);
     }
@@ -975,7 +1111,11 @@ public final class Tensor {
         return of(out, shape);
     }
 
-    /** @return {@code exp(this)} elementwise */
+    /**
+     * The exponential of every element, on the kernels.
+     *
+     * @return {@code exp(this)} elementwise
+     */
     public Tensor exp() {
         Tensor a = contiguous();
         float[] out = new float[size];
@@ -983,27 +1123,45 @@ public final class Tensor {
         return of(out, shape);
     }
 
-    /** @return the natural logarithm elementwise */
+    /**
+     * The natural logarithm of every element.
+     *
+     * @return the natural logarithm elementwise
+     */
     public Tensor log() {
         return map(Math::log);
     }
 
-    /** @return the square root elementwise */
+    /**
+     * The square root of every element.
+     *
+     * @return the square root elementwise
+     */
     public Tensor sqrt() {
         return map(Math::sqrt);
     }
 
-    /** @return the absolute value elementwise */
+    /**
+     * The absolute value of every element.
+     *
+     * @return the absolute value elementwise
+     */
     public Tensor abs() {
         return map(Math::abs);
     }
 
-    /** @return {@code tanh} elementwise */
+    /**
+     * The hyperbolic tangent of every element.
+     *
+     * @return {@code tanh} elementwise
+     */
     public Tensor tanh() {
         return map(Math::tanh);
     }
 
     /**
+     * Raises every element to a power.
+     *
      * @param p the exponent
      * @return {@code this^p} elementwise
      */
@@ -1072,7 +1230,7 @@ public final class Tensor {
     }
 
     private Tensor reduce(int axis, boolean keepdim, RowReduce f) {
-        int a = Shapes.axis(axis, shape.length);
+        int a = axisOf(axis);
         int n = shape[a];
         Tensor rows = rowsAlong(a);
         int count = n == 0 ? Shapes.numel(reducedShape(a, false)) : size / n;
@@ -1088,6 +1246,8 @@ public final class Tensor {
     }
 
     /**
+     * Sums along an axis.
+     *
      * @param axis the axis to sum over
      * @param keepdim keep the axis with size 1
      * @return the sums
@@ -1097,13 +1257,19 @@ public final class Tensor {
         return reduce(axis, keepdim, kk::sum);
     }
 
-    /** @return the sum of all elements */
+    /**
+     * The sum of all elements.
+     *
+     * @return the sum of all elements
+     */
     public float sum() {
         Tensor a = contiguous();
         return k().sum(a.array, (int) a.offset, size);
     }
 
     /**
+     * Averages along an axis.
+     *
      * @param axis the axis to average over
      * @param keepdim keep the axis with size 1
      * @return the means
@@ -1113,12 +1279,18 @@ public final class Tensor {
         return sum(axis, keepdim).mul(1f / n);
     }
 
-    /** @return the mean of all elements */
+    /**
+     * The mean of all elements.
+     *
+     * @return the mean of all elements
+     */
     public float mean() {
         return sum() / size;
     }
 
     /**
+     * The maximum along an axis (NaN if the slice holds a NaN).
+     *
      * @param axis the axis
      * @param keepdim keep the axis with size 1
      * @return the maxima along the axis
@@ -1128,13 +1300,19 @@ public final class Tensor {
         return reduce(axis, keepdim, kk::max);
     }
 
-    /** @return the largest element */
+    /**
+     * The largest element.
+     *
+     * @return the largest element
+     */
     public float max() {
         Tensor a = contiguous();
         return k().max(a.array, (int) a.offset, size);
     }
 
     /**
+     * The minimum along an axis.
+     *
      * @param axis the axis
      * @param keepdim keep the axis with size 1
      * @return the minima along the axis
@@ -1144,6 +1322,8 @@ public final class Tensor {
     }
 
     /**
+     * The index of the maximum along an axis, like {@code torch.argmax} (a NaN counts as the maximum).
+     *
      * @param axis the axis
      * @param keepdim keep the axis with size 1
      * @return the index of the first maximum along the axis, as floats (exact below 2^24)
@@ -1153,13 +1333,19 @@ public final class Tensor {
         return reduce(axis, keepdim, (x, off, n) -> kk.argmax(x, off, n));
     }
 
-    /** @return the row-major index of the first largest element */
+    /**
+     * The row-major index of the largest element.
+     *
+     * @return the row-major index of the first largest element
+     */
     public int argmax() {
         Tensor a = contiguous();
         return k().argmax(a.array, (int) a.offset, size);
     }
 
     /**
+     * The L2 norm along an axis.
+     *
      * @param axis the axis
      * @param keepdim keep the axis with size 1
      * @return the L2 norms along the axis
@@ -1169,7 +1355,11 @@ public final class Tensor {
         return reduce(axis, keepdim, (x, off, n) -> (float) Math.sqrt(kk.sumOfSquares(x, off, n)));
     }
 
-    /** @return the L2 (Frobenius) norm of all elements */
+    /**
+     * The L2 (Frobenius) norm of all elements.
+     *
+     * @return the L2 (Frobenius) norm of all elements
+     */
     public float norm() {
         Tensor a = contiguous();
         return (float) Math.sqrt(k().sumOfSquares(a.array, (int) a.offset, size));
@@ -1183,7 +1373,7 @@ public final class Tensor {
     }
 
     private Tensor mapRows(int axis, RowMap f) {
-        int a = Shapes.axis(axis, shape.length);
+        int a = axisOf(axis);
         int n = shape[a];
         Tensor rows = rowsAlong(a);
         float[] out = new float[size];
@@ -1235,6 +1425,9 @@ public final class Tensor {
     }
 
     /**
+     * Log-softmax along an axis. Negative infinity stays negative infinity, also in a slice that is
+     * entirely negative infinity.
+     *
      * @param axis the axis
      * @return log-softmax along the axis
      */
@@ -1244,24 +1437,102 @@ public final class Tensor {
     }
 
     /**
-     * A causal mask for attention scores {@code [..., query_pos, key_pos]}: 1 where key {@code j}
-     * is later than query {@code i}, counting queries as the last {@code queries} of
-     * {@code keys} positions (so a KV-cached decode step sees every earlier key).
+     * Softmax along an axis over the entries a mask keeps, as TransformerLens computes an attention
+     * pattern ({@code torch.where(mask, scores, -inf).softmax(-1)}): masked entries get probability
+     * 0 whatever their score (even NaN or infinity), and a slice with nothing kept becomes all zeros.
+     * Masks combine by multiplication: {@code causalKeepMask(p, p).mul(padding)} keeps what both keep.
+     *
+     * <pre>{@code
+     * Tensor scores = Tensor.of(new float[] {0, (float) Math.log(3), 5}, 3);
+     * scores.softmax(-1, Tensor.of(new float[] {1, 1, 0}, 3));   // [0.25, 0.75, 0]
+     * }</pre>
+     *
+     * @param axis the axis
+     * @param keep broadcastable to this shape: non-zero keeps an entry, zero masks it out (the
+     *             opposite of {@link #maskedFill}); e.g. {@link #causalKeepMask} for scores
+     *             {@code [batch, head_index, query_pos, key_pos]}
+     * @return the probabilities, this tensor's shape
+     * @throws IllegalArgumentException naming both shapes when {@code keep} does not broadcast to this shape
+     */
+    public Tensor softmax(int axis, Tensor keep) {
+        return maskedOut("softmax", keep).softmax(axis);
+    }
+
+    /**
+     * Log-softmax along an axis over the entries a mask keeps: masked entries get negative infinity
+     * whatever their value, and so does every entry of a slice with nothing kept.
+     *
+     * @param axis the axis
+     * @param keep broadcastable to this shape: non-zero keeps an entry, zero masks it out
+     * @return the log-probabilities, this tensor's shape
+     * @throws IllegalArgumentException naming both shapes when {@code keep} does not broadcast to this shape
+     */
+    public Tensor logSoftmax(int axis, Tensor keep) {
+        return maskedOut("logSoftmax", keep).logSoftmax(axis);
+    }
+
+    /** A copy with negative infinity wherever {@code keep} is zero. */
+    private Tensor maskedOut(String op, Tensor keep) {
+        float[] k;
+        try {
+            k = keep.broadcastTo(shape).toArray();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(op + ": mask of shape " + Shapes.str(keep.shape)
+                    + " does not broadcast to the input's shape " + Shapes.str(shape), e);
+        }
+        float[] out = toArray();
+        for (int i = 0; i < out.length; i++) {
+            if (k[i] == 0f) {
+                out[i] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        return of(out, shape);
+    }
+
+    /**
+     * A causal mask for attention scores {@code [..., query_pos, key_pos]} to use with
+     * {@link #maskedFill}: 1 where key {@code j} is later than query {@code i} (the entries to hide),
+     * counting queries as the last {@code queries} of {@code keys} positions (so a KV-cached decode
+     * step sees every earlier key). {@link #causalKeepMask} is its complement, for
+     * {@link #softmax(int, Tensor)}.
      *
      * @param queries number of query positions
      * @param keys number of key positions, at least {@code queries}
      * @return a {@code [queries, keys]} tensor of 0 and 1
+     * @throws IllegalArgumentException when {@code keys < queries} or either is negative
      */
     public static Tensor causalMask(int queries, int keys) {
-        if (keys < queries) {
-            throw new IllegalArgumentException("causal mask needs keys >= queries, got [" + queries + ", " + keys + "]");
+        Tensor keep = causalKeepMask(queries, keys);
+        float[] m = keep.array;
+        for (int i = 0; i < m.length; i++) {
+            m[i] = 1f - m[i];
         }
-        float[] m = new float[queries * keys];
+        return keep;
+    }
+
+    /**
+     * The causal mask as {@link #softmax(int, Tensor)} and {@link #logSoftmax(int, Tensor)} take it
+     * (TransformerLens's lower-triangular {@code mask}): 1 where key {@code j} is at or before query
+     * {@code i}, counting queries as the last {@code queries} of {@code keys} positions.
+     *
+     * <pre>{@code
+     * Tensor.causalKeepMask(2, 3);   // [[1, 1, 0], [1, 1, 1]]: queries at positions 1 and 2 of 3
+     * }</pre>
+     *
+     * @param queries number of query positions
+     * @param keys number of key positions, at least {@code queries}
+     * @return a {@code [queries, keys]} tensor of 0 and 1
+     * @throws IllegalArgumentException when {@code keys < queries} or either is negative
+     */
+    public static Tensor causalKeepMask(int queries, int keys) {
+        if (queries < 0 || keys < queries) {
+            throw new IllegalArgumentException("causal mask [query_pos, key_pos] = [" + queries + ", " + keys
+                    + "] needs 0 <= queries <= keys");
+        }
+        float[] m = new float[Shapes.numel(queries, keys)];
         int shift = keys - queries;
         for (int i = 0; i < queries; i++) {
-            for (int j = i + shift + 1; j < keys; j++) {
-                m[i * keys + j] = 1f;
-            }
+            Arrays.fill(m, i * keys, i * keys + i + shift + 1, 1f);
         }
         return of(m, queries, keys);
     }
@@ -1374,6 +1645,8 @@ public final class Tensor {
     // ------------------------------------------------------------------ comparison and printing
 
     /**
+     * The largest absolute elementwise difference from another tensor of the same shape.
+     *
      * @param other a tensor of the same shape
      * @return the largest absolute elementwise difference
      */
@@ -1419,6 +1692,8 @@ public final class Tensor {
     }
 
     /**
+     * Checks that another tensor has this tensor's shape.
+     *
      * @param other another tensor
      * @param what the operation, for the message
      * @throws IllegalArgumentException naming both shapes when they differ
@@ -1430,6 +1705,8 @@ public final class Tensor {
     }
 
     /**
+     * Checks this tensor's shape, for validating weights and arguments.
+     *
      * @param expected the shape this tensor must have
      * @param what what the tensor is, for the message (for example {@code "W_Q of layer 3"})
      * @return this tensor

@@ -220,4 +220,254 @@ class TensorTest {
         z.slice(1, 1, 2).copyFrom(Tensor.of(new float[] {7, 8}, 2, 1));
         assertThat(z.toArray()).containsExactly(0, 7, 0, 0, 8, 0);
     }
+
+    // ------------------------------------------------------------ keepdim and odd-sized reductions
+
+    /** {@code x[i, j, k] = 12 i + 4 j + k}, shape [2, 3, 4]. */
+    private static Tensor x234() {
+        return Tensor.arange(24).reshape(2, 3, 4);
+    }
+
+    /** {@code y[i, j, k] = 7 (12 i + 4 j + k) mod 24}, shape [2, 3, 4]: a permutation of 0..23, so maxima are unique and scattered. */
+    private static Tensor y234() {
+        float[] d = new float[24];
+        for (int n = 0; n < 24; n++) {
+            d[n] = (7 * n) % 24;
+        }
+        return Tensor.of(d, 2, 3, 4);
+    }
+
+    private static void assertReduced(Tensor keep, Tensor drop, int[] keptShape, int[] droppedShape, float... expected) {
+        assertThat(keep.shape()).containsExactly(keptShape);
+        assertThat(drop.shape()).containsExactly(droppedShape);
+        assertThat(keep.toArray()).containsExactly(expected, within(1e-5f));
+        assertThat(drop.toArray()).containsExactly(expected, within(1e-5f));
+    }
+
+    private static float[] sqrt(float... squares) {
+        float[] r = new float[squares.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = (float) Math.sqrt(squares[i]);
+        }
+        return r;
+    }
+
+    @Test
+    void sumAndMeanKeepdimAlongFirstMiddleAndLastAxis() {
+        Tensor x = x234();
+        // axis 0: x[0] + x[1] = 12 + 8 j + 2 k
+        assertReduced(x.sum(0, true), x.sum(0, false), new int[] {1, 3, 4}, new int[] {3, 4},
+                12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34);
+        // axis 1: sum over j of 12 i + 4 j + k = 36 i + 12 + 3 k
+        assertReduced(x.sum(1, true), x.sum(1, false), new int[] {2, 1, 4}, new int[] {2, 4},
+                12, 15, 18, 21, 48, 51, 54, 57);
+        // axis 2 (also as -1): 48 i + 16 j + 6
+        assertReduced(x.sum(2, true), x.sum(-1, false), new int[] {2, 3, 1}, new int[] {2, 3},
+                6, 22, 38, 54, 70, 86);
+        assertReduced(x.mean(0, true), x.mean(0, false), new int[] {1, 3, 4}, new int[] {3, 4},
+                6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17);
+        assertReduced(x.mean(-2, true), x.mean(1, false), new int[] {2, 1, 4}, new int[] {2, 4},
+                4, 5, 6, 7, 16, 17, 18, 19);
+        assertReduced(x.mean(2, true), x.mean(2, false), new int[] {2, 3, 1}, new int[] {2, 3},
+                1.5f, 5.5f, 9.5f, 13.5f, 17.5f, 21.5f);
+        // keepdim results broadcast back against the input: centring along the middle axis
+        Tensor centred = x.sub(x.mean(1, true));
+        assertThat(centred.sum(1, false).toArray()).containsOnly(0f);
+        assertThat(centred.get(1, 2, 3)).isEqualTo(23f - 19f);
+    }
+
+    @Test
+    void maxArgmaxAndNormKeepdimAlongFirstMiddleAndLastAxis() {
+        Tensor y = y234();
+        // y = [[[0, 7, 14, 21], [4, 11, 18, 1], [8, 15, 22, 5]], [[12, 19, 2, 9], [16, 23, 6, 13], [20, 3, 10, 17]]]
+        assertReduced(y.max(0, true), y.max(0, false), new int[] {1, 3, 4}, new int[] {3, 4},
+                12, 19, 14, 21, 16, 23, 18, 13, 20, 15, 22, 17);
+        assertReduced(y.argmax(0, true), y.argmax(0, false), new int[] {1, 3, 4}, new int[] {3, 4},
+                1, 1, 0, 0, 1, 1, 0, 1, 1, 0, 0, 1);
+        assertReduced(y.max(1, true), y.max(1, false), new int[] {2, 1, 4}, new int[] {2, 4},
+                8, 15, 22, 21, 20, 23, 10, 17);
+        assertReduced(y.argmax(1, true), y.argmax(1, false), new int[] {2, 1, 4}, new int[] {2, 4},
+                2, 2, 2, 0, 2, 1, 2, 2);
+        assertReduced(y.max(2, true), y.max(-1, false), new int[] {2, 3, 1}, new int[] {2, 3},
+                21, 18, 22, 19, 23, 20);
+        assertReduced(y.argmax(-1, true), y.argmax(2, false), new int[] {2, 3, 1}, new int[] {2, 3},
+                3, 2, 2, 1, 1, 0);
+
+        Tensor x = x234();
+        // axis 0: v^2 + (v + 12)^2 with v = 4 j + k
+        assertReduced(x.norm(0, true), x.norm(0, false), new int[] {1, 3, 4}, new int[] {3, 4},
+                sqrt(144, 170, 200, 234, 272, 314, 360, 410, 464, 522, 584, 650));
+        // axis 1: sum over j of (b + 4 j)^2 = 3 b^2 + 24 b + 80 with b = 12 i + k
+        assertReduced(x.norm(1, true), x.norm(1, false), new int[] {2, 1, 4}, new int[] {2, 4},
+                sqrt(80, 107, 140, 179, 800, 899, 1004, 1115));
+        // axis 2: sum over k of (a + k)^2 = 4 a^2 + 12 a + 14 with a = 12 i + 4 j
+        assertReduced(x.norm(2, true), x.norm(2, false), new int[] {2, 3, 1}, new int[] {2, 3},
+                sqrt(14, 126, 366, 734, 1230, 1854));
+    }
+
+    @Test
+    void reductionsOfAnOddSizedTensorMatchADoublePrecisionLoop() {
+        int[] dims = {3, 207, 5};
+        Tensor t = Tensor.randn(11, dims).add(0.25f);
+        for (int axis = 0; axis < 3; axis++) {
+            int n = dims[axis];
+            // the two remaining axes, in order
+            int[] rest = axis == 0 ? new int[] {1, 2} : axis == 1 ? new int[] {0, 2} : new int[] {0, 1};
+            Tensor sum = t.sum(axis, true), mean = t.mean(axis, false), max = t.max(axis, true);
+            Tensor argmax = t.argmax(axis, false), norm = t.norm(axis, true);
+            for (int p = 0; p < dims[rest[0]]; p++) {
+                for (int q = 0; q < dims[rest[1]]; q++) {
+                    double s = 0, abs = 0, squares = 0, m = Double.NEGATIVE_INFINITY;
+                    int am = -1;
+                    int[] idx = new int[3];
+                    idx[rest[0]] = p;
+                    idx[rest[1]] = q;
+                    for (int r = 0; r < n; r++) {
+                        idx[axis] = r;
+                        double v = t.get(idx);
+                        s += v;
+                        abs += Math.abs(v);
+                        squares += v * v;
+                        if (v > m) {
+                            m = v;
+                            am = r;
+                        }
+                    }
+                    int[] kept = idx.clone();
+                    kept[axis] = 0;
+                    int[] dropped = {p, q};
+                    String at = "axis " + axis + " at " + java.util.Arrays.toString(kept);
+                    // a float sum of n terms: at most about n roundings of the running total
+                    float tol = (float) (n * Math.ulp(1f) * abs);
+                    assertThat(sum.get(kept)).as("sum " + at).isCloseTo((float) s, within(tol));
+                    assertThat(mean.get(dropped)).as("mean " + at).isCloseTo((float) (s / n), within(tol / n));
+                    assertThat(max.get(kept)).as("max " + at).isEqualTo((float) m);
+                    assertThat(argmax.get(dropped)).as("argmax " + at).isEqualTo((float) am);
+                    assertThat(norm.get(kept)).as("norm " + at)
+                            .isCloseTo((float) Math.sqrt(squares), within((float) (n * Math.ulp(1f) * Math.sqrt(squares))));
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ masked softmax
+
+    @Test
+    void maskedSoftmaxGivesMaskedEntriesZeroAndFullyMaskedRowsZeros() {
+        float ln3 = (float) Math.log(3);
+        // row 0 keeps the first two entries: softmax(0, ln 3) = [1/4, 3/4]; row 1 keeps nothing (and
+        // masks a NaN); row 2 masks an infinity and keeps two equal scores
+        Tensor scores = Tensor.of(new float[] {0, ln3, 5, Float.NaN, 7, 9, Float.POSITIVE_INFINITY, 1, 1}, 3, 3);
+        Tensor keep = Tensor.of(new float[] {1, 1, 0, 0, 0, 0, 0, 1, 1}, 3, 3);
+        assertThat(scores.softmax(-1, keep).toArray())
+                .containsExactly(new float[] {0.25f, 0.75f, 0, 0, 0, 0, 0, 0.5f, 0.5f}, within(1e-7f));
+        float[] ls = scores.logSoftmax(1, keep).toArray();
+        float ninf = Float.NEGATIVE_INFINITY;
+        assertThat(ls).containsExactly(new float[] {(float) Math.log(0.25), (float) Math.log(0.75), ninf,
+                ninf, ninf, ninf, ninf, (float) -Math.log(2), (float) -Math.log(2)}, within(1e-6f));
+        // the input is not modified
+        assertThat(scores.get(0, 2)).isEqualTo(5f);
+    }
+
+    @Test
+    void maskedSoftmaxBroadcastsTheMaskAndWorksAlongAnyAxis() {
+        float ln3 = (float) Math.log(3);
+        Tensor x = Tensor.of(new float[] {0, ln3, 0, 0, 0, 0}, 2, 3);
+        // a [3] mask shared by both rows: keep columns 0 and 1
+        assertThat(x.softmax(-1, Tensor.of(new float[] {1, 1, 0}, 3)).toArray())
+                .containsExactly(new float[] {0.25f, 0.75f, 0, 0.5f, 0.5f, 0}, within(1e-7f));
+        // a [2, 1] mask: row 0 kept whole, row 1 masked out
+        assertThat(x.softmax(-1, Tensor.of(new float[] {1, 0}, 2, 1)).toArray())
+                .containsExactly(new float[] {0.2f, 0.6f, 0.2f, 0, 0, 0}, within(1e-7f));
+        // along axis 0 (columns): column 1 is softmax(ln 3, 0) = [3/4, 1/4]; column 2 keeps only row 1
+        Tensor keep = Tensor.of(new float[] {1, 1, 0, 1, 1, 1}, 2, 3);
+        assertThat(x.softmax(0, keep).toArray())
+                .containsExactly(new float[] {0.5f, 0.75f, 0, 0.5f, 0.25f, 1}, within(1e-7f));
+        // a keep mask of [batch, 1, 1, key_pos] padding over scores [batch, head_index, query_pos, key_pos]
+        Tensor scores = Tensor.zeros(2, 2, 2, 2);
+        Tensor padding = Tensor.of(new float[] {1, 1, 0, 1}, 2, 1, 1, 2);  // sequence 1 has its first key padded
+        Tensor p = scores.softmax(-1, padding);
+        assertThat(p.select(0, 0).toArray()).containsOnly(0.5f);
+        assertThat(p.select(0, 1).toArray()).containsExactly(0, 1, 0, 1, 0, 1, 0, 1);
+    }
+
+    @Test
+    void causalKeepMaskIsTheComplementOfCausalMask() {
+        assertThat(Tensor.causalKeepMask(3, 3).toArray()).containsExactly(1, 0, 0, 1, 1, 0, 1, 1, 1);
+        // two new queries at positions 1 and 2 of 3 keys (a KV-cached step)
+        assertThat(Tensor.causalKeepMask(2, 3).toArray()).containsExactly(1, 1, 0, 1, 1, 1);
+        assertThat(Tensor.causalKeepMask(2, 3).add(Tensor.causalMask(2, 3)).toArray()).containsOnly(1f);
+        assertThat(Tensor.causalMask(3, 3).toArray()).containsExactly(0, 1, 1, 0, 0, 1, 0, 0, 0);
+        // the same attention pattern both ways
+        Tensor scores = Tensor.randn(5, 2, 4, 4);
+        Tensor viaKeep = scores.softmax(-1, Tensor.causalKeepMask(4, 4));
+        Tensor viaFill = scores.maskedFill(Tensor.causalMask(4, 4), Float.NEGATIVE_INFINITY).softmax(-1);
+        assertThat(viaKeep.toArray()).containsExactly(viaFill.toArray());
+        assertThat(viaKeep.get(1, 0, 0)).isEqualTo(1f);
+        assertThat(viaKeep.get(1, 0, 1)).isZero();
+        assertThatThrownBy(() -> Tensor.causalKeepMask(4, 3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[4, 3]");
+        assertThatThrownBy(() -> Tensor.causalMask(-1, 3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[-1, 3]");
+    }
+
+    @Test
+    void aMaskThatDoesNotBroadcastNamesBothShapes() {
+        Tensor x = t23();
+        assertThatThrownBy(() -> x.softmax(-1, Tensor.ones(2)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("softmax").hasMessageContaining("[2]").hasMessageContaining("[2, 3]");
+        assertThatThrownBy(() -> x.logSoftmax(0, Tensor.ones(1, 2, 3)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("logSoftmax").hasMessageContaining("[1, 2, 3]").hasMessageContaining("[2, 3]");
+    }
+
+    // ------------------------------------------------------------ messages that name what is wrong
+
+    @Test
+    void layoutAndAxisErrorsNameTheShapes() {
+        Tensor x = t23();
+        assertThatThrownBy(() -> x.transpose(0, 1).heapArray())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("[3, 2]").hasMessageContaining("strides [1, 3]").hasMessageContaining("[2, 1]");
+        assertThatThrownBy(() -> x.slice(1, 0, 3, 2).heapOffset())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("[2, 2]").hasMessageContaining("strides [3, 2]");
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor s = Tensor.wrap(arena.allocate(6 * 4), 3, 2);
+            assertThatThrownBy(s::heapArray).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("[3, 2]").hasMessageContaining("memory segment");
+            assertThat(s.contiguous().heapArray()).hasSize(6);
+        }
+        assertThatThrownBy(() -> x.sum(2, false)).hasMessageContaining("axis 2").hasMessageContaining("[2, 3]");
+        assertThatThrownBy(() -> x.dim(-3)).hasMessageContaining("axis -3").hasMessageContaining("[2, 3]")
+                .hasMessageContaining("-2 to 1");
+        assertThatThrownBy(() -> x.unsqueeze(3)).hasMessageContaining("axis 3").hasMessageContaining("-3 to 2");
+        assertThat(x.unsqueeze(2).shape()).containsExactly(2, 3, 1);
+        assertThatThrownBy(() -> x.softmax(5)).hasMessageContaining("axis 5").hasMessageContaining("[2, 3]");
+        assertThatThrownBy(() -> Tensor.concat(2, x, x)).hasMessageContaining("axis 2").hasMessageContaining("[2, 3]");
+        assertThatThrownBy(() -> x.reshape(-1, -1)).hasMessageContaining("[2, 3]").hasMessageContaining("[-1, -1]");
+        assertThatThrownBy(() -> x.reshape(-2, 3)).hasMessageContaining("[2, 3]").hasMessageContaining("[-2, 3]")
+                .hasMessageContaining("dimension 0");
+        assertThatThrownBy(() -> x.permute(1, 1)).hasMessageContaining("[1, 1]").hasMessageContaining("[2, 3]");
+    }
+
+    @Test
+    void writesToAReadOnlySegmentAndBadCopiesNameTheTensor() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(6 * 4);
+            Tensor ro = Tensor.wrap(seg.asReadOnly(), 2, 3);
+            assertThatThrownBy(() -> ro.set(1f, 1, 2)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("element [1, 2]").hasMessageContaining("[2, 3]").hasMessageContaining("read-only");
+            assertThatThrownBy(() -> ro.slice(1, 0, 2).copyFrom(Tensor.ones(2, 2))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("copy into tensor [2, 2]").hasMessageContaining("read-only");
+            assertThat(ro.get(1, 2)).isZero();
+            Tensor rw = Tensor.wrap(seg, 2, 3);
+            rw.set(5f, 1, 2);
+            assertThat(ro.get(1, 2)).isEqualTo(5f);
+        }
+        assertThatThrownBy(() -> Tensor.zeros(2, 3).copyFrom(Tensor.ones(3, 2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[3, 2]").hasMessageContaining("[2, 3]");
+        assertThatThrownBy(() -> t23().set(1f, 0, 3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[0, 3]").hasMessageContaining("[2, 3]");
+    }
 }

@@ -14,7 +14,8 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * The library works on a JVM started without {@code --add-modules jdk.incubator.vector}: the
- * provider falls back to the scalar kernels and the kernels and GEMM compute correct results.
+ * provider falls back to the scalar kernels, and the kernels, GEMM (including its packed path) and
+ * the tensor operations built on them compute correct results.
  *
  * <p>Runs only in core-tensor's Surefire execution {@code without-vector-module}, whose argLine
  * leaves the module out and sets the marker {@code lens4j.test.execution=without-vector-module};
@@ -69,5 +70,53 @@ class WithoutVectorModuleTest {
         float[] ata = new float[9];
         Gemm.multiply(a.transpose(), a, ata, 0, 3, false);
         assertThat(ata).containsExactly(17f, 22f, 27f, 22f, 29f, 36f, 27f, 36f, 45f);
+    }
+
+    @Test
+    void tensorMatmulTakesThePackedScalarPath() {
+        assertThat(Gemm.kernelName()).isEqualTo("scalar 4x4");
+        // 37 x 29 x 53: packed panels with edge tiles on both sides (neither 37 nor 53 is a multiple of 4)
+        int m = 37, k = 29, n = 53;
+        Tensor a = Tensor.randn(1, m, k);
+        Tensor b = Tensor.randn(2, n, k).transpose(0, 1);   // [k, n], transposed storage
+        Tensor c = a.matmul(b);
+        assertThat(c.shape()).containsExactly(m, n);
+        float[] reference = new float[m * n];
+        Gemm.multiplyScalar(a.asMatrix(), b.asMatrix(), reference, 0, n, false);
+        assertThat(c.toArray()).as("the blocked product is the same fma chain as the triple loop").containsExactly(reference);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0, abs = 0;
+                for (int p = 0; p < k; p++) {
+                    double t = (double) a.get(i, p) * b.get(p, j);
+                    s += t;
+                    abs += Math.abs(t);
+                }
+                assertThat((double) c.get(i, j)).as("C[%d, %d]", i, j).isCloseTo(s, within(k * 0x1p-24 * abs));
+            }
+        }
+    }
+
+    @Test
+    void tensorSoftmaxLayerNormAndGeluWork() {
+        float ln3 = (float) Math.log(3);
+        Tensor scores = Tensor.of(new float[] {0, ln3, 7, 0, 0, 0}, 2, 3);
+        assertThat(scores.softmax(-1, Tensor.of(new float[] {1, 1, 0}, 3)).toArray())
+                .containsExactly(new float[] {0.25f, 0.75f, 0, 0.5f, 0.5f, 0}, within(1e-7f));
+        assertThat(Tensor.zeros(3, 3).softmax(-1, Tensor.causalKeepMask(3, 3)).toArray())
+                .containsExactly(new float[] {1, 0, 0, 0.5f, 0.5f, 0, 1 / 3f, 1 / 3f, 1 / 3f}, within(1e-7f));
+        assertThat(scores.softmax(0).get(0, 1)).isCloseTo(0.75f, within(1e-7f));
+        assertThat(scores.logSoftmax(-1).exp().sum(-1, false).toArray()).containsExactly(new float[] {1, 1}, within(1e-6f));
+
+        // mean 2, variance 2/3 for [1, 2, 3]; weight 2, bias 1
+        var ln = Functional.layerNorm(Tensor.of(new float[] {1, 2, 3, 3, 2, 1}, 2, 3), Tensor.full(2f, 3), Tensor.full(1f, 3), 0f);
+        float s = (float) Math.sqrt(2.0 / 3);
+        assertThat(ln.scale().toArray()).containsExactly(new float[] {s, s}, within(1e-7f));
+        assertThat(ln.normalized().toArray())
+                .containsExactly(new float[] {1 - 2 / s, 1, 1 + 2 / s, 1 + 2 / s, 1, 1 - 2 / s}, within(1e-6f));
+
+        // gelu_new(1) = 0.5 (1 + tanh(sqrt(2/pi) 1.044715)); gelu_new(-x) = gelu_new(x) - x
+        Tensor g = Functional.geluNew(Tensor.of(new float[] {1, -1, 0, 3}, 2, 2));
+        assertThat(g.toArray()).containsExactly(new float[] {0.8411920f, 0.8411920f - 1, 0, 2.9963627f}, within(1e-6f));
     }
 }

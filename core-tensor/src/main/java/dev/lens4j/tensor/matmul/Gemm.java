@@ -140,14 +140,19 @@ public final class Gemm {
         BlockedGemm.multiply(kern, a, b, c, cOff, ldc, accumulate, parallel);
     }
 
-    /** @return the name of the micro-kernel {@link #multiply} uses in this JVM */
+    /**
+     * The name of the micro-kernel in use.
+     *
+     * @return the name of the micro-kernel {@link #multiply} uses in this JVM
+     */
     public static String kernelName() {
         return GemmKernels.preferred().name();
     }
 
     private static void check(MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc, String what) {
         if (a == null || b == null || c == null) {
-            throw new IllegalArgumentException("matmul: " + what + "null operand");
+            throw new IllegalArgumentException("matmul: " + what + (a == null ? "A" : b == null ? "B" : "C")
+                    + " is null");
         }
         // The message is built only on failure: small products (thousands per training step) would
         // otherwise spend a noticeable share of their time formatting it.

@@ -23,16 +23,32 @@ package dev.lens4j.tensor.matmul;
  */
 public interface GemmMicroKernel {
 
-    /** @return a short name for logs and benchmark labels */
+    /**
+     * The kernel's name.
+     *
+     * @return a short name for logs and benchmark labels
+     */
     String name();
 
-    /** @return rows of a tile, and of an A micro-panel */
+    /**
+     * The tile height.
+     *
+     * @return rows of a tile, and of an A micro-panel
+     */
     int mr();
 
-    /** @return columns of the widest tile, and of a full B micro-panel */
+    /**
+     * The tile width.
+     *
+     * @return columns of the widest tile, and of a full B micro-panel
+     */
     int nr();
 
-    /** @return the granularity of B micro-panel widths; divides {@link #nr()} */
+    /**
+     * The step of micro-panel widths.
+     *
+     * @return the granularity of B micro-panel widths; divides {@link #nr()}
+     */
     int nrStep();
 
     /**
@@ -69,6 +85,8 @@ public interface GemmMicroKernel {
     }
 
     /**
+     * Whether the kernel has the direct small-row path.
+     *
      * @return true if {@link #rowsTimesB} is implemented: the path for A with fewer rows than
      *         {@link #mr()} (one token at a time), which reads B in place instead of packing it
      */

@@ -28,8 +28,13 @@ public record MatrixOperand(float[] array, MemorySegment segment, long offset, i
 
     /** Validates that exactly one storage is given and the sizes are non-negative. */
     public MatrixOperand {
-        if ((array == null) == (segment == null)) {
-            throw new IllegalArgumentException("exactly one of array and segment must be given");
+        if (array == null && segment == null) {
+            throw new IllegalArgumentException("matrix operand [" + rows + ", " + cols + "] has no storage:"
+                    + " give an array or a segment");
+        }
+        if (array != null && segment != null) {
+            throw new IllegalArgumentException("matrix operand [" + rows + ", " + cols + "] has both an array (length "
+                    + array.length + ") and a segment (" + segment.byteSize() + " bytes): give exactly one");
         }
         if (rows < 0 || cols < 0) {
             throw new IllegalArgumentException("negative matrix shape [" + rows + ", " + cols + "]");
@@ -62,7 +67,11 @@ public record MatrixOperand(float[] array, MemorySegment segment, long offset, i
         return new MatrixOperand(null, segment, offset, rows, cols, cols, 1);
     }
 
-    /** @return this matrix transposed (no copy) */
+    /**
+     * The transpose, as a view.
+     *
+     * @return this matrix transposed (no copy)
+     */
     public MatrixOperand transpose() {
         return new MatrixOperand(array, segment, offset, cols, rows, colStride, rowStride);
     }

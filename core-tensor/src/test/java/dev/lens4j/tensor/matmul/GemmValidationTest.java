@@ -65,4 +65,40 @@ class GemmValidationTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("overlaps A");
     }
+
+    @Test
+    void operandWithNoOrBothStoragesNamesItsShape() {
+        assertThatThrownBy(() -> new MatrixOperand(null, null, 0, 2, 3, 3, 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 3]").hasMessageContaining("no storage");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(6 * Float.BYTES);
+            assertThatThrownBy(() -> new MatrixOperand(new float[6], seg, 0, 2, 3, 3, 1))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("[2, 3]").hasMessageContaining("length 6").hasMessageContaining("24 bytes");
+        }
+        assertThatThrownBy(() -> MatrixOperand.rowMajor(new float[6], 0, -2, 3))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[-2, 3]");
+    }
+
+    @Test
+    void nullOperandIsNamed() {
+        assertThatThrownBy(() -> Gemm.multiply(null, B34, new float[8], 0, 4, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("A is null");
+        assertThatThrownBy(() -> Gemm.multiply(A23, null, new float[8], 0, 4, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("B is null");
+        assertThatThrownBy(() -> Gemm.multiply(A23, B34, null, 0, 4, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("C is null");
+        assertThatThrownBy(() -> Gemm.multiplyBatched(2, t -> A23, t -> t == 1 ? null : B34, new float[16], t -> 8 * t, 4, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batch item 1: B is null");
+    }
+
+    @Test
+    void directRowsKernelNamesTheStridesOfAStridedB() {
+        GemmMicroKernel kern = dev.lens4j.tensor.kernel.panama.PanamaGemmKernel.create();
+        MatrixOperand bt = MatrixOperand.rowMajor(new float[4 * 64], 0, 64, 4).transpose();  // [4, 64], strides [1, 4]
+        assertThatThrownBy(() -> kern.rowsTimesB(new float[4], 0, 1, 4, bt, 0, new float[64], 0, 64, false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[4, 64]").hasMessageContaining("strides [1, 4]");
+    }
 }

@@ -357,7 +357,8 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
     public void rowsTimesB(float[] a, int aOff, int rows, int k, MatrixOperand b, int j0, float[] c, int cOff, int ldc,
                            boolean load) {
         if (b.colStride() != 1) {
-            throw new IllegalArgumentException("rowsTimesB needs a B with unit column stride");
+            throw new IllegalArgumentException("rowsTimesB needs a B with unit column stride; B [" + b.rows() + ", "
+                    + b.cols() + "] has strides [" + b.rowStride() + ", " + b.colStride() + "]");
         }
         if (b.array() != null) {
             float[] src = b.array();

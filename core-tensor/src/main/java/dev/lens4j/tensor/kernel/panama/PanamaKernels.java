@@ -239,7 +239,7 @@ public final class PanamaKernels implements Kernels {
     /** Lane {@code i} takes lane {@code i + h} (mod the length), for h = LANES/2, LANES/4, ..., 1. */
     private static final VectorShuffle<Float>[] FOLDS = folds();
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array: VectorShuffle<Float>[] cannot be created directly
     private static VectorShuffle<Float>[] folds() {
         int steps = Integer.numberOfTrailingZeros(LANES);
         VectorShuffle<Float>[] f = new VectorShuffle[steps];
