@@ -25,6 +25,8 @@ public final class Circuits {
     private volatile FactoredMatrix ov;
 
     /**
+     * The circuits of a model, built lazily from its weights (nothing is multiplied out).
+     *
      * @param cfg the model's config
      * @param w its weights
      */
@@ -41,7 +43,11 @@ public final class Circuits {
         return Tensor.stack(0, parts.toArray(Tensor[]::new));
     }
 
-    /** @return {@code QK = W_Q W_K^T}, {@code [n_layers, n_heads, d_model, d_model]}, rank d_head */
+    /**
+     * The QK circuit of every head, kept factored (built on first use).
+     *
+     * @return {@code QK = W_Q W_K^T}, {@code [n_layers, n_heads, d_model, d_model]}, rank d_head
+     */
     public FactoredMatrix qk() {
         FactoredMatrix m = qk;
         if (m == null) {
@@ -51,7 +57,11 @@ public final class Circuits {
         return m;
     }
 
-    /** @return {@code OV = W_V W_O}, {@code [n_layers, n_heads, d_model, d_model]}, rank d_head */
+    /**
+     * The OV circuit of every head, kept factored (built on first use).
+     *
+     * @return {@code OV = W_V W_O}, {@code [n_layers, n_heads, d_model, d_model]}, rank d_head
+     */
     public FactoredMatrix ov() {
         FactoredMatrix m = ov;
         if (m == null) {

@@ -15,7 +15,11 @@ public record ComplexValues(Tensor real, Tensor imag) {
         real.requireSameShape(imag, "ComplexValues");
     }
 
-    /** @return {@code |z|} elementwise */
+    /**
+     * The magnitude of each value.
+     *
+     * @return {@code |z|} elementwise
+     */
     public Tensor abs() {
         return real.mul(real).add(imag.mul(imag)).sqrt();
     }

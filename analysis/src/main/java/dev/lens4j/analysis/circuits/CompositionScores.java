@@ -57,6 +57,9 @@ public final class CompositionScores {
     /**
      * All composition scores of a model's heads, {@code [L, H, L, H]}: entry {@code [l1, h1, l2, h2]}
      * scores head {@code l1.h1}'s OV circuit into head {@code l2.h2}; zero unless {@code l2 > l1}.
+     * Each earlier head is one task of {@link Parallel} with its own output slots, and its product
+     * runs on the thread that took it; heads of early layers (the most later heads) come first, so
+     * the cheap tasks at the end balance the threads.
      *
      * @param circuits the model's circuits
      * @param mode Q, K or V composition

@@ -36,6 +36,8 @@ public final class FactoredMatrix {
     }
 
     /**
+     * The product {@code a b}, kept factored.
+     *
      * @param a {@code [..., ldim, mdim]}
      * @param b {@code [..., mdim, rdim]}; leading dimensions broadcast with {@code a}'s
      * @return the factored product {@code a b}
@@ -65,47 +67,82 @@ public final class FactoredMatrix {
         return s;
     }
 
-    /** @return the left factor {@code [..., ldim, mdim]} */
+    /**
+     * The left factor.
+     *
+     * @return the left factor {@code [..., ldim, mdim]}
+     */
     public Tensor a() {
         return a;
     }
 
-    /** @return the right factor {@code [..., mdim, rdim]} */
+    /**
+     * The right factor.
+     *
+     * @return the right factor {@code [..., mdim, rdim]}
+     */
     public Tensor b() {
         return b;
     }
 
-    /** @return rows of the product */
+    /**
+     * The number of rows of the product.
+     *
+     * @return rows of the product
+     */
     public int ldim() {
         return a.dim(-2);
     }
 
-    /** @return the inner (rank-bounding) dimension */
+    /**
+     * The inner dimension, which bounds the rank.
+     *
+     * @return the inner (rank-bounding) dimension
+     */
     public int mdim() {
         return a.dim(-1);
     }
 
-    /** @return columns of the product */
+    /**
+     * The number of columns of the product.
+     *
+     * @return columns of the product
+     */
     public int rdim() {
         return b.dim(-1);
     }
 
-    /** @return the leading dimensions, e.g. {@code [n_layers, n_heads]} */
+    /**
+     * The leading (batch) dimensions.
+     *
+     * @return the leading dimensions, e.g. {@code [n_layers, n_heads]}
+     */
     public int[] leadingShape() {
         return leading.clone();
     }
 
-    /** @return the shape of the product, {@code [..., ldim, rdim]} */
+    /**
+     * The shape of the product.
+     *
+     * @return the shape of the product, {@code [..., ldim, rdim]}
+     */
     public int[] shape() {
         return concat(leading, ldim(), rdim());
     }
 
-    /** @return the dense product {@code A B}, {@code [..., ldim, rdim]} */
+    /**
+     * Multiplies the product out.
+     *
+     * @return the dense product {@code A B}, {@code [..., ldim, rdim]}
+     */
     public Tensor ab() {
         return a.matmul(b);
     }
 
     /**
+     * Multiplies the factors the other way round, into the small square matrix whose eigenvalues are
+     * the product's non-zero ones.
+     *
      * @return the dense product {@code B A}, {@code [..., mdim, mdim]}; same non-zero eigenvalues as {@code A B}
      * @throws IllegalArgumentException when {@code ldim != rdim}
      */
@@ -120,7 +157,11 @@ public final class FactoredMatrix {
         }
     }
 
-    /** @return the transpose {@code B^T A^T} (no copy) */
+    /**
+     * The transpose, still factored.
+     *
+     * @return the transpose {@code B^T A^T} (no copy)
+     */
     public FactoredMatrix transpose() {
         return new FactoredMatrix(b.mT(), a.mT());
     }
@@ -235,7 +276,11 @@ public final class FactoredMatrix {
         return a.slice(-2, 0, Math.min(k, ldim())).matmul(b.slice(-1, 0, Math.min(k, rdim())));
     }
 
-    /** @return the cached singular value decomposition, computed on first call */
+    /**
+     * The singular value decomposition of each product.
+     *
+     * @return the cached singular value decomposition, computed on first call
+     */
     public Svd svd() {
         Svd s = svd;
         if (s == null) {
@@ -250,27 +295,47 @@ public final class FactoredMatrix {
         return s;
     }
 
-    /** @return {@code U [..., ldim, k]} of {@code A B = U diag(S) V^T} */
+    /**
+     * The left singular vectors.
+     *
+     * @return {@code U [..., ldim, k]} of {@code A B = U diag(S) V^T}
+     */
     public Tensor u() {
         return svd().u();
     }
 
-    /** @return {@code S [..., k]}, descending */
+    /**
+     * The singular values.
+     *
+     * @return {@code S [..., k]}, descending
+     */
     public Tensor s() {
         return svd().s();
     }
 
-    /** @return {@code V [..., rdim, k]} (not transposed) */
+    /**
+     * The right singular vectors.
+     *
+     * @return {@code V [..., rdim, k]} (not transposed)
+     */
     public Tensor v() {
         return svd().v();
     }
 
-    /** @return {@code S[..., :, None] * V^T}, {@code [..., k, rdim]}: the product with U factored out */
+    /**
+     * TransformerLens's {@code collapse_l}.
+     *
+     * @return {@code S[..., :, None] * V^T}, {@code [..., k, rdim]}: the product with U factored out
+     */
     public Tensor collapseL() {
         return s().unsqueeze(-1).mul(v().mT());
     }
 
-    /** @return {@code U * S[..., None, :]}, {@code [..., ldim, k]}: the product with V factored out */
+    /**
+     * TransformerLens's {@code collapse_r}.
+     *
+     * @return {@code U * S[..., None, :]}, {@code [..., ldim, k]}: the product with V factored out
+     */
     public Tensor collapseR() {
         return u().mul(s().unsqueeze(-2));
     }

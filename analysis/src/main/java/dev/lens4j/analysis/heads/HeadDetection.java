@@ -25,6 +25,12 @@ import java.util.function.Function;
  * BOS included), by {@link HeadDetector#similarity}; the result is the mean over sequences, as
  * TransformerLens averages over a list of prompts. Sequences may have different lengths; those of
  * one length are run as a batch.
+ *
+ * <p>One deliberate difference: given a list of prompts and a named pattern, TransformerLens's
+ * {@code detect_head} recurses on each prompt without passing {@code exclude_bos},
+ * {@code exclude_current_token} or {@code error_measure} on, so its list form always scores "mul"
+ * with no exclusions. Here the options apply to every sequence; to reproduce TransformerLens's list
+ * form, pass {@code false, false, MUL}.
  */
 public final class HeadDetection {
 

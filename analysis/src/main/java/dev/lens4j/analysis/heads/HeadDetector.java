@@ -3,6 +3,9 @@ package dev.lens4j.analysis.heads;
 import dev.lens4j.tensor.Shapes;
 import dev.lens4j.tensor.Tensor;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+
 /**
  * How closely an attention pattern matches a detection pattern, with TransformerLens's
  * {@code detect_head} semantics.
@@ -12,10 +15,13 @@ import dev.lens4j.tensor.Tensor;
  *       pattern — the fraction of the head's attention that lands where P has ones (rows with no
  *       target still count in the denominator).</li>
  *   <li>{@link ErrorMeasure#ABS}: {@code 1 - round(sum|A - P| / pos, 3)}, from -1 (opposite) to 1
- *       (exact).</li>
+ *       (exact), rounded as Python does (half to even on the float32 value: {@code 0.0625} becomes
+ *       {@code 0.062}). The attention pattern must be causal, as TransformerLens asserts.</li>
  * </ul>
  * With {@code excludeBos} the attention to position 0 is zeroed first (so it leaves the
- * denominator too), with {@code excludeCurrentToken} the diagonal.
+ * denominator too), with {@code excludeCurrentToken} the diagonal. For {@code ABS} the same entries
+ * of {@code |A - P|} are zeroed, while the divisor stays {@code pos}. A {@code MUL} score whose
+ * remaining attention is all zero is NaN ({@code 0 / 0}), as in TransformerLens.
  */
 public final class HeadDetector {
 
@@ -38,6 +44,8 @@ public final class HeadDetector {
      * @param excludeCurrentToken zero the diagonal before scoring
      * @param measure the error measure
      * @return the score
+     * @throws IllegalArgumentException when a pattern is not square, the shapes differ, the detection
+     *         pattern is not lower-triangular, or (for {@code ABS}) the attention is not causal
      */
     public static float similarity(Tensor pattern, Tensor detection, boolean excludeBos, boolean excludeCurrentToken,
                                    ErrorMeasure measure) {
@@ -75,13 +83,29 @@ public final class HeadDetector {
         double sum = 0;
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
+                if (j > i && a[i * n + j] != 0f) {
+                    // TransformerLens asserts that |A - P| is lower-triangular
+                    throw new IllegalArgumentException("attention pattern must be causal (lower-triangular) for the abs measure; entry ["
+                            + i + ", " + j + "] is " + a[i * n + j]);
+                }
                 if ((excludeBos && j == 0) || (excludeCurrentToken && i == j)) {
                     continue;
                 }
                 sum += Math.abs(a[i * n + j] - p[i * n + j]);
             }
         }
-        return (float) (1 - Math.round(sum / n * 1000.0) / 1000.0);
+        return (float) (1 - roundLikePython(sum, n));
+    }
+
+    /**
+     * TransformerLens's {@code round((abs_diff.mean() * size).item(), 3)}: the mean and the product
+     * are float32 tensor operations, and Python's {@code round} rounds the exact binary value half to
+     * even (so {@code 0.0625} becomes {@code 0.062}, where {@link Math#round} would give {@code 0.063}).
+     */
+    private static double roundLikePython(double sumAbsDiff, int n) {
+        float mean = (float) (sumAbsDiff / ((double) n * n));
+        float scaled = mean * n;
+        return new BigDecimal(scaled).setScale(3, RoundingMode.HALF_EVEN).doubleValue();
     }
 
     /**
@@ -93,6 +117,7 @@ public final class HeadDetector {
      * @param excludeCurrentToken zero the diagonal
      * @param measure the error measure
      * @return {@code [n_layers, n_heads]}
+     * @throws IllegalArgumentException when {@code patterns} is not of rank 4, or as {@link #similarity}
      */
     public static Tensor scores(Tensor patterns, Tensor detection, boolean excludeBos, boolean excludeCurrentToken,
                                 ErrorMeasure measure) {

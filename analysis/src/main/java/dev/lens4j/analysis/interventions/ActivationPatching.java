@@ -34,7 +34,9 @@ import java.util.function.Function;
  * <p>The clean run is made once and its cache reused for every patch. The patched runs of a sweep
  * are independent, each with its own per-call hook, and run in parallel through
  * {@link Parallel}; each result lands in its own slot, so a sweep gives the same numbers on any
- * number of threads.
+ * number of threads. The sweep is split across the threads and each patched pass runs whole on the
+ * thread that took it ({@link Parallel} runs a call made from inside a range on the calling thread),
+ * so the passes do not meet at the many small parallel sections of a forward pass.
  *
  * <p>A patch in block {@code L} cannot change blocks before it, so a patched run starts at block
  * {@code L} from the corrupted run's cached {@code resid_pre} (recorded once, by a run that also

@@ -1,5 +1,6 @@
 package dev.lens4j.analysis.circuits;
 
+import dev.lens4j.tensor.Parallel;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
@@ -61,6 +62,26 @@ class CircuitsTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Every head's scores are one task with its own slots in the output (and its products run on that
+     * task's thread), so the thread count changes nothing.
+     */
+    @Test
+    void allCompositionScoresAreTheSameOnOneAndTwoThreads() {
+        int saved = Parallel.threads();
+        try {
+            for (CompositionScores.Mode mode : CompositionScores.Mode.values()) {
+                Parallel.setThreads(1);
+                Tensor one = CompositionScores.all(new Circuits(config(), randomWeights(4)), mode);
+                Parallel.setThreads(2);
+                Tensor two = CompositionScores.all(new Circuits(config(), randomWeights(4)), mode);
+                assertThat(two.toArray()).as("%s-composition", mode).containsExactly(one.toArray(), within(1e-6f));
+            }
+        } finally {
+            Parallel.setThreads(saved);
         }
     }
 

@@ -57,6 +57,80 @@ class HeadDetectorTest {
                 .containsExactly(new float[] {0.75f, expected}, within(1e-6f));
     }
 
+    /**
+     * A causal 4 x 4 pattern with exact binary fractions, so every score below is worked out by hand
+     * from TransformerLens's {@code compute_head_attention_similarity_score}.
+     */
+    private static Tensor graded() {
+        return Tensor.of(new float[] {
+                1f, 0f, 0f, 0f,
+                0.5f, 0.5f, 0f, 0f,
+                0.25f, 0.25f, 0.5f, 0f,
+                0.125f, 0.125f, 0.25f, 0.5f}, 4, 4);
+    }
+
+    @Test
+    void mulExcludingTheCurrentTokenAsComputedByHand() {
+        Tensor a = graded();
+        Tensor prev = DetectionPatterns.previousToken(4); // ones at (1,0), (2,1), (3,2)
+        // target mass A10 + A21 + A32 = 0.5 + 0.25 + 0.25 = 1; all mass 4
+        assertThat(HeadDetector.similarity(a, prev, false, false, MUL)).isCloseTo(0.25f, within(1e-6f));
+        // the diagonal (1 + 0.5 + 0.5 + 0.5 = 2.5) leaves the denominator only: 1 / 1.5
+        assertThat(HeadDetector.similarity(a, prev, false, true, MUL)).isCloseTo(2f / 3f, within(1e-6f));
+        // with BOS too: column 0 (1.875) and the diagonal go, A21 + A31 + A32 = 0.625 remain, 0.5 on target
+        assertThat(HeadDetector.similarity(a, prev, true, true, MUL)).isCloseTo(0.8f, within(1e-6f));
+        // tokens {bos, 7, 7, 7}: duplicates (2,1), (3,1), (3,2); induction shifts them right to (2,2), (3,2), (3,3),
+        // two of them on the diagonal
+        Tensor ind = DetectionPatterns.induction(new int[] {0, 7, 7, 7});
+        assertThat(ind.toArray()).containsExactly(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1);
+        // A22 + A32 + A33 = 1.25 of 4
+        assertThat(HeadDetector.similarity(a, ind, false, false, MUL)).isCloseTo(0.3125f, within(1e-6f));
+        // excluding the current token removes A22 and A33 from the numerator as well: A32 / 1.5 = 0.25 / 1.5
+        assertThat(HeadDetector.similarity(a, ind, false, true, MUL)).isCloseTo(1f / 6f, within(1e-6f));
+    }
+
+    @Test
+    void absExcludingTheCurrentTokenOrBosAsComputedByHand() {
+        Tensor a = graded();
+        Tensor prev = DetectionPatterns.previousToken(4);
+        // |A - P| rows: [1,0,0,0] [0.5,0.5,0,0] [0.25,0.75,0.5,0] [0.125,0.125,0.75,0.5]: sum 5, 1 - 5/4
+        assertThat(HeadDetector.similarity(a, prev, false, false, ABS)).isCloseTo(-0.25f, within(1e-6f));
+        // without the diagonal (1 + 0.5 + 0.5 + 0.5): 1 - 2.5/4
+        assertThat(HeadDetector.similarity(a, prev, false, true, ABS)).isCloseTo(0.375f, within(1e-6f));
+        // without column 0 (1 + 0.5 + 0.25 + 0.125): 1 - round(3.125/4 = 0.78125, 3) = 1 - 0.781; the divisor stays 4
+        assertThat(HeadDetector.similarity(a, prev, true, false, ABS)).isCloseTo(0.219f, within(1e-6f));
+        // without both (3.375 in all): 1 - round(1.625/4 = 0.40625, 3) = 1 - 0.406
+        assertThat(HeadDetector.similarity(a, prev, true, true, ABS)).isCloseTo(0.594f, within(1e-6f));
+        // the induction pattern has diagonal targets: |A - P| sums to 4.5 (1 - 1.125); without the diagonal
+        // (1 + 0.5 + 0.5 + 0.5) 2 remain: 1 - 0.5
+        Tensor ind = DetectionPatterns.induction(new int[] {0, 7, 7, 7});
+        assertThat(HeadDetector.similarity(a, ind, false, false, ABS)).isCloseTo(-0.125f, within(1e-6f));
+        assertThat(HeadDetector.similarity(a, ind, false, true, ABS)).isCloseTo(0.5f, within(1e-6f));
+    }
+
+    @Test
+    void absRoundsHalfToEvenAsPythonDoes() {
+        // a previous-token head that puts 1/8 of the last row's attention on the current token
+        Tensor a = Tensor.of(new float[] {
+                1f, 0f, 0f, 0f,
+                1f, 0f, 0f, 0f,
+                0f, 1f, 0f, 0f,
+                0f, 0f, 0.875f, 0.125f}, 4, 4);
+        Tensor prev = DetectionPatterns.previousToken(4);
+        // excluding BOS leaves |0.875 - 1| + 0.125 = 0.25; 0.25 / 4 = 0.0625 exactly, which Python's round(x, 3)
+        // takes to 0.062 (half to even), so TransformerLens reports 0.938, not 0.937
+        assertThat(HeadDetector.similarity(a, prev, true, false, ABS)).isCloseTo(0.938f, within(1e-6f));
+        // with entry [0,0] (1) too: 1.25 / 4 = 0.3125 -> 0.312 -> 0.688
+        assertThat(HeadDetector.similarity(a, prev, false, false, ABS)).isCloseTo(0.688f, within(1e-6f));
+    }
+
+    @Test
+    void absRefusesANonCausalPattern() {
+        Tensor a = Tensor.full(0.25f, 4, 4);
+        assertThatThrownBy(() -> HeadDetector.similarity(a, DetectionPatterns.previousToken(4), false, false, ABS))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("causal").hasMessageContaining("[0, 1]");
+    }
+
     @Test
     void badPatternsAreRefused() {
         assertThatThrownBy(() -> HeadDetector.similarity(Tensor.zeros(3, 3), Tensor.zeros(4, 4), false, false, MUL))

@@ -14,7 +14,6 @@ import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.loading.Models;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -32,10 +31,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * head is layer 0's best previous-token scorer; the induction heads are the layer-1 heads whose
  * induction score exceeds 0.5.
  *
- * <p>The recipe trains several redundant induction heads (a preview trained with it had all four
- * layer-1 heads at 0.86 to 0.88), so ablating one of them costs little: the others still copy.
- * The ablation test therefore ablates them together, and the attribution test asks that the heads
- * with the largest direct logit attribution be induction heads.
+ * <p>The model is committed and loaded from the class path by name: if it is missing (a packaging
+ * break), these tests fail rather than skip.
+ *
+ * <p>The recipe trains several redundant induction heads (the shipped model has all four layer-1
+ * heads at 0.69 to 0.73 on ShippedModelTest's probe), so ablating one of them costs little: the
+ * others still copy. The claim "ablating the induction head raises the repeated-half loss by more
+ * than a nat" therefore holds for the set of induction heads, not for any one of them; the ablation
+ * test measures both and asserts the redundancy (the set costs more than its members' costs added
+ * up). The attribution test likewise asks that the heads with the largest direct logit attribution
+ * be induction heads.
  */
 class InductionModelTest {
 
@@ -52,9 +57,6 @@ class InductionModelTest {
     static void load() throws IOException {
         // -Dlens4j.induction.dir=<checkpoint folder> checks a retrained model instead of the shipped one
         String dir = System.getProperty("lens4j.induction.dir");
-        // TODO(induction-2l): drop this once the shipped model is committed; until then the tests are skipped
-        Assumptions.assumeTrue(dir != null || InductionModelTest.class.getClassLoader().getResource(Models.RESOURCE_ROOT + NAME) != null,
-                "the shipped model " + NAME + " is not on the classpath yet");
         model = dir != null ? Models.fromPretrained(Path.of(dir)) : Models.fromPretrained(NAME);
         int bos = InductionEvals.bos(model);
         repeated = InductionEvals.repeatedTokens(16, N, bos, 0, model.config().dVocab(), 2024);
@@ -102,14 +104,33 @@ class InductionModelTest {
         }
     }
 
+    /**
+     * Zero-ablating the induction heads together raises the repeated-half loss by more than a nat;
+     * each one alone raises it a little (a positive effect), and the set's effect exceeds the sum of
+     * the single effects: the heads are redundant, each covering for the others, which is why the
+     * issue's "more than 1 nat" is a claim about the set.
+     */
     @Test
     void ablatingTheInductionHeadsRaisesTheRepeatedHalfLossByMoreThanOneNat() {
         int bos = InductionEvals.bos(model);
         int[][] tokens = InductionEvals.inductionLossTokens(16, N, bos, 0, model.config().dVocab(), 7);
         float clean = InductionEvals.inductionLoss(model, tokens, N);
         float ablated = InductionEvals.inductionLoss(model, tokens, N, Ablation.heads(1, inductionHeads).zero());
-        assertThat(ablated - clean).as("loss %f clean, %f with heads 1.%s ablated", clean, ablated, Arrays.toString(inductionHeads))
-                .isGreaterThan(1f);
+        float setEffect = ablated - clean;
+        float[] single = new float[inductionHeads.length];
+        float sumOfSingles = 0;
+        for (int i = 0; i < inductionHeads.length; i++) {
+            single[i] = InductionEvals.inductionLoss(model, tokens, N, Ablation.head(1, inductionHeads[i]).zero()) - clean;
+            sumOfSingles += single[i];
+        }
+        String report = String.format("clean loss %.4f; ablating heads 1.%s together +%.4f nats, one at a time %s (sum %.4f)",
+                clean, Arrays.toString(inductionHeads), setEffect, Arrays.toString(single), sumOfSingles);
+        System.out.println(report);
+        assertThat(setEffect).as(report).isGreaterThan(1f);
+        for (int i = 0; i < single.length; i++) {
+            assertThat(single[i]).as("ablating head 1.%d alone: %s", inductionHeads[i], report).isPositive();
+        }
+        assertThat(setEffect).as("redundancy: %s", report).isGreaterThan(sumOfSingles);
         // the previous-token head feeds them all: ablating it alone costs more than a nat too
         float noPrev = InductionEvals.inductionLoss(model, tokens, N, Ablation.head(0, prevHead).zero());
         assertThat(noPrev - clean).as("loss with head 0.%d ablated", prevHead).isGreaterThan(1f);
