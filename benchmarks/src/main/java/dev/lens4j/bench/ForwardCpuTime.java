@@ -13,8 +13,10 @@ import java.util.Locale;
 /**
  * CPU time of one forward pass on one thread, a figure that a busy shared machine disturbs much
  * less than wall-clock time (the process still competes for caches and memory bandwidth). Not a JMH
- * benchmark: a plain main that prints one JSON line per shape and mode, for comparison with the same
- * measurement of PyTorch ({@code time.process_time()} around {@code forward}, see docs/perf/forward.md).
+ * benchmark: a plain main that prints one JSON line per shape and mode. PyTorch has no counterpart:
+ * {@code tools/bench/torch_forward.py} times wall-clock ({@code time.perf_counter()}), so the ratio
+ * to PyTorch comes from the wall-clock runs (see docs/perf/forward.md); this figure shows how much of
+ * a wall-clock time the machine's load added.
  *
  * <pre>
  *   java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar \

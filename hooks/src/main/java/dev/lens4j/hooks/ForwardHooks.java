@@ -112,6 +112,17 @@ public final class ForwardHooks {
     }
 
     /**
+     * Returns true when at least one hook (not just the cache) runs at this point: only then can the
+     * value change, by replacement or in place, while the pass runs.
+     *
+     * @param point a hook point of the model
+     * @return true when a hook runs at this point
+     */
+    public boolean hasHooks(HookPoint point) {
+        return hooksByPoint[point.index()].length > 0;
+    }
+
+    /**
      * Returns true when any point is hooked or cached.
      *
      * @return true when any point is hooked or cached

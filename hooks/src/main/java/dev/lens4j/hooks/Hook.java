@@ -14,7 +14,9 @@ import java.util.function.UnaryOperator;
  * to replace it: the replacement flows into the rest of the computation. A replacement of another
  * shape is refused with an {@link IllegalArgumentException} that names the hook point and both
  * shapes. A hook may also write into the activation in place ({@link Tensor#set}); the forward pass
- * reads it after the hook returns.
+ * reads it after the hook returns. Either way the value after the hooks is what flows on, as in
+ * TransformerLens: a changed {@code hook_scale} is what the LayerNorm divides by, and weight that a
+ * hook puts above the diagonal of {@code hook_attn_scores} or {@code hook_pattern} is used.
  *
  * <p>The activation handed to a hook is never changed by the forward pass afterwards, so a hook may
  * keep it. It may be a view of a larger buffer (for example {@code hook_q} of the fused Q|K|V

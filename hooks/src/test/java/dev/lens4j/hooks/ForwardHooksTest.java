@@ -44,6 +44,17 @@ class ForwardHooksTest {
     }
 
     @Test
+    void onlyHookedPointsHaveHooksCachedOnesDoNot() {
+        ForwardHooks fh = ForwardHooks.resolve(POINTS, List.of(HookSpec.of("blocks.0.hook_resid_pre", Hook.observe(t -> { }))),
+                List.of(HookSpec.of("hook_embed", (a, p) -> a)), n -> n.endsWith("hook_z"), 1);
+        assertThat(fh.hasHooks(POINTS.get(0))).isTrue();   // call hook
+        assertThat(fh.hasHooks(POINTS.get(1))).isTrue();   // model hook
+        assertThat(fh.hasHooks(POINTS.get(2))).isFalse();  // cached only: active, but nothing can change it
+        assertThat(fh.isActive(POINTS.get(2))).isTrue();
+        assertThat(ForwardHooks.none(POINTS).hasHooks(POINTS.get(0))).isFalse();
+    }
+
+    @Test
     void observingHooksKeepTheSameTensor() {
         Tensor in = Tensor.ones(2, 2);
         ForwardHooks fh = ForwardHooks.resolve(POINTS, List.of(),

@@ -114,6 +114,11 @@ final class ForwardPass {
         return p != null && hooks.isActive(p);
     }
 
+    /** Whether a hook (not just the cache) runs at {@code p}, so that its value may change in place. */
+    private boolean hooked(HookPoint p) {
+        return p != null && hooks.hasHooks(p);
+    }
+
     /** The elements of a tensor as an array of exactly its size (no copy when it already is one). */
     private static float[] compact(Tensor t) {
         if (t.isHeap() && t.isContiguous() && t.heapOffset() == 0 && t.heapArray().length == t.size()) {
@@ -279,7 +284,10 @@ final class ForwardPass {
             }
         });
         float[] hookedScores = hook(hp.attnScores(), scores, B, H, T, S);
-        boolean scoresReplaced = hookedScores != scores;
+        //    A hook may have put finite scores anywhere, in place or in a new array; TransformerLens
+        //    takes the softmax of the whole row, so rows with a score above -inf beyond the causal
+        //    limit do too (the others give the same values either way, so they keep the short softmax).
+        boolean scoresHooked = hooked(hp.attnScores());
 
         // 5. hook_pattern = softmax over keys; a row with no allowed key is all zeros (TL's NaN -> 0)
         boolean patternSeen = active(hp.pattern());
@@ -287,27 +295,50 @@ final class ForwardPass {
         Parallel.forRange(B * H * T, Math.max(1, GRAIN / S), (s0, e0) -> {
             for (int row = s0; row < e0; row++) {
                 int base = row * S;
-                // a replaced score matrix may put weight anywhere; otherwise the future is -inf anyway
-                int n = scoresReplaced ? S : P + row % T + 1;
+                int n = P + row % T + 1; // keys 0 .. P + t; beyond them the scores are -inf
+                if (scoresHooked && !allNegativeInfinity(hookedScores, base + n, base + S)) {
+                    n = S;
+                }
                 kk.softmax(hookedScores, base, pattern, base, n);
                 Arrays.fill(pattern, base + n, base + S, 0f);
+                if (scoresHooked) {
+                    zeroNaNs(pattern, base, n); // TL: torch.where(isnan(pattern), 0, pattern)
+                }
             }
         });
         float[] hookedPattern = hook(hp.pattern(), pattern, B, H, T, S);
 
         // 6. hook_z[b, t, h] = sum_s pattern[b, h, t, s] v[b, s, h]
         float[] z = new float[N * HD];
-        //    A pattern that no hook replaced is zero beyond the causal limit, so blocks stop there too.
-        boolean causal = !scoresReplaced && hookedPattern == pattern;
+        //    Each block of queries multiplies the keys up to its last query's causal limit, where the
+        //    pattern ends unless the scores hook put weight beyond it or the pattern hook wrote there;
+        //    a block with any nonzero weight beyond its limit multiplies every key, as TL does.
+        int[] keysOfBlock = new int[B * H * blocks];
+        for (int i = 0; i < keysOfBlock.length; i++) {
+            keysOfBlock[i] = P + Math.min(T, (i % blocks + 1) * QUERY_BLOCK);
+        }
+        if (scoresHooked || hooked(hp.pattern())) {
+            Parallel.forRange(keysOfBlock.length, 1, (s0, e0) -> {
+                for (int i = s0; i < e0; i++) {
+                    int bh = i / blocks, r0 = (i % blocks) * QUERY_BLOCK, end = Math.min(T, r0 + QUERY_BLOCK);
+                    for (int t = r0; t < end && keysOfBlock[i] < S; t++) {
+                        int base = (bh * T + t) * S;
+                        if (!allZero(hookedPattern, base + keysOfBlock[i], base + S)) {
+                            keysOfBlock[i] = S;
+                        }
+                    }
+                }
+            });
+        }
         Gemm.multiplyBatched(B * H * blocks,
                 i -> {
                     int bh = i / blocks, r0 = (i % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, T - r0);
-                    return new MatrixOperand(hookedPattern, null, ((long) bh * T + r0) * S, rows, causal ? P + r0 + rows : S, S, 1);
+                    return new MatrixOperand(hookedPattern, null, ((long) bh * T + r0) * S, rows, keysOfBlock[i], S, 1);
                 },
                 i -> {
-                    int bh = i / blocks, r0 = (i % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, T - r0);
+                    int bh = i / blocks;
                     return new MatrixOperand(values.a, null, values.off + (long) (bh / H) * values.batchStride + (bh % H) * D,
-                            causal ? P + r0 + rows : S, D, values.stride, 1);
+                            keysOfBlock[i], D, values.stride, 1);
                 },
                 z, i -> ((i / blocks) / H * T + (i % blocks) * QUERY_BLOCK) * HD + ((i / blocks) % H) * D, HD, false);
         z = hook(hp.z(), z, B, T, H, D);
@@ -387,7 +418,8 @@ final class ForwardPass {
 
     /**
      * LayerNorm over rows of width C, with its two hook points; the identity for models without
-     * normalisation. As in TransformerLens, a replaced {@code hook_scale} is what the rows are divided by.
+     * normalisation. As in TransformerLens, the value of {@code hook_scale} after its hooks, replaced
+     * or changed in place, is what the rows are divided by.
      *
      * @param x {@code [rows, C]}
      * @param lnW {@code [C]} or null (LNPre: the weight was folded away)
@@ -409,16 +441,25 @@ final class ForwardPass {
                 scale[r] = kk.layerNorm(x, r * C, lnW, 0, lnB, 0, eps, out, r * C, C);
             }
         });
-        float[] hookedScale = hook(scaleP, scale, scaleShape);
-        if (hookedScale != scale) {
-            // normalise again with the replacement: (x - mean) / scale * w + b
-            for (int r = 0; r < rows; r++) {
-                float mean = kk.sum(x, r * C, C) / C;
-                for (int c = 0; c < C; c++) {
-                    float y = (x[r * C + c] - mean) / hookedScale[r];
-                    out[r * C + c] = lnW == null ? y : y * lnW[c] + lnB[c];
+        if (hooked(scaleP)) {
+            // the hooks may replace the scale or change it in place: normalise again every row whose
+            // scale is not the one computed, as (x - mean) / scale * w + b
+            float[] computed = scale.clone();
+            float[] hookedScale = hook(scaleP, scale, scaleShape);
+            Parallel.forRange(rows, Math.max(1, GRAIN / C), (s, e) -> {
+                for (int r = s; r < e; r++) {
+                    if (Float.floatToRawIntBits(hookedScale[r]) == Float.floatToRawIntBits(computed[r])) {
+                        continue;
+                    }
+                    float mean = kk.sum(x, r * C, C) / C;
+                    for (int c = 0; c < C; c++) {
+                        float y = (x[r * C + c] - mean) / hookedScale[r];
+                        out[r * C + c] = lnW == null ? y : y * lnW[c] + lnB[c];
+                    }
                 }
-            }
+            });
+        } else {
+            hook(scaleP, scale, scaleShape); // cached at most: nothing can change it
         }
         return hook(normP, out, normShape);
     }
@@ -462,12 +503,36 @@ final class ForwardPass {
     }
 
     private static boolean allZero(float[] x) {
-        for (float v : x) {
-            if (v != 0f) {
+        return allZero(x, 0, x.length);
+    }
+
+    /** Whether {@code x[from, to)} is all zeros (NaN is not). */
+    private static boolean allZero(float[] x, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (x[i] != 0f) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Whether {@code x[from, to)} is all {@code -inf}. */
+    private static boolean allNegativeInfinity(float[] x, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (x[i] != Float.NEGATIVE_INFINITY) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Sets the NaNs of {@code x[from, from + n)} to zero. */
+    private static void zeroNaNs(float[] x, int from, int n) {
+        for (int i = from; i < from + n; i++) {
+            if (Float.isNaN(x[i])) {
+                x[i] = 0f;
+            }
+        }
     }
 
     /** Copies row {@code row} of a {@code [rows, C]} weight (heap or mapped, any strides) into {@code dst}. */

@@ -97,12 +97,18 @@ public record TransformerConfig(
                 "gelu_new", "LN", false, 1e-5f, false, false, false, false, "standard", "gpt2-like");
     }
 
-    /** @return GPT-2 small's shape: 12 layers, d_model 768, 12 heads, n_ctx 1024, vocab 50257 */
+    /**
+     * GPT-2 small's shape, named {@code "gpt2"}.
+     *
+     * @return GPT-2 small's shape: 12 layers, d_model 768, 12 heads, n_ctx 1024, vocab 50257
+     */
     public static TransformerConfig gpt2Small() {
         return gpt2(12, 768, 12, 1024, 50257).withModelName("gpt2");
     }
 
     /**
+     * A copy with another model name.
+     *
      * @param name the model name
      * @return a copy with another name
      */
@@ -112,6 +118,8 @@ public record TransformerConfig(
     }
 
     /**
+     * A copy with another normalization type.
+     *
      * @param norm the normalization type ({@code "LN"}, {@code "LNPre"}, {@code "none"})
      * @return a copy with another normalization type
      */
@@ -121,6 +129,8 @@ public record TransformerConfig(
     }
 
     /**
+     * A copy with TransformerLens's optional hook switches set.
+     *
      * @param attnResult record per-head results ({@code hook_result})
      * @param splitQkvInput per-head Q/K/V inputs
      * @param hookMlpIn record {@code hook_mlp_in}
@@ -132,7 +142,11 @@ public record TransformerConfig(
                 attnResult, splitQkvInput, hookMlpIn, attnIn, positionalEmbeddingType, modelName);
     }
 
-    /** @return true when the model has LayerNorms ({@code "LN"} or {@code "LNPre"}) */
+    /**
+     * Whether the model normalises the residual stream before reading it.
+     *
+     * @return true when the model has LayerNorms ({@code "LN"} or {@code "LNPre"})
+     */
     public boolean hasNorm() {
         return !normalization.equals("none");
     }
@@ -161,7 +175,11 @@ public record TransformerConfig(
         return total;
     }
 
-    /** @return the config as TransformerLens's {@code HookedTransformerConfig} JSON keys */
+    /**
+     * The config under TransformerLens's {@code HookedTransformerConfig} keys.
+     *
+     * @return the config as TransformerLens's {@code HookedTransformerConfig} JSON keys
+     */
     public Map<String, Object> toJsonMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model_name", modelName);
@@ -184,7 +202,11 @@ public record TransformerConfig(
         return m;
     }
 
-    /** @return {@link #toJsonMap()} as JSON text */
+    /**
+     * The config as JSON text.
+     *
+     * @return {@link #toJsonMap()} as JSON text
+     */
     public String toJson() {
         return Json.write(toJsonMap());
     }

@@ -6,6 +6,8 @@ import dev.lens4j.tensor.io.DType;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
+import dev.lens4j.transformer.processing.ProcessingOptions;
+import dev.lens4j.transformer.processing.WeightProcessing;
 import dev.lens4j.transformer.tokenizer.Tokenizer;
 
 import java.io.IOException;
@@ -24,13 +26,20 @@ import java.util.regex.Pattern;
  * Loads a Hugging Face GPT-2 checkpoint folder ({@code config.json} plus {@code model.safetensors}, or
  * shards listed in {@code model.safetensors.index.json}) into TransformerLens layout.
  *
- * <p>Float32 weights are not copied: the file is memory-mapped and every weight is a view of the
- * mapping, owned by the returned checkpoint (closing it unmaps the file). The conversion is made of
- * views too. Hugging Face's Conv1D {@code attn.c_attn.weight [d, 3d]} holds Q, K and V side by side,
+ * <p>Without weight processing, float32 weights are not copied: the file is memory-mapped and every
+ * weight is a view of the mapping, owned by the returned checkpoint (closing it unmaps the file). The
+ * conversion is made of views too. With processing, every weight becomes a heap copy anyway: the
+ * headers are checked on the mapping, the file is unmapped before any tensor is read, and the tensors
+ * are read with positional reads one block at a time (the parameters outside the blocks first), each
+ * block processed before the next is read. So the memory in use peaks at the processed weights plus
+ * one unprocessed block (GPT-2 small: 692 MB of heap for a 498 MB file, nothing mapped), where
+ * mapping the file and processing the whole model at once held the file's 498 MB mapped and up to
+ * 818 MB of heap. F16 and BF16 files, whose weights are converted copies, are read that way too. Hugging Face's Conv1D {@code attn.c_attn.weight [d, 3d]} holds Q, K and V side by side,
  * heads contiguous inside each block, so {@code W_Q = c_attn[:, 0:d].view(d, h, dh).permute(1, 0, 2)}
  * is a strided {@code [h, d, dh]} view; {@code W_O = c_proj.weight.view(h, dh, d)};
  * {@code W_U = wte.weight^T} (or {@code lm_head.weight^T} if the file has one). F16 and BF16 (and F64)
- * weights are converted to float32 heap arrays.
+ * weights are converted to float32 heap arrays. The dtype is the one each tensor has in the file;
+ * {@code config.json}'s {@code torch_dtype} is a hint and is ignored (see {@link HfGpt2Config}).
  *
  * <p>Tensor names may carry the {@code transformer.} prefix of {@code GPT2LMHeadModel} or not (as in
  * {@code GPT2Model}); the buffers {@code attn.bias} and {@code attn.masked_bias} are ignored. The
@@ -67,7 +76,8 @@ public final class Gpt2Checkpoint {
      *
      * @param dir the folder (a snapshot folder of the Hugging Face cache works too)
      * @param options how to load
-     * @return the checkpoint; close it (or hand it to a model that will) to unmap the file
+     * @return the checkpoint; close it (or hand it to a model that will) to unmap the file (a
+     *     checkpoint whose weights are all heap copies has no mapping and no owner)
      * @throws NoSuchFileException if the folder, {@code config.json} or the weights are missing
      * @throws CheckpointFormatException if the config or the tensors do not describe a GPT-2 model
      *     (naming the file, key or tensor and, for a mismatch, both shapes)
@@ -81,13 +91,56 @@ public final class Gpt2Checkpoint {
                 modelName(dir));
         Tokenizer tok = TokenizerFiles.forCheckpoint(dir, cfg.dVocab());
         MappedSafetensors src = MappedSafetensors.openDirectory(dir);
-        try {
-            TransformerWeights w = convert(cfg, src);
-            return new LoadedCheckpoint(cfg, w, tok, src).process(options.processing());
-        } catch (IOException | RuntimeException | Error e) {
-            src.close();
-            throw e;
+        ProcessingOptions processing = options.processing();
+        boolean viewsOfTheFile = processing.isNone() && src.names().stream().anyMatch(n -> src.dtype(n) == DType.F32);
+        if (viewsOfTheFile) {
+            try {
+                return new LoadedCheckpoint(cfg, convert(cfg, src), tok, src);
+            } catch (IOException | RuntimeException | Error e) {
+                src.close();
+                throw e;
+            }
         }
+        // Every weight will be a heap copy (processed, or converted from F16/BF16): check the headers,
+        // unmap, then read the tensors from the files one block at a time, so that neither the mapping
+        // nor more than one unprocessed block is held while the copies grow.
+        FileTensors files;
+        Layout layout;
+        try {
+            layout = check(cfg, src);
+            files = FileTensors.of(src);
+        } finally {
+            src.close();
+        }
+        try (files) {
+            TransformerWeights ends = WeightProcessing.processEnds(cfg, ends(cfg, files, layout), processing);
+            List<TransformerWeights.Layer> layers = new ArrayList<>();
+            for (int l = 0; l < cfg.nLayers(); l++) {
+                TransformerWeights.Layer raw = layer(cfg, files, layout, l);
+                // unprocessed, W_Q, W_K, W_V are views of the c_attn copy, already in the fused layout
+                layers.add(processing.isNone() ? raw : fuseQkv(WeightProcessing.processLayer(cfg, l, raw, processing)));
+            }
+            TransformerWeights w = new TransformerWeights(ends.wE(), ends.wPos(), layers, ends.lnFinalW(), ends.lnFinalB(),
+                    ends.wU(), ends.bU());
+            return new LoadedCheckpoint(WeightProcessing.processedConfig(cfg, processing), w, tok, null);
+        }
+    }
+
+    /**
+     * A block with {@code W_Q}, {@code W_K}, {@code W_V} copied into one {@code [d_model, 3, n_heads,
+     * d_head]} array (the layout of Hugging Face's {@code c_attn}) and replaced by views of it. The
+     * forward pass multiplies them as one matrix and would otherwise make this copy itself when the
+     * model is built, while every separate one is still held.
+     */
+    private static TransformerWeights.Layer fuseQkv(TransformerWeights.Layer x) {
+        int h = x.wQ().dim(0), d = x.wQ().dim(1), dh = x.wQ().dim(2);
+        Tensor f = Tensor.zeros(d, 3, h, dh);
+        f.select(1, 0).copyFrom(x.wQ().permute(1, 0, 2));
+        f.select(1, 1).copyFrom(x.wK().permute(1, 0, 2));
+        f.select(1, 2).copyFrom(x.wV().permute(1, 0, 2));
+        return new TransformerWeights.Layer(x.ln1W(), x.ln1B(),
+                f.select(1, 0).permute(1, 0, 2), f.select(1, 1).permute(1, 0, 2), f.select(1, 2).permute(1, 0, 2), x.wO(),
+                x.bQ(), x.bK(), x.bV(), x.bO(), x.ln2W(), x.ln2B(), x.wIn(), x.bIn(), x.wOut(), x.bOut());
     }
 
     /**
@@ -152,7 +205,26 @@ public final class Gpt2Checkpoint {
      * Converts the tensors of a Hugging Face GPT-2 checkpoint to TransformerLens layout. Every tensor
      * is checked (present, float dtype, shape) before any is read.
      */
-    static TransformerWeights convert(TransformerConfig cfg, TensorSource src) throws CheckpointFormatException {
+    static TransformerWeights convert(TransformerConfig cfg, TensorSource src) throws IOException {
+        Layout layout = check(cfg, src);
+        TransformerWeights ends = ends(cfg, src, layout);
+        List<TransformerWeights.Layer> layers = new ArrayList<>();
+        for (int l = 0; l < cfg.nLayers(); l++) {
+            layers.add(layer(cfg, src, layout, l));
+        }
+        return new TransformerWeights(ends.wE(), ends.wPos(), layers, ends.lnFinalW(), ends.lnFinalB(), ends.wU(), ends.bU());
+    }
+
+    /**
+     * What {@link #check} found out about the names.
+     *
+     * @param prefix {@code "transformer."} or {@code ""}
+     * @param lmHead {@code "lm_head.weight"} when the file has an untied unembedding, else null
+     */
+    private record Layout(String prefix, String lmHead) {}
+
+    /** Checks every tensor a config needs (present, float dtype, shape) and that no block is beyond n_layer. */
+    private static Layout check(TransformerConfig cfg, TensorSource src) throws CheckpointFormatException {
         if (cfg.attnOnly() || !cfg.normalization().equals("LN") || cfg.dHead() * cfg.nHeads() != cfg.dModel()) {
             throw new IllegalArgumentException("not a GPT-2 config: " + cfg);
         }
@@ -182,28 +254,34 @@ public final class Gpt2Checkpoint {
         if (lmHead != null) {
             check(cfg, src, lmHead, cfg.dVocab(), cfg.dModel());
         }
+        return new Layout(prefix, lmHead);
+    }
 
-        int d = cfg.dModel(), h = cfg.nHeads(), dh = cfg.dHead();
-        Tensor wte = src.tensor(prefix + "wte.weight");                  // [d_vocab, d_model]
-        List<TransformerWeights.Layer> layers = new ArrayList<>();
-        for (int l = 0; l < cfg.nLayers(); l++) {
-            String p = prefix + "h." + l + ".";
-            Tensor cAttn = src.tensor(p + "attn.c_attn.weight");        // [d_model, 3 d_model]: Q | K | V
-            Tensor cAttnB = src.tensor(p + "attn.c_attn.bias");         // [3 d_model]
-            layers.add(new TransformerWeights.Layer(
-                    src.tensor(p + "ln_1.weight"), src.tensor(p + "ln_1.bias"),
-                    headsIn(cAttn, 0, d, h, dh), headsIn(cAttn, 1, d, h, dh), headsIn(cAttn, 2, d, h, dh),
-                    src.tensor(p + "attn.c_proj.weight").view(h, dh, d),  // rows of c_proj are (head, d_head)
-                    cAttnB.slice(0, 0, d).view(h, dh), cAttnB.slice(0, d, 2 * d).view(h, dh),
-                    cAttnB.slice(0, 2 * d, 3 * d).view(h, dh),
-                    src.tensor(p + "attn.c_proj.bias"),
-                    src.tensor(p + "ln_2.weight"), src.tensor(p + "ln_2.bias"),
-                    src.tensor(p + "mlp.c_fc.weight"), src.tensor(p + "mlp.c_fc.bias"),
-                    src.tensor(p + "mlp.c_proj.weight"), src.tensor(p + "mlp.c_proj.bias")));
-        }
-        Tensor wU = lmHead == null ? wte.mT() : src.tensor(lmHead).mT(); // [d_model, d_vocab]
-        return new TransformerWeights(wte, src.tensor(prefix + "wpe.weight"), layers,
+    /** The parameters outside the blocks (W_E, W_pos, ln_final, W_U, b_U), with no blocks. */
+    private static TransformerWeights ends(TransformerConfig cfg, TensorSource src, Layout layout) throws IOException {
+        String prefix = layout.prefix();
+        Tensor wte = src.tensor(prefix + "wte.weight");                                     // [d_vocab, d_model]
+        Tensor wU = layout.lmHead() == null ? wte.mT() : src.tensor(layout.lmHead()).mT(); // [d_model, d_vocab]
+        return new TransformerWeights(wte, src.tensor(prefix + "wpe.weight"), List.of(),
                 src.tensor(prefix + "ln_f.weight"), src.tensor(prefix + "ln_f.bias"), wU, Tensor.zeros(cfg.dVocab()));
+    }
+
+    /** Block {@code l} in TransformerLens layout. */
+    private static TransformerWeights.Layer layer(TransformerConfig cfg, TensorSource src, Layout layout, int l) throws IOException {
+        int d = cfg.dModel(), h = cfg.nHeads(), dh = cfg.dHead();
+        String p = layout.prefix() + "h." + l + ".";
+        Tensor cAttn = src.tensor(p + "attn.c_attn.weight");        // [d_model, 3 d_model]: Q | K | V
+        Tensor cAttnB = src.tensor(p + "attn.c_attn.bias");         // [3 d_model]
+        return new TransformerWeights.Layer(
+                src.tensor(p + "ln_1.weight"), src.tensor(p + "ln_1.bias"),
+                headsIn(cAttn, 0, d, h, dh), headsIn(cAttn, 1, d, h, dh), headsIn(cAttn, 2, d, h, dh),
+                src.tensor(p + "attn.c_proj.weight").view(h, dh, d),  // rows of c_proj are (head, d_head)
+                cAttnB.slice(0, 0, d).view(h, dh), cAttnB.slice(0, d, 2 * d).view(h, dh),
+                cAttnB.slice(0, 2 * d, 3 * d).view(h, dh),
+                src.tensor(p + "attn.c_proj.bias"),
+                src.tensor(p + "ln_2.weight"), src.tensor(p + "ln_2.bias"),
+                src.tensor(p + "mlp.c_fc.weight"), src.tensor(p + "mlp.c_fc.bias"),
+                src.tensor(p + "mlp.c_proj.weight"), src.tensor(p + "mlp.c_proj.bias"));
     }
 
     /**

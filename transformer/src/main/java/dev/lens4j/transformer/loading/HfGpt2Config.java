@@ -24,6 +24,16 @@ import java.util.Map;
  * <p>Normalization is {@code "LN"}. Options that change the computation in ways lens4j does not
  * implement ({@code scale_attn_weights: false}, {@code scale_attn_by_inverse_layer_idx: true},
  * {@code add_cross_attention: true}) are refused by name rather than ignored.
+ *
+ * <p>{@code torch_dtype} is ignored, deliberately. It is a hint for the dtype to compute in, not a
+ * description of the file: Hugging Face's {@code from_pretrained} uses it at most as a default the
+ * caller overrides (for years it ignored it unless asked for {@code torch_dtype="auto"}), and
+ * TransformerLens loads in the dtype it is given, float32 by default, converting whatever the file
+ * holds. lens4j always computes in float32, and what it reads is each tensor's dtype in the
+ * safetensors header (F32 mapped as it is; F16, BF16 and F64 converted exactly), so a
+ * {@code torch_dtype} that disagrees with the file changes nothing. Refusing the mismatch would refuse
+ * checkpoints that load in both Python libraries: configs outlive conversions of the weights file
+ * (float32 saved as float16, say), and the published gpt2 configs have no {@code torch_dtype} at all.
  */
 public final class HfGpt2Config {
 

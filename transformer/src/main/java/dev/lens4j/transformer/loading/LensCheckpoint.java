@@ -205,7 +205,7 @@ public final class LensCheckpoint {
      * and shape of each before reading any. Other tensors (such as TransformerLens's
      * {@code blocks.L.attn.mask} buffers) are ignored, except blocks beyond {@code n_layers}.
      */
-    static TransformerWeights weights(TransformerConfig cfg, TensorSource src) throws CheckpointFormatException {
+    static TransformerWeights weights(TransformerConfig cfg, TensorSource src) throws IOException {
         Map<String, int[]> expected = tlTensorShapes(cfg);
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, int[]> e : expected.entrySet()) {

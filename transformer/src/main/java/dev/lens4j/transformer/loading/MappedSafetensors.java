@@ -201,6 +201,17 @@ final class MappedSafetensors implements TensorSource {
         return f.tensor(name); // F32: a zero-copy view of the mapping; F16, BF16, F64: a converted heap copy
     }
 
+    /**
+     * Where each tensor is, to read it after this source is closed ({@link FileTensors}).
+     *
+     * @return tensor name to its file and header entry, in this source's order
+     */
+    Map<String, FileTensors.Location> locations() {
+        Map<String, FileTensors.Location> out = new LinkedHashMap<>();
+        byName.forEach((n, f) -> out.put(n, new FileTensors.Location(f.path(), f.info(n))));
+        return out;
+    }
+
     /** @return the total size of the mapped files in bytes */
     long mappedBytes() throws IOException {
         long n = 0;

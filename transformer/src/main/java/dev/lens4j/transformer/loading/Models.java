@@ -42,7 +42,10 @@ import java.util.regex.Pattern;
  *
  * <p>Float32 checkpoint files are memory-mapped and, without processing, used in place; the model owns
  * the mapping, so close the model to unmap. Processing (the default) makes float32 heap copies of the
- * weights it changes and unmaps the file when none is left in it.
+ * weights it changes. A Hugging Face GPT-2 folder is then read one block at a time with plain file
+ * reads once its headers are checked, so loading GPT-2 small (498 MB) with processing peaks at about
+ * 1.4 times the file in heap with nothing mapped, and the model keeps 1.32 times the file (W_U,
+ * centred, is no longer a view of W_E). See {@link Gpt2Checkpoint}.
  */
 public final class Models {
 

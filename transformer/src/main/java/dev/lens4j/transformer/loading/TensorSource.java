@@ -3,6 +3,7 @@ package dev.lens4j.transformer.loading;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.DType;
 
+import java.io.IOException;
 import java.util.Set;
 
 /**
@@ -51,8 +52,9 @@ interface TensorSource extends AutoCloseable {
      * @param name a tensor name present in {@link #names()}
      * @return the tensor, shape as stored
      * @throws CheckpointFormatException naming file and tensor if its dtype is not a float type
+     * @throws IOException if a source that reads from its files on demand cannot read one
      */
-    Tensor tensor(String name) throws CheckpointFormatException;
+    Tensor tensor(String name) throws IOException;
 
     /** Releases the storage. */
     @Override

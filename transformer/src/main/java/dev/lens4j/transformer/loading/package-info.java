@@ -5,8 +5,10 @@
  * {@link dev.lens4j.transformer.loading.Models#fromPretrained(String)} and
  * {@link dev.lens4j.transformer.loading.Models#fromPretrainedNoProcessing(String)}.
  *
- * <p>Float32 safetensors files are memory-mapped and their tensors used in place; the model owns the
- * mapping. Bad files fail with an {@link java.io.IOException} naming the file and the key or tensor at
+ * <p>Float32 safetensors files loaded without processing are memory-mapped and their tensors used in
+ * place; the model owns the mapping. With weight processing, which copies every weight, a Hugging Face
+ * checkpoint is read block by block into heap arrays after its headers are checked, and nothing stays
+ * mapped. Bad files fail with an {@link java.io.IOException} naming the file and the key or tensor at
  * fault, and nothing stays open.
  */
 package dev.lens4j.transformer.loading;

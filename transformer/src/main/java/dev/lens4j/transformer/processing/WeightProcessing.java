@@ -43,31 +43,101 @@ public final class WeightProcessing {
      * the model has LayerNorms ({@code "LN"} or {@code "LNPre"}), since only a LayerNorm makes the
      * mean of the residual stream irrelevant.
      *
+     * <p>Every step changes each block on its own and the parameters outside the blocks on their own,
+     * so this is {@link #processEnds} and {@link #processLayer} for every block; a loader that reads
+     * one block at a time can call those itself and hold one unprocessed block at a time.
+     *
      * @param cfg the model's config
      * @param weights its weights, shaped as {@code cfg} says
      * @param options the steps to apply
      * @return the processed config and weights
      */
     public static Processed process(TransformerConfig cfg, TransformerWeights weights, ProcessingOptions options) {
-        TransformerWeights w = weights;
-        TransformerConfig c = cfg;
-        if (options.foldLn() && c.normalization().equals("LN")) {
-            w = foldLayerNorm(c, w);
-            c = c.withNormalization("LNPre");
+        if (options.isNone()) {
+            return new Processed(cfg, weights);
         }
-        if (options.centerWritingWeights() && c.hasNorm()) {
-            w = centerWritingWeights(w);
+        TransformerWeights ends = processEnds(cfg, weights, options);
+        List<Layer> layers = new ArrayList<>();
+        for (int l = 0; l < weights.layers().size(); l++) {
+            layers.add(processLayer(cfg, l, weights.layers().get(l), options));
+        }
+        return new Processed(processedConfig(cfg, options), withLayers(ends, layers));
+    }
+
+    /**
+     * The config that describes processed weights: {@code "LNPre"} instead of {@code "LN"} when
+     * fold_ln applies, otherwise {@code cfg}.
+     *
+     * @param cfg the model's config
+     * @param options the steps to apply
+     * @return the config after processing
+     */
+    public static TransformerConfig processedConfig(TransformerConfig cfg, ProcessingOptions options) {
+        return folds(cfg, options) ? cfg.withNormalization("LNPre") : cfg;
+    }
+
+    /**
+     * The enabled steps, applied to one block only: fold_ln of ln1 and ln2 into the weights that read
+     * them, center_writing_weights of W_O, b_O, W_out, b_out, fold_value_biases and
+     * refactor_factored_attn_matrices, with the same skipping rules as {@link #process}.
+     *
+     * @param cfg the model's config
+     * @param index the block's index, for messages
+     * @param layer the block's weights
+     * @param options the steps to apply
+     * @return the processed block; tensors no step changed are shared with {@code layer}
+     * @throws IllegalArgumentException if fold_ln applies and a LayerNorm parameter is missing
+     */
+    public static Layer processLayer(TransformerConfig cfg, int index, Layer layer, ProcessingOptions options) {
+        Layer x = layer;
+        if (folds(cfg, options)) {
+            x = foldLayerNorm(index, x);
+        }
+        if (options.centerWritingWeights() && cfg.hasNorm()) {
+            x = centerWritingWeights(x);
+        }
+        if (options.foldValueBiases()) {
+            x = foldValueBiases(x);
+        }
+        if (options.refactorFactoredAttnMatrices()) {
+            x = refactorFactoredAttnMatrices(x);
+        }
+        return x;
+    }
+
+    /**
+     * The enabled steps, applied to the parameters outside the blocks only: fold_ln of ln_final into
+     * W_U and b_U, center_writing_weights of W_E and W_pos, center_unembed, with the same skipping
+     * rules as {@link #process}. The blocks are passed through untouched.
+     *
+     * @param cfg the model's config
+     * @param weights W_E, W_pos, ln_final, W_U, b_U (and any blocks, returned as they are)
+     * @param options the steps to apply
+     * @return the weights with processed embeddings and unembedding; tensors no step changed are shared
+     * @throws IllegalArgumentException if fold_ln applies and ln_final's parameters are missing
+     */
+    public static TransformerWeights processEnds(TransformerConfig cfg, TransformerWeights weights, ProcessingOptions options) {
+        TransformerWeights w = weights;
+        if (folds(cfg, options)) {
+            Folded u = foldReader(w.wU(), w.bU(), need(w.lnFinalW(), "ln_final.w"), need(w.lnFinalB(), "ln_final.b"));
+            w = new TransformerWeights(w.wE(), w.wPos(), w.layers(), null, null, u.w, u.b);
+        }
+        if (options.centerWritingWeights() && cfg.hasNorm()) {
+            w = new TransformerWeights(centerLastAxis(w.wE()), centerLastAxis(w.wPos()), w.layers(),
+                    w.lnFinalW(), w.lnFinalB(), w.wU(), w.bU());
         }
         if (options.centerUnembed()) {
             w = centerUnembed(w);
         }
-        if (options.foldValueBiases()) {
-            w = foldValueBiases(w);
-        }
-        if (options.refactorFactoredAttnMatrices()) {
-            w = refactorFactoredAttnMatrices(w);
-        }
-        return new Processed(c, w);
+        return w;
+    }
+
+    private static boolean folds(TransformerConfig cfg, ProcessingOptions options) {
+        return options.foldLn() && cfg.normalization().equals("LN");
+    }
+
+    private static TransformerWeights withLayers(TransformerWeights w, List<Layer> layers) {
+        return new TransformerWeights(w.wE(), w.wPos(), layers, w.lnFinalW(), w.lnFinalB(), w.wU(), w.bU());
     }
 
     // ------------------------------------------------------------------ fold_ln
@@ -91,22 +161,26 @@ public final class WeightProcessing {
         }
         List<Layer> layers = new ArrayList<>();
         for (int l = 0; l < w.layers().size(); l++) {
-            Layer x = w.layers().get(l);
-            Tensor ln1W = need(x.ln1W(), "blocks." + l + ".ln1.w");
-            Tensor ln1B = need(x.ln1B(), "blocks." + l + ".ln1.b");
-            Folded q = foldReader(x.wQ(), x.bQ(), ln1W, ln1B);
-            Folded k = foldReader(x.wK(), x.bK(), ln1W, ln1B);
-            Folded v = foldReader(x.wV(), x.bV(), ln1W, ln1B);
-            Folded in = null;
-            if (x.wIn() != null) {
-                in = foldReader(x.wIn(), x.bIn(),
-                        need(x.ln2W(), "blocks." + l + ".ln2.w"), need(x.ln2B(), "blocks." + l + ".ln2.b"));
-            }
-            layers.add(new Layer(null, null, q.w, k.w, v.w, x.wO(), q.b, k.b, v.b, x.bO(), null, null,
-                    in == null ? null : in.w, in == null ? null : in.b, x.wOut(), x.bOut()));
+            layers.add(foldLayerNorm(l, w.layers().get(l)));
         }
         Folded u = foldReader(w.wU(), w.bU(), need(w.lnFinalW(), "ln_final.w"), need(w.lnFinalB(), "ln_final.b"));
         return new TransformerWeights(w.wE(), w.wPos(), layers, null, null, u.w, u.b);
+    }
+
+    /** fold_ln of one block: ln1 into W_Q, W_K, W_V; ln2 into W_in. */
+    private static Layer foldLayerNorm(int l, Layer x) {
+        Tensor ln1W = need(x.ln1W(), "blocks." + l + ".ln1.w");
+        Tensor ln1B = need(x.ln1B(), "blocks." + l + ".ln1.b");
+        Folded q = foldReader(x.wQ(), x.bQ(), ln1W, ln1B);
+        Folded k = foldReader(x.wK(), x.bK(), ln1W, ln1B);
+        Folded v = foldReader(x.wV(), x.bV(), ln1W, ln1B);
+        Folded in = null;
+        if (x.wIn() != null) {
+            in = foldReader(x.wIn(), x.bIn(),
+                    need(x.ln2W(), "blocks." + l + ".ln2.w"), need(x.ln2B(), "blocks." + l + ".ln2.b"));
+        }
+        return new Layer(null, null, q.w, k.w, v.w, x.wO(), q.b, k.b, v.b, x.bO(), null, null,
+                in == null ? null : in.w, in == null ? null : in.b, x.wOut(), x.bOut());
     }
 
     private record Folded(Tensor w, Tensor b) {}
@@ -168,12 +242,17 @@ public final class WeightProcessing {
     public static TransformerWeights centerWritingWeights(TransformerWeights w) {
         List<Layer> layers = new ArrayList<>();
         for (Layer x : w.layers()) {
-            layers.add(new Layer(x.ln1W(), x.ln1B(), x.wQ(), x.wK(), x.wV(), centerLastAxis(x.wO()),
-                    x.bQ(), x.bK(), x.bV(), centerLastAxis(x.bO()), x.ln2W(), x.ln2B(),
-                    x.wIn(), x.bIn(), centerLastAxis(x.wOut()), centerLastAxis(x.bOut())));
+            layers.add(centerWritingWeights(x));
         }
         return new TransformerWeights(centerLastAxis(w.wE()), centerLastAxis(w.wPos()), layers,
                 w.lnFinalW(), w.lnFinalB(), w.wU(), w.bU());
+    }
+
+    /** center_writing_weights of one block: W_O, b_O, W_out, b_out. */
+    private static Layer centerWritingWeights(Layer x) {
+        return new Layer(x.ln1W(), x.ln1B(), x.wQ(), x.wK(), x.wV(), centerLastAxis(x.wO()),
+                x.bQ(), x.bK(), x.bV(), centerLastAxis(x.bO()), x.ln2W(), x.ln2B(),
+                x.wIn(), x.bIn(), centerLastAxis(x.wOut()), centerLastAxis(x.bOut()));
     }
 
     // ------------------------------------------------------------------ center_unembed
@@ -224,12 +303,17 @@ public final class WeightProcessing {
     public static TransformerWeights foldValueBiases(TransformerWeights w) {
         List<Layer> layers = new ArrayList<>();
         for (Layer x : w.layers()) {
-            float[] bO = foldedOutputBias(x);
-            layers.add(new Layer(x.ln1W(), x.ln1B(), x.wQ(), x.wK(), x.wV(), x.wO(),
-                    x.bQ(), x.bK(), Tensor.zeros(x.bV().shape()), Tensor.of(bO, x.bO().shape()),
-                    x.ln2W(), x.ln2B(), x.wIn(), x.bIn(), x.wOut(), x.bOut()));
+            layers.add(foldValueBiases(x));
         }
-        return new TransformerWeights(w.wE(), w.wPos(), layers, w.lnFinalW(), w.lnFinalB(), w.wU(), w.bU());
+        return withLayers(w, layers);
+    }
+
+    /** fold_value_biases of one block. */
+    private static Layer foldValueBiases(Layer x) {
+        float[] bO = foldedOutputBias(x);
+        return new Layer(x.ln1W(), x.ln1B(), x.wQ(), x.wK(), x.wV(), x.wO(),
+                x.bQ(), x.bK(), Tensor.zeros(x.bV().shape()), Tensor.of(bO, x.bO().shape()),
+                x.ln2W(), x.ln2B(), x.wIn(), x.bIn(), x.wOut(), x.bOut());
     }
 
     /** {@code b_O + sum_{h,j} b_V[h, j] W_O[h, j, :]}, shape {@code [d_model]}. */
@@ -274,50 +358,55 @@ public final class WeightProcessing {
     public static TransformerWeights refactorFactoredAttnMatrices(TransformerWeights w) {
         List<Layer> layers = new ArrayList<>();
         for (Layer x : w.layers()) {
-            int h = x.wQ().dim(0);
-            int d = x.wQ().dim(1);
-            int dh = x.wQ().dim(2);
-            if (d < dh) {
-                throw new IllegalArgumentException("refactor_factored_attn_matrices needs d_model >= d_head, got d_model "
-                        + d + " and d_head " + dh);
-            }
-            float[] wQ = new float[h * d * dh], bQ = new float[h * dh];
-            float[] wK = new float[h * d * dh], bK = new float[h * dh];
-            float[] wV = new float[h * d * dh], wO = new float[h * dh * d];
-            for (int head = 0; head < h; head++) {
-                // QK with biases as row d of the d+1 input rows
-                Even qk = even(withBiasRow(x.wQ().select(0, head), x.bQ().select(0, head)),
-                        withBiasRow(x.wK().select(0, head), x.bK().select(0, head)));
-                for (int j = 0; j < dh; j++) {
-                    double r = Math.sqrt(qk.s[j]);
-                    for (int i = 0; i <= d; i++) {
-                        float a = (float) (qk.u[j][i] * r);
-                        float b = (float) (qk.v[j][i] * r);
-                        if (i < d) {
-                            wQ[(head * d + i) * dh + j] = a;
-                            wK[(head * d + i) * dh + j] = b;
-                        } else {
-                            bQ[head * dh + j] = a;
-                            bK[head * dh + j] = b;
-                        }
-                    }
-                }
-                // OV: W_V [d, dh] times W_O [dh, d] = X Y^T with Y = W_O^T
-                Even ov = even(columns(x.wV().select(0, head)), columns(x.wO().select(0, head).mT()));
-                for (int j = 0; j < dh; j++) {
-                    for (int i = 0; i < d; i++) {
-                        wV[(head * d + i) * dh + j] = (float) (ov.u[j][i] * ov.s[j]);
-                        wO[(head * dh + j) * d + i] = (float) ov.v[j][i];
-                    }
-                }
-            }
-            layers.add(new Layer(x.ln1W(), x.ln1B(),
-                    Tensor.of(wQ, h, d, dh), Tensor.of(wK, h, d, dh), Tensor.of(wV, h, d, dh), Tensor.of(wO, h, dh, d),
-                    Tensor.of(bQ, h, dh), Tensor.of(bK, h, dh), Tensor.zeros(h, dh),
-                    Tensor.of(foldedOutputBias(x), x.bO().shape()),
-                    x.ln2W(), x.ln2B(), x.wIn(), x.bIn(), x.wOut(), x.bOut()));
+            layers.add(refactorFactoredAttnMatrices(x));
         }
-        return new TransformerWeights(w.wE(), w.wPos(), layers, w.lnFinalW(), w.lnFinalB(), w.wU(), w.bU());
+        return withLayers(w, layers);
+    }
+
+    /** refactor_factored_attn_matrices of one block. */
+    private static Layer refactorFactoredAttnMatrices(Layer x) {
+        int h = x.wQ().dim(0);
+        int d = x.wQ().dim(1);
+        int dh = x.wQ().dim(2);
+        if (d < dh) {
+            throw new IllegalArgumentException("refactor_factored_attn_matrices needs d_model >= d_head, got d_model "
+                    + d + " and d_head " + dh);
+        }
+        float[] wQ = new float[h * d * dh], bQ = new float[h * dh];
+        float[] wK = new float[h * d * dh], bK = new float[h * dh];
+        float[] wV = new float[h * d * dh], wO = new float[h * dh * d];
+        for (int head = 0; head < h; head++) {
+            // QK with biases as row d of the d+1 input rows
+            Even qk = even(withBiasRow(x.wQ().select(0, head), x.bQ().select(0, head)),
+                    withBiasRow(x.wK().select(0, head), x.bK().select(0, head)));
+            for (int j = 0; j < dh; j++) {
+                double r = Math.sqrt(qk.s[j]);
+                for (int i = 0; i <= d; i++) {
+                    float a = (float) (qk.u[j][i] * r);
+                    float b = (float) (qk.v[j][i] * r);
+                    if (i < d) {
+                        wQ[(head * d + i) * dh + j] = a;
+                        wK[(head * d + i) * dh + j] = b;
+                    } else {
+                        bQ[head * dh + j] = a;
+                        bK[head * dh + j] = b;
+                    }
+                }
+            }
+            // OV: W_V [d, dh] times W_O [dh, d] = X Y^T with Y = W_O^T
+            Even ov = even(columns(x.wV().select(0, head)), columns(x.wO().select(0, head).mT()));
+            for (int j = 0; j < dh; j++) {
+                for (int i = 0; i < d; i++) {
+                    wV[(head * d + i) * dh + j] = (float) (ov.u[j][i] * ov.s[j]);
+                    wO[(head * dh + j) * d + i] = (float) ov.v[j][i];
+                }
+            }
+        }
+        return new Layer(x.ln1W(), x.ln1B(),
+                Tensor.of(wQ, h, d, dh), Tensor.of(wK, h, d, dh), Tensor.of(wV, h, d, dh), Tensor.of(wO, h, dh, d),
+                Tensor.of(bQ, h, dh), Tensor.of(bK, h, dh), Tensor.zeros(h, dh),
+                Tensor.of(foldedOutputBias(x), x.bO().shape()),
+                x.ln2W(), x.ln2B(), x.wIn(), x.bIn(), x.wOut(), x.bOut());
     }
 
     /** SVD {@code X Y^T = U diag(S) V^T} of a low-rank product; columns of U and V as arrays. */

@@ -6,6 +6,8 @@ import dev.lens4j.tensor.io.SafetensorsFile;
 import dev.lens4j.tensor.io.SafetensorsWriter;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
+import dev.lens4j.transformer.processing.ProcessingOptions;
+import dev.lens4j.transformer.processing.WeightProcessing;
 import dev.lens4j.transformer.tokenizer.Gpt2Tokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,6 +72,40 @@ class Gpt2CheckpointTest {
     }
 
     @Test
+    void torchDtypeInTheConfigIsIgnoredTheFileSaysWhatItHolds(@TempDir Path tmp) throws IOException {
+        Map<String, Tensor> f16;
+        try (LoadedCheckpoint c = Gpt2Checkpoint.read(TinyGpt2.path("hf-f16"), LoadOptions.noProcessing())) {
+            f16 = c.weights().stateDict();
+        }
+        // F16 tensors under a config that says float32 (or says nothing): read as F16
+        for (String dtype : new String[] {"\"float32\"", null}) {
+            Path dir = Files.createDirectories(tmp.resolve("f16-as-" + dtype));
+            Files.copy(TinyGpt2.path("hf-f16/model.safetensors"), dir.resolve("model.safetensors"));
+            writeConfigWithTorchDtype(TinyGpt2.path("hf-f16/config.json"), dir.resolve("config.json"), dtype);
+            try (LoadedCheckpoint c = Gpt2Checkpoint.read(dir, LoadOptions.noProcessing())) {
+                assertEqual(c.weights().stateDict(), f16, 0f);
+            }
+        }
+        // F32 tensors under a config that says bfloat16: mapped as they are, no rounding
+        Path dir = Files.createDirectories(tmp.resolve("f32-as-bf16"));
+        Files.copy(TinyGpt2.path("hf/model.safetensors"), dir.resolve("model.safetensors"));
+        writeConfigWithTorchDtype(TinyGpt2.path("hf/config.json"), dir.resolve("config.json"), "\"bfloat16\"");
+        try (LoadedCheckpoint c = Gpt2Checkpoint.read(dir, LoadOptions.noProcessing())) {
+            assertEqual(c.weights().stateDict(), TL_RAW, 0f);
+            assertThat(c.weights().wE().isHeap()).as("F32: a view of the mapping").isFalse();
+        }
+    }
+
+    /** Copies a config.json with its {@code torch_dtype} line set to a JSON value, or removed when null. */
+    private static void writeConfigWithTorchDtype(Path from, Path to, String jsonValue) throws IOException {
+        String json = Files.readString(from);
+        String replaced = json.replaceAll("\"torch_dtype\": \"[a-z0-9]+\",\n\\s*",
+                jsonValue == null ? "" : "\"torch_dtype\": " + jsonValue + ",\n  ");
+        assertThat(replaced).as("config.json has a torch_dtype to change").isNotEqualTo(json);
+        Files.writeString(to, replaced);
+    }
+
+    @Test
     void shardedCheckpointEqualsTheSingleFile() throws IOException {
         try (LoadedCheckpoint c = Gpt2Checkpoint.read(TinyGpt2.path("hf-sharded"), LoadOptions.noProcessing())) {
             assertEqual(c.weights().stateDict(), TL_RAW, 0f);
@@ -120,6 +156,32 @@ class Gpt2CheckpointTest {
         assertThat(c.owner()).as("every processed weight is on the heap, so the file is unmapped at once").isNull();
         assertThat(c.config().normalization()).isEqualTo("LNPre");
         assertEqual(c.weights().stateDict(), TinyGpt2.readAll("tl-weights-processed.safetensors"), 1e-5f);
+    }
+
+    @Test
+    void processingWhileReadingBlockByBlockEqualsProcessingTheMappedWeights(@TempDir Path tmp) throws IOException {
+        // an untied lm_head too, so that W_U is read from its own tensor
+        copyRenamed(TinyGpt2.path("hf/model.safetensors"), tmp.resolve("model.safetensors"), Tensor.randn(10, TinyGpt2.VOCAB, TinyGpt2.D), false);
+        Files.copy(TinyGpt2.path("hf/config.json"), tmp.resolve("config.json"));
+        ProcessingOptions all = ProcessingOptions.defaults().withRefactorFactoredAttnMatrices(true);
+        for (Path dir : new Path[] {TinyGpt2.path("hf"), TinyGpt2.path("hf-sharded"), TinyGpt2.path("hf-bf16"), tmp}) {
+            for (ProcessingOptions options : new ProcessingOptions[] {ProcessingOptions.defaults(), all}) {
+                WeightProcessing.Processed expected;
+                try (LoadedCheckpoint raw = Gpt2Checkpoint.read(dir, LoadOptions.noProcessing())) {
+                    expected = WeightProcessing.process(raw.config(), raw.weights(), options);
+                    Map<String, Tensor> copies = new java.util.LinkedHashMap<>();
+                    expected.weights().stateDict().forEach((n, t) -> copies.put(n, t.copy())); // before unmapping
+                    expected = new WeightProcessing.Processed(expected.config(), TransformerWeights.fromStateDict(expected.config(), copies, "expected"));
+                }
+                LoadedCheckpoint c = Gpt2Checkpoint.read(dir, new LoadOptions(options));
+                assertThat(c.owner()).as(dir + ": nothing left mapped").isNull();
+                assertThat(c.config()).isEqualTo(expected.config());
+                // the same formulas on the same values, block by block instead of step by step: the same bits
+                assertEqual(c.weights().stateDict(), expected.weights().stateDict(), 0f);
+                TransformerWeights.Layer l1 = c.weights().layers().get(1);
+                assertThat(l1.wQ().sharesStorageWith(l1.wV())).as("Q, K, V in one c_attn-shaped array").isTrue();
+            }
+        }
     }
 
     @Test

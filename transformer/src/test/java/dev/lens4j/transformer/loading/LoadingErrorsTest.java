@@ -125,6 +125,31 @@ class LoadingErrorsTest {
     }
 
     @Test
+    void loadingWithProcessingChecksTheSameWayAndLeavesNothingMapped() throws IOException {
+        Path model = tinyCopy();
+        rewrite(model, "transformer.h.1.mlp.c_fc.bias", null);
+        assertThatThrownBy(() -> Gpt2Checkpoint.read(dir, LoadOptions.defaults())).isInstanceOf(CheckpointFormatException.class)
+                .hasMessageContaining(model.toString())
+                .hasMessageContaining("1 tensor is missing: [transformer.h.1.mlp.c_fc.bias]");
+        assertNotMapped(model);
+        tinyCopyOver();
+        rewrite(model, "transformer.ln_f.bias", DType.I32);
+        assertThatThrownBy(() -> Gpt2Checkpoint.read(dir, LoadOptions.defaults())).isInstanceOf(CheckpointFormatException.class)
+                .hasMessageContaining("\"transformer.ln_f.bias\" has dtype I32");
+        assertNotMapped(model);
+        // and a good one: processed, read with plain reads, nothing left mapped
+        tinyCopyOver();
+        try (LoadedCheckpoint c = Gpt2Checkpoint.read(dir, LoadOptions.defaults())) {
+            assertThat(c.owner()).isNull();
+            assertNotMapped(model);
+        }
+    }
+
+    private void tinyCopyOver() throws IOException {
+        Files.copy(TinyGpt2.path("hf/model.safetensors"), dir.resolve("model.safetensors"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Test
     void moreLayersThanTheConfigSaysIsAnError() throws IOException {
         tinyCopy();
         Map<String, Object> cfg = JsonFiles.readObject(dir.resolve("config.json"));
