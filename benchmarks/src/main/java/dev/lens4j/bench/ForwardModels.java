@@ -36,7 +36,7 @@ final class ForwardModels {
         try {
             List<Future<Tensor>[]> perLayer = new ArrayList<>();
             for (int l = 0; l < c.nLayers(); l++) {
-                @SuppressWarnings("unchecked")
+                @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array
                 Future<Tensor>[] f = new Future[] {
                     pool.submit(randn(seeds.nextLong(), h, d, dh)), pool.submit(randn(seeds.nextLong(), h, d, dh)),
                     pool.submit(randn(seeds.nextLong(), h, d, dh)), pool.submit(randn(seeds.nextLong(), h, dh, d)),

@@ -70,7 +70,7 @@ class HooksTest {
         int[][] tokens = RepeatedTokens.forModel(model).tokens();
         // tag::scoped-hook[]
         List<int[]> shapes = new ArrayList<>();
-        try (HookHandle h = model.hooks().add("blocks.0.attn.hook_pattern", Hook.observe(p -> shapes.add(p.shape())))) {
+        try (HookHandle _ = model.hooks().add("blocks.0.attn.hook_pattern", Hook.observe(p -> shapes.add(p.shape())))) {
             model.forward(tokens);                                           // the model's own hooks fire on every pass
             model.forward(tokens);
         }                                                                    // removed here, even if a pass throws

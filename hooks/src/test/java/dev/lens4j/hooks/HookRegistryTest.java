@@ -35,7 +35,7 @@ class HookRegistryTest {
     void handleIsClosedEvenWhenTheBodyThrows() {
         HookRegistry r = new HookRegistry(NAMES);
         assertThatThrownBy(() -> {
-            try (HookHandle ignored = r.add(n -> n.endsWith("hook_pattern"), NOOP)) {
+            try (HookHandle _ = r.add(n -> n.endsWith("hook_pattern"), NOOP)) {
                 throw new IllegalStateException("boom");
             }
         }).hasMessage("boom");

@@ -132,7 +132,7 @@ class LensModelExtensionTest {
     static class ClosesItsHooks {
         @Test
         void scoped(@LensModel(dir = MODEL) HookedTransformer model) {
-            try (var h = model.hooks().add("blocks.0.attn.hook_pattern", Hook.observe(p -> { }))) {
+            try (var _ = model.hooks().add("blocks.0.attn.hook_pattern", Hook.observe(p -> { }))) {
                 model.forward(new int[][] {{0, 1, 2}});
             }
         }

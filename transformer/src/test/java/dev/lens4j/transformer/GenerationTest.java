@@ -67,7 +67,7 @@ class GenerationTest {
             assertThat(shapes.get(3)).containsExactly(1, 1, 16);
             // an intervention while generating changes what is generated, and a model hook fires too
             int[] calls = {0};
-            try (var h = model.hooks().add("hook_embed", Hook.observe(t -> calls[0]++))) {
+            try (var _ = model.hooks().add("hook_embed", Hook.observe(t -> calls[0]++))) {
                 GenerationResult steered = model.generate(new int[] {1, 2, 3}, GenerationConfig.builder().maxNewTokens(4).build(),
                         HookSpec.of("blocks.1.hook_resid_post", (x, p) -> x.mul(-1f)));
                 assertThat(calls[0]).isEqualTo(4);

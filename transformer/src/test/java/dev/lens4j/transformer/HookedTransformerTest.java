@@ -350,7 +350,7 @@ class HookedTransformerTest {
             int[][] tokens = RandomModels.tokens(8, 1, 4, SMALL.dVocab());
             AtomicInteger calls = new AtomicInteger();
             List<String> order = new ArrayList<>();
-            try (HookHandle h = model.hooks().add(n -> n.endsWith("hook_resid_pre"), Hook.observe((t, p) -> {
+            try (HookHandle _ = model.hooks().add(n -> n.endsWith("hook_resid_pre"), Hook.observe((t, p) -> {
                 calls.incrementAndGet();
                 order.add("model:" + p.name());
             }))) {

@@ -58,7 +58,7 @@ class HeadDetectionTest {
 
     @Test
     void aPerfectPreviousTokenHeadScoresAsComputedByHand() {
-        try (HookedTransformer m = model(); HookHandle h = forcePreviousTokenHead(m)) {
+        try (HookedTransformer m = model(); HookHandle _ = forcePreviousTokenHead(m)) {
             int[][] seqs = {RandomModels.tokens(1, 5, V, 4)[0], RandomModels.tokens(1, 8, V, 5)[0]};
             // mul: row 0's attention is off target but counts in the denominator, (n - 1) / n per sequence
             Tensor mul = HeadDetection.detectHead(m, seqs, "previous_token_head", false, false, HeadDetector.ErrorMeasure.MUL);
@@ -75,7 +75,7 @@ class HeadDetectionTest {
 
     @Test
     void textsAreTokenisedWithBosAndCustomPatternsAreScored() {
-        try (HookedTransformer m = model(); HookHandle h = forcePreviousTokenHead(m)) {
+        try (HookedTransformer m = model(); HookHandle _ = forcePreviousTokenHead(m)) {
             List<String> texts = List.of("apple river stone", "cloud tree house bread fire");
             int[][] tokens = {m.tokenizer().toTokens(texts.get(0)), m.tokenizer().toTokens(texts.get(1))};
             assertThat(tokens[0][0]).isZero();
