@@ -43,6 +43,11 @@ for r in $(seq 1 "$rounds"); do
   # shellcheck disable=SC2086
   "$python" "$root/tools/bench/torch_forward.py" $torch_opts >"$out/torch-$r.jsonl"
 done
+echo "lens4j with the JVM's default collector and heap (G1), for the cache overhead" >&2
+# shellcheck disable=SC2086
+"$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -jar "$root/benchmarks/target/benchmarks.jar" \
+    'dev.lens4j.bench.ForwardBenchmark' $jmh_opts -jvmArgsAppend '--add-modules=jdk.incubator.vector -Xmx8g' \
+    -rf json -rff "$out/jmh-default-gc.json" >"$out/jmh-default-gc.log" 2>&1 || { cat "$out/jmh-default-gc.log" >&2; exit 1; }
 echo "load_end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/session.txt"
 
 "$python" - "$out" "$root/docs/perf/forward.md" <<'PY'
@@ -56,8 +61,23 @@ def flops(batch, pos):
     weights = 12 * (768 * 2304 + 768 * 768 + 2 * 768 * 3072) + 768 * 50257
     return 2 * batch * pos * weights + 2 * 12 * 12 * batch * 2 * pos * pos * 64
 
+def read_jmh(files):
+    result = {}
+    for f in files:
+        for b in json.load(open(f)):
+            p = b["params"]
+            raw = [x for fork in b["primaryMetric"]["rawData"] for x in fork]
+            if b["benchmark"].endswith("decode"):
+                key = ("decode", "1x16", int(p["threads"]))
+            else:
+                key = ("forward" if b["benchmark"].endswith(".forward") else "cache", p["shape"], int(p["threads"]))
+                raw = [x / 1000.0 for x in raw]
+            result.setdefault(key, []).extend(raw)
+    return result
+
+default_gc = read_jmh(glob.glob(os.path.join(out, "jmh-default-gc.json")))
 lens, torch = {}, {}
-for f in sorted(glob.glob(os.path.join(out, "jmh-*.json"))):
+for f in sorted(glob.glob(os.path.join(out, "jmh-[0-9]*.json"))):
     for b in json.load(open(f)):
         p = b["params"]
         raw = [x for fork in b["primaryMetric"]["rawData"] for x in fork]
@@ -82,7 +102,7 @@ med = statistics.median
 lines = []
 lines.append("Measured %s by `tools/bench/forward_vs_torch.sh %s`." % (session["date"], session["rounds"]))
 lines.append("")
-lines.append("- JDK: %s; JMH `%s`, one fork per round" % (session["jdk"], session["jmh_opts"]))
+lines.append("- JDK: %s; JMH `%s`, one fork per round; forks run with `-XX:+UseParallelGC -Xms8g -Xmx8g -XX:+AlwaysPreTouch` (ForwardBenchmark) and `-Xmx6g` (ForwardDecodeBenchmark)" % (session["jdk"], session["jmh_opts"]))
 lines.append("- CPU: %s" % session["cpu"])
 lines.append("- PyTorch %s, %s; `torch_forward.py %s`, `OMP_WAIT_POLICY=PASSIVE`" % (torch_version, blas, session["torch_opts"]))
 lines.append("- Load average (1, 5, 15 min) at the start: %s; at the end: %s" % (session["load_start"], session.get("load_end", "?")))
@@ -118,6 +138,18 @@ for threads in (1, 2):
         tb = med(torch[base]) if base in torch else None
         lines.append("| %s | %d | %.0f | %+.1f%% | %s | %s |" % (shape, threads, 1000 * l, 100 * (l / lb - 1),
                      "%.0f" % (1000 * t) if t else "-", "%+.1f%%" % (100 * (t / tb - 1)) if t and tb else "-"))
+if default_gc:
+    lines.append("")
+    lines.append("The same two benchmarks with the JVM's default collector and heap sizing (G1, `-Xmx8g` only), one run:")
+    lines.append("")
+    lines.append("| batch x pos | threads | forward ms | cache ms | overhead |")
+    lines.append("|---|---|---|---|---|")
+    for threads in (1, 2):
+        for shape in ("1x128", "1x1024", "8x128"):
+            key, base = ("cache", shape, threads), ("forward", shape, threads)
+            if key in default_gc and base in default_gc:
+                l, lb = med(default_gc[key]), med(default_gc[base])
+                lines.append("| %s | %d | %.0f | %.0f | %+.1f%% |" % (shape, threads, 1000 * lb, 1000 * l, 100 * (l / lb - 1)))
 lines.append("")
 lines.append("KV-cache greedy decoding after a 16-token prompt, tokens per second (each step reads all 124M "
              "float32 weights, 497 MB; the bound is the machine's memory bandwidth, about 15 GB/s on one core and "

@@ -28,6 +28,8 @@ import java.util.concurrent.TimeUnit;
  * overhead is their ratio. FLOPs per pass: {@code 2 * batch * pos * (85M + 38.6M)} for the weight
  * matrices plus {@code 2 * 12 * 12 * batch * 2 * pos^2 * 64} for attention (31.8 GFLOP for 1 x 128).
  *
+ * <p>Fork flags: see the comment on the class's {@code @Fork}.
+ *
  * <p>Set-up checks the result before anything is timed: logits finite and equal (to 1e-5) on a second
  * run, and the cached pass's logits equal to the plain pass's.
  *
@@ -40,7 +42,12 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 4)
 @Measurement(iterations = 5, time = 4)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g"})
+// A cached 1 x 1024 pass holds about 1.9 GB of activations. With the default collector (G1) and a heap that
+// grows as it goes, a third of runWithCache's time went to first-touch page faults and copying those
+// arrays between generations; a pre-touched heap under the parallel collector takes that out, so the
+// overhead measured is lens4j's own. tools/bench/forward_vs_torch.sh also measures the default settings.
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC", "-Xms8g", "-Xmx8g",
+        "-XX:+AlwaysPreTouch"})
 public class ForwardBenchmark {
 
     /** {@code batch x pos}. */
