@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Every measurement in docs/PERFORMANCE.md, in one command, on a quiet machine (about 80 minutes):
+# installs the PyTorch reference once, then runs each comparison script, which rewrites its page
+# under docs/perf/ and archives its raw results under tools/bench/results/.
+#
+#   tools/bench/reproduce-all.sh
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+"$here/setup-python.sh"
+"$here/matmul_vs_torch.sh" 3          # docs/perf/matmul.md
+"$here/kernels.sh"                    # docs/perf/kernels.md
+"$here/forward_vs_torch.sh" 3         # docs/perf/forward.md
+"$here/train_vs_torch.sh" 3           # the table in docs/perf/training.md (printed; paste it in)
+out="$root/tools/bench/results/analysis-$(date -u +%Y-%m-%d)"
+mkdir -p "$out"
+"$here/run-jmh.sh" 'dev.lens4j.bench.(PatchingBenchmark|CompositionBenchmark)' -f 1 -wi 1 -i 3 \
+    -rf json -rff "$out/jmh.json"     # docs/perf/analysis.md
