@@ -53,34 +53,27 @@ public final class Parallel {
     private Parallel() {}
 
     private static int defaultThreads() {
-        String p = System.getProperty("lens4j.threads");
-        if (p == null || p.isBlank()) {
-            return Runtime.getRuntime().availableProcessors();
-        }
-        try {
-            int n = Integer.parseInt(p.trim());
-            if (n < 1) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("system property lens4j.threads must be a positive integer, got '" + p + "'");
-        }
+        return intProperty("lens4j.threads", Runtime.getRuntime().availableProcessors(), 1, "a positive integer");
     }
 
     private static int spinMicros() {
-        String p = System.getProperty("lens4j.spinMicros");
+        return intProperty("lens4j.spinMicros", 200, 0, "a non-negative integer");
+    }
+
+    /** The integer value of a system property, {@code fallback} when it is unset or blank. */
+    private static int intProperty(String name, int fallback, int min, String what) {
+        String p = System.getProperty(name);
         if (p == null || p.isBlank()) {
-            return 200;
+            return fallback;
         }
         try {
             int n = Integer.parseInt(p.trim());
-            if (n < 0) {
+            if (n < min) {
                 throw new NumberFormatException();
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("system property lens4j.spinMicros must be a non-negative integer, got '" + p + "'");
+            throw new IllegalArgumentException("system property " + name + " must be " + what + ", got '" + p + "'");
         }
     }
 
@@ -182,9 +175,15 @@ public final class Parallel {
             }
         }
 
-        /** Waits, spinning briefly and then parked, until every range has run. */
+        /**
+         * Waits, spinning briefly and then parked, until every range has run. An interrupt does not
+         * end the wait (the ranges are running and write into the caller's arrays); the caller's
+         * interrupt status is kept for it, and set again once the wait is over, so that parking is
+         * not turned into a busy spin meanwhile.
+         */
         void await() {
             long t0 = System.nanoTime();
+            boolean interrupted = false;
             while (done.get() < pieces) {
                 if (System.nanoTime() - t0 < SPIN_NANOS) {
                     Thread.onSpinWait();
@@ -192,8 +191,12 @@ public final class Parallel {
                     waiter = Thread.currentThread();
                     if (done.get() < pieces) {
                         LockSupport.park(this);
+                        interrupted |= Thread.interrupted();
                     }
                 }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

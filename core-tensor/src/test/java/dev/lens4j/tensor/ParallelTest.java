@@ -144,6 +144,43 @@ class ParallelTest {
     }
 
     @Test
+    void anInterruptedCallerWaitsParkedForEveryRangeAndKeepsItsInterrupt() {
+        Parallel.setThreads(2);
+        Thread caller = Thread.currentThread();
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.concurrent.atomic.AtomicBoolean workerStarted = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicIntegerArray seen = new AtomicIntegerArray(2);
+        caller.interrupt();
+        long cpu0 = mx.getCurrentThreadCpuTime(), wall0 = System.nanoTime();
+        try {
+            Parallel.forRange(2, 1, (s, e) -> {
+                long t0 = System.nanoTime();
+                if (Thread.currentThread() != caller) {
+                    workerStarted.set(true);
+                    while (System.nanoTime() - t0 < 100_000_000L) {
+                        Thread.onSpinWait(); // the worker's range takes 100 ms: the caller must wait for it
+                    }
+                } else {
+                    while (!workerStarted.get() && System.nanoTime() - t0 < 1_000_000_000L) {
+                        Thread.onSpinWait(); // make sure the worker took the other range
+                    }
+                }
+                for (int i = s; i < e; i++) {
+                    seen.incrementAndGet(i);
+                }
+            });
+        } finally {
+            assertThat(Thread.interrupted()).as("the caller's interrupt status survives the call").isTrue();
+        }
+        long cpu = mx.getCurrentThreadCpuTime() - cpu0, wall = System.nanoTime() - wall0;
+        assertThat(seen.get(0)).isEqualTo(1);
+        assertThat(seen.get(1)).isEqualTo(1);
+        assertThat(workerStarted).isTrue();
+        // parked, not spinning: an interrupt once made every park return at once
+        assertThat(cpu).as("caller CPU %d ms over a %d ms wait", cpu / 1_000_000, wall / 1_000_000).isLessThan(wall / 2);
+    }
+
+    @Test
     void resultsDoNotDependOnTheThreadCount() {
         float[][] results = new float[3][];
         int[] counts = {1, 2, 4};
