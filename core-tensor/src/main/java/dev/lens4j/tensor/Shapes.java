@@ -45,17 +45,32 @@ public final class Shapes {
     }
 
     /**
-     * Normalises a possibly negative axis ({@code -1} is the last).
+     * Normalises a possibly negative axis of a shape ({@code -1} is the last).
      *
      * @param axis the axis
-     * @param rank the tensor's rank
-     * @return the axis in {@code [0, rank)}
-     * @throws IllegalArgumentException when out of range
+     * @param shape the tensor's shape, named in the error
+     * @return the axis in {@code [0, shape.length)}
+     * @throws IllegalArgumentException naming the axis, the shape and the valid range when out of range
      */
-    public static int axis(int axis, int rank) {
+    public static int axis(int axis, int[] shape) {
+        return axis(axis, shape.length, shape);
+    }
+
+    /**
+     * Normalises a possibly negative axis among {@code rank} dimensions ({@code -1} is the last), for
+     * operations whose result has a rank other than the input's, as {@code unsqueeze} (rank + 1).
+     *
+     * @param axis the axis
+     * @param rank the number of dimensions the axis indexes
+     * @param shape the input tensor's shape, named in the error
+     * @return the axis in {@code [0, rank)}
+     * @throws IllegalArgumentException naming the axis, the shape and the valid range when out of range
+     */
+    public static int axis(int axis, int rank, int[] shape) {
         int a = axis < 0 ? axis + rank : axis;
         if (a < 0 || a >= rank) {
-            throw new IllegalArgumentException("axis " + axis + " is out of range for a tensor of rank " + rank);
+            throw new IllegalArgumentException("axis " + axis + " is out of range for shape " + str(shape)
+                    + " (valid: " + -rank + " to " + (rank - 1) + ")");
         }
         return a;
     }

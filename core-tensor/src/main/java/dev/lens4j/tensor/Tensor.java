@@ -214,22 +214,7 @@ public final class Tensor {
      * @throws IllegalArgumentException naming the shape when the axis is out of range
      */
     public int dim(int axis) {
-        return shape[axisOf(axis)];
-    }
-
-    /** {@code axis} of this tensor in {@code [0, rank)}; negative counts from the end. */
-    private int axisOf(int axis) {
-        return axisOf(axis, shape.length);
-    }
-
-    /** {@code axis} in {@code [0, rank)}, for this tensor or (unsqueeze) one of rank + 1. */
-    private int axisOf(int axis, int rank) {
-        int a = axis < 0 ? axis + rank : axis;
-        if (a < 0 || a >= rank) {
-            throw new IllegalArgumentException("axis " + axis + " is out of range for shape " + Shapes.str(shape)
-                    + " (valid: " + -rank + " to " + (rank - 1) + ")");
-        }
-        return a;
+        return shape[Shapes.axis(axis, shape)];
     }
 
     /**
@@ -524,7 +509,7 @@ public final class Tensor {
         int[] ns = new int[order.length];
         int[] st = new int[order.length];
         for (int i = 0; i < order.length; i++) {
-            int a = axisOf(order[i]);
+            int a = Shapes.axis(order[i], shape);
             if (seen[a]) {
                 throw new IllegalArgumentException("permute " + Arrays.toString(order) + " of shape " + Shapes.str(shape)
                         + " repeats axis " + a);
@@ -548,8 +533,8 @@ public final class Tensor {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        int x = axisOf(a);
-        int y = axisOf(b);
+        int x = Shapes.axis(a, shape);
+        int y = Shapes.axis(b, shape);
         order[x] = y;
         order[y] = x;
         return permute(order);
@@ -590,7 +575,7 @@ public final class Tensor {
      * @return the view
      */
     public Tensor slice(int axis, int start, int end, int step) {
-        int a = axisOf(axis);
+        int a = Shapes.axis(axis, shape);
         int n = shape[a];
         int s = start < 0 ? start + n : start;
         int e = end < 0 ? end + n : end;
@@ -613,7 +598,7 @@ public final class Tensor {
      * @return the view
      */
     public Tensor select(int axis, int index) {
-        int a = axisOf(axis);
+        int a = Shapes.axis(axis, shape);
         int i = index < 0 ? index + shape[a] : index;
         if (i < 0 || i >= shape[a]) {
             throw new IllegalArgumentException("index " + index + " is out of range for axis " + axis + " of shape " + Shapes.str(shape));
@@ -637,7 +622,7 @@ public final class Tensor {
      * @return the copy, with {@code indices.length} entries along {@code axis}
      */
     public Tensor indexSelect(int axis, int... indices) {
-        int a = axisOf(axis);
+        int a = Shapes.axis(axis, shape);
         Tensor[] parts = new Tensor[indices.length];
         for (int k = 0; k < indices.length; k++) {
             parts[k] = select(a, indices[k]).unsqueeze(a);
@@ -657,7 +642,7 @@ public final class Tensor {
      * @return the view
      */
     public Tensor unsqueeze(int axis) {
-        int a = axisOf(axis, shape.length + 1);
+        int a = Shapes.axis(axis, shape.length + 1, shape);
         int[] ns = new int[shape.length + 1];
         int[] st = new int[shape.length + 1];
         for (int d = 0, k = 0; d < ns.length; d++) {
@@ -679,7 +664,7 @@ public final class Tensor {
      * @return the view
      */
     public Tensor squeeze(int axis) {
-        int a = axisOf(axis);
+        int a = Shapes.axis(axis, shape);
         if (shape[a] != 1) {
             throw new IllegalArgumentException("cannot squeeze axis " + axis + " of size " + shape[a] + " in shape " + Shapes.str(shape));
         }
@@ -810,13 +795,7 @@ public final class Tensor {
      *         shape, or when this tensor's storage is a read-only memory segment
      */
     public Tensor copyFrom(Tensor src) {
-        float[] vals;
-        try {
-            vals = src.broadcastTo(shape).toArray();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("copyFrom: source of shape " + Shapes.str(src.shape)
-                    + " does not broadcast to the destination's shape " + Shapes.str(shape), e);
-        }
+        float[] vals = src.broadcastTo(shape).toArray(); // its error names both shapes
         requireWritable("copy into");
         int r = shape.length;
         if (size == 0) {
@@ -855,7 +834,7 @@ public final class Tensor {
             throw new IllegalArgumentException("concat needs at least one tensor");
         }
         int r = parts[0].rank();
-        int a = parts[0].axisOf(axis);
+        int a = Shapes.axis(axis, parts[0].shape);
         int[] ns = parts[0].shape();
         int total = 0;
         for (Tensor t : parts) {
@@ -1177,10 +1156,18 @@ public final class Tensor {
      * @return a new tensor
      */
     public Tensor maskedFill(Tensor mask, float value) {
+        return fillWhere(mask, true, value);
+    }
+
+    /**
+     * A copy with {@code value} wherever {@code mask} (broadcast to this shape) is non-zero, when
+     * {@code whereNonZero}, or wherever it is zero otherwise.
+     */
+    private Tensor fillWhere(Tensor mask, boolean whereNonZero, float value) {
         float[] m = mask.broadcastTo(shape).toArray();
         float[] out = toArray();
         for (int i = 0; i < out.length; i++) {
-            if (m[i] != 0f) {
+            if ((m[i] != 0f) == whereNonZero) {
                 out[i] = value;
             }
         }
@@ -1230,7 +1217,7 @@ public final class Tensor {
     }
 
     private Tensor reduce(int axis, boolean keepdim, RowReduce f) {
-        int a = axisOf(axis);
+        int a = Shapes.axis(axis, shape);
         int n = shape[a];
         Tensor rows = rowsAlong(a);
         int count = n == 0 ? Shapes.numel(reducedShape(a, false)) : size / n;
@@ -1373,7 +1360,7 @@ public final class Tensor {
     }
 
     private Tensor mapRows(int axis, RowMap f) {
-        int a = axisOf(axis);
+        int a = Shapes.axis(axis, shape);
         int n = shape[a];
         Tensor rows = rowsAlong(a);
         float[] out = new float[size];
@@ -1473,20 +1460,12 @@ public final class Tensor {
 
     /** A copy with negative infinity wherever {@code keep} is zero. */
     private Tensor maskedOut(String op, Tensor keep) {
-        float[] k;
         try {
-            k = keep.broadcastTo(shape).toArray();
-        } catch (IllegalArgumentException e) {
+            return fillWhere(keep, false, Float.NEGATIVE_INFINITY);
+        } catch (IllegalArgumentException e) { // kept: the message must name the operation, which tests assert
             throw new IllegalArgumentException(op + ": mask of shape " + Shapes.str(keep.shape)
                     + " does not broadcast to the input's shape " + Shapes.str(shape), e);
         }
-        float[] out = toArray();
-        for (int i = 0; i < out.length; i++) {
-            if (k[i] == 0f) {
-                out[i] = Float.NEGATIVE_INFINITY;
-            }
-        }
-        return of(out, shape);
     }
 
     /**

@@ -452,6 +452,16 @@ class TensorTest {
     }
 
     @Test
+    void shapesAxisNormalisesAndNamesTheShape() {
+        assertThat(Shapes.axis(-1, new int[] {2, 3})).isEqualTo(1);
+        assertThat(Shapes.axis(-3, 3, new int[] {2, 3})).isZero();
+        assertThatThrownBy(() -> Shapes.axis(2, new int[] {2, 3})).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("axis 2 is out of range for shape [2, 3] (valid: -2 to 1)");
+        assertThatThrownBy(() -> Shapes.axis(-4, 3, new int[] {2, 3})).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("axis -4 is out of range for shape [2, 3] (valid: -3 to 2)");
+    }
+
+    @Test
     void writesToAReadOnlySegmentAndBadCopiesNameTheTensor() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = arena.allocate(6 * 4);

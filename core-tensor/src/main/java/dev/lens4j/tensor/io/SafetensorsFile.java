@@ -64,8 +64,8 @@ public final class SafetensorsFile implements AutoCloseable {
     private static final ValueLayout.OfDouble DOUBLE_LE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** Largest Java array length that is safe on every JVM. */
-    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+    /** The largest Java array length that is safe on every JVM: the most elements one tensor can be read into. */
+    public static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
     private final Path path;
     private final Arena arena;            // null for in-memory data that this object does not own
@@ -413,7 +413,7 @@ public final class SafetensorsFile implements AutoCloseable {
                     + ", which cannot be read as float32");
         }
         long numel = t.numel();
-        if (numel > MAX_ARRAY) {
+        if (numel > MAX_ARRAY_LENGTH) {
             throw new IllegalArgumentException(path + ": tensor \"" + name + "\" has " + numel
                     + " elements, more than a Java array holds; use segment(name)");
         }
@@ -423,14 +423,7 @@ public final class SafetensorsFile implements AutoCloseable {
         MemorySegment m = mapping;
         long off = t.fileOffset();
         switch (t.dtype()) {
-            case F32 -> MemorySegment.copy(m, FLOAT_LE, off, out, 0, n);
-            case F16 -> Float16.f16ToF32(m, off, out, 0, n);
-            case BF16 -> Float16.bf16ToF32(m, off, out, 0, n);
-            case F64 -> {
-                for (int k = 0; k < n; k++) {
-                    out[k] = (float) m.get(DOUBLE_LE, off + 8L * k);
-                }
-            }
+            case F32, F16, BF16, F64 -> decodeFloats(t.dtype(), m, off, out, 0, n);
             case F8_E5M2 -> lookup(m, off, out, Float8.E5M2);
             case F8_E4M3 -> lookup(m, off, out, Float8.E4M3);
             case F8_E8M0 -> lookup(m, off, out, Float8.E8M0);
@@ -502,6 +495,35 @@ public final class SafetensorsFile implements AutoCloseable {
             return Tensor.wrap(segment(name), t.shape());
         }
         return Tensor.of(readFloats(name), t.shape());
+    }
+
+    /**
+     * Converts little-endian elements of a float dtype to float32: F32 is copied, F16 and BF16 convert
+     * exactly, F64 rounds to nearest. The one decoding of these dtypes, shared by {@link #readFloats}
+     * and by readers that fetch a tensor's bytes in chunks.
+     *
+     * @param dtype the elements' dtype: {@link DType#F32}, {@link DType#F16}, {@link DType#BF16} or
+     *     {@link DType#F64}
+     * @param src the bytes
+     * @param srcOffset the byte offset of the first element in {@code src}
+     * @param dst the array to write
+     * @param dstIndex where in {@code dst} the first element goes
+     * @param count the number of elements
+     * @throws IllegalArgumentException if {@code dtype} is not one of those four
+     * @throws IndexOutOfBoundsException if {@code src} or {@code dst} is too short
+     */
+    public static void decodeFloats(DType dtype, MemorySegment src, long srcOffset, float[] dst, int dstIndex, int count) {
+        switch (dtype) {
+            case F32 -> MemorySegment.copy(src, FLOAT_LE, srcOffset, dst, dstIndex, count);
+            case F16 -> Float16.f16ToF32(src, srcOffset, dst, dstIndex, count);
+            case BF16 -> Float16.bf16ToF32(src, srcOffset, dst, dstIndex, count);
+            case F64 -> {
+                for (int k = 0; k < count; k++) {
+                    dst[dstIndex + k] = (float) src.get(DOUBLE_LE, srcOffset + 8L * k);
+                }
+            }
+            default -> throw new IllegalArgumentException("dtype " + dtype + " is not F32, F16, BF16 or F64");
+        }
     }
 
     private static void lookup(MemorySegment m, long off, float[] out, float[] table) {

@@ -322,6 +322,24 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void decodeFloatsConvertsFromAnOffsetIntoAnIndex() {
+        ByteBuffer b = ByteBuffer.allocate(3 + 2 * 8).order(ByteOrder.LITTLE_ENDIAN);
+        b.position(3);
+        b.putDouble(0.1).putDouble(-2.5);
+        MemorySegment src = MemorySegment.ofArray(b.array());
+        float[] dst = {9, 9, 9, 9};
+        SafetensorsFile.decodeFloats(DType.F64, src, 3, dst, 1, 2);
+        assertThat(dst).containsExactly(9, 0.1f, -2.5f, 9);
+        ByteBuffer h = ByteBuffer.allocate(5).order(ByteOrder.LITTLE_ENDIAN);
+        h.position(1);
+        h.putShort((short) 0x3F80).putShort((short) 0xC040);
+        SafetensorsFile.decodeFloats(DType.BF16, MemorySegment.ofArray(h.array()), 1, dst, 2, 2);
+        assertThat(dst).containsExactly(9, 0.1f, 1f, -3f);
+        assertThatThrownBy(() -> SafetensorsFile.decodeFloats(DType.I32, src, 0, dst, 0, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("I32");
+    }
+
+    @Test
     void refusesIntegersFloat32CannotHoldAndNonRealTypes() throws IOException {
         assertThatThrownBy(() -> read("I32", 4, 1, 16_777_217))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -2,15 +2,13 @@ package dev.lens4j.transformer.loading;
 
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.DType;
-import dev.lens4j.tensor.io.Float16;
+import dev.lens4j.tensor.io.SafetensorsFile;
 import dev.lens4j.tensor.io.TensorInfo;
 
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -29,9 +27,6 @@ final class FileTensors implements TensorSource {
 
     /** Bytes read per call: a multiple of every element size. */
     private static final int CHUNK = 1 << 20;
-
-    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfDouble F64_LE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /**
      * Where a tensor is.
@@ -104,7 +99,7 @@ final class FileTensors implements TensorSource {
         if (!TensorSource.isReadableFloat(dtype)) {
             throw TensorSource.unsupportedDtype(l.file().toString(), name, dtype);
         }
-        if (t.numel() > Integer.MAX_VALUE - 8) {
+        if (t.numel() > SafetensorsFile.MAX_ARRAY_LENGTH) {
             throw new CheckpointFormatException(l.file().toString(), "tensor \"" + name + "\" has " + t.numel()
                     + " elements, more than a Java array holds");
         }
@@ -128,18 +123,7 @@ final class FileTensors implements TensorSource {
             }
             buffer.flip();
             int count = buffer.limit() / size;
-            MemorySegment chunk = MemorySegment.ofBuffer(buffer);
-            switch (dtype) {
-                case F32 -> MemorySegment.copy(chunk, F32_LE, 0, out, done, count);
-                case F16 -> Float16.f16ToF32(chunk, 0, out, done, count);
-                case BF16 -> Float16.bf16ToF32(chunk, 0, out, done, count);
-                case F64 -> {
-                    for (int k = 0; k < count; k++) {
-                        out[done + k] = (float) chunk.get(F64_LE, 8L * k);
-                    }
-                }
-                default -> throw new AssertionError(dtype); // excluded by isReadableFloat
-            }
+            SafetensorsFile.decodeFloats(dtype, MemorySegment.ofBuffer(buffer), 0, out, done, count);
             done += count;
             position += buffer.limit();
         }
