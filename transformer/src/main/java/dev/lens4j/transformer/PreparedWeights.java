@@ -55,15 +55,15 @@ final class PreparedWeights {
             Tensor wQ = x.wQ(), wK = x.wK(), wV = x.wV();
             MatrixOperand fused = fusedView(wQ, wK, wV, d, h * dh);
             if (fused == null) {
-                // [d_model, 3, n_heads, d_head] laid out as Hugging Face's c_attn
-                Tensor f = Tensor.zeros(d, 3, h, dh);
-                f.select(1, 0).copyFrom(wQ.permute(1, 0, 2));
-                f.select(1, 1).copyFrom(wK.permute(1, 0, 2));
-                f.select(1, 2).copyFrom(wV.permute(1, 0, 2));
-                wQ = f.select(1, 0).permute(1, 0, 2);
-                wK = f.select(1, 1).permute(1, 0, 2);
-                wV = f.select(1, 2).permute(1, 0, 2);
-                fused = f.reshape(d, 3 * h * dh).asMatrix();
+                // copied into one array laid out as Hugging Face's c_attn, of which they are then views
+                TransformerWeights.Layer f = x.withFusedQkv();
+                wQ = f.wQ();
+                wK = f.wK();
+                wV = f.wV();
+                fused = fusedView(wQ, wK, wV, d, h * dh);
+                if (fused == null) {
+                    throw new AssertionError("withFusedQkv did not give views of one [d_model, 3 * n_heads * d_head] matrix");
+                }
             }
             // b_Q | b_K | b_V side by side; the model's b_Q, b_K, b_V become views of it
             Tensor bQkvT = Tensor.zeros(3, h, dh);

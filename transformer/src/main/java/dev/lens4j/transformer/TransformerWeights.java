@@ -46,11 +46,43 @@ public record TransformerWeights(Tensor wE, Tensor wPos, List<Layer> layers, Ten
                         Tensor wQ, Tensor wK, Tensor wV, Tensor wO,
                         Tensor bQ, Tensor bK, Tensor bV, Tensor bO,
                         Tensor ln2W, Tensor ln2B,
-                        Tensor wIn, Tensor bIn, Tensor wOut, Tensor bOut) {}
+                        Tensor wIn, Tensor bIn, Tensor wOut, Tensor bOut) {
+
+        /**
+         * This block with {@code W_Q}, {@code W_K} and {@code W_V} copied into one
+         * {@code [d_model, 3, n_heads, d_head]} heap array (the layout of Hugging Face's {@code c_attn})
+         * and replaced by views of it, so that the three can be multiplied as one
+         * {@code [d_model, 3 * n_heads * d_head]} matrix. The other tensors are shared.
+         *
+         * @return the block with fused Q, K and V
+         * @throws IllegalArgumentException if {@code W_K} or {@code W_V} does not broadcast to the shape of {@code W_Q}
+         */
+        public Layer withFusedQkv() {
+            int h = wQ.dim(0), d = wQ.dim(1), dh = wQ.dim(2);
+            Tensor f = Tensor.zeros(d, 3, h, dh);   // [d_model, 3, n_heads, d_head]
+            f.select(1, 0).copyFrom(wQ.permute(1, 0, 2));
+            f.select(1, 1).copyFrom(wK.permute(1, 0, 2));
+            f.select(1, 2).copyFrom(wV.permute(1, 0, 2));
+            return new Layer(ln1W, ln1B,
+                    f.select(1, 0).permute(1, 0, 2), f.select(1, 1).permute(1, 0, 2), f.select(1, 2).permute(1, 0, 2), wO,
+                    bQ, bK, bV, bO, ln2W, ln2B, wIn, bIn, wOut, bOut);
+        }
+    }
 
     /** Copies the layer list so the record stays immutable. */
     public TransformerWeights {
         layers = List.copyOf(layers);
+    }
+
+    /**
+     * These weights with other blocks: the parameters outside the blocks (W_E, W_pos, ln_final, W_U,
+     * b_U) are shared.
+     *
+     * @param newLayers one entry per block
+     * @return the weights with {@code newLayers} as their blocks
+     */
+    public TransformerWeights withLayers(List<Layer> newLayers) {
+        return new TransformerWeights(wE, wPos, newLayers, lnFinalW, lnFinalB, wU, bU);
     }
 
     /**

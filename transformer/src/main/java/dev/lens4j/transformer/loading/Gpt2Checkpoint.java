@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,13 +29,18 @@ import java.util.regex.Pattern;
  *
  * <p>Without weight processing, float32 weights are not copied: the file is memory-mapped and every
  * weight is a view of the mapping, owned by the returned checkpoint (closing it unmaps the file). The
- * conversion is made of views too. With processing, every weight becomes a heap copy anyway: the
+ * conversion is made of views too. With processing, every weight is read into a heap array: the
  * headers are checked on the mapping, the file is unmapped before any tensor is read, and the tensors
  * are read with positional reads one block at a time (the parameters outside the blocks first), each
- * block processed before the next is read. So the memory in use peaks at the processed weights plus
- * one unprocessed block (GPT-2 small: 692 MB of heap for a 498 MB file, nothing mapped), where
- * mapping the file and processing the whole model at once held the file's 498 MB mapped and up to
- * 818 MB of heap. F16 and BF16 files, whose weights are converted copies, are read that way too. Hugging Face's Conv1D {@code attn.c_attn.weight [d, 3d]} holds Q, K and V side by side,
+ * block processed before the next is read. With the default options every weight is replaced
+ * by a processed copy anyway; with partial {@link ProcessingOptions}, the weights that no enabled step
+ * changes are heap copies on this path too, not views of the mapping. The memory in use peaks at the
+ * processed weights plus one unprocessed block (GPT-2 small with the default options: 692 MB of heap
+ * for a 498 MB file, nothing mapped), where mapping the file and processing the whole model at once
+ * held the file's 498 MB mapped and up to 818 MB of heap. F16 and BF16 files, whose weights are
+ * converted copies, are read that way too, processed or not.
+ *
+ * <p>Hugging Face's Conv1D {@code attn.c_attn.weight [d, 3d]} holds Q, K and V side by side,
  * heads contiguous inside each block, so {@code W_Q = c_attn[:, 0:d].view(d, h, dh).permute(1, 0, 2)}
  * is a strided {@code [h, d, dh]} view; {@code W_O = c_proj.weight.view(h, dh, d)};
  * {@code W_U = wte.weight^T} (or {@code lm_head.weight^T} if the file has one). F16 and BF16 (and F64)
@@ -101,9 +107,9 @@ public final class Gpt2Checkpoint {
                 throw e;
             }
         }
-        // Every weight will be a heap copy (processed, or converted from F16/BF16): check the headers,
-        // unmap, then read the tensors from the files one block at a time, so that neither the mapping
-        // nor more than one unprocessed block is held while the copies grow.
+        // Every weight is read into a heap array (processing copies most of them anyway, F16/BF16 need
+        // converting): check the headers, unmap, then read the tensors from the files one block at a
+        // time, so that neither the mapping nor more than one unprocessed block is held while the copies grow.
         FileTensors files;
         Layout layout;
         try {
@@ -113,34 +119,13 @@ public final class Gpt2Checkpoint {
             src.close();
         }
         try (files) {
-            TransformerWeights ends = WeightProcessing.processEnds(cfg, ends(cfg, files, layout), processing);
-            List<TransformerWeights.Layer> layers = new ArrayList<>();
-            for (int l = 0; l < cfg.nLayers(); l++) {
-                TransformerWeights.Layer raw = layer(cfg, files, layout, l);
-                // unprocessed, W_Q, W_K, W_V are views of the c_attn copy, already in the fused layout
-                layers.add(processing.isNone() ? raw : fuseQkv(WeightProcessing.processLayer(cfg, l, raw, processing)));
-            }
-            TransformerWeights w = new TransformerWeights(ends.wE(), ends.wPos(), layers, ends.lnFinalW(), ends.lnFinalB(),
-                    ends.wU(), ends.bU());
+            // Unprocessed, W_Q, W_K, W_V are views of the c_attn copy, already in the fused layout.
+            // Processed, they are fused here: the forward pass multiplies them as one matrix and would
+            // otherwise make that copy itself when the model is built, while every separate one is held.
+            TransformerWeights w = convert(cfg, files, layout, ends -> WeightProcessing.processEnds(cfg, ends, processing),
+                    (l, raw) -> processing.isNone() ? raw : WeightProcessing.processLayer(cfg, l, raw, processing).withFusedQkv());
             return new LoadedCheckpoint(WeightProcessing.processedConfig(cfg, processing), w, tok, null);
         }
-    }
-
-    /**
-     * A block with {@code W_Q}, {@code W_K}, {@code W_V} copied into one {@code [d_model, 3, n_heads,
-     * d_head]} array (the layout of Hugging Face's {@code c_attn}) and replaced by views of it. The
-     * forward pass multiplies them as one matrix and would otherwise make this copy itself when the
-     * model is built, while every separate one is still held.
-     */
-    private static TransformerWeights.Layer fuseQkv(TransformerWeights.Layer x) {
-        int h = x.wQ().dim(0), d = x.wQ().dim(1), dh = x.wQ().dim(2);
-        Tensor f = Tensor.zeros(d, 3, h, dh);
-        f.select(1, 0).copyFrom(x.wQ().permute(1, 0, 2));
-        f.select(1, 1).copyFrom(x.wK().permute(1, 0, 2));
-        f.select(1, 2).copyFrom(x.wV().permute(1, 0, 2));
-        return new TransformerWeights.Layer(x.ln1W(), x.ln1B(),
-                f.select(1, 0).permute(1, 0, 2), f.select(1, 1).permute(1, 0, 2), f.select(1, 2).permute(1, 0, 2), x.wO(),
-                x.bQ(), x.bK(), x.bV(), x.bO(), x.ln2W(), x.ln2B(), x.wIn(), x.bIn(), x.wOut(), x.bOut());
     }
 
     /**
@@ -206,13 +191,29 @@ public final class Gpt2Checkpoint {
      * is checked (present, float dtype, shape) before any is read.
      */
     static TransformerWeights convert(TransformerConfig cfg, TensorSource src) throws IOException {
-        Layout layout = check(cfg, src);
-        TransformerWeights ends = ends(cfg, src, layout);
+        return convert(cfg, src, check(cfg, src), UnaryOperator.identity(), (l, block) -> block);
+    }
+
+    /**
+     * Converts the checked tensors of {@code src}, passing the parameters outside the blocks through
+     * {@code endsStep} first and then each block through {@code blockStep} as soon as it is read, so
+     * that a step that copies (weight processing) holds one unprocessed block at a time.
+     */
+    private static TransformerWeights convert(TransformerConfig cfg, TensorSource src, Layout layout,
+                                              UnaryOperator<TransformerWeights> endsStep, BlockStep blockStep)
+            throws IOException {
+        TransformerWeights ends = endsStep.apply(ends(cfg, src, layout));
         List<TransformerWeights.Layer> layers = new ArrayList<>();
         for (int l = 0; l < cfg.nLayers(); l++) {
-            layers.add(layer(cfg, src, layout, l));
+            layers.add(blockStep.apply(l, layer(cfg, src, layout, l)));
         }
-        return new TransformerWeights(ends.wE(), ends.wPos(), layers, ends.lnFinalW(), ends.lnFinalB(), ends.wU(), ends.bU());
+        return ends.withLayers(layers);
+    }
+
+    /** What to do with each block once it is read; the index is for messages. */
+    @FunctionalInterface
+    private interface BlockStep {
+        TransformerWeights.Layer apply(int index, TransformerWeights.Layer block);
     }
 
     /**

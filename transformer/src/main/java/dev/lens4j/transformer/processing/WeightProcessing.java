@@ -61,7 +61,7 @@ public final class WeightProcessing {
         for (int l = 0; l < weights.layers().size(); l++) {
             layers.add(processLayer(cfg, l, weights.layers().get(l), options));
         }
-        return new Processed(processedConfig(cfg, options), withLayers(ends, layers));
+        return new Processed(processedConfig(cfg, options), ends.withLayers(layers));
     }
 
     /**
@@ -119,12 +119,10 @@ public final class WeightProcessing {
     public static TransformerWeights processEnds(TransformerConfig cfg, TransformerWeights weights, ProcessingOptions options) {
         TransformerWeights w = weights;
         if (folds(cfg, options)) {
-            Folded u = foldReader(w.wU(), w.bU(), need(w.lnFinalW(), "ln_final.w"), need(w.lnFinalB(), "ln_final.b"));
-            w = new TransformerWeights(w.wE(), w.wPos(), w.layers(), null, null, u.w, u.b);
+            w = foldFinalLayerNorm(w);
         }
         if (options.centerWritingWeights() && cfg.hasNorm()) {
-            w = new TransformerWeights(centerLastAxis(w.wE()), centerLastAxis(w.wPos()), w.layers(),
-                    w.lnFinalW(), w.lnFinalB(), w.wU(), w.bU());
+            w = centerEmbeddings(w);
         }
         if (options.centerUnembed()) {
             w = centerUnembed(w);
@@ -134,10 +132,6 @@ public final class WeightProcessing {
 
     private static boolean folds(TransformerConfig cfg, ProcessingOptions options) {
         return options.foldLn() && cfg.normalization().equals("LN");
-    }
-
-    private static TransformerWeights withLayers(TransformerWeights w, List<Layer> layers) {
-        return new TransformerWeights(w.wE(), w.wPos(), layers, w.lnFinalW(), w.lnFinalB(), w.wU(), w.bU());
     }
 
     // ------------------------------------------------------------------ fold_ln
@@ -163,8 +157,13 @@ public final class WeightProcessing {
         for (int l = 0; l < w.layers().size(); l++) {
             layers.add(foldLayerNorm(l, w.layers().get(l)));
         }
+        return foldFinalLayerNorm(w).withLayers(layers);
+    }
+
+    /** fold_ln of ln_final into W_U and b_U; the blocks are passed through. */
+    private static TransformerWeights foldFinalLayerNorm(TransformerWeights w) {
         Folded u = foldReader(w.wU(), w.bU(), need(w.lnFinalW(), "ln_final.w"), need(w.lnFinalB(), "ln_final.b"));
-        return new TransformerWeights(w.wE(), w.wPos(), layers, null, null, u.w, u.b);
+        return new TransformerWeights(w.wE(), w.wPos(), w.layers(), null, null, u.w, u.b);
     }
 
     /** fold_ln of one block: ln1 into W_Q, W_K, W_V; ln2 into W_in. */
@@ -244,7 +243,12 @@ public final class WeightProcessing {
         for (Layer x : w.layers()) {
             layers.add(centerWritingWeights(x));
         }
-        return new TransformerWeights(centerLastAxis(w.wE()), centerLastAxis(w.wPos()), layers,
+        return centerEmbeddings(w).withLayers(layers);
+    }
+
+    /** center_writing_weights of W_E and W_pos; the blocks are passed through. */
+    private static TransformerWeights centerEmbeddings(TransformerWeights w) {
+        return new TransformerWeights(centerLastAxis(w.wE()), centerLastAxis(w.wPos()), w.layers(),
                 w.lnFinalW(), w.lnFinalB(), w.wU(), w.bU());
     }
 
@@ -305,7 +309,7 @@ public final class WeightProcessing {
         for (Layer x : w.layers()) {
             layers.add(foldValueBiases(x));
         }
-        return withLayers(w, layers);
+        return w.withLayers(layers);
     }
 
     /** fold_value_biases of one block. */
@@ -360,7 +364,7 @@ public final class WeightProcessing {
         for (Layer x : w.layers()) {
             layers.add(refactorFactoredAttnMatrices(x));
         }
-        return withLayers(w, layers);
+        return w.withLayers(layers);
     }
 
     /** refactor_factored_attn_matrices of one block. */
