@@ -441,11 +441,12 @@ final class ForwardPass {
                 scale[r] = kk.layerNorm(x, r * C, lnW, 0, lnB, 0, eps, out, r * C, C);
             }
         });
-        if (hooked(scaleP)) {
-            // the hooks may replace the scale or change it in place: normalise again every row whose
-            // scale is not the one computed, as (x - mean) / scale * w + b
-            float[] computed = scale.clone();
-            float[] hookedScale = hook(scaleP, scale, scaleShape);
+        // Hooks that may change the scale (in place or by replacing it) get the computed one kept aside;
+        // a scale that is only cached cannot change.
+        float[] computed = hooked(scaleP) ? scale.clone() : null;
+        float[] hookedScale = hook(scaleP, scale, scaleShape);
+        if (computed != null) {
+            // normalise again every row whose scale is not the one computed, as (x - mean) / scale * w + b
             Parallel.forRange(rows, Math.max(1, GRAIN / C), (s, e) -> {
                 for (int r = s; r < e; r++) {
                     if (Float.floatToRawIntBits(hookedScale[r]) == Float.floatToRawIntBits(computed[r])) {
@@ -458,8 +459,6 @@ final class ForwardPass {
                     }
                 }
             });
-        } else {
-            hook(scaleP, scale, scaleShape); // cached at most: nothing can change it
         }
         return hook(normP, out, normShape);
     }
