@@ -37,8 +37,8 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
-    @Option(names = "--threads", paramLabel = "N", description = "threads (default: all cores)")
-    Integer threads;
+    @Mixin
+    ThreadsOption.ForBench threads;
 
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "0.5",
             description = "time spent on each benchmark in each of two rounds, warm-up and measurement (default: ${DEFAULT-VALUE})")
@@ -50,77 +50,71 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int before = Parallel.threads();
-        try {
-            return run();
-        } finally {
-            Parallel.setThreads(before); // the thread count is global; a command run in-process leaves it as it was
-        }
-    }
-
-    private int run() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (!(seconds > 0 && seconds <= 60)) {
             throw new ParameterException(spec.commandLine(), "--seconds must be more than 0 and at most 60, got " + seconds);
         }
-        if (threads != null && threads < 1) {
-            throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
-        }
+        threads.validate();
         for (int n : sizes) {
             if (n < 1 || n > 8192) {
                 throw new ParameterException(spec.commandLine(), "--sizes: " + n + " must be between 1 and 8192");
             }
         }
         try (ModelOptions.LoadedModel m = modelOptions.load()) { // first: a missing model fails before any output
-            if (threads != null) {
-                Parallel.setThreads(threads);
-            }
-            out.printf(Locale.ROOT, "JVM %s %s, %d threads, %d cores, kernels: %s%n%n", System.getProperty("java.vm.name"),
-                    Runtime.version(), Parallel.threads(), Runtime.getRuntime().availableProcessors(),
-                    KernelProvider.vectorized() ? "Vector API (jdk.incubator.vector)"
-                            : "scalar (run with --add-modules jdk.incubator.vector for SIMD)");
-            out.flush();
-            List<Benchmark> benchmarks = new ArrayList<>();
-            for (int n : sizes) {
-                Tensor a = Tensor.randn(1, n, n);
-                Tensor b = Tensor.randn(2, n, n);
-                checkMatmul(a, b, a.matmul(b));
-                benchmarks.add(new Benchmark("matmul", n + " x " + n + " x " + n, 2.0 * n * n * n / 1e9, "GFLOP/s", () -> a.matmul(b)));
-            }
-            ConsoleTable t = new ConsoleTable(null).text("benchmark").text("shape").number("time", "ms", 3)
-                    .number("rate", null, 1).text("unit");
-            HookedTransformer model = m.model();
-            TransformerConfig cfg = model.config();
-            int pos = Math.min(cfg.nCtx(), 128);
-            int[][] tokens = new int[1][pos];
-            SplittableRandom rng = new SplittableRandom(3);
-            for (int i = 0; i < pos; i++) {
-                tokens[0][i] = rng.nextInt(cfg.dVocab());
-            }
-            for (float v : model.forward(tokens).toArray()) {
-                if (!Float.isFinite(v)) {
-                    throw new IllegalStateException(m.name() + ": the forward pass gave a non-finite logit; not timing it");
-                }
-            }
-            String shape = "1 x " + pos + " tokens";
-            benchmarks.add(new Benchmark(m.name() + " forward", shape, pos, "tokens/s", () -> model.forward(tokens)));
-            benchmarks.add(new Benchmark(m.name() + " runWithCache (all hooks)", shape, pos, "tokens/s", () -> model.runWithCache(tokens)));
-            // Round 1 only warms up: the JIT compiles the kernels while other benchmarks run too, which a
-            // single warm-up per benchmark misses. Round 2 keeps each benchmark's best run.
-            for (Benchmark bench : benchmarks) {
-                best(bench.task());
-            }
-            for (Benchmark bench : benchmarks) {
-                double ms = best(bench.task());
-                t.row(bench.name(), bench.shape(), ms, bench.work() / (ms / 1e3), bench.unit());
-            }
-            out.print(t.render());
+            threads.run(() -> {
+                time(m, out);
+                return null;
+            });
         }
         out.println();
         out.println("Quick timings from one JVM (best of the measured runs). For JMH numbers with forks, warm-up and "
                 + "error bars: tools/bench/run-jmh.sh (results in docs/perf/).");
         out.flush();
         return 0;
+    }
+
+    /** Checks, times and prints the benchmarks on the model, with the thread count {@code --threads} set. */
+    private void time(ModelOptions.LoadedModel m, PrintWriter out) {
+        out.printf(Locale.ROOT, "JVM %s %s, %d threads, %d cores, kernels: %s%n%n", System.getProperty("java.vm.name"),
+                Runtime.version(), Parallel.threads(), Runtime.getRuntime().availableProcessors(),
+                KernelProvider.vectorized() ? "Vector API (jdk.incubator.vector)"
+                        : "scalar (run with --add-modules jdk.incubator.vector for SIMD)");
+        out.flush();
+        List<Benchmark> benchmarks = new ArrayList<>();
+        for (int n : sizes) {
+            Tensor a = Tensor.randn(1, n, n);
+            Tensor b = Tensor.randn(2, n, n);
+            checkMatmul(a, b, a.matmul(b));
+            benchmarks.add(new Benchmark("matmul", n + " x " + n + " x " + n, 2.0 * n * n * n / 1e9, "GFLOP/s", () -> a.matmul(b)));
+        }
+        ConsoleTable t = new ConsoleTable(null).text("benchmark").text("shape").number("time", "ms", 3)
+                .number("rate", null, 1).text("unit");
+        HookedTransformer model = m.model();
+        TransformerConfig cfg = model.config();
+        int pos = Math.min(cfg.nCtx(), 128);
+        int[][] tokens = new int[1][pos];
+        SplittableRandom rng = new SplittableRandom(3);
+        for (int i = 0; i < pos; i++) {
+            tokens[0][i] = rng.nextInt(cfg.dVocab());
+        }
+        for (float v : model.forward(tokens).toArray()) {
+            if (!Float.isFinite(v)) {
+                throw new IllegalStateException(m.name() + ": the forward pass gave a non-finite logit; not timing it");
+            }
+        }
+        String shape = "1 x " + pos + " tokens";
+        benchmarks.add(new Benchmark(m.name() + " forward", shape, pos, "tokens/s", () -> model.forward(tokens)));
+        benchmarks.add(new Benchmark(m.name() + " runWithCache (all hooks)", shape, pos, "tokens/s", () -> model.runWithCache(tokens)));
+        // Round 1 only warms up: the JIT compiles the kernels while other benchmarks run too, which a
+        // single warm-up per benchmark misses. Round 2 keeps each benchmark's best run.
+        for (Benchmark bench : benchmarks) {
+            best(bench.task());
+        }
+        for (Benchmark bench : benchmarks) {
+            double ms = best(bench.task());
+            t.row(bench.name(), bench.shape(), ms, bench.work() / (ms / 1e3), bench.unit());
+        }
+        out.print(t.render());
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.lens4j.transformer.train.InductionTrainer;
 import dev.lens4j.transformer.train.TrainingOptions;
 import dev.lens4j.transformer.train.TrainingResult;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -52,8 +53,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", description = "training steps (default: ${DEFAULT-VALUE})")
     int steps = D.steps();
 
-    @Option(names = "--threads", paramLabel = "N", description = "threads; results do not depend on it (default: all cores)")
-    Integer threads;
+    @Mixin
+    ThreadsOption.ForTraining threads;
 
     @Option(names = "--batch", paramLabel = "N", description = "sequences per step (default: ${DEFAULT-VALUE})")
     int batch = D.batchSize();
@@ -109,9 +110,7 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         // Everything is checked before training: a mistake found after minutes of it would waste them.
-        if (threads != null && threads < 1) {
-            throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
-        }
+        threads.validate();
         if (stopBelow != null && !Double.isFinite(stopBelow)) {
             throw new ParameterException(spec.commandLine(), "--stop-below must be a finite loss, got " + stopBelow);
         }
@@ -124,15 +123,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "invalid training options: " + e.getMessage(), e);
         }
         prepareOut();
-        int before = Parallel.threads();
-        try {
-            if (threads != null) {
-                Parallel.setThreads(threads);
-            }
-            return train(trainer, stdout, stderr);
-        } finally {
-            Parallel.setThreads(before); // the thread count is global; a command run in-process leaves it as it was
-        }
+        return threads.run(() -> train(trainer, stdout, stderr));
     }
 
     /** Refuses an {@code --out} that is a file and creates the folder, so that writing cannot fail after training. */

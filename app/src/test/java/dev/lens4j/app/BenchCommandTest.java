@@ -1,5 +1,6 @@
 package dev.lens4j.app;
 
+import dev.lens4j.tensor.Parallel;
 import dev.lens4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +17,23 @@ class BenchCommandTest {
                 .containsPattern("matmul\\s+33 x 33 x 33\\s")
                 .containsPattern("induction-small forward\\s+1 x 48 tokens\\s+\\d+\\.\\d{3}\\s+\\d+\\.\\d\\s+tokens/s")
                 .contains("runWithCache").contains("tools/bench/run-jmh.sh");
+    }
+
+    @Test
+    void threadsAreSetForTheTimingsAndRestoredAfterwards() {
+        int before = Parallel.threads();
+        int asked = before == 1 ? 2 : 1;
+        CommandRun run = CommandRun.of("bench", "--model", TestModels.induction().toString(), "--seconds", "0.01", "--sizes", "8",
+                "--threads", String.valueOf(asked));
+        assertThat(run.status()).as(run.toString()).isZero();
+        assertThat(run.out()).contains(", " + asked + " threads, ");
+        assertThat(Parallel.threads()).isEqualTo(before);
+
+        CommandRun refused = CommandRun.of("bench", "--threads", "0");
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(2);
+        assertThat(refused.err()).startsWith("lens4j: --threads must be at least 1, got 0");
+        assertThat(refused.out()).isEmpty();
+        assertThat(Parallel.threads()).isEqualTo(before);
     }
 
     @Test

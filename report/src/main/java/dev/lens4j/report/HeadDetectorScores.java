@@ -63,8 +63,17 @@ public record HeadDetectorScores(double[][] previousToken, double[][] duplicateT
      * @return the head
      */
     public HeadId previousTokenHead() {
-        int layers = previousToken.length;
-        return argmax(previousToken, 0, Math.max(1, layers - 1));
+        return argmax(previousToken, 0, previousTokenLayerEnd());
+    }
+
+    /**
+     * The end (exclusive) of the layers {@link #previousTokenHead()} is chosen from, which start at
+     * layer 0: all layers but the last, or the only layer of a one-layer model.
+     *
+     * @return the first layer after them
+     */
+    int previousTokenLayerEnd() {
+        return Math.max(1, previousToken.length - 1);
     }
 
     /**
@@ -74,8 +83,7 @@ public record HeadDetectorScores(double[][] previousToken, double[][] duplicateT
      * @return the head
      */
     public HeadId inductionHead() {
-        int layers = induction.length;
-        return argmax(induction, Math.min(1, layers - 1), layers);
+        return argmax(induction, firstInductionLayer(), induction.length);
     }
 
     /**
@@ -90,7 +98,7 @@ public record HeadDetectorScores(double[][] previousToken, double[][] duplicateT
      */
     public List<HeadId> inductionHeads(double bar) {
         List<HeadId> out = new ArrayList<>();
-        for (int l = Math.min(1, induction.length - 1); l < induction.length; l++) {
+        for (int l = firstInductionLayer(); l < induction.length; l++) {
             for (int h = 0; h < induction[l].length; h++) {
                 if (induction[l][h] >= bar) {
                     out.add(new HeadId(l, h));
@@ -103,6 +111,16 @@ public record HeadDetectorScores(double[][] previousToken, double[][] duplicateT
         return List.copyOf(out);
     }
 
+    /** The first layer induction heads are chosen from: layer 1, or the only layer of a one-layer model. */
+    private int firstInductionLayer() {
+        return Math.min(1, induction.length - 1);
+    }
+
+    /** The head with the highest score in any layer; the first one on ties. */
+    private static HeadId argmax(double[][] m) {
+        return argmax(m, 0, m.length);
+    }
+
     /** The head with the highest score in layers {@code [from, to)}; the first one on ties. */
     private static HeadId argmax(double[][] m, int from, int to) {
         if (from >= m.length || to <= from || m[from].length == 0) {
@@ -111,20 +129,6 @@ public record HeadDetectorScores(double[][] previousToken, double[][] duplicateT
         int bl = from;
         int bh = 0;
         for (int l = from; l < to; l++) {
-            for (int h = 0; h < m[l].length; h++) {
-                if (m[l][h] > m[bl][bh]) {
-                    bl = l;
-                    bh = h;
-                }
-            }
-        }
-        return new HeadId(bl, bh);
-    }
-
-    static HeadId argmax(double[][] m) {
-        int bl = 0;
-        int bh = 0;
-        for (int l = 0; l < m.length; l++) {
             for (int h = 0; h < m[l].length; h++) {
                 if (m[l][h] > m[bl][bh]) {
                     bl = l;

@@ -181,10 +181,8 @@ public final class InductionInvestigation {
         report.headScores(detected);
         // the heads every later claim is about, chosen by the report data's own rule (so readers of the
         // data find the same heads): previous-token heads sit before the last layer, induction heads after the first
-        HeadId prevId = detected.previousTokenHead();
-        HeadId indId = detected.inductionHead();
-        int[] prevHead = {prevId.layer(), prevId.head()};
-        int[] indHead = {indId.layer(), indId.head()};
+        HeadId prevHead = detected.previousTokenHead();
+        HeadId indHead = detected.inductionHead();
 
         // 3. Activation-level evidence: direct logit attribution on the repeated half.
         ResidualStream stream = ResidualStream.of(model, cache);
@@ -254,13 +252,13 @@ public final class InductionInvestigation {
             if (src == bos) {
                 continue;
             }
-            int[] top = Circuits.topK(circuits.ovRow(indHead[0], indHead[1], src), 5);
-            Tensor row = circuits.ovRow(indHead[0], indHead[1], src);
+            int[] top = Circuits.topK(circuits.ovRow(indHead.layer(), indHead.head(), src), 5);
+            Tensor row = circuits.ovRow(indHead.layer(), indHead.head(), src);
             List<QkOvAnalysis.TokenScore> scores = new ArrayList<>();
             for (int t : top) {
                 scores.add(new QkOvAnalysis.TokenScore(tokenString(model, t), row.get(t)));
             }
-            readouts.add(new QkOvAnalysis.OvReadout(new HeadId(indHead[0], indHead[1]), tokenString(model, src), scores));
+            readouts.add(new QkOvAnalysis.OvReadout(indHead, tokenString(model, src), scores));
             shown++;
         }
         report.qkOv(new QkOvAnalysis(grid(copying), grid(positional), readouts));
@@ -269,15 +267,15 @@ public final class InductionInvestigation {
         // 7. Claims, each with its numbers, verdict and tier. Induction heads are often redundant
         // (several layer-1 heads each do the job), so claims about "the induction heads" are about
         // the set of heads whose induction score clears the bar (or the best one when none does).
-        String prevLabel = label(prevHead[0], prevHead[1]);
-        float prevScore = prev.get(prevHead[0], prevHead[1]);
+        String prevLabel = prevHead.label();
+        float prevScore = prev.get(prevHead.layer(), prevHead.head());
         List<Integer> indSet = new ArrayList<>();
         for (HeadId h : detected.inductionHeads(PATTERN_BAR)) {
             indSet.add(h.layer() * heads + h.head());
         }
         String indLabels = labels(indSet, heads);
         String indScores = valuesOf(indSet, ind.toArray(), heads);
-        int prevIdx = prevHead[0] * heads + prevHead[1];
+        int prevIdx = prevHead.layer() * heads + prevHead.head();
         report.claim(new Claim("Loss collapses on the repeated half of repeated random tokens",
                 verdict(loss.repeatedHalfMean() < loss.firstHalfMean() - 1.0),
                 String.format(Locale.ROOT, "first half %.2f nats (ln d_vocab = %.2f), repeated half %.2f nats, over %d sequences",
@@ -286,10 +284,10 @@ public final class InductionInvestigation {
         report.claim(new Claim(prevLabel + " is a previous-token head",
                 verdict(prevScore >= PATTERN_BAR),
                 String.format(Locale.ROOT, "previous-token score %.2f (detect_head mul; bar %.1f); next best %s",
-                        prevScore, PATTERN_BAR, runnerUp(prev, prevHead, 0, layers - 1)),
+                        prevScore, PATTERN_BAR, runnerUp(prev, prevHead, detected.previousTokenLayerEnd())),
                 EvidenceTier.CLUE));
         report.claim(new Claim(indLabels + (indSet.size() == 1 ? " is an induction head" : " are induction heads"),
-                verdict(ind.get(indHead[0], indHead[1]) >= PATTERN_BAR),
+                verdict(ind.get(indHead.layer(), indHead.head()) >= PATTERN_BAR),
                 String.format(Locale.ROOT, "induction scores %s (detect_head mul; bar %.1f)", indScores, PATTERN_BAR),
                 EvidenceTier.CLUE));
         float minIndDla = Float.POSITIVE_INFINITY;
@@ -324,13 +322,13 @@ public final class InductionInvestigation {
         float minK = Float.POSITIVE_INFINITY;
         StringBuilder kText = new StringBuilder();
         for (int i : indSet) {
-            float kc = k.get(prevHead[0], prevHead[1], i / heads, i % heads);
+            float kc = k.get(prevHead.layer(), prevHead.head(), i / heads, i % heads);
             minK = Math.min(minK, kc);
             kText.append(kText.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%s %.3f (Q %.3f, V %.3f)",
-                    label(i / heads, i % heads), kc, q.get(prevHead[0], prevHead[1], i / heads, i % heads),
-                    v.get(prevHead[0], prevHead[1], i / heads, i % heads)));
+                    label(i / heads, i % heads), kc, q.get(prevHead.layer(), prevHead.head(), i / heads, i % heads),
+                    v.get(prevHead.layer(), prevHead.head(), i / heads, i % heads)));
         }
-        boolean later = indSet.stream().allMatch(i -> i / heads > prevHead[0]);
+        boolean later = indSet.stream().allMatch(i -> i / heads > prevHead.layer());
         report.claim(new Claim("The induction heads read " + prevLabel + "'s output through their keys (K-composition above the random baseline)",
                 later ? verdict(minK > COMPOSITION_FACTOR * compBaseline) : Verdict.INCONCLUSIVE,
                 String.format(Locale.ROOT, "K-composition from %s: %s; random baseline %.3f, bar %.1fx baseline",
@@ -345,7 +343,7 @@ public final class InductionInvestigation {
                 String.format(Locale.ROOT, "copying scores %s (Re(sum eigenvalues) / sum |eigenvalues| of W_E OV W_U; bar %.1f)",
                         valuesOf(indSet, copying.toArray(), heads), COPY_BAR),
                 EvidenceTier.WEIGHT));
-        float posPrev = positional.get(prevHead[0], prevHead[1]);
+        float posPrev = positional.get(prevHead.layer(), prevHead.head());
         report.claim(new Claim(prevLabel + " finds the previous position from positional embeddings alone",
                 verdict(posPrev >= PATTERN_BAR),
                 String.format(Locale.ROOT, "mean attention to position i-1 from (W_pos / ln1 scale) QK (W_pos / ln1 scale)^T: %.2f", posPrev),
@@ -461,13 +459,14 @@ public final class InductionInvestigation {
         }
     }
 
-    private static String runnerUp(Tensor scores, int[] best, int fromLayer, int toLayer) {
+    /** The best head other than {@code best} in layers {@code [0, toLayer)}, with its score, or "none". */
+    private static String runnerUp(Tensor scores, HeadId best, int toLayer) {
         int heads = scores.dim(1);
         String label = "none";
         float v = Float.NEGATIVE_INFINITY;
-        for (int l = fromLayer; l < Math.max(toLayer, fromLayer + 1); l++) {
+        for (int l = 0; l < toLayer; l++) {
             for (int h = 0; h < heads; h++) {
-                if ((l != best[0] || h != best[1]) && scores.get(l, h) > v) {
+                if ((l != best.layer() || h != best.head()) && scores.get(l, h) > v) {
                     v = scores.get(l, h);
                     label = label(l, h);
                 }

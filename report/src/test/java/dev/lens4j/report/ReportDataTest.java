@@ -80,8 +80,12 @@ class ReportDataTest {
         HeadDetectorScores one = new HeadDetectorScores(new double[][] {{0.2, 0.6}}, new double[1][2], new double[][] {{0.7, 0.1}});
         assertThat(one.previousTokenHead()).isEqualTo(new HeadId(0, 1));
         assertThat(one.inductionHeads(0.5)).containsExactly(new HeadId(0, 0));
-        assertThatThrownBy(() -> new HeadDetectorScores(new double[0][0], new double[0][0], new double[0][0]).previousTokenHead())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("no heads");
+        HeadDetectorScores none = new HeadDetectorScores(new double[0][0], new double[0][0], new double[0][0]);
+        assertThatThrownBy(none::previousTokenHead).isInstanceOf(IllegalStateException.class).hasMessageContaining("no heads");
+        assertThatThrownBy(none::topInduction).isInstanceOf(IllegalStateException.class).hasMessageContaining("no heads");
+        // the range the investigation's "next best" previous-token head is also taken from
+        assertThat(s.previousTokenLayerEnd()).isEqualTo(2);
+        assertThat(one.previousTokenLayerEnd()).isEqualTo(1);
     }
 
     @Test
