@@ -139,6 +139,9 @@ public final class Tensor {
      * @return {@code [0, 1, ..., n-1]} as a rank-1 tensor
      */
     public static Tensor arange(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("arange: the length must not be negative, got " + n);
+        }
         float[] d = new float[n];
         for (int i = 0; i < n; i++) {
             d[i] = i;
@@ -153,6 +156,9 @@ public final class Tensor {
      * @return the {@code [n, n]} identity matrix
      */
     public static Tensor eye(int n) {
+        if (n < 0 || (long) n * n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("eye: the size must be between 0 and 46340, got " + n);
+        }
         float[] d = new float[n * n];
         for (int i = 0; i < n; i++) {
             d[i * n + i] = 1f;
@@ -579,7 +585,11 @@ public final class Tensor {
         int n = shape[a];
         int s = start < 0 ? start + n : start;
         int e = end < 0 ? end + n : end;
-        if (step < 1 || s < 0 || e > n || s > e) {
+        if (step < 1) {
+            throw new IllegalArgumentException("slice [" + start + ":" + end + ":" + step + "] on axis " + axis
+                    + " of shape " + Shapes.str(shape) + ": the step must be at least 1, got " + step);
+        }
+        if (s < 0 || e > n || s > e) {
             throw new IllegalArgumentException("slice [" + start + ":" + end + ":" + step + "] is out of range for axis " + axis
                     + " of shape " + Shapes.str(shape));
         }

@@ -449,6 +449,15 @@ class TensorTest {
         assertThatThrownBy(() -> x.reshape(-2, 3)).hasMessageContaining("[2, 3]").hasMessageContaining("[-2, 3]")
                 .hasMessageContaining("dimension 0");
         assertThatThrownBy(() -> x.permute(1, 1)).hasMessageContaining("[1, 1]").hasMessageContaining("[2, 3]");
+        assertThatThrownBy(() -> x.slice(1, 0, 3, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("slice [0:3:0] on axis 1 of shape [2, 3]: the step must be at least 1, got 0");
+        assertThatThrownBy(() -> x.slice(1, 0, 4)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[0:4:1]").hasMessageContaining("out of range").hasMessageContaining("[2, 3]");
+        assertThatThrownBy(() -> Tensor.arange(-2)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("arange: the length must not be negative, got -2");
+        assertThat(Tensor.arange(0).shape()).containsExactly(0);
+        assertThatThrownBy(() -> Tensor.eye(-1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got -1");
+        assertThatThrownBy(() -> Tensor.eye(46341)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got 46341");
     }
 
     @Test
