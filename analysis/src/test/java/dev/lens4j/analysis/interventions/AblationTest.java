@@ -120,6 +120,44 @@ class AblationTest {
     }
 
     @Test
+    void meanAblationOverAReferenceSetUsesTheReferenceMeanNotTheRun() {
+        try (HookedTransformer m = RandomModels.small(4)) {
+            int[][] tokens = RandomModels.tokens(2, 6, V, 8);
+            int[][] refTokens = RandomModels.tokens(3, 6, V, 9);
+            Tensor z = m.runWithCache(tokens).cache().get("z", 1);
+            ActivationCache ref = m.runWithCache(refTokens).cache();
+            Tensor refZ = ref.get("z", 1);
+            Tensor refMlp = ref.get("mlp_out", 0);
+            Tensor[] seenZ = new Tensor[1];
+            Tensor[] seenMlp = new Tensor[1];
+            m.runWithHooks(tokens, Ablation.head(1, 2).mean(ref), HookSpec.of("blocks.1.attn.hook_z", Hook.observe(t -> seenZ[0] = t)));
+            m.runWithHooks(tokens, Ablation.component("mlp_out", 0).atPositions(3).mean(ref),
+                    HookSpec.of("blocks.0.hook_mlp_out", Hook.observe(t -> seenMlp[0] = t)));
+            for (int b = 0; b < 2; b++) {
+                for (int p = 0; p < 6; p++) {
+                    for (int d = 0; d < 4; d++) {
+                        // the mean over the 3 reference sequences, position by position
+                        float mean = (refZ.get(0, p, 2, d) + refZ.get(1, p, 2, d) + refZ.get(2, p, 2, d)) / 3;
+                        assertThat(seenZ[0].get(b, p, 2, d)).isCloseTo(mean, within(1e-6f));
+                        assertThat(seenZ[0].get(b, p, 0, d)).isCloseTo(z.get(b, p, 0, d), within(1e-6f));
+                    }
+                }
+            }
+            // a position-restricted mean: the reference mean at position 3, the run's own values elsewhere
+            Tensor mlp = m.runWithCache(tokens).cache().get("mlp_out", 0);
+            for (int b = 0; b < 2; b++) {
+                for (int i = 0; i < mlp.dim(2); i++) {
+                    float mean = (refMlp.get(0, 3, i) + refMlp.get(1, 3, i) + refMlp.get(2, 3, i)) / 3;
+                    assertThat(seenMlp[0].get(b, 3, i)).isCloseTo(mean, within(1e-6f));
+                    assertThat(seenMlp[0].get(b, 2, i)).isCloseTo(mlp.get(b, 2, i), within(1e-6f));
+                }
+            }
+            // and the mean is not the run's: the two batches differ at the ablated head
+            assertThat(seenZ[0].select(2, 2).maxAbsDiff(z.select(2, 2))).isGreaterThan(1e-3f);
+        }
+    }
+
+    @Test
     void resampleAblationTakesSeededReferenceSequences() {
         try (HookedTransformer m = RandomModels.small(4)) {
             int[][] tokens = RandomModels.tokens(4, 6, V, 8);
