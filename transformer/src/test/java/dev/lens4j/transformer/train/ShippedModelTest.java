@@ -75,7 +75,7 @@ class ShippedModelTest {
         double first = 0, second = 0;
         for (int b = 0; b < BATCH; b++) {
             for (int t = 0; t < half; t++) {
-                first += loss[b * n + t]; // predicting the first half's words (and the first repeated word)
+                first += loss[b * n + t]; // predicting the first copy's words (t = half, the repeat's first word, is in neither mean)
             }
             for (int t = half + 1; t < n; t++) {
                 second += loss[b * n + t]; // predicting the second to last words of the repeat
