@@ -2,6 +2,7 @@ package dev.lens4j.docs;
 
 import dev.lens4j.analysis.circuits.Circuits;
 import dev.lens4j.analysis.circuits.CompositionScores;
+import dev.lens4j.analysis.interventions.Ablation;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.testing.ComponentScores;
 import dev.lens4j.testing.Measurements;
@@ -136,6 +137,20 @@ class DocValuesTest {
         out.put("induction-l1-max", f2(layer1.top(1).getFirst().value()));
         out.put("induction-l0-max", f2(induction.filter(l -> l.startsWith("L0")).top(1).getFirst().value()));
         out.put("ablation-l1-max", f2(ablation.filter(l -> l.startsWith("L1")).top(1).getFirst().value()));
+        // redundancy: each layer-1 head alone (the other three zero-ablated), and none of them
+        int heads = model.config().nHeads();
+        double aloneMin = Double.MAX_VALUE, aloneMax = 0;
+        for (int keep = 0; keep < heads; keep++) {
+            int kept = keep;
+            int[] others = java.util.stream.IntStream.range(0, heads).filter(h -> h != kept).toArray();
+            double v = Measurements.repeatedHalfLoss(model, probe, Ablation.heads(1, others).zero());
+            aloneMin = Math.min(aloneMin, v);
+            aloneMax = Math.max(aloneMax, v);
+        }
+        out.put("l1-one-head-loss-min", f2(aloneMin));
+        out.put("l1-one-head-loss-max", f2(aloneMax));
+        int[] all = java.util.stream.IntStream.range(0, heads).toArray();
+        out.put("l1-no-head-loss", f2(Measurements.repeatedHalfLoss(model, probe, Ablation.heads(1, all).zero())));
         out.put("dla-l1-min", f2(dla.filter(l -> l.startsWith("L1")).ranked().getLast().value()));
         out.put("copying-l1-min", f2(copying.filter(l -> l.startsWith("L1")).ranked().getLast().value()));
         double kMin = Double.MAX_VALUE, kMax = 0, otherMax = 0;
