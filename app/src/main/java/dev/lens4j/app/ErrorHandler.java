@@ -65,6 +65,8 @@ final class ErrorHandler implements IParameterExceptionHandler, IExecutionExcept
             case java.io.IOException io when msg != null -> msg;
             case IllegalArgumentException iae when msg != null -> msg;
             case IllegalStateException ise when msg != null -> msg;
+            case OutOfMemoryError oom when msg != null && msg.contains("native thread") ->
+                    "the system refused to start another thread (" + msg + "); use fewer --threads";
             case OutOfMemoryError oom -> "out of memory; give the JVM more heap (e.g. LENS4J_JAVA_OPTS=-Xmx8g)";
             default -> "internal error: " + e.getClass().getName() + (msg == null ? "" : ": " + msg)
                     + " (run again with " + STACKTRACE + " to see where)";

@@ -33,14 +33,28 @@ abstract sealed class ThreadsOption permits ThreadsOption.ForBench, ThreadsOptio
     abstract Integer threads();
 
     /**
-     * Refuses a thread count below 1.
+     * The most threads accepted: four per core, at least 8. More only adds threads that wait for a
+     * core (and tens of thousands fail to start at all).
      *
-     * @throws ParameterException if {@code --threads} is less than 1
+     * @return the largest accepted {@code --threads}
+     */
+    static int maxThreads() {
+        return Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Refuses a thread count below 1 or above {@link #maxThreads()}.
+     *
+     * @throws ParameterException if {@code --threads} is out of that range
      */
     final void validate() {
         Integer threads = threads();
         if (threads != null && threads < 1) {
             throw new ParameterException(mixee.commandLine(), NAME + " must be at least 1, got " + threads);
+        }
+        if (threads != null && threads > maxThreads()) {
+            throw new ParameterException(mixee.commandLine(), NAME + " must be at most " + maxThreads() + " (4 per core, "
+                    + Runtime.getRuntime().availableProcessors() + " cores), got " + threads);
         }
     }
 

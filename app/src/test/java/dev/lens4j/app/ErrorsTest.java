@@ -120,6 +120,10 @@ class ErrorsTest {
         assertOneLine(CommandRun.of("train", "--out", out, "--max-block", "30"), 2,
                 "invalid training options: need 2 <= minBlock <= maxBlock and 1 + 2 maxBlock <= nCtx; got minBlock 8, maxBlock 30, nCtx 48");
         assertOneLine(CommandRun.of("train", "--out", out, "--threads", "0"), 2, "--threads must be at least 1, got 0");
+        int tooMany = ThreadsOption.maxThreads() + 1;
+        assertOneLine(CommandRun.of("train", "--out", out, "--threads", String.valueOf(tooMany)), 2,
+                "--threads must be at most " + ThreadsOption.maxThreads() + " (4 per core, ");
+        assertOneLine(CommandRun.of("bench", "--threads", "99999"), 2, "--threads must be at most ");
         assertThat(dir).doesNotExist();
     }
 
@@ -171,5 +175,10 @@ class ErrorsTest {
         assertThat(ErrorHandler.message(new java.io.UncheckedIOException(new java.nio.file.NoSuchFileException("/a/b"))))
                 .isEqualTo("/a/b: no such file or directory");
         assertThat(ErrorHandler.message(new IllegalArgumentException("line one\n  line two"))).isEqualTo("line one line two");
+        assertThat(ErrorHandler.message(new OutOfMemoryError("Java heap space")))
+                .isEqualTo("out of memory; give the JVM more heap (e.g. LENS4J_JAVA_OPTS=-Xmx8g)");
+        assertThat(ErrorHandler.message(new OutOfMemoryError("unable to create native thread: possibly out of memory")))
+                .isEqualTo("the system refused to start another thread (unable to create native thread: possibly out of memory);"
+                        + " use fewer --threads");
     }
 }
