@@ -22,7 +22,7 @@ class InductionInvestigationTest {
     static HookedTransformer randomModel() {
         int layers = 2, heads = 3, d = 24, dh = 8, vocab = 30, ctx = 20;
         TransformerConfig cfg = new TransformerConfig(layers, d, heads, dh, 0, ctx, vocab, "gelu_new", "none", true, 1e-5f,
-                false, false, false, false, "standard", "random-2l");
+                false, false, false, false, false, "standard", "random-2l");
         List<TransformerWeights.Layer> ls = new ArrayList<>();
         for (int l = 0; l < layers; l++) {
             long s = 100L * l;

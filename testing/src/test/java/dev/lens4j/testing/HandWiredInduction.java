@@ -43,7 +43,7 @@ final class HandWiredInduction {
 
     static TransformerConfig config() {
         return new TransformerConfig(2, D_MODEL, 2, D_HEAD, 0, N_CTX, VOCAB, "gelu_new", "none", true, 1e-5f,
-                false, false, false, false, "standard", "hand-wired-induction");
+                false, false, false, false, false, "standard", "hand-wired-induction");
     }
 
     static WordTokenizer tokenizer() {

@@ -95,7 +95,8 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         /**
          * Returns this builder.
          *
-         * @param layer the first block to run (the input is then the residual stream before it)
+         * @param layer the first block to run (the input is then the residual stream before it, so the
+         *              embedding hooks and {@code hook_tokens} do not fire)
          * @return this builder
          */
         public Builder startAtLayer(int layer) {

@@ -146,12 +146,14 @@ final class ForwardPass {
     }
 
     /**
-     * Token and positional embeddings.
+     * Token and positional embeddings, after {@code hook_tokens} when the model has it.
      *
      * @param tokens {@code [B][T]}, validated
      * @return the residual stream entering block 0, {@code [B, T, C]}
      */
     float[] embed(int[][] tokens) {
+        // 0. hook_tokens: the ids, which a hook may replace with others
+        tokens = hookTokens(tokens);
         // 1. hook_embed = W_E[tokens]
         float[] embed = new float[N * C];
         for (int b = 0; b < B; b++) {
@@ -182,6 +184,51 @@ final class ForwardPass {
         pos = hook(pts.posEmbed, pos, B, T, C);
         // 3. the residual stream starts as their sum
         return add(embed, pos, N * C);
+    }
+
+    /**
+     * Runs the hooks of {@code hook_tokens} on the ids as floats (exact: d_vocab is at most 2^24, see
+     * {@link TransformerConfig}). A hook may replace them or change them in place, but only with ids
+     * of the vocabulary, since they index W_E.
+     *
+     * @param tokens {@code [B][T]}, validated
+     * @return the ids to embed: {@code tokens} unless a hook ran
+     * @throws IllegalArgumentException if a hook left a value that is not an integer in {@code [0, V)},
+     *     naming the hook point, the position and the value
+     */
+    private int[][] hookTokens(int[][] tokens) {
+        HookPoint p = pts.tokens;
+        if (!active(p)) {
+            return tokens;
+        }
+        float[] ids = new float[N];
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t < T; t++) {
+                ids[b * T + t] = tokens[b][t];
+            }
+        }
+        Tensor in = Tensor.of(ids, B, T);
+        Tensor out = hooks.run(p, in);
+        if (!hooked(p)) {
+            return tokens; // only cached: nothing could change the ids
+        }
+        float[] hooked = out == in ? ids : compact(out);
+        int[][] replaced = new int[B][T];
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t < T; t++) {
+                float id = hooked[b * T + t];
+                if (id != Math.rint(id)) { // NaN too
+                    throw new IllegalArgumentException("hook on " + p.name() + " left " + id + " at [" + b + ", " + t
+                            + "], which is not an integral token id");
+                }
+                if (id < 0 || id >= V) {
+                    throw new IllegalArgumentException("hook on " + p.name() + " left token id " + id + " at [" + b + ", " + t
+                            + "], outside the vocabulary [0, " + V + ")");
+                }
+                replaced[b][t] = (int) id;
+            }
+        }
+        return replaced;
     }
 
     /** One transformer block: {@code resid_post = resid_pre + attn(ln1(.)) [+ mlp(ln2(.))]}. */

@@ -45,6 +45,14 @@ import java.util.function.Predicate;
  * inputs differ and it fires three times (query, key, value) as in TransformerLens. The values are
  * the same.
  *
+ * <p>With {@code use_hook_tokens} ({@link TransformerConfig#withHookTokens}) the first hook point is
+ * {@code hook_tokens} {@code [batch, pos]}: the token ids, as a float32 tensor, before the embedding.
+ * A hook may replace them (or change them in place) with other ids of the same shape; every value must
+ * be an integer in {@code [0, d_vocab)}, else the pass throws an {@link IllegalArgumentException}
+ * naming the hook point, the position and the value. The ids the hooks leave are the ones embedded.
+ * It fires in every pass that starts from tokens, including each pass of {@link #generate} (then on
+ * the new positions only), but not in {@link #runFromResidual}, which has no tokens.
+ *
  * <p>A model is thread-safe for forward passes. Its weights are read-only during a pass; see
  * {@link #of} for how they are laid out.
  */
@@ -200,7 +208,8 @@ public final class HookedTransformer implements AutoCloseable {
 
     /**
      * A forward pass that starts at a block, from a residual stream (TransformerLens's
-     * {@code start_at_layer}); the embedding hooks do not fire.
+     * {@code start_at_layer}); the embedding hooks do not fire, nor does {@code hook_tokens}, since
+     * there are no tokens.
      *
      * @param residual {@code [batch, pos, d_model]}: the residual stream entering block {@code options.startAtLayer()}
      * @param options the options

@@ -20,6 +20,8 @@ final class ModelHookPoints {
 
     /** The shape of a hook point's value, given the batch, new positions and key positions. */
     enum Kind {
+        /** {@code [b, p]}: token ids */
+        TOKENS,
         /** {@code [b, p, d_model]} */
         RESID,
         /** {@code [b, p, 1]}: a LayerNorm scale */
@@ -37,6 +39,7 @@ final class ModelHookPoints {
 
         int[] shape(TransformerConfig c, int batch, int pos, int keys) {
             return switch (this) {
+                case TOKENS -> new int[] {batch, pos};
                 case RESID -> new int[] {batch, pos, c.dModel()};
                 case SCALE -> new int[] {batch, pos, 1};
                 case HEAD_SCALE -> new int[] {batch, pos, c.nHeads(), 1};
@@ -58,6 +61,8 @@ final class ModelHookPoints {
                  HookPoint residMid, HookPoint mlpIn, HookPoint ln2Scale, HookPoint ln2Normalized,
                  HookPoint pre, HookPoint post, HookPoint mlpOut, HookPoint residPost) {}
 
+    /** {@code hook_tokens}, only with {@code use_hook_tokens}; else null. */
+    final HookPoint tokens;
     final HookPoint embed;
     final HookPoint posEmbed;
     final List<Block> blocks;
@@ -76,6 +81,7 @@ final class ModelHookPoints {
         boolean perHeadInput = c.useAttnIn() || c.useSplitQkvInput();
         Kind lnScale = perHeadInput ? Kind.HEAD_SCALE : Kind.SCALE;
         Kind lnNormalized = perHeadInput ? Kind.HEAD_RESID : Kind.RESID;
+        tokens = c.useHookTokens() ? point(ActNames.of("tokens"), Kind.TOKENS) : null;
         embed = point(ActNames.of("embed"), Kind.RESID);
         posEmbed = point(ActNames.of("pos_embed"), Kind.RESID);
         List<Block> bs = new ArrayList<>();

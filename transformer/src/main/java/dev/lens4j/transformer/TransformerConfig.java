@@ -26,6 +26,7 @@ import java.util.Map;
  *                         ({@code hook_q_input}, {@code hook_k_input}, {@code hook_v_input})
  * @param useHookMlpIn record {@code blocks.L.hook_mlp_in}
  * @param useAttnIn give each head its own copy of the residual stream ({@code hook_attn_in})
+ * @param useHookTokens record {@code hook_tokens}, the token ids {@code [batch, pos]} before the embedding
  * @param positionalEmbeddingType {@code "standard"} (learned W_pos)
  * @param modelName a name for reports, e.g. {@code "gpt2"}
  */
@@ -45,6 +46,7 @@ public record TransformerConfig(
         boolean useSplitQkvInput,
         boolean useHookMlpIn,
         boolean useAttnIn,
+        boolean useHookTokens,
         String positionalEmbeddingType,
         String modelName) {
 
@@ -71,6 +73,10 @@ public record TransformerConfig(
         if (useSplitQkvInput && useAttnIn) {
             throw new IllegalArgumentException("use_split_qkv_input and use_attn_in cannot both be set");
         }
+        if (useHookTokens && dVocab > 1 << 24) {
+            // hook_tokens holds the ids as float32, which is exact only up to 2^24
+            throw new IllegalArgumentException("use_hook_tokens needs d_vocab at most 2^24 = " + (1 << 24) + ", got " + dVocab);
+        }
     }
 
     private static void positive(String name, int v) {
@@ -94,7 +100,7 @@ public record TransformerConfig(
             throw new IllegalArgumentException("d_model " + dModel + " is not divisible by n_heads " + nHeads);
         }
         return new TransformerConfig(nLayers, dModel, nHeads, dModel / nHeads, 4 * dModel, nCtx, dVocab,
-                "gelu_new", "LN", false, 1e-5f, false, false, false, false, "standard", "gpt2-like");
+                "gelu_new", "LN", false, 1e-5f, false, false, false, false, false, "standard", "gpt2-like");
     }
 
     /**
@@ -114,7 +120,7 @@ public record TransformerConfig(
      */
     public TransformerConfig withModelName(String name) {
         return new TransformerConfig(nLayers, dModel, nHeads, dHead, dMlp, nCtx, dVocab, actFn, normalization, attnOnly, eps,
-                useAttnResult, useSplitQkvInput, useHookMlpIn, useAttnIn, positionalEmbeddingType, name);
+                useAttnResult, useSplitQkvInput, useHookMlpIn, useAttnIn, useHookTokens, positionalEmbeddingType, name);
     }
 
     /**
@@ -125,11 +131,12 @@ public record TransformerConfig(
      */
     public TransformerConfig withNormalization(String norm) {
         return new TransformerConfig(nLayers, dModel, nHeads, dHead, dMlp, nCtx, dVocab, actFn, norm, attnOnly, eps,
-                useAttnResult, useSplitQkvInput, useHookMlpIn, useAttnIn, positionalEmbeddingType, modelName);
+                useAttnResult, useSplitQkvInput, useHookMlpIn, useAttnIn, useHookTokens, positionalEmbeddingType, modelName);
     }
 
     /**
-     * A copy with TransformerLens's optional hook switches set.
+     * A copy with TransformerLens's optional hook switches of the blocks set ({@code use_hook_tokens}
+     * is set by {@link #withHookTokens}).
      *
      * @param attnResult record per-head results ({@code hook_result})
      * @param splitQkvInput per-head Q/K/V inputs
@@ -139,7 +146,20 @@ public record TransformerConfig(
      */
     public TransformerConfig withHookSwitches(boolean attnResult, boolean splitQkvInput, boolean hookMlpIn, boolean attnIn) {
         return new TransformerConfig(nLayers, dModel, nHeads, dHead, dMlp, nCtx, dVocab, actFn, normalization, attnOnly, eps,
-                attnResult, splitQkvInput, hookMlpIn, attnIn, positionalEmbeddingType, modelName);
+                attnResult, splitQkvInput, hookMlpIn, attnIn, useHookTokens, positionalEmbeddingType, modelName);
+    }
+
+    /**
+     * A copy with TransformerLens's {@code use_hook_tokens} set: the model then has a
+     * {@code hook_tokens} point {@code [batch, pos]}, the first to fire, on the token ids before the
+     * embedding.
+     *
+     * @param hookTokens record {@code hook_tokens}
+     * @return a copy with {@code use_hook_tokens} set
+     */
+    public TransformerConfig withHookTokens(boolean hookTokens) {
+        return new TransformerConfig(nLayers, dModel, nHeads, dHead, dMlp, nCtx, dVocab, actFn, normalization, attnOnly, eps,
+                useAttnResult, useSplitQkvInput, useHookMlpIn, useAttnIn, hookTokens, positionalEmbeddingType, modelName);
     }
 
     /**
@@ -176,7 +196,10 @@ public record TransformerConfig(
     }
 
     /**
-     * The config under TransformerLens's {@code HookedTransformerConfig} keys.
+     * The config under TransformerLens's {@code HookedTransformerConfig} keys. {@code use_hook_tokens}
+     * is written only when set, so that configs written before it existed (such as the shipped
+     * models', which their recipe must regenerate byte for byte) stay as they were; it reads as false
+     * when absent.
      *
      * @return the config as TransformerLens's {@code HookedTransformerConfig} JSON keys
      */
@@ -198,6 +221,9 @@ public record TransformerConfig(
         m.put("use_split_qkv_input", useSplitQkvInput);
         m.put("use_hook_mlp_in", useHookMlpIn);
         m.put("use_attn_in", useAttnIn);
+        if (useHookTokens) {
+            m.put("use_hook_tokens", true);
+        }
         m.put("positional_embedding_type", positionalEmbeddingType);
         return m;
     }
@@ -235,7 +261,7 @@ public record TransformerConfig(
                     attnOnly,
                     m.get("eps") == null ? 1e-5f : ((Number) m.get("eps")).floatValue(),
                     bool(m, "use_attn_result", false), bool(m, "use_split_qkv_input", false),
-                    bool(m, "use_hook_mlp_in", false), bool(m, "use_attn_in", false),
+                    bool(m, "use_hook_mlp_in", false), bool(m, "use_attn_in", false), bool(m, "use_hook_tokens", false),
                     m.get("positional_embedding_type") == null ? "standard" : String.valueOf(m.get("positional_embedding_type")),
                     m.get("model_name") == null ? "unnamed" : String.valueOf(m.get("model_name")));
         } catch (IllegalArgumentException | ClassCastException e) {

@@ -155,6 +155,31 @@ class HookPointsGoldenTest {
             ln_final.hook_normalized [2, 5, 16]
             """;
 
+    private static final String HOOK_TOKENS_ONE_LAYER = """
+            hook_tokens [2, 5]
+            hook_embed [2, 5, 16]
+            hook_pos_embed [2, 5, 16]
+            blocks.0.hook_resid_pre [2, 5, 16]
+            blocks.0.ln1.hook_scale [2, 5, 1]
+            blocks.0.ln1.hook_normalized [2, 5, 16]
+            blocks.0.attn.hook_q [2, 5, 4, 4]
+            blocks.0.attn.hook_k [2, 5, 4, 4]
+            blocks.0.attn.hook_v [2, 5, 4, 4]
+            blocks.0.attn.hook_attn_scores [2, 4, 5, 5]
+            blocks.0.attn.hook_pattern [2, 4, 5, 5]
+            blocks.0.attn.hook_z [2, 5, 4, 4]
+            blocks.0.hook_attn_out [2, 5, 16]
+            blocks.0.hook_resid_mid [2, 5, 16]
+            blocks.0.ln2.hook_scale [2, 5, 1]
+            blocks.0.ln2.hook_normalized [2, 5, 16]
+            blocks.0.mlp.hook_pre [2, 5, 64]
+            blocks.0.mlp.hook_post [2, 5, 64]
+            blocks.0.hook_mlp_out [2, 5, 16]
+            blocks.0.hook_resid_post [2, 5, 16]
+            ln_final.hook_scale [2, 5, 1]
+            ln_final.hook_normalized [2, 5, 16]
+            """;
+
     private static final String NO_NORM_ATTN_ONLY_ONE_LAYER = """
             hook_embed [2, 5, 16]
             hook_pos_embed [2, 5, 16]
@@ -171,7 +196,7 @@ class HookPointsGoldenTest {
 
     private static TransformerConfig attnOnly(TransformerConfig c) {
         return new TransformerConfig(c.nLayers(), c.dModel(), c.nHeads(), c.dHead(), 0, c.nCtx(), c.dVocab(), c.actFn(),
-                c.normalization(), true, c.eps(), c.useAttnResult(), c.useSplitQkvInput(), c.useHookMlpIn(), c.useAttnIn(),
+                c.normalization(), true, c.eps(), c.useAttnResult(), c.useSplitQkvInput(), c.useHookMlpIn(), c.useAttnIn(), c.useHookTokens(),
                 c.positionalEmbeddingType(), "attn-only");
     }
 
@@ -198,6 +223,11 @@ class HookPointsGoldenTest {
     @Test
     void attnIn() {
         assertGolden(base(1).withHookSwitches(false, false, false, true), ATTN_IN_ONE_LAYER);
+    }
+
+    @Test
+    void hookTokens() {
+        assertGolden(base(1).withHookTokens(true), HOOK_TOKENS_ONE_LAYER);
     }
 
     @Test

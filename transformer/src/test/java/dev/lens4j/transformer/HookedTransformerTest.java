@@ -143,7 +143,7 @@ class HookedTransformerTest {
     @Test
     void reluAndGeluActivations() {
         for (String act : new String[] {"relu", "gelu"}) {
-            TransformerConfig c = new TransformerConfig(1, 8, 2, 4, 32, 6, 11, act, "LN", false, 1e-5f, false, false, false, false, "standard", act);
+            TransformerConfig c = new TransformerConfig(1, 8, 2, 4, 32, 6, 11, act, "LN", false, 1e-5f, false, false, false, false, false, "standard", act);
             try (HookedTransformer model = RandomModels.model(c, 7)) {
                 ActivationCache cache = model.runWithCache(new int[][] {{1, 2, 3}}).cache();
                 float[] pre = cache.get("pre", 0).toArray();
@@ -527,7 +527,7 @@ class HookedTransformerTest {
     @Test
     void attentionOnlyAndNormFreeModelsRun() {
         TransformerConfig attnOnly = new TransformerConfig(2, 16, 4, 4, 0, 12, 23, "gelu_new", "none", true, 1e-5f,
-                false, false, false, false, "standard", "attn-only");
+                false, false, false, false, false, "standard", "attn-only");
         try (HookedTransformer model = RandomModels.model(attnOnly, 20)) {
             int[][] tokens = RandomModels.tokens(13, 2, 6, 23);
             ActivationCache c = model.runWithCache(tokens).cache();

@@ -32,7 +32,7 @@ public final class RandomModels {
     public static TransformerConfig config(int layers, int dModel, int heads, int dHead, int dMlp, int ctx, int vocab,
                                            boolean attnOnly, String norm) {
         return new TransformerConfig(layers, dModel, heads, dHead, attnOnly ? 0 : dMlp, ctx, vocab, "gelu_new", norm, attnOnly,
-                1e-5f, false, false, false, false, "standard", "random-" + layers + "l" + (attnOnly ? "-attn-only" : "") + "-" + norm);
+                1e-5f, false, false, false, false, false, "standard", "random-" + layers + "l" + (attnOnly ? "-attn-only" : "") + "-" + norm);
     }
 
     /** A 2-layer model with MLPs and LayerNorm: d_model 16, 4 heads of 4, d_mlp 24, n_ctx 12, vocab 20. */

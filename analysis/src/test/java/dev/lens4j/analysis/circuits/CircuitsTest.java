@@ -18,7 +18,7 @@ class CircuitsTest {
 
     static TransformerConfig config() {
         return new TransformerConfig(L, D, H, DH, 0, CTX, V, "gelu_new", "LNPre", true, 1e-5f,
-                false, false, false, false, "standard", "random");
+                false, false, false, false, false, "standard", "random");
     }
 
     static TransformerWeights randomWeights(long seed) {

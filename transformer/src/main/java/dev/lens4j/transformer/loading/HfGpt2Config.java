@@ -79,7 +79,7 @@ public final class HfGpt2Config {
         }
         try {
             return new TransformerConfig(nLayers, dModel, nHeads, dModel / nHeads, dMlp, nCtx, dVocab, act, "LN", false,
-                    eps, false, false, false, false, "standard", modelName);
+                    eps, false, false, false, false, false, "standard", modelName);
         } catch (IllegalArgumentException x) {
             throw new CheckpointFormatException(source, x.getMessage(), x);
         }

@@ -115,7 +115,7 @@ public final class InductionTrainer {
      */
     public static TransformerConfig config(TrainingOptions o, int vocabSize) {
         return new TransformerConfig(o.nLayers(), o.dModel(), o.nHeads(), o.dHead(), o.dMlp(), o.nCtx(), vocabSize,
-                "gelu_new", o.normalization(), o.dMlp() == 0, 1e-5f, false, false, false, false, "standard", o.modelName());
+                "gelu_new", o.normalization(), o.dMlp() == 0, 1e-5f, false, false, false, false, false, "standard", o.modelName());
     }
 
     /**

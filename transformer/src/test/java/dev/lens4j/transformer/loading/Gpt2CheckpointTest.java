@@ -33,7 +33,7 @@ class Gpt2CheckpointTest {
         try (LoadedCheckpoint c = Gpt2Checkpoint.read(TinyGpt2.path("hf"), LoadOptions.noProcessing())) {
             TransformerConfig cfg = c.config();
             assertThat(cfg).isEqualTo(new TransformerConfig(2, 32, 4, 8, 128, 24, 101, "gelu_new", "LN", false, 1e-5f,
-                    false, false, false, false, "standard", "hf"));
+                    false, false, false, false, false, "standard", "hf"));
             assertEqual(c.weights().stateDict(), TL_RAW, 0f);
             assertThat(c.tokenizer()).as("101 tokens and no tokenizer files: no tokenizer fits").isNull();
         }

@@ -37,7 +37,7 @@ class Gpt2FamilyTest {
                                              int nCtx, int vocab, long params) throws IOException {
         TransformerConfig cfg = HfGpt2Config.toTransformerConfig(publishedConfig(name), name, name);
         assertThat(cfg).isEqualTo(new TransformerConfig(layers, dModel, heads, dHead, dMlp, nCtx, vocab, "gelu_new", "LN",
-                false, 1e-5f, false, false, false, false, "standard", name));
+                false, 1e-5f, false, false, false, false, false, "standard", name));
         long count = 0;
         for (int[] shape : Gpt2Checkpoint.hfTensorShapes(cfg).values()) {
             long n = 1;

@@ -58,7 +58,7 @@ class LensCheckpointTest {
     @Test
     void theReferenceTransformerLensStateDictsLoad(@TempDir Path dir) throws IOException {
         TransformerConfig raw = new TransformerConfig(2, 32, 4, 8, 128, 24, 101, "gelu_new", "LN", false, 1e-5f,
-                false, false, false, false, "standard", "tiny-gpt2");
+                false, false, false, false, false, "standard", "tiny-gpt2");
         for (String kind : new String[] {"raw", "processed"}) {
             Path d = dir.resolve(kind);
             Files.createDirectories(d);
@@ -94,7 +94,7 @@ class LensCheckpointTest {
         // A word-level tokenizer (lens4j's toy models) is written as words.txt.
         WordTokenizer words = WordTokenizer.induction();
         TransformerConfig small = new TransformerConfig(1, 8, 2, 4, 0, 6, words.vocabSize(), "gelu_new", "none", true, 1e-5f,
-                false, false, false, false, "standard", "toy");
+                false, false, false, false, false, "standard", "toy");
         var w = dev.lens4j.transformer.TransformerWeights.fromStateDict(small, randomState(small), "random");
         LensCheckpoint.save(small, w, words, dir.resolve("toy"));
         try (HookedTransformer m = LensCheckpoint.load(dir.resolve("toy"))) {

@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.within;
 class AdamWTest {
 
     private static final TransformerConfig TINY = new TransformerConfig(1, 2, 1, 2, 0, 2, 3, "gelu_new", "none", true,
-            1e-5f, false, false, false, false, "standard", "tiny");
+            1e-5f, false, false, false, false, false, "standard", "tiny");
 
     @Test
     void twoStepsMatchTheTorchFormulaComputedByHand() {

@@ -27,7 +27,7 @@ class GradientCheckTest {
     void everyParameterGroupMatchesFiniteDifferences(String norm, int dMlp) {
         int B = 2, T = 7, V = 11;
         TransformerConfig cfg = new TransformerConfig(2, 8, 2, 4, dMlp, 9, V, "gelu_new", norm, dMlp == 0, 1e-5f,
-                false, false, false, false, "standard", "tiny");
+                false, false, false, false, false, "standard", "tiny");
         SplittableRandom rng = new SplittableRandom(42);
         ParameterLayout layout = new ParameterLayout(cfg);
         float[] params = new float[layout.total()];
