@@ -21,7 +21,6 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -64,9 +63,7 @@ final class AttentionCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new UserError("--out " + out + " is a file; give a folder");
-        }
+        OutputFolder.prepare("--out", out, "");
         try (ModelOptions.LoadedModel m = modelOptions.load()) {
             HookedTransformer model = m.model();
             TransformerConfig cfg = model.config();
@@ -84,7 +81,6 @@ final class AttentionCommand implements Callable<Integer> {
             AttentionPatterns attention = new AttentionPatterns(description, model.tokenizer().toStrTokens(tokens), patterns);
             ReportData data = ReportData.builder("Attention patterns in " + m.name(), ModelSummary.of(model, m.name()))
                     .attention(attention).build();
-            Files.createDirectories(out);
             List<Path> files = new ArrayList<>();
             Path html = out.resolve(HTML);
             HtmlReport.write(data, html);

@@ -15,7 +15,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -69,8 +68,8 @@ final class CacheCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (save != null && Files.exists(save) && !Files.isDirectory(save)) {
-            throw new UserError("--save " + save + " is a file; give a folder");
+        if (save != null) {
+            OutputFolder.prepare("--save", save, "");
         }
         try (ModelOptions.LoadedModel m = modelOptions.load()) {
             int[] tokens = TokenText.promptTokens(spec, "--prompt", m.model(), m.name(), prompt, !noBos, true);
@@ -106,7 +105,6 @@ final class CacheCommand implements Callable<Integer> {
     }
 
     private List<Path> save(ActivationCache cache, ModelOptions.LoadedModel m, int[] tokens) throws IOException {
-        Files.createDirectories(save);
         List<Path> files = new ArrayList<>();
         if (format == Format.npy) {
             for (String name : cache.names()) {

@@ -123,9 +123,7 @@ public final class Main implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         long start = System.nanoTime();
-        if (Files.exists(out) && !Files.isDirectory(out)) { // checked before minutes of work, not after
-            throw new UserError("--out " + out + " is a file; give a folder for the report");
-        }
+        OutputFolder.prepare("--out", out, "the report"); // before minutes of work, not after
         try (ModelOptions.LoadedModel m = modelOptions.load()) {
             InductionInvestigation.Options options = options(m);
             String bos = InductionEvals.bos(m.model()) >= 0 ? "BOS + " : ""; // a model without a tokenizer has no BOS

@@ -12,7 +12,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -122,23 +121,8 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) { // TrainingOptions names the value at fault
             throw new ParameterException(spec.commandLine(), "invalid training options: " + e.getMessage(), e);
         }
-        prepareOut();
+        OutputFolder.prepare("--out", out, "the checkpoint");
         return threads.run(() -> train(trainer, stdout, stderr));
-    }
-
-    /** Refuses an {@code --out} that is a file and creates the folder, so that writing cannot fail after training. */
-    private void prepareOut() {
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new UserError("--out " + out + " is a file; give a folder for the checkpoint");
-        }
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new UserError("--out " + out + ": cannot create the folder (" + ErrorHandler.message(e) + ")");
-        }
-        if (!Files.isWritable(out)) {
-            throw new UserError("--out " + out + ": the folder is not writable");
-        }
     }
 
     private int train(InductionTrainer trainer, PrintWriter stdout, PrintWriter stderr) throws Exception {

@@ -94,6 +94,14 @@ class ErrorsTest {
                 "--out " + file + " is a file");
         assertOneLine(CommandRun.of("cache", "--model", TestModels.induction().toString(), "--prompt", "apple", "--save", file.toString()), 1,
                 "--save " + file + " is a file");
+        // a folder that cannot be created is refused before any work is done or printed
+        Path underFile = file.resolve("sub");
+        assertOneLine(CommandRun.of("--model", TestModels.induction().toString(), "--out", underFile.toString()), 1,
+                "--out " + underFile + ": cannot create the folder");
+        assertOneLine(CommandRun.of("attention", "--model", TestModels.induction().toString(), "--prompt", "apple", "--out",
+                underFile.toString()), 1, "--out " + underFile + ": cannot create the folder");
+        assertOneLine(CommandRun.of("cache", "--model", TestModels.induction().toString(), "--prompt", "apple", "--save",
+                underFile.toString()), 1, "--save " + underFile + ": cannot create the folder");
     }
 
     /**
