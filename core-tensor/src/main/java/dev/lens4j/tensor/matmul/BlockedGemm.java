@@ -70,7 +70,7 @@ final class BlockedGemm {
         }
         int threads = parallel ? Parallel.threads() : 1;
         double flops = 2.0 * m * n * k;
-        if (m < kern.mr() && n >= kern.nr() && b.colStride() == 1 && kern.hasRowsTimesB()) {
+        if (m < kern.mr() && kern.hasRowsTimesB() && n >= kern.rowsNr() && b.colStride() == 1) {
             fewRows(kern, a, b, c, cOff, ldc, accumulate, threads);
             return;
         }
@@ -104,7 +104,7 @@ final class BlockedGemm {
      */
     private static void fewRows(GemmMicroKernel kern, MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc,
                                 boolean accumulate, int threads) {
-        int m = a.rows(), n = b.cols(), k = a.cols(), nr = kern.nr();
+        int m = a.rows(), n = b.cols(), k = a.cols(), nr = kern.rowsNr();
         float[] rows = new float[m * k];
         for (int i = 0; i < m; i++) {
             for (int p = 0; p < k; p++) {

@@ -42,6 +42,22 @@ final class GemmKernels {
         }
     }
 
+    /**
+     * @param rows rows of the register tile (8 or 4)
+     * @param vectors vectors of B in it (3 or 2)
+     * @return the Vector API kernel with that tile, whichever this machine would choose (for tests
+     *         that run both tiles on one machine)
+     * @throws IllegalStateException when it cannot be loaded (no {@code jdk.incubator.vector})
+     */
+    static GemmMicroKernel panama(int rows, int vectors) {
+        try {
+            Class<?> c = Class.forName("dev.lens4j.tensor.kernel.panama.PanamaGemmKernel");
+            return (GemmMicroKernel) c.getMethod("create", int.class, int.class).invoke(null, rows, vectors);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new IllegalStateException("Vector API GEMM kernel unavailable: " + e, e);
+        }
+    }
+
     private static GemmMicroKernel choose() {
         if (!KernelProvider.vectorized()) {
             return ScalarGemmKernel.INSTANCE;

@@ -95,7 +95,16 @@ public interface GemmMicroKernel {
     }
 
     /**
-     * {@code C[r, 0:nr] (+)= A[r, :] B[:, j0 : j0+nr]} for {@code r < rows}, with A contiguous
+     * The panel width of {@link #rowsTimesB}, which need not be the tile's.
+     *
+     * @return the columns of B one {@link #rowsTimesB} call computes
+     */
+    default int rowsNr() {
+        return nr();
+    }
+
+    /**
+     * {@code C[r, 0:nr] (+)= A[r, :] B[:, j0 : j0+nr]} for {@code r < rows} and {@code nr = rowsNr()}, with A contiguous
      * ({@code A[r, p] = a[aOff + r * k + p]}) and B, which has unit column stride, read in place. The
      * same fused multiply-add chains as {@link #tile}.
      *
@@ -104,7 +113,7 @@ public interface GemmMicroKernel {
      * @param rows rows of A, 1 to 4
      * @param k the inner dimension
      * @param b the right operand, {@code colStride() == 1}, heap or segment
-     * @param j0 first column; {@code j0 + nr() <= b.cols()}
+     * @param j0 first column; {@code j0 + rowsNr() <= b.cols()}
      * @param c the output
      * @param cOff index of {@code C[0, 0]} of this panel
      * @param ldc elements between consecutive rows of {@code c}

@@ -34,7 +34,8 @@ class GemmTest {
     private static final int[] ODD = {1, 7, 13, 31, 207};
 
     private static List<GemmMicroKernel> kernels() {
-        return List.of(GemmKernels.panama(), GemmKernels.scalar());
+        // both Vector API tiles, whichever this machine prefers (8 x 3 vectors for AVX-512, 4 x 2 for AVX2)
+        return List.of(GemmKernels.panama(), GemmKernels.panama(8, 3), GemmKernels.panama(4, 2), GemmKernels.scalar());
     }
 
     /** Runs one product with every kernel and checks it against the oracle and the reference. */
@@ -79,6 +80,17 @@ class GemmTest {
             MatrixOperand b = operand(rnd, k, n, Layout.ROW_MAJOR, null);
             check(a, b, false, 0, "[" + m + ", " + k + "] x [" + k + ", " + n + "]");
         }
+    }
+
+    @Test
+    void theTileFollowsTheVectorRegisters() {
+        GemmMicroKernel k = GemmKernels.panama();
+        int lanes = k.nrStep();
+        // 16 lanes (AVX-512, 32 registers): 8 x 3 vectors; fewer (AVX2, 16 registers): 4 x 2
+        assertThat(k.mr()).as(k.name()).isEqualTo(lanes >= 16 ? 8 : 4);
+        assertThat(k.nr()).as(k.name()).isEqualTo((lanes >= 16 ? 3 : 2) * lanes);
+        assertThat(k.rowsNr()).as(k.name()).isEqualTo(3 * lanes);
+        assertThat(GemmKernels.panama(4, 2).name()).startsWith("panama 4x" + 2 * lanes);
     }
 
     @Test

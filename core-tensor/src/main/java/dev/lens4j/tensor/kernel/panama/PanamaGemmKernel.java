@@ -9,14 +9,24 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API micro-kernel of {@link dev.lens4j.tensor.matmul.Gemm}: a register tile of 8 rows by
- * up to 3 vectors (8 x 48 floats with AVX-512), 24 accumulators updated by one broadcast of A and
- * one fused multiply-add per vector for every step along the inner dimension.
+ * The Vector API micro-kernel of {@link dev.lens4j.tensor.matmul.Gemm}: a register tile of rows by
+ * vectors whose accumulators are updated by one broadcast of A and one fused multiply-add per vector
+ * for every step along the inner dimension. Its shape follows the vector registers the machine has:
  *
- * <p>With 16 lanes the tile uses 24 accumulators, 3 B vectors and one broadcast: 28 of the 32 vector
- * registers, and C2 compiles the inner loop to 3 loads, 8 {@code vbroadcastss} and 24
- * {@code vfmadd231ps} with no spills. B micro-panels narrower than 3 vectors at the right edge of a
- * matrix use the 2- and 1-vector variants.
+ * <ul>
+ *   <li><b>8 x 3 vectors</b> with 16 lanes (AVX-512, 32 registers, 8 x 48 floats): 24 accumulators,
+ *       3 B vectors and one broadcast use 28 of the 32 registers, and C2 compiles the inner loop to
+ *       3 loads, 8 {@code vbroadcastss} and 24 {@code vfmadd231ps} with no spills.
+ *   <li><b>4 x 2 vectors</b> with fewer lanes (AVX2: 8 lanes, 16 registers; 4 x 16 floats): 8
+ *       accumulators, 2 B vectors and the broadcasts fit with room to spare. Measured on a Zen 3
+ *       AVX2 machine, one core, panels in L1: the 8 x 3 tile spills on every step (26 GFLOP/s in a
+ *       whole 256^3 product); 6 x 2, the shape of the hand-written assembly kernels of OpenBLAS
+ *       and BLIS, should fit in 15 registers, but C2 keeps three broadcasts live and spills one
+ *       accumulator to the stack, which puts a store-to-load round trip on its chain (38 GFLOP/s);
+ *       5 x 2 ran at 72 and 4 x 2 at 76, of a 95 GFLOP/s register-only FMA peak.
+ * </ul>
+ *
+ * <p>B micro-panels narrower than the tile at the right edge of a matrix use the narrower variants.
  *
  * <p>The kernel only sees whole tiles: the driver runs tiles that stick out of C (and the zero padding
  * of the packed panels fills) on a small scratch tile. Lane-masked loads and stores were tried and
@@ -32,7 +42,6 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    private static final int MR = 8;
     // Lane indexes (into the 32 lanes of two vectors) of the butterfly stages of a 16 x 16 transpose:
     // for rows i and i + b, LOb takes the first b lanes of every 2b-lane group from row i and the
     // matching lanes of row i + b; HIb takes the second b lanes from both.
@@ -45,15 +54,40 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
     private static final FloatVector LO1 = butterfly(1, false);
     private static final FloatVector HI1 = butterfly(1, true);
 
-    private PanamaGemmKernel() {}
+    /** Rows of the register tile: 8 or 4. */
+    private final int mr;
+    /** Vectors of B in the register tile: 3 (with 8 rows) or 2 (with 4). */
+    private final int vectors;
+
+    private PanamaGemmKernel(int mr, int vectors) {
+        this.mr = mr;
+        this.vectors = vectors;
+    }
 
     /**
-     * Creates the kernel; called reflectively.
+     * Creates the kernel with the tile for this machine's vectors: 8 x 3 with 16 lanes or more
+     * (AVX-512), 4 x 2 with fewer (AVX2); called reflectively.
      *
      * @return the kernel
      */
     public static GemmMicroKernel create() {
-        return new PanamaGemmKernel();
+        return L >= 16 ? create(8, 3) : create(4, 2);
+    }
+
+    /**
+     * Creates the kernel with a given tile, which any machine can run (the other one is slower, not
+     * wrong): for testing both tiles on one machine, and for measuring them.
+     *
+     * @param rows rows of the register tile, 8 or 4
+     * @param vectors vectors of B in the tile: 3 with 8 rows, 2 with 4
+     * @return the kernel
+     * @throws IllegalArgumentException for any other tile
+     */
+    public static GemmMicroKernel create(int rows, int vectors) {
+        if (!(rows == 8 && vectors == 3) && !(rows == 4 && vectors == 2)) {
+            throw new IllegalArgumentException("the Vector API GEMM tile is 8 x 3 or 4 x 2 vectors, not " + rows + " x " + vectors);
+        }
+        return new PanamaGemmKernel(rows, vectors);
     }
 
     private static FloatVector butterfly(int b, boolean high) {
@@ -67,16 +101,22 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
 
     @Override
     public String name() {
-        return "panama " + MR + "x" + (3 * L) + " (" + L + " lanes)";
+        return "panama " + mr + "x" + (vectors * L) + " (" + L + " lanes)";
     }
 
     @Override
     public int mr() {
-        return MR;
+        return mr;
     }
 
     @Override
     public int nr() {
+        return vectors * L;
+    }
+
+    /** The direct small-row path works on panels of 3 vectors whatever the tile (4 x 3 accumulators fit in 16 registers). */
+    @Override
+    public int rowsNr() {
         return 3 * L;
     }
 
@@ -87,7 +127,15 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
 
     @Override
     public void tile(float[] a, int aOff, float[] b, int bOff, int width, int kc, float[] c, int cOff, int ldc, boolean load) {
-        if (width == 3 * L) {
+        if (mr == 4) {
+            if (width == 2 * L) {
+                tile4x2(a, aOff, b, bOff, kc, c, cOff, ldc, load);
+            } else if (width == L) {
+                tile4x1(a, aOff, b, bOff, kc, c, cOff, ldc, load);
+            } else {
+                throw new IllegalArgumentException("B micro-panel width " + width + " is not 1 or 2 vectors of " + L);
+            }
+        } else if (width == 3 * L) {
             tile8x3(a, aOff, b, bOff, kc, c, cOff, ldc, load);
         } else if (width == 2 * L) {
             tile8x2(a, aOff, b, bOff, kc, c, cOff, ldc, load);
@@ -108,9 +156,10 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
     @Override
     public boolean packB(MatrixOperand b, int p0, int kc, int j0, int nc, float[] dst) {
         if (b.colStride() != 1) {
-            return b.rowStride() == 1 && L == 16 && packTransposed(b, p0, kc, j0, nc, dst);
+            return b.rowStride() == 1 && L == 16 && vectors == 3 && packTransposed(b, p0, kc, j0, nc, dst);
         }
-        int nr = 3 * L;
+        int nr = vectors * L;
+        boolean third = vectors == 3;
         int full = nc / nr * nr;
         int cols = nc - full;
         int w = (cols + L - 1) / L * L;
@@ -124,7 +173,9 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
                 for (int jp = 0; jp < full; jp += nr, d += nr * kc) {
                     FloatVector.fromArray(S, array, s + jp).intoArray(dst, d);
                     FloatVector.fromArray(S, array, s + jp + L).intoArray(dst, d + L);
-                    FloatVector.fromArray(S, array, s + jp + 2 * L).intoArray(dst, d + 2 * L);
+                    if (third) {
+                        FloatVector.fromArray(S, array, s + jp + 2 * L).intoArray(dst, d + 2 * L);
+                    }
                 }
             } else {
                 long s = row * Float.BYTES;
@@ -132,7 +183,9 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
                     long o = s + (long) jp * Float.BYTES;
                     FloatVector.fromMemorySegment(S, seg, o, ByteOrder.LITTLE_ENDIAN).intoArray(dst, d);
                     FloatVector.fromMemorySegment(S, seg, o + L * Float.BYTES, ByteOrder.LITTLE_ENDIAN).intoArray(dst, d + L);
-                    FloatVector.fromMemorySegment(S, seg, o + 2 * L * Float.BYTES, ByteOrder.LITTLE_ENDIAN).intoArray(dst, d + 2 * L);
+                    if (third) {
+                        FloatVector.fromMemorySegment(S, seg, o + 2 * L * Float.BYTES, ByteOrder.LITTLE_ENDIAN).intoArray(dst, d + 2 * L);
+                    }
                 }
             }
             if (cols > 0) {
@@ -856,4 +909,76 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
         c70.intoArray(c, o7);
     }
 
+    /** The 4 x 2-vector tile; see {@link #tile} for the contract. */
+    private static void tile4x2(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean load) {
+        int o0 = co;
+        int o1 = o0 + ldc;
+        int o2 = o1 + ldc;
+        int o3 = o2 + ldc;
+        // accumulators start from C or from zero
+        FloatVector c00 = load ? FloatVector.fromArray(S, c, o0) : FloatVector.zero(S);
+        FloatVector c01 = load ? FloatVector.fromArray(S, c, o0 + L) : FloatVector.zero(S);
+        FloatVector c10 = load ? FloatVector.fromArray(S, c, o1) : FloatVector.zero(S);
+        FloatVector c11 = load ? FloatVector.fromArray(S, c, o1 + L) : FloatVector.zero(S);
+        FloatVector c20 = load ? FloatVector.fromArray(S, c, o2) : FloatVector.zero(S);
+        FloatVector c21 = load ? FloatVector.fromArray(S, c, o2 + L) : FloatVector.zero(S);
+        FloatVector c30 = load ? FloatVector.fromArray(S, c, o3) : FloatVector.zero(S);
+        FloatVector c31 = load ? FloatVector.fromArray(S, c, o3 + L) : FloatVector.zero(S);
+        // one rank-1 update per k: 2 vectors of B, 4 broadcasts of A, 8 FMAs
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ao + 0]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ao + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ao + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ao + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            ao += 4;
+            bo += 2 * L;
+        }
+        c00.intoArray(c, o0);
+        c01.intoArray(c, o0 + L);
+        c10.intoArray(c, o1);
+        c11.intoArray(c, o1 + L);
+        c20.intoArray(c, o2);
+        c21.intoArray(c, o2 + L);
+        c30.intoArray(c, o3);
+        c31.intoArray(c, o3 + L);
+    }
+
+    /** The 4 x 1-vector tile; see {@link #tile} for the contract. */
+    private static void tile4x1(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean load) {
+        int o0 = co;
+        int o1 = o0 + ldc;
+        int o2 = o1 + ldc;
+        int o3 = o2 + ldc;
+        // accumulators start from C or from zero
+        FloatVector c00 = load ? FloatVector.fromArray(S, c, o0) : FloatVector.zero(S);
+        FloatVector c10 = load ? FloatVector.fromArray(S, c, o1) : FloatVector.zero(S);
+        FloatVector c20 = load ? FloatVector.fromArray(S, c, o2) : FloatVector.zero(S);
+        FloatVector c30 = load ? FloatVector.fromArray(S, c, o3) : FloatVector.zero(S);
+        // one rank-1 update per k: 1 vector of B, 4 broadcasts of A, 4 FMAs
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ao + 0]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[ao + 1]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[ao + 2]);
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(S, a[ao + 3]);
+            c30 = x.fma(b0, c30);
+            ao += 4;
+            bo += L;
+        }
+        c00.intoArray(c, o0);
+        c10.intoArray(c, o1);
+        c20.intoArray(c, o2);
+        c30.intoArray(c, o3);
+    }
 }
