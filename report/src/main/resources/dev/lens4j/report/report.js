@@ -132,6 +132,10 @@
       info.appendChild(mono(tokens[i]));
       info.appendChild(document.createTextNode(' attends most to ' + best + ' '));
       info.appendChild(mono(tokens[best]));
+      if (p[bestTo][i] < 0.0005) { // would print as 0.000: nothing really attends to it
+        info.appendChild(document.createTextNode(' (' + fmt(p[i][best], 3) + '); no token attends to it.'));
+        return;
+      }
       info.appendChild(document.createTextNode(' (' + fmt(p[i][best], 3) + '); attended to most by ' + bestTo + ' '));
       info.appendChild(mono(tokens[bestTo]));
       info.appendChild(document.createTextNode(' (' + fmt(p[bestTo][i], 3) + ').'));
