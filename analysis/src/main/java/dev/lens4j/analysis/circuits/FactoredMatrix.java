@@ -267,7 +267,10 @@ public final class FactoredMatrix {
     }
 
     /**
-     * The top-left {@code k x k} corner of each dense product (k is clipped to the shape).
+     * The top-left {@code k x k} corner of each dense product (k is clipped to the shape). Unlike
+     * TransformerLens's {@code get_corner}, which slices every dimension to {@code k}, the leading
+     * {@code [layer, head]} dimensions are kept whole: {@code corner(3)} of a {@code [2, 4, d, d]}
+     * matrix is {@code [2, 4, 3, 3]}, not {@code [2, 3, 3, 3]}.
      *
      * @param k the corner size
      * @return {@code [..., min(k, ldim), min(k, rdim)]}

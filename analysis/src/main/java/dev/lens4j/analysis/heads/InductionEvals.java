@@ -170,7 +170,9 @@ public final class InductionEvals {
      * Each head's induction score: its mean attention, over the queries of the repeated copy, to
      * the token after the query token's earlier occurrence ({@code key = query - subseqLen + 1}).
      * A query counts when it repeats the token {@code subseqLen} places before it, so this works
-     * for {@link #repeatedTokens} and {@link #inductionLossTokens} alike.
+     * for {@link #repeatedTokens} and {@link #inductionLossTokens} alike. ARENA's
+     * {@code pattern.diagonal(-seq_len + 1).mean()} also averages the two first-copy queries on that
+     * diagonal that have nothing to induct from, so it reads a little lower than this score.
      *
      * @param model the model
      * @param tokens {@code [batch][pos]} sequences with a block repeated at distance {@code subseqLen}
