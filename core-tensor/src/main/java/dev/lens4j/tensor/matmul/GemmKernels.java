@@ -34,12 +34,7 @@ final class GemmKernels {
      * @throws IllegalStateException when it cannot be loaded (no {@code jdk.incubator.vector})
      */
     static GemmMicroKernel panama() {
-        try {
-            Class<?> c = Class.forName("dev.lens4j.tensor.kernel.panama.PanamaGemmKernel");
-            return (GemmMicroKernel) c.getMethod("create").invoke(null);
-        } catch (ReflectiveOperationException | LinkageError e) {
-            throw new IllegalStateException("Vector API GEMM kernel unavailable: " + e, e);
-        }
+        return createPanama(new Class<?>[0]);
     }
 
     /**
@@ -50,9 +45,14 @@ final class GemmKernels {
      * @throws IllegalStateException when it cannot be loaded (no {@code jdk.incubator.vector})
      */
     static GemmMicroKernel panama(int rows, int vectors) {
+        return createPanama(new Class<?>[] {int.class, int.class}, rows, vectors);
+    }
+
+    /** Calls {@code PanamaGemmKernel.create} with these parameter types and arguments, reflectively. */
+    private static GemmMicroKernel createPanama(Class<?>[] types, Object... args) {
         try {
             Class<?> c = Class.forName("dev.lens4j.tensor.kernel.panama.PanamaGemmKernel");
-            return (GemmMicroKernel) c.getMethod("create", int.class, int.class).invoke(null, rows, vectors);
+            return (GemmMicroKernel) c.getMethod("create", types).invoke(null, args);
         } catch (ReflectiveOperationException | LinkageError e) {
             throw new IllegalStateException("Vector API GEMM kernel unavailable: " + e, e);
         }
