@@ -207,12 +207,10 @@ final class ForwardPass {
                 ids[b * T + t] = tokens[b][t];
             }
         }
-        Tensor in = Tensor.of(ids, B, T);
-        Tensor out = hooks.run(p, in);
+        float[] hooked = hook(p, ids, B, T);
         if (!hooked(p)) {
             return tokens; // only cached: nothing could change the ids
         }
-        float[] hooked = out == in ? ids : compact(out);
         int[][] replaced = new int[B][T];
         for (int b = 0; b < B; b++) {
             for (int t = 0; t < T; t++) {
