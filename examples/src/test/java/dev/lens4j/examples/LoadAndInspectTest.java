@@ -1,5 +1,6 @@
 package dev.lens4j.examples;
 
+import dev.lens4j.transformer.Normalization;
 import dev.lens4j.testing.LensModel;
 import dev.lens4j.transformer.HookShape;
 import dev.lens4j.transformer.HookedTransformer;
@@ -36,7 +37,7 @@ class LoadAndInspectTest {
         assertThat(cfg.nCtx()).isEqualTo(48);
         assertThat(cfg.dVocab()).isEqualTo(64);
         assertThat(cfg.attnOnly()).isTrue();                  // no MLPs
-        assertThat(cfg.normalization()).isEqualTo("LNPre");   // LayerNorm weights folded in by fromPretrained
+        assertThat(cfg.normalization()).isEqualTo(Normalization.LN_PRE);   // LayerNorm weights folded in by fromPretrained
         // end::inspect-config[]
     }
 

@@ -1,5 +1,6 @@
 package dev.lens4j.report;
 
+import dev.lens4j.transformer.Normalization;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.TransformerConfig;
@@ -21,8 +22,7 @@ class InductionInvestigationTest {
 
     static HookedTransformer randomModel() {
         int layers = 2, heads = 3, d = 24, dh = 8, vocab = 30, ctx = 20;
-        TransformerConfig cfg = new TransformerConfig(layers, d, heads, dh, 0, ctx, vocab, "gelu_new", "none", true, 1e-5f,
-                false, false, false, false, false, "standard", "random-2l");
+        TransformerConfig cfg = TransformerConfig.builder().nLayers(layers).dModel(d).nHeads(heads).dHead(dh).attnOnly(true).nCtx(ctx).dVocab(vocab).normalization(Normalization.NONE).modelName("random-2l").build();
         List<TransformerWeights.Layer> ls = new ArrayList<>();
         for (int l = 0; l < layers; l++) {
             long s = 100L * l;

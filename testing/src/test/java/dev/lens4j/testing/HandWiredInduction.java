@@ -1,5 +1,6 @@
 package dev.lens4j.testing;
 
+import dev.lens4j.transformer.Normalization;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.TransformerConfig;
@@ -42,8 +43,7 @@ final class HandWiredInduction {
     private HandWiredInduction() {}
 
     static TransformerConfig config() {
-        return new TransformerConfig(2, D_MODEL, 2, D_HEAD, 0, N_CTX, VOCAB, "gelu_new", "none", true, 1e-5f,
-                false, false, false, false, false, "standard", "hand-wired-induction");
+        return TransformerConfig.builder().nLayers(2).dModel(D_MODEL).nHeads(2).dHead(D_HEAD).attnOnly(true).nCtx(N_CTX).dVocab(VOCAB).normalization(Normalization.NONE).modelName("hand-wired-induction").build();
     }
 
     static WordTokenizer tokenizer() {

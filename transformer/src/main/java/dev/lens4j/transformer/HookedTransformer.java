@@ -20,8 +20,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
 /**
- * A GPT-2-style transformer whose forward pass exposes TransformerLens's hook points, under
- * TransformerLens's names and shapes, so that an analysis reads the same here as in Python.
+ * A decoder-only transformer (GPT-2, GPT-NeoX/Pythia, Llama, Mistral, Qwen2, Gemma, Gemma 2, ...; see
+ * {@link TransformerConfig}) whose forward pass exposes TransformerLens's hook points, under
+ * TransformerLens's names and shapes, so that an analysis reads the same here as in Python. The model
+ * is assembled from components (embedding, norms, attention, MLP, blocks, unembedding) that own their
+ * weights' operands and their hook points; {@link #hookPoints} lists every point with its shape.
  *
  * <pre>{@code
  * try (HookedTransformer model = ...) {                                  // e.g. loaded from a checkpoint
@@ -62,7 +65,8 @@ public final class HookedTransformer implements AutoCloseable {
     private final PreparedWeights prepared;
     private final Tokenizer tokenizer;
     private final AutoCloseable owner;
-    private final ModelHookPoints points;
+    private final Engine engine;
+    private final HookPoints points;
     private final HookRegistry registry;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -71,7 +75,8 @@ public final class HookedTransformer implements AutoCloseable {
         this.prepared = prepared;
         this.tokenizer = tokenizer;
         this.owner = owner;
-        this.points = new ModelHookPoints(cfg);
+        this.engine = new Engine(cfg, prepared);
+        this.points = engine.points;
         this.registry = new HookRegistry(points.names());
     }
 
@@ -172,7 +177,7 @@ public final class HookedTransformer implements AutoCloseable {
         }
         List<HookShape> out = new ArrayList<>();
         for (HookPoint p : points.all) {
-            out.add(new HookShape(p.name(), points.kinds.get(p.index()).shape(cfg, batch, pos, pos)));
+            out.add(new HookShape(p.name(), points.shape(p, batch, pos, pos), points.dimNames(p)));
         }
         return out;
     }
@@ -329,7 +334,7 @@ public final class HookedTransformer implements AutoCloseable {
                 throw new IllegalArgumentException("a KV cache needs a pass over every layer; got startAtLayer " + o.startAtLayer()
                         + ", stopAtLayer " + o.stopAtLayer());
             }
-            kv.checkCompatible(batch, layers, cfg.nHeads() * cfg.dHead());
+            kv.checkCompatible(batch, layers, cfg.nKvHeads() * cfg.dHead());
             past = kv.length();
         }
         if (past + pos > cfg.nCtx()) {
@@ -343,9 +348,9 @@ public final class HookedTransformer implements AutoCloseable {
         if (kv != null) {
             kv.ensureCapacity(past + pos);
         }
-        ForwardPass pass = new ForwardPass(cfg, prepared, points, hooks, batch, pos, mask, kv);
-        float[] resid = tokens != null ? pass.embed(tokens) : residual.copy().heapArray();
-        Tensor out = pass.run(resid, start, stop, !stopped);
+        Pass pass = new Pass(cfg, points, hooks, batch, pos, mask, kv);
+        float[] resid = tokens != null ? engine.embed(pass, tokens) : residual.copy().heapArray();
+        Tensor out = engine.run(pass, resid, start, stop, !stopped);
         if (kv != null) {
             kv.advance(pos);
         }

@@ -12,12 +12,12 @@ public final class KvCache {
 
     private final int batch;
     private final int nLayers;
-    private final int width;          // n_heads * d_head
+    private final int width;          // n_key_value_heads * d_head
     private final int maxPositions;   // n_ctx
     private int length;
     private int capacity;
-    private float[][] keys;           // per layer [batch, capacity, n_heads, d_head]
-    private float[][] values;         // per layer [batch, capacity, n_heads, d_head]
+    private float[][] keys;           // per layer [batch, capacity, n_kv_heads, d_head]
+    private float[][] values;         // per layer [batch, capacity, n_kv_heads, d_head]
 
     KvCache(TransformerConfig cfg, int batch) {
         if (batch < 1) {
@@ -25,7 +25,7 @@ public final class KvCache {
         }
         this.batch = batch;
         this.nLayers = cfg.nLayers();
-        this.width = cfg.nHeads() * cfg.dHead();
+        this.width = cfg.nKvHeads() * cfg.dHead();
         this.maxPositions = cfg.nCtx();
         this.keys = new float[nLayers][0];
         this.values = new float[nLayers][0];

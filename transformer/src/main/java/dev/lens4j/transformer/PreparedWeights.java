@@ -5,124 +5,255 @@ import dev.lens4j.tensor.matmul.MatrixOperand;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The weights in the layouts the forward pass multiplies with, prepared once per model.
+ * The weights in the layouts the forward pass multiplies with, prepared once per model, and the
+ * canonical weights those layouts are views of.
  *
  * <p>Matrices are used where they are ({@link Tensor#asMatrix()}: heap or memory-mapped, any
- * strides), with one exception: the forward pass wants Q, K and V side by side as one
- * {@code [d_model, 3 * n_heads * d_head]} matrix (column {@code i * d_head + j} of each third is head
- * {@code i}, dimension {@code j}, as in Hugging Face's {@code c_attn}), so that one GEMM over all
- * positions computes every head's queries, keys and values. When {@code W_Q}, {@code W_K} and
- * {@code W_V} are already views of such a matrix (a GPT-2 checkpoint's {@code c_attn}) they are used
- * as they are; otherwise they are copied once into a fused heap array, and the model's weights are
- * replaced by views of it, so that there is one copy and writes through
- * {@link HookedTransformer#weights()} reach the forward pass. The biases
- * {@code b_Q}, {@code b_K}, {@code b_V} are fused likewise, and the other vectors (biases, LayerNorm
- * weights) are made contiguous heap arrays when they are not; the same replacement applies.
+ * strides). Queries, keys and values are computed by one GEMM when {@code W_Q}, {@code W_K} and
+ * {@code W_V} are views of one {@code [d_model, X]} matrix: Hugging Face GPT-2's {@code c_attn}
+ * (Q | K | V blocks), GPT-NeoX's {@code query_key_value} (heads interleaved, q k v per head), Phi-3's
+ * {@code qkv_proj}. Heap weights that are not (processed weights, trained weights) are copied once
+ * into such a matrix (Q | K | V blocks), and the canonical weights become views of it, so that writes
+ * through {@link HookedTransformer#weights()} reach the forward pass. Memory-mapped weights that are
+ * not are multiplied part by part, with no copy. The biases {@code b_Q}, {@code b_K}, {@code b_V} are
+ * always gathered into one vector in the layout of the QKV output, of which they become views; other
+ * vectors (norm weights, biases) are made contiguous heap arrays when they are not.
  */
 final class PreparedWeights {
 
-    /** One block's operands. Vectors are heap arrays starting at offset 0 (or null when absent). */
-    record Layer(float[] ln1W, float[] ln1B,
-                 MatrixOperand wQkv,     // [d_model, 3 * n_heads * d_head], Q | K | V
-                 float[] bQkv,           // [3 * n_heads * d_head]
+    /**
+     * Where a layer's queries, keys and values come from and where they land.
+     *
+     * <p>Part {@code i} (0 = Q, 1 = K, 2 = V) of head {@code h} is columns {@code [col[i] + h * headCols[i],
+     * + d_head)} of {@code w[i]}, and lands in columns {@code [out[i] + h * outHeadCols[i], + d_head)}
+     * of a {@code [N, width]} QKV buffer. {@code fused} is true when the three {@code w[i]} are one
+     * operand that one GEMM multiplies into the buffer whole.
+     */
+    record Qkv(MatrixOperand[] w, int[] col, int[] headCols, int[] out, int[] outHeadCols, int width, boolean fused,
+               float[] bias) {}
+
+    /** One block's operands. Vectors are heap arrays starting at offset 0, or null when absent. */
+    record Layer(float[] ln1W, float[] ln1B, float[] ln1PostW, float[] ln1PostB,
+                 Qkv qkv,
                  MatrixOperand wO,       // [n_heads * d_head, d_model]
                  float[] bO,             // [d_model]
-                 float[] ln2W, float[] ln2B,
+                 float[] qNormW, float[] kNormW,   // [d_head] or null
+                 float[] ln2W, float[] ln2B, float[] ln2PostW, float[] ln2PostB,
                  MatrixOperand wIn,      // [d_model, d_mlp]
+                 MatrixOperand wGate,    // [d_model, d_mlp] or null
                  float[] bIn,            // [d_mlp]
                  MatrixOperand wOut,     // [d_mlp, d_model]
                  float[] bOut) {}        // [d_model]
 
     final TransformerWeights weights;    // the canonical weights the operands view
     final MatrixOperand wE;              // [d_vocab, d_model]
-    final MatrixOperand wPos;            // [n_ctx, d_model]
+    final MatrixOperand wPos;            // [n_ctx, d_model] or null
     final List<Layer> layers;
     final float[] lnFinalW;              // [d_model] or null
     final float[] lnFinalB;              // [d_model] or null
-    final MatrixOperand wU;              // [d_model, d_vocab]
-    final float[] bU;                    // [d_vocab]
+    final MatrixOperand wU;              // [d_model, d_vocab_out]
+    final float[] bU;                    // [d_vocab_out], or null when all zero
 
     PreparedWeights(TransformerConfig c, TransformerWeights w) {
-        check(c, w);
-        int d = c.dModel(), h = c.nHeads(), dh = c.dHead();
-        boolean ln = c.normalization().equals("LN"); // LNPre and none have no LayerNorm parameters
-        List<TransformerWeights.Layer> canon = new ArrayList<>();
+        if (w.config() != c && !w.config().equals(c)) {
+            // the weights were checked against another config: check them against this one
+            w = TransformerWeights.fromStateDict(c, w.stateDict(), "weights of " + c.modelName());
+        }
+        TransformerWeights.Builder canon = w.toBuilder(c);
+        int d = c.dModel(), h = c.nHeads(), kv = c.nKvHeads(), dh = c.dHead();
+        String g = c.groupedQueryAttention() ? "_" : "";
         List<Layer> prepared = new ArrayList<>();
         for (int l = 0; l < c.nLayers(); l++) {
             TransformerWeights.Layer x = w.layers().get(l);
-            Tensor wQ = x.wQ(), wK = x.wK(), wV = x.wV();
-            MatrixOperand fused = fusedView(wQ, wK, wV, d, h * dh);
-            if (fused == null) {
-                // copied into one array laid out as Hugging Face's c_attn, of which they are then views
-                TransformerWeights.Layer f = x.withFusedQkv();
-                wQ = f.wQ();
-                wK = f.wK();
-                wV = f.wV();
-                fused = fusedView(wQ, wK, wV, d, h * dh);
-                if (fused == null) {
-                    throw new AssertionError("withFusedQkv did not give views of one [d_model, 3 * n_heads * d_head] matrix");
+            String p = "blocks." + l + ".";
+            Tensor[] parts = {x.wQ(), x.groupedWK(), x.groupedWV()};
+            int[] heads = {h, kv, kv};
+            Qkv qkv = fusedView(parts, heads, d, dh);
+            if (qkv == null && allHeap(parts)) {
+                // heap weights (processed, trained): one fused copy, of which the canonical weights become views
+                Map<String, Tensor> block = new java.util.LinkedHashMap<>();
+                String[] names = {p + "attn.W_Q", p + "attn." + g + "W_K", p + "attn." + g + "W_V"};
+                for (int i = 0; i < 3; i++) {
+                    block.put(names[i], parts[i]);
+                }
+                TransformerWeights.fuseQkv(c, l, block);
+                for (int i = 0; i < 3; i++) {
+                    parts[i] = block.get(names[i]);
+                    canon.put(names[i], parts[i]);
+                }
+                qkv = fusedView(parts, heads, d, dh);
+                if (qkv == null) {
+                    throw new AssertionError("the fused copy of W_Q, W_K, W_V is not one matrix");
                 }
             }
-            // b_Q | b_K | b_V side by side; the model's b_Q, b_K, b_V become views of it
-            Tensor bQkvT = Tensor.zeros(3, h, dh);
-            bQkvT.select(0, 0).copyFrom(x.bQ());
-            bQkvT.select(0, 1).copyFrom(x.bK());
-            bQkvT.select(0, 2).copyFrom(x.bV());
-            Tensor bQ = bQkvT.select(0, 0), bK = bQkvT.select(0, 1), bV = bQkvT.select(0, 2);
-            float[] bQkv = bQkvT.heapArray();
+            if (qkv == null) {
+                qkv = separate(parts, heads, d, dh);
+            }
+            // b_Q | b_K | b_V in the layout of the QKV output; the canonical biases become views of it
+            float[] bias = new float[qkv.width()];
+            Tensor biasT = Tensor.of(bias, qkv.width());
+            String[] bNames = {p + "attn.b_Q", p + "attn." + g + "b_K", p + "attn." + g + "b_V"};
+            boolean anyBias = false;
+            for (int i = 0; i < 3; i++) {
+                Tensor view = headView(biasT, qkv.out()[i], qkv.outHeadCols()[i], heads[i], dh);
+                Tensor old = canon.get(bNames[i]);
+                view.copyFrom(old);
+                anyBias |= !isZero(old);
+                canon.put(bNames[i], view);
+            }
+            qkv = new Qkv(qkv.w(), qkv.col(), qkv.headCols(), qkv.out(), qkv.outHeadCols(), qkv.width(), qkv.fused(),
+                    anyBias ? bias : null);
             Tensor wO = matrixable(x.wO(), h * dh, d);
-            Tensor bO = vector(x.bO());
-            Tensor ln1W = vector(x.ln1W()), ln1B = vector(x.ln1B());
-            Tensor ln2W = vector(x.ln2W()), ln2B = vector(x.ln2B());
-            Tensor wIn = x.wIn() == null ? null : matrixable(x.wIn(), d, c.dMlp());
-            Tensor bIn = vector(x.bIn());
-            Tensor wOut = x.wOut() == null ? null : matrixable(x.wOut(), c.dMlp(), d);
-            Tensor bOut = vector(x.bOut());
-            canon.add(new TransformerWeights.Layer(ln1W, ln1B, wQ, wK, wV, wO, bQ, bK, bV, bO, ln2W, ln2B, wIn, bIn, wOut, bOut));
-            prepared.add(new Layer(ln ? arr(ln1W) : null, ln ? arr(ln1B) : null, fused, bQkv,
-                    wO.reshape(h * dh, d).asMatrix(), arr(bO), ln ? arr(ln2W) : null, ln ? arr(ln2B) : null,
-                    wIn == null ? null : wIn.asMatrix(), arr(bIn), wOut == null ? null : wOut.asMatrix(), arr(bOut)));
+            canon.put(p + "attn.W_O", wO);
+            boolean mlp = !c.attnOnly();
+            Tensor wIn = mlp ? matrixable(x.wIn(), d, c.dMlp()) : null;
+            Tensor wGate = mlp && c.gatedMlp() ? matrixable(x.wGate(), d, c.dMlp()) : null;
+            Tensor wOut = mlp ? matrixable(x.wOut(), c.dMlp(), d) : null;
+            if (mlp) {
+                canon.put(p + "mlp.W_in", wIn).put(p + "mlp.W_out", wOut);
+                if (wGate != null) {
+                    canon.put(p + "mlp.W_gate", wGate);
+                }
+            }
+            prepared.add(new Layer(vec(canon, p + "ln1.w"), vec(canon, p + "ln1.b"),
+                    vec(canon, p + "ln1_post.w"), vec(canon, p + "ln1_post.b"),
+                    qkv, wO.reshape(h * dh, d).asMatrix(), vec(canon, p + "attn.b_O"),
+                    vec(canon, p + "attn.q_norm.w"), vec(canon, p + "attn.k_norm.w"),
+                    vec(canon, p + "ln2.w"), vec(canon, p + "ln2.b"), vec(canon, p + "ln2_post.w"), vec(canon, p + "ln2_post.b"),
+                    wIn == null ? null : wIn.asMatrix(), wGate == null ? null : wGate.asMatrix(),
+                    vec(canon, p + "mlp.b_in"), wOut == null ? null : wOut.asMatrix(), vec(canon, p + "mlp.b_out")));
         }
-        Tensor lnFW = vector(w.lnFinalW()), lnFB = vector(w.lnFinalB());
-        Tensor bUt = vector(w.bU());
-        this.weights = new TransformerWeights(w.wE(), w.wPos(), canon, lnFW, lnFB, w.wU(), bUt);
-        this.wE = w.wE().asMatrix();
-        this.wPos = w.wPos().asMatrix();
+        this.lnFinalW = vec(canon, "ln_final.w");
+        this.lnFinalB = vec(canon, "ln_final.b");
+        float[] bu = vec(canon, "unembed.b_U");
+        this.bU = allZero(bu) ? null : bu;
+        this.weights = canon.build();
+        this.wE = weights.wE().asMatrix();
+        this.wPos = weights.wPos() == null ? null : weights.wPos().asMatrix();
         this.layers = List.copyOf(prepared);
-        this.lnFinalW = ln ? arr(lnFW) : null;
-        this.lnFinalB = ln ? arr(lnFB) : null;
-        this.wU = w.wU().asMatrix();
-        this.bU = arr(bUt);
+        this.wU = weights.wU().asMatrix();
+    }
+
+    /** A contiguous heap copy of a vector parameter when it is not one already; null when absent. */
+    private static float[] vec(TransformerWeights.Builder canon, String name) {
+        Tensor t = canon.get(name);
+        if (t == null) {
+            return null;
+        }
+        if (!(t.isHeap() && t.isContiguous() && t.heapOffset() == 0 && t.heapArray().length == t.size())) {
+            t = t.copy();
+            canon.put(name, t);
+        }
+        return t.heapArray();
+    }
+
+    private static boolean isZero(Tensor t) {
+        return allZero(t.toArray());
+    }
+
+    private static boolean allZero(float[] x) {
+        for (float v : x) {
+            if (v != 0f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean allHeap(Tensor[] parts) {
+        for (Tensor t : parts) {
+            if (!t.isHeap()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
-     * Q, K and V as one {@code [d_model, 3 * width]} operand, when they are views of such a matrix;
-     * otherwise null.
+     * W_Q, W_K, W_V ({@code [heads, d_model, d_head]} each) as one {@code [d_model, width]} operand
+     * when they are views of such a matrix with every column used once; otherwise null.
      */
-    private static MatrixOperand fusedView(Tensor wQ, Tensor wK, Tensor wV, int d, int width) {
-        MatrixOperand q = asTwoD(wQ, d, width), k = asTwoD(wK, d, width), v = asTwoD(wV, d, width);
-        if (q == null || k == null || v == null) {
+    private static Qkv fusedView(Tensor[] parts, int[] heads, int d, int dh) {
+        MatrixOperand[] m = new MatrixOperand[3];
+        long[] headStride = new long[3];
+        for (int i = 0; i < 3; i++) {
+            m[i] = parts[i].select(0, 0).asMatrix();   // [d_model, d_head] of head 0
+            headStride[i] = heads[i] > 1 ? parts[i].strides()[0] : dh * m[i].colStride();
+        }
+        long rs = m[0].rowStride(), cs = m[0].colStride();
+        if (cs == 0) {
             return null;
         }
-        boolean sameStorage = q.array() != null ? q.array() == k.array() && q.array() == v.array()
-                : q.segment() != null && q.segment() == k.segment() && q.segment() == v.segment();
-        if (sameStorage && q.colStride() == 1 && k.colStride() == 1 && v.colStride() == 1
-                && q.rowStride() == 3L * width && k.rowStride() == q.rowStride() && v.rowStride() == q.rowStride()
-                && k.offset() == q.offset() + width && v.offset() == q.offset() + 2L * width) {
-            return new MatrixOperand(q.array(), q.segment(), q.offset(), d, 3 * width, q.rowStride(), 1);
+        long base = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            if (!sameStorage(m[0], m[i]) || m[i].rowStride() != rs || m[i].colStride() != cs || headStride[i] % cs != 0) {
+                return null;
+            }
+            base = Math.min(base, m[i].offset());
         }
-        return null;
+        int width = (heads[0] + heads[1] + heads[2]) * dh;
+        int[] col = new int[3], headCols = new int[3];
+        boolean[] used = new boolean[width];
+        for (int i = 0; i < 3; i++) {
+            long off = m[i].offset() - base;
+            if (off % cs != 0) {
+                return null;
+            }
+            col[i] = (int) (off / cs);
+            headCols[i] = (int) (headStride[i] / cs);
+            if (headCols[i] < dh || width % headCols[i] != 0 || col[i] % headCols[i] + dh > headCols[i]) {
+                return null; // not a layout headView can address
+            }
+            for (int hh = 0; hh < heads[i]; hh++) {
+                for (int e = 0; e < dh; e++) {
+                    long j = col[i] + (long) hh * headCols[i] + e;
+                    if (j < 0 || j >= width || used[(int) j]) {
+                        return null;
+                    }
+                    used[(int) j] = true;
+                }
+            }
+        }
+        MatrixOperand fused = new MatrixOperand(m[0].array(), m[0].segment(), base, d, width, rs, cs);
+        MatrixOperand[] w = {fused, fused, fused};
+        return new Qkv(w, col, headCols, col.clone(), headCols.clone(), width, true, null);
     }
 
-    /** {@code [n_heads, d_model, d_head]} as a {@code [d_model, n_heads * d_head]} view, or null if the strides do not allow it. */
-    private static MatrixOperand asTwoD(Tensor w, int d, int width) {
-        try {
-            return w.permute(1, 0, 2).view(d, width).asMatrix();
-        } catch (IllegalArgumentException e) {
-            return null;
+    private static boolean sameStorage(MatrixOperand a, MatrixOperand b) {
+        return a.array() != null ? a.array() == b.array() : a.segment() != null && b.segment() != null
+                && a.segment().address() == b.segment().address() && a.segment().byteSize() == b.segment().byteSize();
+    }
+
+    /**
+     * The {@code [heads, d_head]} view of part of a {@code [width]} vector whose head {@code h} is
+     * elements {@code [col + h * headCols, + d_head)} (a layout {@link #fusedView} accepted).
+     */
+    static Tensor headView(Tensor flat, int col, int headCols, int heads, int dh) {
+        int row = col / headCols, within = col % headCols;
+        return flat.view(flat.dim(0) / headCols, headCols).slice(0, row, row + heads).slice(1, within, within + dh);
+    }
+
+    /** Q, K and V multiplied part by part, each as a {@code [d_model, heads * d_head]} view (or a copy). */
+    private static Qkv separate(Tensor[] parts, int[] heads, int d, int dh) {
+        MatrixOperand[] w = new MatrixOperand[3];
+        int[] out = new int[3];
+        int o = 0;
+        for (int i = 0; i < 3; i++) {
+            Tensor t = parts[i].permute(1, 0, 2);
+            Tensor two;
+            try {
+                two = t.view(d, heads[i] * dh);
+            } catch (IllegalArgumentException e) {
+                two = t.copy().view(d, heads[i] * dh);
+            }
+            w[i] = two.asMatrix();
+            out[i] = o;
+            o += heads[i] * dh;
         }
+        return new Qkv(w, new int[3], new int[] {dh, dh, dh}, out, new int[] {dh, dh, dh}, o, false, null);
     }
 
     /** A tensor whose {@code [rows, cols]} reshape is a view (a copy of {@code t} if it was not). */
@@ -135,68 +266,8 @@ final class PreparedWeights {
         }
     }
 
-    /** A contiguous heap tensor over a whole array (the tensor itself when it already is one), or null. */
-    private static Tensor vector(Tensor t) {
-        if (t == null) {
-            return null;
-        }
-        if (t.isHeap() && t.isContiguous() && t.heapOffset() == 0 && t.heapArray().length == t.size()) {
-            return t;
-        }
-        return t.copy();
-    }
-
-    private static float[] arr(Tensor t) {
-        return t == null ? null : t.heapArray();
-    }
-
-    /** Checks every shape and presence against the config; the message names the weight. */
-    private static void check(TransformerConfig c, TransformerWeights w) {
-        int d = c.dModel(), h = c.nHeads(), dh = c.dHead(), v = c.dVocab();
-        need(w.wE(), "W_E", v, d);
-        need(w.wPos(), "W_pos", c.nCtx(), d);
-        need(w.wU(), "W_U", d, v);
-        need(w.bU(), "b_U", v);
-        if (w.layers().size() != c.nLayers()) {
-            throw new IllegalArgumentException("weights have " + w.layers().size() + " layers but the config has n_layers " + c.nLayers());
-        }
-        boolean ln = c.normalization().equals("LN");
-        for (int l = 0; l < c.nLayers(); l++) {
-            TransformerWeights.Layer x = w.layers().get(l);
-            String p = "blocks." + l + ".";
-            need(x.wQ(), p + "attn.W_Q", h, d, dh);
-            need(x.wK(), p + "attn.W_K", h, d, dh);
-            need(x.wV(), p + "attn.W_V", h, d, dh);
-            need(x.wO(), p + "attn.W_O", h, dh, d);
-            need(x.bQ(), p + "attn.b_Q", h, dh);
-            need(x.bK(), p + "attn.b_K", h, dh);
-            need(x.bV(), p + "attn.b_V", h, dh);
-            need(x.bO(), p + "attn.b_O", d);
-            if (ln) {
-                need(x.ln1W(), p + "ln1.w", d);
-                need(x.ln1B(), p + "ln1.b", d);
-            }
-            if (!c.attnOnly()) {
-                need(x.wIn(), p + "mlp.W_in", d, c.dMlp());
-                need(x.bIn(), p + "mlp.b_in", c.dMlp());
-                need(x.wOut(), p + "mlp.W_out", c.dMlp(), d);
-                need(x.bOut(), p + "mlp.b_out", d);
-                if (ln) {
-                    need(x.ln2W(), p + "ln2.w", d);
-                    need(x.ln2B(), p + "ln2.b", d);
-                }
-            }
-        }
-        if (ln) {
-            need(w.lnFinalW(), "ln_final.w", d);
-            need(w.lnFinalB(), "ln_final.b", d);
-        }
-    }
-
-    private static void need(Tensor t, String name, int... shape) {
-        if (t == null) {
-            throw new IllegalArgumentException("weight " + name + " is missing");
-        }
-        t.requireShape("weight " + name, shape);
+    /** Every parameter of the canonical weights, for tests. */
+    Map<String, Tensor> stateDict() {
+        return weights.stateDict();
     }
 }

@@ -1,200 +1,789 @@
 package dev.lens4j.transformer;
 
+import dev.lens4j.tensor.Shapes;
 import dev.lens4j.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
- * All parameters of a transformer in TransformerLens layout (right-multiplying: {@code x @ W}).
- * Tensors may be heap arrays or zero-copy views of a memory-mapped checkpoint.
+ * All parameters of a transformer in TransformerLens layout (right-multiplying: {@code x @ W}),
+ * under TransformerLens state-dict names. Tensors may be heap arrays or zero-copy views of a
+ * memory-mapped checkpoint. Immutable: {@link #with} and {@link #builder} make new weights that share
+ * the tensors they do not replace.
  *
- * @param wE {@code [d_vocab, d_model]} token embedding
- * @param wPos {@code [n_ctx, d_model]} positional embedding
- * @param layers one entry per block
- * @param lnFinalW {@code [d_model]} final LayerNorm weight, or null (no norm or folded)
- * @param lnFinalB {@code [d_model]} final LayerNorm bias, or null
- * @param wU {@code [d_model, d_vocab]} unembedding
- * @param bU {@code [d_vocab]} unembedding bias
+ * <p>Which parameters a config has, and their shapes, is decided in one place, {@link #shapes}:
+ * <pre>
+ *   embed.W_E            [d_vocab, d_model]
+ *   pos_embed.W_pos      [n_ctx, d_model]                       learned positions only
+ *   blocks.L.ln1.w, .b   [d_model]                              w: LN and RMS; b: LN only
+ *   blocks.L.ln1_post.w  [d_model]                              use_normalization_before_and_after
+ *   blocks.L.attn.W_Q    [n_heads, d_model, d_head]
+ *   blocks.L.attn.W_K    [n_heads, d_model, d_head]             _W_K [n_key_value_heads, ...] when grouped
+ *   blocks.L.attn.W_V    [n_heads, d_model, d_head]             _W_V likewise
+ *   blocks.L.attn.W_O    [n_heads, d_head, d_model]
+ *   blocks.L.attn.b_Q    [n_heads, d_head]                      b_K, b_V (_b_K, _b_V when grouped)
+ *   blocks.L.attn.b_O    [d_model]
+ *   blocks.L.attn.q_norm.w, k_norm.w [d_head]                   use_qk_norm
+ *   blocks.L.ln2.w, .b, ln2_post.w                              as ln1, for models with MLPs
+ *   blocks.L.mlp.W_in    [d_model, d_mlp]                       W_gate likewise for gated MLPs
+ *   blocks.L.mlp.b_in    [d_mlp]
+ *   blocks.L.mlp.W_out   [d_mlp, d_model]
+ *   blocks.L.mlp.b_out   [d_model]
+ *   ln_final.w, .b       [d_model]
+ *   unembed.W_U          [d_model, d_vocab_out]
+ *   unembed.b_U          [d_vocab_out]
+ * </pre>
  */
-public record TransformerWeights(Tensor wE, Tensor wPos, List<Layer> layers, Tensor lnFinalW, Tensor lnFinalB,
-                                 Tensor wU, Tensor bU) {
+public final class TransformerWeights {
 
-    /**
-     * The parameters of one block.
-     *
-     * @param ln1W {@code [d_model]} or null
-     * @param ln1B {@code [d_model]} or null
-     * @param wQ {@code [n_heads, d_model, d_head]}
-     * @param wK {@code [n_heads, d_model, d_head]}
-     * @param wV {@code [n_heads, d_model, d_head]}
-     * @param wO {@code [n_heads, d_head, d_model]}
-     * @param bQ {@code [n_heads, d_head]}
-     * @param bK {@code [n_heads, d_head]}
-     * @param bV {@code [n_heads, d_head]}
-     * @param bO {@code [d_model]}
-     * @param ln2W {@code [d_model]} or null (attention-only or no norm or folded)
-     * @param ln2B {@code [d_model]} or null
-     * @param wIn {@code [d_model, d_mlp]} or null (attention-only)
-     * @param bIn {@code [d_mlp]} or null
-     * @param wOut {@code [d_mlp, d_model]} or null
-     * @param bOut {@code [d_model]} or null
-     */
-    public record Layer(Tensor ln1W, Tensor ln1B,
-                        Tensor wQ, Tensor wK, Tensor wV, Tensor wO,
-                        Tensor bQ, Tensor bK, Tensor bV, Tensor bO,
-                        Tensor ln2W, Tensor ln2B,
-                        Tensor wIn, Tensor bIn, Tensor wOut, Tensor bOut) {
+    private final TransformerConfig cfg;
+    private final Map<String, Tensor> params;     // name -> tensor, in shapes(cfg) order
+    private final List<Layer> layers;
 
-        /**
-         * This block with {@code W_Q}, {@code W_K} and {@code W_V} copied into one
-         * {@code [d_model, 3, n_heads, d_head]} heap array (the layout of Hugging Face's {@code c_attn})
-         * and replaced by views of it, so that the three can be multiplied as one
-         * {@code [d_model, 3 * n_heads * d_head]} matrix. The other tensors are shared.
-         *
-         * @return the block with fused Q, K and V
-         * @throws IllegalArgumentException if {@code W_K} or {@code W_V} does not broadcast to the shape of {@code W_Q}
-         */
-        public Layer withFusedQkv() {
-            int h = wQ.dim(0), d = wQ.dim(1), dh = wQ.dim(2);
-            Tensor f = Tensor.zeros(d, 3, h, dh);   // [d_model, 3, n_heads, d_head]
-            f.select(1, 0).copyFrom(wQ.permute(1, 0, 2));
-            f.select(1, 1).copyFrom(wK.permute(1, 0, 2));
-            f.select(1, 2).copyFrom(wV.permute(1, 0, 2));
-            return new Layer(ln1W, ln1B,
-                    f.select(1, 0).permute(1, 0, 2), f.select(1, 1).permute(1, 0, 2), f.select(1, 2).permute(1, 0, 2), wO,
-                    bQ, bK, bV, bO, ln2W, ln2B, wIn, bIn, wOut, bOut);
+    private TransformerWeights(TransformerConfig cfg, Map<String, Tensor> params) {
+        this.cfg = cfg;
+        this.params = Collections.unmodifiableMap(params);
+        List<Layer> ls = new ArrayList<>(cfg.nLayers());
+        for (int l = 0; l < cfg.nLayers(); l++) {
+            ls.add(new Layer(l));
         }
+        this.layers = List.copyOf(ls);
     }
 
-    /** Copies the layer list so the record stays immutable. */
-    public TransformerWeights {
-        layers = List.copyOf(layers);
-    }
+    // ------------------------------------------------------------------ the one place names and shapes are decided
 
     /**
-     * These weights with other blocks: the parameters outside the blocks (W_E, W_pos, ln_final, W_U,
-     * b_U) are shared.
+     * The parameters a config needs, with their shapes, in model order.
      *
-     * @param newLayers one entry per block
-     * @return the weights with {@code newLayers} as their blocks
+     * @param cfg the config
+     * @return TransformerLens state-dict name to shape
      */
-    public TransformerWeights withLayers(List<Layer> newLayers) {
-        return new TransformerWeights(wE, wPos, newLayers, lnFinalW, lnFinalB, wU, bU);
-    }
-
-    /**
-     * The weights under TransformerLens state-dict names ({@code embed.W_E}, {@code pos_embed.W_pos},
-     * {@code blocks.0.attn.W_Q}, {@code blocks.0.ln1.w}, {@code unembed.W_U}, ...); absent (null)
-     * parameters are left out.
-     *
-     * @return name to tensor, in model order
-     */
-    public Map<String, Tensor> stateDict() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("embed.W_E", wE);
-        m.put("pos_embed.W_pos", wPos);
-        for (int l = 0; l < layers.size(); l++) {
-            Layer x = layers.get(l);
+    public static Map<String, int[]> shapes(TransformerConfig cfg) {
+        int d = cfg.dModel(), h = cfg.nHeads(), kv = cfg.nKvHeads(), dh = cfg.dHead();
+        Normalization norm = cfg.normalization();
+        String g = cfg.groupedQueryAttention() ? "_" : "";
+        Map<String, int[]> m = new LinkedHashMap<>();
+        m.put("embed.W_E", new int[] {cfg.dVocab(), d});
+        if (cfg.positionalEmbedding() == PositionalEmbedding.STANDARD) {
+            m.put("pos_embed.W_pos", new int[] {cfg.nCtx(), d});
+        }
+        for (int l = 0; l < cfg.nLayers(); l++) {
             String p = "blocks." + l + ".";
-            putIf(m, p + "ln1.w", x.ln1W);
-            putIf(m, p + "ln1.b", x.ln1B);
-            m.put(p + "attn.W_Q", x.wQ);
-            m.put(p + "attn.W_K", x.wK);
-            m.put(p + "attn.W_V", x.wV);
-            m.put(p + "attn.W_O", x.wO);
-            m.put(p + "attn.b_Q", x.bQ);
-            m.put(p + "attn.b_K", x.bK);
-            m.put(p + "attn.b_V", x.bV);
-            m.put(p + "attn.b_O", x.bO);
-            putIf(m, p + "ln2.w", x.ln2W);
-            putIf(m, p + "ln2.b", x.ln2B);
-            putIf(m, p + "mlp.W_in", x.wIn);
-            putIf(m, p + "mlp.b_in", x.bIn);
-            putIf(m, p + "mlp.W_out", x.wOut);
-            putIf(m, p + "mlp.b_out", x.bOut);
+            normShapes(m, p + "ln1", norm, d);
+            if (cfg.useNormalizationBeforeAndAfter()) {
+                normShapes(m, p + "ln1_post", postNorm(norm), d);
+            }
+            m.put(p + "attn.W_Q", new int[] {h, d, dh});
+            m.put(p + "attn." + g + "W_K", new int[] {kv, d, dh});
+            m.put(p + "attn." + g + "W_V", new int[] {kv, d, dh});
+            m.put(p + "attn.W_O", new int[] {h, dh, d});
+            m.put(p + "attn.b_Q", new int[] {h, dh});
+            m.put(p + "attn." + g + "b_K", new int[] {kv, dh});
+            m.put(p + "attn." + g + "b_V", new int[] {kv, dh});
+            m.put(p + "attn.b_O", new int[] {d});
+            if (cfg.useQkNorm()) {
+                m.put(p + "attn.q_norm.w", new int[] {dh});
+                m.put(p + "attn.k_norm.w", new int[] {dh});
+            }
+            if (!cfg.attnOnly()) {
+                normShapes(m, p + "ln2", norm, d);
+                if (cfg.useNormalizationBeforeAndAfter()) {
+                    normShapes(m, p + "ln2_post", postNorm(norm), d);
+                }
+                m.put(p + "mlp.W_in", new int[] {d, cfg.dMlp()});
+                if (cfg.gatedMlp()) {
+                    m.put(p + "mlp.W_gate", new int[] {d, cfg.dMlp()});
+                }
+                m.put(p + "mlp.b_in", new int[] {cfg.dMlp()});
+                m.put(p + "mlp.W_out", new int[] {cfg.dMlp(), d});
+                m.put(p + "mlp.b_out", new int[] {d});
+            }
         }
-        putIf(m, "ln_final.w", lnFinalW);
-        putIf(m, "ln_final.b", lnFinalB);
-        m.put("unembed.W_U", wU);
-        m.put("unembed.b_U", bU);
+        normShapes(m, "ln_final", norm, d);
+        m.put("unembed.W_U", new int[] {d, cfg.dVocabOut()});
+        m.put("unembed.b_U", new int[] {cfg.dVocabOut()});
         return m;
     }
 
     /**
-     * The number of parameters held, counting an unembedding that is a view of the token
-     * embedding (tied, as in GPT-2 checkpoints) once.
+     * The norm after attention and after the MLP (Gemma 2's {@code ln1_post}, {@code ln2_post}): never
+     * folded, so a weighted norm even in a processed model, as in TransformerLens.
+     *
+     * @param norm the model's normalisation
+     * @return the normalisation of the post norms
+     */
+    public static Normalization postNorm(Normalization norm) {
+        return switch (norm) {
+            case LN, LN_PRE -> Normalization.LN;
+            case RMS, RMS_PRE -> Normalization.RMS;
+            case NONE -> Normalization.NONE;
+        };
+    }
+
+    private static void normShapes(Map<String, int[]> m, String prefix, Normalization norm, int d) {
+        if (norm.hasWeight()) {
+            m.put(prefix + ".w", new int[] {d});
+        }
+        if (norm == Normalization.LN) {
+            m.put(prefix + ".b", new int[] {d});
+        }
+    }
+
+    // ------------------------------------------------------------------ construction
+
+    /**
+     * Weights from TransformerLens state-dict names, checking every name and shape against the
+     * config. {@code unembed.b_U} and attention/MLP biases may be absent (zeros, as in models without
+     * biases); every other parameter must be there, and no other name may be.
+     *
+     * @param cfg the config
+     * @param sd name to tensor
+     * @param source where the tensors came from (a file), for error messages
+     * @return the weights
+     * @throws IllegalArgumentException naming the source and the missing, mis-shaped or unexpected tensors
+     */
+    public static TransformerWeights fromStateDict(TransformerConfig cfg, Map<String, Tensor> sd, String source) {
+        Map<String, int[]> shapes = shapes(cfg);
+        List<String> extra = new ArrayList<>();
+        for (String name : sd.keySet()) {
+            if (!shapes.containsKey(name)) {
+                extra.add(name);
+            }
+        }
+        if (!extra.isEmpty()) {
+            throw new IllegalArgumentException(source + ": " + abbreviate(extra) + (extra.size() == 1 ? " is not a parameter" : " are not parameters")
+                    + " of this config (" + describe(cfg) + ")");
+        }
+        List<String> missing = new ArrayList<>();
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : shapes.entrySet()) {
+            String name = e.getKey();
+            Tensor t = sd.get(name);
+            if (t == null) {
+                if (isOptionalBias(name)) {
+                    t = Tensor.zeros(e.getValue());
+                } else {
+                    missing.add(name);
+                    continue;
+                }
+            }
+            params.put(name, t.requireShape(source + ": tensor '" + name + "'", e.getValue()));
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(source + ": missing tensor" + (missing.size() == 1 ? " '" + missing.get(0) + "'"
+                    : "s " + abbreviate(missing)) + " (" + describe(cfg) + ")");
+        }
+        return new TransformerWeights(cfg, params);
+    }
+
+    /**
+     * Whether a parameter is a bias that models without biases leave out (zeros then).
+     *
+     * @param name a TransformerLens parameter name
+     * @return true for {@code b_Q}, {@code b_K}, {@code b_V}, {@code b_O}, {@code b_in}, {@code b_out}, {@code b_U}
+     */
+    public static boolean isOptionalBias(String name) {
+        return name.endsWith(".b_Q") || name.endsWith("b_K") || name.endsWith("b_V") || name.endsWith(".b_O")
+                || name.endsWith(".b_in") || name.endsWith(".b_out") || name.equals("unembed.b_U");
+    }
+
+    private static String describe(TransformerConfig c) {
+        return "normalization_type " + c.normalization().tlName() + ", attn_only " + c.attnOnly() + ", positional_embedding_type "
+                + c.positionalEmbedding().tlName() + (c.groupedQueryAttention() ? ", n_key_value_heads " + c.nKeyValueHeads() : "")
+                + (c.gatedMlp() ? ", gated_mlp" : "") + (c.useNormalizationBeforeAndAfter() ? ", use_normalization_before_and_after" : "")
+                + (c.useQkNorm() ? ", use_qk_norm" : "");
+    }
+
+    static String abbreviate(List<String> names) {
+        return names.size() <= 8 ? names.toString() : names.subList(0, 8) + " and " + (names.size() - 8) + " more";
+    }
+
+    /**
+     * Random weights, as TransformerLens's {@code HookedTransformer(cfg)} initialises a new model:
+     * matrices normal with standard deviation {@code std}, biases zero, norm weights one.
+     *
+     * @param cfg the config
+     * @param seed the random seed
+     * @param std the standard deviation of the matrices (TransformerLens's gpt2 init uses 0.8 / sqrt(d_model))
+     * @return the weights
+     */
+    public static TransformerWeights random(TransformerConfig cfg, long seed, double std) {
+        SplittableRandom seeds = new SplittableRandom(seed);
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : shapes(cfg).entrySet()) {
+            String name = e.getKey();
+            int[] shape = e.getValue();
+            Tensor t;
+            if (name.endsWith(".w")) {
+                t = Tensor.ones(shape);
+            } else if (name.endsWith(".b") || isOptionalBias(name)) {
+                t = Tensor.zeros(shape);
+            } else {
+                t = Tensor.randn(seeds.nextLong(), shape).mul((float) std);
+            }
+            sd.put(name, t);
+        }
+        return new TransformerWeights(cfg, sd);
+    }
+
+    /**
+     * A builder for weights of a config, starting from nothing.
+     *
+     * @param cfg the config
+     * @return a builder
+     */
+    public static Builder builder(TransformerConfig cfg) {
+        return new Builder(cfg, new LinkedHashMap<>());
+    }
+
+    /**
+     * A builder starting from these weights (for the same or another config: names the other config
+     * does not have must be removed before {@link Builder#build}).
+     *
+     * @param newConfig the config the built weights are for
+     * @return a builder holding these weights' tensors
+     */
+    public Builder toBuilder(TransformerConfig newConfig) {
+        return new Builder(newConfig, new LinkedHashMap<>(params));
+    }
+
+    /**
+     * These weights with one parameter replaced.
+     *
+     * @param name a parameter name of the config
+     * @param t the new tensor, of the parameter's shape
+     * @return new weights sharing every other tensor
+     * @throws IllegalArgumentException for an unknown name or a wrong shape
+     */
+    public TransformerWeights with(String name, Tensor t) {
+        return toBuilder(cfg).put(name, t).build();
+    }
+
+    /** Collects parameters by name and checks them against the config when built. */
+    public static final class Builder {
+        private final TransformerConfig cfg;
+        private final Map<String, Tensor> sd;
+
+        private Builder(TransformerConfig cfg, Map<String, Tensor> sd) {
+            this.cfg = cfg;
+            this.sd = sd;
+        }
+
+        /**
+         * Sets a parameter.
+         *
+         * @param name TransformerLens name, e.g. {@code "blocks.0.attn.W_Q"}
+         * @param t the tensor
+         * @return this builder
+         */
+        public Builder put(String name, Tensor t) {
+            sd.put(name, t);
+            return this;
+        }
+
+        /**
+         * Removes a parameter (for example a LayerNorm weight that processing folded away).
+         *
+         * @param name TransformerLens name
+         * @return this builder
+         */
+        public Builder remove(String name) {
+            sd.remove(name);
+            return this;
+        }
+
+        /**
+         * Returns a parameter set so far.
+         *
+         * @param name TransformerLens name
+         * @return the tensor, or null
+         */
+        public Tensor get(String name) {
+            return sd.get(name);
+        }
+
+        /**
+         * Checks every name and shape against the config.
+         *
+         * @return the weights
+         * @throws IllegalArgumentException naming missing, mis-shaped or unexpected parameters
+         */
+        public TransformerWeights build() {
+            return fromStateDict(cfg, sd, "weights of " + cfg.modelName());
+        }
+    }
+
+    // ------------------------------------------------------------------ access
+
+    /**
+     * Returns the config these weights were checked against.
+     *
+     * @return the config
+     */
+    public TransformerConfig config() {
+        return cfg;
+    }
+
+    /**
+     * The weights under TransformerLens state-dict names, in model order.
+     *
+     * @return name to tensor (unmodifiable)
+     */
+    public Map<String, Tensor> stateDict() {
+        return params;
+    }
+
+    /**
+     * A parameter by TransformerLens name.
+     *
+     * @param name e.g. {@code "blocks.0.attn.W_Q"}
+     * @return the tensor
+     * @throws IllegalArgumentException if the config has no such parameter
+     */
+    public Tensor get(String name) {
+        Tensor t = params.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("no parameter named '" + name + "' (" + describe(cfg) + ")");
+        }
+        return t;
+    }
+
+    private Tensor getOrNull(String name) {
+        return params.get(name);
+    }
+
+    /**
+     * Returns {@code [d_vocab, d_model]} token embedding.
+     *
+     * @return {@code [d_vocab, d_model]} token embedding
+     */
+    public Tensor wE() {
+        return get("embed.W_E");
+    }
+
+    /**
+     * Returns {@code [n_ctx, d_model]} learned positional embedding, or null for rotary or no positions.
+     *
+     * @return {@code [n_ctx, d_model]} learned positional embedding, or null for rotary or no positions
+     */
+    public Tensor wPos() {
+        return getOrNull("pos_embed.W_pos");
+    }
+
+    /**
+     * Returns one entry per block.
+     *
+     * @return one entry per block
+     */
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    /**
+     * Returns {@code [d_model]} final norm weight, or null (no norm, or folded).
+     *
+     * @return {@code [d_model]} final norm weight, or null (no norm, or folded)
+     */
+    public Tensor lnFinalW() {
+        return getOrNull("ln_final.w");
+    }
+
+    /**
+     * Returns {@code [d_model]} final LayerNorm bias, or null.
+     *
+     * @return {@code [d_model]} final LayerNorm bias, or null
+     */
+    public Tensor lnFinalB() {
+        return getOrNull("ln_final.b");
+    }
+
+    /**
+     * Returns {@code [d_model, d_vocab_out]} unembedding.
+     *
+     * @return {@code [d_model, d_vocab_out]} unembedding
+     */
+    public Tensor wU() {
+        return get("unembed.W_U");
+    }
+
+    /**
+     * Returns {@code [d_vocab_out]} unembedding bias.
+     *
+     * @return {@code [d_vocab_out]} unembedding bias
+     */
+    public Tensor bU() {
+        return get("unembed.b_U");
+    }
+
+    /**
+     * The parameters of one block, read from the state dict. With grouped-query attention,
+     * {@link #wK()}, {@link #wV()}, {@link #bK()} and {@link #bV()} give one key/value head per query
+     * head, as TransformerLens's {@code W_K} does (a copy, heads repeated in groups); the stored
+     * {@code _W_K} etc. are {@link #groupedWK()} and friends.
+     */
+    public final class Layer {
+        private final String p;
+        private final int index;
+
+        private Layer(int index) {
+            this.index = index;
+            this.p = "blocks." + index + ".";
+        }
+
+        /**
+         * Returns the block index.
+         *
+         * @return the block index
+         */
+        public int index() {
+            return index;
+        }
+
+        /**
+         * Returns {@code [d_model]} ln1 weight, or null.
+         *
+         * @return {@code [d_model]} ln1 weight, or null
+         */
+        public Tensor ln1W() {
+            return getOrNull(p + "ln1.w");
+        }
+
+        /**
+         * Returns {@code [d_model]} ln1 bias, or null.
+         *
+         * @return {@code [d_model]} ln1 bias, or null
+         */
+        public Tensor ln1B() {
+            return getOrNull(p + "ln1.b");
+        }
+
+        /**
+         * Returns {@code [d_model]} the norm after attention ({@code ln1_post.w}), or null.
+         *
+         * @return {@code [d_model]} the norm after attention ({@code ln1_post.w}), or null
+         */
+        public Tensor ln1PostW() {
+            return getOrNull(p + "ln1_post.w");
+        }
+
+        /**
+         * Returns {@code [d_model]} ln1_post bias (LayerNorm post norms only), or null.
+         *
+         * @return {@code [d_model]} ln1_post bias (LayerNorm post norms only), or null
+         */
+        public Tensor ln1PostB() {
+            return getOrNull(p + "ln1_post.b");
+        }
+
+        /**
+         * Returns {@code [n_heads, d_model, d_head]}.
+         *
+         * @return {@code [n_heads, d_model, d_head]}
+         */
+        public Tensor wQ() {
+            return get(p + "attn.W_Q");
+        }
+
+        /**
+         * Returns {@code [n_heads, d_model, d_head]}: one key head per query head (repeated in groups when grouped).
+         *
+         * @return {@code [n_heads, d_model, d_head]}: one key head per query head (repeated in groups when grouped)
+         */
+        public Tensor wK() {
+            return perQueryHead(groupedWK());
+        }
+
+        /**
+         * Returns {@code [n_heads, d_model, d_head]}: one value head per query head (repeated in groups when grouped).
+         *
+         * @return {@code [n_heads, d_model, d_head]}: one value head per query head (repeated in groups when grouped)
+         */
+        public Tensor wV() {
+            return perQueryHead(groupedWV());
+        }
+
+        /**
+         * Returns {@code [n_key_value_heads, d_model, d_head]}: the key weights as stored.
+         *
+         * @return {@code [n_key_value_heads, d_model, d_head]}: the key weights as stored
+         */
+        public Tensor groupedWK() {
+            return get(p + "attn." + grouped() + "W_K");
+        }
+
+        /**
+         * Returns {@code [n_key_value_heads, d_model, d_head]}: the value weights as stored.
+         *
+         * @return {@code [n_key_value_heads, d_model, d_head]}: the value weights as stored
+         */
+        public Tensor groupedWV() {
+            return get(p + "attn." + grouped() + "W_V");
+        }
+
+        /**
+         * Returns {@code [n_heads, d_head, d_model]}.
+         *
+         * @return {@code [n_heads, d_head, d_model]}
+         */
+        public Tensor wO() {
+            return get(p + "attn.W_O");
+        }
+
+        /**
+         * Returns {@code [n_heads, d_head]}.
+         *
+         * @return {@code [n_heads, d_head]}
+         */
+        public Tensor bQ() {
+            return get(p + "attn.b_Q");
+        }
+
+        /**
+         * Returns {@code [n_heads, d_head]} (repeated in groups when grouped).
+         *
+         * @return {@code [n_heads, d_head]} (repeated in groups when grouped)
+         */
+        public Tensor bK() {
+            return perQueryHead(groupedBK());
+        }
+
+        /**
+         * Returns {@code [n_heads, d_head]} (repeated in groups when grouped).
+         *
+         * @return {@code [n_heads, d_head]} (repeated in groups when grouped)
+         */
+        public Tensor bV() {
+            return perQueryHead(groupedBV());
+        }
+
+        /**
+         * Returns {@code [n_key_value_heads, d_head]} as stored.
+         *
+         * @return {@code [n_key_value_heads, d_head]} as stored
+         */
+        public Tensor groupedBK() {
+            return get(p + "attn." + grouped() + "b_K");
+        }
+
+        /**
+         * Returns {@code [n_key_value_heads, d_head]} as stored.
+         *
+         * @return {@code [n_key_value_heads, d_head]} as stored
+         */
+        public Tensor groupedBV() {
+            return get(p + "attn." + grouped() + "b_V");
+        }
+
+        /**
+         * Returns {@code [d_model]}.
+         *
+         * @return {@code [d_model]}
+         */
+        public Tensor bO() {
+            return get(p + "attn.b_O");
+        }
+
+        /**
+         * Returns {@code [d_head]} the per-head query RMS norm weight, or null.
+         *
+         * @return {@code [d_head]} the per-head query RMS norm weight, or null
+         */
+        public Tensor qNormW() {
+            return getOrNull(p + "attn.q_norm.w");
+        }
+
+        /**
+         * Returns {@code [d_head]} the per-head key RMS norm weight, or null.
+         *
+         * @return {@code [d_head]} the per-head key RMS norm weight, or null
+         */
+        public Tensor kNormW() {
+            return getOrNull(p + "attn.k_norm.w");
+        }
+
+        /**
+         * Returns {@code [d_model]} ln2 weight, or null.
+         *
+         * @return {@code [d_model]} ln2 weight, or null
+         */
+        public Tensor ln2W() {
+            return getOrNull(p + "ln2.w");
+        }
+
+        /**
+         * Returns {@code [d_model]} ln2 bias, or null.
+         *
+         * @return {@code [d_model]} ln2 bias, or null
+         */
+        public Tensor ln2B() {
+            return getOrNull(p + "ln2.b");
+        }
+
+        /**
+         * Returns {@code [d_model]} the norm after the MLP ({@code ln2_post.w}), or null.
+         *
+         * @return {@code [d_model]} the norm after the MLP ({@code ln2_post.w}), or null
+         */
+        public Tensor ln2PostW() {
+            return getOrNull(p + "ln2_post.w");
+        }
+
+        /**
+         * Returns {@code [d_model]} ln2_post bias, or null.
+         *
+         * @return {@code [d_model]} ln2_post bias, or null
+         */
+        public Tensor ln2PostB() {
+            return getOrNull(p + "ln2_post.b");
+        }
+
+        /**
+         * Returns {@code [d_model, d_mlp]} or null (attention-only).
+         *
+         * @return {@code [d_model, d_mlp]} or null (attention-only)
+         */
+        public Tensor wIn() {
+            return getOrNull(p + "mlp.W_in");
+        }
+
+        /**
+         * Returns {@code [d_model, d_mlp]} the gate of a gated MLP, or null.
+         *
+         * @return {@code [d_model, d_mlp]} the gate of a gated MLP, or null
+         */
+        public Tensor wGate() {
+            return getOrNull(p + "mlp.W_gate");
+        }
+
+        /**
+         * Returns {@code [d_mlp]} or null.
+         *
+         * @return {@code [d_mlp]} or null
+         */
+        public Tensor bIn() {
+            return getOrNull(p + "mlp.b_in");
+        }
+
+        /**
+         * Returns {@code [d_mlp, d_model]} or null.
+         *
+         * @return {@code [d_mlp, d_model]} or null
+         */
+        public Tensor wOut() {
+            return getOrNull(p + "mlp.W_out");
+        }
+
+        /**
+         * Returns {@code [d_model]} or null.
+         *
+         * @return {@code [d_model]} or null
+         */
+        public Tensor bOut() {
+            return getOrNull(p + "mlp.b_out");
+        }
+
+        private String grouped() {
+            return cfg.groupedQueryAttention() ? "_" : "";
+        }
+
+        /** Repeats key/value heads so that query head h sees key/value head h / (n_heads / n_key_value_heads). */
+        private Tensor perQueryHead(Tensor t) {
+            if (!cfg.groupedQueryAttention()) {
+                return t;
+            }
+            int group = cfg.nHeads() / cfg.nKvHeads();
+            int[] idx = new int[cfg.nHeads()];
+            for (int h = 0; h < idx.length; h++) {
+                idx[h] = h / group;
+            }
+            return t.indexSelect(0, idx);
+        }
+
+        @Override
+        public String toString() {
+            return "TransformerWeights.Layer[" + index + "]";
+        }
+    }
+
+    /**
+     * The number of parameters held, counting a tensor that shares its storage with another one of
+     * the same size (a tied unembedding, {@code W_U = W_E^T}) once.
      *
      * @return the parameter count
      */
     public long parameterCount() {
         long n = 0;
-        for (Tensor t : stateDict().values()) {
+        for (Tensor t : params.values()) {
             n += t.size();
         }
+        Tensor wU = wU(), wE = wE();
         if (wU.sharesStorageWith(wE) && wU.size() == wE.size()) {
             n -= wU.size();
         }
         return n;
     }
 
-    private static void putIf(Map<String, Tensor> m, String k, Tensor t) {
-        if (t != null) {
-            m.put(k, t);
-        }
+    /**
+     * Whether the unembedding is a view of the token embedding ({@code W_U = W_E^T}, as a tied
+     * checkpoint loaded without processing has it).
+     *
+     * @return true when W_U shares W_E's storage
+     */
+    public boolean tiedEmbeddings() {
+        return wU().sharesStorageWith(wE()) && wU().size() == wE().size();
+    }
+
+    @Override
+    public String toString() {
+        return "TransformerWeights[" + cfg.modelName() + ", " + params.size() + " tensors, " + parameterCount() + " parameters]";
     }
 
     /**
-     * Builds weights from TransformerLens state-dict names, checking every shape against the config.
+     * A readable list of names and shapes (for messages and {@code inspect}).
      *
-     * @param cfg the config
-     * @param sd name to tensor
-     * @param source where the tensors came from (a file), for error messages
-     * @return the weights
-     * @throws IllegalArgumentException naming the source and the missing or mis-shaped tensor
+     * @return one {@code name [shape]} per line
      */
-    public static TransformerWeights fromStateDict(TransformerConfig cfg, Map<String, Tensor> sd, String source) {
-        int d = cfg.dModel(), h = cfg.nHeads(), dh = cfg.dHead(), v = cfg.dVocab();
-        boolean ln = cfg.normalization().equals("LN");
-        List<Layer> layers = new ArrayList<>();
-        for (int l = 0; l < cfg.nLayers(); l++) {
-            String p = "blocks." + l + ".";
-            boolean mlp = !cfg.attnOnly();
-            layers.add(new Layer(
-                    ln ? need(sd, p + "ln1.w", source, d) : null,
-                    ln ? need(sd, p + "ln1.b", source, d) : null,
-                    need(sd, p + "attn.W_Q", source, h, d, dh),
-                    need(sd, p + "attn.W_K", source, h, d, dh),
-                    need(sd, p + "attn.W_V", source, h, d, dh),
-                    need(sd, p + "attn.W_O", source, h, dh, d),
-                    need(sd, p + "attn.b_Q", source, h, dh),
-                    need(sd, p + "attn.b_K", source, h, dh),
-                    need(sd, p + "attn.b_V", source, h, dh),
-                    need(sd, p + "attn.b_O", source, d),
-                    ln && mlp ? need(sd, p + "ln2.w", source, d) : null,
-                    ln && mlp ? need(sd, p + "ln2.b", source, d) : null,
-                    mlp ? need(sd, p + "mlp.W_in", source, d, cfg.dMlp()) : null,
-                    mlp ? need(sd, p + "mlp.b_in", source, cfg.dMlp()) : null,
-                    mlp ? need(sd, p + "mlp.W_out", source, cfg.dMlp(), d) : null,
-                    mlp ? need(sd, p + "mlp.b_out", source, d) : null));
+    public String describeShapes() {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, Tensor> e : params.entrySet()) {
+            sb.append(e.getKey()).append(' ').append(Shapes.str(e.getValue().shape())).append('\n');
         }
-        return new TransformerWeights(
-                need(sd, "embed.W_E", source, v, d),
-                need(sd, "pos_embed.W_pos", source, cfg.nCtx(), d),
-                layers,
-                ln ? need(sd, "ln_final.w", source, d) : null,
-                ln ? need(sd, "ln_final.b", source, d) : null,
-                need(sd, "unembed.W_U", source, d, v),
-                sd.containsKey("unembed.b_U") ? need(sd, "unembed.b_U", source, v) : Tensor.zeros(v));
+        return sb.toString();
     }
 
-    private static Tensor need(Map<String, Tensor> sd, String name, String source, int... shape) {
-        Tensor t = sd.get(name);
-        if (t == null) {
-            throw new IllegalArgumentException(source + ": missing tensor '" + name + "'");
+    /**
+     * Copies block {@code l}'s {@code W_Q}, {@code W_K} and {@code W_V} (grouped: {@code _W_K},
+     * {@code _W_V}) into one {@code [d_model, (n_heads + 2 n_kv_heads) d_head]} heap matrix (Q | K | V
+     * blocks, heads contiguous inside each: the layout of GPT-2's {@code c_attn}) and replaces them in
+     * {@code sd} by views of it, so that the forward pass computes all three with one GEMM on these
+     * weights as they are. Loaders that read one block at a time call this per block.
+     *
+     * @param cfg the config
+     * @param l the block
+     * @param sd a state dict holding block {@code l}'s attention weights; they are replaced
+     */
+    public static void fuseQkv(TransformerConfig cfg, int l, Map<String, Tensor> sd) {
+        int d = cfg.dModel(), dh = cfg.dHead();
+        String g = cfg.groupedQueryAttention() ? "_" : "";
+        String p = "blocks." + l + ".attn.";
+        String[] names = {p + "W_Q", p + g + "W_K", p + g + "W_V"};
+        int[] heads = {cfg.nHeads(), cfg.nKvHeads(), cfg.nKvHeads()};
+        Tensor f = Tensor.zeros(d, (heads[0] + 2 * heads[1]) * dh);
+        int o = 0;
+        for (int i = 0; i < 3; i++) {
+            Tensor part = sd.get(names[i]);
+            if (part == null) {
+                throw new IllegalArgumentException("fuseQkv: block " + l + " has no " + names[i]);
+            }
+            Tensor view = f.slice(1, o, o + heads[i] * dh).view(d, heads[i], dh);
+            view.copyFrom(part.permute(1, 0, 2));
+            sd.put(names[i], view.permute(1, 0, 2));
+            o += heads[i] * dh;
         }
-        return t.requireShape(source + ": tensor '" + name + "'", shape);
     }
 }

@@ -195,9 +195,7 @@ class HookPointsGoldenTest {
             """;
 
     private static TransformerConfig attnOnly(TransformerConfig c) {
-        return new TransformerConfig(c.nLayers(), c.dModel(), c.nHeads(), c.dHead(), 0, c.nCtx(), c.dVocab(), c.actFn(),
-                c.normalization(), true, c.eps(), c.useAttnResult(), c.useSplitQkvInput(), c.useHookMlpIn(), c.useAttnIn(), c.useHookTokens(),
-                c.positionalEmbeddingType(), "attn-only");
+        return TransformerConfig.builder().nLayers(c.nLayers()).dModel(c.dModel()).nHeads(c.nHeads()).dHead(c.dHead()).attnOnly(true).nCtx(c.nCtx()).dVocab(c.dVocab()).normalization(c.normalization()).eps(c.eps()).useAttnResult(c.useAttnResult()).useSplitQkvInput(c.useSplitQkvInput()).useHookMlpIn(c.useHookMlpIn()).useAttnIn(c.useAttnIn()).useHookTokens(c.useHookTokens()).modelName("attn-only").build();
     }
 
     @Test
@@ -232,12 +230,12 @@ class HookPointsGoldenTest {
 
     @Test
     void noNormalisationAttentionOnly() {
-        assertGolden(attnOnly(base(1)).withNormalization("none"), NO_NORM_ATTN_ONLY_ONE_LAYER);
+        assertGolden(attnOnly(base(1)).withNormalization(Normalization.NONE), NO_NORM_ATTN_ONLY_ONE_LAYER);
     }
 
     @Test
     void processedModelsKeepTheLayerNormHooks() {
-        assertGolden(base(2).withNormalization("LNPre"), GPT2_TWO_LAYERS);
+        assertGolden(base(2).withNormalization(Normalization.LN_PRE), GPT2_TWO_LAYERS);
     }
 
     /** The listed shapes, and what a forward pass actually caches, both equal the golden list. */

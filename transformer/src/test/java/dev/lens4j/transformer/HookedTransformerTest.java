@@ -44,11 +44,8 @@ class HookedTransformerTest {
     void zeroAttentionWeightsGiveUniformCausalPatterns() {
         TransformerConfig c = TransformerConfig.gpt2(1, 8, 2, 6, 11);
         TransformerWeights w = RandomModels.weights(c, 3, 0.5f);
-        TransformerWeights.Layer l0 = w.layers().get(0);
-        TransformerWeights.Layer zeroQk = new TransformerWeights.Layer(l0.ln1W(), l0.ln1B(),
-                Tensor.zeros(2, 8, 4), Tensor.zeros(2, 8, 4), l0.wV(), l0.wO(),
-                Tensor.zeros(2, 4), Tensor.zeros(2, 4), l0.bV(), l0.bO(), l0.ln2W(), l0.ln2B(), l0.wIn(), l0.bIn(), l0.wOut(), l0.bOut());
-        TransformerWeights zw = new TransformerWeights(w.wE(), w.wPos(), List.of(zeroQk), w.lnFinalW(), w.lnFinalB(), w.wU(), w.bU());
+        TransformerWeights zw = w.toBuilder(c).put("blocks.0.attn.W_Q", Tensor.zeros(2, 8, 4)).put("blocks.0.attn.W_K", Tensor.zeros(2, 8, 4))
+                .put("blocks.0.attn.b_Q", Tensor.zeros(2, 4)).put("blocks.0.attn.b_K", Tensor.zeros(2, 4)).build();
         try (HookedTransformer model = HookedTransformer.of(c, zw, null, null)) {
             ActivationCache cache = model.runWithCache(new int[][] {{1, 2, 3, 4}}).cache();
             Tensor scores = cache.get("attn_scores", 0);
@@ -131,7 +128,7 @@ class HookedTransformerTest {
 
     @Test
     void layerNormPreNormalisedIsCentredOverScale() {
-        TransformerConfig c = SMALL.withNormalization("LNPre");
+        TransformerConfig c = SMALL.withNormalization(Normalization.LN_PRE);
         try (HookedTransformer model = RandomModels.model(c, 6)) {
             ActivationCache cache = model.runWithCache(RandomModels.tokens(2, 2, 5, c.dVocab())).cache();
             Tensor x = cache.get("resid_pre", 1);
@@ -143,7 +140,7 @@ class HookedTransformerTest {
     @Test
     void reluAndGeluActivations() {
         for (String act : new String[] {"relu", "gelu"}) {
-            TransformerConfig c = new TransformerConfig(1, 8, 2, 4, 32, 6, 11, act, "LN", false, 1e-5f, false, false, false, false, false, "standard", act);
+            TransformerConfig c = TransformerConfig.builder().nLayers(1).dModel(8).nHeads(2).dHead(4).dMlp(32).nCtx(6).dVocab(11).actFn(Activation.fromTlName(act)).normalization(Normalization.LN).modelName(act).build();
             try (HookedTransformer model = RandomModels.model(c, 7)) {
                 ActivationCache cache = model.runWithCache(new int[][] {{1, 2, 3}}).cache();
                 float[] pre = cache.get("pre", 0).toArray();
@@ -526,8 +523,7 @@ class HookedTransformerTest {
 
     @Test
     void attentionOnlyAndNormFreeModelsRun() {
-        TransformerConfig attnOnly = new TransformerConfig(2, 16, 4, 4, 0, 12, 23, "gelu_new", "none", true, 1e-5f,
-                false, false, false, false, false, "standard", "attn-only");
+        TransformerConfig attnOnly = TransformerConfig.builder().nLayers(2).dModel(16).nHeads(4).dHead(4).attnOnly(true).nCtx(12).dVocab(23).normalization(Normalization.NONE).modelName("attn-only").build();
         try (HookedTransformer model = RandomModels.model(attnOnly, 20)) {
             int[][] tokens = RandomModels.tokens(13, 2, 6, 23);
             ActivationCache c = model.runWithCache(tokens).cache();

@@ -49,12 +49,23 @@ class PreparedWeightsTest {
         TransformerConfig c = RandomModels.small();
         TransformerWeights w = RandomModels.weights(c, 41, 0.3f);
         int[][] tokens = RandomModels.tokens(1, 1, 5, c.dVocab());
-        try (HookedTransformer withLn = HookedTransformer.of(c.withNormalization("LNPre"), w, null, null)) {
+        TransformerWeights.Builder pre = w.toBuilder(c.withNormalization(Normalization.LN_PRE));
+        for (String n : TransformerWeights.shapes(c).keySet()) {
+            if (n.matches(".*ln(1|2|_final)\\.[wb]")) {
+                pre.remove(n);
+            }
+        }
+        try (HookedTransformer withLn = HookedTransformer.of(c.withNormalization(Normalization.LN_PRE), pre.build(), null, null)) {
             // LNPre means weight 1 and bias 0: the same as an LN model given those
-            TransformerWeights plain = new TransformerWeights(w.wE(), w.wPos(), w.layers().stream().map(l -> new TransformerWeights.Layer(
-                    Tensor.ones(16), Tensor.zeros(16), l.wQ(), l.wK(), l.wV(), l.wO(), l.bQ(), l.bK(), l.bV(), l.bO(),
-                    Tensor.ones(16), Tensor.zeros(16), l.wIn(), l.bIn(), l.wOut(), l.bOut())).toList(),
-                    Tensor.ones(16), Tensor.zeros(16), w.wU(), w.bU());
+            TransformerWeights.Builder pb = w.toBuilder(c);
+            for (String n : TransformerWeights.shapes(c).keySet()) {
+                if (n.endsWith("ln1.w") || n.endsWith("ln2.w") || n.equals("ln_final.w")) {
+                    pb.put(n, Tensor.ones(16));
+                } else if (n.endsWith("ln1.b") || n.endsWith("ln2.b") || n.equals("ln_final.b")) {
+                    pb.put(n, Tensor.zeros(16));
+                }
+            }
+            TransformerWeights plain = pb.build();
             try (HookedTransformer ln = HookedTransformer.of(c, plain, null, null)) {
                 assertThat(withLn.forward(tokens).allClose(ln.forward(tokens), 1e-5f, 1e-5f)).isTrue();
             }

@@ -2,8 +2,6 @@ package dev.lens4j.transformer;
 
 import dev.lens4j.tensor.Tensor;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /** Models with random weights for tests and benchmarks of the forward pass. */
 final class RandomModels {
@@ -17,20 +15,32 @@ final class RandomModels {
     static TransformerWeights weights(TransformerConfig c, long seed, float std) {
         int d = c.dModel(), h = c.nHeads(), dh = c.dHead(), m = c.dMlp(), v = c.dVocab();
         long[] s = {seed};
-        boolean ln = c.normalization().equals("LN");
-        List<TransformerWeights.Layer> layers = new ArrayList<>();
+        boolean ln = c.normalization() == Normalization.LN;
+        TransformerWeights.Builder w = TransformerWeights.builder(c);
         for (int l = 0; l < c.nLayers(); l++) {
             boolean mlp = !c.attnOnly();
-            layers.add(new TransformerWeights.Layer(
-                    ln ? Tensor.randn(++s[0], d).mul(0.1f).add(1f) : null, ln ? r(s, std, d) : null,
-                    r(s, std, h, d, dh), r(s, std, h, d, dh), r(s, std, h, d, dh), r(s, std, h, dh, d),
-                    r(s, std, h, dh), r(s, std, h, dh), r(s, std, h, dh), r(s, std, d),
-                    ln && mlp ? Tensor.randn(++s[0], d).mul(0.1f).add(1f) : null, ln && mlp ? r(s, std, d) : null,
-                    mlp ? r(s, std, d, m) : null, mlp ? r(s, std, m) : null, mlp ? r(s, std, m, d) : null, mlp ? r(s, std, d) : null));
+            String p = "blocks." + l + ".";
+            if (ln) {
+                w.put(p + "ln1.w", Tensor.randn(++s[0], d).mul(0.1f).add(1f)).put(p + "ln1.b", r(s, std, d));
+            }
+            w.put(p + "attn.W_Q", r(s, std, h, d, dh)).put(p + "attn.W_K", r(s, std, h, d, dh)).put(p + "attn.W_V", r(s, std, h, d, dh))
+                    .put(p + "attn.W_O", r(s, std, h, dh, d));
+            w.put(p + "attn.b_Q", r(s, std, h, dh)).put(p + "attn.b_K", r(s, std, h, dh)).put(p + "attn.b_V", r(s, std, h, dh))
+                    .put(p + "attn.b_O", r(s, std, d));
+            if (ln && mlp) {
+                w.put(p + "ln2.w", Tensor.randn(++s[0], d).mul(0.1f).add(1f)).put(p + "ln2.b", r(s, std, d));
+            }
+            if (mlp) {
+                w.put(p + "mlp.W_in", r(s, std, d, m)).put(p + "mlp.b_in", r(s, std, m)).put(p + "mlp.W_out", r(s, std, m, d))
+                        .put(p + "mlp.b_out", r(s, std, d));
+            }
         }
-        return new TransformerWeights(r(s, std, v, d), r(s, std, c.nCtx(), d), layers,
-                ln ? Tensor.randn(++s[0], d).mul(0.1f).add(1f) : null, ln ? r(s, std, d) : null,
-                r(s, std, d, v), r(s, std, v));
+        w.put("embed.W_E", r(s, std, v, d)).put("pos_embed.W_pos", r(s, std, c.nCtx(), d));
+        if (ln) {
+            w.put("ln_final.w", Tensor.randn(++s[0], d).mul(0.1f).add(1f)).put("ln_final.b", r(s, std, d));
+        }
+        w.put("unembed.W_U", r(s, std, d, v)).put("unembed.b_U", r(s, std, v));
+        return w.build();
     }
 
     private static Tensor r(long[] seed, float std, int... shape) {

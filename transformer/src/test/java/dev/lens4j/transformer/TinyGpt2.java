@@ -6,9 +6,7 @@ import dev.lens4j.tensor.io.SafetensorsFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -60,25 +58,27 @@ final class TinyGpt2 {
      */
     static TransformerWeights fromHf(SafetensorsFile f, TransformerConfig c) {
         int d = c.dModel(), h = c.nHeads(), dh = c.dHead();
-        List<TransformerWeights.Layer> layers = new ArrayList<>();
+        TransformerWeights.Builder w = TransformerWeights.builder(c);
         for (int l = 0; l < c.nLayers(); l++) {
             String p = "transformer.h." + l + ".";
+            String b = "blocks." + l + ".";
             Tensor qkv = mapped(f, p + "attn.c_attn.weight").reshape(d, 3, h, dh);
             Tensor bqkv = mapped(f, p + "attn.c_attn.bias").reshape(3, h, dh);
-            layers.add(new TransformerWeights.Layer(
-                    mapped(f, p + "ln_1.weight"), mapped(f, p + "ln_1.bias"),
-                    qkv.select(1, 0).permute(1, 0, 2), qkv.select(1, 1).permute(1, 0, 2), qkv.select(1, 2).permute(1, 0, 2),
-                    mapped(f, p + "attn.c_proj.weight").reshape(h, dh, d),
-                    bqkv.select(0, 0), bqkv.select(0, 1), bqkv.select(0, 2),
-                    mapped(f, p + "attn.c_proj.bias"),
-                    mapped(f, p + "ln_2.weight"), mapped(f, p + "ln_2.bias"),
-                    mapped(f, p + "mlp.c_fc.weight"), mapped(f, p + "mlp.c_fc.bias"),
-                    mapped(f, p + "mlp.c_proj.weight"), mapped(f, p + "mlp.c_proj.bias")));
+            w.put(b + "ln1.w", mapped(f, p + "ln_1.weight")).put(b + "ln1.b", mapped(f, p + "ln_1.bias"));
+            w.put(b + "attn.W_Q", qkv.select(1, 0).permute(1, 0, 2)).put(b + "attn.W_K", qkv.select(1, 1).permute(1, 0, 2))
+                    .put(b + "attn.W_V", qkv.select(1, 2).permute(1, 0, 2));
+            w.put(b + "attn.W_O", mapped(f, p + "attn.c_proj.weight").reshape(h, dh, d));
+            w.put(b + "attn.b_Q", bqkv.select(0, 0)).put(b + "attn.b_K", bqkv.select(0, 1)).put(b + "attn.b_V", bqkv.select(0, 2));
+            w.put(b + "attn.b_O", mapped(f, p + "attn.c_proj.bias"));
+            w.put(b + "ln2.w", mapped(f, p + "ln_2.weight")).put(b + "ln2.b", mapped(f, p + "ln_2.bias"));
+            w.put(b + "mlp.W_in", mapped(f, p + "mlp.c_fc.weight")).put(b + "mlp.b_in", mapped(f, p + "mlp.c_fc.bias"));
+            w.put(b + "mlp.W_out", mapped(f, p + "mlp.c_proj.weight")).put(b + "mlp.b_out", mapped(f, p + "mlp.c_proj.bias"));
         }
         Tensor wte = mapped(f, "transformer.wte.weight");
-        return new TransformerWeights(wte, mapped(f, "transformer.wpe.weight"), layers,
-                mapped(f, "transformer.ln_f.weight"), mapped(f, "transformer.ln_f.bias"),
-                wte.transpose(0, 1), Tensor.zeros(c.dVocab()));
+        w.put("embed.W_E", wte).put("pos_embed.W_pos", mapped(f, "transformer.wpe.weight"));
+        w.put("ln_final.w", mapped(f, "transformer.ln_f.weight")).put("ln_final.b", mapped(f, "transformer.ln_f.bias"));
+        w.put("unembed.W_U", wte.transpose(0, 1)).put("unembed.b_U", Tensor.zeros(c.dVocab()));
+        return w.build();
     }
 
     private static Tensor mapped(SafetensorsFile f, String name) {
@@ -104,7 +104,7 @@ final class TinyGpt2 {
 
     /** The model on TransformerLens's default-processed weights (LayerNormPre). */
     static HookedTransformer processedModel(TransformerConfig c) {
-        TransformerConfig pc = c.withNormalization("LNPre");
+        TransformerConfig pc = c.withNormalization(Normalization.LN_PRE);
         return HookedTransformer.of(pc, fromTl("tl-weights-processed.safetensors", pc), null, null);
     }
 }

@@ -19,7 +19,7 @@ class TransformerConfigTest {
 
     @Test
     void weightsCountEveryParameterAndATiedUnembeddingOnce() {
-        TransformerConfig c = TransformerConfig.gpt2(1, 8, 2, 4, 10).withNormalization("LN");
+        TransformerConfig c = TransformerConfig.gpt2(1, 8, 2, 4, 10).withNormalization(Normalization.LN);
         java.util.Map<String, dev.lens4j.tensor.Tensor> sd = new java.util.LinkedHashMap<>();
         // W_Q, W_K and W_V as views of one fused matrix, as the Hugging Face loader builds them
         dev.lens4j.tensor.Tensor qkv = dev.lens4j.tensor.Tensor.zeros(8, 24);
@@ -66,7 +66,7 @@ class TransformerConfigTest {
         assertThat(off.useHookTokens()).isFalse();
         assertThat(on.useHookTokens()).isTrue();
         assertThat(on).isNotEqualTo(off).isEqualTo(off.withHookTokens(true));
-        assertThat(on.toString()).contains("useHookTokens=true");
+        assertThat(on.toString()).contains("\"use_hook_tokens\":true");
         assertThat(on.withHookTokens(false)).isEqualTo(off);
         // written under TransformerLens's key when set; left out when not, so older config.json files stay byte for byte
         assertThat(on.toJsonMap()).containsEntry("use_hook_tokens", true);

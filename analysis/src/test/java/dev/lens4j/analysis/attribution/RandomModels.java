@@ -1,5 +1,7 @@
 package dev.lens4j.analysis.attribution;
 
+import dev.lens4j.transformer.Activation;
+import dev.lens4j.transformer.Normalization;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.TransformerConfig;
@@ -31,8 +33,7 @@ public final class RandomModels {
      */
     public static TransformerConfig config(int layers, int dModel, int heads, int dHead, int dMlp, int ctx, int vocab,
                                            boolean attnOnly, String norm) {
-        return new TransformerConfig(layers, dModel, heads, dHead, attnOnly ? 0 : dMlp, ctx, vocab, "gelu_new", norm, attnOnly,
-                1e-5f, false, false, false, false, false, "standard", "random-" + layers + "l" + (attnOnly ? "-attn-only" : "") + "-" + norm);
+        return TransformerConfig.builder().nLayers(layers).dModel(dModel).nHeads(heads).dHead(dHead).attnOnly(attnOnly).dMlp(attnOnly ? 0 : dMlp).nCtx(ctx).dVocab(vocab).actFn(Activation.fromTlName("gelu_new")).normalization(norm).modelName("random-" + layers + "l" + (attnOnly ? "-attn-only" : "") + "-" + norm).build();
     }
 
     /** A 2-layer model with MLPs and LayerNorm: d_model 16, 4 heads of 4, d_mlp 24, n_ctx 12, vocab 20. */
@@ -57,7 +58,7 @@ public final class RandomModels {
     public static TransformerWeights weights(TransformerConfig cfg, long seed) {
         SplittableRandom seeds = new SplittableRandom(seed);
         int d = cfg.dModel(), h = cfg.nHeads(), dh = cfg.dHead(), m = cfg.dMlp(), v = cfg.dVocab();
-        boolean ln = cfg.normalization().equals("LN");
+        boolean ln = cfg.normalization() == Normalization.LN;
         List<TransformerWeights.Layer> layers = new ArrayList<>();
         for (int l = 0; l < cfg.nLayers(); l++) {
             boolean mlp = !cfg.attnOnly();

@@ -1,5 +1,6 @@
 package dev.lens4j.analysis.circuits;
 
+import dev.lens4j.transformer.Normalization;
 import dev.lens4j.tensor.Parallel;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.TransformerConfig;
@@ -17,8 +18,7 @@ class CircuitsTest {
     static final int L = 3, H = 2, D = 16, DH = 4, V = 10, CTX = 8;
 
     static TransformerConfig config() {
-        return new TransformerConfig(L, D, H, DH, 0, CTX, V, "gelu_new", "LNPre", true, 1e-5f,
-                false, false, false, false, false, "standard", "random");
+        return TransformerConfig.builder().nLayers(L).dModel(D).nHeads(H).dHead(DH).attnOnly(true).nCtx(CTX).dVocab(V).normalization(Normalization.LN_PRE).modelName("random").build();
     }
 
     static TransformerWeights randomWeights(long seed) {

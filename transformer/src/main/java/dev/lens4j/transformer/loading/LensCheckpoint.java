@@ -43,6 +43,9 @@ public final class LensCheckpoint {
 
     private static final Pattern LAYER = Pattern.compile("blocks\\.(\\d+)\\..*");
 
+    /** TransformerLens's buffers, which its state dict holds beside the parameters: masks and rotary tables. */
+    private static final Pattern BUFFER = Pattern.compile("blocks\\.\\d+\\.attn\\.(mask|IGNORE|rotary_sin|rotary_cos)");
+
     private LensCheckpoint() {}
 
     /**
@@ -121,7 +124,7 @@ public final class LensCheckpoint {
      * @throws IOException if a file is malformed or cannot be read
      */
     public static LoadedCheckpoint read(Path dir, LoadOptions options) throws IOException {
-        Gpt2Checkpoint.requireDirectory(dir);
+        HfCheckpoint.requireDirectory(dir);
         Path configFile = dir.resolve("config.json");
         TransformerConfig cfg = config(JsonFiles.readObject(configFile), configFile.toString());
         Tokenizer tok = TokenizerFiles.forCheckpoint(dir, cfg.dVocab());
@@ -143,7 +146,7 @@ public final class LensCheckpoint {
     static TransformerConfig config(Map<String, Object> json, String source) throws CheckpointFormatException {
         if (!json.containsKey("d_model")) {
             throw new CheckpointFormatException(source, json.containsKey("n_embd")
-                    ? "is a Hugging Face config (n_embd), not a TransformerLens one (d_model); read it with Gpt2Checkpoint"
+                    ? "is a Hugging Face config (n_embd), not a TransformerLens one (d_model); read it with HfCheckpoint"
                     : "missing key \"d_model\" (a TransformerLens config has n_layers, d_model, n_heads, n_ctx, d_vocab)");
         }
         try {
@@ -154,64 +157,17 @@ public final class LensCheckpoint {
     }
 
     /**
-     * The TransformerLens state-dict tensors a config needs, with shapes ({@code unembed.b_U} is
-     * optional when reading: zeros if absent).
-     *
-     * @param cfg the config
-     * @return name to shape, in model order
-     */
-    public static Map<String, int[]> tlTensorShapes(TransformerConfig cfg) {
-        int d = cfg.dModel(), h = cfg.nHeads(), dh = cfg.dHead();
-        boolean ln = cfg.normalization().equals("LN");
-        Map<String, int[]> m = new LinkedHashMap<>();
-        m.put("embed.W_E", new int[] {cfg.dVocab(), d});
-        m.put("pos_embed.W_pos", new int[] {cfg.nCtx(), d});
-        for (int l = 0; l < cfg.nLayers(); l++) {
-            String p = "blocks." + l + ".";
-            if (ln) {
-                m.put(p + "ln1.w", new int[] {d});
-                m.put(p + "ln1.b", new int[] {d});
-            }
-            for (String x : List.of("Q", "K", "V")) {
-                m.put(p + "attn.W_" + x, new int[] {h, d, dh});
-            }
-            m.put(p + "attn.W_O", new int[] {h, dh, d});
-            for (String x : List.of("Q", "K", "V")) {
-                m.put(p + "attn.b_" + x, new int[] {h, dh});
-            }
-            m.put(p + "attn.b_O", new int[] {d});
-            if (!cfg.attnOnly()) {
-                if (ln) {
-                    m.put(p + "ln2.w", new int[] {d});
-                    m.put(p + "ln2.b", new int[] {d});
-                }
-                m.put(p + "mlp.W_in", new int[] {d, cfg.dMlp()});
-                m.put(p + "mlp.b_in", new int[] {cfg.dMlp()});
-                m.put(p + "mlp.W_out", new int[] {cfg.dMlp(), d});
-                m.put(p + "mlp.b_out", new int[] {d});
-            }
-        }
-        if (ln) {
-            m.put("ln_final.w", new int[] {d});
-            m.put("ln_final.b", new int[] {d});
-        }
-        m.put("unembed.W_U", new int[] {d, cfg.dVocab()});
-        m.put("unembed.b_U", new int[] {cfg.dVocab()});
-        return m;
-    }
-
-    /**
      * Reads the weights a config needs from TransformerLens-named tensors, checking presence, dtype
      * and shape of each before reading any. Other tensors (such as TransformerLens's
      * {@code blocks.L.attn.mask} buffers) are ignored, except blocks beyond {@code n_layers}.
      */
     static TransformerWeights weights(TransformerConfig cfg, TensorSource src) throws IOException {
-        Map<String, int[]> expected = tlTensorShapes(cfg);
+        Map<String, int[]> expected = TransformerWeights.shapes(cfg);
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, int[]> e : expected.entrySet()) {
             String name = e.getKey();
             if (!src.contains(name)) {
-                if (!name.equals("unembed.b_U")) {
+                if (!TransformerWeights.isOptionalBias(name)) {
                     missing.add(name);
                 }
                 continue;
@@ -223,22 +179,31 @@ public final class LensCheckpoint {
             int[] actual = src.shape(name);
             if (!Arrays.equals(actual, e.getValue())) {
                 throw new CheckpointFormatException(src.fileOf(name), "tensor \"" + name + "\" has shape " + Shapes.str(actual)
-                        + ", but the config (d_model " + cfg.dModel() + ", n_heads " + cfg.nHeads() + ", d_head " + cfg.dHead()
-                        + ", d_mlp " + cfg.dMlp() + ", n_ctx " + cfg.nCtx() + ", d_vocab " + cfg.dVocab() + ") needs "
-                        + Shapes.str(e.getValue()));
+                        + ", but the config (d_model " + cfg.dModel() + ", n_heads " + cfg.nHeads() + ", n_key_value_heads "
+                        + cfg.nKvHeads() + ", d_head " + cfg.dHead() + ", d_mlp " + cfg.dMlp() + ", n_ctx " + cfg.nCtx()
+                        + ", d_vocab " + cfg.dVocab() + ") needs " + Shapes.str(e.getValue()));
             }
         }
         if (!missing.isEmpty()) {
             throw new CheckpointFormatException(src.describe(), missing.size() + " tensor" + (missing.size() == 1 ? " is" : "s are")
-                    + " missing: " + (missing.size() <= 8 ? missing : missing.subList(0, 8) + " and " + (missing.size() - 8) + " more")
-                    + " (normalization_type " + cfg.normalization() + ", attn_only " + cfg.attnOnly() + ")");
+                    + " missing: " + HfCheckpoint.abbreviate(missing) + " (normalization_type " + cfg.normalization().tlName()
+                    + ", attn_only " + cfg.attnOnly() + ")");
         }
+        List<String> unused = new ArrayList<>();
         for (String name : src.names()) {
             Matcher m = LAYER.matcher(name);
             if (m.matches() && (m.group(1).length() > 9 || Integer.parseInt(m.group(1)) >= cfg.nLayers())) {
                 throw new CheckpointFormatException(src.fileOf(name), "has tensor \"" + name + "\" but the config says n_layers "
                         + cfg.nLayers());
             }
+            if (!expected.containsKey(name) && !BUFFER.matcher(name).matches()) {
+                unused.add(name);
+            }
+        }
+        if (!unused.isEmpty()) {
+            throw new CheckpointFormatException(src.describe(), "has " + unused.size() + " tensor" + (unused.size() == 1 ? "" : "s")
+                    + " the config does not use: " + HfCheckpoint.abbreviate(unused) + " (normalization_type "
+                    + cfg.normalization().tlName() + ", attn_only " + cfg.attnOnly() + ")");
         }
         Map<String, Tensor> sd = new LinkedHashMap<>();
         for (String name : expected.keySet()) {

@@ -202,6 +202,16 @@ final class MappedSafetensors implements TensorSource {
     }
 
     /**
+     * Whether the bytes are in memory already (a class-path resource), so that reading tensors into
+     * heap arrays needs no unmapping first.
+     *
+     * @return true for {@link #inMemory} sources
+     */
+    boolean isHeap() {
+        return heapCopies;
+    }
+
+    /**
      * Where each tensor is, to read it after this source is closed ({@link FileTensors}).
      *
      * @return tensor name to its file and header entry, in this source's order

@@ -28,10 +28,11 @@ import java.util.regex.Pattern;
  *   <li>a model in the Hugging Face cache ({@link HfCache#defaultRoot()}), by repository id such as
  *       {@code "gpt2"} or {@code "openai-community/gpt2"}; lens4j never downloads.</li>
  * </ol>
- * A folder holds either a Hugging Face GPT-2 checkpoint ({@code config.json} with {@code n_embd};
- * see {@link Gpt2Checkpoint}) or a TransformerLens-named one ({@code config.json} with
- * {@code d_model}; see {@link LensCheckpoint}); a model's Hugging Face cache folder
- * ({@code models--gpt2}) is followed to the snapshot {@code refs/main} points at.
+ * A folder holds either a Hugging Face checkpoint of a supported family ({@code config.json} with a
+ * {@code model_type}: gpt2, gpt_neox, llama, mistral, qwen2, qwen3, gemma, gemma2, phi3; see
+ * {@link HfCheckpoint}) or a TransformerLens-named one ({@code config.json} with {@code d_model}; see
+ * {@link LensCheckpoint}); a model's Hugging Face cache folder ({@code models--gpt2}) is followed to
+ * the snapshot {@code refs/main} points at.
  *
  * <pre>{@code
  * try (HookedTransformer model = Models.fromPretrained("gpt2")) {        // processed, as TransformerLens
@@ -45,7 +46,7 @@ import java.util.regex.Pattern;
  * weights it changes. A Hugging Face GPT-2 folder is then read one block at a time with plain file
  * reads once its headers are checked, so loading GPT-2 small (498 MB) with processing peaks at about
  * 1.4 times the file in heap with nothing mapped, and the model keeps 1.32 times the file (W_U,
- * centred, is no longer a view of W_E). See {@link Gpt2Checkpoint}.
+ * centred, is no longer a view of W_E). See {@link HfCheckpoint}.
  */
 public final class Models {
 
@@ -127,8 +128,8 @@ public final class Models {
     /**
      * Reads a checkpoint folder of either format.
      *
-     * @param dir a Hugging Face GPT-2 or TransformerLens-named checkpoint folder, or a model's Hugging
-     *            Face cache folder
+     * @param dir a Hugging Face or TransformerLens-named checkpoint folder, or a model's Hugging Face
+     *            cache folder
      * @param options how to load
      * @return the checkpoint
      * @throws NoSuchFileException if the folder or a file it needs is missing
@@ -136,10 +137,10 @@ public final class Models {
      * @throws IOException if a file is malformed or cannot be read
      */
     public static LoadedCheckpoint read(Path dir, LoadOptions options) throws IOException {
-        Gpt2Checkpoint.requireDirectory(dir);
+        HfCheckpoint.requireDirectory(dir);
         Path d = HfCache.isRepoFolder(dir) ? HfCache.snapshot(dir) : dir;
         Path config = d.resolve("config.json");
-        return isLensConfig(JsonFiles.readObject(config)) ? LensCheckpoint.read(d, options) : Gpt2Checkpoint.read(d, options);
+        return isLensConfig(JsonFiles.readObject(config)) ? LensCheckpoint.read(d, options) : HfCheckpoint.read(d, options);
     }
 
     /**
@@ -196,13 +197,18 @@ public final class Models {
             }
         }
         Map<String, Object> json = JsonFiles.parseObject(prefix + "config.json", bytes(loader, prefix + "config.json"));
-        boolean lens = isLensConfig(json);
-        TransformerConfig cfg = lens ? LensCheckpoint.config(json, prefix + "config.json")
-                : HfGpt2Config.toTransformerConfig(json, prefix + "config.json", name);
         MappedSafetensors src = MappedSafetensors.inMemory(prefix + "model.safetensors", bytes(loader, prefix + "model.safetensors"));
-        TransformerWeights w = lens ? LensCheckpoint.weights(cfg, src) : Gpt2Checkpoint.convert(cfg, src);
+        if (isLensConfig(json)) {
+            TransformerConfig cfg = LensCheckpoint.config(json, prefix + "config.json");
+            TransformerWeights w = LensCheckpoint.weights(cfg, src);
+            Tokenizer tok = TokenizerFiles.forResources(loader, prefix, cfg.dVocab());
+            return new LoadedCheckpoint(cfg, w, tok, null).process(options.processing());
+        }
+        HfConfig hf = new HfConfig(json, prefix + "config.json");
+        ModelFamily family = HfCheckpoint.family(hf);
+        TransformerConfig cfg = family.config(hf, name);
         Tokenizer tok = TokenizerFiles.forResources(loader, prefix, cfg.dVocab());
-        return new LoadedCheckpoint(cfg, w, tok, null).process(options.processing());
+        return HfCheckpoint.read(family, hf, cfg, src, tok, options);
     }
 
     private static byte[] bytes(ClassLoader loader, String resource) throws IOException {

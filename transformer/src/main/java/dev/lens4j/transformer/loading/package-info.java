@@ -1,5 +1,6 @@
 /**
- * Loading and saving models: Hugging Face GPT-2 checkpoints ({@link dev.lens4j.transformer.loading.Gpt2Checkpoint}),
+ * Loading and saving models: Hugging Face checkpoints of every supported family
+ * ({@link dev.lens4j.transformer.loading.HfCheckpoint}, one {@link dev.lens4j.transformer.loading.ModelFamily} per family),
  * checkpoints in TransformerLens names ({@link dev.lens4j.transformer.loading.LensCheckpoint}), the Hugging
  * Face cache ({@link dev.lens4j.transformer.loading.HfCache}) and the entry points
  * {@link dev.lens4j.transformer.loading.Models#fromPretrained(String)} and

@@ -1,25 +1,47 @@
 package dev.lens4j.transformer.processing;
 
 import dev.lens4j.tensor.Tensor;
+import dev.lens4j.transformer.Normalization;
+import dev.lens4j.transformer.PositionalEmbedding;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
-import dev.lens4j.transformer.TransformerWeights.Layer;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * TransformerLens's weight processing ({@code HookedTransformer.load_and_process_state_dict}): the
  * simplifications {@code from_pretrained} applies by default, step by step and with the same
- * formulas, so that processed weights equal TransformerLens's.
+ * formulas and the same rules for which step applies to which model, so that processed weights equal
+ * TransformerLens's for every family.
  *
- * <p>Notation: h = n_heads, d = d_model, dh = d_head. Every step returns new weights and leaves its
- * input untouched (input tensors may be read-only views of a memory-mapped checkpoint); tensors a step
- * does not change are shared with the input. Sums and means accumulate in double precision.
+ * <table>
+ *   <caption>Which steps apply</caption>
+ *   <tr><th>step</th><th>applies to</th><th>as TransformerLens</th></tr>
+ *   <tr><td>fold_ln</td><td>LN (weights and biases folded, reading weights centred; becomes LNPre) and RMS
+ *       (weights folded, nothing centred; becomes RMSPre)</td><td>{@code fold_layer_norm}, with
+ *       {@code fold_biases=False, center_weights=False} for RMS</td></tr>
+ *   <tr><td>center_writing_weights</td><td>LN and LNPre models only (the mean of the residual stream is
+ *       irrelevant only before a LayerNorm); W_pos only with learned positions</td><td>skipped with a
+ *       warning for RMS models</td></tr>
+ *   <tr><td>center_unembed</td><td>models without an output logit soft cap (a soft cap is not invariant to
+ *       a shift of the logits)</td><td>{@code from_pretrained} turns it off for a soft cap</td></tr>
+ *   <tr><td>fold_value_biases</td><td>every model; grouped value biases are repeated over their query
+ *       heads for the sum, then zeroed</td><td>{@code fold_value_biases}</td></tr>
+ * </table>
+ * The norms after attention and after the MLP ({@code ln1_post}, {@code ln2_post}, Gemma 2) are never
+ * folded, as in TransformerLens.
+ *
+ * <p>Every step returns new tensors and leaves its input untouched (input tensors may be read-only
+ * views of a memory-mapped checkpoint); tensors a step does not change are shared with the input.
+ * Sums and means accumulate in double precision. The steps work on a state dict (TransformerLens
+ * names); each touches one block's parameters at a time ({@link #processBlock}) or only those outside
+ * the blocks ({@link #processEnds}), so a loader that reads one block at a time can hold one
+ * unprocessed block at a time.
  *
  * <pre>{@code
  * WeightProcessing.Processed p = WeightProcessing.process(cfg, weights, ProcessingOptions.defaults());
- * p.config().normalization();   // "LNPre" for a GPT-2 checkpoint
+ * p.config().normalization();        // LN_PRE for a GPT-2 checkpoint, RMS_PRE for a Llama one
  * p.weights().layers().get(0).bV();  // all zeros: folded into b_O
  * }</pre>
  */
@@ -28,8 +50,8 @@ public final class WeightProcessing {
     private WeightProcessing() {}
 
     /**
-     * Processed weights and the config that describes them (folding LayerNorms turns {@code "LN"}
-     * into {@code "LNPre"}).
+     * Processed weights and the config that describes them (folding turns LN into LNPre and RMS into
+     * RMSPre).
      *
      * @param config the config after processing
      * @param weights the weights after processing
@@ -38,34 +60,30 @@ public final class WeightProcessing {
 
     /**
      * Applies the enabled steps in TransformerLens's order: fold_ln, center_writing_weights,
-     * center_unembed, fold_value_biases, refactor_factored_attn_matrices. As in TransformerLens,
-     * fold_ln is skipped unless the normalization is {@code "LN"}, and center_writing_weights unless
-     * the model has LayerNorms ({@code "LN"} or {@code "LNPre"}), since only a LayerNorm makes the
-     * mean of the residual stream irrelevant.
-     *
-     * <p>Every step changes each block on its own and the parameters outside the blocks on their own,
-     * so this is {@link #processEnds} and {@link #processLayer} for every block; a loader that reads
-     * one block at a time can call those itself and hold one unprocessed block at a time.
+     * center_unembed, fold_value_biases, refactor_factored_attn_matrices, each where it applies (see
+     * the table above).
      *
      * @param cfg the model's config
      * @param weights its weights, shaped as {@code cfg} says
      * @param options the steps to apply
      * @return the processed config and weights
+     * @throws IllegalArgumentException if a step cannot apply to this model (refactoring grouped attention)
      */
     public static Processed process(TransformerConfig cfg, TransformerWeights weights, ProcessingOptions options) {
         if (options.isNone()) {
             return new Processed(cfg, weights);
         }
-        TransformerWeights ends = processEnds(cfg, weights, options);
-        List<Layer> layers = new ArrayList<>();
-        for (int l = 0; l < weights.layers().size(); l++) {
-            layers.add(processLayer(cfg, l, weights.layers().get(l), options));
+        Map<String, Tensor> sd = new LinkedHashMap<>(weights.stateDict());
+        processEnds(cfg, sd, options);
+        for (int l = 0; l < cfg.nLayers(); l++) {
+            processBlock(cfg, l, sd, options);
         }
-        return new Processed(processedConfig(cfg, options), ends.withLayers(layers));
+        TransformerConfig out = processedConfig(cfg, options);
+        return new Processed(out, TransformerWeights.fromStateDict(out, sd, "processed weights of " + cfg.modelName()));
     }
 
     /**
-     * The config that describes processed weights: {@code "LNPre"} instead of {@code "LN"} when
+     * The config that describes processed weights: LNPre instead of LN and RMSPre instead of RMS when
      * fold_ln applies, otherwise {@code cfg}.
      *
      * @param cfg the model's config
@@ -73,212 +91,186 @@ public final class WeightProcessing {
      * @return the config after processing
      */
     public static TransformerConfig processedConfig(TransformerConfig cfg, ProcessingOptions options) {
-        return folds(cfg, options) ? cfg.withNormalization("LNPre") : cfg;
+        return folds(cfg, options) ? cfg.withNormalization(cfg.normalization().folded()) : cfg;
     }
 
     /**
-     * The enabled steps, applied to one block only: fold_ln of ln1 and ln2 into the weights that read
-     * them, center_writing_weights of W_O, b_O, W_out, b_out, fold_value_biases and
-     * refactor_factored_attn_matrices, with the same skipping rules as {@link #process}.
+     * The enabled steps, applied to block {@code l}'s parameters in a state dict, in place of the map's
+     * entries: fold_ln of ln1 and ln2 into the weights that read them, center_writing_weights of W_O,
+     * b_O, W_out, b_out, fold_value_biases and refactor_factored_attn_matrices, with the rules of
+     * {@link #process}.
      *
-     * @param cfg the model's config
-     * @param index the block's index, for messages
-     * @param layer the block's weights
+     * @param cfg the model's (unprocessed) config
+     * @param l the block index
+     * @param sd a state dict holding at least block {@code l}'s parameters; its entries are replaced
      * @param options the steps to apply
-     * @return the processed block; tensors no step changed are shared with {@code layer}
-     * @throws IllegalArgumentException if fold_ln applies and a LayerNorm parameter is missing
+     * @throws IllegalArgumentException if a parameter a step needs is missing (named)
      */
-    public static Layer processLayer(TransformerConfig cfg, int index, Layer layer, ProcessingOptions options) {
-        Layer x = layer;
+    public static void processBlock(TransformerConfig cfg, int l, Map<String, Tensor> sd, ProcessingOptions options) {
+        Names n = new Names(cfg, l);
         if (folds(cfg, options)) {
-            x = foldLayerNorm(index, x);
+            boolean ln = cfg.normalization() == Normalization.LN;
+            Tensor w1 = need(sd, n.p + "ln1.w");
+            Tensor b1 = ln ? need(sd, n.p + "ln1.b") : null;
+            for (String[] wb : new String[][] {{n.wQ, n.bQ}, {n.wK, n.bK}, {n.wV, n.bV}}) {
+                foldReader(sd, wb[0], wb[1], w1, b1, ln);
+            }
+            sd.remove(n.p + "ln1.w");
+            sd.remove(n.p + "ln1.b");
+            if (!cfg.attnOnly()) {
+                Tensor w2 = need(sd, n.p + "ln2.w");
+                Tensor b2 = ln ? need(sd, n.p + "ln2.b") : null;
+                foldReader(sd, n.p + "mlp.W_in", n.p + "mlp.b_in", w2, b2, ln);
+                if (cfg.gatedMlp()) {
+                    // as TL: the gate is scaled but neither takes ln2.b (b_in gets it through W_in) nor is centred
+                    foldReader(sd, n.p + "mlp.W_gate", null, w2, null, false);
+                }
+                sd.remove(n.p + "ln2.w");
+                sd.remove(n.p + "ln2.b");
+            }
         }
-        if (options.centerWritingWeights() && cfg.hasNorm()) {
-            x = centerWritingWeights(x);
+        if (centersWritingWeights(cfg, options)) {
+            sd.put(n.p + "attn.W_O", centerLastAxis(need(sd, n.p + "attn.W_O")));
+            sd.put(n.p + "attn.b_O", centerLastAxis(need(sd, n.p + "attn.b_O")));
+            if (!cfg.attnOnly()) {
+                sd.put(n.p + "mlp.W_out", centerLastAxis(need(sd, n.p + "mlp.W_out")));
+                sd.put(n.p + "mlp.b_out", centerLastAxis(need(sd, n.p + "mlp.b_out")));
+            }
         }
         if (options.foldValueBiases()) {
-            x = foldValueBiases(x);
+            sd.put(n.p + "attn.b_O", Tensor.of(foldedOutputBias(cfg, sd, n), cfg.dModel()));
+            sd.put(n.bV, Tensor.zeros(need(sd, n.bV).shape()));
         }
         if (options.refactorFactoredAttnMatrices()) {
-            x = refactorFactoredAttnMatrices(x);
+            if (cfg.groupedQueryAttention()) {
+                throw new IllegalArgumentException("refactor_factored_attn_matrices is not supported with grouped-query attention"
+                        + " (n_key_value_heads " + cfg.nKeyValueHeads() + ")");
+            }
+            refactorFactoredAttnMatrices(sd, n);
         }
-        return x;
     }
 
     /**
-     * The enabled steps, applied to the parameters outside the blocks only: fold_ln of ln_final into
-     * W_U and b_U, center_writing_weights of W_E and W_pos, center_unembed, with the same skipping
-     * rules as {@link #process}. The blocks are passed through untouched.
+     * The enabled steps, applied to the parameters outside the blocks, in place of the map's entries:
+     * fold_ln of ln_final into W_U (and b_U for LayerNorm), center_writing_weights of W_E and W_pos,
+     * center_unembed, with the rules of {@link #process}.
      *
-     * @param cfg the model's config
-     * @param weights W_E, W_pos, ln_final, W_U, b_U (and any blocks, returned as they are)
+     * @param cfg the model's (unprocessed) config
+     * @param sd a state dict holding at least the parameters outside the blocks; its entries are replaced
      * @param options the steps to apply
-     * @return the weights with processed embeddings and unembedding; tensors no step changed are shared
-     * @throws IllegalArgumentException if fold_ln applies and ln_final's parameters are missing
+     * @throws IllegalArgumentException if ln_final's parameters are missing when fold_ln applies
      */
-    public static TransformerWeights processEnds(TransformerConfig cfg, TransformerWeights weights, ProcessingOptions options) {
-        TransformerWeights w = weights;
+    public static void processEnds(TransformerConfig cfg, Map<String, Tensor> sd, ProcessingOptions options) {
         if (folds(cfg, options)) {
-            w = foldFinalLayerNorm(w);
+            boolean ln = cfg.normalization() == Normalization.LN;
+            foldReader(sd, "unembed.W_U", ln ? "unembed.b_U" : null, need(sd, "ln_final.w"), ln ? need(sd, "ln_final.b") : null, ln);
+            sd.remove("ln_final.w");
+            sd.remove("ln_final.b");
         }
-        if (options.centerWritingWeights() && cfg.hasNorm()) {
-            w = centerEmbeddings(w);
+        if (centersWritingWeights(cfg, options)) {
+            sd.put("embed.W_E", centerLastAxis(need(sd, "embed.W_E")));
+            if (cfg.positionalEmbedding() == PositionalEmbedding.STANDARD) {
+                sd.put("pos_embed.W_pos", centerLastAxis(need(sd, "pos_embed.W_pos")));
+            }
         }
-        if (options.centerUnembed()) {
-            w = centerUnembed(w);
+        if (centersUnembed(cfg, options)) {
+            sd.put("unembed.W_U", centerLastAxis(need(sd, "unembed.W_U")));
+            sd.put("unembed.b_U", centerLastAxis(need(sd, "unembed.b_U")));
         }
-        return w;
     }
 
+    /** fold_ln applies to models whose norms have weights: LN and RMS. */
     private static boolean folds(TransformerConfig cfg, ProcessingOptions options) {
-        return options.foldLn() && cfg.normalization().equals("LN");
+        return options.foldLn() && cfg.normalization().hasWeight();
+    }
+
+    /** center_writing_weights applies only before LayerNorms (LN, LNPre). */
+    private static boolean centersWritingWeights(TransformerConfig cfg, ProcessingOptions options) {
+        return options.centerWritingWeights() && cfg.normalization().centers();
+    }
+
+    /** center_unembed applies unless the logits are soft-capped. */
+    private static boolean centersUnembed(TransformerConfig cfg, ProcessingOptions options) {
+        return options.centerUnembed() && !(cfg.outputLogitsSoftCap() > 0);
+    }
+
+    /** The state-dict names of one block's attention parameters (grouped K and V have a leading underscore). */
+    private static final class Names {
+        final String p, wQ, wK, wV, bQ, bK, bV;
+
+        Names(TransformerConfig cfg, int l) {
+            p = "blocks." + l + ".";
+            String g = cfg.groupedQueryAttention() ? "_" : "";
+            wQ = p + "attn.W_Q";
+            wK = p + "attn." + g + "W_K";
+            wV = p + "attn." + g + "W_V";
+            bQ = p + "attn.b_Q";
+            bK = p + "attn." + g + "b_K";
+            bV = p + "attn." + g + "b_V";
+        }
     }
 
     // ------------------------------------------------------------------ fold_ln
 
     /**
-     * Folds every LayerNorm's weight {@code w} and bias {@code b} into the weights that read its output,
-     * then centres those reading weights over d_model (TransformerLens's {@code fold_layer_norm} with
-     * {@code center_weights=True}). For each reader {@code W [.., d, n]} with bias {@code b_W}:
-     * {@code b_W += sum_d W[.., d, :] b[d]}, {@code W *= w[d]}, {@code W -= mean_d W}. ln1 folds into
-     * W_Q, W_K, W_V; ln2 into W_in; ln_final into W_U and b_U. The result has no LayerNorm parameters:
-     * its config must say {@code "LNPre"}.
-     *
-     * @param cfg the config, normalization {@code "LN"}
-     * @param w the weights, with LayerNorm weights and biases
-     * @return weights without LayerNorm parameters
-     * @throws IllegalArgumentException if the config is not {@code "LN"} or a LayerNorm parameter is missing
+     * Folds a norm's weight {@code w} (and a LayerNorm's bias {@code b}) into one reader
+     * {@code weight [g.., d, n]} (leading dimensions are groups, e.g. heads) with bias {@code [g.., n]}:
+     * {@code b_W += sum_d W[.., d, :] b[d]}, {@code W *= w[d]}, and for LayerNorm
+     * {@code W -= mean_d W} (TransformerLens's {@code fold_layer_norm}; RMS folds neither biases nor
+     * centres). {@code biasName} is null for a reader whose bias does not take the fold (the gate of a
+     * gated MLP, W_U of an RMS model).
      */
-    public static TransformerWeights foldLayerNorm(TransformerConfig cfg, TransformerWeights w) {
-        if (!cfg.normalization().equals("LN")) {
-            throw new IllegalArgumentException("fold_ln needs normalization LN, the config has " + cfg.normalization());
-        }
-        List<Layer> layers = new ArrayList<>();
-        for (int l = 0; l < w.layers().size(); l++) {
-            layers.add(foldLayerNorm(l, w.layers().get(l)));
-        }
-        return foldFinalLayerNorm(w).withLayers(layers);
-    }
-
-    /** fold_ln of ln_final into W_U and b_U; the blocks are passed through. */
-    private static TransformerWeights foldFinalLayerNorm(TransformerWeights w) {
-        Folded u = foldReader(w.wU(), w.bU(), need(w.lnFinalW(), "ln_final.w"), need(w.lnFinalB(), "ln_final.b"));
-        return new TransformerWeights(w.wE(), w.wPos(), w.layers(), null, null, u.w, u.b);
-    }
-
-    /** fold_ln of one block: ln1 into W_Q, W_K, W_V; ln2 into W_in. */
-    private static Layer foldLayerNorm(int l, Layer x) {
-        Tensor ln1W = need(x.ln1W(), "blocks." + l + ".ln1.w");
-        Tensor ln1B = need(x.ln1B(), "blocks." + l + ".ln1.b");
-        Folded q = foldReader(x.wQ(), x.bQ(), ln1W, ln1B);
-        Folded k = foldReader(x.wK(), x.bK(), ln1W, ln1B);
-        Folded v = foldReader(x.wV(), x.bV(), ln1W, ln1B);
-        Folded in = null;
-        if (x.wIn() != null) {
-            in = foldReader(x.wIn(), x.bIn(),
-                    need(x.ln2W(), "blocks." + l + ".ln2.w"), need(x.ln2B(), "blocks." + l + ".ln2.b"));
-        }
-        return new Layer(null, null, q.w, k.w, v.w, x.wO(), q.b, k.b, v.b, x.bO(), null, null,
-                in == null ? null : in.w, in == null ? null : in.b, x.wOut(), x.bOut());
-    }
-
-    private record Folded(Tensor w, Tensor b) {}
-
-    /**
-     * One reader of a LayerNorm: {@code weight [g.., d, n]} (leading dimensions are groups, e.g. heads),
-     * {@code bias [g.., n]}.
-     */
-    private static Folded foldReader(Tensor weight, Tensor bias, Tensor lnW, Tensor lnB) {
+    private static void foldReader(Map<String, Tensor> sd, String weightName, String biasName, Tensor lnW, Tensor lnB, boolean center) {
+        Tensor weight = need(sd, weightName);
         int[] shape = weight.shape();
         int d = shape[shape.length - 2];
         int n = shape[shape.length - 1];
         int groups = weight.size() / (d * n);
         float[] wv = weight.toArray();
         float[] scale = lnW.toArray();
-        float[] shift = lnB.toArray();
-        float[] b0 = bias.toArray();
+        float[] shift = lnB == null ? null : lnB.toArray();
         double[] b = new double[groups * n];
         double[] mean = new double[groups * n];
         for (int g = 0; g < groups; g++) {
             for (int i = 0; i < d; i++) {
                 int row = (g * d + i) * n;
-                double sh = shift[i];
                 float sc = scale[i];
                 for (int j = 0; j < n; j++) {
                     float x = wv[row + j];
-                    b[g * n + j] += x * sh;       // the bias folds through the unscaled weight
+                    if (shift != null) {
+                        b[g * n + j] += x * (double) shift[i];   // the bias folds through the unscaled weight
+                    }
                     float y = x * sc;
                     wv[row + j] = y;
                     mean[g * n + j] += y;
                 }
             }
         }
-        for (int g = 0; g < groups; g++) {
-            for (int i = 0; i < d; i++) {
-                int row = (g * d + i) * n;
-                for (int j = 0; j < n; j++) {
-                    wv[row + j] = (float) (wv[row + j] - mean[g * n + j] / d);
+        if (center) {
+            for (int g = 0; g < groups; g++) {
+                for (int i = 0; i < d; i++) {
+                    int row = (g * d + i) * n;
+                    for (int j = 0; j < n; j++) {
+                        wv[row + j] = (float) (wv[row + j] - mean[g * n + j] / d);
+                    }
                 }
             }
         }
-        float[] bf = new float[groups * n];
-        for (int k = 0; k < bf.length; k++) {
-            bf[k] = (float) (b0[k] + b[k]);
+        sd.put(weightName, Tensor.of(wv, shape));
+        if (biasName != null && shift != null) {
+            float[] b0 = need(sd, biasName).toArray();
+            float[] bf = new float[groups * n];
+            for (int k = 0; k < bf.length; k++) {
+                bf[k] = (float) (b0[k] + b[k]);
+            }
+            sd.put(biasName, Tensor.of(bf, need(sd, biasName).shape()));
         }
-        return new Folded(Tensor.of(wv, shape), Tensor.of(bf, bias.shape()));
     }
 
-    // ------------------------------------------------------------------ center_writing_weights
+    // ------------------------------------------------------------------ centring
 
-    /**
-     * Subtracts the mean over d_model from everything that writes to the residual stream: each row
-     * of W_E and W_pos, W_O along its last axis, W_out along its last axis, and b_O and b_out.
-     * Harmless before a LayerNorm, which removes the mean anyway.
-     *
-     * @param w the weights
-     * @return the centred weights
-     */
-    public static TransformerWeights centerWritingWeights(TransformerWeights w) {
-        List<Layer> layers = new ArrayList<>();
-        for (Layer x : w.layers()) {
-            layers.add(centerWritingWeights(x));
-        }
-        return centerEmbeddings(w).withLayers(layers);
-    }
-
-    /** center_writing_weights of W_E and W_pos; the blocks are passed through. */
-    private static TransformerWeights centerEmbeddings(TransformerWeights w) {
-        return new TransformerWeights(centerLastAxis(w.wE()), centerLastAxis(w.wPos()), w.layers(),
-                w.lnFinalW(), w.lnFinalB(), w.wU(), w.bU());
-    }
-
-    /** center_writing_weights of one block: W_O, b_O, W_out, b_out. */
-    private static Layer centerWritingWeights(Layer x) {
-        return new Layer(x.ln1W(), x.ln1B(), x.wQ(), x.wK(), x.wV(), centerLastAxis(x.wO()),
-                x.bQ(), x.bK(), x.bV(), centerLastAxis(x.bO()), x.ln2W(), x.ln2B(),
-                x.wIn(), x.bIn(), centerLastAxis(x.wOut()), centerLastAxis(x.bOut()));
-    }
-
-    // ------------------------------------------------------------------ center_unembed
-
-    /**
-     * Subtracts from each row of {@code W_U [d_model, d_vocab]} its mean over the vocabulary, and from
-     * {@code b_U} its mean: every logit of a position shifts by the same amount, so log-probabilities
-     * do not change.
-     *
-     * @param w the weights
-     * @return the weights with centred W_U and b_U
-     */
-    public static TransformerWeights centerUnembed(TransformerWeights w) {
-        return new TransformerWeights(w.wE(), w.wPos(), w.layers(), w.lnFinalW(), w.lnFinalB(),
-                centerLastAxis(w.wU()), centerLastAxis(w.bU()));
-    }
-
-    /** A copy with the mean over the last axis subtracted; null stays null. */
+    /** A copy with the mean over the last axis subtracted. */
     private static Tensor centerLastAxis(Tensor t) {
-        if (t == null) {
-            return null;
-        }
         float[] a = t.toArray();
         int n = t.dim(-1);
         for (int row = 0; row < a.length; row += n) {
@@ -297,40 +289,22 @@ public final class WeightProcessing {
     // ------------------------------------------------------------------ fold_value_biases
 
     /**
-     * Folds each layer's value biases into its output bias: {@code b_O += sum_h b_V[h] W_O[h]},
-     * {@code b_V = 0}. Exact because each head's attention pattern sums to one, so b_V always adds
-     * {@code b_V[h] W_O[h]} to that head's output.
-     *
-     * @param w the weights
-     * @return the weights with zero b_V
+     * {@code b_O + sum_{h,j} b_V[h / group, j] W_O[h, j, :]}, shape {@code [d_model]}: each head's
+     * value bias adds {@code b_V W_O[h]} to its output whatever the pattern, since patterns sum to one.
      */
-    public static TransformerWeights foldValueBiases(TransformerWeights w) {
-        List<Layer> layers = new ArrayList<>();
-        for (Layer x : w.layers()) {
-            layers.add(foldValueBiases(x));
-        }
-        return w.withLayers(layers);
-    }
-
-    /** fold_value_biases of one block. */
-    private static Layer foldValueBiases(Layer x) {
-        float[] bO = foldedOutputBias(x);
-        return new Layer(x.ln1W(), x.ln1B(), x.wQ(), x.wK(), x.wV(), x.wO(),
-                x.bQ(), x.bK(), Tensor.zeros(x.bV().shape()), Tensor.of(bO, x.bO().shape()),
-                x.ln2W(), x.ln2B(), x.wIn(), x.bIn(), x.wOut(), x.bOut());
-    }
-
-    /** {@code b_O + sum_{h,j} b_V[h, j] W_O[h, j, :]}, shape {@code [d_model]}. */
-    private static float[] foldedOutputBias(Layer x) {
-        float[] bV = x.bV().toArray();          // [h, dh]
-        float[] wO = x.wO().toArray();          // [h, dh, d]
-        float[] bO = x.bO().toArray();          // [d]
-        int d = bO.length;
+    private static float[] foldedOutputBias(TransformerConfig cfg, Map<String, Tensor> sd, Names n) {
+        float[] bV = need(sd, n.bV).toArray();          // [kv, dh]
+        float[] wO = need(sd, n.p + "attn.W_O").toArray();  // [h, dh, d]
+        float[] bO = need(sd, n.p + "attn.b_O").toArray();  // [d]
+        int d = bO.length, dh = cfg.dHead(), group = cfg.nHeads() / cfg.nKvHeads();
         double[] acc = new double[d];
-        for (int k = 0; k < bV.length; k++) {   // k = h * dh + j indexes a row of W_O
-            double v = bV[k];
-            for (int i = 0; i < d; i++) {
-                acc[i] += v * wO[k * d + i];
+        for (int h = 0; h < cfg.nHeads(); h++) {
+            for (int j = 0; j < dh; j++) {
+                double v = bV[(h / group) * dh + j];
+                int row = (h * dh + j) * d;
+                for (int i = 0; i < d; i++) {
+                    acc[i] += v * wO[row + i];
+                }
             }
         }
         float[] out = new float[d];
@@ -343,8 +317,8 @@ public final class WeightProcessing {
     // ------------------------------------------------------------------ refactor_factored_attn_matrices
 
     /**
-     * Rewrites each head's factors without changing what the head computes (TransformerLens's
-     * experimental {@code refactor_factored_attn_matrices}).
+     * Rewrites each head's factors of one block without changing what the head computes
+     * (TransformerLens's experimental {@code refactor_factored_attn_matrices}).
      *
      * <p>QK: with the biases appended as an extra input row, {@code A = [W_Q; b_Q]} and
      * {@code B = [W_K; b_K]} ({@code [d+1, dh]}), the bilinear form {@code A B^T = U S V^T} is
@@ -356,22 +330,15 @@ public final class WeightProcessing {
      * Singular vectors are unique only up to sign (and rotation within repeated singular values), so
      * individual factors can differ from TransformerLens's while the products agree.
      *
-     * @param w the weights; d_model must be at least d_head
-     * @return the refactored weights
+     * @param sd the state dict; block parameters are replaced
+     * @param n the block's parameter names
      */
-    public static TransformerWeights refactorFactoredAttnMatrices(TransformerWeights w) {
-        List<Layer> layers = new ArrayList<>();
-        for (Layer x : w.layers()) {
-            layers.add(refactorFactoredAttnMatrices(x));
-        }
-        return w.withLayers(layers);
-    }
-
-    /** refactor_factored_attn_matrices of one block. */
-    private static Layer refactorFactoredAttnMatrices(Layer x) {
-        int h = x.wQ().dim(0);
-        int d = x.wQ().dim(1);
-        int dh = x.wQ().dim(2);
+    private static void refactorFactoredAttnMatrices(Map<String, Tensor> sd, Names n) {
+        Tensor xwQ = need(sd, n.wQ), xbQ = need(sd, n.bQ), xwK = need(sd, n.wK), xbK = need(sd, n.bK);
+        Tensor xwV = need(sd, n.wV), xwO = need(sd, n.p + "attn.W_O");
+        int h = xwQ.dim(0);
+        int d = xwQ.dim(1);
+        int dh = xwQ.dim(2);
         if (d < dh) {
             throw new IllegalArgumentException("refactor_factored_attn_matrices needs d_model >= d_head, got d_model "
                     + d + " and d_head " + dh);
@@ -381,8 +348,8 @@ public final class WeightProcessing {
         float[] wV = new float[h * d * dh], wO = new float[h * dh * d];
         for (int head = 0; head < h; head++) {
             // QK with biases as row d of the d+1 input rows
-            Even qk = even(withBiasRow(x.wQ().select(0, head), x.bQ().select(0, head)),
-                    withBiasRow(x.wK().select(0, head), x.bK().select(0, head)));
+            Even qk = even(withBiasRow(xwQ.select(0, head), xbQ.select(0, head)),
+                    withBiasRow(xwK.select(0, head), xbK.select(0, head)));
             for (int j = 0; j < dh; j++) {
                 double r = Math.sqrt(qk.s[j]);
                 for (int i = 0; i <= d; i++) {
@@ -398,7 +365,7 @@ public final class WeightProcessing {
                 }
             }
             // OV: W_V [d, dh] times W_O [dh, d] = X Y^T with Y = W_O^T
-            Even ov = even(columns(x.wV().select(0, head)), columns(x.wO().select(0, head).mT()));
+            Even ov = even(columns(xwV.select(0, head)), columns(xwO.select(0, head).mT()));
             for (int j = 0; j < dh; j++) {
                 for (int i = 0; i < d; i++) {
                     wV[(head * d + i) * dh + j] = (float) (ov.u[j][i] * ov.s[j]);
@@ -406,11 +373,26 @@ public final class WeightProcessing {
                 }
             }
         }
-        return new Layer(x.ln1W(), x.ln1B(),
-                Tensor.of(wQ, h, d, dh), Tensor.of(wK, h, d, dh), Tensor.of(wV, h, d, dh), Tensor.of(wO, h, dh, d),
-                Tensor.of(bQ, h, dh), Tensor.of(bK, h, dh), Tensor.zeros(h, dh),
-                Tensor.of(foldedOutputBias(x), x.bO().shape()),
-                x.ln2W(), x.ln2B(), x.wIn(), x.bIn(), x.wOut(), x.bOut());
+        // b_V folds into b_O first (the OV refactoring drops it)
+        float[] folded = new float[xwO.dim(2)];
+        double[] acc = new double[folded.length];
+        float[] bV = need(sd, n.bV).toArray(), wOa = xwO.toArray(), bO = need(sd, n.p + "attn.b_O").toArray();
+        for (int k = 0; k < bV.length; k++) {
+            for (int i = 0; i < folded.length; i++) {
+                acc[i] += (double) bV[k] * wOa[k * folded.length + i];
+            }
+        }
+        for (int i = 0; i < folded.length; i++) {
+            folded[i] = (float) (bO[i] + acc[i]);
+        }
+        sd.put(n.wQ, Tensor.of(wQ, h, d, dh));
+        sd.put(n.wK, Tensor.of(wK, h, d, dh));
+        sd.put(n.wV, Tensor.of(wV, h, d, dh));
+        sd.put(n.p + "attn.W_O", Tensor.of(wO, h, dh, d));
+        sd.put(n.bQ, Tensor.of(bQ, h, dh));
+        sd.put(n.bK, Tensor.of(bK, h, dh));
+        sd.put(n.bV, Tensor.zeros(h, dh));
+        sd.put(n.p + "attn.b_O", Tensor.of(folded, folded.length));
     }
 
     /** SVD {@code X Y^T = U diag(S) V^T} of a low-rank product; columns of U and V as arrays. */
@@ -478,9 +460,10 @@ public final class WeightProcessing {
         return cols;
     }
 
-    private static Tensor need(Tensor t, String name) {
+    private static Tensor need(Map<String, Tensor> sd, String name) {
+        Tensor t = sd.get(name);
         if (t == null) {
-            throw new IllegalArgumentException("fold_ln: the weights have no " + name);
+            throw new IllegalArgumentException("weight processing: the weights have no " + name);
         }
         return t;
     }

@@ -2,6 +2,8 @@ package dev.lens4j.transformer.train;
 
 import dev.lens4j.tensor.Parallel;
 import dev.lens4j.tensor.io.Json;
+import dev.lens4j.transformer.Activation;
+import dev.lens4j.transformer.Normalization;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
 
@@ -114,8 +116,10 @@ public final class InductionTrainer {
      * @return the config, with TransformerLens's field values (attention-only when {@code dMlp} is 0)
      */
     public static TransformerConfig config(TrainingOptions o, int vocabSize) {
-        return new TransformerConfig(o.nLayers(), o.dModel(), o.nHeads(), o.dHead(), o.dMlp(), o.nCtx(), vocabSize,
-                "gelu_new", o.normalization(), o.dMlp() == 0, 1e-5f, false, false, false, false, false, "standard", o.modelName());
+        return TransformerConfig.builder().nLayers(o.nLayers()).dModel(o.dModel()).nHeads(o.nHeads()).dHead(o.dHead())
+                .attnOnly(o.dMlp() == 0).dMlp(o.dMlp() == 0 ? null : o.dMlp()).nCtx(o.nCtx()).dVocab(vocabSize)
+                .actFn(Activation.GELU_NEW).normalization(Normalization.fromTlName(o.normalization().equals("none") ? null : o.normalization()))
+                .modelName(o.modelName()).build();
     }
 
     /**

@@ -1,6 +1,9 @@
 package dev.lens4j.transformer.train;
 
 import dev.lens4j.tensor.Tensor;
+import dev.lens4j.transformer.Activation;
+import dev.lens4j.transformer.Normalization;
+import dev.lens4j.transformer.PositionalEmbedding;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
 
@@ -44,15 +47,16 @@ final class ParameterLayout {
     private int total;
 
     ParameterLayout(TransformerConfig cfg) {
-        if (!cfg.normalization().equals("LN") && !cfg.normalization().equals("none")) {
-            throw new IllegalArgumentException("training supports normalization_type LN or none, got " + cfg.normalization());
+        if (cfg.normalization() != Normalization.LN && cfg.normalization() != Normalization.NONE) {
+            throw new IllegalArgumentException("training supports normalization_type LN or none, got " + cfg.normalization().tlName());
         }
-        if (!cfg.attnOnly() && !cfg.actFn().equals("gelu_new")) {
-            throw new IllegalArgumentException("training supports act_fn gelu_new only, got " + cfg.actFn());
+        if (!cfg.attnOnly() && cfg.actFn() != Activation.GELU_NEW) {
+            throw new IllegalArgumentException("training supports act_fn gelu_new only, got " + cfg.actFn().tlName());
         }
-        if (!cfg.positionalEmbeddingType().equals("standard")) {
-            throw new IllegalArgumentException("training supports positional_embedding_type standard only, got "
-                    + cfg.positionalEmbeddingType());
+        if (cfg.positionalEmbedding() != PositionalEmbedding.STANDARD || cfg.groupedQueryAttention() || cfg.gatedMlp()
+                || cfg.parallelAttnMlp() || cfg.useNormalizationBeforeAndAfter()) {
+            throw new IllegalArgumentException("training supports GPT-2-style blocks only (learned positions, one key/value head"
+                    + " per query head, a dense MLP after attention), got " + cfg);
         }
         this.cfg = cfg;
         int C = cfg.dModel(), QC = cfg.nHeads() * cfg.dHead(), V = cfg.dVocab(), F = cfg.dMlp();
@@ -104,7 +108,7 @@ final class ParameterLayout {
 
     /** @return true when the model has LayerNorms (ln1, ln2, ln_final) */
     boolean hasLayerNorm() {
-        return cfg.normalization().equals("LN");
+        return cfg.normalization() == Normalization.LN;
     }
 
     /** @return number of floats in the flat parameter array */
@@ -148,12 +152,11 @@ final class ParameterLayout {
     TransformerWeights toWeights(float[] params) {
         int C = cfg.dModel(), NH = cfg.nHeads(), HS = cfg.dHead(), QC = NH * HS;
         boolean ln = hasLayerNorm();
-        List<TransformerWeights.Layer> layers = new ArrayList<>();
+        TransformerWeights.Builder out = TransformerWeights.builder(cfg);
         for (int l = 0; l < cfg.nLayers(); l++) {
             String p = "blocks." + l + ".";
             int wqkv = offset(p + "attn.W_QKV"), bqkv = offset(p + "attn.b_QKV");
-            Tensor[] w = new Tensor[3];
-            Tensor[] b = new Tensor[3];
+            String[] wn = {"W_Q", "W_K", "W_V"}, bn = {"b_Q", "b_K", "b_V"};
             for (int which = 0; which < 3; which++) {
                 float[] wd = new float[NH * C * HS];
                 for (int h = 0; h < NH; h++) {
@@ -161,24 +164,32 @@ final class ParameterLayout {
                         System.arraycopy(params, wqkv + c * 3 * QC + which * QC + h * HS, wd, (h * C + c) * HS, HS);
                     }
                 }
-                w[which] = Tensor.of(wd, NH, C, HS);
-                b[which] = Tensor.of(Arrays.copyOfRange(params, bqkv + which * QC, bqkv + (which + 1) * QC), NH, HS);
+                out.put(p + "attn." + wn[which], Tensor.of(wd, NH, C, HS));
+                out.put(p + "attn." + bn[which], Tensor.of(Arrays.copyOfRange(params, bqkv + which * QC, bqkv + (which + 1) * QC), NH, HS));
             }
-            boolean mlp = !cfg.attnOnly();
-            layers.add(new TransformerWeights.Layer(
-                    ln ? copy(params, p + "ln1.w", C) : null, ln ? copy(params, p + "ln1.b", C) : null,
-                    w[0], w[1], w[2], copy(params, p + "attn.W_O", NH, HS, C),
-                    b[0], b[1], b[2], copy(params, p + "attn.b_O", C),
-                    ln && mlp ? copy(params, p + "ln2.w", C) : null, ln && mlp ? copy(params, p + "ln2.b", C) : null,
-                    mlp ? copy(params, p + "mlp.W_in", C, cfg.dMlp()) : null,
-                    mlp ? copy(params, p + "mlp.b_in", cfg.dMlp()) : null,
-                    mlp ? copy(params, p + "mlp.W_out", cfg.dMlp(), C) : null,
-                    mlp ? copy(params, p + "mlp.b_out", C) : null));
+            out.put(p + "attn.W_O", copy(params, p + "attn.W_O", NH, HS, C));
+            out.put(p + "attn.b_O", copy(params, p + "attn.b_O", C));
+            if (ln) {
+                out.put(p + "ln1.w", copy(params, p + "ln1.w", C)).put(p + "ln1.b", copy(params, p + "ln1.b", C));
+            }
+            if (!cfg.attnOnly()) {
+                if (ln) {
+                    out.put(p + "ln2.w", copy(params, p + "ln2.w", C)).put(p + "ln2.b", copy(params, p + "ln2.b", C));
+                }
+                out.put(p + "mlp.W_in", copy(params, p + "mlp.W_in", C, cfg.dMlp()));
+                out.put(p + "mlp.b_in", copy(params, p + "mlp.b_in", cfg.dMlp()));
+                out.put(p + "mlp.W_out", copy(params, p + "mlp.W_out", cfg.dMlp(), C));
+                out.put(p + "mlp.b_out", copy(params, p + "mlp.b_out", C));
+            }
         }
-        return new TransformerWeights(
-                copy(params, "embed.W_E", cfg.dVocab(), C), copy(params, "pos_embed.W_pos", cfg.nCtx(), C), layers,
-                ln ? copy(params, "ln_final.w", C) : null, ln ? copy(params, "ln_final.b", C) : null,
-                copy(params, "unembed.W_U", C, cfg.dVocab()), copy(params, "unembed.b_U", cfg.dVocab()));
+        out.put("embed.W_E", copy(params, "embed.W_E", cfg.dVocab(), C));
+        out.put("pos_embed.W_pos", copy(params, "pos_embed.W_pos", cfg.nCtx(), C));
+        if (ln) {
+            out.put("ln_final.w", copy(params, "ln_final.w", C)).put("ln_final.b", copy(params, "ln_final.b", C));
+        }
+        out.put("unembed.W_U", copy(params, "unembed.W_U", C, cfg.dVocab()));
+        out.put("unembed.b_U", copy(params, "unembed.b_U", cfg.dVocab()));
+        return out.build();
     }
 
     private Tensor copy(float[] params, String name, int... shape) {

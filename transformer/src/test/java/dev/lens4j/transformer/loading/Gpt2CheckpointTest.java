@@ -1,5 +1,7 @@
 package dev.lens4j.transformer.loading;
 
+import dev.lens4j.transformer.Activation;
+import dev.lens4j.transformer.Normalization;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.DType;
 import dev.lens4j.tensor.io.SafetensorsFile;
@@ -30,10 +32,9 @@ class Gpt2CheckpointTest {
 
     @Test
     void f32CheckpointConvertsExactlyToTransformerLensLayout() throws IOException {
-        try (LoadedCheckpoint c = Gpt2Checkpoint.read(TinyGpt2.path("hf"), LoadOptions.noProcessing())) {
+        try (LoadedCheckpoint c = HfCheckpoint.read(TinyGpt2.path("hf"), LoadOptions.noProcessing())) {
             TransformerConfig cfg = c.config();
-            assertThat(cfg).isEqualTo(new TransformerConfig(2, 32, 4, 8, 128, 24, 101, "gelu_new", "LN", false, 1e-5f,
-                    false, false, false, false, false, "standard", "hf"));
+            assertThat(cfg).isEqualTo(TransformerConfig.builder().nLayers(2).dModel(32).nHeads(4).dHead(8).dMlp(128).nCtx(24).dVocab(101).actFn(Activation.fromTlName("gelu_new")).normalization(Normalization.LN).modelName("hf").build());
             assertEqual(c.weights().stateDict(), TL_RAW, 0f);
             assertThat(c.tokenizer()).as("101 tokens and no tokenizer files: no tokenizer fits").isNull();
         }
@@ -41,7 +42,7 @@ class Gpt2CheckpointTest {
 
     @Test
     void f32WeightsAreViewsOfTheMappingNotCopies() throws IOException {
-        LoadedCheckpoint c = Gpt2Checkpoint.read(TinyGpt2.path("hf"), LoadOptions.noProcessing());
+        LoadedCheckpoint c = HfCheckpoint.read(TinyGpt2.path("hf"), LoadOptions.noProcessing());
         TransformerWeights w = c.weights();
         for (Map.Entry<String, Tensor> e : w.stateDict().entrySet()) {
             if (!e.getKey().equals("unembed.b_U")) { // b_U is not in a GPT-2 checkpoint: zeros
@@ -61,7 +62,7 @@ class Gpt2CheckpointTest {
         // F16 keeps 11 significant bits, BF16 8: relative rounding at most 2^-11 and 2^-8.
         for (String dir : new String[] {"hf-f16", "hf-bf16"}) {
             float rel = dir.equals("hf-f16") ? 0x1p-11f : 0x1p-8f;
-            try (LoadedCheckpoint c = Gpt2Checkpoint.read(TinyGpt2.path(dir), LoadOptions.noProcessing())) {
+            try (LoadedCheckpoint c = HfCheckpoint.read(TinyGpt2.path(dir), LoadOptions.noProcessing())) {
                 for (Map.Entry<String, Tensor> e : c.weights().stateDict().entrySet()) {
                     Tensor expected = TL_RAW.get(e.getKey());
                     assertThat(e.getValue().isHeap()).as(e.getKey()).isTrue();
@@ -74,7 +75,7 @@ class Gpt2CheckpointTest {
     @Test
     void torchDtypeInTheConfigIsIgnoredTheFileSaysWhatItHolds(@TempDir Path tmp) throws IOException {
         Map<String, Tensor> f16;
-        try (LoadedCheckpoint c = Gpt2Checkpoint.read(TinyGpt2.path("hf-f16"), LoadOptions.noProcessing())) {
+        try (LoadedCheckpoint c = HfCheckpoint.read(TinyGpt2.path("hf-f16"), LoadOptions.noProcessing())) {
             f16 = c.weights().stateDict();
         }
         // F16 tensors under a config that says float32 (or says nothing): read as F16
@@ -82,7 +83,7 @@ class Gpt2CheckpointTest {
             Path dir = Files.createDirectories(tmp.resolve("f16-as-" + dtype));
             Files.copy(TinyGpt2.path("hf-f16/model.safetensors"), dir.resolve("model.safetensors"));
             writeConfigWithTorchDtype(TinyGpt2.path("hf-f16/config.json"), dir.resolve("config.json"), dtype);
-            try (LoadedCheckpoint c = Gpt2Checkpoint.read(dir, LoadOptions.noProcessing())) {
+            try (LoadedCheckpoint c = HfCheckpoint.read(dir, LoadOptions.noProcessing())) {
                 assertEqual(c.weights().stateDict(), f16, 0f);
             }
         }
@@ -90,7 +91,7 @@ class Gpt2CheckpointTest {
         Path dir = Files.createDirectories(tmp.resolve("f32-as-bf16"));
         Files.copy(TinyGpt2.path("hf/model.safetensors"), dir.resolve("model.safetensors"));
         writeConfigWithTorchDtype(TinyGpt2.path("hf/config.json"), dir.resolve("config.json"), "\"bfloat16\"");
-        try (LoadedCheckpoint c = Gpt2Checkpoint.read(dir, LoadOptions.noProcessing())) {
+        try (LoadedCheckpoint c = HfCheckpoint.read(dir, LoadOptions.noProcessing())) {
             assertEqual(c.weights().stateDict(), TL_RAW, 0f);
             assertThat(c.weights().wE().isHeap()).as("F32: a view of the mapping").isFalse();
         }
@@ -107,7 +108,7 @@ class Gpt2CheckpointTest {
 
     @Test
     void shardedCheckpointEqualsTheSingleFile() throws IOException {
-        try (LoadedCheckpoint c = Gpt2Checkpoint.read(TinyGpt2.path("hf-sharded"), LoadOptions.noProcessing())) {
+        try (LoadedCheckpoint c = HfCheckpoint.read(TinyGpt2.path("hf-sharded"), LoadOptions.noProcessing())) {
             assertEqual(c.weights().stateDict(), TL_RAW, 0f);
         }
     }
@@ -118,7 +119,7 @@ class Gpt2CheckpointTest {
         Path snapshot = HfCache.findSnapshot(root, "tiny-gpt2");
         assertThat(snapshot.getFileName().toString()).isEqualTo("38c5a4b2fb358c4a9afb7dad1498cbf894957fc4");
         assertThat(HfCache.snapshot(root.resolve("models--tiny-gpt2"))).isEqualTo(snapshot);
-        try (LoadedCheckpoint c = Gpt2Checkpoint.read(snapshot, LoadOptions.noProcessing())) {
+        try (LoadedCheckpoint c = HfCheckpoint.read(snapshot, LoadOptions.noProcessing())) {
             assertThat(c.config().modelName()).isEqualTo("tiny-gpt2");
             assertEqual(c.weights().stateDict(), TL_RAW, 0f);
         }
@@ -134,17 +135,23 @@ class Gpt2CheckpointTest {
     void namesWithoutTheTransformerPrefixAndWithoutBuffersLoad(@TempDir Path tmp) throws IOException {
         copyRenamed(TinyGpt2.path("hf/model.safetensors"), tmp.resolve("model.safetensors"), null, true);
         Files.copy(TinyGpt2.path("hf/config.json"), tmp.resolve("config.json"));
-        try (LoadedCheckpoint c = Gpt2Checkpoint.read(tmp, LoadOptions.noProcessing())) {
+        try (LoadedCheckpoint c = HfCheckpoint.read(tmp, LoadOptions.noProcessing())) {
             assertEqual(c.weights().stateDict(), TL_RAW, 0f);
         }
     }
 
     @Test
-    void anUntiedLmHeadBecomesWU(@TempDir Path tmp) throws IOException {
+    void anUntiedLmHeadBecomesWUAndATiedConfigRefusesIt(@TempDir Path tmp) throws IOException {
         Tensor lmHead = Tensor.randn(9, TinyGpt2.VOCAB, TinyGpt2.D);       // [d_vocab, d_model]
         copyRenamed(TinyGpt2.path("hf/model.safetensors"), tmp.resolve("model.safetensors"), lmHead, false);
+        // GPT-2 ties W_U to W_E by default, as Hugging Face does, which would ignore lm_head.weight: refused, named
         Files.copy(TinyGpt2.path("hf/config.json"), tmp.resolve("config.json"));
-        try (LoadedCheckpoint c = Gpt2Checkpoint.read(tmp, LoadOptions.noProcessing())) {
+        assertThatThrownBy(() -> HfCheckpoint.read(tmp, LoadOptions.noProcessing())).isInstanceOf(CheckpointFormatException.class)
+                .hasMessageContaining("lm_head.weight").hasMessageContaining("tie_word_embeddings true");
+        Map<String, Object> json = JsonFiles.readObject(TinyGpt2.path("hf/config.json"));
+        json.put("tie_word_embeddings", false);
+        SyntheticCheckpoints.writeJson(tmp.resolve("config.json"), json);
+        try (LoadedCheckpoint c = HfCheckpoint.read(tmp, LoadOptions.noProcessing())) {
             assertThat(c.weights().wU().maxAbsDiff(lmHead.mT())).isZero();
             assertThat(c.weights().wE().maxAbsDiff(TL_RAW.get("embed.W_E"))).isZero();
         }
@@ -152,9 +159,9 @@ class Gpt2CheckpointTest {
 
     @Test
     void defaultProcessingReleasesTheMapping() throws IOException {
-        LoadedCheckpoint c = Gpt2Checkpoint.read(TinyGpt2.path("hf"), LoadOptions.defaults());
+        LoadedCheckpoint c = HfCheckpoint.read(TinyGpt2.path("hf"), LoadOptions.defaults());
         assertThat(c.owner()).as("every processed weight is on the heap, so the file is unmapped at once").isNull();
-        assertThat(c.config().normalization()).isEqualTo("LNPre");
+        assertThat(c.config().normalization()).isEqualTo(Normalization.LN_PRE);
         assertEqual(c.weights().stateDict(), TinyGpt2.readAll("tl-weights-processed.safetensors"), 1e-5f);
     }
 
@@ -162,18 +169,20 @@ class Gpt2CheckpointTest {
     void processingWhileReadingBlockByBlockEqualsProcessingTheMappedWeights(@TempDir Path tmp) throws IOException {
         // an untied lm_head too, so that W_U is read from its own tensor
         copyRenamed(TinyGpt2.path("hf/model.safetensors"), tmp.resolve("model.safetensors"), Tensor.randn(10, TinyGpt2.VOCAB, TinyGpt2.D), false);
-        Files.copy(TinyGpt2.path("hf/config.json"), tmp.resolve("config.json"));
+        Map<String, Object> json = JsonFiles.readObject(TinyGpt2.path("hf/config.json"));
+        json.put("tie_word_embeddings", false);
+        SyntheticCheckpoints.writeJson(tmp.resolve("config.json"), json);
         ProcessingOptions all = ProcessingOptions.defaults().withRefactorFactoredAttnMatrices(true);
         for (Path dir : new Path[] {TinyGpt2.path("hf"), TinyGpt2.path("hf-sharded"), TinyGpt2.path("hf-bf16"), tmp}) {
             for (ProcessingOptions options : new ProcessingOptions[] {ProcessingOptions.defaults(), all}) {
                 WeightProcessing.Processed expected;
-                try (LoadedCheckpoint raw = Gpt2Checkpoint.read(dir, LoadOptions.noProcessing())) {
+                try (LoadedCheckpoint raw = HfCheckpoint.read(dir, LoadOptions.noProcessing())) {
                     expected = WeightProcessing.process(raw.config(), raw.weights(), options);
                     Map<String, Tensor> copies = new java.util.LinkedHashMap<>();
                     expected.weights().stateDict().forEach((n, t) -> copies.put(n, t.copy())); // before unmapping
                     expected = new WeightProcessing.Processed(expected.config(), TransformerWeights.fromStateDict(expected.config(), copies, "expected"));
                 }
-                LoadedCheckpoint c = Gpt2Checkpoint.read(dir, new LoadOptions(options));
+                LoadedCheckpoint c = HfCheckpoint.read(dir, new LoadOptions(options));
                 assertThat(c.owner()).as(dir + ": nothing left mapped").isNull();
                 assertThat(c.config()).isEqualTo(expected.config());
                 // the same formulas on the same values, block by block instead of step by step: the same bits
@@ -189,7 +198,7 @@ class Gpt2CheckpointTest {
         // A GPT-2-vocabulary model without tokenizer files gets the built-in GPT-2 tokenizer...
         TransformerConfig cfg = TransformerConfig.gpt2(1, 8, 2, 4, 50257);
         SyntheticCheckpoints.writeHf(tmp, cfg, DType.F32, "transformer.");
-        try (LoadedCheckpoint c = Gpt2Checkpoint.read(tmp, LoadOptions.noProcessing())) {
+        try (LoadedCheckpoint c = HfCheckpoint.read(tmp, LoadOptions.noProcessing())) {
             assertThat(c.tokenizer()).isSameAs(Gpt2Tokenizer.gpt2());
         }
         // ... and one with vocab.json and merges.txt gets those.
@@ -198,7 +207,7 @@ class Gpt2CheckpointTest {
             Files.copy(in, tmp.resolve("vocab.json"));
             Files.copy(merges, tmp.resolve("merges.txt"));
         }
-        try (LoadedCheckpoint c = Gpt2Checkpoint.read(tmp, LoadOptions.noProcessing())) {
+        try (LoadedCheckpoint c = HfCheckpoint.read(tmp, LoadOptions.noProcessing())) {
             assertThat(c.tokenizer()).isNotSameAs(Gpt2Tokenizer.gpt2());
             assertThat(c.tokenizer().encode("Hello world")).containsExactly(15496, 995);
         }

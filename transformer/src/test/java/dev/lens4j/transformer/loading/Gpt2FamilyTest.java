@@ -1,5 +1,7 @@
 package dev.lens4j.transformer.loading;
 
+import dev.lens4j.transformer.Normalization;
+import dev.lens4j.transformer.Activation;
 import dev.lens4j.tensor.io.Json;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
@@ -35,11 +37,10 @@ class Gpt2FamilyTest {
     })
     void publishedConfigHasTheReferenceShape(String name, int dModel, int layers, int heads, int dHead, int dMlp,
                                              int nCtx, int vocab, long params) throws IOException {
-        TransformerConfig cfg = HfGpt2Config.toTransformerConfig(publishedConfig(name), name, name);
-        assertThat(cfg).isEqualTo(new TransformerConfig(layers, dModel, heads, dHead, dMlp, nCtx, vocab, "gelu_new", "LN",
-                false, 1e-5f, false, false, false, false, false, "standard", name));
+        TransformerConfig cfg = SyntheticCheckpoints.gpt2Config(publishedConfig(name), name);
+        assertThat(cfg).isEqualTo(TransformerConfig.builder().nLayers(layers).dModel(dModel).nHeads(heads).dHead(dHead).dMlp(dMlp).nCtx(nCtx).dVocab(vocab).actFn(Activation.fromTlName("gelu_new")).normalization(Normalization.LN).modelName(name).build());
         long count = 0;
-        for (int[] shape : Gpt2Checkpoint.hfTensorShapes(cfg).values()) {
+        for (int[] shape : SyntheticCheckpoints.gpt2Shapes(cfg).values()) {
             long n = 1;
             for (int d : shape) {
                 n *= d;
@@ -54,10 +55,10 @@ class Gpt2FamilyTest {
     void fullSizeCheckpointWithTheRealNamesAndShapesLoads(String name, @TempDir Path dir) throws IOException {
         Map<String, Object> hf = publishedConfig(name);
         SyntheticCheckpoints.writeJson(dir.resolve("config.json"), hf);
-        TransformerConfig cfg = HfGpt2Config.toTransformerConfig(hf, name, name);
+        TransformerConfig cfg = SyntheticCheckpoints.gpt2Config(hf, name);
         int d = cfg.dModel(), h = cfg.nHeads(), dh = cfg.dHead(), last = cfg.nLayers() - 1;
         Map<String, int[]> shapes = new LinkedHashMap<>();
-        Gpt2Checkpoint.hfTensorShapes(cfg).forEach((n, s) -> shapes.put("transformer." + n, s));
+        SyntheticCheckpoints.gpt2Shapes(cfg).forEach((n, s) -> shapes.put("transformer." + n, s));
         Path file = dir.resolve("model.safetensors");
         long dataStart = SyntheticCheckpoints.writeSparse(file, shapes);
         // Mark c_attn[r, d + i*dh + j] of the last layer (head i, dim j of the K block), a row of
@@ -69,7 +70,7 @@ class Gpt2FamilyTest {
                 + 4L * ((long) (i * dh + j) * d + c), -2.5f);
         SyntheticCheckpoints.poke(file, dataStart + offsetOf(shapes, "transformer.wte.weight") + 4L * ((long) token * d + c), 3.25f);
 
-        try (LoadedCheckpoint ckpt = Gpt2Checkpoint.read(dir, LoadOptions.noProcessing())) {
+        try (LoadedCheckpoint ckpt = HfCheckpoint.read(dir, LoadOptions.noProcessing())) {
             assertThat(ckpt.config()).isEqualTo(cfg.withModelName(dir.getFileName().toString()));
             TransformerWeights w = ckpt.weights();
             assertThat(w.layers()).hasSize(cfg.nLayers());

@@ -36,7 +36,7 @@ class Gpt2MemoryTest {
         TransformerConfig cfg = TransformerConfig.gpt2(2, 768, 12, 1024, 50257);
         SyntheticCheckpoints.writeJson(dir.resolve("config.json"), SyntheticCheckpoints.hfConfig(cfg));
         Map<String, int[]> shapes = new LinkedHashMap<>();
-        Gpt2Checkpoint.hfTensorShapes(cfg).forEach((n, s) -> shapes.put("transformer." + n, s));
+        SyntheticCheckpoints.gpt2Shapes(cfg).forEach((n, s) -> shapes.put("transformer." + n, s));
         Path file = dir.resolve("model.safetensors");
         SyntheticCheckpoints.writeStreamed(file, shapes);
         long fileSize = Files.size(file);
@@ -44,7 +44,7 @@ class Gpt2MemoryTest {
 
         MemoryMXBean mx = ManagementFactory.getMemoryMXBean();
         long before = heapAfterGc(mx);
-        try (LoadedCheckpoint c = Gpt2Checkpoint.read(dir, LoadOptions.noProcessing())) {
+        try (LoadedCheckpoint c = HfCheckpoint.read(dir, LoadOptions.noProcessing())) {
             TransformerWeights w = c.weights();
             // Read the last element of every weight and whole rows of the big ones, against the generator.
             int d = 768;

@@ -1,5 +1,8 @@
 package dev.lens4j.transformer.loading;
 
+import dev.lens4j.transformer.TransformerWeights;
+import dev.lens4j.transformer.Activation;
+import dev.lens4j.transformer.Normalization;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.SafetensorsFile;
 import dev.lens4j.transformer.HookedTransformer;
@@ -35,7 +38,7 @@ class LensCheckpointTest {
     void roundTripGivesIdenticalWeightsAndLogits(@TempDir Path dir) throws IOException {
         for (LoadOptions options : new LoadOptions[] {LoadOptions.noProcessing(), LoadOptions.defaults()}) {
             Path out = dir.resolve(options.processing().isNone() ? "raw" : "processed");
-            try (HookedTransformer original = Gpt2Checkpoint.load(TinyGpt2.path("hf"), options)) {
+            try (HookedTransformer original = HfCheckpoint.load(TinyGpt2.path("hf"), options)) {
                 LensCheckpoint.save(original, out);
                 try (HookedTransformer loaded = LensCheckpoint.load(out)) {
                     assertThat(loaded.config()).isEqualTo(original.config());
@@ -57,12 +60,11 @@ class LensCheckpointTest {
 
     @Test
     void theReferenceTransformerLensStateDictsLoad(@TempDir Path dir) throws IOException {
-        TransformerConfig raw = new TransformerConfig(2, 32, 4, 8, 128, 24, 101, "gelu_new", "LN", false, 1e-5f,
-                false, false, false, false, false, "standard", "tiny-gpt2");
+        TransformerConfig raw = TransformerConfig.builder().nLayers(2).dModel(32).nHeads(4).dHead(8).dMlp(128).nCtx(24).dVocab(101).actFn(Activation.fromTlName("gelu_new")).normalization(Normalization.LN).modelName("tiny-gpt2").build();
         for (String kind : new String[] {"raw", "processed"}) {
             Path d = dir.resolve(kind);
             Files.createDirectories(d);
-            TransformerConfig cfg = kind.equals("raw") ? raw : raw.withNormalization("LNPre");
+            TransformerConfig cfg = kind.equals("raw") ? raw : raw.withNormalization(Normalization.LN_PRE);
             Files.writeString(d.resolve("config.json"), cfg.toJson());
             Files.copy(TinyGpt2.path("tl-weights-" + kind + ".safetensors"), d.resolve("model.safetensors"));
             Tensor expected = TinyGpt2.readAll("activations-" + kind + ".safetensors").get("logits");
@@ -77,7 +79,7 @@ class LensCheckpointTest {
         // GPT-2's built-in tokenizer is written as vocab.json + merges.txt.
         TransformerConfig cfg = TransformerConfig.gpt2(1, 8, 2, 4, 50257);
         SyntheticCheckpoints.writeHf(dir.resolve("hf"), cfg, dev.lens4j.tensor.io.DType.F32, "");
-        try (HookedTransformer m = Gpt2Checkpoint.load(dir.resolve("hf"), LoadOptions.noProcessing())) {
+        try (HookedTransformer m = HfCheckpoint.load(dir.resolve("hf"), LoadOptions.noProcessing())) {
             assertThat(m.tokenizer()).isSameAs(Gpt2Tokenizer.gpt2());
             assertThat(LensCheckpoint.save(m, dir.resolve("lens")))
                     .extracting(p -> p.getFileName().toString())
@@ -93,8 +95,7 @@ class LensCheckpointTest {
 
         // A word-level tokenizer (lens4j's toy models) is written as words.txt.
         WordTokenizer words = WordTokenizer.induction();
-        TransformerConfig small = new TransformerConfig(1, 8, 2, 4, 0, 6, words.vocabSize(), "gelu_new", "none", true, 1e-5f,
-                false, false, false, false, false, "standard", "toy");
+        TransformerConfig small = TransformerConfig.builder().nLayers(1).dModel(8).nHeads(2).dHead(4).attnOnly(true).nCtx(6).dVocab(words.vocabSize()).normalization(Normalization.NONE).modelName("toy").build();
         var w = dev.lens4j.transformer.TransformerWeights.fromStateDict(small, randomState(small), "random");
         LensCheckpoint.save(small, w, words, dir.resolve("toy"));
         try (HookedTransformer m = LensCheckpoint.load(dir.resolve("toy"))) {
@@ -106,7 +107,7 @@ class LensCheckpointTest {
 
     @Test
     void badCheckpointsAreNamed(@TempDir Path dir) throws IOException {
-        try (HookedTransformer m = Gpt2Checkpoint.load(TinyGpt2.path("hf"), LoadOptions.noProcessing())) {
+        try (HookedTransformer m = HfCheckpoint.load(TinyGpt2.path("hf"), LoadOptions.noProcessing())) {
             LensCheckpoint.save(m, dir);
         }
         String config = Files.readString(dir.resolve("config.json"));
@@ -125,7 +126,7 @@ class LensCheckpointTest {
     private static Map<String, Tensor> randomState(TransformerConfig cfg) {
         Map<String, Tensor> sd = new java.util.LinkedHashMap<>();
         long seed = 3;
-        for (Map.Entry<String, int[]> e : LensCheckpoint.tlTensorShapes(cfg).entrySet()) {
+        for (Map.Entry<String, int[]> e : TransformerWeights.shapes(cfg).entrySet()) {
             sd.put(e.getKey(), Tensor.randn(seed++, e.getValue()));
         }
         return sd;

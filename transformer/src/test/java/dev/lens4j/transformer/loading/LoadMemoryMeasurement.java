@@ -74,7 +74,7 @@ public final class LoadMemoryMeasurement {
         if (!Files.isRegularFile(file)) {
             SyntheticCheckpoints.writeJson(dir.resolve("config.json"), SyntheticCheckpoints.hfConfig(cfg));
             Map<String, int[]> shapes = new LinkedHashMap<>();
-            Gpt2Checkpoint.hfTensorShapes(cfg).forEach((n, s) -> shapes.put("transformer." + n, s));
+            SyntheticCheckpoints.gpt2Shapes(cfg).forEach((n, s) -> shapes.put("transformer." + n, s));
             SyntheticCheckpoints.writeStreamed(file, shapes);
         }
         return Files.size(file);

@@ -84,7 +84,7 @@ public final class LoadMemoryProbe {
 
     /** Loads the model; the checkpoint record is not kept, as with {@code Models.fromPretrained}. */
     private static HookedTransformer load(Path dir, boolean processed, long[] mapped) throws IOException {
-        LoadedCheckpoint c = Gpt2Checkpoint.read(dir, processed ? LoadOptions.defaults() : LoadOptions.noProcessing());
+        LoadedCheckpoint c = HfCheckpoint.read(dir, processed ? LoadOptions.defaults() : LoadOptions.noProcessing());
         mapped[0] = c.owner() instanceof MappedSafetensors m ? m.mappedBytes() : 0;
         return c.toModel();
     }

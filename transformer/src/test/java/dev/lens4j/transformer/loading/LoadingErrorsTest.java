@@ -38,7 +38,7 @@ class LoadingErrorsTest {
     }
 
     private LoadedCheckpoint load() throws IOException {
-        return Gpt2Checkpoint.read(dir, LoadOptions.noProcessing());
+        return HfCheckpoint.read(dir, LoadOptions.noProcessing());
     }
 
     @Test
@@ -121,25 +121,25 @@ class LoadingErrorsTest {
         tinyCopy();
         rewrite(dir.resolve("model.safetensors"), "transformer.h.1.mlp.c_fc.bias", null);
         assertThatThrownBy(this::load).isInstanceOf(CheckpointFormatException.class)
-                .hasMessageContaining("1 tensor is missing: [transformer.h.1.mlp.c_fc.bias]");
+                .hasMessageContaining("1 gpt2 tensor is missing: [transformer.h.1.mlp.c_fc.bias]");
     }
 
     @Test
     void loadingWithProcessingChecksTheSameWayAndLeavesNothingMapped() throws IOException {
         Path model = tinyCopy();
         rewrite(model, "transformer.h.1.mlp.c_fc.bias", null);
-        assertThatThrownBy(() -> Gpt2Checkpoint.read(dir, LoadOptions.defaults())).isInstanceOf(CheckpointFormatException.class)
+        assertThatThrownBy(() -> HfCheckpoint.read(dir, LoadOptions.defaults())).isInstanceOf(CheckpointFormatException.class)
                 .hasMessageContaining(model.toString())
-                .hasMessageContaining("1 tensor is missing: [transformer.h.1.mlp.c_fc.bias]");
+                .hasMessageContaining("1 gpt2 tensor is missing: [transformer.h.1.mlp.c_fc.bias]");
         assertNotMapped(model);
         tinyCopyOver();
         rewrite(model, "transformer.ln_f.bias", DType.I32);
-        assertThatThrownBy(() -> Gpt2Checkpoint.read(dir, LoadOptions.defaults())).isInstanceOf(CheckpointFormatException.class)
+        assertThatThrownBy(() -> HfCheckpoint.read(dir, LoadOptions.defaults())).isInstanceOf(CheckpointFormatException.class)
                 .hasMessageContaining("\"transformer.ln_f.bias\" has dtype I32");
         assertNotMapped(model);
         // and a good one: processed, read with plain reads, nothing left mapped
         tinyCopyOver();
-        try (LoadedCheckpoint c = Gpt2Checkpoint.read(dir, LoadOptions.defaults())) {
+        try (LoadedCheckpoint c = HfCheckpoint.read(dir, LoadOptions.defaults())) {
             assertThat(c.owner()).isNull();
             assertNotMapped(model);
         }
@@ -156,7 +156,7 @@ class LoadingErrorsTest {
         cfg.put("n_layer", 1L);
         SyntheticCheckpoints.writeJson(dir.resolve("config.json"), cfg);
         assertThatThrownBy(this::load).isInstanceOf(CheckpointFormatException.class)
-                .hasMessageContaining("transformer.h.1.").hasMessageContaining("n_layer 1");
+                .hasMessageContaining("transformer.h.1.").hasMessageContaining("n_layer / num_hidden_layers 1");
     }
 
     @Test
@@ -174,7 +174,7 @@ class LoadingErrorsTest {
         SyntheticCheckpoints.writeJson(dir.resolve("config.json"), cfg);
         assertThatThrownBy(this::load).isInstanceOf(CheckpointFormatException.class)
                 .hasMessageContaining(dir.resolve("config.json").toString())
-                .hasMessageContaining("\"n_embd\" must be a positive integer, got \"32\"");
+                .hasMessageContaining("\"n_embd\" must be a positive integer below 2^31, got \"32\"");
 
         cfg.put("n_embd", 32L);
         cfg.remove("n_head");
@@ -182,9 +182,10 @@ class LoadingErrorsTest {
         assertThatThrownBy(this::load).isInstanceOf(CheckpointFormatException.class).hasMessageContaining("missing key \"n_head\"");
 
         cfg.put("n_head", 4L);
-        cfg.put("model_type", "llama");
+        cfg.put("model_type", "mamba");
         SyntheticCheckpoints.writeJson(dir.resolve("config.json"), cfg);
-        assertThatThrownBy(this::load).isInstanceOf(CheckpointFormatException.class).hasMessageContaining("\"llama\"");
+        assertThatThrownBy(this::load).isInstanceOf(CheckpointFormatException.class).hasMessageContaining("\"mamba\"")
+                .hasMessageContaining("[gpt2, gpt_neox, llama, mistral, qwen2, qwen3, gemma, gemma2, phi3]");
 
         cfg.put("model_type", "gpt2");
         cfg.put("scale_attn_by_inverse_layer_idx", true);
@@ -196,7 +197,7 @@ class LoadingErrorsTest {
     @Test
     void missingFolderOrWeightsAreNamed() throws IOException {
         Path nowhere = dir.resolve("no-such-model");
-        assertThatThrownBy(() -> Gpt2Checkpoint.read(nowhere, LoadOptions.noProcessing()))
+        assertThatThrownBy(() -> HfCheckpoint.read(nowhere, LoadOptions.noProcessing()))
                 .isInstanceOf(NoSuchFileException.class).hasMessageContaining("no-such-model");
         Files.copy(TinyGpt2.path("hf/config.json"), dir.resolve("config.json"));
         assertThatThrownBy(this::load).isInstanceOf(NoSuchFileException.class)

@@ -1,5 +1,6 @@
 package dev.lens4j.transformer.loading;
 
+import dev.lens4j.transformer.Normalization;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.TransformerWeights;
@@ -30,7 +31,7 @@ class ModelsTest {
     @Test
     void fromPretrainedProcessesLikeTransformerLensAndNoProcessingDoesNot() throws IOException {
         try (HookedTransformer m = Models.fromPretrained(TinyGpt2.path("hf"))) {
-            assertThat(m.config().normalization()).isEqualTo("LNPre");
+            assertThat(m.config().normalization()).isEqualTo(Normalization.LN_PRE);
             Gpt2CheckpointTest.assertEqual(m.weights().stateDict(), TL_PROCESSED, 1e-5f);
         }
         try (HookedTransformer m = Models.fromPretrainedNoProcessing(TinyGpt2.path("hf"))) {
@@ -79,7 +80,7 @@ class ModelsTest {
             boolean inJar = url.getPath().endsWith(".jar");
             try (URLClassLoader loader = new URLClassLoader(new URL[] {url}, null)) {
                 try (LoadedCheckpoint c = Models.read("tiny-lens", LoadOptions.noProcessing(), loader, tmp)) {
-                    assertThat(c.config().normalization()).isEqualTo("LNPre");
+                    assertThat(c.config().normalization()).isEqualTo(Normalization.LN_PRE);
                     Gpt2CheckpointTest.assertEqual(c.weights().stateDict(), TL_PROCESSED, 1e-5f);
                     assertThat(c.weights().wE().isHeap()).as("read into memory from a jar, mapped from a folder").isEqualTo(inJar);
                 }

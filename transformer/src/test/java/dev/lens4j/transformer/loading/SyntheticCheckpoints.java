@@ -1,5 +1,6 @@
 package dev.lens4j.transformer.loading;
 
+import dev.lens4j.transformer.loading.family.Gpt2Family;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.DType;
 import dev.lens4j.tensor.io.Json;
@@ -42,13 +43,33 @@ final class SyntheticCheckpoints {
         Files.writeString(file, Json.write(json), StandardCharsets.UTF_8);
     }
 
+    /**
+     * The tensors of a Hugging Face GPT-2 checkpoint for a config, without the {@code transformer.}
+     * prefix and without buffers, with their shapes.
+     */
+    static Map<String, int[]> gpt2Shapes(TransformerConfig cfg) {
+        try {
+            Map<String, int[]> out = new java.util.LinkedHashMap<>();
+            new Gpt2Family().checkpointShapes(cfg, new HfConfig(Map.of(), "config.json"))
+                    .forEach((n, s) -> out.put(n.startsWith("transformer.") ? n.substring("transformer.".length()) : n, s));
+            return out;
+        } catch (CheckpointFormatException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A Hugging Face GPT-2 config.json read by the gpt2 family. */
+    static TransformerConfig gpt2Config(Map<String, Object> json, String name) throws CheckpointFormatException {
+        return new Gpt2Family().config(new HfConfig(json, name), name);
+    }
+
     /** A small checkpoint with random weights (tensor names with {@code prefix}, buffers left out). */
     static void writeHf(Path dir, TransformerConfig cfg, DType dtype, String prefix) throws IOException {
         Files.createDirectories(dir);
         writeJson(dir.resolve("config.json"), hfConfig(cfg));
         SafetensorsWriter w = new SafetensorsWriter();
         long seed = 1;
-        for (Map.Entry<String, int[]> e : Gpt2Checkpoint.hfTensorShapes(cfg).entrySet()) {
+        for (Map.Entry<String, int[]> e : gpt2Shapes(cfg).entrySet()) {
             w.add(prefix + e.getKey(), dtype, Tensor.randn(seed++, e.getValue()).mul(0.1f).toArray(), e.getValue());
         }
         w.write(dir.resolve("model.safetensors"));

@@ -2,7 +2,7 @@ package dev.lens4j.transformer.processing;
 
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.HookedTransformer;
-import dev.lens4j.transformer.loading.Gpt2Checkpoint;
+import dev.lens4j.transformer.loading.HfCheckpoint;
 import dev.lens4j.transformer.loading.LoadOptions;
 import dev.lens4j.transformer.loading.TinyGpt2;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,7 @@ class ProcessingLogitsTest {
     }
 
     private static Tensor logits(LoadOptions options) throws IOException {
-        try (HookedTransformer m = Gpt2Checkpoint.load(TinyGpt2.path("hf"), options)) {
+        try (HookedTransformer m = HfCheckpoint.load(TinyGpt2.path("hf"), options)) {
             return m.forward(tokens());
         }
     }

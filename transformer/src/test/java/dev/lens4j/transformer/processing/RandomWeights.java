@@ -15,7 +15,7 @@ final class RandomWeights {
     static TransformerWeights of(TransformerConfig cfg, long seed) {
         Map<String, Tensor> sd = new LinkedHashMap<>();
         long s = seed * 1000;
-        for (Map.Entry<String, int[]> e : dev.lens4j.transformer.loading.LensCheckpoint.tlTensorShapes(cfg).entrySet()) {
+        for (Map.Entry<String, int[]> e : TransformerWeights.shapes(cfg).entrySet()) {
             Tensor t = Tensor.randn(s++, e.getValue()).mul(0.5f);
             if (e.getKey().endsWith(".w")) {
                 t = t.mul(0.5f).add(1f);

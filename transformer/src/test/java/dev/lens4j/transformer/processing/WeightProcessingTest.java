@@ -1,9 +1,10 @@
 package dev.lens4j.transformer.processing;
 
+import dev.lens4j.transformer.Normalization;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
-import dev.lens4j.transformer.loading.Gpt2Checkpoint;
+import dev.lens4j.transformer.loading.HfCheckpoint;
 import dev.lens4j.transformer.loading.LoadOptions;
 import dev.lens4j.transformer.loading.LoadedCheckpoint;
 import dev.lens4j.transformer.loading.TinyGpt2;
@@ -27,9 +28,9 @@ class WeightProcessingTest {
     @Test
     void processedWeightsEqualTheTransformerLensReference() throws IOException {
         Map<String, Tensor> expected = TinyGpt2.readAll("tl-weights-processed.safetensors");
-        try (LoadedCheckpoint raw = Gpt2Checkpoint.read(TinyGpt2.path("hf"), LoadOptions.noProcessing())) {
+        try (LoadedCheckpoint raw = HfCheckpoint.read(TinyGpt2.path("hf"), LoadOptions.noProcessing())) {
             WeightProcessing.Processed p = WeightProcessing.process(raw.config(), raw.weights(), ProcessingOptions.defaults());
-            assertThat(p.config().normalization()).isEqualTo("LNPre");
+            assertThat(p.config().normalization()).isEqualTo(Normalization.LN_PRE);
             Map<String, Tensor> actual = p.weights().stateDict();
             assertThat(actual.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
             float worst = 0;
@@ -44,7 +45,7 @@ class WeightProcessingTest {
 
     @Test
     void processingDoesNotTouchItsInput() throws IOException {
-        try (LoadedCheckpoint raw = Gpt2Checkpoint.read(TinyGpt2.path("hf"), LoadOptions.noProcessing())) {
+        try (LoadedCheckpoint raw = HfCheckpoint.read(TinyGpt2.path("hf"), LoadOptions.noProcessing())) {
             Map<String, Tensor> before = copy(raw.weights().stateDict());
             WeightProcessing.process(raw.config(), raw.weights(),
                     ProcessingOptions.defaults().withRefactorFactoredAttnMatrices(true));
@@ -54,13 +55,13 @@ class WeightProcessingTest {
 
     @Test
     void noneIsTheIdentityAndSkippedStepsFollowTransformerLens() {
-        TransformerConfig cfg = TransformerConfig.gpt2(1, 8, 2, 5, 7).withNormalization("none");
+        TransformerConfig cfg = TransformerConfig.gpt2(1, 8, 2, 5, 7).withNormalization(Normalization.NONE);
         TransformerWeights w = RandomWeights.of(cfg, 1);
         WeightProcessing.Processed none = WeightProcessing.process(cfg, w, ProcessingOptions.none());
         assertThat(none.weights()).isSameAs(w);
         // Without LayerNorm, fold_ln and center_writing_weights are skipped (the mean matters), the rest apply.
         WeightProcessing.Processed p = WeightProcessing.process(cfg, w, ProcessingOptions.defaults());
-        assertThat(p.config().normalization()).isEqualTo("none");
+        assertThat(p.config().normalization()).isEqualTo(Normalization.NONE);
         assertThat(p.weights().wE()).isSameAs(w.wE());
         assertThat(p.weights().wU().mean(-1, false).abs().max()).isLessThan(1e-6f);
         assertThat(p.weights().layers().get(0).bV().abs().max()).isZero();
@@ -68,19 +69,17 @@ class WeightProcessingTest {
 
     @Test
     void foldLnNeedsLayerNormParameters() {
-        TransformerConfig cfg = TransformerConfig.gpt2(1, 8, 2, 5, 7).withNormalization("LNPre");
+        TransformerConfig cfg = TransformerConfig.gpt2(1, 8, 2, 5, 7).withNormalization(Normalization.LN_PRE);
         TransformerWeights w = RandomWeights.of(cfg, 2);
-        assertThatThrownBy(() -> WeightProcessing.foldLayerNorm(cfg, w))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("LNPre");
         // process() skips fold_ln for an already folded model, as TransformerLens does.
-        assertThat(WeightProcessing.process(cfg, w, ProcessingOptions.defaults()).config().normalization()).isEqualTo("LNPre");
+        assertThat(WeightProcessing.process(cfg, w, ProcessingOptions.defaults()).config().normalization()).isEqualTo(Normalization.LN_PRE);
     }
 
     @Test
     void centeringStepsLeaveZeroMeans() {
         TransformerConfig cfg = TransformerConfig.gpt2(2, 12, 3, 6, 10);
         TransformerWeights w = RandomWeights.of(cfg, 3);
-        TransformerWeights c = WeightProcessing.centerUnembed(WeightProcessing.centerWritingWeights(w));
+        TransformerWeights c = WeightProcessing.process(cfg, w, new ProcessingOptions(false, true, true, false, false)).weights();
         for (Tensor t : new Tensor[] {c.wE(), c.wPos(), c.layers().get(1).wO(), c.layers().get(1).bO(),
                 c.layers().get(0).wOut(), c.layers().get(0).bOut(), c.wU(), c.bU()}) {
             assertThat(t.mean(-1, false).abs().max()).isLessThan(1e-6f);
@@ -94,7 +93,7 @@ class WeightProcessingTest {
     void foldValueBiasesMovesTheirEffectIntoBO() {
         TransformerConfig cfg = TransformerConfig.gpt2(1, 12, 3, 6, 10);
         TransformerWeights w = RandomWeights.of(cfg, 4);
-        TransformerWeights f = WeightProcessing.foldValueBiases(w);
+        TransformerWeights f = foldValueBiases(cfg, w);
         TransformerWeights.Layer a = w.layers().get(0), b = f.layers().get(0);
         assertThat(b.bV().abs().max()).isZero();
         // b_O' = b_O + sum_h b_V[h] @ W_O[h], computed here as one matmul over the flattened (head, d_head) axis.
@@ -106,7 +105,7 @@ class WeightProcessingTest {
     void refactoringKeepsEveryCircuitAndMakesWOOrthonormal() {
         TransformerConfig cfg = TransformerConfig.gpt2(2, 16, 4, 6, 10);
         TransformerWeights w = RandomWeights.of(cfg, 5);
-        TransformerWeights r = WeightProcessing.refactorFactoredAttnMatrices(w);
+        TransformerWeights r = WeightProcessing.process(cfg, w, ProcessingOptions.none().withRefactorFactoredAttnMatrices(true)).weights();
         for (int l = 0; l < 2; l++) {
             TransformerWeights.Layer a = w.layers().get(l), b = r.layers().get(l);
             for (int h = 0; h < 4; h++) {
@@ -125,8 +124,12 @@ class WeightProcessingTest {
                 assertThat(qn.maxAbsDiff(kn)).isLessThan(1e-5f);
             }
             assertThat(b.bV().abs().max()).isZero();
-            assertThat(b.bO().maxAbsDiff(WeightProcessing.foldValueBiases(w).layers().get(l).bO())).isLessThan(1e-5f);
+            assertThat(b.bO().maxAbsDiff(foldValueBiases(cfg, w).layers().get(l).bO())).isLessThan(1e-5f);
         }
+    }
+
+    private static TransformerWeights foldValueBiases(TransformerConfig cfg, TransformerWeights w) {
+        return WeightProcessing.process(cfg, w, new ProcessingOptions(false, false, false, true, false)).weights();
     }
 
     /** {@code [W[h]; b[h]]}: {@code [d_model + 1, d_head]}. */

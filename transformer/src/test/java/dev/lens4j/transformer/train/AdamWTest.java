@@ -1,5 +1,6 @@
 package dev.lens4j.transformer.train;
 
+import dev.lens4j.transformer.Normalization;
 import dev.lens4j.transformer.TransformerConfig;
 import org.junit.jupiter.api.Test;
 
@@ -8,8 +9,7 @@ import static org.assertj.core.api.Assertions.within;
 
 class AdamWTest {
 
-    private static final TransformerConfig TINY = new TransformerConfig(1, 2, 1, 2, 0, 2, 3, "gelu_new", "none", true,
-            1e-5f, false, false, false, false, false, "standard", "tiny");
+    private static final TransformerConfig TINY = TransformerConfig.builder().nLayers(1).dModel(2).nHeads(1).dHead(2).attnOnly(true).nCtx(2).dVocab(3).normalization(Normalization.NONE).modelName("tiny").build();
 
     @Test
     void twoStepsMatchTheTorchFormulaComputedByHand() {

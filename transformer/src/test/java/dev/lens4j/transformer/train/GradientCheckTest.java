@@ -1,5 +1,7 @@
 package dev.lens4j.transformer.train;
 
+import dev.lens4j.transformer.Normalization;
+import dev.lens4j.transformer.Activation;
 import dev.lens4j.transformer.TransformerConfig;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -26,8 +28,7 @@ class GradientCheckTest {
     @CsvSource({"LN, 0", "none, 0", "LN, 12", "none, 12"})
     void everyParameterGroupMatchesFiniteDifferences(String norm, int dMlp) {
         int B = 2, T = 7, V = 11;
-        TransformerConfig cfg = new TransformerConfig(2, 8, 2, 4, dMlp, 9, V, "gelu_new", norm, dMlp == 0, 1e-5f,
-                false, false, false, false, false, "standard", "tiny");
+        TransformerConfig cfg = TransformerConfig.builder().nLayers(2).dModel(8).nHeads(2).dHead(4).attnOnly(dMlp == 0).dMlp(dMlp).nCtx(9).dVocab(V).actFn(Activation.fromTlName("gelu_new")).normalization(Normalization.fromTlName(norm.equals("none") ? null : norm)).modelName("tiny").build();
         SplittableRandom rng = new SplittableRandom(42);
         ParameterLayout layout = new ParameterLayout(cfg);
         float[] params = new float[layout.total()];

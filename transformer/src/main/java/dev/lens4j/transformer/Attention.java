@@ -1,0 +1,341 @@
+package dev.lens4j.transformer;
+
+import dev.lens4j.hooks.ActNames;
+import dev.lens4j.hooks.HookPoint;
+import dev.lens4j.tensor.Parallel;
+import dev.lens4j.tensor.matmul.Gemm;
+import dev.lens4j.tensor.matmul.MatrixOperand;
+
+import java.util.Arrays;
+
+import static dev.lens4j.transformer.HookPoints.Dim.BATCH;
+import static dev.lens4j.transformer.HookPoints.Dim.D_HEAD;
+import static dev.lens4j.transformer.HookPoints.Dim.D_MODEL;
+import static dev.lens4j.transformer.HookPoints.Dim.KEY_POS;
+import static dev.lens4j.transformer.HookPoints.Dim.N_HEADS;
+import static dev.lens4j.transformer.HookPoints.Dim.N_KV_HEADS;
+import static dev.lens4j.transformer.HookPoints.Dim.ONE;
+import static dev.lens4j.transformer.HookPoints.Dim.POS;
+import static dev.lens4j.transformer.HookPoints.Dim.QUERY_POS;
+
+/**
+ * Causal self-attention of one layer, TransformerLens's {@code Attention} and
+ * {@code GroupedQueryAttention}, with its hook points {@code blocks.L.attn.hook_*}: multi-head,
+ * grouped-query and multi-query (query head h reads key/value head {@code h / (H / KV)}), optional
+ * biases, per-head query/key RMS norms, rotary positions, a score scale and soft cap, and local
+ * (sliding-window) layers. Its input is the normalised residual stream (or per-head copies of it);
+ * its output, before the block's {@code hook_attn_out}, is {@code sum_h z[h] W_O[h] + b_O}.
+ *
+ * <p>Dimensions as in {@link Pass}; H query heads, KV key/value heads, D head width, C d_model.
+ */
+final class Attention {
+
+    /** Query rows per block of the attention GEMMs (see step 4 of {@link #forward}). */
+    private static final int QUERY_BLOCK = 128;
+
+    private final int layer;
+    private final int H, KV, D, HD, C, group;
+    private final PreparedWeights.Qkv qkv;
+    private final MatrixOperand wO;         // [H * D, C]
+    private final float[] bO;               // [C]
+    private final Norm qNorm, kNorm;        // per-head RMS norms of q and k (Qwen3), or null
+    private final Rotary rotary;            // or null
+    private final float scale;              // what scores are multiplied by: 1 / attn_scale
+    private final float softCap;            // > 0, or -1
+    private final int window;               // keys a query sees in a local layer, or 0 (global)
+
+    final HookPoint q, k, v, rotQ, rotK, attnScores, pattern, z, result;
+
+    Attention(TransformerConfig c, int layer, PreparedWeights.Layer w, Rotary rotary, HookPoints points) {
+        this.layer = layer;
+        this.H = c.nHeads();
+        this.KV = c.nKvHeads();
+        this.D = c.dHead();
+        this.HD = H * D;
+        this.C = c.dModel();
+        this.group = H / KV;
+        this.qkv = w.qkv();
+        this.wO = w.wO();
+        this.bO = w.bO();
+        this.rotary = rotary;
+        this.scale = c.useAttnScale() ? 1f / c.attnScale() : 1f;
+        this.softCap = c.attnScoresSoftCap();
+        this.window = c.attnType(layer) == AttentionType.LOCAL ? c.windowSize() : 0;
+        q = points.add(ActNames.of("q", layer), BATCH, POS, N_HEADS, D_HEAD);
+        k = points.add(ActNames.of("k", layer), BATCH, POS, N_KV_HEADS, D_HEAD);
+        v = points.add(ActNames.of("v", layer), BATCH, POS, N_KV_HEADS, D_HEAD);
+        String path = "blocks." + layer + ".attn.";
+        if (c.useQkNorm()) {
+            qNorm = new Norm(Normalization.RMS, path + "q_norm", w.qNormW(), null, D, c.eps(), points,
+                    new HookPoints.Dim[] {BATCH, POS, N_HEADS, ONE}, new HookPoints.Dim[] {BATCH, POS, N_HEADS, D_HEAD});
+            kNorm = new Norm(Normalization.RMS, path + "k_norm", w.kNormW(), null, D, c.eps(), points,
+                    new HookPoints.Dim[] {BATCH, POS, N_KV_HEADS, ONE}, new HookPoints.Dim[] {BATCH, POS, N_KV_HEADS, D_HEAD});
+        } else {
+            qNorm = kNorm = null;
+        }
+        rotQ = points.addIf(rotary != null, ActNames.of("rot_q", layer), BATCH, POS, N_HEADS, D_HEAD);
+        rotK = points.addIf(rotary != null, ActNames.of("rot_k", layer), BATCH, POS, N_KV_HEADS, D_HEAD);
+        attnScores = points.add(ActNames.of("attn_scores", layer), BATCH, N_HEADS, QUERY_POS, KEY_POS);
+        pattern = points.add(ActNames.of("pattern", layer), BATCH, N_HEADS, QUERY_POS, KEY_POS);
+        z = points.add(ActNames.of("z", layer), BATCH, POS, N_HEADS, D_HEAD);
+        result = points.addIf(c.useAttnResult(), ActNames.of("result", layer), BATCH, POS, N_HEADS, D_MODEL);
+    }
+
+    /** Heads per QKV part (0 = Q, 1 = K, 2 = V). */
+    private int heads(int part) {
+        return part == 0 ? H : KV;
+    }
+
+    /**
+     * The input of each part: the same normalised rows for all three, or per-head copies.
+     *
+     * @param x {@code [N, C]} rows, or {@code [N, heads(part), C]} per-head rows (when {@code perHead[part]})
+     */
+    record Inputs(float[][] x, boolean perHead) {}
+
+    /**
+     * Runs attention.
+     *
+     * @param p the pass
+     * @param in the normalised input(s)
+     * @param rope this pass's rotary angles, or null
+     * @return {@code sum_h z[h] W_O[h] + b_O}, {@code [N, C]}
+     */
+    float[] forward(Pass p, Inputs in, Rotary.Table rope) {
+        int N = p.N, B = p.B, T = p.T, P = p.P, S = p.S;
+        // 1-2. q, k, v of every head: one GEMM for all of them, or one per part, or one per head with per-head inputs
+        float[] buf = new float[N * qkv.width()];
+        if (!in.perHead()) {
+            if (qkv.fused()) {
+                Linear.apply(in.x()[0], 0, C, N, qkv.w()[0], qkv.bias(), 0, buf, 0, qkv.width());
+            } else {
+                for (int part = 0; part < 3; part++) {
+                    Linear.apply(in.x()[part], 0, C, N, qkv.w()[part], qkv.bias(), qkv.out()[part], buf, qkv.out()[part], qkv.width());
+                }
+            }
+        } else {
+            for (int part = 0; part < 3; part++) {
+                int hp = heads(part);
+                for (int h = 0; h < hp; h++) {
+                    int col = qkv.col()[part] + h * qkv.headCols()[part];
+                    int outCol = qkv.out()[part] + h * qkv.outHeadCols()[part];
+                    Linear.apply(in.x()[part], h * C, hp * C, N, Linear.columns(qkv.w()[part], col, D), qkv.bias(), outCol,
+                            buf, outCol, qkv.width());
+                }
+            }
+        }
+        Heads qh = p.hookHeads(q, part(buf, 0), H, D);
+        Heads kh = p.hookHeads(k, part(buf, 1), KV, D);
+        Heads vh = p.hookHeads(v, part(buf, 2), KV, D);
+        //    per-head RMS norms of queries and keys (Qwen3), before rotary
+        if (qNorm != null) {
+            qh = Heads.compact(qNorm.forward(p, qh.isCompact(N, H, D) ? qh.a() : qh.gather(N, H, D), N * H), H, D);
+            kh = Heads.compact(kNorm.forward(p, kh.isCompact(N, KV, D) ? kh.a() : kh.gather(N, KV, D), N * KV), KV, D);
+        }
+        //    rotary positions
+        if (rope != null) {
+            qh = Heads.compact(p.hook(rotQ, rotary.apply(qh, H, D, N, rope)), H, D);
+            kh = Heads.compact(p.hook(rotK, rotary.apply(kh, KV, D, N, rope)), KV, D);
+        }
+
+        // 3. keys and values of every position: this pass's, after the cached ones
+        Keys keys, values;
+        if (p.kv != null) {
+            keys = append(p, p.kv.keys(layer), kh);
+            values = append(p, p.kv.values(layer), vh);
+        } else {
+            keys = new Keys(kh.a(), kh.off(), T * kh.stride(), kh.stride(), kh.headStride());
+            values = new Keys(vh.a(), vh.off(), T * vh.stride(), vh.stride(), vh.headStride());
+        }
+        Heads qq = qh;
+
+        // 4. hook_attn_scores[b, h, t, s] = q[b, t, h] . k[b, s, h / group] / attn_scale, soft-capped,
+        //    -inf where s is in the future of t, outside a local window, or a padding token.
+        //    Queries go in blocks of QUERY_BLOCK rows, and a block multiplies only the keys its last
+        //    query may see, which skips most of the masked upper triangle.
+        boolean scoresSeen = p.active(attnScores);
+        float[] scores = scoresSeen ? new float[B * H * T * S]
+                : (p.scoresScratch != null && p.scoresScratch.length == B * H * T * S ? p.scoresScratch
+                : (p.scoresScratch = new float[B * H * T * S]));
+        int blocks = (T + QUERY_BLOCK - 1) / QUERY_BLOCK;
+        Gemm.multiplyBatched(B * H * blocks,
+                i -> {
+                    int bh = i / blocks, r0 = (i % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, T - r0);
+                    return new MatrixOperand(qq.a(), null, qq.at((bh / H) * T + r0, bh % H), rows, D, qq.stride(), 1);
+                },
+                i -> {
+                    int bh = i / blocks, r0 = (i % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, T - r0);
+                    return new MatrixOperand(keys.a(), null, keys.at(bh / H, 0, (bh % H) / group), D, P + r0 + rows, 1, keys.stride());
+                },
+                scores, i -> ((i / blocks) * T + (i % blocks) * QUERY_BLOCK) * S, S, false);
+        int[][] mask = p.mask;
+        Parallel.forRange(B * H * T, Math.max(1, Pass.GRAIN / S), (s0, e0) -> {
+            for (int row = s0; row < e0; row++) {
+                int b = row / (H * T), t = row % T;
+                int base = row * S;
+                int allowed = P + t + 1; // keys 0 .. P + t
+                p.kk.mulScalar(scores, base, scale, scores, base, allowed);
+                if (softCap > 0) {
+                    for (int s = 0; s < allowed; s++) {
+                        scores[base + s] = (float) (softCap * Math.tanh(scores[base + s] / softCap));
+                    }
+                }
+                Arrays.fill(scores, base + allowed, base + S, Float.NEGATIVE_INFINITY);
+                if (window > 0 && allowed > window) {
+                    Arrays.fill(scores, base, base + allowed - window, Float.NEGATIVE_INFINITY);
+                }
+                if (mask != null) {
+                    int[] m = mask[b];
+                    for (int s = 0; s < allowed; s++) {
+                        if (m[s] == 0) {
+                            scores[base + s] = Float.NEGATIVE_INFINITY;
+                        }
+                    }
+                }
+            }
+        });
+        float[] hookedScores = p.hook(attnScores, scores);
+        //    A hook may have put finite scores anywhere, in place or in a new array; TransformerLens
+        //    takes the softmax of the whole row, so rows with a score above -inf beyond the causal
+        //    limit do too (the others give the same values either way, so they keep the short softmax).
+        boolean scoresHooked = p.hooked(attnScores);
+
+        // 5. hook_pattern = softmax over keys; a row with no allowed key is all zeros (TL's NaN -> 0)
+        boolean patternSeen = p.active(pattern);
+        float[] pat = patternSeen ? new float[B * H * T * S]
+                : (p.patternScratch != null && p.patternScratch.length == B * H * T * S ? p.patternScratch
+                : (p.patternScratch = new float[B * H * T * S]));
+        Parallel.forRange(B * H * T, Math.max(1, Pass.GRAIN / S), (s0, e0) -> {
+            for (int row = s0; row < e0; row++) {
+                int base = row * S;
+                int n = P + row % T + 1; // keys 0 .. P + t; beyond them the scores are -inf
+                if (scoresHooked && !allNegativeInfinity(hookedScores, base + n, base + S)) {
+                    n = S;
+                }
+                p.kk.softmax(hookedScores, base, pat, base, n);
+                Arrays.fill(pat, base + n, base + S, 0f);
+                if (scoresHooked) {
+                    zeroNaNs(pat, base, n); // TL: torch.where(isnan(pattern), 0, pattern)
+                }
+            }
+        });
+        float[] hookedPattern = p.hook(pattern, pat);
+
+        // 6. hook_z[b, t, h] = sum_s pattern[b, h, t, s] v[b, s, h / group]
+        float[] zz = new float[N * HD];
+        //    Each block of queries multiplies the keys up to its last query's causal limit, where the
+        //    pattern ends unless the scores hook put weight beyond it or the pattern hook wrote there;
+        //    a block with any nonzero weight beyond its limit multiplies every key, as TL does.
+        int[] keysOfBlock = new int[B * H * blocks];
+        for (int i = 0; i < keysOfBlock.length; i++) {
+            keysOfBlock[i] = P + Math.min(T, (i % blocks + 1) * QUERY_BLOCK);
+        }
+        if (scoresHooked || p.hooked(pattern)) {
+            Parallel.forRange(keysOfBlock.length, 1, (s0, e0) -> {
+                for (int i = s0; i < e0; i++) {
+                    int bh = i / blocks, r0 = (i % blocks) * QUERY_BLOCK, end = Math.min(T, r0 + QUERY_BLOCK);
+                    for (int t = r0; t < end && keysOfBlock[i] < S; t++) {
+                        int base = (bh * T + t) * S;
+                        if (!allZero(hookedPattern, base + keysOfBlock[i], base + S)) {
+                            keysOfBlock[i] = S;
+                        }
+                    }
+                }
+            });
+        }
+        Gemm.multiplyBatched(B * H * blocks,
+                i -> {
+                    int bh = i / blocks, r0 = (i % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, T - r0);
+                    return new MatrixOperand(hookedPattern, null, ((long) bh * T + r0) * S, rows, keysOfBlock[i], S, 1);
+                },
+                i -> {
+                    int bh = i / blocks;
+                    return new MatrixOperand(values.a(), null, values.at(bh / H, 0, (bh % H) / group), keysOfBlock[i], D,
+                            values.stride(), 1);
+                },
+                zz, i -> ((i / blocks) / H * T + (i % blocks) * QUERY_BLOCK) * HD + ((i / blocks) % H) * D, HD, false);
+        float[] zHooked = p.hook(z, zz);
+
+        // 7. sum_h z[h] W_O[h] + b_O (through hook_result, the per-head terms, when asked for)
+        float[] out = new float[N * C];
+        if (p.active(result)) {
+            float[] res = new float[N * H * C]; // [N, H, C], without b_O
+            for (int h = 0; h < H; h++) {
+                Linear.apply(zHooked, h * D, HD, N, Linear.rows(wO, h * D, D), null, 0, res, h * C, H * C);
+            }
+            float[] hookedResult = p.hook(result, res);
+            Parallel.forRange(N, Math.max(1, Pass.GRAIN / (H * C)), (s0, e0) -> {
+                for (int n = s0; n < e0; n++) {
+                    int o = n * C;
+                    System.arraycopy(hookedResult, n * H * C, out, o, C);
+                    for (int h = 1; h < H; h++) {
+                        p.kk.add(out, o, hookedResult, (n * H + h) * C, out, o, C);
+                    }
+                    p.kk.add(out, o, bO, 0, out, o, C);
+                }
+            });
+        } else {
+            Linear.apply(zHooked, 0, HD, N, wO, bO, 0, out, 0, C);
+        }
+        return out;
+    }
+
+    /** Part {@code part} of the QKV buffer as per-head rows. */
+    private Heads part(float[] buf, int part) {
+        return new Heads(buf, qkv.out()[part], qkv.width(), qkv.outHeadCols()[part]);
+    }
+
+    /**
+     * Keys or values: element (b, s, j, d) at {@code a[off + b * batchStride + s * stride + j * headStride + d]}.
+     */
+    private record Keys(float[] a, int off, int batchStride, int stride, int headStride) {
+        long at(int b, int s, int j) {
+            return off + (long) b * batchStride + (long) s * stride + (long) j * headStride;
+        }
+    }
+
+    /** Copies this pass's keys or values into the cache after the cached positions. */
+    private Keys append(Pass p, float[] cache, Heads x) {
+        int cap = p.kv.capacity();
+        int W = KV * D;
+        int T = p.T, P = p.P;
+        Parallel.forRange(p.N, Math.max(1, Pass.GRAIN / W), (s0, e0) -> {
+            for (int n = s0; n < e0; n++) {
+                int b = n / T, t = n % T;
+                for (int j = 0; j < KV; j++) {
+                    System.arraycopy(x.a(), x.at(n, j), cache, (b * cap + P + t) * W + j * D, D);
+                }
+            }
+        });
+        return new Keys(cache, 0, cap * W, W, D);
+    }
+
+    /** Whether {@code x[from, to)} is all zeros (NaN is not). */
+    private static boolean allZero(float[] x, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (x[i] != 0f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code x[from, to)} is all {@code -inf}. */
+    private static boolean allNegativeInfinity(float[] x, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (x[i] != Float.NEGATIVE_INFINITY) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Sets the NaNs of {@code x[from, from + n)} to zero. */
+    private static void zeroNaNs(float[] x, int from, int n) {
+        for (int i = from; i < from + n; i++) {
+            if (Float.isNaN(x[i])) {
+                x[i] = 0f;
+            }
+        }
+    }
+}

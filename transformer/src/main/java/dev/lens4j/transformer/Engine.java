@@ -1,0 +1,67 @@
+package dev.lens4j.transformer;
+
+import dev.lens4j.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A model assembled from components: the embedding, the blocks and the unembedding, each owning its
+ * weights' operands and its hook points. Built once per model from the config and the prepared
+ * weights; a forward pass is {@link #embed} then {@link #run}, with the per-call state in a
+ * {@link Pass}. The components' construction order is TransformerLens's hook firing order.
+ */
+final class Engine {
+
+    final HookPoints points;
+    private final Embedding embedding;
+    private final Rotary rotary;           // or null
+    final List<Block> blocks;
+    private final Unembed unembed;
+
+    Engine(TransformerConfig c, PreparedWeights w) {
+        if ((c.useSplitQkvInput() || c.useAttnIn()) && c.groupedQueryAttention()) {
+            throw new IllegalArgumentException("use_split_qkv_input and use_attn_in are not supported with grouped-query attention"
+                    + " (n_key_value_heads " + c.nKeyValueHeads() + " of n_heads " + c.nHeads() + ")");
+        }
+        points = new HookPoints(c);
+        embedding = new Embedding(c, w, points);
+        rotary = c.positionalEmbedding() == PositionalEmbedding.ROTARY ? new Rotary(c) : null;
+        List<Block> bs = new ArrayList<>();
+        for (int l = 0; l < c.nLayers(); l++) {
+            bs.add(new Block(c, l, w.layers.get(l), rotary, points));
+        }
+        blocks = List.copyOf(bs);
+        unembed = new Unembed(c, w, points);
+    }
+
+    /**
+     * The residual stream entering block 0.
+     *
+     * @param p the pass
+     * @param tokens {@code [B][T]}, validated
+     * @return {@code [N, d_model]}
+     */
+    float[] embed(Pass p, int[][] tokens) {
+        return embedding.forward(p, tokens);
+    }
+
+    /**
+     * Runs blocks {@code [start, stop)} on a residual stream, then the unembedding unless stopping early.
+     *
+     * @param p the pass
+     * @param resid {@code [N, d_model]} the residual stream entering block {@code start}
+     * @param unembedAtEnd whether to unembed after block {@code stop - 1}
+     * @return logits {@code [B, T, d_vocab_out]}, or the residual stream {@code [B, T, d_model]} entering block {@code stop}
+     */
+    Tensor run(Pass p, float[] resid, int start, int stop, boolean unembedAtEnd) {
+        Rotary.Table rope = rotary == null ? null : rotary.table(p);
+        for (int l = start; l < stop; l++) {
+            resid = blocks.get(l).forward(p, resid, rope);
+        }
+        if (!unembedAtEnd) {
+            return Tensor.of(resid, p.B, p.T, p.cfg.dModel());
+        }
+        return unembed.forward(p, resid);
+    }
+}
