@@ -135,6 +135,10 @@ def write(path, report, folder):
     a("is in [../README.md](../README.md).\n")
     a("## The model\n")
     a(f"Exercises: {fam.exercises}.\n")
+    if report["switched_off"]:
+        a("Checked to be in play: switching off " + "; ".join(
+            f"the {what} ({', '.join(f'`{k}` {v}' for k, v in fam.switched_off[what].items())}) moves HF's logits by "
+            f"up to {e(d)}" for what, d in report["switched_off"].items()) + ".\n")
     a("`hf/config.json` (as written by `save_pretrained`):\n")
     a("| key | value |")
     a("|---|---|")

@@ -24,6 +24,9 @@ class Family:
     gemma_norm: bool = False  # RMSNorm multiplies by (1 + w): random w is drawn around 0, not 1
     extra_checkpoints: tuple = ()  # "f16", "sharded" beside the always-written hf/ and hf-bf16/
     notes: tuple = field(default_factory=tuple)  # family-specific README paragraphs
+    # config changes that switch off a feature the config is meant to exercise: the script checks that
+    # each one changes HF's logits (so the feature is really in play at this size and sequence)
+    switched_off: dict = field(default_factory=dict)
 
 
 N_CTX = 64
@@ -55,7 +58,13 @@ def _gpt_neox():
         "parallel attention + MLP, partial rotary (rotary_pct 0.25: 4 of 16 head dims), fused per-head "
         "interleaved query_key_value [(head, q|k|v, d_head), d_model], untied embed_out, exact gelu, LayerNorm",
         bos=0,
+        switched_off={"parallel block": {"use_parallel_residual": False},
+                      "partial rotary": {"rope_parameters": {"rope_type": "default", "rope_theta": 10000.0,
+                                                             "partial_rotary_factor": 1.0}}},
     )
+
+
+_NO_LLAMA3 = {"rope scaling": {"rope_parameters": {"rope_type": "default", "rope_theta": 500.0}}}
 
 
 def _llama(tied):
@@ -76,13 +85,13 @@ def _llama(tied):
             "llama", T.LlamaForCausalLM, cfg, "meta-llama/Llama-3.2-1B", "llama3",
             "RMSNorm, rotary with Llama-3 rope scaling (rope_type llama3), SwiGLU, grouped-query attention "
             "(4 query heads, 2 KV heads), no biases, tied embeddings (like Llama 3.2 1B)",
-            bos=1, extra_checkpoints=("f16", "sharded"),
+            bos=1, extra_checkpoints=("f16", "sharded"), switched_off=_NO_LLAMA3,
         )
     return Family(
         "llama-untied", T.LlamaForCausalLM, cfg, "meta-llama/Llama-3.2-1B", "llama3",
         "the llama config with an untied lm_head (like Llama 3 8B): RMSNorm, llama3 rope scaling, SwiGLU, "
         "grouped-query attention, no biases",
-        bos=1,
+        bos=1, switched_off=_NO_LLAMA3,
     )
 
 
@@ -96,7 +105,7 @@ def _mistral():
         "mistral", T.MistralForCausalLM, cfg, "mistralai/Mistral-7B-v0.1", "hf-config",
         "grouped-query attention (4 / 2) with a sliding window of 5 keys (query q sees keys q-4..q) on "
         "every layer, shorter than the 12-token test sequence; RMSNorm, SwiGLU, untied",
-        bos=1,
+        bos=1, switched_off={"sliding window": {"sliding_window": None}},
     )
 
 
@@ -145,6 +154,9 @@ def _gemma2():
         "query_pre_attn_scalar 24 != head_dim 16, layer 0 local (sliding window 5 < 12 tokens) and "
         "layer 1 global (HF's layer_types), GQA (4 / 2), RMSNorm (1 + w), GeGLU, tied",
         bos=2, gemma_norm=True,
+        switched_off={"sliding window": {"sliding_window": N_CTX}, "attention soft cap": {"attn_logit_softcapping": None},
+                      "final-logit soft cap": {"final_logit_softcapping": None},
+                      "query_pre_attn_scalar": {"query_pre_attn_scalar": 16}},
     )
 
 

@@ -350,6 +350,7 @@ def run_family(fam):
     tokens = fixed_tokens(fam)
     report = {"family": fam, "tokens": tokens.tolist()}
     hf64, logits = hf_references(fam, model, tokens, folder, report)
+    report["switched_off"] = switched_off(fam, model, tokens, logits)
     runs = {tag: tl_run(fam, model, tokens, processed, folder)
             for tag, processed in (("raw", False), ("processed", True))}
     compare(fam, hf64, tokens, logits, runs, folder, report)
@@ -393,6 +394,21 @@ def hf_references(fam, model, tokens, folder, report):
         report["rounded"][tag] = (maxdiff(lg, logits), lpt.mean().item())
     write_safetensors(os.path.join(folder, "hf-logits.safetensors"), out, {"format": "pt"})
     return hf64, logits
+
+
+def switched_off(fam, model, tokens, logits):
+    """HF's logits with each exercised feature switched off: each must move them (by more than 1e-3)."""
+    out = {}
+    for what, changes in fam.switched_off.items():
+        cfg = copy.deepcopy(model.config)
+        for k, v in changes.items():
+            setattr(cfg, k, v)
+        other = fam.model_class(cfg).eval()
+        other.load_state_dict(model.state_dict())
+        d = maxdiff(hf_logits(reference_attention(other.double()), tokens), logits)
+        check(d > 1e-3, f"{fam.name}: switching off the {what} leaves the logits within {d:.1e}")
+        out[what] = d
+    return out
 
 
 def tl_run(fam, model, tokens, processed, folder):
