@@ -188,7 +188,11 @@ def save_checkpoints(fam, model, folder, tokens):
         state_equal(rounded, again, f"{fam.name}: hf-{tag}/ reloaded")
         for (n, p), (_, q) in zip(sorted(model.named_parameters()), sorted(rounded.named_parameters())):
             check(torch.equal(p.detach().to(dtype), q.detach()), f"{fam.name}: hf-{tag} {n} is not the rounded F32 weight")
-        out[tag] = hf_logits(reference_attention(rounded.double()), tokens)
+        # the rounded weights, widened exactly, computed in float64 with float32 buffers: what an engine
+        # that stores 16-bit weights and computes in float32 does (a model loaded with dtype=bfloat16
+        # would also round Gemma's embed_scale buffer to bf16, 5.65625 for sqrt(32))
+        widened = cls.from_pretrained(d, dtype=torch.float32).eval()
+        out[tag] = hf_logits(reference_attention(widened.double()), tokens)
     if "sharded" in fam.extra_checkpoints:
         d = os.path.join(folder, "hf-sharded")
         total = sum(p.numel() * 4 for p in model.state_dict().values())

@@ -12,11 +12,13 @@ import static dev.lens4j.transformer.HookPoints.Dim.BATCH;
 import static dev.lens4j.transformer.HookPoints.Dim.D_HEAD;
 import static dev.lens4j.transformer.HookPoints.Dim.D_MODEL;
 import static dev.lens4j.transformer.HookPoints.Dim.KEY_POS;
+import static dev.lens4j.transformer.HookPoints.Dim.KEY_ROWS;
 import static dev.lens4j.transformer.HookPoints.Dim.N_HEADS;
 import static dev.lens4j.transformer.HookPoints.Dim.N_KV_HEADS;
 import static dev.lens4j.transformer.HookPoints.Dim.ONE;
 import static dev.lens4j.transformer.HookPoints.Dim.POS;
 import static dev.lens4j.transformer.HookPoints.Dim.QUERY_POS;
+import static dev.lens4j.transformer.HookPoints.Dim.QUERY_ROWS;
 
 /**
  * Causal self-attention of one layer, TransformerLens's {@code Attention} and
@@ -67,9 +69,9 @@ final class Attention {
         String path = "blocks." + layer + ".attn.";
         if (c.useQkNorm()) {
             qNorm = new Norm(Normalization.RMS, path + "q_norm", w.qNormW(), null, D, c.eps(), points,
-                    new HookPoints.Dim[] {BATCH, POS, N_HEADS, ONE}, new HookPoints.Dim[] {BATCH, POS, N_HEADS, D_HEAD});
+                    new HookPoints.Dim[] {QUERY_ROWS, ONE}, new HookPoints.Dim[] {QUERY_ROWS, D_HEAD});
             kNorm = new Norm(Normalization.RMS, path + "k_norm", w.kNormW(), null, D, c.eps(), points,
-                    new HookPoints.Dim[] {BATCH, POS, N_KV_HEADS, ONE}, new HookPoints.Dim[] {BATCH, POS, N_KV_HEADS, D_HEAD});
+                    new HookPoints.Dim[] {KEY_ROWS, ONE}, new HookPoints.Dim[] {KEY_ROWS, D_HEAD});
         } else {
             qNorm = kNorm = null;
         }
@@ -127,7 +129,8 @@ final class Attention {
         Heads qh = p.hookHeads(q, part(buf, 0), H, D);
         Heads kh = p.hookHeads(k, part(buf, 1), KV, D);
         Heads vh = p.hookHeads(v, part(buf, 2), KV, D);
-        //    per-head RMS norms of queries and keys (Qwen3), before rotary
+        //    per-head RMS norms of queries and keys (Qwen3), before rotary; their hooks see
+        //    [batch * pos * heads, d_head] rows, as TransformerLens flattens them
         if (qNorm != null) {
             qh = Heads.compact(qNorm.forward(p, qh.isCompact(N, H, D) ? qh.a() : qh.gather(N, H, D), N * H), H, D);
             kh = Heads.compact(kNorm.forward(p, kh.isCompact(N, KV, D) ? kh.a() : kh.gather(N, KV, D), N * KV), KV, D);

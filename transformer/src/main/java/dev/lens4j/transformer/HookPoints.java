@@ -36,7 +36,11 @@ final class HookPoints {
         /** MLP width */
         D_MLP("d_mlp"),
         /** a dimension of size one (a norm's scale) */
-        ONE("1");
+        ONE("1"),
+        /** batch * pos * n_heads rows (TransformerLens flattens queries to this for their norm) */
+        QUERY_ROWS("batch*pos*head_index"),
+        /** batch * pos * n_kv_heads rows (likewise keys) */
+        KEY_ROWS("batch*pos*kv_head_index");
 
         final String tlName;
 
@@ -55,6 +59,8 @@ final class HookPoints {
                 case D_HEAD -> c.dHead();
                 case D_MLP -> c.dMlp();
                 case ONE -> 1;
+                case QUERY_ROWS -> batch * pos * c.nHeads();
+                case KEY_ROWS -> batch * pos * c.nKvHeads();
             };
         }
     }

@@ -97,36 +97,7 @@ class ReferenceForwardTest {
      * one where {@code |expected| >= FLOOR}.
      */
     static void check(String name, Tensor actual, Tensor expected) {
-        assertThat(actual.shape()).as(name + " shape").containsExactly(expected.shape());
-        float[] a = actual.toArray();
-        float[] b = expected.toArray();
-        double maxAbs = 0, maxRel = 0;
-        int worst = -1, outside = 0;
-        double worstExcess = 0;
-        for (int i = 0; i < a.length; i++) {
-            if (a[i] == b[i]) {
-                continue;
-            }
-            double diff = Math.abs((double) a[i] - b[i]);
-            double bound = REL * Math.max(Math.abs((double) b[i]), FLOOR);
-            if (!(diff <= bound)) { // NaN fails too
-                outside++;
-                double excess = Double.isNaN(diff) ? Double.POSITIVE_INFINITY : diff / bound;
-                if (worst < 0 || excess > worstExcess) {
-                    worst = i;
-                    worstExcess = excess;
-                }
-            }
-            maxAbs = Math.max(maxAbs, diff);
-            if (Math.abs(b[i]) >= FLOOR) {
-                maxRel = Math.max(maxRel, diff / Math.abs(b[i]));
-            }
-        }
-        String stats = String.format(java.util.Locale.ROOT, "max abs diff %.3e, max rel diff %.3e (|ref| >= %.0f)", maxAbs, maxRel, FLOOR);
-        System.out.printf(java.util.Locale.ROOT, "  %-36s %s%n", name, stats);
-        assertThat(outside).as(name + Shapes.str(expected.shape()) + ": " + outside + " element(s) outside "
-                + REL + " * max(|ref|, " + FLOOR + ")" + (worst < 0 ? "" : "; worst, element " + worst + ": " + a[worst]
-                + ", reference " + b[worst]) + "; " + stats).isZero();
+        ReferenceChecks.check(name, actual, expected);
     }
 
     @Test
