@@ -62,7 +62,7 @@ final class TestModels {
             TransformerConfig cfg = TransformerConfig.gpt2(1, 8, 2, 16, 50257).withModelName("gpt2-vocab");
             Map<String, Tensor> sd = new LinkedHashMap<>();
             long seed = 1;
-            for (Map.Entry<String, int[]> e : LensCheckpoint.tlTensorShapes(cfg).entrySet()) {
+            for (Map.Entry<String, int[]> e : TransformerWeights.shapes(cfg).entrySet()) {
                 sd.put(e.getKey(), Tensor.randn(seed++, e.getValue()).mul(0.1f));
             }
             try {

@@ -88,15 +88,14 @@ public class CompositionBenchmark {
     static TransformerWeights attentionWeights(TransformerConfig cfg, long seed) {
         SplittableRandom seeds = new SplittableRandom(seed);
         int d = cfg.dModel(), h = cfg.nHeads(), dh = cfg.dHead();
-        List<TransformerWeights.Layer> layers = new ArrayList<>();
+        TransformerWeights.Builder b = TransformerWeights.builder(cfg);
         for (int l = 0; l < cfg.nLayers(); l++) {
-            layers.add(new TransformerWeights.Layer(null, null,
-                    normal(seeds, h, d, dh), normal(seeds, h, d, dh), normal(seeds, h, d, dh), normal(seeds, h, dh, d),
-                    Tensor.zeros(h, dh), Tensor.zeros(h, dh), Tensor.zeros(h, dh), Tensor.zeros(d),
-                    null, null, null, null, null, null));
+            String p = "blocks." + l + ".attn.";
+            b.put(p + "W_Q", normal(seeds, h, d, dh)).put(p + "W_K", normal(seeds, h, d, dh)).put(p + "W_V", normal(seeds, h, d, dh))
+                    .put(p + "W_O", normal(seeds, h, dh, d));
         }
         Tensor wE = Tensor.zeros(cfg.dVocab(), d);
-        return new TransformerWeights(wE, Tensor.zeros(cfg.nCtx(), d), layers, null, null, wE.mT(), Tensor.zeros(cfg.dVocab()));
+        return b.put("embed.W_E", wE).put("pos_embed.W_pos", Tensor.zeros(cfg.nCtx(), d)).put("unembed.W_U", wE.mT()).build();
     }
 
     private static Tensor normal(SplittableRandom seeds, int... shape) {

@@ -45,16 +45,17 @@ final class ForwardModels {
             }
             Future<Tensor> wE = pool.submit(randn(seeds.nextLong(), v, d));
             Future<Tensor> wPos = pool.submit(randn(seeds.nextLong(), c.nCtx(), d));
-            List<TransformerWeights.Layer> layers = new ArrayList<>();
-            for (Future<Tensor>[] f : perLayer) {
-                layers.add(new TransformerWeights.Layer(Tensor.ones(d), Tensor.zeros(d),
-                        f[0].get(), f[1].get(), f[2].get(), f[3].get(),
-                        Tensor.zeros(h, dh), Tensor.zeros(h, dh), Tensor.zeros(h, dh), Tensor.zeros(d),
-                        Tensor.ones(d), Tensor.zeros(d), f[4].get(), Tensor.zeros(m), f[5].get(), Tensor.zeros(d)));
+            TransformerWeights.Builder b = TransformerWeights.builder(c);
+            for (int l = 0; l < perLayer.size(); l++) {
+                Future<Tensor>[] f = perLayer.get(l);
+                String p = "blocks." + l + ".";
+                b.put(p + "ln1.w", Tensor.ones(d)).put(p + "ln1.b", Tensor.zeros(d)).put(p + "ln2.w", Tensor.ones(d)).put(p + "ln2.b", Tensor.zeros(d));
+                b.put(p + "attn.W_Q", f[0].get()).put(p + "attn.W_K", f[1].get()).put(p + "attn.W_V", f[2].get()).put(p + "attn.W_O", f[3].get());
+                b.put(p + "mlp.W_in", f[4].get()).put(p + "mlp.W_out", f[5].get());
             }
             Tensor e = wE.get();
-            TransformerWeights w = new TransformerWeights(e, wPos.get(), layers, Tensor.ones(d), Tensor.zeros(d),
-                    e.transpose(0, 1), Tensor.zeros(v));
+            TransformerWeights w = b.put("embed.W_E", e).put("pos_embed.W_pos", wPos.get()).put("ln_final.w", Tensor.ones(d))
+                    .put("ln_final.b", Tensor.zeros(d)).put("unembed.W_U", e.transpose(0, 1)).build();
             return HookedTransformer.of(c, w, null, null);
         } catch (InterruptedException | ExecutionException ex) {
             throw new IllegalStateException("building random weights failed", ex);

@@ -104,17 +104,17 @@ public class PatchingBenchmark {
     static TransformerWeights randomWeights(TransformerConfig cfg, long seed) {
         SplittableRandom seeds = new SplittableRandom(seed);
         int d = cfg.dModel(), h = cfg.nHeads(), dh = cfg.dHead(), m = cfg.dMlp();
-        List<TransformerWeights.Layer> layers = new ArrayList<>();
+        TransformerWeights.Builder b = TransformerWeights.builder(cfg);
         for (int l = 0; l < cfg.nLayers(); l++) {
-            layers.add(new TransformerWeights.Layer(Tensor.ones(d), Tensor.zeros(d),
-                    normal(seeds, h, d, dh), normal(seeds, h, d, dh), normal(seeds, h, d, dh), normal(seeds, h, dh, d),
-                    Tensor.zeros(h, dh), Tensor.zeros(h, dh), Tensor.zeros(h, dh), Tensor.zeros(d),
-                    Tensor.ones(d), Tensor.zeros(d),
-                    normal(seeds, d, m), Tensor.zeros(m), normal(seeds, m, d), Tensor.zeros(d)));
+            String p = "blocks." + l + ".";
+            b.put(p + "ln1.w", Tensor.ones(d)).put(p + "ln1.b", Tensor.zeros(d)).put(p + "ln2.w", Tensor.ones(d)).put(p + "ln2.b", Tensor.zeros(d));
+            b.put(p + "attn.W_Q", normal(seeds, h, d, dh)).put(p + "attn.W_K", normal(seeds, h, d, dh))
+                    .put(p + "attn.W_V", normal(seeds, h, d, dh)).put(p + "attn.W_O", normal(seeds, h, dh, d));
+            b.put(p + "mlp.W_in", normal(seeds, d, m)).put(p + "mlp.W_out", normal(seeds, m, d));
         }
         Tensor wE = normal(seeds, cfg.dVocab(), d);
-        return new TransformerWeights(wE, normal(seeds, cfg.nCtx(), d), layers, Tensor.ones(d), Tensor.zeros(d),
-                wE.mT(), Tensor.zeros(cfg.dVocab()));
+        return b.put("embed.W_E", wE).put("pos_embed.W_pos", normal(seeds, cfg.nCtx(), d)).put("ln_final.w", Tensor.ones(d))
+                .put("ln_final.b", Tensor.zeros(d)).put("unembed.W_U", wE.mT()).build();
     }
 
     private static Tensor normal(SplittableRandom seeds, int... shape) {

@@ -23,17 +23,15 @@ class InductionInvestigationTest {
     static HookedTransformer randomModel() {
         int layers = 2, heads = 3, d = 24, dh = 8, vocab = 30, ctx = 20;
         TransformerConfig cfg = TransformerConfig.builder().nLayers(layers).dModel(d).nHeads(heads).dHead(dh).attnOnly(true).nCtx(ctx).dVocab(vocab).normalization(Normalization.NONE).modelName("random-2l").build();
-        List<TransformerWeights.Layer> ls = new ArrayList<>();
+        TransformerWeights.Builder b = TransformerWeights.builder(cfg);
         for (int l = 0; l < layers; l++) {
             long s = 100L * l;
-            ls.add(new TransformerWeights.Layer(null, null,
-                    Tensor.randn(s + 1, heads, d, dh).mul(0.3f), Tensor.randn(s + 2, heads, d, dh).mul(0.3f),
-                    Tensor.randn(s + 3, heads, d, dh).mul(0.3f), Tensor.randn(s + 4, heads, dh, d).mul(0.3f),
-                    Tensor.zeros(heads, dh), Tensor.zeros(heads, dh), Tensor.zeros(heads, dh), Tensor.zeros(d),
-                    null, null, null, null, null, null));
+            String p = "blocks." + l + ".attn.";
+            b.put(p + "W_Q", Tensor.randn(s + 1, heads, d, dh).mul(0.3f)).put(p + "W_K", Tensor.randn(s + 2, heads, d, dh).mul(0.3f))
+                    .put(p + "W_V", Tensor.randn(s + 3, heads, d, dh).mul(0.3f)).put(p + "W_O", Tensor.randn(s + 4, heads, dh, d).mul(0.3f));
         }
-        TransformerWeights w = new TransformerWeights(Tensor.randn(7, vocab, d), Tensor.randn(8, ctx, d).mul(0.5f), ls,
-                null, null, Tensor.randn(9, d, vocab).mul(0.3f), Tensor.zeros(vocab));
+        TransformerWeights w = b.put("embed.W_E", Tensor.randn(7, vocab, d)).put("pos_embed.W_pos", Tensor.randn(8, ctx, d).mul(0.5f))
+                .put("unembed.W_U", Tensor.randn(9, d, vocab).mul(0.3f)).build();
         return HookedTransformer.of(cfg, w, null, null);
     }
 

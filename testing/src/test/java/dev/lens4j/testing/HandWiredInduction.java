@@ -86,7 +86,10 @@ final class HandWiredInduction {
             l1[2].set(1f, 0, TOK + t, t);               // W_V: token
             l1[3].set(1f, 0, t, OUT + t);               // W_O: into the unembedding's subspace
         }
-        return new TransformerWeights(wE, wPos, List.of(layer(l0), layer(l1)), null, null, wU, Tensor.zeros(VOCAB));
+        TransformerWeights.Builder b = TransformerWeights.builder(config());
+        layer(b, 0, l0);
+        layer(b, 1, l1);
+        return b.put("embed.W_E", wE).put("pos_embed.W_pos", wPos).put("unembed.W_U", wU).build();
     }
 
     /** W_Q, W_K, W_V {@code [n_heads, d_model, d_head]} and W_O {@code [n_heads, d_head, d_model]}, all zero. */
@@ -95,9 +98,10 @@ final class HandWiredInduction {
                 Tensor.zeros(2, D_HEAD, D_MODEL)};
     }
 
-    private static TransformerWeights.Layer layer(Tensor[] w) {
-        return new TransformerWeights.Layer(null, null, w[0], w[1], w[2], w[3], Tensor.zeros(2, D_HEAD), Tensor.zeros(2, D_HEAD),
-                Tensor.zeros(2, D_HEAD), Tensor.zeros(D_MODEL), null, null, null, null, null, null);
+    /** Layer {@code l}'s W_Q, W_K, W_V, W_O; its biases are zero. */
+    private static void layer(TransformerWeights.Builder b, int l, Tensor[] w) {
+        String p = "blocks." + l + ".attn.";
+        b.put(p + "W_Q", w[0]).put(p + "W_K", w[1]).put(p + "W_V", w[2]).put(p + "W_O", w[3]);
     }
 
     static HookedTransformer model() {

@@ -33,7 +33,7 @@ public final class RandomModels {
      */
     public static TransformerConfig config(int layers, int dModel, int heads, int dHead, int dMlp, int ctx, int vocab,
                                            boolean attnOnly, String norm) {
-        return TransformerConfig.builder().nLayers(layers).dModel(dModel).nHeads(heads).dHead(dHead).attnOnly(attnOnly).dMlp(attnOnly ? 0 : dMlp).nCtx(ctx).dVocab(vocab).actFn(Activation.fromTlName("gelu_new")).normalization(norm).modelName("random-" + layers + "l" + (attnOnly ? "-attn-only" : "") + "-" + norm).build();
+        return TransformerConfig.builder().nLayers(layers).dModel(dModel).nHeads(heads).dHead(dHead).attnOnly(attnOnly).dMlp(attnOnly ? 0 : dMlp).nCtx(ctx).dVocab(vocab).actFn(Activation.fromTlName("gelu_new")).normalization(Normalization.fromTlName(norm.equals("none") ? null : norm)).modelName("random-" + layers + "l" + (attnOnly ? "-attn-only" : "") + "-" + norm).build();
     }
 
     /** A 2-layer model with MLPs and LayerNorm: d_model 16, 4 heads of 4, d_mlp 24, n_ctx 12, vocab 20. */
@@ -59,19 +59,31 @@ public final class RandomModels {
         SplittableRandom seeds = new SplittableRandom(seed);
         int d = cfg.dModel(), h = cfg.nHeads(), dh = cfg.dHead(), m = cfg.dMlp(), v = cfg.dVocab();
         boolean ln = cfg.normalization() == Normalization.LN;
-        List<TransformerWeights.Layer> layers = new ArrayList<>();
+        TransformerWeights.Builder w = TransformerWeights.builder(cfg);
         for (int l = 0; l < cfg.nLayers(); l++) {
             boolean mlp = !cfg.attnOnly();
-            layers.add(new TransformerWeights.Layer(
-                    ln ? lnWeight(seeds, d) : null, ln ? bias(seeds, d) : null,
-                    matrix(seeds, d, h, d, dh), matrix(seeds, d, h, d, dh), matrix(seeds, d, h, d, dh), matrix(seeds, dh, h, dh, d),
-                    bias(seeds, h, dh), bias(seeds, h, dh), bias(seeds, h, dh), bias(seeds, d),
-                    ln && mlp ? lnWeight(seeds, d) : null, ln && mlp ? bias(seeds, d) : null,
-                    mlp ? matrix(seeds, d, d, m) : null, mlp ? bias(seeds, m) : null,
-                    mlp ? matrix(seeds, m, m, d) : null, mlp ? bias(seeds, d) : null));
+            String p = "blocks." + l + ".";
+            if (ln) {
+                w.put(p + "ln1.w", lnWeight(seeds, d)).put(p + "ln1.b", bias(seeds, d));
+            }
+            w.put(p + "attn.W_Q", matrix(seeds, d, h, d, dh)).put(p + "attn.W_K", matrix(seeds, d, h, d, dh))
+                    .put(p + "attn.W_V", matrix(seeds, d, h, d, dh)).put(p + "attn.W_O", matrix(seeds, dh, h, dh, d));
+            w.put(p + "attn.b_Q", bias(seeds, h, dh)).put(p + "attn.b_K", bias(seeds, h, dh)).put(p + "attn.b_V", bias(seeds, h, dh))
+                    .put(p + "attn.b_O", bias(seeds, d));
+            if (ln && mlp) {
+                w.put(p + "ln2.w", lnWeight(seeds, d)).put(p + "ln2.b", bias(seeds, d));
+            }
+            if (mlp) {
+                w.put(p + "mlp.W_in", matrix(seeds, d, d, m)).put(p + "mlp.b_in", bias(seeds, m))
+                        .put(p + "mlp.W_out", matrix(seeds, m, m, d)).put(p + "mlp.b_out", bias(seeds, d));
+            }
         }
-        return new TransformerWeights(Tensor.randn(seeds.nextLong(), v, d), Tensor.randn(seeds.nextLong(), cfg.nCtx(), d).mul(0.5f),
-                layers, ln ? lnWeight(seeds, d) : null, ln ? bias(seeds, d) : null, matrix(seeds, d, d, v), bias(seeds, v));
+        w.put("embed.W_E", Tensor.randn(seeds.nextLong(), v, d)).put("pos_embed.W_pos", Tensor.randn(seeds.nextLong(), cfg.nCtx(), d).mul(0.5f));
+        if (ln) {
+            w.put("ln_final.w", lnWeight(seeds, d)).put("ln_final.b", bias(seeds, d));
+        }
+        w.put("unembed.W_U", matrix(seeds, d, d, v)).put("unembed.b_U", bias(seeds, v));
+        return w.build();
     }
 
     private static Tensor matrix(SplittableRandom seeds, int fanIn, int... shape) {

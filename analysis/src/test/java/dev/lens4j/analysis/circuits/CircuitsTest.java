@@ -22,16 +22,15 @@ class CircuitsTest {
     }
 
     static TransformerWeights randomWeights(long seed) {
-        List<TransformerWeights.Layer> layers = new ArrayList<>();
+        TransformerWeights.Builder w = TransformerWeights.builder(config());
         for (int l = 0; l < L; l++) {
             long s = seed * 100 + l * 10;
-            layers.add(new TransformerWeights.Layer(null, null,
-                    Tensor.randn(s + 1, H, D, DH), Tensor.randn(s + 2, H, D, DH), Tensor.randn(s + 3, H, D, DH),
-                    Tensor.randn(s + 4, H, DH, D), Tensor.zeros(H, DH), Tensor.zeros(H, DH), Tensor.zeros(H, DH),
-                    Tensor.zeros(D), null, null, null, null, null, null));
+            String p = "blocks." + l + ".attn.";
+            w.put(p + "W_Q", Tensor.randn(s + 1, H, D, DH)).put(p + "W_K", Tensor.randn(s + 2, H, D, DH))
+                    .put(p + "W_V", Tensor.randn(s + 3, H, D, DH)).put(p + "W_O", Tensor.randn(s + 4, H, DH, D));
         }
-        return new TransformerWeights(Tensor.randn(seed + 7, V, D), Tensor.randn(seed + 8, CTX, D), layers, null, null,
-                Tensor.randn(seed + 9, D, V), Tensor.zeros(V));
+        return w.put("embed.W_E", Tensor.randn(seed + 7, V, D)).put("pos_embed.W_pos", Tensor.randn(seed + 8, CTX, D))
+                .put("unembed.W_U", Tensor.randn(seed + 9, D, V)).build();
     }
 
     @Test
@@ -90,8 +89,6 @@ class CircuitsTest {
         // W_E = W_U^T and OV = identity on the embedding space: the full OV circuit is W_E W_E^T, positive semi-definite
         TransformerWeights w = randomWeights(5);
         Tensor wE = w.wE();
-        List<TransformerWeights.Layer> layers = new ArrayList<>(w.layers());
-        TransformerWeights.Layer l0 = layers.get(0);
         Tensor wV = Tensor.zeros(H, D, DH);
         Tensor wO = Tensor.zeros(H, DH, D);
         for (int i = 0; i < DH; i++) {
@@ -100,9 +97,8 @@ class CircuitsTest {
             wV.set(1f, 1, i, i);
             wO.set(-1f, 1, i, i); // head 1 suppresses instead: score -1
         }
-        layers.set(0, new TransformerWeights.Layer(null, null, l0.wQ(), l0.wK(), wV, wO, l0.bQ(), l0.bK(), l0.bV(), l0.bO(),
-                null, null, null, null, null, null));
-        TransformerWeights copy = new TransformerWeights(wE, w.wPos(), layers, null, null, wE.mT().contiguous(), w.bU());
+        TransformerWeights copy = w.toBuilder(config()).put("blocks.0.attn.W_V", wV).put("blocks.0.attn.W_O", wO)
+                .put("embed.W_E", wE).put("unembed.W_U", wE.mT().contiguous()).build();
         Tensor scores = new Circuits(config(), copy).copyingScores();
         // the same as the eigenvalues of the factored full OV circuit (B A ordering)
         Tensor viaFactored = new Circuits(config(), copy).fullOv().eigenvalues().positivityScore();
@@ -136,7 +132,7 @@ class CircuitsTest {
     @Test
     void aLayerNormScaleDividesThePositionalEmbeddings() {
         TransformerWeights w = randomWeights(4);
-        TransformerWeights halved = new TransformerWeights(w.wE(), w.wPos().div(2f), w.layers(), null, null, w.wU(), w.bU());
+        TransformerWeights halved = w.with("pos_embed.W_pos", w.wPos().div(2f));
         Tensor scaled = new Circuits(config(), w).positionalPattern(1, 1, CTX, 2f);
         Tensor direct = new Circuits(config(), halved).positionalPattern(1, 1, CTX);
         assertThat(scaled.maxAbsDiff(direct)).isLessThan(1e-6f);
