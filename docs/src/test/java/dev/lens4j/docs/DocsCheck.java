@@ -72,7 +72,7 @@ final class DocsCheck {
 
     /**
      * Every {@code ```java} block must sit under a snippet marker naming a tagged region of the
-     * examples and hold exactly that region.
+     * examples and hold exactly that region, shown with its imports.
      */
     static Result checkSnippets(String pageName, List<String> lines, Map<String, Snippets.Snippet> snippets, boolean update) {
         List<String> problems = new ArrayList<>();
@@ -99,14 +99,15 @@ final class DocsCheck {
                 problems.add(where + ": no tagged region '" + block.snippet() + "' in the examples; tags: " + snippets.keySet());
                 continue;
             }
-            if (block.lines().equals(s.lines())) {
+            List<String> shown = s.shown();
+            if (block.lines().equals(shown)) {
                 continue;
             }
             if (update) {
                 for (int k = block.closeLine() - 1; k > block.fenceLine(); k--) {
                     out.remove(k);
                 }
-                out.addAll(block.fenceLine() + 1, s.lines());
+                out.addAll(block.fenceLine() + 1, shown);
                 changed++;
                 continue;
             }
@@ -114,7 +115,7 @@ final class DocsCheck {
                     .append("' differs from the tagged region at ").append(s.source()).append(':').append(s.line()).append('\n')
                     .append("  --- ").append(pageName).append('\n')
                     .append("  +++ ").append(s.source().getFileName()).append('\n');
-            for (String d : Markdown.diff(block.lines(), s.lines())) {
+            for (String d : Markdown.diff(block.lines(), shown)) {
                 m.append("  ").append(d).append('\n');
             }
             problems.add(m.toString().stripTrailing());

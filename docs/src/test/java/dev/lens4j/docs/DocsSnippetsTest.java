@@ -14,7 +14,8 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * The code in the docs is the code of the examples: every {@code ```java} block of every page in
  * {@code docs/} is a tagged region of {@code examples/src/test/java}, compiled and run by the
- * examples' tests. With {@code -Dlens4j.docs.update=true} the blocks are rewritten instead.
+ * examples' tests, shown with the imports it uses. With {@code -Dlens4j.docs.update=true} the blocks
+ * are rewritten instead.
  */
 class DocsSnippetsTest {
 
@@ -47,6 +48,21 @@ class DocsSnippetsTest {
                     + "\n" + DocsCheck.HOW_TO_UPDATE);
         }
         assertThat(quoted).isGreaterThan(10);
+    }
+
+    @Test
+    void everyJavaBlockShowsItsImports() {
+        List<String> missing = new ArrayList<>();
+        for (Path page : DocsCheck.pages()) {
+            for (Markdown.Block b : Markdown.blocks(DocsCheck.read(page))) {
+                boolean usesImported = b.lines().stream().anyMatch(l -> l.matches(".*\\b(assertThat|Tensor|HookedTransformer)\\b.*"));
+                boolean showsImports = b.lines().stream().anyMatch(l -> l.startsWith("import "));
+                if (b.language().equals("java") && usesImported && !showsImports) {
+                    missing.add(page.getFileName() + ":" + (b.fenceLine() + 1));
+                }
+            }
+        }
+        assertThat(missing).as("Java blocks that use lens4j or AssertJ but show no import").isEmpty();
     }
 
     @Test

@@ -118,6 +118,65 @@ class DocsToolTest {
         assertThat(upd.changed()).isEqualTo(1);
     }
 
+    static final List<String> WITH_IMPORTS = List.of(
+            "package p;",
+            "",
+            "import dev.lens4j.tensor.Tensor;",
+            "import dev.lens4j.transformer.HookedTransformer;",
+            "import dev.lens4j.transformer.TransformerWeights;",
+            "import org.junit.jupiter.api.Test;",
+            "",
+            "import java.util.List;",
+            "import java.util.concurrent.*;",
+            "",
+            "import static org.assertj.core.api.Assertions.assertThat;",
+            "import static org.assertj.core.api.Assertions.within;",
+            "",
+            "class Example {",
+            "    @Test",
+            "    void a() {",
+            "        // tag::uses[]",
+            "        Tensor t = model.weights().wE();   // a HookedTransformer's W_E",
+            "        String s = \"List of TransformerWeights\";",
+            "        assertThat(t.shape()).containsExactly(64, 64);",
+            "        // end::uses[]",
+            "    }",
+            "}");
+
+    @Test
+    void aJavaRegionCarriesTheImportsItsCodeUses() {
+        Snippets.Snippet s = Snippets.extract(SRC, WITH_IMPORTS).getFirst();
+        // Tensor and assertThat are used; HookedTransformer only in a comment, TransformerWeights and
+        // List only in a string; Test and within not at all; an on-demand import always counts
+        assertThat(s.imports()).containsExactly(
+                "import dev.lens4j.tensor.Tensor;",
+                "",
+                "import java.util.concurrent.*;",
+                "",
+                "import static org.assertj.core.api.Assertions.assertThat;");
+        assertThat(s.shown()).containsExactly(
+                "import dev.lens4j.tensor.Tensor;",
+                "",
+                "import java.util.concurrent.*;",
+                "",
+                "import static org.assertj.core.api.Assertions.assertThat;",
+                "",
+                "Tensor t = model.weights().wE();   // a HookedTransformer's W_E",
+                "String s = \"List of TransformerWeights\";",
+                "assertThat(t.shape()).containsExactly(64, 64);");
+    }
+
+    @Test
+    void aRegionWithImportsOfItsOwnAndARegionWithoutImportsAreShownAsTheyAre() {
+        List<String> file = List.of("// tag::whole[]", "package p;", "", "import java.util.List;", "", "class A {",
+                "    // tag::field[]", "    int n;", "    // end::field[]", "    List<String> names;", "}", "// end::whole[]");
+        List<Snippets.Snippet> s = Snippets.extract(SRC, file);
+        assertThat(s).extracting(Snippets.Snippet::name).containsExactly("field", "whole");
+        assertThat(s.get(0).shown()).containsExactly("int n;");
+        assertThat(s.get(1).imports()).isEmpty();
+        assertThat(s.get(1).shown()).first().isEqualTo("package p;");
+    }
+
     @Test
     void diffKeepsCommonLines() {
         assertThat(Markdown.diff(List.of("a", "b", "c"), List.of("a", "c", "d")))
