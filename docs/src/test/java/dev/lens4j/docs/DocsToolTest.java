@@ -178,6 +178,26 @@ class DocsToolTest {
     }
 
     @Test
+    void pomRegionsUseXmlCommentMarkers() {
+        List<String> pom = List.of("<project>", "  <!-- tag::deps[] -->", "  <dependencies>", "    <dependency/>", "  </dependencies>",
+                "  <!-- end::deps[] -->", "</project>");
+        Snippets.Snippet s = Snippets.extract(Path.of("pom.xml"), pom).getFirst();
+        assertThat(s.name()).isEqualTo("deps");
+        assertThat(s.shown()).containsExactly("<dependencies>", "  <dependency/>", "</dependencies>");
+        assertThat(s.line()).isEqualTo(3);
+    }
+
+    @Test
+    void xmlBlocksNeedAMarkerOnStrictPagesOnly() {
+        List<String> page = List.of("```xml", "<dependency/>", "```", "```java", "int z;", "```", "```bash", "ls", "```");
+        assertThat(DocsCheck.checkSnippets("P.md", page, snippets(), false, true).problems())
+                .hasSize(2)
+                .anySatisfy(p -> assertThat(p).startsWith("P.md:1: ```xml block without a snippet marker"))
+                .anySatisfy(p -> assertThat(p).startsWith("P.md:4: ```java block without a snippet marker"));
+        assertThat(DocsCheck.checkSnippets("README.md", page, snippets(), false, false).problems()).isEmpty();
+    }
+
+    @Test
     void diffKeepsCommonLines() {
         assertThat(Markdown.diff(List.of("a", "b", "c"), List.of("a", "c", "d")))
                 .containsExactly("  a", "- b", "  c", "+ d");

@@ -15,9 +15,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The tagged regions of Java sources, Asciidoctor style: the lines between
- * {@code // tag::name[]} and {@code // end::name[]}. Regions may nest or overlap; marker lines
- * are never part of a region; a region's common indentation is removed.
+ * The tagged regions of Java sources and Maven POMs, Asciidoctor style: the lines between
+ * {@code // tag::name[]} and {@code // end::name[]} (in XML {@code <!-- tag::name[] -->} and
+ * {@code <!-- end::name[] -->}). Regions may nest or overlap; marker lines are never part of a
+ * region; a region's common indentation is removed.
  *
  * <p>A Java region that has no import lines of its own carries the imports of its file that it uses
  * (by simple name, outside comments and string literals), so that the docs can show them above the
@@ -25,8 +26,8 @@ import java.util.stream.Stream;
  */
 final class Snippets {
 
-    private static final Pattern TAG = Pattern.compile("^\\s*//\\s*tag::([A-Za-z0-9_.-]+)\\[]\\s*$");
-    private static final Pattern END = Pattern.compile("^\\s*//\\s*end::([A-Za-z0-9_.-]+)\\[]\\s*$");
+    private static final Pattern TAG = Pattern.compile("^\\s*(?://|<!--)\\s*tag::([A-Za-z0-9_.-]+)\\[]\\s*(?:-->)?\\s*$");
+    private static final Pattern END = Pattern.compile("^\\s*(?://|<!--)\\s*end::([A-Za-z0-9_.-]+)\\[]\\s*(?:-->)?\\s*$");
     private static final Pattern IMPORT = Pattern.compile("^import\\s+(static\\s+)?([\\w.]+?)(\\.\\*)?\\s*;\\s*$");
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*");
 
@@ -38,12 +39,17 @@ final class Snippets {
      * @param line the 1-based line of its first code line
      * @param lines its lines, dedented
      * @param imports the import lines of its file that it uses, in the file's order, a blank line
-     *     where the file has one between two of them (empty for a region with imports of its own)
+     *     where the file has one between two of them (empty for a region with imports of its own,
+     *     and for anything but Java)
      */
     record Snippet(String name, Path source, int line, List<String> lines, List<String> imports) {
         Snippet {
             lines = List.copyOf(lines);
             imports = List.copyOf(imports);
+        }
+
+        Snippet(String name, Path source, int line, List<String> lines) {
+            this(name, source, line, lines, List.of());
         }
 
         String text() {
@@ -65,17 +71,22 @@ final class Snippets {
     private Snippets() {}
 
     /**
-     * Every tagged region of the {@code .java} files under a folder, by tag.
+     * Every tagged region of the {@code .java} files and {@code pom.xml}s under some folders (not
+     * under a {@code target} folder), by tag.
      *
      * @throws IllegalArgumentException for a tag used twice, an end without a start or a start without an end
      */
-    static Map<String, Snippet> extract(Path root) {
+    static Map<String, Snippet> extract(Path... roots) {
         Map<String, Snippet> out = new LinkedHashMap<>();
-        List<Path> files;
-        try (Stream<Path> s = Files.walk(root)) {
-            files = s.filter(p -> p.toString().endsWith(".java")).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + root, e);
+        List<Path> files = new ArrayList<>();
+        for (Path root : roots) {
+            try (Stream<Path> s = Files.walk(root)) {
+                s.filter(p -> p.toString().endsWith(".java") || p.getFileName().toString().equals("pom.xml"))
+                        .filter(p -> !root.relativize(p).toString().matches("(.*/)?target/.*"))
+                        .sorted().forEach(files::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + root, e);
+            }
         }
         for (Path f : files) {
             List<String> lines;
@@ -97,6 +108,7 @@ final class Snippets {
 
     /** The tagged regions of one file's lines. */
     static List<Snippet> extract(Path file, List<String> lines) {
+        boolean java = file.toString().endsWith(".java");
         record Open(String name, int start) {}
         Map<String, Open> open = new LinkedHashMap<>();
         Deque<String> order = new ArrayDeque<>();
@@ -123,7 +135,7 @@ final class Snippets {
                     }
                 }
                 List<String> region = dedent(body);
-                out.add(new Snippet(o.name(), file, o.start() + 1, region, importsUsed(lines, region)));
+                out.add(new Snippet(o.name(), file, o.start() + 1, region, java ? importsUsed(lines, region) : List.of()));
             }
         }
         if (!open.isEmpty()) {
