@@ -41,6 +41,21 @@ final class DocsCheck {
         return Path.of(System.getProperty("lens4j.examples.dir", "../examples/src/test/java"));
     }
 
+    /** The consumer example project (built outside the reactor), from the build. */
+    static Path consumerDir() {
+        return Path.of(System.getProperty("lens4j.consumer.dir", "../consumer-example"));
+    }
+
+    /** The repository's README.md, whose marked blocks are checked too. */
+    static Path readme() {
+        return docsDir().toAbsolutePath().normalize().getParent().resolve("README.md");
+    }
+
+    /** Every tagged region that the docs may quote: the examples' and the consumer example's. */
+    static Map<String, Snippets.Snippet> snippets() {
+        return Snippets.extract(examplesDir(), consumerDir());
+    }
+
     static boolean update() {
         return Boolean.getBoolean(UPDATE_PROPERTY);
     }
@@ -71,10 +86,19 @@ final class DocsCheck {
     }
 
     /**
-     * Every {@code ```java} block must sit under a snippet marker naming a tagged region of the
-     * examples and hold exactly that region.
+     * Every {@code ```java} and {@code ```xml} block must sit under a snippet marker naming a tagged
+     * region of the examples and hold exactly that region, shown with its imports.
      */
     static Result checkSnippets(String pageName, List<String> lines, Map<String, Snippets.Snippet> snippets, boolean update) {
+        return checkSnippets(pageName, lines, snippets, update, true);
+    }
+
+    /**
+     * Every block under a snippet marker must hold exactly the region it names, shown with its
+     * imports; with {@code strict}, every {@code ```java} and {@code ```xml} block must have a marker.
+     */
+    static Result checkSnippets(String pageName, List<String> lines, Map<String, Snippets.Snippet> snippets, boolean update,
+            boolean strict) {
         List<String> problems = new ArrayList<>();
         List<String> out = new ArrayList<>(lines);
         int changed = 0;
@@ -85,13 +109,13 @@ final class DocsCheck {
         // rewrite from the last block up, so that earlier line numbers stay valid
         for (int b = blocks.size() - 1; b >= 0; b--) {
             Markdown.Block block = blocks.get(b);
-            if (!block.language().equals("java")) {
-                continue;
-            }
             String where = pageName + ":" + (block.fenceLine() + 1);
             if (block.snippet() == null) {
-                problems.add(where + ": ```java block without a snippet marker; code in the docs must come from the examples"
-                        + " (put <!-- snippet: name --> above it and tag::name[] ... end::name[] around the code in a test)");
+                if (strict && (block.language().equals("java") || block.language().equals("xml"))) {
+                    problems.add(where + ": ```" + block.language() + " block without a snippet marker; code in the docs must come from"
+                            + " the examples (put <!-- snippet: name --> above it and tag::name[] ... end::name[] around the code in a test"
+                            + " or the consumer example)");
+                }
                 continue;
             }
             Snippets.Snippet s = snippets.get(block.snippet());
@@ -99,14 +123,15 @@ final class DocsCheck {
                 problems.add(where + ": no tagged region '" + block.snippet() + "' in the examples; tags: " + snippets.keySet());
                 continue;
             }
-            if (block.lines().equals(s.lines())) {
+            List<String> shown = s.shown();
+            if (block.lines().equals(shown)) {
                 continue;
             }
             if (update) {
                 for (int k = block.closeLine() - 1; k > block.fenceLine(); k--) {
                     out.remove(k);
                 }
-                out.addAll(block.fenceLine() + 1, s.lines());
+                out.addAll(block.fenceLine() + 1, shown);
                 changed++;
                 continue;
             }
@@ -114,7 +139,7 @@ final class DocsCheck {
                     .append("' differs from the tagged region at ").append(s.source()).append(':').append(s.line()).append('\n')
                     .append("  --- ").append(pageName).append('\n')
                     .append("  +++ ").append(s.source().getFileName()).append('\n');
-            for (String d : Markdown.diff(block.lines(), s.lines())) {
+            for (String d : Markdown.diff(block.lines(), shown)) {
                 m.append("  ").append(d).append('\n');
             }
             problems.add(m.toString().stripTrailing());

@@ -118,6 +118,85 @@ class DocsToolTest {
         assertThat(upd.changed()).isEqualTo(1);
     }
 
+    static final List<String> WITH_IMPORTS = List.of(
+            "package p;",
+            "",
+            "import dev.lens4j.tensor.Tensor;",
+            "import dev.lens4j.transformer.HookedTransformer;",
+            "import dev.lens4j.transformer.TransformerWeights;",
+            "import org.junit.jupiter.api.Test;",
+            "",
+            "import java.util.List;",
+            "import java.util.concurrent.*;",
+            "",
+            "import static org.assertj.core.api.Assertions.assertThat;",
+            "import static org.assertj.core.api.Assertions.within;",
+            "",
+            "class Example {",
+            "    @Test",
+            "    void a() {",
+            "        // tag::uses[]",
+            "        Tensor t = model.weights().wE();   // a HookedTransformer's W_E",
+            "        String s = \"List of TransformerWeights\";",
+            "        assertThat(t.shape()).containsExactly(64, 64);",
+            "        // end::uses[]",
+            "    }",
+            "}");
+
+    @Test
+    void aJavaRegionCarriesTheImportsItsCodeUses() {
+        Snippets.Snippet s = Snippets.extract(SRC, WITH_IMPORTS).getFirst();
+        // Tensor and assertThat are used; HookedTransformer only in a comment, TransformerWeights and
+        // List only in a string; Test and within not at all; an on-demand import always counts
+        assertThat(s.imports()).containsExactly(
+                "import dev.lens4j.tensor.Tensor;",
+                "",
+                "import java.util.concurrent.*;",
+                "",
+                "import static org.assertj.core.api.Assertions.assertThat;");
+        assertThat(s.shown()).containsExactly(
+                "import dev.lens4j.tensor.Tensor;",
+                "",
+                "import java.util.concurrent.*;",
+                "",
+                "import static org.assertj.core.api.Assertions.assertThat;",
+                "",
+                "Tensor t = model.weights().wE();   // a HookedTransformer's W_E",
+                "String s = \"List of TransformerWeights\";",
+                "assertThat(t.shape()).containsExactly(64, 64);");
+    }
+
+    @Test
+    void aRegionWithImportsOfItsOwnAndARegionWithoutImportsAreShownAsTheyAre() {
+        List<String> file = List.of("// tag::whole[]", "package p;", "", "import java.util.List;", "", "class A {",
+                "    // tag::field[]", "    int n;", "    // end::field[]", "    List<String> names;", "}", "// end::whole[]");
+        List<Snippets.Snippet> s = Snippets.extract(SRC, file);
+        assertThat(s).extracting(Snippets.Snippet::name).containsExactly("field", "whole");
+        assertThat(s.get(0).shown()).containsExactly("int n;");
+        assertThat(s.get(1).imports()).isEmpty();
+        assertThat(s.get(1).shown()).first().isEqualTo("package p;");
+    }
+
+    @Test
+    void pomRegionsUseXmlCommentMarkers() {
+        List<String> pom = List.of("<project>", "  <!-- tag::deps[] -->", "  <dependencies>", "    <dependency/>", "  </dependencies>",
+                "  <!-- end::deps[] -->", "</project>");
+        Snippets.Snippet s = Snippets.extract(Path.of("pom.xml"), pom).getFirst();
+        assertThat(s.name()).isEqualTo("deps");
+        assertThat(s.shown()).containsExactly("<dependencies>", "  <dependency/>", "</dependencies>");
+        assertThat(s.line()).isEqualTo(3);
+    }
+
+    @Test
+    void xmlBlocksNeedAMarkerOnStrictPagesOnly() {
+        List<String> page = List.of("```xml", "<dependency/>", "```", "```java", "int z;", "```", "```bash", "ls", "```");
+        assertThat(DocsCheck.checkSnippets("P.md", page, snippets(), false, true).problems())
+                .hasSize(2)
+                .anySatisfy(p -> assertThat(p).startsWith("P.md:1: ```xml block without a snippet marker"))
+                .anySatisfy(p -> assertThat(p).startsWith("P.md:4: ```java block without a snippet marker"));
+        assertThat(DocsCheck.checkSnippets("README.md", page, snippets(), false, false).problems()).isEmpty();
+    }
+
     @Test
     void diffKeepsCommonLines() {
         assertThat(Markdown.diff(List.of("a", "b", "c"), List.of("a", "c", "d")))

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SvdTest {
 
@@ -42,18 +43,33 @@ class SvdTest {
     }
 
     @Test
-    void rankDeficientMatrixGetsZeroSingularValuesAndFiniteFactors() {
+    void rankDeficientMatrixGetsZeroSingularValuesAndOrthonormalFactors() {
         // Two equal columns and a zero column: rank 1.
         double[][] cols = {{1, 2, 3, 4}, {1, 2, 3, 4}, {0, 0, 0, 0}};
         Svd s = Svd.ofColumns(cols);
         assertThat(s.s[0]).isCloseTo(Math.sqrt(60), org.assertj.core.data.Offset.offset(1e-12));
         assertThat(s.s[1]).isCloseTo(0, org.assertj.core.data.Offset.offset(1e-12));
-        assertThat(s.s[2]).isZero();
-        for (double[] u : s.u) {
-            for (double x : u) {
-                assertThat(x).isFinite();
+        assertThat(s.s[2]).isCloseTo(0, org.assertj.core.data.Offset.offset(1e-12));
+        for (int p = 0; p < 3; p++) {
+            for (int q = 0; q < 3; q++) {
+                assertThat(dot(s.u[p], s.u[q])).isCloseTo(p == q ? 1 : 0, org.assertj.core.data.Offset.offset(1e-10));
+                assertThat(dot(s.v[p], s.v[q])).isCloseTo(p == q ? 1 : 0, org.assertj.core.data.Offset.offset(1e-10));
             }
         }
+    }
+
+    @Test
+    void aWideMatrixIsRefused() {
+        assertThatThrownBy(() -> Svd.ofColumns(new double[][] {{1, 2}, {3, 4}, {5, 6}}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Svd needs a tall matrix, got 2 rows and 3 columns");
+    }
+
+    @Test
+    void aMatrixWithNaNIsRefused() {
+        assertThatThrownBy(() -> Svd.ofColumns(new double[][] {{1, Double.NaN, 3}, {4, 5, 6}}))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("the SVD of a 3x2 matrix did not converge");
     }
 
     private static double dot(double[] a, double[] b) {

@@ -1,0 +1,49 @@
+package dev.lens4j.docs;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The docs module's Javadoc (built at package, before this test) is one site of every library
+ * module, with links from one module's pages into another's.
+ */
+class AggregateJavadocIT {
+
+    static final List<String> LIBRARY = List.of("core-tensor", "hooks", "transformer", "analysis", "report", "testing");
+
+    static Path apidocs() {
+        return Path.of(System.getProperty("lens4j.apidocs"));
+    }
+
+    @Test
+    void holdsEveryPackageOfEveryLibraryModule() throws IOException {
+        Path root = DocsCheck.docsDir().toAbsolutePath().normalize().getParent();
+        TreeSet<String> packages = new TreeSet<>();
+        for (String module : LIBRARY) {
+            Path src = root.resolve(module).resolve("src/main/java");
+            try (Stream<Path> files = Files.walk(src)) {
+                files.filter(f -> f.toString().endsWith(".java")).map(f -> src.relativize(f.getParent()).toString().replace('/', '.'))
+                        .forEach(packages::add);
+            }
+        }
+        assertThat(packages).contains("dev.lens4j.tensor", "dev.lens4j.testing");
+        assertThat(Files.readAllLines(apidocs().resolve("element-list"))).containsExactlyInAnyOrderElementsOf(packages);
+    }
+
+    @Test
+    void linksAcrossModules() throws IOException {
+        // analysis's FactoredMatrix takes and returns core-tensor's Tensor; testing's LensModel names transformer's HookedTransformer
+        assertThat(Files.readString(apidocs().resolve("dev/lens4j/analysis/circuits/FactoredMatrix.html")))
+                .contains("href=\"../../tensor/Tensor.html\"");
+        assertThat(Files.readString(apidocs().resolve("dev/lens4j/testing/LensAssertions.html")))
+                .contains("href=\"../transformer/HookedTransformer.html\"");
+    }
+}
