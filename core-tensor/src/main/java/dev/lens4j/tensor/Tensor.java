@@ -317,6 +317,43 @@ public final class Tensor {
         return (array != null && array == other.array) || (segment != null && segment == other.segment);
     }
 
+    /**
+     * The same view (offset, shape and strides) over a new array of zeros as long as this tensor's heap
+     * storage: for example the gradient of a weight that is a strided view of a larger array, kept in an
+     * array parallel to the weight's. {@code parallel} maps this tensor's storage array to that array, so
+     * views of one storage get views of one parallel array.
+     *
+     * @param parallel gives the parallel array for a storage array (called with this tensor's storage)
+     * @return a tensor laid out as this one over the parallel array
+     * @throws IllegalArgumentException if this tensor is not on the heap or the parallel array's length differs
+     */
+    public Tensor sameViewOver(java.util.function.UnaryOperator<float[]> parallel) {
+        if (array == null) {
+            throw new IllegalArgumentException("sameViewOver needs a heap tensor; this one is off-heap, shape " + Shapes.str(shape));
+        }
+        return sameViewOf(parallel.apply(array));
+    }
+
+    /**
+     * The same view (offset, shape and strides) over another heap array of the same length: for
+     * example the gradient of a weight that is a strided view of a larger array, kept in an array
+     * parallel to the weight's.
+     *
+     * @param other an array as long as this tensor's heap array
+     * @return a tensor over {@code other}, laid out as this one
+     * @throws IllegalArgumentException if this tensor is not on the heap or the lengths differ
+     */
+    public Tensor sameViewOf(float[] other) {
+        if (array == null) {
+            throw new IllegalArgumentException("sameViewOf needs a heap tensor; this one is off-heap, shape " + Shapes.str(shape));
+        }
+        if (other == null || other.length != array.length) {
+            throw new IllegalArgumentException("sameViewOf needs an array of " + array.length + " floats, got "
+                    + (other == null ? "null" : other.length));
+        }
+        return new Tensor(other, null, offset, shape, strides);
+    }
+
     private float load(long idx) {
         return array != null ? array[(int) idx] : segment.getAtIndex(F32_LE, idx);
     }

@@ -11,27 +11,38 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * The hooks of one forward pass, resolved against a model's hook points when the pass starts: the
- * model's own hooks (a {@link HookRegistry#snapshot()}), then the call's hooks, then the activation
- * cache if one was asked for. Each pass has its own {@code ForwardHooks}, so passes on several
- * threads never see each other's hooks.
+ * The hooks of one pass, resolved against a model's hook points when the pass starts: the model's
+ * own hooks (a {@link HookRegistry#snapshot()}), then the call's hooks, then the activation cache if
+ * one was asked for. Each pass has its own {@code ForwardHooks}, so passes on several threads never
+ * see each other's hooks.
  *
  * <p>A forward pass asks {@link #isActive} before it builds a tensor for a hook point, so points
- * nobody hooks cost nothing, and calls {@link #run} for the others.
+ * nobody hooks cost nothing, and calls {@link #run} for the others. A backward pass does the same
+ * with {@link #isGradientActive} and {@link #runBackward}: backward hooks
+ * ({@link HookDirection#BACKWARD}) run on the gradient at a point, and with a cache the gradient is
+ * recorded as {@code <name>_grad}, as TransformerLens's {@code run_with_cache(incl_bwd=True)} does.
  */
 public final class ForwardHooks {
 
     private static final Hook[] NO_HOOKS = new Hook[0];
 
+    /** The suffix of a gradient's name in a cache: {@code blocks.0.attn.hook_z_grad}. */
+    public static final String GRAD_SUFFIX = "_grad";
+
     private final Hook[][] hooksByPoint;
+    private final Hook[][] backwardByPoint;
     private final boolean[] cached;
     private final boolean[] active;
+    private final boolean cacheGradients;
     private final ActivationCache.Builder cache;
     private final boolean any;
 
-    private ForwardHooks(Hook[][] hooksByPoint, boolean[] cached, ActivationCache.Builder cache) {
+    private ForwardHooks(Hook[][] hooksByPoint, Hook[][] backwardByPoint, boolean[] cached, boolean cacheGradients,
+                         ActivationCache.Builder cache) {
         this.hooksByPoint = hooksByPoint;
+        this.backwardByPoint = backwardByPoint;
         this.cached = cached;
+        this.cacheGradients = cacheGradients;
         this.cache = cache;
         this.active = new boolean[hooksByPoint.length];
         boolean a = false;
@@ -55,6 +66,23 @@ public final class ForwardHooks {
      */
     public static ForwardHooks resolve(List<HookPoint> points, List<HookSpec> modelHooks, List<HookSpec> callHooks,
                                        Predicate<String> cacheFilter, int nLayers) {
+        return resolve(points, modelHooks, callHooks, cacheFilter, false, nLayers);
+    }
+
+    /**
+     * Resolves forward and backward hooks against a model's hook points.
+     *
+     * @param points the model's hook points; {@code points.get(i).index() == i}
+     * @param modelHooks the model's own hooks, fired first, in order (backward ones only in a backward pass)
+     * @param callHooks this call's hooks, fired next, in order
+     * @param cacheFilter names to record in an {@link ActivationCache} (after all hooks ran), or null for no cache
+     * @param cacheGradients whether the cache also records the gradient at each of those points, as {@code <name>_grad}
+     * @param nLayers the model's number of layers, for the cache
+     * @return the hooks of one pass
+     * @throws IllegalArgumentException if a spec names a hook point the model does not have (the message lists close names)
+     */
+    public static ForwardHooks resolve(List<HookPoint> points, List<HookSpec> modelHooks, List<HookSpec> callHooks,
+                                       Predicate<String> cacheFilter, boolean cacheGradients, int nLayers) {
         Set<String> names = new HashSet<>();
         for (int i = 0; i < points.size(); i++) {
             if (points.get(i).index() != i) {
@@ -74,19 +102,24 @@ public final class ForwardHooks {
             }
         }
         Hook[][] byPoint = new Hook[points.size()][];
+        Hook[][] backward = new Hook[points.size()][];
         boolean[] cached = new boolean[points.size()];
-        List<Hook> tmp = new ArrayList<>();
+        List<Hook> fwd = new ArrayList<>();
+        List<Hook> bwd = new ArrayList<>();
         for (HookPoint p : points) {
-            tmp.clear();
+            fwd.clear();
+            bwd.clear();
             for (HookSpec s : all) {
                 if (s.matches(p.name())) {
-                    tmp.add(s.hook());
+                    (s.isBackward() ? bwd : fwd).add(s.hook());
                 }
             }
-            byPoint[p.index()] = tmp.isEmpty() ? NO_HOOKS : tmp.toArray(NO_HOOKS);
+            byPoint[p.index()] = fwd.isEmpty() ? NO_HOOKS : fwd.toArray(NO_HOOKS);
+            backward[p.index()] = bwd.isEmpty() ? NO_HOOKS : bwd.toArray(NO_HOOKS);
             cached[p.index()] = cacheFilter != null && cacheFilter.test(p.name());
         }
-        return new ForwardHooks(byPoint, cached, cacheFilter == null ? null : ActivationCache.builder(nLayers));
+        return new ForwardHooks(byPoint, backward, cached, cacheGradients && cacheFilter != null,
+                cacheFilter == null ? null : ActivationCache.builder(nLayers));
     }
 
     /**
@@ -98,7 +131,7 @@ public final class ForwardHooks {
     public static ForwardHooks none(List<HookPoint> points) {
         Hook[][] byPoint = new Hook[points.size()][];
         Arrays.fill(byPoint, NO_HOOKS);
-        return new ForwardHooks(byPoint, new boolean[points.size()], null);
+        return new ForwardHooks(byPoint, byPoint, new boolean[points.size()], false, null);
     }
 
     /**
@@ -153,6 +186,67 @@ public final class ForwardHooks {
         }
         if (cached[point.index()]) {
             cache.put(point.name(), current);
+        }
+        return current;
+    }
+
+    /**
+     * Returns true when a backward hook or the gradient cache wants the gradient at this point.
+     *
+     * @param point a hook point of the model
+     * @return true when the gradient at this point is hooked or cached
+     */
+    public boolean isGradientActive(HookPoint point) {
+        return backwardByPoint[point.index()].length > 0 || (cacheGradients && cached[point.index()]);
+    }
+
+    /**
+     * Returns true when at least one backward hook runs at this point (so the gradient may change).
+     *
+     * @param point a hook point of the model
+     * @return true when a backward hook runs at this point
+     */
+    public boolean hasBackwardHooks(HookPoint point) {
+        return backwardByPoint[point.index()].length > 0;
+    }
+
+    /**
+     * Returns true when any point has a backward hook.
+     *
+     * @return true when some backward hook was given
+     */
+    public boolean anyBackwardHooks() {
+        for (Hook[] h : backwardByPoint) {
+            if (h.length > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Runs the backward hooks of a point on the gradient with respect to its activation, then
+     * records the result in the cache as {@code <name>_grad} if asked.
+     *
+     * @param point the hook point
+     * @param gradient the gradient, in the point's shape
+     * @return the gradient to continue with: {@code gradient} unless a hook replaced it
+     * @throws IllegalArgumentException if a hook returned a tensor of another shape (naming the point, the direction and both shapes)
+     */
+    public Tensor runBackward(HookPoint point, Tensor gradient) {
+        Tensor current = gradient;
+        for (Hook h : backwardByPoint[point.index()]) {
+            Tensor r = h.apply(current, point);
+            if (r != null && r != current) {
+                if (!Arrays.equals(r.shape(), current.shape())) {
+                    throw new IllegalArgumentException("backward hook on " + point.name() + " returned shape " + Shapes.str(r.shape())
+                            + " but the gradient has shape " + Shapes.str(current.shape()));
+                }
+                current = r;
+            }
+        }
+        if (cacheGradients && cached[point.index()]) {
+            cache.put(point.name() + GRAD_SUFFIX, current);
         }
         return current;
     }

@@ -89,6 +89,30 @@ public final class HookRegistry {
     }
 
     /**
+     * Adds a backward hook on one hook point: it runs on the gradient with respect to that point's
+     * activation whenever a backward pass runs (TransformerLens's {@code add_hook(name, fn, dir="bwd")}).
+     *
+     * @param name the TransformerLens name
+     * @param hook the hook, given the gradient
+     * @return a handle; close it to remove the hook
+     * @throws IllegalArgumentException if the model has no hook point of that name
+     */
+    public HookHandle addBackward(String name, Hook hook) {
+        return register(HookSpec.backward(checkName(name), hook), false);
+    }
+
+    /**
+     * Adds a backward hook on every hook point whose name the filter accepts.
+     *
+     * @param filter the name filter
+     * @param hook the hook, given each gradient
+     * @return a handle; close it to remove the hook
+     */
+    public HookHandle addBackward(Predicate<String> filter, Hook hook) {
+        return register(HookSpec.backwardMatching(filter, hook), false);
+    }
+
+    /**
      * Adds a hook given as a spec.
      *
      * @param spec the spec

@@ -107,12 +107,13 @@ final class Attention {
         int N = p.N, B = p.B, T = p.T, P = p.P, S = p.S;
         // 1-2. q, k, v of every head: one GEMM for all of them, or one per part, or one per head with per-head inputs
         float[] buf = new float[N * qkv.width()];
+        float[] bias = Linear.unlessZero(qkv.bias());
         if (!in.perHead()) {
             if (qkv.fused()) {
-                Linear.apply(in.x()[0], 0, C, N, qkv.w()[0], qkv.bias(), 0, buf, 0, qkv.width());
+                Linear.apply(in.x()[0], 0, C, N, qkv.w()[0], bias, 0, buf, 0, qkv.width());
             } else {
                 for (int part = 0; part < 3; part++) {
-                    Linear.apply(in.x()[part], 0, C, N, qkv.w()[part], qkv.bias(), qkv.out()[part], buf, qkv.out()[part], qkv.width());
+                    Linear.apply(in.x()[part], 0, C, N, qkv.w()[part], bias, qkv.out()[part], buf, qkv.out()[part], qkv.width());
                 }
             }
         } else {
@@ -121,7 +122,7 @@ final class Attention {
                 for (int h = 0; h < hp; h++) {
                     int col = qkv.col()[part] + h * qkv.headCols()[part];
                     int outCol = qkv.out()[part] + h * qkv.outHeadCols()[part];
-                    Linear.apply(in.x()[part], h * C, hp * C, N, Linear.columns(qkv.w()[part], col, D), qkv.bias(), outCol,
+                    Linear.apply(in.x()[part], h * C, hp * C, N, Linear.columns(qkv.w()[part], col, D), bias, outCol,
                             buf, outCol, qkv.width());
                 }
             }
@@ -156,7 +157,7 @@ final class Attention {
         //    -inf where s is in the future of t, outside a local window, or a padding token.
         //    Queries go in blocks of QUERY_BLOCK rows, and a block multiplies only the keys its last
         //    query may see, which skips most of the masked upper triangle.
-        boolean scoresSeen = p.active(attnScores);
+        boolean scoresSeen = p.active(attnScores) || p.grad;
         float[] scores = scoresSeen ? new float[B * H * T * S]
                 : (p.scoresScratch != null && p.scoresScratch.length == B * H * T * S ? p.scoresScratch
                 : (p.scoresScratch = new float[B * H * T * S]));
@@ -204,7 +205,7 @@ final class Attention {
         boolean scoresHooked = p.hooked(attnScores);
 
         // 5. hook_pattern = softmax over keys; a row with no allowed key is all zeros (TL's NaN -> 0)
-        boolean patternSeen = p.active(pattern);
+        boolean patternSeen = p.active(pattern) || p.grad;
         float[] pat = patternSeen ? new float[B * H * T * S]
                 : (p.patternScratch != null && p.patternScratch.length == B * H * T * S ? p.patternScratch
                 : (p.patternScratch = new float[B * H * T * S]));
@@ -258,6 +259,9 @@ final class Attention {
                 },
                 zz, i -> ((i / blocks) / H * T + (i % blocks) * QUERY_BLOCK) * HD + ((i / blocks) % H) * D, HD, false);
         float[] zHooked = p.hook(z, zz);
+        if (p.grad) {
+            p.save(this, new Saved(in, qh, kh, vh, hookedScores, hookedPattern, zHooked, rope));
+        }
 
         // 7. sum_h z[h] W_O[h] + b_O (through hook_result, the per-head terms, when asked for)
         float[] out = new float[N * C];
@@ -280,6 +284,201 @@ final class Attention {
         } else {
             Linear.apply(zHooked, 0, HD, N, wO, bO, 0, out, 0, C);
         }
+        return out;
+    }
+
+    /**
+     * What the backward pass needs: the inputs, the queries and keys as the scores used them
+     * (after norms, rotary and hooks), the values, the hooked scores and pattern, z, the angles.
+     */
+    private record Saved(Inputs in, Heads q, Heads k, Heads v, float[] scores, float[] pattern, float[] z, Rotary.Table rope) {}
+
+    /**
+     * The backward pass: from the gradient of the attention's output to those of its inputs, through
+     * every hook point in reverse ({@code hook_result}, {@code hook_z}, {@code hook_pattern},
+     * {@code hook_attn_scores}, {@code hook_rot_q}/{@code hook_rot_k}, the q/k norms,
+     * {@code hook_q}, {@code hook_k}, {@code hook_v}), adding to the weights' gradients. Grouped key
+     * and value heads receive the sum over the query heads that read them.
+     *
+     * @param p the pass
+     * @param dOut {@code [N, C]} the gradient of {@code sum_h z[h] W_O[h] + b_O}
+     * @return the gradient of each part's input ({@code [N, C]}, or {@code [N, heads, C]} per head), in {@link Inputs} form
+     */
+    float[][] backward(Pass p, float[] dOut) {
+        Saved sv = p.saved(this);
+        int N = p.N, B = p.B, T = p.T, S = p.S;
+        if (p.P != 0) {
+            throw new IllegalStateException("a backward pass through a KV-cached step is not supported");
+        }
+        // 7. out = sum_h z[h] W_O[h] + b_O (through hook_result when the model has it)
+        float[] dz = new float[N * HD];
+        if (p.weightGrads != null) {
+            p.weightGrads.addColumnSums(bO, 0, dOut, 0, C, N, C);
+        }
+        if (result != null) {
+            float[] dRes = new float[N * H * C];                // [N, H, C]: every head's result gets dOut
+            for (int n = 0; n < N; n++) {
+                for (int h = 0; h < H; h++) {
+                    System.arraycopy(dOut, n * C, dRes, (n * H + h) * C, C);
+                }
+            }
+            float[] g = p.hookGrad(result, dRes);
+            for (int h = 0; h < H; h++) {
+                MatrixOperand wOh = Linear.rows(wO, h * D, D);
+                Linear.backwardInput(g, h * C, H * C, N, wOh, dz, h * D, HD, false);
+                if (p.weightGrads != null) {
+                    p.weightGrads.addInputOuterProduct(wOh, sv.z(), h * D, HD, g, h * C, H * C, N);
+                }
+            }
+        } else {
+            Linear.backwardInput(dOut, 0, C, N, wO, dz, 0, HD, false);
+            if (p.weightGrads != null) {
+                p.weightGrads.addInputOuterProduct(wO, sv.z(), 0, HD, dOut, 0, C, N);
+            }
+        }
+        float[] dzH = p.hookGrad(z, dz);
+
+        // 6. z[b, t, h] = sum_s pattern[b, h, t, s] v[b, s, h / group]
+        //    dpattern[b, h] = dz[b, :, h] v[b, :, kv]^T; dv[b, :, kv] = sum over the group of pattern^T dz
+        float[] dPattern = new float[B * H * T * S];
+        Heads v = sv.v();
+        Gemm.multiplyBatched(B * H,
+                i -> new MatrixOperand(dzH, null, (long) (i / H) * T * HD + (i % H) * D, T, D, HD, 1),
+                i -> new MatrixOperand(v.a(), null, v.at((i / H) * T, (i % H) / group), D, S, 1, v.stride()),
+                dPattern, i -> i * T * S, S, false);
+        float[] dvPerHead = new float[B * H * S * D];           // [B, H, S, D], summed over groups below
+        Gemm.multiplyBatched(B * H,
+                i -> new MatrixOperand(sv.pattern(), null, (long) i * T * S, S, T, 1, S),          // pattern^T [S, T]
+                i -> new MatrixOperand(dzH, null, (long) (i / H) * T * HD + (i % H) * D, T, D, HD, 1),
+                dvPerHead, i -> i * S * D, D, false);
+        float[] dPatternH = p.hookGrad(pattern, dPattern);
+
+        // 5. softmax: dscores = P (dP - sum_s P dP); then the mask: no gradient reaches masked scores
+        float[] dScores = new float[B * H * T * S];
+        float[] pat = sv.pattern();
+        Parallel.forRange(B * H * T, Math.max(1, Pass.GRAIN / S), (s0, e0) -> {
+            for (int row = s0; row < e0; row++) {
+                int base = row * S;
+                double dot = 0;
+                for (int s = 0; s < S; s++) {
+                    dot += (double) pat[base + s] * dPatternH[base + s];
+                }
+                for (int s = 0; s < S; s++) {
+                    dScores[base + s] = (float) (pat[base + s] * (dPatternH[base + s] - dot));
+                }
+            }
+        });
+        float[] dScoresH = p.hookGrad(attnScores, dScores);
+        // 4. scores = cap tanh(scale q.k / cap), masked: d(q.k) = dscores (1 - (s / cap)^2) scale where allowed
+        float[] dQk = new float[B * H * T * S];
+        float[] sc = sv.scores();
+        int[][] mask = p.mask;
+        Parallel.forRange(B * H * T, Math.max(1, Pass.GRAIN / S), (s0, e0) -> {
+            for (int row = s0; row < e0; row++) {
+                int b = row / (H * T), t = row % T;
+                int base = row * S;
+                int from = window > 0 ? Math.max(0, t + 1 - window) : 0;
+                for (int s = from; s <= t; s++) {
+                    if (mask != null && mask[b][s] == 0) {
+                        continue;
+                    }
+                    float g = dScoresH[base + s];
+                    if (softCap > 0) {
+                        float r = sc[base + s] / softCap;
+                        g *= 1 - r * r;
+                    }
+                    dQk[base + s] = g * scale;
+                }
+            }
+        });
+        Heads q = sv.q(), k = sv.k();
+        float[] dq = new float[N * H * D];                      // compact [N, H, D]
+        Gemm.multiplyBatched(B * H,
+                i -> new MatrixOperand(dQk, null, (long) i * T * S, T, S, S, 1),
+                i -> new MatrixOperand(k.a(), null, k.at((i / H) * T, (i % H) / group), S, D, k.stride(), 1),
+                dq, i -> (i / H) * T * HD + (i % H) * D, HD, false);
+        float[] dkPerHead = new float[B * H * S * D];
+        Gemm.multiplyBatched(B * H,
+                i -> new MatrixOperand(dQk, null, (long) i * T * S, S, T, 1, S),                  // dQk^T [S, T]
+                i -> new MatrixOperand(q.a(), null, q.at((i / H) * T, i % H), T, D, q.stride(), 1),
+                dkPerHead, i -> i * S * D, D, false);
+        float[] dk = sumGroups(dkPerHead, B, S);
+        float[] dv = sumGroups(dvPerHead, B, S);
+
+        // rotary and the q/k norms, back to hook_q and hook_k
+        if (rotary != null) {
+            dq = rotary.unapply(p.hookGrad(rotQ, dq), H, D, N, sv.rope());
+            dk = rotary.unapply(p.hookGrad(rotK, dk), KV, D, N, sv.rope());
+        }
+        if (qNorm != null) {
+            dq = qNorm.backward(p, dq);
+            dk = kNorm.backward(p, dk);
+        }
+        float[][] dParts = {p.hookGrad(this.q, dq), p.hookGrad(this.k, dk), p.hookGrad(this.v, dv)};
+
+        // 1-2. back through the projections into the QKV layout, then to the inputs
+        float[] dBuf = new float[N * qkv.width()];
+        for (int part = 0; part < 3; part++) {
+            int hp = heads(part);
+            for (int n = 0; n < N; n++) {
+                for (int h = 0; h < hp; h++) {
+                    System.arraycopy(dParts[part], (n * hp + h) * D, dBuf, n * qkv.width() + qkv.out()[part] + h * qkv.outHeadCols()[part], D);
+                }
+            }
+        }
+        if (p.weightGrads != null) {
+            p.weightGrads.addColumnSums(qkv.bias(), 0, dBuf, 0, qkv.width(), N, qkv.width());
+        }
+        float[][] dIn = new float[3][];
+        if (!sv.in().perHead()) {
+            if (qkv.fused()) {
+                float[] dx = new float[N * C];
+                Linear.backwardInput(dBuf, 0, qkv.width(), N, qkv.w()[0], dx, 0, C, false);
+                if (p.weightGrads != null) {
+                    p.weightGrads.addInputOuterProduct(qkv.w()[0], sv.in().x()[0], 0, C, dBuf, 0, qkv.width(), N);
+                }
+                return new float[][] {dx};
+            }
+            float[] dx = new float[N * C];
+            for (int part = 0; part < 3; part++) {
+                Linear.backwardInput(dBuf, qkv.out()[part], qkv.width(), N, qkv.w()[part], dx, 0, C, part > 0);
+                if (p.weightGrads != null) {
+                    p.weightGrads.addInputOuterProduct(qkv.w()[part], sv.in().x()[part], 0, C, dBuf, qkv.out()[part], qkv.width(), N);
+                }
+            }
+            return new float[][] {dx};
+        }
+        for (int part = 0; part < 3; part++) {
+            int hp = heads(part);
+            float[] dx = new float[N * hp * C];
+            for (int h = 0; h < hp; h++) {
+                int col = qkv.col()[part] + h * qkv.headCols()[part];
+                int outCol = qkv.out()[part] + h * qkv.outHeadCols()[part];
+                MatrixOperand w = Linear.columns(qkv.w()[part], col, D);
+                Linear.backwardInput(dBuf, outCol, qkv.width(), N, w, dx, h * C, hp * C, false);
+                if (p.weightGrads != null) {
+                    p.weightGrads.addInputOuterProduct(w, sv.in().x()[part], h * C, hp * C, dBuf, outCol, qkv.width(), N);
+                }
+            }
+            dIn[part] = dx;
+        }
+        return dIn;
+    }
+
+    /** {@code [B, H, S, D]} summed over each group of query heads: {@code [B * S, KV, D]} compact rows. */
+    private float[] sumGroups(float[] perHead, int B, int S) {
+        float[] out = new float[B * S * KV * D];
+        Parallel.forRange(B * S, Math.max(1, Pass.GRAIN / (H * D)), (s0, e0) -> {
+            for (int bs = s0; bs < e0; bs++) {
+                int b = bs / S, s = bs % S;
+                for (int h = 0; h < H; h++) {
+                    int o = (bs * KV + h / group) * D, in = ((b * H + h) * S + s) * D;
+                    for (int d = 0; d < D; d++) {
+                        out[o + d] += perHead[in + d];
+                    }
+                }
+            }
+        });
         return out;
     }
 

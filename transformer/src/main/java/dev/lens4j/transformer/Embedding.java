@@ -51,6 +51,9 @@ final class Embedding {
     float[] forward(Pass p, int[][] ids) {
         int B = p.B, T = p.T, N = p.N;
         ids = hookTokens(p, ids);
+        if (p.grad) {
+            p.save(this, new Saved(ids));
+        }
         float[] e = new float[N * C];
         for (int b = 0; b < B; b++) {
             for (int t = 0; t < T; t++) {
@@ -71,6 +74,36 @@ final class Embedding {
         }
         pos = p.hook(posEmbed, pos);
         return p.add(e, pos, N * C);
+    }
+
+    /** What the backward pass needs: the token ids embedded. */
+    private record Saved(int[][] ids) {}
+
+    /**
+     * The backward pass: the gradients of {@code hook_embed} and {@code hook_pos_embed} (through their
+     * backward hooks and the cache), added to the rows of W_E and W_pos they were read from.
+     *
+     * @param p the pass
+     * @param dResid {@code [N, C]} the gradient of the residual stream entering block 0
+     */
+    void backward(Pass p, float[] dResid) {
+        Saved sv = p.saved(this);
+        int B = p.B, T = p.T;
+        float[] dE = p.hookGrad(embed, dResid);
+        float[] dP = wPos == null ? null : p.hookGrad(posEmbed, dResid);
+        if (p.weightGrads == null) {
+            return;
+        }
+        // one row at a time, in order: rows of repeated tokens add up the same way whatever the threads
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t < T; t++) {
+                int n = b * T + t;
+                p.weightGrads.addRow(wE, sv.ids()[b][t], dE, n * C);
+                if (dP != null && p.real(b, t)) {
+                    p.weightGrads.addRow(wPos, p.positions[b][t], dP, n * C);
+                }
+            }
+        }
     }
 
     /**

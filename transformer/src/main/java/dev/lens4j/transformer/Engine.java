@@ -20,9 +20,10 @@ final class Engine {
     private final Unembed unembed;
 
     Engine(TransformerConfig c, PreparedWeights w) {
-        if ((c.useSplitQkvInput() || c.useAttnIn()) && c.groupedQueryAttention()) {
-            throw new IllegalArgumentException("use_split_qkv_input and use_attn_in are not supported with grouped-query attention"
-                    + " (n_key_value_heads " + c.nKeyValueHeads() + " of n_heads " + c.nHeads() + ")");
+        if (c.useAttnIn() && c.groupedQueryAttention()) {
+            // as TransformerLens, which cannot combine them either
+            throw new IllegalArgumentException("use_attn_in is not supported with grouped-query attention (n_key_value_heads "
+                    + c.nKeyValueHeads() + " of n_heads " + c.nHeads() + "); use_split_qkv_input is");
         }
         points = new HookPoints(c);
         embedding = new Embedding(c, w, points);
@@ -63,5 +64,27 @@ final class Engine {
             return Tensor.of(resid, p.B, p.T, p.cfg.dModel());
         }
         return unembed.forward(p, resid);
+    }
+
+    /**
+     * The backward pass of {@link #embed} then {@link #run} over every block with the unembedding:
+     * from the gradient of a metric with respect to the logits to every hook point's gradient (their
+     * backward hooks run, the cache records them) and, with {@link Pass#weightGrads}, the weights'.
+     *
+     * @param p the pass that ran forward with {@link Pass#grad}
+     * @param dLogits {@code [N, d_vocab_out]}
+     * @param start the first block the forward pass ran (the gradient stops at its input)
+     * @param fromTokens whether the forward pass started from tokens (then the embedding's gradients follow)
+     * @return the gradient of the residual stream entering block {@code start}, {@code [N, d_model]}
+     */
+    float[] backward(Pass p, float[] dLogits, int start, boolean fromTokens) {
+        float[] d = unembed.backward(p, dLogits);
+        for (int l = blocks.size() - 1; l >= start; l--) {
+            d = blocks.get(l).backward(p, d);
+        }
+        if (fromTokens) {
+            embedding.backward(p, d);
+        }
+        return d;
     }
 }

@@ -30,15 +30,36 @@ import java.util.function.Predicate;
  * @param hooks hooks of this pass only, fired after the model's own hooks
  * @param cacheFilter the hook point names to record in the result's cache, or null for no cache
  * @param kvCache keys and values of earlier positions, extended by this pass, or null
+ * @param backward a metric of the logits to differentiate after the forward pass (then the backward
+ *                 hooks run, and the cache records {@code <name>_grad} beside each activation), or null
+ * @param weightGradients whether the backward pass also computes the weights' gradients
  */
 public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] attentionMask, List<HookSpec> hooks,
-                             Predicate<String> cacheFilter, KvCache kvCache) {
+                             Predicate<String> cacheFilter, KvCache kvCache, LogitMetric backward, boolean weightGradients) {
 
-    private static final ForwardOptions DEFAULTS = new ForwardOptions(0, null, null, List.of(), null, null);
+    private static final ForwardOptions DEFAULTS = new ForwardOptions(0, null, null, List.of(), null, null, null, false);
 
-    /** Copies the hook list. */
+    /** Copies the hook list and checks that weight gradients come with a metric. */
     public ForwardOptions {
         hooks = List.copyOf(hooks);
+        if (weightGradients && backward == null) {
+            throw new IllegalArgumentException("weightGradients needs a metric to differentiate: set backward(metric)");
+        }
+    }
+
+    /**
+     * Options without a backward pass.
+     *
+     * @param startAtLayer see the record
+     * @param stopAtLayer see the record
+     * @param attentionMask see the record
+     * @param hooks see the record
+     * @param cacheFilter see the record
+     * @param kvCache see the record
+     */
+    public ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] attentionMask, List<HookSpec> hooks,
+                          Predicate<String> cacheFilter, KvCache kvCache) {
+        this(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, null, false);
     }
 
     /**
@@ -72,13 +93,16 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         b.hooks.addAll(hooks);
         b.cacheFilter = cacheFilter;
         b.kvCache = kvCache;
+        b.backward = backward;
+        b.weightGradients = weightGradients;
         return b;
     }
 
     @Override
     public String toString() {
         return "ForwardOptions[start=" + startAtLayer + ", stop=" + stopAtLayer + ", mask=" + (attentionMask != null)
-                + ", hooks=" + hooks.size() + ", cache=" + (cacheFilter != null) + ", kvCache=" + (kvCache != null) + "]";
+                + ", hooks=" + hooks.size() + ", cache=" + (cacheFilter != null) + ", kvCache=" + (kvCache != null)
+                + (backward != null ? ", backward=" + backward + (weightGradients ? " with weight gradients" : "") : "") + "]";
     }
 
     /** Builds {@link ForwardOptions}. */
@@ -89,6 +113,8 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         private final List<HookSpec> hooks = new ArrayList<>();
         private Predicate<String> cacheFilter;
         private KvCache kvCache;
+        private LogitMetric backward;
+        private boolean weightGradients;
 
         private Builder() {}
 
@@ -172,12 +198,38 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         }
 
         /**
+         * Differentiates a metric of the logits after the forward pass (TransformerLens's
+         * {@code run_with_cache(incl_bwd=True)}, and {@code loss.backward()} with backward hooks):
+         * backward hooks run on each gradient, the cache (when asked for) records
+         * {@code <name>_grad} for its names, and {@link ForwardResult#metric()} holds the value.
+         *
+         * @param metric the scalar to differentiate, e.g. {@link LogitMetric#meanLoss}
+         * @return this builder
+         */
+        public Builder backward(LogitMetric metric) {
+            this.backward = metric;
+            return this;
+        }
+
+        /**
+         * Also computes the gradients of the metric with respect to every weight
+         * ({@link ForwardResult#weightGradients()}); the weights must be on the heap.
+         *
+         * @param on whether to
+         * @return this builder
+         */
+        public Builder weightGradients(boolean on) {
+            this.weightGradients = on;
+            return this;
+        }
+
+        /**
          * Returns the options.
          *
          * @return the options
          */
         public ForwardOptions build() {
-            return new ForwardOptions(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache);
+            return new ForwardOptions(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, backward, weightGradients);
         }
     }
 }

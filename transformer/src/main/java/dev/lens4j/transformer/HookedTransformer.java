@@ -344,17 +344,31 @@ public final class HookedTransformer implements AutoCloseable {
         if (mask != null) {
             checkMask(mask, batch, past + pos);
         }
-        ForwardHooks hooks = ForwardHooks.resolve(points.all, registry.snapshot(), o.hooks(), o.cacheFilter(), layers);
+        LogitMetric metric = o.backward();
+        if (metric != null && (stopped || kv != null)) {
+            throw new IllegalArgumentException("a backward pass needs the logits of a pass over the whole sequence: "
+                    + (stopped ? "stopAtLayer " + o.stopAtLayer() + " stops before them" : "a KV-cached step is not supported"));
+        }
+        ForwardHooks hooks = ForwardHooks.resolve(points.all, registry.snapshot(), o.hooks(), o.cacheFilter(), metric != null, layers);
         if (kv != null) {
             kv.ensureCapacity(past + pos);
         }
-        Pass pass = new Pass(cfg, points, hooks, batch, pos, mask, kv);
+        WeightGradients wg = o.weightGradients() ? new WeightGradients() : null;
+        Pass pass = new Pass(cfg, points, hooks, batch, pos, mask, kv, metric != null, wg);
         float[] resid = tokens != null ? engine.embed(pass, tokens) : residual.copy().heapArray();
         Tensor out = engine.run(pass, resid, start, stop, !stopped);
         if (kv != null) {
             kv.advance(pos);
         }
-        return new ForwardResult(out, hooks.cache(), stopped);
+        if (metric == null) {
+            return new ForwardResult(out, hooks.cache(), stopped);
+        }
+        double value = metric.value(out);
+        Tensor dLogits = metric.gradient(out);
+        dLogits.requireShape("the gradient of " + metric, out.shape());
+        float[] dIn = engine.backward(pass, Pass.compact(dLogits.contiguous()), start, tokens != null);
+        return new ForwardResult(out, hooks.cache(), false, value, wg == null ? null : wg.byName(prepared.weights),
+                Tensor.of(dIn, batch, pos, cfg.dModel()));
     }
 
     private void checkTokens(int[][] tokens) {

@@ -59,6 +59,41 @@ final class Linear {
     }
 
     /**
+     * A bias to add, or null when it is all zeros (so {@link #apply} skips adding it). Checked at each
+     * call: weights may change between passes (training, a user's edit).
+     *
+     * @param bias a bias, or null
+     * @return {@code bias}, or null when it is null or all zeros
+     */
+    static float[] unlessZero(float[] bias) {
+        if (bias == null) {
+            return null;
+        }
+        for (float v : bias) {
+            if (v != 0f) {
+                return bias;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The gradient with respect to the input of {@link #apply}: {@code dX[r, :] (+)= dY[r, :] W^T}.
+     *
+     * @param dy gradient of the output, row {@code r} at {@code dy[dyOff + r * ldy ...]}, {@code n} wide
+     * @param w the weight {@code [k, n]}, any storage and strides
+     * @param dx where to write, row {@code r} at {@code dx[dxOff + r * lddx ...]}, {@code k} wide
+     * @param accumulate add to {@code dx} instead of overwriting it
+     */
+    static void backwardInput(float[] dy, int dyOff, int ldy, int rows, MatrixOperand w, float[] dx, int dxOff, int lddx,
+                              boolean accumulate) {
+        if (rows == 0 || w.rows() == 0) {
+            return;
+        }
+        Gemm.multiply(new MatrixOperand(dy, null, dyOff, rows, w.cols(), ldy, 1), w.transpose(), dx, dxOff, lddx, accumulate);
+    }
+
+    /**
      * Columns {@code [col, col + count)} of a weight, a view.
      *
      * @param w the weight {@code [k, n]}

@@ -40,6 +40,9 @@ final class Mlp {
         post = points.add(ActNames.of("post", layer), BATCH, POS, D_MLP);
     }
 
+    /** What the backward pass needs: the input and the hooked values of each step. */
+    private record Saved(float[] x, float[] pre, float[] preLinear, float[] post) {}
+
     /**
      * Runs the MLP.
      *
@@ -50,11 +53,13 @@ final class Mlp {
     float[] forward(Pass p, float[] x) {
         int N = p.N;
         float[] postAct = new float[N * F];
+        float[] savedPre, savedLin = null;
         if (wGate == null) {
             // hook_pre = x W_in + b_in; hook_post = act(pre)
             float[] h = new float[N * F];
             Linear.apply(x, 0, C, N, wIn, bIn, 0, h, 0, F);
             float[] hookedPre = p.hook(pre, h);
+            savedPre = hookedPre;
             activation(p, hookedPre, postAct, N * F);
         } else {
             // hook_pre = x W_gate; hook_pre_linear = x W_in; hook_post = act(pre) * pre_linear + b_in
@@ -64,6 +69,8 @@ final class Mlp {
             float[] lin = new float[N * F];
             Linear.apply(x, 0, C, N, wIn, null, 0, lin, 0, F);
             float[] hookedLin = p.hook(preLinear, lin);
+            savedPre = hookedGate;
+            savedLin = hookedLin;
             activation(p, hookedGate, postAct, N * F);
             Parallel.forRange(N, Math.max(1, Pass.GRAIN / F), (s, e) -> {
                 for (int n = s; n < e; n++) {
@@ -73,9 +80,99 @@ final class Mlp {
             });
         }
         float[] hookedPost = p.hook(post, postAct);
+        if (p.grad) {
+            p.save(this, new Saved(x, savedPre, savedLin, hookedPost));
+        }
         float[] out = new float[N * C];
         Linear.apply(hookedPost, 0, F, N, wOut, bOut, 0, out, 0, C);
         return out;
+    }
+
+    /**
+     * The backward pass: from the gradient of the MLP's output to that of its input, through
+     * {@code hook_post}, {@code hook_pre} (and {@code hook_pre_linear}), adding to the weights'
+     * gradients.
+     *
+     * @param p the pass
+     * @param dOut {@code [N, C]}
+     * @return {@code [N, C]} the gradient of the normalised input
+     */
+    float[] backward(Pass p, float[] dOut) {
+        Saved sv = p.saved(this);
+        int N = p.N;
+        float[] dPostRaw = new float[N * F];
+        Linear.backwardInput(dOut, 0, C, N, wOut, dPostRaw, 0, F, false);
+        if (p.weightGrads != null) {
+            p.weightGrads.addInputOuterProduct(wOut, sv.post(), 0, F, dOut, 0, C, N);
+            p.weightGrads.addColumnSums(bOut, 0, dOut, 0, C, N, C);
+        }
+        float[] dPost = p.hookGrad(post, dPostRaw);
+        float[] dx = new float[N * C];
+        if (wGate == null) {
+            float[] dPre = new float[N * F];
+            Parallel.forRange(N * F, Pass.GRAIN, (s, e) -> {
+                for (int i = s; i < e; i++) {
+                    dPre[i] = dPost[i] * derivative(sv.pre()[i]);
+                }
+            });
+            float[] g = p.hookGrad(pre, dPre);
+            Linear.backwardInput(g, 0, F, N, wIn, dx, 0, C, false);
+            if (p.weightGrads != null) {
+                p.weightGrads.addInputOuterProduct(wIn, sv.x(), 0, C, g, 0, F, N);
+                p.weightGrads.addColumnSums(bIn, 0, g, 0, F, N, F);
+            }
+            return dx;
+        }
+        // post = act(gate) * lin + b_in
+        float[] dGate = new float[N * F], dLin = new float[N * F];
+        Parallel.forRange(N * F, Pass.GRAIN, (s, e) -> {
+            for (int i = s; i < e; i++) {
+                float gt = sv.pre()[i];
+                dGate[i] = dPost[i] * sv.preLinear()[i] * derivative(gt);
+                dLin[i] = dPost[i] * value(gt);
+            }
+        });
+        if (p.weightGrads != null) {
+            p.weightGrads.addColumnSums(bIn, 0, dPost, 0, F, N, F);
+        }
+        float[] gGate = p.hookGrad(pre, dGate);
+        float[] gLin = p.hookGrad(preLinear, dLin);
+        Linear.backwardInput(gGate, 0, F, N, wGate, dx, 0, C, false);
+        Linear.backwardInput(gLin, 0, F, N, wIn, dx, 0, C, true);
+        if (p.weightGrads != null) {
+            p.weightGrads.addInputOuterProduct(wGate, sv.x(), 0, C, gGate, 0, F, N);
+            p.weightGrads.addInputOuterProduct(wIn, sv.x(), 0, C, gLin, 0, F, N);
+        }
+        return dx;
+    }
+
+    /** The activation of one value, as {@link #activation} computes it. */
+    private float value(float x) {
+        return switch (act) {
+            case GELU_NEW, GELU_PYTORCH_TANH -> (float) (0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))));
+            case GELU -> (float) (0.5 * x * (1 + Erf.erf(x / Math.sqrt(2))));
+            case RELU -> Math.max(0f, x);
+            case SILU -> (float) (x / (1 + Math.exp(-x)));
+        };
+    }
+
+    private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+    /** The activation's derivative at {@code x}. */
+    private float derivative(float x) {
+        return switch (act) {
+            case GELU_NEW, GELU_PYTORCH_TANH -> {
+                double u = SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
+                double t = Math.tanh(u);
+                yield (float) (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x));
+            }
+            case GELU -> (float) (0.5 * (1 + Erf.erf(x / Math.sqrt(2))) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI));
+            case RELU -> x > 0 ? 1f : 0f;
+            case SILU -> {
+                double sg = 1 / (1 + Math.exp(-x));
+                yield (float) (sg * (1 + x * (1 - sg)));
+            }
+        };
     }
 
     /** The activation, elementwise. */

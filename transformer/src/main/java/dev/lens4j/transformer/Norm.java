@@ -57,6 +57,9 @@ final class Norm {
         this.normalized = points.addIf(present, path + ".hook_normalized", normalizedShape);
     }
 
+    /** What the backward pass needs: the input, the scale the rows were divided by, and the hooked output. */
+    private record Saved(float[] x, float[] scale, float[] normalized, int rows, int[] scaleShape, int[] normShape) {}
+
     /** Whether this norm changes anything (false for {@link Normalization#NONE}). */
     boolean present() {
         return type != Normalization.NONE;
@@ -71,9 +74,24 @@ final class Norm {
      * @return the norm's output {@code [rows, C]}: a new array, or {@code x} itself for no norm
      */
     float[] forward(Pass p, float[] x, int rows) {
-        if (!present()) {
-            return x;
-        }
+        return present() ? forward(p, x, rows, p.shape(scale), p.shape(normalized)) : x;
+    }
+
+    /**
+     * Normalises {@code heads} per-head copies of each row of the pass: {@code [B, T, heads, C]}, with
+     * hook shapes {@code [B, T, heads, 1]} and {@code [B, T, heads, C]} (ln1 with split inputs: the
+     * key and value inputs of grouped attention have fewer heads than the query's).
+     *
+     * @param p the pass
+     * @param x {@code [B * T * heads, C]}
+     * @param heads copies per row
+     * @return the norm's output
+     */
+    float[] forwardHeads(Pass p, float[] x, int heads) {
+        return present() ? forward(p, x, p.N * heads, new int[] {p.B, p.T, heads, 1}, new int[] {p.B, p.T, heads, width}) : x;
+    }
+
+    private float[] forward(Pass p, float[] x, int rows, int[] scaleShape, int[] normShape) {
         int C = width;
         boolean rms = type.isRms();
         float[] out = new float[rows * C];
@@ -87,7 +105,7 @@ final class Norm {
         // Hooks that may change the scale (in place or by replacing it) get the computed one kept aside;
         // a scale that is only cached cannot change.
         float[] computed = p.hooked(scale) ? s.clone() : null;
-        float[] hookedScale = p.hook(scale, s);
+        float[] hookedScale = p.hook(scale, s, scaleShape);
         if (computed != null) {
             // normalise again every row whose scale is not the one computed
             Parallel.forRange(rows, Math.max(1, Pass.GRAIN / C), (s0, e0) -> {
@@ -103,7 +121,10 @@ final class Norm {
                 }
             });
         }
-        float[] norm = p.hook(normalized, out);
+        float[] norm = p.hook(normalized, out, normShape);
+        if (p.grad) {
+            p.save(this, new Saved(x, hookedScale, norm, rows, scaleShape, normShape));
+        }
         if (!rms || w == null) {
             return norm;
         }
@@ -115,6 +136,102 @@ final class Norm {
             }
         });
         return weighted;
+    }
+
+    /**
+     * The backward pass: the gradient with respect to the input from the gradient with respect to
+     * the output, through {@code hook_normalized} and {@code hook_scale} (whose gradients the backward
+     * hooks see and the cache records), adding to the weight's and bias's gradients. With
+     * {@code u = x_c / s} ({@code x_c} centred for LayerNorm): {@code du} from the output,
+     * {@code hook_scale_grad = -sum(du x_c) / s^2}, {@code dx_c = du / s + ds x_c / (C s)}, and for
+     * LayerNorm {@code dx = dx_c - mean(dx_c)}.
+     *
+     * @param p the pass
+     * @param dOut the gradient of the norm's output, {@code [rows, C]}
+     * @return the gradient of its input, {@code [rows, C]} (a new array, or {@code dOut} for no norm)
+     */
+    float[] backward(Pass p, float[] dOut) {
+        if (!present()) {
+            return dOut;
+        }
+        Saved sv = p.saved(this);
+        int C = width, rows = sv.rows();
+        boolean rms = type.isRms();
+        float[] du;
+        if (rms) {
+            // out = n * w (hook_normalized is n): dn = dOut * w, dw += dOut * n
+            float[] dn = dOut;
+            if (w != null) {
+                dn = new float[rows * C];
+                float[] dw = new float[C];
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < C; c++) {
+                        dn[r * C + c] = dOut[r * C + c] * w[c];
+                        dw[c] += dOut[r * C + c] * sv.normalized()[r * C + c];
+                    }
+                }
+                if (p.weightGrads != null) {
+                    p.weightGrads.addVector(w, dw);
+                }
+            }
+            du = p.hookGrad(normalized, dn, sv.normShape());
+        } else {
+            // hook_normalized is u * w + b (LN) or u (LNPre)
+            float[] dNorm = p.hookGrad(normalized, dOut, sv.normShape());
+            if (w == null) {
+                du = dNorm;
+            } else {
+                du = new float[rows * C];
+                float[] dw = new float[C], db = new float[C];
+                for (int r = 0; r < rows; r++) {
+                    float mean = p.kk.sum(sv.x(), r * C, C) / C;
+                    float s = sv.scale()[r];
+                    for (int c = 0; c < C; c++) {
+                        float g = dNorm[r * C + c];
+                        du[r * C + c] = g * w[c];
+                        dw[c] += g * ((sv.x()[r * C + c] - mean) / s);
+                        db[c] += g;
+                    }
+                }
+                if (p.weightGrads != null) {
+                    p.weightGrads.addVector(w, dw);
+                    p.weightGrads.addVector(b, db);
+                }
+            }
+        }
+        // u = x_c / s: the direct term and the scale's gradient
+        float[] ds = new float[rows];
+        float[] mean = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            mean[r] = rms ? 0f : p.kk.sum(sv.x(), r * C, C) / C;
+            float s = sv.scale()[r];
+            double acc = 0;
+            for (int c = 0; c < C; c++) {
+                acc += (double) du[r * C + c] * (sv.x()[r * C + c] - mean[r]);
+            }
+            ds[r] = (float) (-acc / ((double) s * s));
+        }
+        float[] dsHooked = p.hookGrad(scale, ds, sv.scaleShape());
+        float[] dx = new float[rows * C];
+        Parallel.forRange(rows, Math.max(1, Pass.GRAIN / C), (s0, e0) -> {
+            for (int r = s0; r < e0; r++) {
+                float s = sv.scale()[r];
+                float k = dsHooked[r] / (C * s);
+                double sum = 0;
+                for (int c = 0; c < C; c++) {
+                    float v = du[r * C + c] / s + k * (sv.x()[r * C + c] - mean[r]);
+                    dx[r * C + c] = v;
+                    sum += v;
+                }
+                if (!rms) {
+                    float m = (float) (sum / C);
+                    for (int c = 0; c < C; c++) {
+                        dx[r * C + c] -= m;
+                    }
+                }
+            }
+        });
+        return dx;
     }
 
     /**

@@ -8,6 +8,10 @@ import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.kernel.KernelProvider;
 import dev.lens4j.tensor.kernel.Kernels;
 
+import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
 /**
  * The state of one forward pass, shared by the components it runs through: the batch's sizes, the
  * attention mask and position ids, the KV cache, the hooks and the cache of this call. Components
@@ -45,10 +49,23 @@ final class Pass {
      * left padding does not shift positions.
      */
     final int[][] positions;
-    /** Scratch for attention scores and patterns that no hook sees, reused across layers. */
+    /** Scratch for attention scores and patterns that no hook sees, reused across layers (not with a backward pass). */
     float[] scoresScratch, patternScratch;
+    /** Whether a backward pass follows: components keep what it needs ({@link #save}) and hooks record what they changed. */
+    final boolean grad;
+    /** Where the backward pass accumulates weight gradients, or null for activation gradients only. */
+    final WeightGradients weightGrads;
+    /** What each component kept for the backward pass, one entry per call (ln1 runs three times with split inputs). */
+    private final Map<Object, ArrayDeque<Object>> saved = new IdentityHashMap<>();
+    /** Per hook point, which elements the forward hooks changed (their gradient stops there), or null. */
+    private final boolean[][] changed;
 
     Pass(TransformerConfig cfg, HookPoints points, ForwardHooks hooks, int batch, int pos, int[][] mask, KvCache kv) {
+        this(cfg, points, hooks, batch, pos, mask, kv, false, null);
+    }
+
+    Pass(TransformerConfig cfg, HookPoints points, ForwardHooks hooks, int batch, int pos, int[][] mask, KvCache kv,
+         boolean grad, WeightGradients weightGrads) {
         this.cfg = cfg;
         this.points = points;
         this.hooks = hooks;
@@ -59,6 +76,9 @@ final class Pass {
         this.N = B * T;
         this.mask = mask;
         this.kv = kv;
+        this.grad = grad;
+        this.weightGrads = weightGrads;
+        this.changed = grad ? new boolean[points.all.size()][] : null;
         this.positions = new int[B][T];
         for (int b = 0; b < B; b++) {
             int real = 0;
@@ -102,12 +122,39 @@ final class Pass {
 
     /** Runs the hooks of {@code p} on {@code x}; returns the array to go on with. */
     float[] hook(HookPoint p, float[] x) {
+        return p == null ? x : hook(p, x, shape(p));
+    }
+
+    /**
+     * Runs the hooks of {@code p} on {@code x} of the given shape (for a point whose shape differs
+     * between its firings: ln1 with split inputs and grouped key/value heads).
+     */
+    float[] hook(HookPoint p, float[] x, int[] shape) {
         if (!active(p)) {
             return x;
         }
-        Tensor in = Tensor.of(x, shape(p));
+        float[] before = grad && hooked(p) ? x.clone() : null;
+        Tensor in = Tensor.of(x, shape);
         Tensor out = hooks.run(p, in);
-        return out == in ? x : compact(out);
+        float[] after = out == in ? x : compact(out);
+        if (before != null) {
+            recordChanges(p, before, after);
+        }
+        return after;
+    }
+
+    /** Remembers which elements the forward hooks of {@code p} changed: the gradient does not flow back through them. */
+    private void recordChanges(HookPoint p, float[] before, float[] after) {
+        boolean[] c = null;
+        for (int i = 0; i < before.length; i++) {
+            if (Float.floatToRawIntBits(before[i]) != Float.floatToRawIntBits(after[i])) {
+                if (c == null) {
+                    c = new boolean[before.length];
+                }
+                c[i] = true;
+            }
+        }
+        changed[p.index()] = c;
     }
 
     /**
@@ -122,6 +169,11 @@ final class Pass {
     Heads hookHeads(HookPoint p, Heads x, int heads, int d) {
         if (!active(p)) {
             return x;
+        }
+        if (grad && hooked(p)) {
+            // a backward pass compares what the hooks leave with what they got: hand them a compact copy
+            float[] compact = x.isCompact(N, heads, d) ? x.a() : x.gather(N, heads, d);
+            return Heads.compact(hook(p, compact), heads, d);
         }
         Tensor in;
         if (x.isCompact(N, heads, d)) {
@@ -148,6 +200,73 @@ final class Pass {
             return t.heapArray();
         }
         return t.toArray();
+    }
+
+    // ------------------------------------------------------------------ backward
+
+    /**
+     * Keeps what a component's backward pass needs.
+     *
+     * @param component the component (one entry per component per pass)
+     * @param context what it keeps
+     */
+    void save(Object component, Object context) {
+        saved.computeIfAbsent(component, c -> new ArrayDeque<>()).push(context);
+    }
+
+    /**
+     * What a component kept in the forward pass, most recent call first (the backward pass runs the
+     * calls in reverse).
+     *
+     * @param component the component
+     * @param <T> the context's type
+     * @return its context
+     */
+    @SuppressWarnings("unchecked")
+    <T> T saved(Object component) {
+        ArrayDeque<Object> c = saved.get(component);
+        if (c == null || c.isEmpty()) {
+            throw new IllegalStateException(component + " kept nothing for the backward pass");
+        }
+        return (T) c.pop();
+    }
+
+    /**
+     * The gradient at a hook point: runs its backward hooks on {@code g} (the gradient with respect to
+     * the point's value after its forward hooks), records it in the cache as {@code <name>_grad}, then
+     * returns the gradient with respect to the value before the forward hooks: the same, except zero
+     * where a forward hook changed the value (a replacement such as an ablation or a patch does not
+     * depend on what it replaced). {@code g} is never written; the result may be {@code g}.
+     *
+     * @param p the point, or null for a point the model does not have
+     * @param g the gradient, in the point's shape
+     * @return the gradient to propagate upstream
+     */
+    float[] hookGrad(HookPoint p, float[] g) {
+        return p == null ? g : hookGrad(p, g, shape(p));
+    }
+
+    /** {@link #hookGrad(HookPoint, float[])} for a value of the given shape. */
+    float[] hookGrad(HookPoint p, float[] g, int[] shape) {
+        if (p == null) {
+            return g;
+        }
+        if (hooks.isGradientActive(p)) {
+            Tensor in = Tensor.of(g, shape);
+            Tensor out = hooks.runBackward(p, in);
+            g = out == in && !hooks.hasBackwardHooks(p) ? g : compact(out);
+        }
+        boolean[] c = changed[p.index()];
+        if (c == null) {
+            return g;
+        }
+        float[] masked = g.clone();
+        for (int i = 0; i < masked.length; i++) {
+            if (c[i]) {
+                masked[i] = 0f;
+            }
+        }
+        return masked;
     }
 
     // ------------------------------------------------------------------ elementwise helpers

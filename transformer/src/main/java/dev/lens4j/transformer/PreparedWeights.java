@@ -30,7 +30,8 @@ final class PreparedWeights {
      * <p>Part {@code i} (0 = Q, 1 = K, 2 = V) of head {@code h} is columns {@code [col[i] + h * headCols[i],
      * + d_head)} of {@code w[i]}, and lands in columns {@code [out[i] + h * outHeadCols[i], + d_head)}
      * of a {@code [N, width]} QKV buffer. {@code fused} is true when the three {@code w[i]} are one
-     * operand that one GEMM multiplies into the buffer whole.
+     * operand that one GEMM multiplies into the buffer whole. {@code bias} is {@code b_Q | b_K | b_V}
+     * in the layout of the buffer ({@code [width]}; the canonical biases are views of it).
      */
     record Qkv(MatrixOperand[] w, int[] col, int[] headCols, int[] out, int[] outHeadCols, int width, boolean fused,
                float[] bias) {}
@@ -55,7 +56,7 @@ final class PreparedWeights {
     final float[] lnFinalW;              // [d_model] or null
     final float[] lnFinalB;              // [d_model] or null
     final MatrixOperand wU;              // [d_model, d_vocab_out]
-    final float[] bU;                    // [d_vocab_out], or null when all zero
+    final float[] bU;                    // [d_vocab_out]
 
     PreparedWeights(TransformerConfig c, TransformerWeights w) {
         if (w.config() != c && !w.config().equals(c)) {
@@ -96,16 +97,15 @@ final class PreparedWeights {
             float[] bias = new float[qkv.width()];
             Tensor biasT = Tensor.of(bias, qkv.width());
             String[] bNames = {p + "attn.b_Q", p + "attn." + g + "b_K", p + "attn." + g + "b_V"};
-            boolean anyBias = false;
+
             for (int i = 0; i < 3; i++) {
                 Tensor view = headView(biasT, qkv.out()[i], qkv.outHeadCols()[i], heads[i], dh);
                 Tensor old = canon.get(bNames[i]);
                 view.copyFrom(old);
-                anyBias |= !isZero(old);
                 canon.put(bNames[i], view);
             }
             qkv = new Qkv(qkv.w(), qkv.col(), qkv.headCols(), qkv.out(), qkv.outHeadCols(), qkv.width(), qkv.fused(),
-                    anyBias ? bias : null);
+                    bias);
             Tensor wO = matrixable(x.wO(), h * dh, d);
             canon.put(p + "attn.W_O", wO);
             boolean mlp = !c.attnOnly();
@@ -129,7 +129,7 @@ final class PreparedWeights {
         this.lnFinalW = vec(canon, "ln_final.w");
         this.lnFinalB = vec(canon, "ln_final.b");
         float[] bu = vec(canon, "unembed.b_U");
-        this.bU = allZero(bu) ? null : bu;
+        this.bU = bu;
         this.weights = canon.build();
         this.wE = weights.wE().asMatrix();
         this.wPos = weights.wPos() == null ? null : weights.wPos().asMatrix();
@@ -148,19 +148,6 @@ final class PreparedWeights {
             canon.put(name, t);
         }
         return t.heapArray();
-    }
-
-    private static boolean isZero(Tensor t) {
-        return allZero(t.toArray());
-    }
-
-    private static boolean allZero(float[] x) {
-        for (float v : x) {
-            if (v != 0f) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean allHeap(Tensor[] parts) {

@@ -115,4 +115,35 @@ final class Rotary {
         }
         return out;
     }
+
+    /**
+     * The backward pass of {@link #apply}: each pair is rotated back by its angle (the rotation's
+     * transpose), the dimensions beyond {@code rotary_dim} pass through.
+     *
+     * @param g the gradient with respect to the rotated heads, compact {@code [rows, heads, d]}
+     * @param heads heads per row
+     * @param d head width
+     * @param rows B * T
+     * @param table the pass's angles
+     * @return the gradient with respect to the heads before rotation, compact {@code [rows, heads, d]}
+     */
+    float[] unapply(float[] g, int heads, int d, int rows, Table table) {
+        float[] out = new float[rows * heads * d];
+        int half = table.half();
+        for (int n = 0; n < rows; n++) {
+            int a = n * half;
+            for (int h = 0; h < heads; h++) {
+                int o = (n * heads + h) * d;
+                for (int i = 0; i < half; i++) {
+                    int i0 = adjacent ? 2 * i : i, i1 = adjacent ? 2 * i + 1 : i + half;
+                    float g0 = g[o + i0], g1 = g[o + i1];
+                    float c = table.cos()[a + i], s = table.sin()[a + i];
+                    out[o + i0] = g0 * c + g1 * s;
+                    out[o + i1] = g1 * c - g0 * s;
+                }
+                System.arraycopy(g, o + dims, out, o + dims, d - dims);
+            }
+        }
+        return out;
+    }
 }

@@ -19,7 +19,7 @@ final class Unembed {
     private final int C, V;
     final Norm lnFinal;
     private final MatrixOperand wU;       // [C, d_vocab_out]
-    private final float[] bU;             // [d_vocab_out] or null (zero)
+    private final float[] bU;             // [d_vocab_out]
     private final float softCap;
 
     Unembed(TransformerConfig c, PreparedWeights w, HookPoints points) {
@@ -32,7 +32,12 @@ final class Unembed {
         this.softCap = c.outputLogitsSoftCap();
     }
 
+    /** What the backward pass needs: the normalised input and the (soft-capped) logits. */
+    private record Saved(float[] x, float[] logits) {}
+
     /**
+     * The final norm and the unembedding.
+     *
      * @param p the pass
      * @param resid {@code [N, C]} the final residual stream
      * @return logits {@code [B, T, d_vocab_out]}
@@ -40,7 +45,10 @@ final class Unembed {
     Tensor forward(Pass p, float[] resid) {
         float[] x = lnFinal.forward(p, resid, p.N);
         float[] logits = new float[p.N * V];
-        Linear.apply(x, 0, C, p.N, wU, bU, 0, logits, 0, V);
+        Linear.apply(x, 0, C, p.N, wU, Linear.unlessZero(bU), 0, logits, 0, V);
+        if (p.grad) {
+            p.save(this, new Saved(x, logits));
+        }
         if (softCap > 0) {
             Parallel.forRange(logits.length, Pass.GRAIN, (s, e) -> {
                 for (int i = s; i < e; i++) {
@@ -49,5 +57,37 @@ final class Unembed {
             });
         }
         return Tensor.of(logits, p.B, p.T, V);
+    }
+
+    /**
+     * The backward pass: from the gradient of the logits to that of the final residual stream,
+     * through the soft cap, W_U and ln_final, adding to W_U's and b_U's gradients.
+     *
+     * @param p the pass
+     * @param dLogits {@code [N, d_vocab_out]}
+     * @return {@code [N, C]}
+     */
+    float[] backward(Pass p, float[] dLogits) {
+        Saved sv = p.saved(this);
+        int N = p.N;
+        float[] d = dLogits;
+        if (softCap > 0) {
+            // logits = cap tanh(l / cap): dl = d (1 - (logits / cap)^2)
+            float[] dl = new float[d.length];
+            Parallel.forRange(d.length, Pass.GRAIN, (s, e) -> {
+                for (int i = s; i < e; i++) {
+                    float r = sv.logits()[i] / softCap;
+                    dl[i] = dLogits[i] * (1 - r * r);
+                }
+            });
+            d = dl;
+        }
+        float[] dx = new float[N * C];
+        Linear.backwardInput(d, 0, V, N, wU, dx, 0, C, false);
+        if (p.weightGrads != null) {
+            p.weightGrads.addInputOuterProduct(wU, sv.x(), 0, C, d, 0, V, N);
+            p.weightGrads.addColumnSums(bU, 0, d, 0, V, N, V);
+        }
+        return lnFinal.backward(p, dx);
     }
 }

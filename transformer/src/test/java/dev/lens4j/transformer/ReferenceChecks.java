@@ -63,6 +63,43 @@ public final class ReferenceChecks {
     }
 
     /**
+     * Asserts {@code |actual - expected| <= rel * max|expected| + floor} elementwise: a tolerance
+     * relative to the tensor's scale, for values (such as gradients of a mean loss) far smaller than 1,
+     * where the absolute floor of {@link #check} would say little; {@code floor} covers tensors that
+     * are zero but for rounding (Qwen3's q/k norms make the query's ln1 scale irrelevant, so its
+     * gradient is rounding noise of 1e-7 in both libraries).
+     *
+     * @param name what is compared, for the message
+     * @param actual lens4j's value
+     * @param expected the reference
+     * @param rel the tolerance relative to the largest reference value
+     * @param floor an absolute tolerance added to it
+     */
+    public static void checkScaled(String name, Tensor actual, Tensor expected, double rel, double floor) {
+        assertThat(actual.shape()).as(name + " shape").containsExactly(expected.shape());
+        float[] a = actual.toArray();
+        float[] b = expected.toArray();
+        double scale = 0;
+        for (float v : b) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        double worst = 0;
+        int at = -1;
+        for (int i = 0; i < a.length; i++) {
+            double d = Math.abs((double) a[i] - b[i]);
+            if (!(d <= worst) || Double.isNaN(d)) {
+                worst = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
+                at = i;
+            }
+        }
+        double bound = rel * scale + floor;
+        System.out.printf(java.util.Locale.ROOT, "  %-44s max |diff| / max |ref| = %.2e%n", name, scale == 0 ? worst : worst / scale);
+        assertThat(worst <= bound).as(name + Shapes.str(expected.shape()) + ": max |diff| " + worst
+                + " above " + rel + " x max |ref| " + scale + (at < 0 ? "" : " at element " + at + ": " + a[at] + ", reference " + b[at]))
+                .isTrue();
+    }
+
+    /**
      * A tensor of a reference file, copied to the heap.
      *
      * @param f the file
