@@ -29,7 +29,9 @@ import java.util.concurrent.Callable;
  * <p>Everything that can be wrong with the command line (an option value the trainer cannot take, an
  * {@code --out} that is a file or cannot be created) is found before training starts, not after minutes
  * of it. As the other commands do with their output folders, an existing folder is written into: the
- * checkpoint's files replace files of the same names.
+ * checkpoint's files replace files of the same names, all at once (see
+ * {@link dev.lens4j.tensor.io.StagedFolder}), so that a run stopped while writing leaves the previous
+ * checkpoint or the new one, never a mixture; other files in the folder are kept.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a small attention-only transformer on random sequences with a repeated block, "
@@ -43,7 +45,7 @@ final class TrainCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--out", required = true, paramLabel = "DIR",
-            description = "checkpoint folder to write (created if needed; files of the same names are replaced)")
+            description = "checkpoint folder to write (created if needed; files of the same names are replaced, all at once)")
     Path out;
 
     @Option(names = "--seed", paramLabel = "N", description = "random seed for weights and data (default: ${DEFAULT-VALUE})")
@@ -122,6 +124,11 @@ final class TrainCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "invalid training options: " + e.getMessage(), e);
         }
         OutputFolder.prepare("--out", out, "the checkpoint");
+        Path parent = out.toAbsolutePath().normalize().getParent();
+        if (parent == null || !Files.isWritable(parent)) {
+            throw new UserError("--out " + out + ": its parent folder " + parent + " is not writable (the checkpoint is "
+                    + "written into a new folder beside it, then renamed into place, so that it is never half-written)");
+        }
         return threads.run(() -> train(trainer, stdout, stderr));
     }
 

@@ -1,13 +1,10 @@
 package dev.lens4j.transformer.train;
 
 import dev.lens4j.tensor.Parallel;
-import dev.lens4j.tensor.io.Json;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -285,14 +282,14 @@ public final class InductionTrainer {
      * {@code model.safetensors}, {@code words.txt} (see {@link CheckpointWriter}) and {@code training.json}
      * (the options and the number of steps taken). Every file is a function of the options only.
      *
-     * @param dir the directory, created if needed; existing files of the same names are replaced
-     * @throws IOException if writing fails
+     * @param dir the directory, created if needed; existing files of the same names are replaced, as a
+     *            whole (see {@link CheckpointWriter}), and other files kept
+     * @throws IOException if writing fails; {@code dir} is then as it was
      */
     public void writeCheckpoint(Path dir) throws IOException {
-        CheckpointWriter.write(dir, config, weights(), tokenizer);
         Map<String, Object> training = new LinkedHashMap<>(options.toJsonMap());
         training.put("steps_done", step);
         training.put("trainer", "dev.lens4j.transformer.train.InductionTrainer");
-        Files.writeString(dir.resolve(CheckpointWriter.TRAINING_FILE), Json.write(training) + "\n", StandardCharsets.UTF_8);
+        CheckpointWriter.write(dir, config, weights(), tokenizer, training);
     }
 }
