@@ -3,6 +3,7 @@ package dev.lens4j.app;
 import dev.lens4j.tensor.Parallel;
 import dev.lens4j.transformer.train.CheckpointWriter;
 import dev.lens4j.transformer.train.InductionTrainer;
+import dev.lens4j.transformer.train.TrainingOptionException;
 import dev.lens4j.transformer.train.TrainingOptions;
 import dev.lens4j.transformer.train.TrainingResult;
 import picocli.CommandLine.Command;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -40,6 +42,16 @@ import java.util.concurrent.Callable;
 final class TrainCommand implements Callable<Integer> {
 
     private static final TrainingOptions D = TrainingOptions.defaults();
+
+    /** The option that sets each {@link TrainingOptions} component this command exposes. */
+    static final Map<String, String> OPTION_OF = Map.ofEntries(
+            Map.entry("seed", "--seed"), Map.entry("steps", "--steps"), Map.entry("batchSize", "--batch"),
+            Map.entry("learningRate", "--lr"), Map.entry("finalLearningRate", "--final-lr"),
+            Map.entry("warmupSteps", "--warmup"), Map.entry("nLayers", "--layers"), Map.entry("nHeads", "--heads"),
+            Map.entry("dModel", "--d-model"), Map.entry("dHead", "--d-head"), Map.entry("dMlp", "--d-mlp"),
+            Map.entry("nCtx", "--n-ctx"), Map.entry("normalization", "--norm"), Map.entry("minBlock", "--min-block"),
+            Map.entry("maxBlock", "--max-block"), Map.entry("distinctTokens", "--distinct-tokens"),
+            Map.entry("modelName", "--name"));
 
     @Spec
     CommandSpec spec;
@@ -120,8 +132,9 @@ final class TrainCommand implements Callable<Integer> {
             trainer = new InductionTrainer(new TrainingOptions(seed, steps, batch, lr, warmup, finalLr, D.weightDecay(),
                     D.beta1(), D.beta2(), D.adamEps(), D.gradClip(), layers, heads, dModel, dHead, dMlp, nCtx, norm,
                     minBlock, maxBlock, distinctTokens, name));
-        } catch (IllegalArgumentException e) { // TrainingOptions names the value at fault
-            throw new ParameterException(spec.commandLine(), "invalid training options: " + e.getMessage(), e);
+        } catch (TrainingOptionException e) { // names the values at fault, which this command names by option
+            throw new ParameterException(spec.commandLine(), "invalid training options: "
+                    + e.message(n -> OPTION_OF.getOrDefault(n, n)), e);
         }
         OutputFolder.prepare("--out", out, "the checkpoint");
         Path parent = out.toAbsolutePath().normalize().getParent();

@@ -83,8 +83,10 @@ public final class InductionTrainer {
      *
      * @param options the run's options
      * @param tokenizer the vocabulary; its size is {@code d_vocab} and its BOS token starts every sequence
+     * @throws TrainingOptionException if the vocabulary makes an array too large for the options
      */
     public InductionTrainer(TrainingOptions options, WordTokenizer tokenizer) {
+        options.requireFits(tokenizer.vocabSize());
         this.options = options;
         this.tokenizer = tokenizer;
         this.config = config(options, tokenizer.vocabSize());
@@ -160,6 +162,8 @@ public final class InductionTrainer {
      * Takes one training step (it may go beyond {@link TrainingOptions#steps()}).
      *
      * @return the step's numbers
+     * @throws TrainingDivergedException naming the step if its loss or gradient norm is NaN or
+     *     infinite; the parameters are then left as they were before it
      */
     public StepResult step() {
         InductionData.Batch batch = data.next(dataRng, options.batchSize());
@@ -187,8 +191,6 @@ public final class InductionTrainer {
             }
         }
         double norm = AdamW.clipGradNorm(grads, options.gradClip());
-        step++;
-        optimizer.step(params, grads, options.learningRateAt(step));
         double sum = 0, rep = 0, other = 0;
         int nRep = 0, nOther = 0;
         for (int i = 0; i < targets.length; i++) {
@@ -206,6 +208,16 @@ public final class InductionTrainer {
             }
         }
         double loss = count == 0 ? 0 : sum / count;
+        // Checked before the update, so that the parameters stay the last finite ones.
+        int next = step + 1;
+        if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+            throw new TrainingDivergedException(next, "training diverged at step " + next + ": the "
+                    + (!Double.isFinite(loss) ? "loss is " + loss : "gradient norm is " + norm)
+                    + " (learning rate " + options.learningRateAt(next) + " at that step, gradient clipping "
+                    + (options.gradClip() > 0 ? "to " + options.gradClip() : "off") + "); lower the learning rate");
+        }
+        step = next;
+        optimizer.step(params, grads, options.learningRateAt(step));
         StepResult r = new StepResult(step, loss, nRep == 0 ? Double.NaN : rep / nRep, nOther == 0 ? Double.NaN : other / nOther, norm);
         recentRepeated[(step - 1) % SMOOTHING_WINDOW] = r.repeatedLoss();
         recentOther[(step - 1) % SMOOTHING_WINDOW] = r.otherLoss();
@@ -217,6 +229,7 @@ public final class InductionTrainer {
      *
      * @param listener told about every step
      * @return the outcome
+     * @throws TrainingDivergedException naming the step at which the loss became NaN or infinite
      */
     public TrainingResult train(TrainingListener listener) {
         return train(listener, Double.NEGATIVE_INFINITY);
@@ -229,6 +242,7 @@ public final class InductionTrainer {
      * @param listener told about every step
      * @param stopBelow the repeated-token loss at which to stop early; {@code -inf} never stops early
      * @return the outcome
+     * @throws TrainingDivergedException naming the step at which the loss became NaN or infinite
      */
     public TrainingResult train(TrainingListener listener, double stopBelow) {
         long start = System.nanoTime();
