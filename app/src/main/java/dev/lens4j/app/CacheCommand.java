@@ -81,18 +81,27 @@ final class CacheCommand implements Callable<Integer> {
             }
             out.printf(Locale.ROOT, "%s on %d tokens: %s%n%n", m.name(), tokens.length, tokenList(m, tokens));
             ConsoleTable t = new ConsoleTable(null).text("hook point").text("shape").number("norm", null, 4)
-                    .number("max |x|", null, 4);
-            boolean masked = false;
+                    .number("max |x|", null, 4).text("not finite");
+            boolean anyNonFinite = false;
+            List<String> withNan = new ArrayList<>();
             for (String name : cache.names()) {
                 Tensor a = cache.get(name);
                 Stats s = Stats.of(a);
-                masked |= s.skipped() > 0;
-                t.row(name + (s.skipped() > 0 ? " *" : ""), Shapes.str(a.shape()), s.norm(), s.maxAbs());
+                anyNonFinite |= s.nonFinite() > 0;
+                if (s.nan() > 0) {
+                    withNan.add(name);
+                }
+                t.row(name + (s.nonFinite() > 0 ? " *" : ""), Shapes.str(a.shape()), s.norm(), s.maxAbs(), s.nonFiniteText());
             }
             out.print(t.render());
             out.printf(Locale.ROOT, "%d hook points; norm is the L2 (Frobenius) norm of the whole activation%n", cache.size());
-            if (masked) {
-                out.println("* over the finite entries: attention scores hold -inf above the diagonal (the causal mask)");
+            if (anyNonFinite) {
+                out.println("* norm and max |x| over the finite entries only; 'not finite' counts the others "
+                        + "(attention scores hold -inf above the diagonal: the causal mask)");
+            }
+            if (!withNan.isEmpty()) {
+                out.printf(Locale.ROOT, "NaN in %d hook point%s, first %s: the forward pass produced NaN%n", withNan.size(),
+                        withNan.size() == 1 ? "" : "s", withNan.getFirst());
             }
             if (save != null) {
                 List<Path> files = save(cache, m, tokens);
@@ -138,21 +147,47 @@ final class CacheCommand implements Callable<Integer> {
      *
      * @param norm L2 norm of the finite entries
      * @param maxAbs largest absolute finite entry
-     * @param skipped how many entries were not finite (the -inf of masked attention scores)
+     * @param nan how many entries are NaN
+     * @param posInf how many are +inf
+     * @param negInf how many are -inf (the masked attention scores)
      */
-    record Stats(double norm, double maxAbs, long skipped) {
+    record Stats(double norm, double maxAbs, long nan, long posInf, long negInf) {
         static Stats of(Tensor t) {
             double sum = 0, max = 0;
-            long skipped = 0;
+            long nan = 0, posInf = 0, negInf = 0;
             for (float v : t.toArray()) {
                 if (Float.isFinite(v)) {
                     sum += (double) v * v;
                     max = Math.max(max, Math.abs(v));
+                } else if (Float.isNaN(v)) {
+                    nan++;
+                } else if (v > 0) {
+                    posInf++;
                 } else {
-                    skipped++;
+                    negInf++;
                 }
             }
-            return new Stats(Math.sqrt(sum), max, skipped);
+            return new Stats(Math.sqrt(sum), max, nan, posInf, negInf);
+        }
+
+        /** @return how many entries are not finite */
+        long nonFinite() {
+            return nan + posInf + negInf;
+        }
+
+        /** @return the counts of the entries that are not finite, e.g. {@code "3 NaN, 15 -inf"}, or empty */
+        String nonFiniteText() {
+            List<String> parts = new ArrayList<>();
+            if (nan > 0) {
+                parts.add(nan + " NaN");
+            }
+            if (posInf > 0) {
+                parts.add(posInf + " +inf");
+            }
+            if (negInf > 0) {
+                parts.add(negInf + " -inf");
+            }
+            return String.join(", ", parts);
         }
     }
 }

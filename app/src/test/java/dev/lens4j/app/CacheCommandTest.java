@@ -68,6 +68,32 @@ class CacheCommandTest {
         assertThat(run.out()).containsPattern("blocks\\.0\\.hook_resid_post\\s+\\[1, 6, 64]\\s+" + String.format(java.util.Locale.ROOT, "%.4f", norm).replace(".", "\\."));
     }
 
+    /** Before: a NaN activation printed norm 0 (its NaN entries were skipped as if they were the masked -inf). */
+    @Test
+    void countsNanAndInfinitiesInsteadOfPrintingAZeroNorm() throws Exception {
+        Path dir = TestModels.newFolder("nan-weight");
+        try (HookedTransformer m = dev.lens4j.transformer.loading.LensCheckpoint.load(TestModels.induction())) {
+            java.util.Map<String, Tensor> sd = new java.util.LinkedHashMap<>();
+            m.weights().stateDict().forEach((k, v) -> sd.put(k, v.copy()));
+            sd.get("blocks.1.attn.W_V").set(Float.NaN, 0, 0, 0); // head 0's first value dimension, at every position
+            dev.lens4j.transformer.loading.LensCheckpoint.save(m.config(),
+                    dev.lens4j.transformer.TransformerWeights.fromStateDict(m.config(), sd, "test"), m.tokenizer(), dir);
+        }
+        CommandRun refused = CommandRun.of("cache", "--model", dir.toString(), "--prompt", PROMPT);
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(1);
+        assertThat(refused.err()).startsWith("lens4j: " + dir.resolve("model.safetensors") + ": tensor \"blocks.1.attn.W_V\" "
+                + "[4, 64, 16] holds NaN at [0, 0, 0] (flat index 0)");
+
+        CommandRun run = CommandRun.of("cache", "--model", dir.toString(), "--prompt", PROMPT, "--no-processing",
+                "--allow-non-finite-weights", "--names", "blocks\\.1\\.attn\\.hook_v|blocks\\.0\\.attn\\.hook_attn_scores");
+        assertThat(run.status()).as(run.toString()).isZero();
+        assertThat(run.out())
+                .containsPattern("blocks\\.1\\.attn\\.hook_v \\*\\s+\\[1, 6, 4, 16]\\s+\\d+\\.\\d{4}\\s+\\d+\\.\\d{4}\\s+6 NaN\n")
+                // 4 heads x 15 masked entries above the diagonal of a 6 x 6 pattern
+                .containsPattern("blocks\\.0\\.attn\\.hook_attn_scores \\*\\s+\\[1, 4, 6, 6]\\s+\\d+\\.\\d{4}\\s+\\d+\\.\\d{4}\\s+60 -inf\n")
+                .contains("NaN in 1 hook point, first blocks.1.attn.hook_v: the forward pass produced NaN");
+    }
+
     @Test
     void savesOneSafetensorsFileNamedByHookPoint() throws Exception {
         Path dir = TestModels.newFolder("cache-st");

@@ -41,19 +41,22 @@ final class FileTensors implements TensorSource {
     private final Map<Path, FileChannel> channels = new HashMap<>();
     private ByteBuffer buffer; // direct, so reads need no hidden temporary buffer
 
-    private FileTensors(Map<String, Location> locations, String description) {
+    private final boolean requireFinite;
+
+    private FileTensors(Map<String, Location> locations, String description, boolean requireFinite) {
         this.locations = locations;
         this.description = description;
+        this.requireFinite = requireFinite;
     }
 
     /**
      * The tensors of a validated source, to be read from its files after it is closed.
      *
      * @param validated the source whose headers were checked; close it before reading from this one
-     * @return the source
+     * @return the source, refusing non-finite values when {@code validated} does
      */
     static FileTensors of(MappedSafetensors validated) {
-        return new FileTensors(validated.locations(), validated.describe());
+        return new FileTensors(validated.locations(), validated.describe(), validated.requiresFinite());
     }
 
     @Override
@@ -87,8 +90,8 @@ final class FileTensors implements TensorSource {
      *
      * @param name a tensor name present in {@link #names()}
      * @return the tensor, shape as stored
-     * @throws CheckpointFormatException naming file and tensor if its dtype is not a float type or it
-     *     is too large for one Java array
+     * @throws CheckpointFormatException naming file and tensor if its dtype is not a float type, it
+     *     is too large for one Java array, or (unless turned off) it holds a NaN or infinite value
      * @throws IOException if the file cannot be read or ends early (it changed since it was validated)
      */
     @Override
@@ -126,6 +129,9 @@ final class FileTensors implements TensorSource {
             SafetensorsFile.decodeFloats(dtype, MemorySegment.ofBuffer(buffer), 0, out, done, count);
             done += count;
             position += buffer.limit();
+        }
+        if (requireFinite) {
+            FiniteWeights.require(l.file().toString(), name, t.shape(), out, 0);
         }
         return Tensor.of(out, t.shape());
     }

@@ -96,7 +96,7 @@ public final class Gpt2Checkpoint {
         TransformerConfig cfg = HfGpt2Config.toTransformerConfig(JsonFiles.readObject(configFile), configFile.toString(),
                 modelName(dir));
         Tokenizer tok = TokenizerFiles.forCheckpoint(dir, cfg.dVocab());
-        MappedSafetensors src = MappedSafetensors.openDirectory(dir);
+        MappedSafetensors src = MappedSafetensors.openDirectory(dir).requireFinite(!options.allowNonFiniteWeights());
         ProcessingOptions processing = options.processing();
         boolean viewsOfTheFile = processing.isNone() && src.names().stream().anyMatch(n -> src.dtype(n) == DType.F32);
         if (viewsOfTheFile) {

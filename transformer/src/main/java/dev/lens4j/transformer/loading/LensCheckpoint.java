@@ -132,7 +132,7 @@ public final class LensCheckpoint {
         Path configFile = dir.resolve("config.json");
         TransformerConfig cfg = config(JsonFiles.readObject(configFile), configFile.toString());
         Tokenizer tok = TokenizerFiles.forCheckpoint(dir, cfg.dVocab());
-        MappedSafetensors src = MappedSafetensors.openDirectory(dir);
+        MappedSafetensors src = MappedSafetensors.openDirectory(dir).requireFinite(!options.allowNonFiniteWeights());
         try {
             return new LoadedCheckpoint(cfg, weights(cfg, src), tok, src).process(options.processing());
         } catch (IOException | RuntimeException | Error e) {

@@ -31,6 +31,7 @@ final class MappedSafetensors implements TensorSource {
     private final Map<String, SafetensorsFile> byName;
     private final String description;
     private final boolean heapCopies; // in-memory resources: float32 heap arrays are faster to compute with than segment views
+    private boolean requireFinite = true;
 
     private MappedSafetensors(List<SafetensorsFile> files, Map<String, SafetensorsFile> byName, String description,
                               boolean heapCopies) {
@@ -188,6 +189,26 @@ final class MappedSafetensors implements TensorSource {
         return description;
     }
 
+    /**
+     * Whether {@link #tensor} refuses tensors holding NaN or infinite values (it does unless told otherwise).
+     *
+     * @param require true to refuse them (see {@link FiniteWeights})
+     * @return this source
+     */
+    MappedSafetensors requireFinite(boolean require) {
+        this.requireFinite = require;
+        return this;
+    }
+
+    /** @return whether {@link #tensor} refuses tensors holding NaN or infinite values */
+    boolean requiresFinite() {
+        return requireFinite;
+    }
+
+    /**
+     * @throws CheckpointFormatException also if the tensor holds a NaN or infinite value (naming it),
+     *     unless {@link #requireFinite} was turned off
+     */
     @Override
     public Tensor tensor(String name) throws CheckpointFormatException {
         SafetensorsFile f = byName.get(name);
@@ -195,10 +216,18 @@ final class MappedSafetensors implements TensorSource {
         if (!TensorSource.isReadableFloat(t)) {
             throw TensorSource.unsupportedDtype(f.path().toString(), name, t);
         }
-        if (heapCopies) {
-            return Tensor.of(f.readFloats(name), f.info(name).shape());
+        int[] shape = f.info(name).shape();
+        if (heapCopies || t != DType.F32) {
+            float[] values = f.readFloats(name); // F16, BF16, F64: a converted heap copy
+            if (requireFinite) {
+                FiniteWeights.require(f.path().toString(), name, shape, values, 0);
+            }
+            return Tensor.of(values, shape);
         }
-        return f.tensor(name); // F32: a zero-copy view of the mapping; F16, BF16, F64: a converted heap copy
+        if (requireFinite) {
+            FiniteWeights.require(f.path().toString(), name, shape, f.segment(name));
+        }
+        return f.tensor(name); // a zero-copy view of the mapping
     }
 
     /**

@@ -199,7 +199,8 @@ public final class Models {
         boolean lens = isLensConfig(json);
         TransformerConfig cfg = lens ? LensCheckpoint.config(json, prefix + "config.json")
                 : HfGpt2Config.toTransformerConfig(json, prefix + "config.json", name);
-        MappedSafetensors src = MappedSafetensors.inMemory(prefix + "model.safetensors", bytes(loader, prefix + "model.safetensors"));
+        MappedSafetensors src = MappedSafetensors.inMemory(prefix + "model.safetensors", bytes(loader, prefix + "model.safetensors"))
+                .requireFinite(!options.allowNonFiniteWeights());
         TransformerWeights w = lens ? LensCheckpoint.weights(cfg, src) : Gpt2Checkpoint.convert(cfg, src);
         Tokenizer tok = TokenizerFiles.forResources(loader, prefix, cfg.dVocab());
         return new LoadedCheckpoint(cfg, w, tok, null).process(options.processing());
