@@ -67,8 +67,17 @@ public record TransformerConfig(
         if (!attnOnly && !(actFn.equals("gelu_new") || actFn.equals("gelu") || actFn.equals("relu"))) {
             throw new IllegalArgumentException("act_fn must be gelu_new, gelu or relu, got '" + actFn + "'");
         }
-        if (!(eps > 0)) {
-            throw new IllegalArgumentException("eps must be positive, got " + eps);
+        if (!(eps > 0) || !Float.isFinite(eps)) {
+            throw new IllegalArgumentException("eps must be a positive finite number, got " + eps);
+        }
+        // Derived sizes: every weight is one tensor, of at most 2^31-1 elements.
+        fitsATensor("W_E", "d_vocab", dVocab, "d_model", dModel);
+        fitsATensor("W_pos", "n_ctx", nCtx, "d_model", dModel);
+        fitsATensor("W_Q, W_K, W_V and W_O (each)", "n_heads", nHeads, "d_model", dModel, "d_head", dHead);
+        fitsATensor("W_Q, W_K and W_V side by side (the forward pass's fused QKV matrix)", "", 3, "n_heads", nHeads,
+                "d_model", dModel, "d_head", dHead);
+        if (!attnOnly) {
+            fitsATensor("W_in and W_out (each)", "d_model", dModel, "d_mlp", dMlp);
         }
         if (useSplitQkvInput && useAttnIn) {
             throw new IllegalArgumentException("use_split_qkv_input and use_attn_in cannot both be set");
@@ -82,6 +91,25 @@ public record TransformerConfig(
     private static void positive(String name, int v) {
         if (v <= 0) {
             throw new IllegalArgumentException(name + " must be positive, got " + v);
+        }
+    }
+
+    /**
+     * Refuses sizes whose product, the element count of a weight, a tensor cannot hold.
+     *
+     * @param factors pairs of a key ({@code ""} for a constant) and its value
+     */
+    private static void fitsATensor(String weight, Object... factors) {
+        double product = 1;
+        StringBuilder text = new StringBuilder();
+        for (int k = 0; k < factors.length; k += 2) {
+            String key = (String) factors[k];
+            product *= (Integer) factors[k + 1];
+            text.append(k == 0 ? "" : " x ").append(key).append(key.isEmpty() ? "" : " ").append(factors[k + 1]);
+        }
+        if (product > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "%s = %.3g elements in %s, more than a tensor holds (2^31-1)", text, product, weight));
         }
     }
 
@@ -250,16 +278,16 @@ public record TransformerConfig(
             boolean attnOnly = bool(m, "attn_only", false);
             int dModel = integer(m, "d_model", null);
             int nHeads = integer(m, "n_heads", null);
-            Integer dHeadDefault = dModel % nHeads == 0 ? dModel / nHeads : null;
+            Integer dHeadDefault = nHeads > 0 && dModel % nHeads == 0 ? dModel / nHeads : null;
             Object norm = m.get("normalization_type");
             return new TransformerConfig(
                     integer(m, "n_layers", null), dModel, nHeads, integer(m, "d_head", dHeadDefault),
-                    attnOnly && m.get("d_mlp") == null ? 0 : integer(m, "d_mlp", 4 * dModel),
+                    attnOnly && m.get("d_mlp") == null ? 0 : integer(m, "d_mlp", defaultDMlp(m, dModel)),
                     integer(m, "n_ctx", null), integer(m, "d_vocab", null),
                     m.get("act_fn") == null ? "gelu_new" : String.valueOf(m.get("act_fn")),
                     norm == null ? "none" : String.valueOf(norm),
                     attnOnly,
-                    m.get("eps") == null ? 1e-5f : ((Number) m.get("eps")).floatValue(),
+                    eps(m),
                     bool(m, "use_attn_result", false), bool(m, "use_split_qkv_input", false),
                     bool(m, "use_hook_mlp_in", false), bool(m, "use_attn_in", false), bool(m, "use_hook_tokens", false),
                     m.get("positional_embedding_type") == null ? "standard" : String.valueOf(m.get("positional_embedding_type")),
@@ -267,6 +295,26 @@ public record TransformerConfig(
         } catch (IllegalArgumentException | ClassCastException e) {
             throw new IllegalArgumentException(source + ": bad model config: " + e.getMessage(), e);
         }
+    }
+
+    /** TransformerLens's default d_mlp, 4 d_model, when the key is absent; refused by name when it overflows. */
+    private static Integer defaultDMlp(Map<String, Object> m, int dModel) {
+        if (m.get("d_mlp") == null && 4L * dModel > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("\"d_mlp\" is absent, so it is 4 d_model = " + 4L * dModel
+                    + ", more than 2^31-1: d_model " + dModel + " is too large");
+        }
+        return 4 * dModel;
+    }
+
+    private static float eps(Map<String, Object> m) {
+        Object v = m.get("eps");
+        if (v == null) {
+            return 1e-5f;
+        }
+        if (!(v instanceof Number n) || !(n.floatValue() > 0) || !Float.isFinite(n.floatValue())) {
+            throw new IllegalArgumentException("\"eps\" must be a positive number that float32 holds, got " + v);
+        }
+        return n.floatValue();
     }
 
     private static int integer(Map<String, Object> m, String key, Integer dflt) {

@@ -229,6 +229,7 @@ public final class Gpt2Checkpoint {
         if (cfg.attnOnly() || !cfg.normalization().equals("LN") || cfg.dHead() * cfg.nHeads() != cfg.dModel()) {
             throw new IllegalArgumentException("not a GPT-2 config: " + cfg);
         }
+        TensorSource.requireRoomForLayers(src, cfg.nLayers(), "n_layer");
         String prefix = src.contains("transformer.wte.weight") ? "transformer." : "";
         Map<String, int[]> expected = hfTensorShapes(cfg);
         List<String> missing = new ArrayList<>();

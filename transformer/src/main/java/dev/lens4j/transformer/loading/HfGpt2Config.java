@@ -67,13 +67,19 @@ public final class HfGpt2Config {
         String ctxKey = hf.get("n_positions") != null ? "n_positions" : "n_ctx";
         int nCtx = positiveInt(hf, source, ctxKey);
         int dVocab = positiveInt(hf, source, "vocab_size");
+        if (hf.get("n_inner") == null && 4L * dModel > Integer.MAX_VALUE) {
+            throw new CheckpointFormatException(source, "\"n_inner\" is null, so the MLP width is 4 n_embd = " + 4L * dModel
+                    + ", more than 2^31-1: \"n_embd\" " + dModel + " is too large");
+        }
         int dMlp = hf.get("n_inner") == null ? 4 * dModel : positiveInt(hf, source, "n_inner");
         String act = activation(hf, source);
         float eps = 1e-5f;
         Object e = hf.get("layer_norm_epsilon");
         if (e != null) {
-            if (!(e instanceof Number num) || !(num.doubleValue() > 0)) {
-                throw new CheckpointFormatException(source, "\"layer_norm_epsilon\" must be a positive number, got " + Json.write(e));
+            // checked as float32, the precision lens4j computes in: 1e300 would be infinite, 1e-50 zero
+            if (!(e instanceof Number num) || !(num.floatValue() > 0) || !Float.isFinite(num.floatValue())) {
+                throw new CheckpointFormatException(source, "\"layer_norm_epsilon\" must be a positive number that float32 "
+                        + "holds, got " + Json.write(e));
             }
             eps = num.floatValue();
         }
@@ -81,8 +87,16 @@ public final class HfGpt2Config {
             return new TransformerConfig(nLayers, dModel, nHeads, dModel / nHeads, dMlp, nCtx, dVocab, act, "LN", false,
                     eps, false, false, false, false, false, "standard", modelName);
         } catch (IllegalArgumentException x) {
-            throw new CheckpointFormatException(source, x.getMessage(), x);
+            throw new CheckpointFormatException(source, hfKeys(x.getMessage()), x);
         }
+    }
+
+    /** TransformerConfig's keys in a message, as this file spells them. */
+    private static String hfKeys(String message) {
+        return message.replaceAll("\\bd_model\\b", "n_embd").replaceAll("\\bn_layers\\b", "n_layer")
+                .replaceAll("\\bn_heads\\b", "n_head").replaceAll("\\bn_ctx\\b", "n_positions")
+                .replaceAll("\\bd_vocab\\b", "vocab_size").replaceAll("\\bd_mlp\\b", "n_inner")
+                .replaceAll("\\bd_head\\b", "d_head (n_embd / n_head)");
     }
 
     /** Hugging Face's activation names; {@code gelu_pytorch_tanh} is the same function as {@code gelu_new}. */

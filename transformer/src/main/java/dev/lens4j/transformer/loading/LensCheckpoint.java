@@ -213,6 +213,7 @@ public final class LensCheckpoint {
      * {@code blocks.L.attn.mask} buffers) are ignored, except blocks beyond {@code n_layers}.
      */
     static TransformerWeights weights(TransformerConfig cfg, TensorSource src) throws IOException {
+        TensorSource.requireRoomForLayers(src, cfg.nLayers(), "n_layers");
         Map<String, int[]> expected = tlTensorShapes(cfg);
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, int[]> e : expected.entrySet()) {
