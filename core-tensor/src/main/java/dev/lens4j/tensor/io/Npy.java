@@ -198,9 +198,18 @@ public final class Npy {
      * @return its values as float32 and its shape
      * @throws NpyFormatException naming the file if it is not a {@code .npy} file, uses another dtype,
      *     byte order or Fortran order, or its size does not match the header
-     * @throws IOException if the file cannot be read
+     * @throws IOException naming the file if it cannot be read
      */
     public static Floats read(Path path) throws IOException {
+        FileErrors.requireNotDirectory(path, "a .npy file");
+        try {
+            return readFile(path);
+        } catch (IOException e) {
+            throw FileErrors.naming(path, e);
+        }
+    }
+
+    private static Floats readFile(Path path) throws IOException {
         try (Arena arena = Arena.ofConfined();
              FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();

@@ -2,6 +2,7 @@ package dev.lens4j.transformer.loading;
 
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.DType;
+import dev.lens4j.tensor.io.FileErrors;
 import dev.lens4j.tensor.io.SafetensorsFile;
 import dev.lens4j.tensor.io.TensorInfo;
 
@@ -107,6 +108,21 @@ final class FileTensors implements TensorSource {
                     + " elements, more than a Java array holds");
         }
         float[] out = new float[(int) t.numel()];
+        try {
+            read(l, name, out);
+        } catch (IOException e) {
+            throw FileErrors.naming(l.file(), e);
+        }
+        if (requireFinite) {
+            FiniteWeights.require(l.file().toString(), name, t.shape(), out, 0);
+        }
+        return Tensor.of(out, t.shape());
+    }
+
+    /** Reads a tensor's elements from its file into {@code out}, converting them to float32. */
+    private void read(Location l, String name, float[] out) throws IOException {
+        TensorInfo t = l.info();
+        DType dtype = t.dtype();
         FileChannel ch = channel(l.file());
         if (buffer == null) {
             buffer = ByteBuffer.allocateDirect(CHUNK);
@@ -130,10 +146,6 @@ final class FileTensors implements TensorSource {
             done += count;
             position += buffer.limit();
         }
-        if (requireFinite) {
-            FiniteWeights.require(l.file().toString(), name, t.shape(), out, 0);
-        }
-        return Tensor.of(out, t.shape());
     }
 
     private FileChannel channel(Path file) throws IOException {
