@@ -240,6 +240,8 @@ public final class HookedTransformer implements AutoCloseable {
      * @param tokens {@code [batch][pos]}
      * @param namesFilter the hook point names to record; the cache holds only these
      * @return the logits and the cache
+     * @throws IllegalArgumentException before running, if the cache and logits cannot fit in the JVM's heap
+     *     beside the weights (see {@link CacheEstimate}); the message gives the estimate and what to change
      */
     public ForwardResult runWithCache(int[][] tokens, Predicate<String> namesFilter) {
         if (namesFilter == null) {
@@ -338,6 +340,10 @@ public final class HookedTransformer implements AutoCloseable {
         int[][] mask = o.attentionMask();
         if (mask != null) {
             checkMask(mask, batch, past + pos);
+        }
+        if (o.cacheFilter() != null) {
+            // before any work: a cache that cannot fit would otherwise end in an OutOfMemoryError after seconds
+            CacheEstimate.of(this, batch, pos, o.cacheFilter()).requireFits(this, Runtime.getRuntime().maxMemory());
         }
         ForwardHooks hooks = ForwardHooks.resolve(points.all, registry.snapshot(), o.hooks(), o.cacheFilter(), layers);
         if (kv != null) {
