@@ -7,6 +7,7 @@ import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.DType;
 import dev.lens4j.tensor.io.Npy;
 import dev.lens4j.tensor.io.SafetensorsWriter;
+import dev.lens4j.tensor.io.StagedFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,7 +58,8 @@ final class CacheCommand implements Callable<Integer> {
             description = "record only the hook points whose names contain a match, e.g. 'pattern' or 'blocks\\.1\\.attn'")
     Pattern names;
 
-    @Option(names = "--save", paramLabel = "DIR", description = "folder to write the activations to (created if needed)")
+    @Option(names = "--save", paramLabel = "DIR", description = "folder to write the activations to (created if needed; "
+            + "all files are written or none, and other files in it are kept)")
     Path save;
 
     @Option(names = "--format", paramLabel = "npy|safetensors", defaultValue = "npy",
@@ -69,7 +71,7 @@ final class CacheCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (save != null) {
-            OutputFolder.prepare("--save", save, "");
+            OutputFolder.prepareWhole("--save", save, "");
         }
         try (ModelOptions.LoadedModel m = modelOptions.load()) {
             int[] tokens = TokenText.promptTokens(spec, "--prompt", m.model(), m.name(), prompt, !noBos, true);
@@ -113,22 +115,40 @@ final class CacheCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Writes the activations into the {@code --save} folder, all files or none ({@link StagedFolder}):
+     * a failure part-way (a full disk) leaves the folder as it was.
+     */
     private List<Path> save(ActivationCache cache, ModelOptions.LoadedModel m, int[] tokens) throws IOException {
-        List<Path> files = new ArrayList<>();
-        if (format == Format.npy) {
-            for (String name : cache.names()) {
-                Path f = save.resolve(name + ".npy");
-                Npy.write(f, cache.get(name));
-                files.add(f);
+        List<String> names = new ArrayList<>();
+        try (StagedFolder staged = StagedFolder.begin(save)) {
+            Path dir = staged.dir();
+            try {
+                if (format == Format.npy) {
+                    for (String name : cache.names()) {
+                        names.add(name + ".npy");
+                        Npy.write(dir.resolve(names.getLast()), cache.get(name));
+                    }
+                } else {
+                    Map<String, String> meta = new LinkedHashMap<>();
+                    meta.put("model", m.name());
+                    meta.put("prompt", prompt);
+                    meta.put("tokens", Arrays.toString(tokens));
+                    names.add(SAFETENSORS_FILE);
+                    SafetensorsWriter.write(dir.resolve(SAFETENSORS_FILE), new LinkedHashMap<>(cache.asMap()), DType.F32, meta);
+                }
+            } catch (IOException e) {
+                // named by the file in the --save folder, not by its staged copy in a hidden folder
+                String reason = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                        : e.getMessage();
+                throw new IOException("--save " + save + ": writing " + names.getLast() + " failed (" + reason
+                        + "); no file was written", e);
             }
-        } else {
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("model", m.name());
-            meta.put("prompt", prompt);
-            meta.put("tokens", Arrays.toString(tokens));
-            Path f = save.resolve(SAFETENSORS_FILE);
-            SafetensorsWriter.write(f, new LinkedHashMap<>(cache.asMap()), DType.F32, meta);
-            files.add(f);
+            staged.commit();
+        }
+        List<Path> files = new ArrayList<>();
+        for (String n : names) {
+            files.add(save.resolve(n));
         }
         return files;
     }

@@ -136,12 +136,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "invalid training options: "
                     + e.message(n -> OPTION_OF.getOrDefault(n, n)), e);
         }
-        OutputFolder.prepare("--out", out, "the checkpoint");
-        Path parent = out.toAbsolutePath().normalize().getParent();
-        if (parent == null || !Files.isWritable(parent)) {
-            throw new UserError("--out " + out + ": its parent folder " + parent + " is not writable (the checkpoint is "
-                    + "written into a new folder beside it, then renamed into place, so that it is never half-written)");
-        }
+        OutputFolder.prepareWhole("--out", out, "the checkpoint");
         return threads.run(() -> train(trainer, stdout, stderr));
     }
 

@@ -94,6 +94,45 @@ class CacheCommandTest {
                 .contains("NaN in 1 hook point, first blocks.1.attn.hook_v: the forward pass produced NaN");
     }
 
+    /**
+     * Before: the files written before the failure stayed. A file-size limit ({@code ulimit -f 16}, in KB)
+     * makes writing fail part-way: the first activations of a 40-token prompt are 10 KB, its attention
+     * scores 25 KB.
+     */
+    @Test
+    void aSaveThatFailsPartWayWritesNoFileAndKeepsTheFolder() throws Exception {
+        Path dir = TestModels.newFolder("save-fails").resolve("acts");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("notes.txt"), "kept");
+        Files.writeString(dir.resolve("hook_embed.npy"), "an older file of a name the command writes");
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        String prompt = "apple river stone ".repeat(13).strip();
+        Process p = new ProcessBuilder("bash", "-c", "ulimit -f 16 && exec \"$0\" \"$@\"", javaBin, "-XX:-UsePerfData",
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "cache", "--model", TestModels.induction().toString(), "--prompt", prompt, "--save", dir.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(output).isEqualTo(1);
+        assertThat(output).containsPattern("lens4j: --save " + java.util.regex.Pattern.quote(dir.toString())
+                + ": writing blocks\\.\\d\\.attn\\.hook_attn_scores\\.npy failed \\(File too large\\); no file was written");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("notes.txt", "hook_embed.npy");
+        }
+        assertThat(Files.readString(dir.resolve("hook_embed.npy"))).isEqualTo("an older file of a name the command writes");
+        try (Stream<Path> beside = Files.list(dir.getParent())) {
+            assertThat(beside.map(f -> f.getFileName().toString())).as("no staged folder is left").containsExactly("acts");
+        }
+
+        // and one that succeeds replaces the file of the same name and keeps the other
+        CommandRun run = CommandRun.of("cache", "--model", TestModels.induction().toString(), "--prompt", PROMPT,
+                "--names", "hook_embed", "--save", dir.toString());
+        assertThat(run.status()).as(run.toString()).isZero();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("notes.txt", "hook_embed.npy");
+        }
+        assertThat(Npy.read(dir.resolve("hook_embed.npy")).shape()).containsExactly(1, 6, 64);
+    }
+
     @Test
     void savesOneSafetensorsFileNamedByHookPoint() throws Exception {
         Path dir = TestModels.newFolder("cache-st");

@@ -142,7 +142,8 @@ public final class HookedTransformer implements AutoCloseable {
     }
 
     /**
-     * Returns the model's own hooks, which fire on every pass.
+     * Returns the model's own hooks, which fire on every pass. Once the model is closed, adding one
+     * throws an {@link IllegalStateException}.
      *
      * @return the model's own hooks, which fire on every pass
      */
@@ -410,7 +411,11 @@ public final class HookedTransformer implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true) || owner == null) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        registry.close("model " + cfg.modelName() + " is closed");
+        if (owner == null) {
             return;
         }
         try {
