@@ -43,7 +43,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * }</pre>
  *
  * <p>The target's parent folder must be writable (the staged folder and the rename happen there). A
- * target that is a symbolic link to a folder is followed: the folder it points at is replaced.
+ * target that is a symbolic link to a folder is followed: the folder it points at is replaced. A
+ * target that holds the working directory (such as {@code .}) is not renamed, which would leave the
+ * process (and the shell that started it) in a deleted folder: its new files are moved in one by one
+ * instead, each move atomic. A failure while writing still leaves it as it was; only a process stopped
+ * during those moves (milliseconds) leaves some files new and some old.
  */
 public final class StagedFolder implements AutoCloseable {
 
@@ -59,11 +63,13 @@ public final class StagedFolder implements AutoCloseable {
 
     private final Path target;
     private final Path staging;
+    private final Path workingDirectory;
     private boolean done;
 
-    private StagedFolder(Path target, Path staging) {
+    private StagedFolder(Path target, Path staging, Path workingDirectory) {
         this.target = target;
         this.staging = staging;
+        this.workingDirectory = workingDirectory;
     }
 
     /**
@@ -75,6 +81,11 @@ public final class StagedFolder implements AutoCloseable {
      * @throws IOException naming the target if the staged folder cannot be created beside it
      */
     public static StagedFolder begin(Path target) throws IOException {
+        return begin(target, Path.of("").toAbsolutePath());
+    }
+
+    /** {@link #begin(Path)} with the working directory given (tests). */
+    static StagedFolder begin(Path target, Path workingDirectory) throws IOException {
         Path t;
         if (Files.exists(target)) {
             if (!Files.isDirectory(target)) {
@@ -112,7 +123,7 @@ public final class StagedFolder implements AutoCloseable {
                 }
             }
         }
-        return new StagedFolder(t, staging);
+        return new StagedFolder(t, staging, workingDirectory);
     }
 
     /**
@@ -145,6 +156,10 @@ public final class StagedFolder implements AutoCloseable {
             throw new IllegalStateException("staged folder for " + target + " was already committed or closed");
         }
         boolean existed = Files.isDirectory(target);
+        if (existed && holdsWorkingDirectory()) {
+            moveEntriesIn();
+            return;
+        }
         try {
             if (existed) {
                 keepOthers(target, staging);
@@ -189,6 +204,45 @@ public final class StagedFolder implements AutoCloseable {
             deleteTree(old); // the old files, kept until now; what remains if this fails is a hidden folder nothing reads
             ACTIVE.remove(old);
         }
+    }
+
+    /** Whether the target is the working directory or one of its ancestors. */
+    private boolean holdsWorkingDirectory() {
+        try {
+            return workingDirectory.toRealPath().startsWith(target);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The commit for a target that must keep its identity: each staged entry renamed over its namesake. */
+    private void moveEntriesIn() throws IOException {
+        try {
+            forceTree(staging);
+            synchronized (LOCK) {
+                if (shuttingDown) {
+                    throw new FileSystemException(target.toString(), null, "not replaced: the JVM is shutting down");
+                }
+                committing++;
+            }
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(staging)) {
+                for (Path e : entries) {
+                    Files.move(e, target.resolve(e.getFileName().toString()), StandardCopyOption.ATOMIC_MOVE,
+                            StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                synchronized (LOCK) {
+                    committing--;
+                    LOCK.notifyAll();
+                }
+            }
+        } catch (IOException e) {
+            throw named(target, "cannot move the new files in from " + staging.getFileName(), e);
+        }
+        done = true;
+        ACTIVE.remove(staging);
+        forceDirectory(target);
+        deleteTree(staging);
     }
 
     /** Deletes the staged folder unless it was committed. */

@@ -93,6 +93,25 @@ class StagedFolderTest {
         assertThat(Files.readString(real.resolve("config.json"))).isEqualTo("new");
     }
 
+    /** Renaming the working directory away would leave the process (and its shell) in a deleted folder. */
+    @Test
+    void aFolderHoldingTheWorkingDirectoryKeepsItsIdentity() throws IOException {
+        Path target = root.resolve("ckpt");
+        Files.createDirectories(target.resolve("cwd"));
+        Files.writeString(target.resolve("config.json"), "old");
+        Files.writeString(target.resolve("README.md"), "keep me");
+        Object inode = Files.getAttribute(target, "unix:ino");
+        try (StagedFolder out = StagedFolder.begin(target, target.resolve("cwd"))) {
+            Files.writeString(out.dir().resolve("config.json"), "new");
+            Files.writeString(out.dir().resolve("weights"), "w");
+            out.commit();
+        }
+        assertThat(Files.getAttribute(target, "unix:ino")).isEqualTo(inode);
+        assertThat(entries(target)).containsExactly("README.md", "config.json", "cwd", "weights");
+        assertThat(Files.readString(target.resolve("config.json"))).isEqualTo("new");
+        assertThat(entries(root)).containsExactly("ckpt");
+    }
+
     @Test
     void refusesAFileAndASecondCommit() throws IOException {
         Path file = Files.writeString(root.resolve("file"), "x");
