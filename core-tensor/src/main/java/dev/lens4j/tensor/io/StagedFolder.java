@@ -161,10 +161,11 @@ public final class StagedFolder implements AutoCloseable {
             return;
         }
         try {
+            forceTree(staging); // the new files; what keepOthers brings over is already on disk
             if (existed) {
                 keepOthers(target, staging);
+                forceDirectory(staging);
             }
-            forceTree(staging);
         } catch (IOException e) {
             throw named(target, "cannot prepare the new folder " + staging.getFileName(), e);
         }
@@ -323,10 +324,8 @@ public final class StagedFolder implements AutoCloseable {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 if (attrs.isRegularFile()) {
-                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) { // fsync needs no write access
                         ch.force(true);
-                    } catch (java.nio.file.AccessDeniedException e) {
-                        // a read-only file brought over from the target: hard-linked, already on disk
                     }
                 }
                 return FileVisitResult.CONTINUE;
