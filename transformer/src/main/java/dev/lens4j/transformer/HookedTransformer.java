@@ -147,7 +147,8 @@ public final class HookedTransformer implements AutoCloseable {
     }
 
     /**
-     * Returns the model's own hooks, which fire on every pass.
+     * Returns the model's own hooks, which fire on every pass. Once the model is closed, adding one
+     * throws an {@link IllegalStateException}.
      *
      * @return the model's own hooks, which fire on every pass
      */
@@ -245,6 +246,8 @@ public final class HookedTransformer implements AutoCloseable {
      * @param tokens {@code [batch][pos]}
      * @param namesFilter the hook point names to record; the cache holds only these
      * @return the logits and the cache
+     * @throws IllegalArgumentException before running, if the cache and logits cannot fit in the JVM's heap
+     *     beside the weights (see {@link CacheEstimate}); the message gives the estimate and what to change
      */
     public ForwardResult runWithCache(int[][] tokens, Predicate<String> namesFilter) {
         if (namesFilter == null) {
@@ -344,6 +347,10 @@ public final class HookedTransformer implements AutoCloseable {
         if (mask != null) {
             checkMask(mask, batch, past + pos);
         }
+        if (o.cacheFilter() != null) {
+            // before any work: a cache that cannot fit would otherwise end in an OutOfMemoryError after seconds
+            CacheEstimate.of(this, batch, pos, o.cacheFilter()).requireFits(this, Runtime.getRuntime().maxMemory());
+        }
         ForwardHooks hooks = ForwardHooks.resolve(points.all, registry.snapshot(), o.hooks(), o.cacheFilter(), layers);
         if (kv != null) {
             kv.ensureCapacity(past + pos);
@@ -409,7 +416,11 @@ public final class HookedTransformer implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true) || owner == null) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        registry.close("model " + cfg.modelName() + " is closed");
+        if (owner == null) {
             return;
         }
         try {
