@@ -417,13 +417,19 @@ public final class StagedFolder implements AutoCloseable {
                 }
             }
             // The writing thread runs on until the JVM halts and may create a file while the folder is
-            // being deleted; a second pass removes it (after the folder is gone, creating fails).
-            for (int pass = 0; pass < 3 && !ACTIVE.isEmpty(); pass++) {
+            // being deleted, which leaves it not empty; once the folder is gone, creating fails. So
+            // delete until every folder is gone, or give up after a few seconds (a loaded machine can
+            // need more than a couple of passes; a hidden folder is what remains then).
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!ACTIVE.isEmpty() && System.nanoTime() < deadline) {
                 for (Path p : ACTIVE) {
                     deleteTree(p);
                     if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
                         ACTIVE.remove(p);
                     }
+                }
+                if (!ACTIVE.isEmpty()) {
+                    Thread.onSpinWait();
                 }
             }
         }
