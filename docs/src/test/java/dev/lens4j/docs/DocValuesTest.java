@@ -78,8 +78,11 @@ class DocValuesTest {
         out.put("ln-vocab", f2(Math.log(model.config().dVocab())));
         out.put("repeated-half-loss-64", f2(Measurements.repeatedHalfLoss(model, probe.withBatch(64))));
         out.put("ideal-copier-loss", f2(idealCopierLoss(probe.withBatch(20_000))));
-        // a TransformerLens detect_head "mul" of a perfect induction head counts every query: about n / (2n + 1) here
-        out.put("perfect-detect-induction", f2(n / (2.0 * n + 1)));
+        // TransformerLens's detect_head "mul" of a perfect induction head: the share of queries that have an induction
+        // target, n / (2n + 1) from the second copy plus the words that recur by chance
+        out.put("perfect-detect-induction", f2(perfectDetectInduction(probe)));
+        out.put("perfect-detect-induction-5", String.format(Locale.ROOT, "%.3f", perfectDetectInduction(probe.withHalfLength(5))));
+        out.put("n-over-2n-plus-1", f2(n / (2.0 * n + 1)));
         distinctWordLosses(model, out);
         ComponentScores induction = Measurements.inductionScores(model, probe);
         ComponentScores prev = Measurements.previousTokenScores(model, probe);
@@ -188,6 +191,23 @@ class DocValuesTest {
         out.put("kcomp-prev-max", String.format(Locale.ROOT, "%.3f", kMax));
         out.put("kcomp-other-max", String.format(Locale.ROOT, "%.3f", otherMax));
         return out;
+    }
+
+    /** The mean share of queries with an induction target: what detect_head "mul" gives a perfect induction head. */
+    static double perfectDetectInduction(RepeatedTokens probe) {
+        double sum = 0;
+        for (int[] t : probe.tokens()) {
+            int with = 0;
+            for (int q = 0; q < t.length; q++) {
+                boolean target = false;
+                for (int j = 0; j < q; j++) {
+                    target |= t[j] == t[q];
+                }
+                with += target ? 1 : 0;
+            }
+            sum += (double) with / t.length;
+        }
+        return sum / probe.batch();
     }
 
     /**
