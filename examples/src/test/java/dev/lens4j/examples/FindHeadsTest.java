@@ -76,7 +76,9 @@ class FindHeadsTest {
         assertThat(scores.select(0, 0).max()).isLessThan(0.2f);
         assertThat(scores.maxAbsDiff(Tensor.of(Measurements.inductionScores(model, probe).values(), 2, 4))).isLessThan(1e-6f);
         // ARENA's detector, the mean of the stripe's diagonal over the second copy, sees the same heads
-        assertThat(InductionEvals.inductionScores(model, tokens, probe.halfLength()).select(0, 1).min()).isGreaterThan(0.4f);
+        for (float arena : InductionEvals.inductionScores(model, tokens, probe.halfLength()).select(0, 1).toArray()) {
+            assertThat(arena).isGreaterThan(0.4f);
+        }
     }
 
     @Test

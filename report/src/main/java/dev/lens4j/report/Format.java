@@ -22,18 +22,6 @@ final class Format {
         return s.startsWith("-") || s.equals("n/a") ? s : "+" + s;
     }
 
-    /** 1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd". */
-    static String ordinal(int n) {
-        int tens = n % 100;
-        String suffix = tens >= 11 && tens <= 13 ? "th" : switch (n % 10) {
-            case 1 -> "st";
-            case 2 -> "nd";
-            case 3 -> "rd";
-            default -> "th";
-        };
-        return n + suffix;
-    }
-
     /** A count in words a reader takes in at a glance: 52,416 -> "52.4k", 124,439,808 -> "124.4M". */
     static String count(long n) {
         if (n < 10_000) {

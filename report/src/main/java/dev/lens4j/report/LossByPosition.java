@@ -99,20 +99,18 @@ public record LossByPosition(double[] meanLoss, int firstStart, int repeatedStar
     }
 
     /**
-     * Names the token entry {@code i} predicts, by its place in the layout.
+     * Names the token entry {@code i} predicts, by its place in the layout, and the half the entry is in.
      *
      * @param i an entry of {@link #meanLoss}
-     * @return e.g. {@code "token 25, the 2nd of the second copy"}
+     * @return e.g. {@code "token 25 (the second copy's token 2, in the repeated half)"}
      */
     public String predicted(int i) {
         int token = i + 1;
         int n = repeatedStart - firstStart; // block length
-        int lead = firstStart;
-        if (token < lead) {
-            return "token " + token;
-        }
-        int k = token - lead;                // 0-based place among the copies
-        String copy = k < n ? "first" : k < 2 * n ? "second" : null;
-        return copy == null ? "token " + token : "token " + token + ", the " + Format.ordinal(k % n + 1) + " of the " + copy + " copy";
+        int k = token - firstStart;         // 0-based place among the copies (firstStart is the lead)
+        String half = i >= repeatedStart ? "in the repeated half" : i >= firstStart && i < repeatedStart - 1 ? "in the first half"
+                : "in neither half";
+        String copy = k < 0 ? null : k < n ? "first" : k < 2 * n ? "second" : null;
+        return "token " + token + " (" + (copy == null ? "" : "the " + copy + " copy's token " + (k % n + 1) + ", ") + half + ")";
     }
 }

@@ -143,7 +143,7 @@ class HtmlReportBrowserTest {
                     + "return [r.left + r.width / 2, r.top + r.height / 2]; })()"));
             chrome.call("Input.dispatchMouseEvent", Map.of("type", "mouseMoved", "x", at.get(0), "y", at.get(1)));
             assertThat((String) chrome.eval("document.getElementById('tooltip').textContent"))
-                    .startsWith("predicting token 12, the 2nd of the second copy (repeated half): ");
+                    .startsWith("predicting token 12 (the second copy's token 2, in the repeated half): ");
 
             // only heads the claims would count get a caption under their button, and none is blank
             assertThat(chrome.eval("[...document.querySelectorAll('#head-selector .hs')].map(e => e.textContent)"))

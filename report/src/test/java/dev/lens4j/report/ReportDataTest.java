@@ -44,10 +44,10 @@ class ReportDataTest {
         assertThat(l.firstHalfMean()).isEqualTo(2.0);
         assertThat(l.repeatedHalfMean()).isEqualTo(0.5);
         assertThat(l.sequences()).isEqualTo(3);
-        assertThat(l.predicted(0)).isEqualTo("token 1, the 1st of the first copy");
-        assertThat(l.predicted(3)).isEqualTo("token 4, the 4th of the first copy");
-        assertThat(l.predicted(4)).isEqualTo("token 5, the 1st of the second copy");
-        assertThat(l.predicted(5)).isEqualTo("token 6, the 2nd of the second copy");
+        assertThat(l.predicted(0)).isEqualTo("token 1 (the first copy's token 1, in neither half)");
+        assertThat(l.predicted(3)).isEqualTo("token 4 (the first copy's token 4, in the first half)");
+        assertThat(l.predicted(4)).isEqualTo("token 5 (the second copy's token 1, in neither half)");
+        assertThat(l.predicted(5)).isEqualTo("token 6 (the second copy's token 2, in the repeated half)");
         assertThatThrownBy(() -> LossByPosition.of(new double[7], probe, 10)).hasMessageContaining("has 8 entries, got 7");
     }
 

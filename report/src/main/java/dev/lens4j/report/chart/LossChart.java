@@ -36,7 +36,8 @@ public final class LossChart {
      * @param firstMean the first half's mean loss
      * @param repeatedMean the repeated half's mean loss
      * @param lnVocab {@code ln(d_vocab)}
-     * @param predicted names the token entry i predicts, for its tooltip (e.g. "token 25, the 2nd of the second copy")
+     * @param predicted names the token entry i predicts and its half, for its tooltip
+     *                  (e.g. "token 25 (the second copy's token 2, in the repeated half)")
      * @param width chart width in chart units
      */
     public LossChart(double[] loss, int firstStart, int repeatedStart, double firstMean, double repeatedMean, double lnVocab,
@@ -142,8 +143,7 @@ public final class LossChart {
         for (int i = 0; i < n && r > 0; i++) {
             boolean first = i >= firstStart && i < repeatedStart - 1;
             var col = i >= repeatedStart ? Palette.ORANGE : first ? Palette.BLUE : Palette.MUTED;
-            String half = i >= repeatedStart ? "repeated half" : first ? "first half" : "in neither half";
-            c.circle(xs[i], ys[i], r, col, String.format(Locale.ROOT, "predicting %s (%s): %.3f nats", predicted.apply(i), half, loss[i]));
+            c.circle(xs[i], ys[i], r, col, String.format(Locale.ROOT, "predicting %s: %.3f nats", predicted.apply(i), loss[i]));
         }
 
         var axis = ChartCanvas.TextStyle.of(12.5, Palette.INK, ChartCanvas.Anchor.MIDDLE);
