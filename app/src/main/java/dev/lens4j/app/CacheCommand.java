@@ -7,6 +7,7 @@ import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.DType;
 import dev.lens4j.tensor.io.Npy;
 import dev.lens4j.tensor.io.SafetensorsWriter;
+import dev.lens4j.tensor.io.StagedFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,7 +58,8 @@ final class CacheCommand implements Callable<Integer> {
             description = "record only the hook points whose names contain a match, e.g. 'pattern' or 'blocks\\.1\\.attn'")
     Pattern names;
 
-    @Option(names = "--save", paramLabel = "DIR", description = "folder to write the activations to (created if needed)")
+    @Option(names = "--save", paramLabel = "DIR", description = "folder to write the activations to (created if needed; "
+            + "all files are written or none, and other files in it are kept)")
     Path save;
 
     @Option(names = "--format", paramLabel = "npy|safetensors", defaultValue = "npy",
@@ -69,7 +71,7 @@ final class CacheCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (save != null) {
-            OutputFolder.prepare("--save", save, "");
+            OutputFolder.prepareWhole("--save", save, "");
         }
         try (ModelOptions.LoadedModel m = modelOptions.load()) {
             int[] tokens = TokenText.promptTokens(spec, "--prompt", m.model(), m.name(), prompt, !noBos, true);
@@ -81,18 +83,27 @@ final class CacheCommand implements Callable<Integer> {
             }
             out.printf(Locale.ROOT, "%s on %d tokens: %s%n%n", m.name(), tokens.length, tokenList(m, tokens));
             ConsoleTable t = new ConsoleTable(null).text("hook point").text("shape").number("norm", null, 4)
-                    .number("max |x|", null, 4);
-            boolean masked = false;
+                    .number("max |x|", null, 4).text("not finite");
+            boolean anyNonFinite = false;
+            List<String> withNan = new ArrayList<>();
             for (String name : cache.names()) {
                 Tensor a = cache.get(name);
                 Stats s = Stats.of(a);
-                masked |= s.skipped() > 0;
-                t.row(name + (s.skipped() > 0 ? " *" : ""), Shapes.str(a.shape()), s.norm(), s.maxAbs());
+                anyNonFinite |= s.nonFinite() > 0;
+                if (s.nan() > 0) {
+                    withNan.add(name);
+                }
+                t.row(name + (s.nonFinite() > 0 ? " *" : ""), Shapes.str(a.shape()), s.norm(), s.maxAbs(), s.nonFiniteText());
             }
             out.print(t.render());
             out.printf(Locale.ROOT, "%d hook points; norm is the L2 (Frobenius) norm of the whole activation%n", cache.size());
-            if (masked) {
-                out.println("* over the finite entries: attention scores hold -inf above the diagonal (the causal mask)");
+            if (anyNonFinite) {
+                out.println("* norm and max |x| over the finite entries only; 'not finite' counts the others "
+                        + "(attention scores hold -inf above the diagonal: the causal mask)");
+            }
+            if (!withNan.isEmpty()) {
+                out.printf(Locale.ROOT, "NaN in %d hook point%s, first %s: the forward pass produced NaN%n", withNan.size(),
+                        withNan.size() == 1 ? "" : "s", withNan.getFirst());
             }
             if (save != null) {
                 List<Path> files = save(cache, m, tokens);
@@ -104,22 +115,40 @@ final class CacheCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Writes the activations into the {@code --save} folder, all files or none ({@link StagedFolder}):
+     * a failure part-way (a full disk) leaves the folder as it was.
+     */
     private List<Path> save(ActivationCache cache, ModelOptions.LoadedModel m, int[] tokens) throws IOException {
-        List<Path> files = new ArrayList<>();
-        if (format == Format.npy) {
-            for (String name : cache.names()) {
-                Path f = save.resolve(name + ".npy");
-                Npy.write(f, cache.get(name));
-                files.add(f);
+        List<String> names = new ArrayList<>();
+        try (StagedFolder staged = StagedFolder.begin(save)) {
+            Path dir = staged.dir();
+            try {
+                if (format == Format.npy) {
+                    for (String name : cache.names()) {
+                        names.add(name + ".npy");
+                        Npy.write(dir.resolve(names.getLast()), cache.get(name));
+                    }
+                } else {
+                    Map<String, String> meta = new LinkedHashMap<>();
+                    meta.put("model", m.name());
+                    meta.put("prompt", prompt);
+                    meta.put("tokens", Arrays.toString(tokens));
+                    names.add(SAFETENSORS_FILE);
+                    SafetensorsWriter.write(dir.resolve(SAFETENSORS_FILE), new LinkedHashMap<>(cache.asMap()), DType.F32, meta);
+                }
+            } catch (IOException e) {
+                // named by the file in the --save folder, not by its staged copy in a hidden folder
+                String reason = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                        : e.getMessage();
+                throw new IOException("--save " + save + ": writing " + names.getLast() + " failed (" + reason
+                        + "); no file was written", e);
             }
-        } else {
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("model", m.name());
-            meta.put("prompt", prompt);
-            meta.put("tokens", Arrays.toString(tokens));
-            Path f = save.resolve(SAFETENSORS_FILE);
-            SafetensorsWriter.write(f, new LinkedHashMap<>(cache.asMap()), DType.F32, meta);
-            files.add(f);
+            staged.commit();
+        }
+        List<Path> files = new ArrayList<>();
+        for (String n : names) {
+            files.add(save.resolve(n));
         }
         return files;
     }
@@ -138,21 +167,47 @@ final class CacheCommand implements Callable<Integer> {
      *
      * @param norm L2 norm of the finite entries
      * @param maxAbs largest absolute finite entry
-     * @param skipped how many entries were not finite (the -inf of masked attention scores)
+     * @param nan how many entries are NaN
+     * @param posInf how many are +inf
+     * @param negInf how many are -inf (the masked attention scores)
      */
-    record Stats(double norm, double maxAbs, long skipped) {
+    record Stats(double norm, double maxAbs, long nan, long posInf, long negInf) {
         static Stats of(Tensor t) {
             double sum = 0, max = 0;
-            long skipped = 0;
+            long nan = 0, posInf = 0, negInf = 0;
             for (float v : t.toArray()) {
                 if (Float.isFinite(v)) {
                     sum += (double) v * v;
                     max = Math.max(max, Math.abs(v));
+                } else if (Float.isNaN(v)) {
+                    nan++;
+                } else if (v > 0) {
+                    posInf++;
                 } else {
-                    skipped++;
+                    negInf++;
                 }
             }
-            return new Stats(Math.sqrt(sum), max, skipped);
+            return new Stats(Math.sqrt(sum), max, nan, posInf, negInf);
+        }
+
+        /** @return how many entries are not finite */
+        long nonFinite() {
+            return nan + posInf + negInf;
+        }
+
+        /** @return the counts of the entries that are not finite, e.g. {@code "3 NaN, 15 -inf"}, or empty */
+        String nonFiniteText() {
+            List<String> parts = new ArrayList<>();
+            if (nan > 0) {
+                parts.add(nan + " NaN");
+            }
+            if (posInf > 0) {
+                parts.add(posInf + " +inf");
+            }
+            if (negInf > 0) {
+                parts.add(negInf + " -inf");
+            }
+            return String.join(", ", parts);
         }
     }
 }

@@ -13,8 +13,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * The {@code --model} and {@code --no-processing} options that every command running a model shares
- * (a picocli mixin), and loading the model they name.
+ * The {@code --model}, {@code --no-processing} and {@code --allow-non-finite-weights} options that every
+ * command running a model shares (a picocli mixin), and loading the model they name.
  */
 final class ModelOptions {
 
@@ -32,6 +32,11 @@ final class ModelOptions {
                     + "folding LayerNorms, centring and folding value biases (from_pretrained)")
     boolean noProcessing;
 
+    @Option(names = "--allow-non-finite-weights",
+            description = "load a checkpoint whose weights hold NaN or infinite values (refused by default, naming the "
+                    + "tensor), to debug it")
+    boolean allowNonFinite;
+
     /**
      * Loads the model.
      *
@@ -40,7 +45,8 @@ final class ModelOptions {
      * @throws IOException if the checkpoint cannot be read (the message names the file and the problem)
      */
     LoadedModel load() throws IOException {
-        LoadOptions options = noProcessing ? LoadOptions.noProcessing() : LoadOptions.defaults();
+        LoadOptions base = noProcessing ? LoadOptions.noProcessing() : LoadOptions.defaults();
+        LoadOptions options = allowNonFinite ? base.allowingNonFiniteWeights() : base;
         if (model == null) {
             // checked first: by name, Models would also try a folder of that name in the working directory
             if (Models.class.getClassLoader().getResource(Models.RESOURCE_ROOT + BUILT_IN + "/config.json") == null) {

@@ -35,4 +35,23 @@ final class OutputFolder {
             throw new UserError(option + " " + dir + ": the folder is not writable");
         }
     }
+
+    /**
+     * {@link #prepare}, for a folder whose files are written as a whole
+     * ({@link dev.lens4j.tensor.io.StagedFolder}): its parent must be writable too, since the files
+     * go into a new folder beside it that is then renamed into its place.
+     *
+     * @param option the option that named it, for the message ({@code --out})
+     * @param dir the folder
+     * @param purpose what goes into it, for the message ("the checkpoint"), or empty
+     * @throws UserError naming the option and the folder when it cannot be used
+     */
+    static void prepareWhole(String option, Path dir, String purpose) {
+        prepare(option, dir, purpose);
+        Path parent = dir.toAbsolutePath().normalize().getParent();
+        if (parent == null || !Files.isWritable(parent)) {
+            throw new UserError(option + " " + dir + ": its parent folder " + parent + " is not writable (the files are "
+                    + "written into a new folder beside it, then renamed into place, so that they are never half-written)");
+        }
+    }
 }

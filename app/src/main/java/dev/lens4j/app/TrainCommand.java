@@ -3,6 +3,7 @@ package dev.lens4j.app;
 import dev.lens4j.tensor.Parallel;
 import dev.lens4j.transformer.train.CheckpointWriter;
 import dev.lens4j.transformer.train.InductionTrainer;
+import dev.lens4j.transformer.train.TrainingOptionException;
 import dev.lens4j.transformer.train.TrainingOptions;
 import dev.lens4j.transformer.train.TrainingResult;
 import picocli.CommandLine.Command;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -29,7 +31,9 @@ import java.util.concurrent.Callable;
  * <p>Everything that can be wrong with the command line (an option value the trainer cannot take, an
  * {@code --out} that is a file or cannot be created) is found before training starts, not after minutes
  * of it. As the other commands do with their output folders, an existing folder is written into: the
- * checkpoint's files replace files of the same names.
+ * checkpoint's files replace files of the same names, all at once (see
+ * {@link dev.lens4j.tensor.io.StagedFolder}), so that a run stopped while writing leaves the previous
+ * checkpoint or the new one, never a mixture; other files in the folder are kept.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a small attention-only transformer on random sequences with a repeated block, "
@@ -39,11 +43,21 @@ final class TrainCommand implements Callable<Integer> {
 
     private static final TrainingOptions D = TrainingOptions.defaults();
 
+    /** The option that sets each {@link TrainingOptions} component this command exposes. */
+    static final Map<String, String> OPTION_OF = Map.ofEntries(
+            Map.entry("seed", "--seed"), Map.entry("steps", "--steps"), Map.entry("batchSize", "--batch"),
+            Map.entry("learningRate", "--lr"), Map.entry("finalLearningRate", "--final-lr"),
+            Map.entry("warmupSteps", "--warmup"), Map.entry("nLayers", "--layers"), Map.entry("nHeads", "--heads"),
+            Map.entry("dModel", "--d-model"), Map.entry("dHead", "--d-head"), Map.entry("dMlp", "--d-mlp"),
+            Map.entry("nCtx", "--n-ctx"), Map.entry("normalization", "--norm"), Map.entry("minBlock", "--min-block"),
+            Map.entry("maxBlock", "--max-block"), Map.entry("distinctTokens", "--distinct-tokens"),
+            Map.entry("modelName", "--name"));
+
     @Spec
     CommandSpec spec;
 
     @Option(names = "--out", required = true, paramLabel = "DIR",
-            description = "checkpoint folder to write (created if needed; files of the same names are replaced)")
+            description = "checkpoint folder to write (created if needed; files of the same names are replaced, all at once)")
     Path out;
 
     @Option(names = "--seed", paramLabel = "N", description = "random seed for weights and data (default: ${DEFAULT-VALUE})")
@@ -118,10 +132,11 @@ final class TrainCommand implements Callable<Integer> {
             trainer = new InductionTrainer(new TrainingOptions(seed, steps, batch, lr, warmup, finalLr, D.weightDecay(),
                     D.beta1(), D.beta2(), D.adamEps(), D.gradClip(), layers, heads, dModel, dHead, dMlp, nCtx, norm,
                     minBlock, maxBlock, distinctTokens, name));
-        } catch (IllegalArgumentException e) { // TrainingOptions names the value at fault
-            throw new ParameterException(spec.commandLine(), "invalid training options: " + e.getMessage(), e);
+        } catch (TrainingOptionException e) { // names the values at fault, which this command names by option
+            throw new ParameterException(spec.commandLine(), "invalid training options: "
+                    + e.message(n -> OPTION_OF.getOrDefault(n, n)), e);
         }
-        OutputFolder.prepare("--out", out, "the checkpoint");
+        OutputFolder.prepareWhole("--out", out, "the checkpoint");
         return threads.run(() -> train(trainer, stdout, stderr));
     }
 

@@ -123,10 +123,27 @@ class ErrorsTest {
         assertOneLine(CommandRun.of("train", "--out", out, "--steps", "many"), 2,
                 "invalid value for option '--steps': 'many' is not an int (see 'lens4j train --help')");
         assertOneLine(CommandRun.of("train", "--out", out, "--norm", "RMS"), 2,
-                "invalid training options: normalization must be LN or none, got 'RMS' (see 'lens4j train --help')");
-        assertOneLine(CommandRun.of("train", "--out", out, "--steps", "0"), 2, "invalid training options: steps must be positive, got 0");
+                "invalid training options: --norm must be LN or none, got 'RMS' (see 'lens4j train --help')");
+        assertOneLine(CommandRun.of("train", "--out", out, "--steps", "0"), 2, "invalid training options: --steps must be positive, got 0");
         assertOneLine(CommandRun.of("train", "--out", out, "--max-block", "30"), 2,
-                "invalid training options: need 2 <= minBlock <= maxBlock and 1 + 2 maxBlock <= nCtx; got minBlock 8, maxBlock 30, nCtx 48");
+                "invalid training options: need 2 <= --min-block <= --max-block and 1 + 2 --max-block <= --n-ctx; got --min-block 8, "
+                        + "--max-block 30, --n-ctx 48");
+        // before: Infinity and NaN trained and wrote an all-NaN checkpoint with exit 0
+        for (String lr : new String[] {"Infinity", "NaN", "0", "-0.001"}) {
+            assertOneLine(CommandRun.of("train", "--out", out, "--lr", lr), 2, "invalid training options: --lr must be a positive "
+                    + "finite number, got " + Float.parseFloat(lr) + " (see 'lens4j train --help')");
+        }
+        assertOneLine(CommandRun.of("train", "--out", out, "--final-lr", "Infinity"), 2,
+                "invalid training options: --final-lr must be a finite number, 0 or more, got Infinity");
+        // before: "internal error: integer overflow"
+        assertOneLine(CommandRun.of("train", "--out", out, "--d-model", "100000", "--heads", "1000", "--d-head", "1000"), 2,
+                "invalid training options: --d-model 100000 x 3 x --heads 1000 x --d-head 1000 = 3.00e+11 floats in each block's "
+                        + "W_Q, W_K and W_V side by side, more than a Java array holds (2,147,483,639)");
+        assertOneLine(CommandRun.of("train", "--out", out, "--batch", "2000000000", "--heads", "1", "--d-model", "16"), 2,
+                "invalid training options: --batch 2000000000 x --heads 1 x --n-ctx 48 x 48 = 4.61e+12 floats");
+        assertOneLine(CommandRun.of("train", "--out", out, "--batch", "10000000", "--heads", "1", "--d-head", "1", "--d-model", "1",
+                        "--n-ctx", "5", "--min-block", "2", "--max-block", "2"), 2,
+                "invalid training options: --batch 10000000 x --n-ctx 5 x d_vocab 64 = 3.20e+09 floats in a batch's logits");
         assertOneLine(CommandRun.of("train", "--out", out, "--threads", "0"), 2, "--threads must be at least 1, got 0");
         int tooMany = ThreadsOption.maxThreads() + 1;
         assertOneLine(CommandRun.of("train", "--out", out, "--threads", String.valueOf(tooMany)), 2,

@@ -42,7 +42,8 @@ class MainCommandTest {
                 "Direct logit attribution", "Head ablation", "OV copying scores", "Composition scores", "Claims");
         // every claim with a verdict, grouped by evidence tier
         assertThat(text).containsSubsequence("clue (attention patterns)", "activation-level evidence", "weight-level evidence");
-        assertThat(text.lines().filter(l -> l.matches("\\s+\\[(supported|not supported|inconclusive)]\\s+.*"))).hasSizeGreaterThanOrEqualTo(5);
+        assertThat(text.lines().filter(l -> l.matches("\\s+\\[(supported|not supported|inconclusive|not applicable)]\\s+.*")))
+                .hasSizeGreaterThanOrEqualTo(5);
 
         // the files, listed after the report
         List<String> expected = Stream.concat(Stream.of(ReportWriter.HTML, ReportWriter.LOSS_PNG, ReportWriter.DLA_PNG),
@@ -94,7 +95,7 @@ class MainCommandTest {
      */
     static Map<String, String> consoleClaims(String text) {
         Map<String, String> out = new LinkedHashMap<>();
-        Pattern verdictLine = Pattern.compile("^\\s+\\[(supported|not supported|inconclusive)]\\s+(\\S.*)$");
+        Pattern verdictLine = Pattern.compile("^\\s+\\[(supported|not supported|inconclusive|not applicable)]\\s+(\\S.*)$");
         List<String> lines = text.lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             Matcher m = verdictLine.matcher(lines.get(i));
@@ -136,9 +137,9 @@ class MainCommandTest {
         assertThat(prevClaims).as(run.out()).hasSize(1);
         assertThat(HeadId.parse(prevClaims.getFirst().split(" ")[0])).isEqualTo(prev);
         List<String> indClaims = printed.keySet().stream()
-                .filter(c -> c.matches("(L\\d+H\\d+, )*L\\d+H\\d+ (is an induction head|are induction heads)")).toList();
+                .filter(c -> c.matches("(L\\d+H\\d+, )*L\\d+H\\d+ (attends like an induction head|attend like induction heads)")).toList();
         assertThat(indClaims).as(run.out()).hasSize(1);
-        assertThat(Arrays.stream(indClaims.getFirst().replaceAll(" (is an|are) induction heads?$", "").split(", "))
+        assertThat(Arrays.stream(indClaims.getFirst().replaceAll(" attends? like (an )?induction heads?$", "").split(", "))
                 .map(HeadId::parse).toList()).isEqualTo(induction);
         // the previous-token head comes before the induction heads it feeds
         assertThat(induction).allMatch(h -> h.layer() > prev.layer());
@@ -154,10 +155,33 @@ class MainCommandTest {
         assertThat(html).contains("<div class=\"statement\">" + prev.label() + " is a previous-token head</div>");
         // the PNGs of the key heads are the detected previous-token head and the best induction head
         assertThat(out.resolve(ReportWriter.patternPng(prev))).isNotEmptyFile();
-        assertThat(out.resolve(ReportWriter.patternPng(data.headScores().inductionHead()))).isNotEmptyFile();
+        assertThat(out.resolve(ReportWriter.patternPng(data.headScores().inductionHead().orElseThrow()))).isNotEmptyFile();
         // 44,608 parameters as loaded, by hand in the report module's ModelSummaryTest
         assertThat(data.model().parameterCount()).isEqualTo(44_608L);
         assertThat(run.out()).containsPattern("parameters\\s+44,608\n");
+    }
+
+    /**
+     * The verdicts of the shipped model do not change with the probe: a short block, another seed and
+     * batch give the same claims, all supported, as the default (the report module's InductionVerdictsTest
+     * sweeps every block length; here the command line itself).
+     */
+    @Test
+    void shippedModelsVerdictsDoNotChangeWithTheProbe() throws Exception {
+        Map<String, String> first = null;
+        for (String[] flags : List.of(new String[] {"--block", "5"}, new String[] {"--block", "12", "--seed", "7", "--batch", "4"})) {
+            Path out = TestModels.newFolder("probe").resolve("r");
+            List<String> args = new ArrayList<>(List.of("--out", out.toString()));
+            args.addAll(List.of(flags));
+            CommandRun run = CommandRun.of(args.toArray(String[]::new));
+            assertThat(run.status()).as(run.toString()).isZero();
+            Map<String, String> claims = consoleClaims(run.out());
+            assertThat(claims.values()).as(run.out()).hasSize(9).containsOnly("supported");
+            if (first != null) {
+                assertThat(claims).isEqualTo(first);
+            }
+            first = claims;
+        }
     }
 
     /** The main job on a Hugging Face GPT-2 folder (config.json with n_embd, model.safetensors; no tokenizer). */

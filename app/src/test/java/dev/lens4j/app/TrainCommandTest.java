@@ -68,6 +68,32 @@ class TrainCommandTest {
         }
     }
 
+    /** Before: a learning rate of 1e30 trained to NaN and wrote the NaN weights with exit 0. */
+    @Test
+    void aRunWhoseLossBecomesNanStopsNamingTheStepAndWritesNoCheckpoint(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("ckpt");
+        CommandRun run = CommandRun.of("train", "--out", out.toString(), "--steps", "30", "--batch", "4", "--lr", "1e30",
+                "--final-lr", "1e30");
+        assertThat(run.status()).as(run.toString()).isEqualTo(1);
+        assertThat(run.errLines().getLast()).as(run.toString())
+                .matches("lens4j: training diverged at step \\d+: the (loss|gradient norm) is (NaN|Infinity) \\(learning rate "
+                        + "1\\.0E30 at that step, gradient clipping to 1\\.0\\); lower the learning rate");
+        assertThat(run.out()).doesNotContain("wrote");
+        assertThat(out).isEmptyDirectory();
+    }
+
+    @Test
+    void everyOptionNamedInTrainingErrorsIsAnOptionOfTheCommand() {
+        var spec = Main.commandLine().getSubcommands().get("train").getCommandSpec();
+        java.util.Set<String> components = java.util.Arrays.stream(TrainingOptions.class.getRecordComponents())
+                .map(java.lang.reflect.RecordComponent::getName).collect(java.util.stream.Collectors.toSet());
+        assertThat(TrainCommand.OPTION_OF).isNotEmpty();
+        TrainCommand.OPTION_OF.forEach((component, option) -> {
+            assertThat(components).as("a TrainingOptions component").contains(component);
+            assertThat(spec.findOption(option)).as(option).isNotNull();
+        });
+    }
+
     @Test
     void progressLineShowsStepLossesSpeedAndTimeLeft() {
         TrainingProgress p = new TrainingProgress(250, 1000, 3.1, 0.8, 4.2, 0.75, 4.21, 0.4, 5.0, 50.0, 15.0);

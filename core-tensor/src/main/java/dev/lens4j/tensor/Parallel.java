@@ -137,8 +137,15 @@ public final class Parallel {
         }
     }
 
-    /** One call's work: {@code pieces} ranges of {@code [start, end)}, claimed in order by whichever thread is free. */
+    /**
+     * One call's work: {@code pieces} ranges of {@code [start, end)}, claimed in order by whichever thread is free.
+     * Only the calling thread and {@link Team#current} refer to it while it runs, and nothing once it is
+     * done: its task holds the caller's arrays (a forward pass's activations, hundreds of megabytes),
+     * which an idle worker must not keep reachable until the next job.
+     */
     private static final class Job {
+        /** Tells jobs apart without keeping them: a worker remembers the last one it helped with by id. */
+        final long id;
         final int start, end, pieces;
         final RangeTask task;
         final AtomicInteger next = new AtomicInteger();
@@ -146,7 +153,8 @@ public final class Parallel {
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         volatile Thread waiter;
 
-        Job(int start, int end, int pieces, RangeTask task) {
+        Job(long id, int start, int end, int pieces, RangeTask task) {
+            this.id = id;
             this.start = start;
             this.end = end;
             this.pieces = pieces;
@@ -208,6 +216,8 @@ public final class Parallel {
         final ReentrantLock lock = new ReentrantLock();
         volatile Job current;
         volatile boolean shutdown;
+        /** The id of the last job, from 1 (0 means none); changed under {@link #lock}. */
+        long lastId;
 
         Team(int threads) {
             this.threads = threads;
@@ -227,7 +237,7 @@ public final class Parallel {
             try {
                 // A few ranges per thread, so that uneven ranges (or a thread the OS delays) balance out.
                 int pieces = Math.max(1, Math.min((end - start) / grain, threads * 4));
-                job = new Job(start, end, pieces, task);
+                job = new Job(++lastId, start, end, pieces, task);
                 current = job;
                 for (Worker w : workers) {
                     if (w.parked) {
@@ -272,33 +282,47 @@ public final class Parallel {
             setDaemon(true);
         }
 
+        // A job is only ever held in the frames of helpWithNewJob and hasNewJobOrShutdown, which
+        // return before the worker spins or parks: no local of a waiting frame refers to one.
         @Override
         public void run() {
-            Job last = null;
+            long last = 0;
             while (!team.shutdown) {
-                Job job = team.current;
-                if (job == null || job == last) {
+                long helped = helpWithNewJob(last);
+                if (helped == last) {
                     idle(last);
-                    continue;
+                } else {
+                    last = helped;
                 }
-                last = job;
-                job.work();
             }
         }
 
-        /** Returns once a new job may be there (or the team is shutting down). */
-        private void idle(Job last) {
+        /** Helps with the current job if it is not job {@code last}; returns the id of the job helped with, else {@code last}. */
+        private long helpWithNewJob(long last) {
+            Job job = team.current;
+            if (job == null || job.id == last) {
+                return last;
+            }
+            job.work();
+            return job.id;
+        }
+
+        private boolean hasNewJobOrShutdown(long last) {
+            Job j = team.current;
+            return (j != null && j.id != last) || team.shutdown;
+        }
+
+        /** Returns once a job other than job {@code last} may be there (or the team is shutting down). */
+        private void idle(long last) {
             long t0 = System.nanoTime();
             while (System.nanoTime() - t0 < SPIN_NANOS) {
-                Job j = team.current;
-                if ((j != null && j != last) || team.shutdown) {
+                if (hasNewJobOrShutdown(last)) {
                     return;
                 }
                 Thread.onSpinWait();
             }
             parked = true;
-            Job j = team.current;
-            if ((j == null || j == last) && !team.shutdown) {
+            if (!hasNewJobOrShutdown(last)) {
                 LockSupport.park(this);
             }
             parked = false;

@@ -73,6 +73,39 @@ class ParallelTest {
         assertThat(threads).hasSize(2).contains(Thread.currentThread());
     }
 
+    /**
+     * Runs jobs whose task holds a large array until a worker has helped with one, and returns a
+     * weak reference to the array; the caller holds it no longer.
+     */
+    private static java.lang.ref.WeakReference<float[]> jobsHelpedByAWorker() {
+        float[] big = new float[1 << 22];
+        java.util.Set<Thread> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        for (int attempt = 0; attempt < 50 && threads.size() < 2; attempt++) {
+            Parallel.forRange(8, 1, (s, e) -> {
+                threads.add(Thread.currentThread());
+                big[s] = s;
+                long t0 = System.nanoTime();
+                while (threads.size() < 2 && System.nanoTime() - t0 < 20_000_000L) {
+                    Thread.onSpinWait();
+                }
+            });
+        }
+        assertThat(threads).as("a worker helped").hasSize(2);
+        return new java.lang.ref.WeakReference<>(big);
+    }
+
+    /** Before: an idle worker kept its last job, and so the job's arrays, until the next job (420 MB to 2 GB after a forward pass). */
+    @Test
+    void anIdleWorkerKeepsNothingOfItsLastJobReachable() throws Exception {
+        Parallel.setThreads(2);
+        java.lang.ref.WeakReference<float[]> ref = jobsHelpedByAWorker();
+        for (int i = 0; i < 100 && ref.get() != null; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertThat(ref.get()).as("the last job's array, after the workers went idle").isNull();
+    }
+
     @Test
     void nestedCallsRunAndCoverTheirRange() {
         Parallel.setThreads(2);

@@ -2,13 +2,14 @@ package dev.lens4j.docs;
 
 import dev.lens4j.analysis.circuits.Circuits;
 import dev.lens4j.analysis.circuits.CompositionScores;
+import dev.lens4j.analysis.heads.RepeatedTokens;
 import dev.lens4j.analysis.interventions.Ablation;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.testing.ComponentScores;
 import dev.lens4j.testing.Measurements;
-import dev.lens4j.testing.RepeatedTokens;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.loading.Models;
+import dev.lens4j.transformer.train.InductionData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -67,9 +69,21 @@ class DocValuesTest {
         RepeatedTokens probe = RepeatedTokens.forModel(model);
         float[] loss = Measurements.lossByPosition(model, probe);
         int n = probe.halfLength();
-        out.put("first-copy-loss", f2(mean(loss, 1, n)));
-        out.put("second-copy-loss", f2(mean(loss, n + 1, 2 * n)));
+        out.put("probe-batch", String.valueOf(probe.batch()));
+        out.put("probe-half", String.valueOf(n));
+        out.put("probe-seed", String.valueOf(probe.seed()));
+        out.put("first-copy-loss", f2(mean(loss, probe.firstHalfLossFrom(), probe.firstHalfLossTo())));
+        out.put("second-copy-loss", f2(mean(loss, probe.repeatedLossFrom(), probe.repeatedLossTo())));
         out.put("random-guess-loss", f2(Math.log(probe.high() - probe.low() - 1)));
+        out.put("ln-vocab", f2(Math.log(model.config().dVocab())));
+        out.put("repeated-half-loss-64", f2(Measurements.repeatedHalfLoss(model, probe.withBatch(64))));
+        out.put("ideal-copier-loss", f2(idealCopierLoss(probe.withBatch(20_000))));
+        // TransformerLens's detect_head "mul" of a perfect induction head: the share of queries that have an induction
+        // target, n / (2n + 1) from the second copy plus the words that recur by chance
+        out.put("perfect-detect-induction", f2(perfectDetectInduction(probe)));
+        out.put("perfect-detect-induction-5", String.format(Locale.ROOT, "%.3f", perfectDetectInduction(probe.withHalfLength(5))));
+        out.put("n-over-2n-plus-1", f2(n / (2.0 * n + 1)));
+        distinctWordLosses(model, out);
         ComponentScores induction = Measurements.inductionScores(model, probe);
         ComponentScores prev = Measurements.previousTokenScores(model, probe);
         ComponentScores dla = Measurements.directLogitAttribution(model, probe);
@@ -78,6 +92,10 @@ class DocValuesTest {
         ComponentScores positional = Measurements.positionalPreviousTokenScores(model, probe);
         putHeads(out, "induction", induction);
         putHeads(out, "prev", prev);
+        ComponentScores detectPrev = Measurements.detectHeadScores(model, probe, "previous_token_head");
+        ComponentScores detectInduction = Measurements.detectHeadScores(model, probe, "induction_head");
+        putHeads(out, "detect-prev", detectPrev);
+        putHeads(out, "detect-induction", detectInduction);
         putHeads(out, "dla", dla);
         putHeads(out, "ablation", ablation);
         putHeads(out, "copying", copying);
@@ -123,6 +141,10 @@ class DocValuesTest {
         out.put("ov-top1-max", String.valueOf(maxCopied));
         // by role, so that the prose stays right if training moves the circuit to other heads
         out.put("prev-head-score", f2(prev.value(prevHead)));
+        out.put("prev-head-detect-head", f2(detectPrev.value(prevHead)));
+        ComponentScores detectLayer1 = detectInduction.filter(l -> l.startsWith("L1"));
+        out.put("induction-detect-l1-min", f2(detectLayer1.ranked().getLast().value()));
+        out.put("induction-detect-l1-max", f2(detectLayer1.top(1).getFirst().value()));
         out.put("prev-head-ablation", f2(ablation.value(prevHead)));
         out.put("prev-head-positional", f2(positional.value(prevHead)));
         out.put("prev-head-positional-unscaled", out.get("positional-unscaled." + prevHead));
@@ -171,6 +193,70 @@ class DocValuesTest {
         return out;
     }
 
+    /** The mean share of queries with an induction target: what detect_head "mul" gives a perfect induction head. */
+    static double perfectDetectInduction(RepeatedTokens probe) {
+        double sum = 0;
+        for (int[] t : probe.tokens()) {
+            int with = 0;
+            for (int q = 0; q < t.length; q++) {
+                boolean target = false;
+                for (int j = 0; j < q; j++) {
+                    target |= t[j] == t[q];
+                }
+                with += target ? 1 : 0;
+            }
+            sum += (double) with / t.length;
+        }
+        return sum / probe.batch();
+    }
+
+    /**
+     * The repeated-half loss of an ideal copier that predicts by induction alone: at each prediction of
+     * the repeated half it spreads its bet evenly over the words that followed every earlier occurrence of
+     * the current word (where a word recurs by chance within a copy there are several), so it loses
+     * {@code -ln(share of those followers that are the true next word)}.
+     */
+    static double idealCopierLoss(RepeatedTokens probe) {
+        double sum = 0;
+        long count = 0;
+        for (int[] t : probe.tokens()) {
+            for (int c = probe.repeatedLossFrom(); c < probe.repeatedLossTo(); c++) {
+                int followers = 0, right = 0;
+                for (int j = 0; j < c; j++) {
+                    if (t[j] == t[c]) {
+                        followers++;
+                        right += t[j + 1] == t[c + 1] ? 1 : 0;
+                    }
+                }
+                sum -= Math.log((double) right / followers);
+                count++;
+            }
+        }
+        return sum / count;
+    }
+
+    /**
+     * The losses on the training data's kind of sequence, as the transformer module's ShippedModelTest
+     * draws them: 32 sequences of BOS and 23 distinct random words repeated once (seed 1), each half
+     * measured over the same columns as {@link RepeatedTokens}' halves.
+     */
+    static void distinctWordLosses(HookedTransformer model, Map<String, String> out) {
+        int half = 23, batch = 32;
+        InductionData.Batch b = new InductionData(model.config().dVocab(), 0, model.config().nCtx(), 8, half, true)
+                .repeatedSequences(new SplittableRandom(1), batch, half);
+        int[][] tokens = new int[batch][1 + 2 * half];
+        for (int s = 0; s < batch; s++) {
+            tokens[s][0] = b.tokens()[s * b.pos()];
+            for (int c = 0; c < 2; c++) {
+                System.arraycopy(b.tokens(), s * b.pos() + 1, tokens[s], 1 + c * half, half);
+            }
+        }
+        RepeatedTokens layout = new RepeatedTokens(batch, half, 0, 0, 1, model.config().dVocab()); // only its columns are used
+        float[] loss = model.perTokenLoss(tokens).mean(0, false).toArray();
+        out.put("distinct-first-loss", f2(mean(loss, layout.firstHalfLossFrom(), layout.firstHalfLossTo())));
+        out.put("distinct-repeated-loss", String.format(Locale.ROOT, "%.3f", mean(loss, layout.repeatedLossFrom(), layout.repeatedLossTo())));
+    }
+
     static double mean(float[] v, int from, int to) {
         double s = 0;
         for (int i = from; i < to; i++) {
@@ -184,9 +270,10 @@ class DocValuesTest {
         Map<String, String> values = compute(model);
         List<String> problems = new ArrayList<>();
         int quoted = 0;
-        for (Path page : DocsCheck.pages()) {
+        for (Path page : DocsCheck.valuePages()) {
             List<String> lines = DocsCheck.read(page);
-            DocsCheck.Result r = DocsCheck.checkValues(page.getFileName().toString(), lines, values, DocsCheck.update());
+            String name = DocsCheck.docsDir().toAbsolutePath().normalize().getParent().relativize(page.toAbsolutePath().normalize()).toString();
+            DocsCheck.Result r = DocsCheck.checkValues(name, lines, values, DocsCheck.update());
             problems.addAll(r.problems());
             if (r.changed() > 0) {
                 DocsCheck.write(page, r.lines());

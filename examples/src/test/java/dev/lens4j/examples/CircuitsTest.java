@@ -8,7 +8,7 @@ import dev.lens4j.testing.ComponentScores;
 import dev.lens4j.testing.Head;
 import dev.lens4j.testing.LensModel;
 import dev.lens4j.testing.Measurements;
-import dev.lens4j.testing.RepeatedTokens;
+import dev.lens4j.analysis.heads.RepeatedTokens;
 import dev.lens4j.transformer.HookedTransformer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -79,24 +79,26 @@ class CircuitsTest {
     @Test
     void thePreviousTokenHeadUsesPositions() {
         Circuits circuits = new Circuits(model.config(), model.weights());
-        int[][] tokens = RepeatedTokens.forModel(model).tokens();
+        RepeatedTokens probe = RepeatedTokens.forModel(model);
+        int[][] tokens = probe.tokens();
         // tag::positional-qk[]
         // W_pos as the layer-0 LayerNorm sees it: divided by the residual stream's typical scale
         float scale = model.runWithCache(tokens, name -> name.equals("blocks.0.ln1.hook_scale")).cache().get("scale0ln1").mean();
-        Tensor pos = model.weights().wPos().slice(0, 0, 33).div(scale);                      // [pos, d_model]
+        int n = probe.length();                                                              // 47 positions
+        Tensor pos = model.weights().wPos().slice(0, 0, n).div(scale);                       // [pos, d_model]
         FactoredMatrix qk = circuits.qk().get(prevHead.layer(), prevHead.head());            // [d_model, d_model]
         Tensor scores = qk.leftMatmul(pos).matmul(pos.mT()).ab().div((float) Math.sqrt(model.config().dHead()));
-        Tensor pattern = scores.maskedFill(Tensor.causalMask(33, 33), Float.NEGATIVE_INFINITY).softmax(-1);  // [query_pos, key_pos]
+        Tensor pattern = scores.maskedFill(Tensor.causalMask(n, n), Float.NEGATIVE_INFINITY).softmax(-1);    // [query_pos, key_pos]
         double onPrevious = 0;
-        for (int i = 1; i < 33; i++) {
+        for (int i = 1; i < n; i++) {
             onPrevious += pattern.get(i, i - 1);
         }
-        assertThat(onPrevious / 32).isGreaterThan(0.5);
+        assertThat(onPrevious / (n - 1)).isGreaterThan(0.5);
         // end::positional-qk[]
         // without the scale the pattern is much flatter than the attention the head computes
-        assertThat(circuits.positionalPreviousTokenScores(33).get(prevHead.layer(), prevHead.head())).isLessThan((float) (onPrevious / 32));
-        assertThat(Measurements.positionalPreviousTokenScores(model, RepeatedTokens.forModel(model)).value(prevHead.label()))
-                .isCloseTo((float) (onPrevious / 32), within(1e-4f));
+        assertThat(circuits.positionalPreviousTokenScores(n).get(prevHead.layer(), prevHead.head())).isLessThan((float) (onPrevious / (n - 1)));
+        assertThat(Measurements.positionalPreviousTokenScores(model, probe).value(prevHead.label()))
+                .isCloseTo((float) (onPrevious / (n - 1)), within(1e-4f));
         assertThatHead(model, prevHead).hasPositionalPreviousTokenScoreAbove(0.5);
     }
 

@@ -8,7 +8,7 @@ import dev.lens4j.testing.ComponentScores;
 import dev.lens4j.testing.Head;
 import dev.lens4j.testing.LensModel;
 import dev.lens4j.testing.Measurements;
-import dev.lens4j.testing.RepeatedTokens;
+import dev.lens4j.analysis.heads.RepeatedTokens;
 import dev.lens4j.transformer.ForwardResult;
 import dev.lens4j.transformer.HookedTransformer;
 import org.junit.jupiter.api.Test;
@@ -29,7 +29,7 @@ class DirectLogitAttributionTest {
 
     @Test
     void attributionsAddUpToTheLogits() {
-        int[][] tokens = RepeatedTokens.forModel(model).withBatch(2).tokens();   // [2][33]
+        int[][] tokens = RepeatedTokens.forModel(model).withBatch(2).tokens();   // [2][47]
         // tag::dla[]
         ForwardResult run = model.runWithCache(tokens);
         ResidualStream stream = ResidualStream.of(model, run.cache());

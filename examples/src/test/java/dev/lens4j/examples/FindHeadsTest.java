@@ -8,7 +8,7 @@ import dev.lens4j.testing.ComponentScores;
 import dev.lens4j.testing.Head;
 import dev.lens4j.testing.LensModel;
 import dev.lens4j.testing.Measurements;
-import dev.lens4j.testing.RepeatedTokens;
+import dev.lens4j.analysis.heads.RepeatedTokens;
 import dev.lens4j.transformer.HookedTransformer;
 import org.junit.jupiter.api.Test;
 
@@ -32,15 +32,15 @@ class FindHeadsTest {
     @Test
     void theSecondCopyIsPredicted() {
         // tag::repeated-tokens[]
-        RepeatedTokens probe = RepeatedTokens.forModel(model);        // 8 sequences: BOS, 16 random words, the same 16 again
-        int[][] tokens = probe.tokens();                              // [8][33]
-        assertThat(tokens[0][1]).isEqualTo(tokens[0][17]);
+        RepeatedTokens probe = RepeatedTokens.forModel(model);        // 16 sequences: BOS, 23 random words, the same 23 again
+        int[][] tokens = probe.tokens();                              // [16][47]
+        assertThat(tokens[0][1]).isEqualTo(tokens[0][24]);
         // end::repeated-tokens[]
 
         // tag::loss-by-position[]
-        float[] loss = Measurements.lossByPosition(model, probe);     // [32]: loss of predicting token t + 1, mean over sequences
-        float firstCopy = mean(loss, 1, 16);                          // predicting tokens 2..16 of the first copy
-        float secondCopy = mean(loss, 17, 32);                        // predicting tokens 2..16 of the second copy
+        float[] loss = Measurements.lossByPosition(model, probe);     // [46]: loss of predicting token t + 1, mean over sequences
+        float firstCopy = mean(loss, probe.firstHalfLossFrom(), probe.firstHalfLossTo());   // columns 1..22: tokens 2..23 of the first copy
+        float secondCopy = mean(loss, probe.repeatedLossFrom(), probe.repeatedLossTo());    // columns 24..45: the same in the second copy
         assertThat(firstCopy).isGreaterThan(3.5f);                    // about ln(63) = 4.14: a random guess
         assertThat(secondCopy).isLessThan(1.0f);                      // the model has learned to look back
         // end::loss-by-position[]
@@ -66,13 +66,19 @@ class FindHeadsTest {
         RepeatedTokens probe = RepeatedTokens.forModel(model);
         int[][] tokens = probe.tokens();
         // tag::induction-scores[]
-        // mean attention from each token of the second copy to the token after its first occurrence
-        Tensor scores = InductionEvals.inductionScores(model, tokens, probe.halfLength());   // [n_layers, n_heads]
+        // the share of each head's attention outside BOS that goes to the token after an earlier copy of the
+        // current token, over the queries that have one: 1 for a perfect induction head
+        Tensor scores = HeadDetection.targetScores(model, tokens, "induction_head", true);   // [n_layers, n_heads]
         List<Head> inductionHeads = ComponentScores.ofHeads("induction score", "", scores).ranked().stream()
-                .filter(s -> s.value() > 0.4f).map(s -> Head.parse(s.label())).toList();
+                .filter(s -> s.value() >= 0.5f).map(s -> Head.parse(s.label())).toList();
         assertThat(inductionHeads).isNotEmpty().allSatisfy(h -> assertThat(h.layer()).isEqualTo(1));
         // end::induction-scores[]
         assertThat(scores.select(0, 0).max()).isLessThan(0.2f);
+        assertThat(scores.maxAbsDiff(Tensor.of(Measurements.inductionScores(model, probe).values(), 2, 4))).isLessThan(1e-6f);
+        // ARENA's detector, the mean of the stripe's diagonal over the second copy, sees the same heads
+        for (float arena : InductionEvals.inductionScores(model, tokens, probe.halfLength()).select(0, 1).toArray()) {
+            assertThat(arena).isGreaterThan(0.4f);
+        }
     }
 
     @Test

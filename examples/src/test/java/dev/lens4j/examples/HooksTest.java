@@ -12,7 +12,7 @@ import dev.lens4j.testing.ComponentScores;
 import dev.lens4j.testing.Head;
 import dev.lens4j.testing.LensModel;
 import dev.lens4j.testing.Measurements;
-import dev.lens4j.testing.RepeatedTokens;
+import dev.lens4j.analysis.heads.RepeatedTokens;
 import dev.lens4j.transformer.HookedTransformer;
 import org.junit.jupiter.api.Test;
 
@@ -74,7 +74,7 @@ class HooksTest {
             model.forward(tokens);                                           // the model's own hooks fire on every pass
             model.forward(tokens);
         }                                                                    // removed here, even if a pass throws
-        assertThat(shapes).hasSize(2).allSatisfy(s -> assertThat(s).containsExactly(8, 4, 33, 33));
+        assertThat(shapes).hasSize(2).allSatisfy(s -> assertThat(s).containsExactly(16, 4, 47, 47));
         assertThat(model.hooks().isEmpty()).isTrue();
         // end::scoped-hook[]
     }
@@ -105,7 +105,7 @@ class HooksTest {
         assertThatThrownBy(() -> model.runWithHooks(tokens, broken))
                 .isInstanceOf(IllegalStateException.class).hasMessage("bug in my hook");   // thrown as it is
         assertThat(model.hooks().isEmpty()).isTrue();             // per-call hooks never belong to the model
-        assertThat(model.forward(tokens).shape()).containsExactly(1, 33, 64);
+        assertThat(model.forward(tokens).shape()).containsExactly(1, 47, 64);
         // end::hook-throws[]
     }
 
@@ -123,7 +123,8 @@ class HooksTest {
         });
         Tensor clean = model.perTokenLoss(tokens);                                       // [batch, pos - 1]
         Tensor ablated = Functional.perTokenLoss(model.runWithHooks(tokens, zeroHead), tokens);
-        float cleanLoss = clean.slice(1, 17, 32).mean(), ablatedLoss = ablated.slice(1, 17, 32).mean();   // the repeated half
+        int from = probe.repeatedLossFrom(), to = probe.repeatedLossTo();                // columns 24..45: the repeated half
+        float cleanLoss = clean.slice(1, from, to).mean(), ablatedLoss = ablated.slice(1, from, to).mean();
         assertThat(ablatedLoss - cleanLoss).isGreaterThan(1.0f);
         // end::ablation-hook[]
         // tag::ablation-helper[]

@@ -4,7 +4,7 @@ import dev.lens4j.analysis.circuits.CompositionScores;
 import dev.lens4j.testing.Head;
 import dev.lens4j.testing.LensModel;
 import dev.lens4j.testing.Measurements;
-import dev.lens4j.testing.RepeatedTokens;
+import dev.lens4j.analysis.heads.RepeatedTokens;
 import dev.lens4j.transformer.HookedTransformer;
 import org.junit.jupiter.api.Test;
 

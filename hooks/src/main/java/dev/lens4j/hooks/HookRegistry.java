@@ -28,6 +28,8 @@ public final class HookRegistry {
 
     private final Set<String> knownNames;
     private final CopyOnWriteArrayList<Entry> entries = new CopyOnWriteArrayList<>();
+    /** Why hooks can no longer be added (the model is closed), or null while they can. */
+    private volatile String closedBecause;
 
     /**
      * A registry that checks exact names against a model's hook points.
@@ -50,6 +52,7 @@ public final class HookRegistry {
      * @param hook the hook
      * @return a handle; close it to remove the hook
      * @throws IllegalArgumentException if the model has no hook point of that name (the message lists close names)
+     * @throws IllegalStateException if the registry was closed (its model is closed)
      */
     public HookHandle add(String name, Hook hook) {
         return register(HookSpec.of(checkName(name), hook), false);
@@ -119,6 +122,9 @@ public final class HookRegistry {
      * @return a handle
      */
     public HookHandle add(HookSpec spec) {
+        if (spec == null) {
+            throw new IllegalArgumentException("hook spec is null; make one with HookSpec.of(name, hook)");
+        }
         if (spec.name() != null) {
             checkName(spec.name());
         }
@@ -190,7 +196,21 @@ public final class HookRegistry {
         return name;
     }
 
+    /**
+     * Refuses every hook added from now on, for a model that was closed: a hook added to it would
+     * never fire. Hooks already added stay (no pass runs them).
+     *
+     * @param reason why, for the exception's message ({@code "model gpt2 is closed"})
+     */
+    public void close(String reason) {
+        closedBecause = reason == null ? "the registry is closed" : reason;
+    }
+
     private HookHandle register(HookSpec spec, boolean permanent) {
+        String closed = closedBecause;
+        if (closed != null) {
+            throw new IllegalStateException("cannot add " + spec + ": " + closed);
+        }
         Entry e = new Entry(spec, permanent);
         entries.add(e);
         return e;

@@ -19,7 +19,8 @@ final class Charts {
     private Charts() {}
 
     static LossChart loss(LossByPosition l, double width) {
-        return new LossChart(l.meanLoss(), l.repeatedStart(), l.firstHalfMean(), l.repeatedHalfMean(), l.lnVocab(), width);
+        return new LossChart(l.meanLoss(), l.firstStart(), l.repeatedStart(), l.firstHalfMean(), l.repeatedHalfMean(), l.lnVocab(),
+                l::predicted, width);
     }
 
     /** The DLA values a chart shows: all of them, or the {@link #MAX_BARS} largest by magnitude; largest first. */

@@ -39,9 +39,14 @@ public final class ConsoleReport {
         }
         if (data.headScores() != null) {
             HeadDetectorScores s = data.headScores();
-            b.append(grid("Previous-token scores", s.previousToken(), 2)).append('\n');
+            // lens4j's target scores (1 for a perfect head), then TransformerLens's detect_head of the same patterns
+            b.append(grid("Previous-token scores (share of attention on the target where there is one; 1 = perfect)",
+                    s.previousToken(), 2)).append('\n');
             b.append(grid("Duplicate-token scores", s.duplicateToken(), 2)).append('\n');
             b.append(grid("Induction scores", s.induction(), 2)).append('\n');
+            b.append(grid("TransformerLens detect_head \"mul\" (over every query): previous-token", s.detectHeadPreviousToken(), 2))
+                    .append('\n');
+            b.append(grid("TransformerLens detect_head \"mul\": induction", s.detectHeadInduction(), 2)).append('\n');
         }
         if (data.dla() != null) {
             dla(b, data.dla());

@@ -2,22 +2,37 @@ package dev.lens4j.report;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * Head-detector scores (TransformerLens {@code detect_head}) of every head: how much of each head's
- * attention lies on the previous-token diagonal, on earlier copies of the current token, and on the
- * token after an earlier copy (the induction stripe).
+ * Head-detector scores of every head: how much of each head's attention lies on the previous
+ * token, on earlier copies of the current token, and on the token after an earlier copy (the
+ * induction target), in two forms.
+ *
+ * <p>The scores lens4j's claims use ({@link #previousToken}, {@link #duplicateToken},
+ * {@link #induction}) are {@link dev.lens4j.analysis.heads.HeadDetector#targetScore}: the share of
+ * the head's attention (outside BOS when the sequences start with it) that lands on a target, over
+ * the queries that have one, so that a perfect head of the kind scores 1 on any tokens.
+ * TransformerLens's {@code detect_head} "mul" ({@link #detectHeadPreviousToken} and the others)
+ * divides by the attention of every query, targets or not, so on {@code BOS, A, A} a perfect
+ * induction head scores about {@code n / (2n + 1)}, under one half: it is shown beside them, for
+ * comparison with TransformerLens.
  *
  * @param previousToken {@code [n_layers, n_heads]} previous-token scores
  * @param duplicateToken {@code [n_layers, n_heads]} duplicate-token scores
  * @param induction {@code [n_layers, n_heads]} induction scores
+ * @param detectHeadPreviousToken {@code [n_layers, n_heads]} TransformerLens {@code detect_head("previous_token_head", "mul")}
+ * @param detectHeadDuplicateToken {@code [n_layers, n_heads]} TransformerLens {@code detect_head("duplicate_token_head", "mul")}
+ * @param detectHeadInduction {@code [n_layers, n_heads]} TransformerLens {@code detect_head("induction_head", "mul")}
  */
-public record HeadDetectorScores(double[][] previousToken, double[][] duplicateToken, double[][] induction) {
+public record HeadDetectorScores(double[][] previousToken, double[][] duplicateToken, double[][] induction,
+                                 double[][] detectHeadPreviousToken, double[][] detectHeadDuplicateToken,
+                                 double[][] detectHeadInduction) {
 
     /**
      * Validates the components.
      *
-     * @throws IllegalArgumentException if the three tables differ in shape or are ragged
+     * @throws IllegalArgumentException if the tables differ in shape or are ragged
      */
     public HeadDetectorScores {
         Checks.notNull("previous-token scores", previousToken);
@@ -26,6 +41,9 @@ public record HeadDetectorScores(double[][] previousToken, double[][] duplicateT
         Checks.matrix("previous-token scores", previousToken, layers, heads);
         Checks.matrix("duplicate-token scores", duplicateToken, layers, heads);
         Checks.matrix("induction scores", induction, layers, heads);
+        Checks.matrix("detect_head previous-token scores", detectHeadPreviousToken, layers, heads);
+        Checks.matrix("detect_head duplicate-token scores", detectHeadDuplicateToken, layers, heads);
+        Checks.matrix("detect_head induction scores", detectHeadInduction, layers, heads);
     }
 
     /**
@@ -47,7 +65,8 @@ public record HeadDetectorScores(double[][] previousToken, double[][] duplicateT
     }
 
     /**
-     * Returns the head with the highest induction score.
+     * Returns the head with the highest induction score, in any layer (layer 0 included, which holds
+     * no induction-head candidate; see {@link #inductionHead()}).
      *
      * @return the head with the highest induction score
      */
@@ -77,43 +96,44 @@ public record HeadDetectorScores(double[][] previousToken, double[][] duplicateT
     }
 
     /**
-     * The best induction head: the highest induction score after the first layer (an induction head
-     * reads a previous-token head's output), or in the only layer of a one-layer model.
+     * Whether any head can be an induction head: only heads after the first layer can, since an
+     * induction head's keys read which token came before, which only a head of an earlier layer
+     * writes into the residual stream.
      *
-     * @return the head
+     * @return true for a model of at least two layers
      */
-    public HeadId inductionHead() {
-        return argmax(induction, firstInductionLayer(), induction.length);
+    public boolean hasInductionCandidates() {
+        return induction.length >= 2;
+    }
+
+    /**
+     * The best induction-head candidate: the highest induction score after the first layer.
+     *
+     * @return the head, or empty for a one-layer model (see {@link #hasInductionCandidates()})
+     */
+    public Optional<HeadId> inductionHead() {
+        return hasInductionCandidates() ? Optional.of(argmax(induction, 1, induction.length)) : Optional.empty();
     }
 
     /**
      * The induction heads: every head after the first layer whose induction score is at least
-     * {@code bar}, in layer-major order, or {@link #inductionHead()} alone when none is. Induction
-     * heads are often redundant (several heads of a layer each do the job), so
-     * {@link InductionInvestigation} makes its claims about this set.
+     * {@code bar}, in layer-major order. Induction heads are often redundant (several heads of a
+     * layer each do the job), so {@link InductionInvestigation} makes its claims about this set.
      *
      * @param bar the score that marks an induction head (the investigation uses
      *            {@link InductionInvestigation#PATTERN_BAR})
-     * @return the heads, never empty
+     * @return the heads; empty when none reaches the bar, or for a one-layer model
      */
     public List<HeadId> inductionHeads(double bar) {
         List<HeadId> out = new ArrayList<>();
-        for (int l = firstInductionLayer(); l < induction.length; l++) {
+        for (int l = 1; l < induction.length; l++) {
             for (int h = 0; h < induction[l].length; h++) {
                 if (induction[l][h] >= bar) {
                     out.add(new HeadId(l, h));
                 }
             }
         }
-        if (out.isEmpty()) {
-            out.add(inductionHead());
-        }
         return List.copyOf(out);
-    }
-
-    /** The first layer induction heads are chosen from: layer 1, or the only layer of a one-layer model. */
-    private int firstInductionLayer() {
-        return Math.min(1, induction.length - 1);
     }
 
     /** The head with the highest score in any layer; the first one on ties. */

@@ -221,6 +221,7 @@ public final class HtmlReport {
             case SUPPORTED -> "supported";
             case NOT_SUPPORTED -> "not-supported";
             case INCONCLUSIVE -> "inconclusive";
+            case NOT_APPLICABLE -> "not-applicable";
         };
     }
 
@@ -250,8 +251,9 @@ public final class HtmlReport {
     private static void attention(StringBuilder b, ReportData data) {
         AttentionPatterns a = data.attention();
         HeadId initial = a.heads().isEmpty() ? null : a.heads().getFirst().head();
-        if (data.headScores() != null && a.find(data.headScores().inductionHead()) != null) {
-            initial = data.headScores().inductionHead(); // the head the claims are about
+        HeadId candidate = data.headScores() == null ? null : data.headScores().inductionHead().orElse(null);
+        if (candidate != null && a.find(candidate) != null) {
+            initial = candidate; // the head the claims are about
         }
         b.append("<section id=\"attention\" class=\"card\">\n<h2>Attention patterns</h2>\n<p class=\"lede\">");
         if (!a.description().isEmpty()) {
@@ -285,8 +287,9 @@ public final class HtmlReport {
                         .append(Format.fixed(s.induction()[h.layer()][h.head()], 2)).append("\"");
             }
             b.append("><canvas width=\"88\" height=\"88\" aria-hidden=\"true\"></canvas><span>").append(h.label()).append("</span>");
-            if (s != null) {
-                b.append("<span class=\"hs\">").append(badge(s, h)).append("</span>");
+            String badge = s == null ? null : badge(s, h);
+            if (badge != null) {
+                b.append("<span class=\"hs\">").append(badge).append("</span>");
             }
             b.append("</button>");
         }
@@ -308,22 +311,36 @@ public final class HtmlReport {
                 .append("Hover a cell for its weight.</p></div>\n</div>\n</div>\n</section>\n");
     }
 
+    /**
+     * The caption under a head's button: its previous-token or induction score when the claims would
+     * count it as such a head (at {@link InductionInvestigation#PATTERN_BAR}), or null for no caption.
+     * Layer-0 heads are never induction-head candidates.
+     */
     private static String badge(HeadDetectorScores s, HeadId h) {
         double prev = s.previousToken()[h.layer()][h.head()];
-        double ind = s.induction()[h.layer()][h.head()];
-        if (Math.max(prev, ind) < 0.3) {
-            return "&nbsp;";
+        double ind = h.layer() == 0 ? Double.NEGATIVE_INFINITY : s.induction()[h.layer()][h.head()];
+        if (!(Math.max(prev, ind) >= InductionInvestigation.PATTERN_BAR)) {
+            return null;
         }
         return prev >= ind ? "prev " + Format.fixed(prev, 2) : "ind " + Format.fixed(ind, 2);
     }
 
     private static void headScores(StringBuilder b, HeadDetectorScores s) {
         b.append("<section id=\"head-scores\" class=\"card\">\n<h2>Head-detector scores</h2>\n")
-                .append("<p class=\"lede\">The share of each head's attention that falls where a head of that kind would attend ")
-                .append("(TransformerLens <code>detect_head</code>): 1 is a perfect match.</p>\n<div class=\"grid-tables scroll\">\n");
+                .append("<p class=\"lede\">The share of each head's attention that falls where a head of that kind would attend, ")
+                .append("over the queries that have such a target, leaving out attention to BOS when the sequences start with it: ")
+                .append("1 is a perfect head of that kind, ")
+                .append("whatever the tokens. The claims mark a head at ").append(Format.fixed(InductionInvestigation.PATTERN_BAR, 1))
+                .append(". Below, TransformerLens's <code>detect_head</code> (\"mul\") of the same patterns: it divides by the ")
+                .append("attention of every query, targets or not, so on these sequences even a perfect induction head stays under ")
+                .append("about one half.</p>\n<div class=\"grid-tables scroll\">\n");
         lhTable(b, "scores-previous-token", "Previous-token", s.previousToken(), false);
         lhTable(b, "scores-duplicate-token", "Duplicate-token", s.duplicateToken(), false);
         lhTable(b, "scores-induction", "Induction", s.induction(), false);
+        b.append("</div>\n<div class=\"grid-tables scroll\">\n");
+        lhTable(b, "detect-head-previous-token", "detect_head: previous-token", s.detectHeadPreviousToken(), false);
+        lhTable(b, "detect-head-duplicate-token", "detect_head: duplicate-token", s.detectHeadDuplicateToken(), false);
+        lhTable(b, "detect-head-induction", "detect_head: induction", s.detectHeadInduction(), false);
         b.append("</div>\n</section>\n");
     }
 
@@ -362,11 +379,10 @@ public final class HtmlReport {
 
     private static void dla(StringBuilder b, DirectLogitAttribution dla) {
         b.append("<section id=\"dla\" class=\"card\">\n<h2>Direct logit attribution</h2>\n<p class=\"lede\">")
-                .append("How much each head's output, read straight through the unembedding, raises the correct next token's logit");
+                .append("How much each head's output, read straight through the unembedding, raises the correct next token's logit.");
         if (!dla.metric().isEmpty()) {
-            b.append(" (").append(esc(dla.metric())).append(")");
+            b.append(" Measured: ").append(esc(dla.metric())).append(".");
         }
-        b.append(".");
         if (dla.values().size() > Charts.MAX_BARS) {
             b.append(" Showing the ").append(Charts.MAX_BARS).append(" largest of ").append(dla.values().size())
                     .append(" components by magnitude.");
@@ -387,11 +403,11 @@ public final class HtmlReport {
         }
         b.append("<section id=\"ablation\" class=\"card\">\n<h2>Head ablation</h2>\n<p class=\"lede\">")
                 .append("The loss when one head at a time is knocked out, against the baseline loss of ")
-                .append(Format.fixed(ab.baselineLoss(), 3)).append(" nats");
+                .append(Format.fixed(ab.baselineLoss(), 3)).append(" nats.");
         if (!ab.method().isEmpty()) {
-            b.append(" (").append(esc(ab.method())).append(")");
+            b.append(" Measured: ").append(esc(ab.method())).append(".");
         }
-        b.append(". Click a column to sort.</p>\n<div class=\"scroll\"><table id=\"ablation-table\" class=\"data sortable\">")
+        b.append(" Click a column to sort it, ascending first.</p>\n<div class=\"scroll\"><table id=\"ablation-table\" class=\"data sortable\">")
                 .append("<thead><tr><th>rank</th><th>head</th><th class=\"num\" aria-sort=\"descending\">loss change (nats)</th>")
                 .append("<th class=\"num\">ablated loss (nats)</th><th class=\"num\">change (%)</th><th>effect</th></tr></thead><tbody>\n");
         for (int i = 0; i < rows.size(); i++) {

@@ -23,7 +23,7 @@ import java.util.Map;
 public final class ReportJson {
 
     /** Format version written as {@code "schema"}. */
-    public static final int SCHEMA = 1;
+    public static final int SCHEMA = 2;
 
     /** Decimals kept of each attention weight. */
     public static final int PATTERN_DECIMALS = 4;
@@ -66,6 +66,7 @@ public final class ReportJson {
             LossByPosition l = data.loss();
             Map<String, Object> loss = new LinkedHashMap<>();
             loss.put("meanLoss", vector(l.meanLoss()));
+            loss.put("firstStart", l.firstStart());
             loss.put("repeatedStart", l.repeatedStart());
             loss.put("firstHalfMean", num(l.firstHalfMean()));
             loss.put("repeatedHalfMean", num(l.repeatedHalfMean()));
@@ -104,6 +105,11 @@ public final class ReportJson {
             hs.put("previousToken", matrix(d.previousToken()));
             hs.put("duplicateToken", matrix(d.duplicateToken()));
             hs.put("induction", matrix(d.induction()));
+            Map<String, Object> tl = new LinkedHashMap<>();
+            tl.put("previousToken", matrix(d.detectHeadPreviousToken()));
+            tl.put("duplicateToken", matrix(d.detectHeadDuplicateToken()));
+            tl.put("induction", matrix(d.detectHeadInduction()));
+            hs.put("detectHead", tl);
             m.put("headScores", hs);
         }
         if (data.dla() != null) {
@@ -192,7 +198,7 @@ public final class ReportJson {
         ReportData.Builder b = ReportData.builder(str(m, "title"), model);
         if (m.get("loss") != null) {
             Map<String, Object> l = obj(m, "loss");
-            b.loss(new LossByPosition(vector(req(l, "meanLoss")), integer(l, "repeatedStart"), dbl(l, "firstHalfMean"),
+            b.loss(new LossByPosition(vector(req(l, "meanLoss")), integer(l, "firstStart"), integer(l, "repeatedStart"), dbl(l, "firstHalfMean"),
                     dbl(l, "repeatedHalfMean"), dbl(l, "lnVocab"), integer(l, "sequences")));
         }
         if (m.get("attention") != null) {
@@ -210,8 +216,10 @@ public final class ReportJson {
         }
         if (m.get("headScores") != null) {
             Map<String, Object> h = obj(m, "headScores");
+            Map<String, Object> tl = obj(h, "detectHead");
             b.headScores(new HeadDetectorScores(matrix(req(h, "previousToken")), matrix(req(h, "duplicateToken")),
-                    matrix(req(h, "induction"))));
+                    matrix(req(h, "induction")), matrix(req(tl, "previousToken")), matrix(req(tl, "duplicateToken")),
+                    matrix(req(tl, "induction"))));
         }
         if (m.get("dla") != null) {
             Map<String, Object> d = obj(m, "dla");

@@ -47,9 +47,10 @@ public final class ReportWriter {
     }
 
     /**
-     * The heads whose patterns get a PNG: the previous-token head, then the best induction head, as
-     * the investigation's claims choose them ({@link HeadDetectorScores#previousTokenHead()},
-     * {@link HeadDetectorScores#inductionHead()}), when their patterns are in the report.
+     * The heads whose patterns get a PNG: the previous-token head, then the best induction-head
+     * candidate (none in a one-layer model), as the investigation's claims choose them
+     * ({@link HeadDetectorScores#previousTokenHead()}, {@link HeadDetectorScores#inductionHead()}),
+     * when their patterns are in the report.
      *
      * @param data the report data
      * @return the heads, without repeats
@@ -57,7 +58,9 @@ public final class ReportWriter {
     public static List<HeadId> keyHeads(ReportData data) {
         Set<HeadId> heads = new LinkedHashSet<>();
         if (data.attention() != null && data.headScores() != null) {
-            for (HeadId h : List.of(data.headScores().previousTokenHead(), data.headScores().inductionHead())) {
+            List<HeadId> key = new java.util.ArrayList<>(List.of(data.headScores().previousTokenHead()));
+            data.headScores().inductionHead().ifPresent(key::add);
+            for (HeadId h : key) {
                 if (data.attention().find(h) != null) {
                     heads.add(h);
                 }

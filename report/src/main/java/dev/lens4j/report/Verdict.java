@@ -7,7 +7,12 @@ public enum Verdict {
     /** the numbers contradict the claim */
     NOT_SUPPORTED("not supported"),
     /** the numbers neither support nor contradict it clearly */
-    INCONCLUSIVE("inconclusive");
+    INCONCLUSIVE("inconclusive"),
+    /**
+     * the model lacks what the claim is about (no induction-head candidate in a one-layer model, no
+     * previous-token head to feed one, composition within one layer), so there is nothing to judge
+     */
+    NOT_APPLICABLE("not applicable");
 
     private final String text;
 
@@ -37,6 +42,6 @@ public enum Verdict {
                 return v;
             }
         }
-        throw new IllegalArgumentException("unknown verdict \"" + text + "\" (expected supported, not supported or inconclusive)");
+        throw new IllegalArgumentException("unknown verdict \"" + text + "\" (expected supported, not supported, inconclusive or not applicable)");
     }
 }

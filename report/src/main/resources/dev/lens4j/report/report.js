@@ -84,9 +84,10 @@
       headName.textContent = label;
       var hs = data.headScores, parts = [];
       if (hs) {
-        var l = state.head.layer, h = state.head.index;
+        var l = state.head.layer, h = state.head.index, tl = hs.detectHead;
         parts.push('previous-token ' + fmt(hs.previousToken[l][h], 2), 'duplicate-token ' + fmt(hs.duplicateToken[l][h], 2),
           'induction ' + fmt(hs.induction[l][h], 2));
+        if (tl) parts.push('detect_head: prev ' + fmt(tl.previousToken[l][h], 2) + ', ind ' + fmt(tl.induction[l][h], 2));
       }
       headScores.textContent = parts.length ? 'detector scores: ' + parts.join(' \u00b7 ') : '';
       highlight(state.focus);
@@ -251,8 +252,9 @@
     var ths = table.querySelectorAll('thead th');
     Array.prototype.forEach.call(ths, function (th, col) {
       th.tabIndex = 0;
+      // The first click on a column sorts it ascending; the next click on it reverses the order.
       function sort() {
-        var desc = th.getAttribute('aria-sort') !== 'descending';
+        var desc = th.getAttribute('aria-sort') === 'ascending';
         Array.prototype.forEach.call(ths, function (o) { o.removeAttribute('aria-sort'); });
         th.setAttribute('aria-sort', desc ? 'descending' : 'ascending');
         var body = table.tBodies[0];

@@ -42,9 +42,12 @@ class ConsoleReportTest {
         assertThat(s).containsPattern("head  attribution \\(logits\\)\n----  -+  -+\nL1H2 +\\+3\\.120  #+\n");
         assertThat(s).containsPattern("L1H2 +\\+3\\.870 +4\\.220 +\\+1105\\.7\n");
         assertThat(s).contains("K     L0H1  L1H2  0.430         6.1");
-        assertThat(s).contains("  weight-level evidence (QK, OV, composition)\n    [supported]      L1H2 copies the token",
-                "    [not supported]  L1H2 reads values from L0H1 (V-composition)\n"
-                        + "                       V-composition 0.06, below the random baseline 0.071\n");
+        // verdicts in a column as wide as the widest, "[not applicable]"; the numbers indented under the statement
+        assertThat(s).contains("  weight-level evidence (QK, OV, composition)\n    [supported]       L1H2 copies the token",
+                "    [not supported]   L1H2 reads values from L0H1 (V-composition)\n"
+                        + "                        V-composition 0.06, below the random baseline 0.071\n");
+        // lens4j's scores and TransformerLens's detect_head of the same patterns
+        assertThat(s).contains("Induction scores\nlayer", "TransformerLens detect_head \"mul\": induction\nlayer");
     }
 
     @Test

@@ -8,7 +8,7 @@ import java.util.Random;
  * A realistic report for a 2-layer, 4-head attention-only model on 20 tokens (BOS, 10 random words,
  * the first 9 of them again): L0H1 is a previous-token head, L0H3 a duplicate-token head, L1H2 an
  * induction head composed with L0H1 through its keys. The head-detector scores are computed from the
- * patterns with TransformerLens's "mul" formula, so the two agree.
+ * patterns, with lens4j's target score and TransformerLens's "mul" formula, so the page and the data agree.
  */
 final class FakeReports {
 
@@ -50,14 +50,20 @@ final class FakeReports {
         double[][] prev = new double[LAYERS][HEADS];
         double[][] dup = new double[LAYERS][HEADS];
         double[][] ind = new double[LAYERS][HEADS];
+        double[][] tlPrev = new double[LAYERS][HEADS];
+        double[][] tlDup = new double[LAYERS][HEADS];
+        double[][] tlInd = new double[LAYERS][HEADS];
         for (int l = 0; l < LAYERS; l++) {
             for (int h = 0; h < HEADS; h++) {
                 HeadId id = new HeadId(l, h);
                 double[][] p = pattern(id, tokens, rnd);
                 patterns.add(new AttentionPatterns.HeadPattern(id, p));
-                prev[l][h] = detect(p, tokens, Kind.PREVIOUS);
-                dup[l][h] = detect(p, tokens, Kind.DUPLICATE);
-                ind[l][h] = detect(p, tokens, Kind.INDUCTION);
+                prev[l][h] = target(p, tokens, Kind.PREVIOUS);
+                dup[l][h] = target(p, tokens, Kind.DUPLICATE);
+                ind[l][h] = target(p, tokens, Kind.INDUCTION);
+                tlPrev[l][h] = detect(p, tokens, Kind.PREVIOUS);
+                tlDup[l][h] = detect(p, tokens, Kind.DUPLICATE);
+                tlInd[l][h] = detect(p, tokens, Kind.INDUCTION);
             }
         }
 
@@ -110,9 +116,9 @@ final class FakeReports {
         v[0][3][1][1] = 0.19;
 
         return ReportData.builder("Induction heads in induction-2l", model)
-                .loss(LossByPosition.of(loss, half, VOCAB, 32))
+                .loss(LossByPosition.of(loss, 1, half + 1, VOCAB, 32)) // the second copy's second token is token half + 2
                 .attention(new AttentionPatterns("repeated random tokens, seed 0", tokens, patterns))
-                .headScores(new HeadDetectorScores(prev, dup, ind))
+                .headScores(new HeadDetectorScores(prev, dup, ind, tlPrev, tlDup, tlInd))
                 .dla(new DirectLogitAttribution("logit of the correct next token, mean over the repeated half", dla))
                 .ablation(new HeadAblation("zero-ablation of hook_z, repeated half of 32 sequences", 0.35, ablation))
                 .qkOv(new QkOvAnalysis(copying, positional, readouts))
@@ -138,6 +144,14 @@ final class FakeReports {
 
     private enum Kind { PREVIOUS, DUPLICATE, INDUCTION }
 
+    private static boolean hit(List<String> tokens, Kind kind, int q, int k) {
+        return switch (kind) {
+            case PREVIOUS -> k == q - 1;
+            case DUPLICATE -> k < q && tokens.get(k).equals(tokens.get(q));
+            case INDUCTION -> k >= 1 && k <= q && k - 1 < q && tokens.get(k - 1).equals(tokens.get(q));
+        };
+    }
+
     /** TransformerLens detect_head "mul": sum(pattern * detection) / sum(pattern). */
     private static double detect(double[][] p, List<String> tokens, Kind kind) {
         int n = p.length;
@@ -146,17 +160,28 @@ final class FakeReports {
         for (int q = 0; q < n; q++) {
             for (int k = 0; k < n; k++) {
                 den += p[q][k];
-                boolean hit = switch (kind) {
-                    case PREVIOUS -> k == q - 1;
-                    case DUPLICATE -> k < q && tokens.get(k).equals(tokens.get(q));
-                    case INDUCTION -> k >= 1 && k <= q && tokens.get(k - 1).equals(tokens.get(q));
-                };
-                if (hit) {
-                    num += p[q][k];
-                }
+                num += hit(tokens, kind, q, k) ? p[q][k] : 0;
             }
         }
         return num / den;
+    }
+
+    /** lens4j's target score: the same ratio over the rows with a target outside BOS, BOS's column left out. */
+    private static double target(double[][] p, List<String> tokens, Kind kind) {
+        int n = p.length;
+        double num = 0;
+        double den = 0;
+        for (int q = 0; q < n; q++) {
+            boolean any = false;
+            for (int k = 1; k <= q; k++) {
+                any |= hit(tokens, kind, q, k);
+            }
+            for (int k = 1; k < n && any; k++) {
+                den += p[q][k];
+                num += hit(tokens, kind, q, k) ? p[q][k] : 0;
+            }
+        }
+        return den > 0 ? num / den : 0;
     }
 
     private static double[][] pattern(HeadId id, List<String> tokens, Random rnd) {
@@ -288,9 +313,9 @@ final class FakeReports {
                         new QkOvAnalysis.TokenScore(" standardization", 2.5), new QkOvAnalysis.TokenScore(" modernisation", 2.4),
                         new QkOvAnalysis.TokenScore(" industrialization", 2.3))));
         return ReportData.builder("Induction heads in GPT-2 small", model)
-                .loss(LossByPosition.of(loss, 32, 50257, 16))
+                .loss(LossByPosition.of(loss, 1, 32, 50257, 16))
                 .attention(new AttentionPatterns("a prompt with newlines", tokens, patterns))
-                .headScores(new HeadDetectorScores(scores[0], scores[1], scores[2]))
+                .headScores(new HeadDetectorScores(scores[0], scores[1], scores[2], scores[0], scores[1], scores[2]))
                 .dla(new DirectLogitAttribution("logit difference", dla))
                 .ablation(new HeadAblation("mean-ablation", 3.1, ablation))
                 .qkOv(new QkOvAnalysis(scores[3], scores[4], readouts))

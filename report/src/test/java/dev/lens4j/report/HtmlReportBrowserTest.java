@@ -114,6 +114,41 @@ class HtmlReportBrowserTest {
             chrome.eval("document.querySelector('[data-comp-mode=\"k\"]').click()");
             chrome.eval("document.querySelectorAll('#ablation-table thead th')[2].click()");
             assertThat(chrome.eval("document.querySelector('#ablation-table tbody tr').dataset.label")).isEqualTo("L0H2");
+            // the first click on a column sorts it ascending, the second descending
+            chrome.eval("document.querySelectorAll('#ablation-table thead th')[3].click()");
+            assertThat(numbers(chrome.eval("[...document.querySelectorAll('#ablation-table tbody tr')].map(r => +r.cells[3].dataset.sort)")))
+                    .isSortedAccordingTo(Double::compare);
+            chrome.eval("document.querySelectorAll('#ablation-table thead th')[3].click()");
+            assertThat(numbers(chrome.eval("[...document.querySelectorAll('#ablation-table tbody tr')].map(r => -r.cells[3].dataset.sort)")))
+                    .isSortedAccordingTo(Double::compare);
+
+            // a heatmap cell's tooltip shows with the pointer on the cell's centre, where its number is drawn
+            String cell = "document.querySelector('#composition-k rect[data-row=\"L0H1\"][data-col=\"L1H2\"]')";
+            chrome.eval(cell + ".scrollIntoView({block: 'center'})");
+            List<Object> centre = asList(chrome.eval("(() => { const r = " + cell + ".getBoundingClientRect(); "
+                    + "return [r.left + r.width / 2, r.top + r.height / 2]; })()"));
+            assertThat(chrome.eval("(() => { const e = document.elementFromPoint(" + centre.get(0) + ", " + centre.get(1)
+                    + "); return e.tagName + ':' + (e.textContent || ''); })()")).as("what the centre of the cell shows")
+                    .isEqualTo("rect:");
+            assertThat(chrome.eval("[...document.querySelectorAll('#composition-k text')].some(t => t.textContent === '.43')")).isEqualTo(true);
+            chrome.call("Input.dispatchMouseEvent", Map.of("type", "mouseMoved", "x", centre.get(0), "y", centre.get(1)));
+            assertThat(chrome.eval("document.getElementById('tooltip').hidden")).isEqualTo(false);
+            assertThat((String) chrome.eval("document.getElementById('tooltip').textContent"))
+                    .startsWith("K-composition L0H1 \u2192 L1H2: 0.430");
+
+            // a point of the loss chart names the token it predicts
+            String point = "document.querySelectorAll('#loss-chart circle')[11]";
+            chrome.eval(point + ".scrollIntoView({block: 'center'})");
+            List<Object> at = asList(chrome.eval("(() => { const r = " + point + ".getBoundingClientRect(); "
+                    + "return [r.left + r.width / 2, r.top + r.height / 2]; })()"));
+            chrome.call("Input.dispatchMouseEvent", Map.of("type", "mouseMoved", "x", at.get(0), "y", at.get(1)));
+            assertThat((String) chrome.eval("document.getElementById('tooltip').textContent"))
+                    .startsWith("predicting token 12 (the second copy's token 2, in the repeated half): ");
+
+            // only heads the claims would count get a caption under their button, and none is blank
+            assertThat(chrome.eval("[...document.querySelectorAll('#head-selector .hs')].map(e => e.textContent)"))
+                    .isEqualTo(List.of("prev " + Format.fixed(data.headScores().previousToken()[0][1], 2),
+                            "ind " + Format.fixed(data.headScores().induction()[1][2], 2)));
 
             assertSelfContained(chrome);
 
@@ -178,7 +213,8 @@ class HtmlReportBrowserTest {
         // the claims name the same heads the data's rule picks
         assertThat(data.claims()).anyMatch(c -> c.statement().startsWith(prev.label() + " is a previous-token head"));
         String inductionLabels = String.join(", ", induction.stream().map(HeadId::label).toList());
-        assertThat(data.claims()).anyMatch(c -> c.statement().startsWith(inductionLabels + (induction.size() == 1 ? " is an" : " are")));
+        assertThat(data.claims()).anyMatch(c -> c.statement().equals(inductionLabels
+                + (induction.size() == 1 ? " attends like an induction head" : " attend like induction heads")));
         int n = data.attention().tokens().size();
 
         try (HeadlessChromium chrome = new HeadlessChromium(binary, 1280, 900)) {
@@ -193,7 +229,7 @@ class HtmlReportBrowserTest {
             detected.addAll(induction);
             assertThat(listed).containsAll(detected.stream().map(HeadId::label).toList());
             assertThat(chrome.eval("document.getElementById('attn-viewer').dataset.selectedHead"))
-                    .isEqualTo(scores.inductionHead().label());
+                    .isEqualTo(scores.inductionHead().orElseThrow().label());
 
             // every claim is on the page with its verdict
             assertThat(chrome.eval("document.querySelectorAll('#claims [data-claim-index]').length")).isEqualTo((long) data.claims().size());
@@ -244,7 +280,7 @@ class HtmlReportBrowserTest {
             assertSelfContained(chrome);
 
             // leave the induction head hovered on the repeated half for the screenshot
-            chrome.eval("document.querySelector('#head-selector [data-head=\"" + scores.inductionHead().label() + "\"]').click()");
+            chrome.eval("document.querySelector('#head-selector [data-head=\"" + scores.inductionHead().orElseThrow().label() + "\"]').click()");
             hover(chrome, q, true);
             screenshot(chrome, "report-" + name);
         }
@@ -328,6 +364,11 @@ class HtmlReportBrowserTest {
                 "clip", Map.of("x", rect.get("x"), "y", rect.get("y"), "width", rect.get("w"), "height", rect.get("h"), "scale", 1)));
         Files.write(artifacts.resolve(name + "-viewer.png"), Base64.getDecoder().decode((String) viewer.get("data")));
         assertThat(png.length).isGreaterThan(10_000);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> asList(Object o) {
+        return (List<Object>) o;
     }
 
     @SuppressWarnings("unchecked")

@@ -44,6 +44,7 @@ class InductionInvestigationTest {
             assertThat(stages).contains("ablating heads", "weight analysis");
             assertThat(r.model().nLayers()).isEqualTo(2);
             assertThat(r.loss().meanLoss()).hasSize(11); // 2 * 6 tokens (no BOS: no tokenizer), 11 next-token losses
+            assertThat(r.loss().firstStart()).isZero();
             assertThat(r.loss().repeatedStart()).isEqualTo(6);
             assertThat(r.headScores().induction()).hasDimensions(2, 3);
             assertThat(r.dla().values()).hasSize(6);
@@ -54,17 +55,37 @@ class InductionInvestigationTest {
             assertThat(r.attention().tokens()).hasSize(12);
             assertThat(r.claims()).hasSizeGreaterThanOrEqualTo(8);
             assertThat(r.claims()).extracting(Claim::tier).contains(EvidenceTier.CLUE, EvidenceTier.ACTIVATION, EvidenceTier.WEIGHT);
-            // the baseline loss is the repeated-half loss of the plain model
+            // the baseline loss is the repeated-half loss of the plain model: columns 6 .. 10 of the per-token loss
             int[][] tokens = dev.lens4j.analysis.heads.InductionEvals.repeatedTokens(3, 6, -1, 0, 30, 5L);
-            float plain = InductionInvestigation.repeatedHalfLoss(model, tokens, 6);
-            assertThat(r.ablation().baselineLoss()).isCloseTo(plain, org.assertj.core.api.Assertions.within(1e-5));
+            Tensor perToken = model.perTokenLoss(tokens); // [3, 11]
+            assertThat(r.ablation().baselineLoss()).isCloseTo(perToken.slice(1, 6, 11).mean(), org.assertj.core.api.Assertions.within(1e-5));
+            assertThat(r.loss().repeatedHalfMean()).isCloseTo(r.ablation().baselineLoss(), org.assertj.core.api.Assertions.within(1e-5));
+            assertThat(r.loss().firstHalfMean()).isCloseTo(perToken.slice(1, 0, 5).mean(), org.assertj.core.api.Assertions.within(1e-5));
+        }
+    }
+
+    @Test
+    void theReportsLedesCloseEachParenthesisOnce() {
+        try (HookedTransformer model = randomModel()) {
+            ReportData r = InductionInvestigation.run(model, "random-2l", new InductionInvestigation.Options(6, 2, 5L, null, 16),
+                    InductionInvestigation.Progress.none());
+            java.util.regex.Matcher ledes = java.util.regex.Pattern.compile("<p class=\"lede\">(.*?)</p>").matcher(HtmlReport.render(r));
+            int found = 0;
+            while (ledes.find()) {
+                found++;
+                String lede = ledes.group(1);
+                assertThat(lede).doesNotContain("))").doesNotContain("..");
+                assertThat(lede.chars().filter(c -> c == '(').count()).as(lede).isEqualTo(lede.chars().filter(c -> c == ')').count());
+            }
+            assertThat(found).isGreaterThanOrEqualTo(6);
         }
     }
 
     @Test
     void refusesABlockThatDoesNotFitTheContext() {
         try (HookedTransformer model = randomModel()) {
-            assertThatThrownBy(() -> InductionInvestigation.run(model, "m", new InductionInvestigation.Options(10, 1, 1, null, 4),
+            // no tokenizer, so no BOS: two blocks of 10 fit n_ctx 20, two of 11 do not
+            assertThatThrownBy(() -> InductionInvestigation.run(model, "m", new InductionInvestigation.Options(11, 1, 1, null, 4),
                     InductionInvestigation.Progress.none()))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("n_ctx 20");
         }

@@ -22,17 +22,40 @@ class ReportDataTest {
 
     @Test
     void lossHalfMeansAreComputedFromPositions() {
-        LossByPosition l = LossByPosition.of(new double[] {4, 6, 1, 2, 3}, 2, 100, 8);
+        // first half [0, 2), then the boundary entry 2 in neither half, then the repeated half [3, 5)
+        LossByPosition l = LossByPosition.of(new double[] {4, 6, 9, 1, 3}, 0, 3, 100, 8);
         assertThat(l.firstHalfMean()).isEqualTo(5.0);
         assertThat(l.repeatedHalfMean()).isEqualTo(2.0);
         assertThat(l.lnVocab()).isCloseTo(4.605170, within(1e-6));
-        assertThatThrownBy(() -> LossByPosition.of(new double[] {1, 2}, 2, 100, 1)).hasMessageContaining("(0, 2)");
+        assertThatThrownBy(() -> LossByPosition.of(new double[] {1, 2, 3}, 1, 2, 100, 1))
+                .hasMessageContaining("first half [1, 1)").hasMessageContaining("shape [3]");
+        assertThatThrownBy(() -> LossByPosition.of(new double[] {1, 2, 3}, 0, 3, 100, 1)).hasMessageContaining("repeated half [3, 3)");
+    }
+
+    @Test
+    void lossHalvesAreTheProbesAndEveryEntryNamesItsToken() {
+        // BOS + 2 x 4 tokens: entries 0 .. 7 predict tokens 1 .. 8; the first half is entries 1 .. 3 (the first copy's tokens
+        // 2 .. 4), the repeated half entries 5 .. 7 (the second copy's tokens 2 .. 4); entries 0 and 4 are in neither
+        var probe = new dev.lens4j.analysis.heads.RepeatedTokens(3, 4, 1, 0, 1, 10);
+        double[] loss = {9, 1, 2, 3, 9, 0.5, 0.25, 0.75};
+        LossByPosition l = LossByPosition.of(loss, probe, 10);
+        assertThat(l.firstStart()).isEqualTo(probe.firstHalfLossFrom()).isEqualTo(1);
+        assertThat(l.repeatedStart()).isEqualTo(probe.repeatedLossFrom()).isEqualTo(5);
+        assertThat(l.firstHalfMean()).isEqualTo(2.0);
+        assertThat(l.repeatedHalfMean()).isEqualTo(0.5);
+        assertThat(l.sequences()).isEqualTo(3);
+        assertThat(l.predicted(0)).isEqualTo("token 1 (the first copy's token 1, in neither half)");
+        assertThat(l.predicted(3)).isEqualTo("token 4 (the first copy's token 4, in the first half)");
+        assertThat(l.predicted(4)).isEqualTo("token 5 (the second copy's token 1, in neither half)");
+        assertThat(l.predicted(5)).isEqualTo("token 6 (the second copy's token 2, in the repeated half)");
+        assertThatThrownBy(() -> LossByPosition.of(new double[7], probe, 10)).hasMessageContaining("has 8 entries, got 7");
     }
 
     @Test
     void sectionShapesMustMatchTheModel() {
         double[][] wrong = new double[2][4];
-        assertThatThrownBy(() -> ReportData.builder("t", MODEL).headScores(new HeadDetectorScores(wrong, wrong, wrong)).build())
+        assertThatThrownBy(() -> ReportData.builder("t", MODEL).headScores(new HeadDetectorScores(wrong, wrong, wrong, wrong, wrong, wrong))
+                        .build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("previous-token scores row 0 has 4 entries; expected [2, 3]");
         var pattern = new AttentionPatterns.HeadPattern(new HeadId(2, 0), new double[][] {{1}});
@@ -56,7 +79,7 @@ class ReportDataTest {
         assertThat(data.headScores().topPreviousToken()).isEqualTo(FakeReports.PREV);
         assertThat(data.headScores().topInduction()).isEqualTo(FakeReports.INDUCTION);
         assertThat(data.headScores().previousTokenHead()).isEqualTo(FakeReports.PREV);
-        assertThat(data.headScores().inductionHead()).isEqualTo(FakeReports.INDUCTION);
+        assertThat(data.headScores().inductionHead()).contains(FakeReports.INDUCTION);
         assertThat(data.headScores().topDuplicateToken()).isEqualTo(FakeReports.DUP);
         assertThat(ReportWriter.keyHeads(data)).containsExactly(FakeReports.PREV, FakeReports.INDUCTION);
     }
@@ -68,19 +91,24 @@ class ReportDataTest {
         double[][] prev = {{0.1, 0.7, 0.2}, {0.6, 0.1, 0.0}, {0.9, 0.0, 0.0}};
         double[][] dup = new double[3][3];
         double[][] ind = {{0.95, 0.0, 0.0}, {0.2, 0.5, 0.1}, {0.0, 0.3, 0.8}};
-        HeadDetectorScores s = new HeadDetectorScores(prev, dup, ind);
+        HeadDetectorScores s = new HeadDetectorScores(prev, dup, ind, prev, dup, ind);
         assertThat(s.previousTokenHead()).isEqualTo(new HeadId(0, 1));
         assertThat(s.topPreviousToken()).isEqualTo(new HeadId(2, 0));
-        assertThat(s.inductionHead()).isEqualTo(new HeadId(2, 2));
+        assertThat(s.hasInductionCandidates()).isTrue();
+        assertThat(s.inductionHead()).contains(new HeadId(2, 2));
         assertThat(s.topInduction()).isEqualTo(new HeadId(0, 0));
-        // every head after layer 0 at or above the bar (0.5 counts), layer-major; the best one alone when none is
+        // every head after layer 0 at or above the bar (0.5 counts), layer-major; none when none reaches it
         assertThat(s.inductionHeads(0.5)).containsExactly(new HeadId(1, 1), new HeadId(2, 2));
-        assertThat(s.inductionHeads(0.9)).containsExactly(new HeadId(2, 2));
-        // a one-layer model: its only layer serves for both
-        HeadDetectorScores one = new HeadDetectorScores(new double[][] {{0.2, 0.6}}, new double[1][2], new double[][] {{0.7, 0.1}});
+        assertThat(s.inductionHeads(0.9)).isEmpty();
+        // a one-layer model: its only layer holds the previous-token head, and no induction-head candidate however it scores
+        HeadDetectorScores one = new HeadDetectorScores(new double[][] {{0.2, 0.6}}, new double[1][2], new double[][] {{0.99, 0.1}},
+                new double[1][2], new double[1][2], new double[1][2]);
         assertThat(one.previousTokenHead()).isEqualTo(new HeadId(0, 1));
-        assertThat(one.inductionHeads(0.5)).containsExactly(new HeadId(0, 0));
-        HeadDetectorScores none = new HeadDetectorScores(new double[0][0], new double[0][0], new double[0][0]);
+        assertThat(one.hasInductionCandidates()).isFalse();
+        assertThat(one.inductionHead()).isEmpty();
+        assertThat(one.inductionHeads(0.5)).isEmpty();
+        double[][] empty = new double[0][0];
+        HeadDetectorScores none = new HeadDetectorScores(empty, empty, empty, empty, empty, empty);
         assertThatThrownBy(none::previousTokenHead).isInstanceOf(IllegalStateException.class).hasMessageContaining("no heads");
         assertThatThrownBy(none::topInduction).isInstanceOf(IllegalStateException.class).hasMessageContaining("no heads");
         // the range the investigation's "next best" previous-token head is also taken from

@@ -45,7 +45,7 @@ class ReportJsonTest {
     void rejectsUnknownSchema() {
         assertThatThrownBy(() -> ReportJson.read("{\"schema\":99}")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("schema 99");
-        assertThatThrownBy(() -> ReportJson.read("{\"schema\":1,\"title\":\"t\"}"))
+        assertThatThrownBy(() -> ReportJson.read("{\"schema\":" + ReportJson.SCHEMA + ",\"title\":\"t\"}"))
                 .hasMessageContaining("lacks \"model\"");
     }
 

@@ -1,5 +1,6 @@
 package dev.lens4j.testing;
 
+import dev.lens4j.analysis.heads.RepeatedTokens;
 import dev.lens4j.analysis.interventions.Ablation;
 import dev.lens4j.hooks.HookSpec;
 import dev.lens4j.transformer.HookedTransformer;

@@ -1,5 +1,7 @@
 package dev.lens4j.testing;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.DoubleFunction;
 
 /**
@@ -36,17 +38,43 @@ final class Claims {
         return amongTop(s, label, 1, Messages::num);
     }
 
+    /**
+     * Fewer than {@code k} other components score as high as {@code label} or higher. A tie counts
+     * against the claim: components that tie (all at zero, say) do not rank first, however
+     * {@link ComponentScores#rank} shares the better rank between them; a NaN value never ranks.
+     */
     static String amongTop(ComponentScores s, String label, int k, DoubleFunction<String> format) {
         if (k < 1) {
             throw new IllegalArgumentException("rank bound must be at least 1, got " + k);
         }
-        int rank = s.rank(label);
-        if (rank <= k) {
+        float v = s.value(label);
+        List<String> tied = new ArrayList<>();
+        int asHigh = 0;
+        for (ComponentScores.Score other : s.ranked()) {
+            if (other.label().equals(label)) {
+                continue;
+            }
+            if (Float.isNaN(v) || other.value() >= v) {
+                asHigh++;
+                if (other.value() == v) {
+                    tied.add(other.label());
+                }
+            }
+        }
+        if (!Float.isNaN(v) && asHigh < k) {
             return null;
         }
-        return "expected " + label + " to rank " + (k == 1 ? "first" : "among the top " + k) + " by " + s.measure() + ", but it ranked "
-                + Messages.ordinal(rank) + " with " + format.apply(s.value(label)) + "; top: "
-                + s.describeTop(label, Math.max(TOP, k), format) + details(s);
+        String place = tied.isEmpty() ? "it ranked " + Messages.ordinal(s.rank(label)) + " with " + format.apply(v)
+                : "it tied with " + describe(tied) + " at " + format.apply(v) + " (" + asHigh + " other component"
+                + (asHigh == 1 ? "" : "s") + " as high or higher)";
+        return "expected " + label + " to rank " + (k == 1 ? "first" : "among the top " + k) + " by " + s.measure() + ", but "
+                + place + "; top: " + s.describeTop(label, Math.max(TOP, k), format) + details(s);
+    }
+
+    /** Up to {@value #TOP} labels, then how many more. */
+    private static String describe(List<String> labels) {
+        String shown = String.join(", ", labels.subList(0, Math.min(TOP, labels.size())));
+        return labels.size() <= TOP ? shown : shown + " and " + (labels.size() - TOP) + " more";
     }
 
     static String someAbove(ComponentScores s, double threshold, String where) {

@@ -69,7 +69,8 @@ public final class ComponentScoresAssert extends AbstractAssert<ComponentScoresA
     }
 
     /**
-     * Passes when no component scores strictly higher (a tie for first passes).
+     * Passes when every other component scores strictly lower: a tie for first does not pass (a head
+     * tied with the others at zero is not the largest), nor does a NaN value.
      *
      * @param label a component label
      * @return this
@@ -81,7 +82,7 @@ public final class ComponentScoresAssert extends AbstractAssert<ComponentScoresA
     }
 
     /**
-     * No component scores strictly higher than the head (a tie for first passes).
+     * Every other component scores strictly lower than the head (a tie for first does not pass).
      *
      * @param head a head
      * @return this
@@ -91,7 +92,8 @@ public final class ComponentScoresAssert extends AbstractAssert<ComponentScoresA
     }
 
     /**
-     * Passes when fewer than {@code k} components score strictly higher.
+     * Passes when fewer than {@code k} other components score as high or higher (ties count against
+     * the claim; a NaN value never passes).
      *
      * @param label a component label
      * @param k how many places count, at least 1
@@ -104,7 +106,7 @@ public final class ComponentScoresAssert extends AbstractAssert<ComponentScoresA
     }
 
     /**
-     * Fewer than {@code k} components score strictly higher than the head.
+     * Fewer than {@code k} other components score as high as the head or higher.
      *
      * @param head a head
      * @param k how many places count, at least 1

@@ -1,5 +1,6 @@
 package dev.lens4j.testing;
 
+import dev.lens4j.analysis.heads.RepeatedTokens;
 import dev.lens4j.transformer.HookedTransformer;
 import org.assertj.core.api.AbstractAssert;
 
@@ -52,14 +53,26 @@ public final class HeadAssert extends AbstractAssert<HeadAssert, HookedTransform
     }
 
     /**
-     * The head's {@link Measurements#inductionScores induction score} (mean attention on the induction
-     * stripe of the second copy) is above a bound.
+     * The head's {@link Measurements#inductionScores induction score} (the share of its attention on
+     * induction targets, over the queries that have one) is above a bound. Fails for a head in layer
+     * 0, whatever its score: an induction head's keys read which token came before, which only a
+     * head of an earlier layer writes into the residual stream (a layer-0 head that attends a fixed
+     * distance back can score high on a probe whose copies sit a fixed distance apart).
      *
      * @param threshold the bound, exclusive
      * @return this
      */
     public HeadAssert hasInductionScoreAbove(double threshold) {
-        return check(Claims.above(Measurements.inductionScores(actual, probe()), head.label(), threshold));
+        ComponentScores s = Measurements.inductionScores(actual, probe());
+        return check(head.layer() == 0 ? firstLayer(s, "to have an induction score above " + Messages.num(threshold))
+                : Claims.above(s, head.label(), threshold));
+    }
+
+    /** The failure of an induction claim about a layer-0 head. */
+    private String firstLayer(ComponentScores s, String claim) {
+        return "expected " + head.label() + " " + claim + ", but it is in layer 0, so it cannot be an induction head: an induction "
+                + "head's keys read which token came before, and only a head of an earlier layer writes that into the residual "
+                + "stream (its " + s.measure() + " was " + Messages.num(s.value(head.label())) + ")" + Claims.details(s);
     }
 
     /**
@@ -73,12 +86,14 @@ public final class HeadAssert extends AbstractAssert<HeadAssert, HookedTransform
     }
 
     /**
-     * No head has a higher induction score.
+     * Every other head has a lower induction score (a tie does not pass). Fails for a head in layer
+     * 0, as {@link #hasInductionScoreAbove} does.
      *
      * @return this
      */
     public HeadAssert ranksFirstByInductionScore() {
-        return check(Claims.ranksFirst(Measurements.inductionScores(actual, probe()), head.label()));
+        ComponentScores s = Measurements.inductionScores(actual, probe());
+        return check(head.layer() == 0 ? firstLayer(s, "to rank first by induction score") : Claims.ranksFirst(s, head.label()));
     }
 
     /**
@@ -103,7 +118,7 @@ public final class HeadAssert extends AbstractAssert<HeadAssert, HookedTransform
     }
 
     /**
-     * No head has a higher previous-token score.
+     * Every other head has a lower previous-token score (a tie does not pass).
      *
      * @return this
      */
@@ -155,8 +170,8 @@ public final class HeadAssert extends AbstractAssert<HeadAssert, HookedTransform
     }
 
     /**
-     * No other head's {@link Measurements#directLogitAttribution direct logit attribution} to the
-     * correct next token on the repeated half is higher.
+     * Every other head's {@link Measurements#directLogitAttribution direct logit attribution} to the
+     * correct next token on the repeated half is lower (a tie, at zero say, does not pass).
      *
      * @return this
      */
@@ -165,7 +180,7 @@ public final class HeadAssert extends AbstractAssert<HeadAssert, HookedTransform
     }
 
     /**
-     * Fewer than {@code k} heads have a higher direct logit attribution on the repeated half.
+     * Fewer than {@code k} other heads have a direct logit attribution on the repeated half as high or higher.
      *
      * @param k how many places count, at least 1
      * @return this

@@ -8,8 +8,8 @@ import dev.lens4j.analysis.circuits.CompositionScores;
 import dev.lens4j.analysis.heads.HeadDetection;
 import dev.lens4j.analysis.heads.HeadDetector;
 import dev.lens4j.analysis.heads.InductionEvals;
+import dev.lens4j.analysis.heads.RepeatedTokens;
 import dev.lens4j.analysis.interventions.Ablation;
-import dev.lens4j.analysis.interventions.Metrics;
 import dev.lens4j.hooks.HookSpec;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.ForwardResult;
@@ -48,54 +48,67 @@ public final class Measurements {
     // ------------------------------------------------------------------ attention patterns
 
     /**
-     * Each head's induction score: its mean attention from every token of the second copy to the
-     * token after that token's first occurrence (the "induction stripe" at offset
-     * {@code 1 - halfLength}), as ARENA's {@code induction_attn_detector} and TransformerLens's
-     * induction tutorial measure it ({@link InductionEvals#inductionScores}). 1.0 for a perfect
-     * induction head.
+     * Each head's induction score: the share of its attention that goes to an induction target (the
+     * token after an earlier copy of the query's token), over the queries that have one, with
+     * attention to BOS left out when the probe starts with BOS ({@link HeadDetection#targetScores}
+     * with the {@code induction_head} pattern). 1.0 for a perfect induction head, whatever the
+     * tokens: heads rest on BOS when they have nothing to do, and where a token recurs by chance a
+     * perfect head splits its attention between several targets, all of which count. The main job
+     * ({@code ./lens4j}) and the docs use the same score.
      *
      * @param model the model
      * @param probe the repeated sequences
      * @return one score per head, in {@code [0, 1]}
      */
     public static ComponentScores inductionScores(HookedTransformer model, RepeatedTokens probe) {
-        probe.checkFits(model);
-        Tensor s = InductionEvals.inductionScores(model, probe.tokens(), probe.halfLength());
-        return ComponentScores.ofHeads("induction score",
-                "mean attention from each token of the second copy to the token after its first occurrence, on " + probe, s);
+        return targetScores(model, probe, "induction_head", "induction score", "to the token after an earlier copy of the query's token");
     }
 
     /**
-     * Each head's previous-token score: TransformerLens's {@code detect_head} with the
-     * {@code previous_token_head} pattern and the {@code "mul"} measure on the probe — the fraction
-     * of the head's attention that goes to the previous position (BOS's own row included, as in
-     * TransformerLens, so a perfect head scores {@code (pos - 1) / pos}).
+     * Each head's previous-token score: the share of its attention that goes to the previous
+     * position, over the queries that have one ({@link HeadDetection#targetScores} with the
+     * {@code previous_token_head} pattern, attention to BOS left out when the probe starts with BOS,
+     * so the queries from position 2 on). 1.0 for a perfect previous-token head;
+     * {@link #detectHeadScores} gives TransformerLens's {@code detect_head} value, in which a perfect
+     * head scores {@code (pos - 1) / pos}.
      *
      * @param model the model
      * @param probe the sequences
      * @return one score per head, in {@code [0, 1]}
      */
     public static ComponentScores previousTokenScores(HookedTransformer model, RepeatedTokens probe) {
-        return detectHeadScores(model, probe, "previous_token_head", "previous-token score");
+        return targetScores(model, probe, "previous_token_head", "previous-token score", "to the previous position");
     }
 
     /**
-     * Each head's duplicate-token score: {@code detect_head("duplicate_token_head", "mul")} on the
-     * probe — the fraction of attention that goes to earlier copies of the query's own token.
+     * Each head's duplicate-token score: the share of its attention that goes to earlier copies of
+     * the query's own token, over the queries whose token occurred before (the
+     * {@code duplicate_token_head} pattern, scored as {@link #inductionScores}).
      *
      * @param model the model
      * @param probe the sequences
      * @return one score per head, in {@code [0, 1]}
      */
     public static ComponentScores duplicateTokenScores(HookedTransformer model, RepeatedTokens probe) {
-        return detectHeadScores(model, probe, "duplicate_token_head", "duplicate-token score");
+        return targetScores(model, probe, "duplicate_token_head", "duplicate-token score", "to earlier copies of the query's token");
+    }
+
+    private static ComponentScores targetScores(HookedTransformer model, RepeatedTokens probe, String pattern, String measure,
+                                                String where) {
+        probe.checkFits(model);
+        boolean bos = probe.lead() == 1;
+        Tensor s = HeadDetection.targetScores(model, probe.tokens(), pattern, bos);
+        return ComponentScores.ofHeads(measure, "share of the attention" + (bos ? " not on BOS" : "") + " that goes " + where
+                + ", over the queries that have such a target, on " + probe, s);
     }
 
     /**
      * Each head's TransformerLens {@code detect_head} score for a named pattern, measure
-     * {@code "mul"}, no exclusions. Note that for {@code induction_head} only the second copy's rows
-     * have targets, so even a perfect induction head scores about one half on {@code BOS, A, A};
-     * {@link #inductionScores} is the score on those rows alone.
+     * {@code "mul"}, no exclusions: attention on the pattern over all attention, rows without a target
+     * included. Even a perfect head falls short of 1 when some rows have no target: on
+     * {@code BOS, A, A} only the second copy's rows have induction targets, so a perfect induction
+     * head scores {@code n / (2n + 1)} (under one half); {@link #inductionScores} and
+     * {@link #previousTokenScores} score the rows with a target alone.
      *
      * @param model the model
      * @param probe the sequences
@@ -103,13 +116,9 @@ public final class Measurements {
      * @return one score per head
      */
     public static ComponentScores detectHeadScores(HookedTransformer model, RepeatedTokens probe, String patternName) {
-        return detectHeadScores(model, probe, patternName, "detect_head score for " + patternName);
-    }
-
-    private static ComponentScores detectHeadScores(HookedTransformer model, RepeatedTokens probe, String pattern, String measure) {
         probe.checkFits(model);
-        Tensor s = HeadDetection.detectHead(model, probe.tokens(), pattern, false, false, HeadDetector.ErrorMeasure.MUL);
-        return ComponentScores.ofHeads(measure, "detect_head(\"" + pattern + "\", \"mul\") on " + probe, s);
+        Tensor s = HeadDetection.detectHead(model, probe.tokens(), patternName, false, false, HeadDetector.ErrorMeasure.MUL);
+        return ComponentScores.ofHeads("detect_head score for " + patternName, "detect_head(\"" + patternName + "\", \"mul\") on " + probe, s);
     }
 
     // ------------------------------------------------------------------ loss and ablation
@@ -126,24 +135,20 @@ public final class Measurements {
      * @return the loss in nats
      */
     public static float repeatedHalfLoss(HookedTransformer model, RepeatedTokens probe, HookSpec... hooks) {
-        probe.checkFits(model);
-        int[][] tokens = probe.tokens();
-        return Metrics.loss(tokens, probe.repeatedLossFrom(), probe.repeatedLossTo()).apply(model.runWithHooks(tokens, hooks));
+        return InductionEvals.repeatedHalfLoss(model, probe, hooks);
     }
 
     /**
-     * The mean per-token loss on the first copy (its tokens 2 onwards), which no model can predict
-     * better than chance: about {@code ln(number of tokens drawn)}.
+     * The mean per-token loss on the first copy (its tokens 2 onwards, columns
+     * {@link RepeatedTokens#firstHalfLossFrom()} to {@link RepeatedTokens#firstHalfLossTo()}), which no
+     * model can predict better than chance: about {@code ln(number of tokens drawn)}.
      *
      * @param model the model
      * @param probe the sequences
      * @return the loss in nats
      */
     public static float firstHalfLoss(HookedTransformer model, RepeatedTokens probe) {
-        probe.checkFits(model);
-        int[][] tokens = probe.tokens();
-        int from = probe.firstHalfLossFrom();
-        return Metrics.loss(tokens, from, from + probe.halfLength() - 1).apply(model.forward(tokens));
+        return InductionEvals.firstHalfLoss(model, probe);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.lens4j.testing;
 
+import dev.lens4j.analysis.heads.RepeatedTokens;
 import dev.lens4j.analysis.interventions.Ablation;
 import dev.lens4j.hooks.HookSpec;
 import dev.lens4j.transformer.HookedTransformer;
@@ -85,13 +86,25 @@ public final class ModelAssert extends AbstractAssert<ModelAssert, HookedTransfo
     }
 
     /**
-     * Some head's {@link Measurements#inductionScores induction score} is above a bound.
+     * Some head after the first layer has an {@link Measurements#inductionScores induction score} above a
+     * bound. Layer-0 heads are not candidates (an induction head reads which token came before from
+     * an earlier layer's output), so this fails for a one-layer model.
      *
      * @param threshold the bound, exclusive
      * @return this
      */
     public ModelAssert hasHeadWithInductionScoreAbove(double threshold) {
-        return check(Claims.someAbove(Measurements.inductionScores(actual, probe()), threshold, " of " + actual.config().modelName()));
+        ComponentScores all = Measurements.inductionScores(actual, probe());
+        int layers = actual.config().nLayers();
+        if (layers < 2) {
+            failWithMessage("%s", "expected some head of " + actual.config().modelName() + " to have an induction score above "
+                    + Messages.num(threshold) + ", but it has one layer, so no head can be an induction head: an induction head's "
+                    + "keys read which token came before, and only a head of an earlier layer writes that into the residual stream"
+                    + Claims.details(all));
+            return this;
+        }
+        return check(Claims.someAbove(all.filter(l -> !l.startsWith("L0H")), threshold,
+                " in layers 1 to " + (layers - 1) + " of " + actual.config().modelName()));
     }
 
     /**

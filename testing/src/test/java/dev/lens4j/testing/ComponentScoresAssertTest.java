@@ -41,6 +41,23 @@ class ComponentScoresAssertTest {
     }
 
     @Test
+    void aTieIsNotTheLargest() {
+        // heads that all write nothing: none of them is the largest, though they share rank 1
+        ComponentScores silent = ComponentScores.of("direct logit attribution", "", List.of("L1H0", "L1H1", "L1H2"), new float[3]);
+        assertThatThrownBy(() -> assertThatScores(silent).ranksFirst("L1H0"))
+                .isInstanceOf(AssertionError.class)
+                .hasMessage("expected L1H0 to rank first by direct logit attribution, but it tied with L1H1, L1H2 at 0.00 "
+                        + "(2 other components as high or higher); top: L1H0 0.00, L1H1 0.00, L1H2 0.00");
+        // among the top 3 it is, whatever the ties: only 2 others are as high
+        assertThatScores(silent).ranksAmongTop("L1H0", 3);
+        assertThatThrownBy(() -> assertThatScores(silent).ranksAmongTop("L1H2", 2)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("tied with L1H0, L1H1 at 0.00");
+        ComponentScores nan = ComponentScores.of("copying score", "", List.of("L0H0", "L0H1"), new float[] {Float.NaN, -1f});
+        assertThatThrownBy(() -> assertThatScores(nan).ranksFirst("L0H0")).isInstanceOf(AssertionError.class)
+                .hasMessageStartingWith("expected L0H0 to rank first by copying score, but it ranked 2nd with NaN");
+    }
+
+    @Test
     void aboveFailureSaysWhatWasMeasured() {
         assertThatThrownBy(() -> assertThatScores(INDUCTION).hasValueAbove(head(0, 1), 0.5))
                 .isInstanceOf(AssertionError.class)

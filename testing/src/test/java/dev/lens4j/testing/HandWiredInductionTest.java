@@ -1,6 +1,7 @@
 package dev.lens4j.testing;
 
 import dev.lens4j.analysis.circuits.CompositionScores;
+import dev.lens4j.analysis.heads.RepeatedTokens;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.HookedTransformer;
 import org.junit.jupiter.api.AfterAll;
@@ -31,70 +32,107 @@ class HandWiredInductionTest {
         model.close();
     }
 
-    /** Mean over the second copy's queries q of 1/(q + 1): what a head attending uniformly puts on any one earlier key. */
+    /**
+     * The induction score of a head that attends uniformly, worked out from the tokens alone: on a
+     * query q with induction targets (the tokens right after each earlier copy of its token), it puts
+     * 1/(q + 1) on each key, so its attention outside BOS is q/(q + 1) and on the targets
+     * (number of targets)/(q + 1); the score of a sequence is the ratio of the sums over those
+     * queries, and the score is the mean over the sequences.
+     */
     static double uniformInductionScore(RepeatedTokens p) {
-        double sum = 0;
-        for (int i = 0; i < p.halfLength(); i++) {
-            sum += 1.0 / (p.lead() + p.halfLength() + i + 1);
+        double total = 0;
+        for (int[] t : p.tokens()) {
+            double onTarget = 0, notBos = 0;
+            for (int q = 1; q < t.length; q++) {
+                int targets = 0;
+                for (int j = 0; j + 1 <= q; j++) {
+                    if (t[j] == t[q] && j + 1 >= 1) { // the key after an earlier copy, never BOS
+                        targets++;
+                    }
+                }
+                if (targets > 0) {
+                    onTarget += targets / (q + 1.0);
+                    notBos += q / (q + 1.0);
+                }
+            }
+            total += onTarget / notBos;
         }
-        return sum / p.halfLength();
+        return total / p.batch();
     }
 
-    /** detect_head "mul" of a uniform head against the previous-token pattern: sum over rows i >= 1 of 1/(i + 1), over pos rows. */
+    /**
+     * The previous-token score of a head that attends uniformly: every query q from 2 on has the
+     * target q - 1 outside BOS, which gets 1/(q + 1) of the attention, against q/(q + 1) outside BOS.
+     */
     static double uniformPreviousTokenScore(int pos) {
-        double sum = 0;
-        for (int i = 1; i < pos; i++) {
-            sum += 1.0 / (i + 1);
+        double onTarget = 0, notBos = 0;
+        for (int q = 2; q < pos; q++) {
+            onTarget += 1.0 / (q + 1);
+            notBos += q / (q + 1.0);
         }
-        return sum / pos;
+        return onTarget / notBos;
     }
 
     @Test
     void defaultProbeFitsTheContext() {
         // BOS + 2 x 11 random tokens: 11 = (n_ctx 24 - BOS) / 2; tokens from the whole vocabulary of 32
-        assertThat(probe).isEqualTo(new RepeatedTokens(8, 11, 0, 0, 0, 32));
+        assertThat(probe).isEqualTo(new RepeatedTokens(16, 11, 1234, 0, 0, 32));
         assertThat(probe.length()).isEqualTo(23);
         assertThat(probe.repeatedLossFrom()).isEqualTo(12);
         assertThat(probe.repeatedLossTo()).isEqualTo(22);
+        assertThat(probe.firstHalfLossFrom()).isEqualTo(1);
+        assertThat(probe.firstHalfLossTo()).isEqualTo(11);
         int[][] t = probe.tokens();
-        assertThat(t).hasDimensions(8, 23);
+        assertThat(t).hasDimensions(16, 23);
         for (int[] row : t) {
             assertThat(row[0]).isZero();
             for (int i = 1; i <= 11; i++) {
                 assertThat(row[i]).isBetween(1, 31).isEqualTo(row[i + 11]);
             }
         }
-        assertThat(probe.toString()).isEqualTo("8 sequences of BOS + 2 x 11 random tokens, seed 0");
+        assertThat(probe.toString()).isEqualTo("16 sequences of BOS + 2 x 11 random tokens, seed 1234");
     }
 
     @Test
     void inductionScores() {
         ComponentScores s = Measurements.inductionScores(model, probe);
         assertThat(s.labels()).containsExactly("L0H0", "L0H1", "L1H0", "L1H1");
-        assertThat(s.value("L1H0")).isGreaterThan(0.8f);
-        assertThat(s.value("L0H0")).isLessThan(1e-3f);
+        // the wired induction head reaches the ideal 1 (where a token recurs it splits its attention between
+        // the targets, all of which count); a softmax gap of 10.6 leaves about 1e-3 elsewhere
+        assertThat(s.value("L1H0")).isGreaterThan(0.998f).isLessThanOrEqualTo(1f);
+        // the previous-token head hits an induction target only where a token recurs two places later
+        assertThat(s.value("L0H0")).isLessThan(0.1f);
         assertThat((double) s.value("L0H1")).isCloseTo(uniformInductionScore(probe), within(1e-6));
         assertThat((double) s.value("L1H1")).isCloseTo(uniformInductionScore(probe), within(1e-6));
+        // TransformerLens's detect_head counts every row, so the same perfect head stays under one half plus chance
+        assertThat(Measurements.detectHeadScores(model, probe, "induction_head").value("L1H0")).isBetween(0.4f, 0.6f);
     }
 
     @Test
     void previousTokenScores() {
         ComponentScores s = Measurements.previousTokenScores(model, probe);
-        assertThat(s.value("L0H0")).isGreaterThan(0.95f).isLessThanOrEqualTo(22f / 23f);
+        assertThat(s.value("L0H0")).isGreaterThan(0.998f).isLessThanOrEqualTo(1f);
         assertThat((double) s.value("L0H1")).isCloseTo(uniformPreviousTokenScore(23), within(1e-6));
+        // detect_head "mul" keeps BOS's row, which has no previous token: at most 22 / 23
+        assertThat(Measurements.detectHeadScores(model, probe, "previous_token_head").value("L0H0"))
+                .isGreaterThan(0.95f).isLessThanOrEqualTo(22f / 23f);
     }
 
     @Test
     void repeatedHalfLossIsTheMeanOfTheRightColumns() {
         int[][] tokens = probe.tokens();
-        Tensor perToken = model.perTokenLoss(tokens); // [8, 22]
-        double sum = 0;
-        for (int b = 0; b < 8; b++) {
+        Tensor perToken = model.perTokenLoss(tokens); // [16, 22]
+        double sum = 0, first = 0;
+        for (int b = 0; b < 16; b++) {
             for (int t = 12; t < 22; t++) {
-                sum += perToken.get(b, t);
+                sum += perToken.get(b, t);   // predicting the second copy's tokens 2 .. 11
+            }
+            for (int t = 1; t < 11; t++) {
+                first += perToken.get(b, t); // predicting the first copy's tokens 2 .. 11
             }
         }
-        assertThat((double) Measurements.repeatedHalfLoss(model, probe)).isCloseTo(sum / 80, within(1e-5));
+        assertThat((double) Measurements.repeatedHalfLoss(model, probe)).isCloseTo(sum / 160, within(1e-5));
+        assertThat((double) Measurements.firstHalfLoss(model, probe)).isCloseTo(first / 160, within(1e-5));
         assertThat(Measurements.repeatedHalfLoss(model, probe)).isLessThan(1f);
         assertThat(Measurements.firstHalfLoss(model, probe)).isGreaterThan(4f);
         assertThat(Measurements.lossByPosition(model, probe)).hasSize(22);
@@ -126,8 +164,12 @@ class HandWiredInductionTest {
         assertThat(Measurements.copyingScores(model).value("L1H0")).isCloseTo(1f, within(1e-5f));
         assertThat(Measurements.copyingScores(model).value("L0H0")).isNaN(); // its full OV circuit is zero
         assertThat(Measurements.positionalPreviousTokenScores(model, probe).value("L0H0")).isGreaterThan(0.99f);
-        assertThat((double) Measurements.positionalPreviousTokenScores(model, probe).value("L1H1"))
-                .isCloseTo(uniformPreviousTokenScore(23) * 23 / 22, within(1e-6));
+        // a uniform pattern puts 1 / (i + 1) on position i - 1; the score is the mean over i = 1 .. 22
+        double uniform = 0;
+        for (int i = 1; i < 23; i++) {
+            uniform += 1.0 / (i + 1);
+        }
+        assertThat((double) Measurements.positionalPreviousTokenScores(model, probe).value("L1H1")).isCloseTo(uniform / 22, within(1e-6));
         // OV(L0H0) QK(L1H0)^T = 60 * I on the token subspace: score 1 / sqrt(32)
         ComponentScores k = Measurements.compositionInto(model, CompositionScores.Mode.K, 1, 0);
         assertThat(k.labels()).containsExactly("L0H0", "L0H1");

@@ -158,10 +158,13 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
          *
          * @param specs hooks for this pass, added after any given before
          * @return this builder
+         * @throws IllegalArgumentException if {@code specs} or one of them is null (naming which)
          */
         public Builder hooks(HookSpec... specs) {
-            hooks.addAll(Arrays.asList(specs));
-            return this;
+            if (specs == null) {
+                throw new IllegalArgumentException("the hook specs are null; pass none, or HookSpec.of(name, hook)");
+            }
+            return hooks(Arrays.asList(specs));
         }
 
         /**
@@ -169,8 +172,18 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
          *
          * @param specs hooks for this pass, added after any given before
          * @return this builder
+         * @throws IllegalArgumentException if {@code specs} or one of them is null (naming which)
          */
         public Builder hooks(List<HookSpec> specs) {
+            if (specs == null) {
+                throw new IllegalArgumentException("the list of hook specs is null; pass an empty list for none");
+            }
+            for (int i = 0; i < specs.size(); i++) {
+                if (specs.get(i) == null) {
+                    throw new IllegalArgumentException("hook spec " + i + " of " + specs.size() + " is null; "
+                            + "make one with HookSpec.of(name, hook) or HookSpec.matching(filter, hook)");
+                }
+            }
             hooks.addAll(specs);
             return this;
         }

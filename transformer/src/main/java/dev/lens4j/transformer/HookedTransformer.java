@@ -147,7 +147,8 @@ public final class HookedTransformer implements AutoCloseable {
     }
 
     /**
-     * Returns the model's own hooks, which fire on every pass.
+     * Returns the model's own hooks, which fire on every pass. Once the model is closed, adding one
+     * throws an {@link IllegalStateException}.
      *
      * @return the model's own hooks, which fire on every pass
      */
@@ -245,6 +246,8 @@ public final class HookedTransformer implements AutoCloseable {
      * @param tokens {@code [batch][pos]}
      * @param namesFilter the hook point names to record; the cache holds only these
      * @return the logits and the cache
+     * @throws IllegalArgumentException before running, if the cache and logits cannot fit in the JVM's heap
+     *     beside the weights (see {@link CacheEstimate}); the message gives the estimate and what to change
      */
     public ForwardResult runWithCache(int[][] tokens, Predicate<String> namesFilter) {
         if (namesFilter == null) {
@@ -349,6 +352,16 @@ public final class HookedTransformer implements AutoCloseable {
             throw new IllegalArgumentException("a backward pass needs the logits of a pass over the whole sequence: "
                     + (stopped ? "stopAtLayer " + o.stopAtLayer() + " stops before them" : "a KV-cached step is not supported"));
         }
+        if (o.cacheFilter() != null) {
+            // before any work: a cache that cannot fit would otherwise end in an OutOfMemoryError after seconds
+            // (a backward pass records each point's gradient beside its activation: twice the bytes)
+            CacheEstimate e = CacheEstimate.of(this, batch, pos, o.cacheFilter());
+            if (metric != null) {
+                e = new CacheEstimate(e.batch(), e.pos(), 2 * e.hookPoints(), 2 * e.cacheBytes(), e.largest(), e.largestBytes(),
+                        2 * e.logitsBytes());
+            }
+            e.requireFits(this, Runtime.getRuntime().maxMemory());
+        }
         ForwardHooks hooks = ForwardHooks.resolve(points.all, registry.snapshot(), o.hooks(), o.cacheFilter(), metric != null, layers);
         if (kv != null) {
             kv.ensureCapacity(past + pos);
@@ -423,7 +436,11 @@ public final class HookedTransformer implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true) || owner == null) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        registry.close("model " + cfg.modelName() + " is closed");
+        if (owner == null) {
             return;
         }
         try {

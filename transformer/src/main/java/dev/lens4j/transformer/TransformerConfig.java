@@ -112,7 +112,7 @@ public final class TransformerConfig {
                     + " is not supported (an RMS final norm after LayerNorm blocks)");
         }
         if (!(b.eps > 0) || !Float.isFinite(b.eps)) {
-            throw new IllegalArgumentException("eps must be a finite positive number, got " + b.eps);
+            throw new IllegalArgumentException("eps must be a positive finite number, got " + b.eps);
         }
         eps = b.eps;
         positionalEmbedding = Objects.requireNonNull(b.positionalEmbedding, "positionalEmbedding");
@@ -227,18 +227,37 @@ public final class TransformerConfig {
 
     /** Sizes whose products index float arrays must fit them: a config the JVM cannot hold is refused up front. */
     private void checkSizes() {
-        fits("n_heads * d_head", (long) nHeads * dHead);
-        fits("d_vocab * d_model", (long) dVocab * dModel);
-        fits("d_vocab_out * d_model", (long) dVocabOut * dModel);
-        fits("n_ctx * d_model", (long) nCtx * dModel);
-        fits("n_heads * d_model * d_head", (long) nHeads * dModel * dHead);
-        fits("d_model * d_mlp", (long) dModel * dMlp);
-        fits("n_ctx * n_ctx", (long) nCtx * nCtx);
+        // every weight is one tensor, of at most 2^31-1 elements
+        fitsATensor("W_E", "d_vocab", dVocab, "d_model", dModel);
+        if (dVocabOut != dVocab) {
+            fitsATensor("W_U", "d_model", dModel, "d_vocab_out", dVocabOut);
+        }
+        if (positionalEmbedding == PositionalEmbedding.STANDARD) {
+            fitsATensor("W_pos", "n_ctx", nCtx, "d_model", dModel);
+        }
+        fitsATensor("W_Q, W_K, W_V and W_O (each)", "n_heads", nHeads, "d_model", dModel, "d_head", dHead);
+        fitsATensor("W_Q, W_K and W_V side by side (the forward pass's fused QKV matrix)", "n_heads + 2 n_kv_heads",
+                nHeads + 2 * nKvHeads(), "d_model", dModel, "d_head", dHead);
+        if (!attnOnly) {
+            fitsATensor("W_in and W_out (each)", "d_model", dModel, "d_mlp", dMlp);
+        }
     }
 
-    private static void fits(String what, long v) {
-        if (v > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(what + " = " + v + " is more than a float array can hold (2^31 - 9)");
+    /**
+     * Refuses sizes whose product, the element count of a weight, a tensor cannot hold.
+     *
+     * @param factors pairs of a key and its value
+     */
+    private static void fitsATensor(String weight, Object... factors) {
+        double product = 1;
+        StringBuilder text = new StringBuilder();
+        for (int k = 0; k < factors.length; k += 2) {
+            product *= (Integer) factors[k + 1];
+            text.append(k == 0 ? "" : " x ").append(factors[k]).append(' ').append(factors[k + 1]);
+        }
+        if (product > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "%s = %.3g elements in %s, more than a tensor holds (2^31-1)", text, product, weight));
         }
     }
 
@@ -1011,11 +1030,22 @@ public final class TransformerConfig {
             b.modelName(r.string("model_name", "unnamed"));
             b.nLayers(r.integer("n_layers", null));
             b.dModel(r.integer("d_model", null));
-            b.nHeads(r.integer("n_heads", null));
-            b.dHead(r.integerOrNull("d_head"));
+            int nHeads = r.integer("n_heads", null);
+            b.nHeads(nHeads);
+            Integer dHead = r.integerOrNull("d_head");
+            if (dHead == null && (nHeads <= 0 || !(m.get("d_model") instanceof Long dmod) || dmod % nHeads != 0)) {
+                throw new IllegalArgumentException("missing key \"d_head\" (d_model is not a multiple of n_heads " + nHeads + ")");
+            }
+            b.dHead(dHead);
             b.nKeyValueHeads(r.integerOrNull("n_key_value_heads"));
             b.attnOnly(r.bool("attn_only", false));
-            b.dMlp(r.integerOrNull("d_mlp"));
+            Integer dMlp = r.integerOrNull("d_mlp");
+            Object dm = m.get("d_model");
+            if (dMlp == null && !Boolean.TRUE.equals(m.get("attn_only")) && dm instanceof Long d && 4 * d > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("\"d_mlp\" is absent, so it is 4 d_model = " + 4 * d
+                        + ", more than 2^31-1: d_model " + d + " is too large");
+            }
+            b.dMlp(dMlp);
             b.nCtx(r.integer("n_ctx", null));
             b.dVocab(r.integer("d_vocab", null));
             Integer out = r.integerOrNull("d_vocab_out");
@@ -1031,7 +1061,7 @@ public final class TransformerConfig {
                 b.normalization(Normalization.fromTlName((String) norm));
             }
             b.finalRms(r.bool("final_rms", false));
-            b.eps(r.number("eps", 1e-5).floatValue());
+            b.eps(r.float32("eps", 1e-5f));
             b.positionalEmbedding(PositionalEmbedding.fromTlName(r.string("positional_embedding_type", "standard")));
             b.rotaryDim(r.integerOrNull("rotary_dim"));
             b.rotaryBase(r.number("rotary_base", DEFAULT_ROTARY_BASE).doubleValue());
@@ -1135,6 +1165,18 @@ public final class TransformerConfig {
                 throw new IllegalArgumentException("\"" + key + "\" must be finite, got " + n);
             }
             return n;
+        }
+
+        /** A positive number that float32 holds (as a norm's epsilon must be). */
+        float float32(String key, float dflt) {
+            Object v = get(key);
+            if (v == null) {
+                return dflt;
+            }
+            if (!(v instanceof Number n) || !(n.floatValue() > 0) || !Float.isFinite(n.floatValue())) {
+                throw new IllegalArgumentException("\"" + key + "\" must be a positive number that float32 holds, got " + Json.write(v));
+            }
+            return n.floatValue();
         }
 
         boolean bool(String key, boolean dflt) {

@@ -1,6 +1,7 @@
 package dev.lens4j.analysis.attribution;
 
 import dev.lens4j.hooks.ActivationCache;
+import dev.lens4j.tensor.Functional;
 import dev.lens4j.tensor.Shapes;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.HookedTransformer;
@@ -21,7 +22,7 @@ import java.util.List;
  * ResidualStream stream = ResidualStream.of(model, run.cache());
  * ComponentStack parts = stream.fullResidDecomposition(-1, false, true, false);
  * // parts.sum() equals the final residual stream, blocks.{L-1}.hook_resid_post, up to rounding
- * ComponentStack lens = stream.accumulatedResid(-1, false, false, true);   // the logit lens, LayerNorm-scaled
+ * ComponentStack lens = stream.accumulatedResid(-1, false, false, true);   // the logit lens: ln_final on each stream
  * }</pre>
  *
  * <p>Every stack is {@code [component, batch, pos, d_model]}. A {@code layer} argument names the
@@ -35,9 +36,14 @@ import java.util.List;
  * residual stream ({@code blocks.L.ln1.hook_scale}, {@code ln2} with {@code mlpInput}, or
  * {@code ln_final.hook_scale}), so the scaled components still add up to the LayerNorm's input
  * as it was normalised; the LayerNorm's weight and bias are not applied. Models without
- * normalisation are left unchanged. (TransformerLens releases after 2.14 can recompute the final
- * LayerNorm per component for the logit lens; this class keeps the cached scale, which is what
- * makes attributions add up.)
+ * normalisation are left unchanged. The one exception is the logit lens, as in TransformerLens
+ * 2.18 (its fix of TransformerLens issue 1076): {@link #accumulatedResid} of the final stream
+ * ({@code layer} {@code n_layers} or -1) with {@code applyLn} runs {@code ln_final} on each
+ * accumulated stream with that stream's own mean and scale, and with {@code ln_final}'s weight and
+ * bias when the model has them, so each entry is what the unembedding would read if the model
+ * stopped there. {@link #applyLnToStack(ComponentStack, int, boolean, boolean)} offers the same
+ * recomputation ({@code recompute_ln}) for the final LayerNorm; decompositions keep the cached
+ * scale, which is what makes attributions add up.
  *
  * <p>Components are read from the cache: {@code hook_embed}, {@code hook_pos_embed},
  * {@code hook_attn_out}, {@code hook_mlp_out}, {@code hook_resid_*}, {@code hook_z} (or
@@ -128,8 +134,10 @@ public final class ResidualStream {
      * @param inclMid also take {@code resid_mid} of each earlier block (ignored for attention-only
      *                models, which have none)
      * @param mlpInput also take {@code resid_mid} of block {@code layer} (the input of its MLP)
-     * @param applyLn scale each stream with the cached scale of the LayerNorm reading the last one
-     *                ({@code ln_final} for {@code n_layers}): the logit lens
+     * @param applyLn for the final stream ({@code layer} {@code n_layers} or -1), apply {@code ln_final}
+     *                to each stream with its own statistics and {@code ln_final}'s weight and bias
+     *                (TransformerLens 2.18's logit lens); for an earlier {@code layer}, scale each
+     *                stream with the cached scale of the LayerNorm reading that layer's input
      * @return {@code [component, batch, pos, d_model]}
      */
     public ComponentStack accumulatedResid(int layer, boolean inclMid, boolean mlpInput, boolean applyLn) {
@@ -150,7 +158,8 @@ public final class ResidualStream {
             }
         }
         ComponentStack s = new ComponentStack(Tensor.stack(0, parts.toArray(Tensor[]::new)), labels);
-        return applyLn ? applyLnToStack(s, upTo, mlpInput) : s;
+        // TransformerLens 2.18 recomputes the statistics exactly when the stack ends at the unembedding
+        return applyLn ? applyLnToStack(s, upTo, mlpInput, upTo == cfg.nLayers()) : s;
     }
 
     /**
@@ -345,7 +354,56 @@ public final class ResidualStream {
      * @return the scaled stack, same labels
      */
     public ComponentStack applyLnToStack(ComponentStack stack, int layer, boolean mlpInput) {
-        return new ComponentStack(applyLnToStack(stack.values(), layer, mlpInput), stack.labels());
+        return applyLnToStack(stack, layer, mlpInput, false);
+    }
+
+    /**
+     * TransformerLens's {@code apply_ln_to_stack} with its {@code recompute_ln} option: with
+     * {@code recomputeLn}, the final LayerNorm is applied to each component on its own, as the model
+     * applies it, with the component's own mean and scale and {@code ln_final}'s weight and bias when
+     * the model has them (a processed model's folded {@code ln_final} has neither); the result no
+     * longer sums to anything, but each entry is what the unembedding would read from that component
+     * alone (the logit lens). Without it, this is {@link #applyLnToStack(ComponentStack, int, boolean)}.
+     *
+     * @param stack {@code [component, batch, pos, d_model]} (with {@code recomputeLn}, any shape ending in {@code d_model})
+     * @param layer the LayerNorm of block {@code layer}, or {@code ln_final} for {@code n_layers} or -1
+     * @param mlpInput use {@code ln2}
+     * @param recomputeLn recompute the statistics per component; only for {@code ln_final}
+     * @return the normalised stack, same labels
+     * @throws IllegalArgumentException for {@code recomputeLn} with a layer other than the final one
+     *         (TransformerLens ignores the option there; lens4j says so instead)
+     */
+    public ComponentStack applyLnToStack(ComponentStack stack, int layer, boolean mlpInput, boolean recomputeLn) {
+        return new ComponentStack(applyLnToStack(stack.values(), layer, mlpInput, recomputeLn), stack.labels());
+    }
+
+    /**
+     * Like {@link #applyLnToStack(ComponentStack, int, boolean, boolean)} for an unlabelled tensor.
+     *
+     * @param stack {@code [..., batch, pos, d_model]}
+     * @param layer the LayerNorm's block, or {@code n_layers}/-1 for {@code ln_final}
+     * @param mlpInput use {@code ln2}
+     * @param recomputeLn recompute the final LayerNorm's statistics per component
+     * @return the normalised tensor
+     */
+    public Tensor applyLnToStack(Tensor stack, int layer, boolean mlpInput, boolean recomputeLn) {
+        if (!recomputeLn) {
+            return applyLnToStack(stack, layer, mlpInput);
+        }
+        int l = layer(layer, mlpInput);
+        if (l != cfg.nLayers()) {
+            throw new IllegalArgumentException("recomputeLn applies the final LayerNorm (layer " + cfg.nLayers()
+                    + " or -1), but layer " + layer + " was given; use the cached scale there (recomputeLn false)");
+        }
+        if (!cfg.hasNorm()) {
+            return stack;
+        }
+        if (stack.rank() < 1 || stack.dim(-1) != cfg.dModel()) {
+            throw new IllegalArgumentException("applyLnToStack: stack " + Shapes.str(stack.shape()) + " does not end in d_model "
+                    + cfg.dModel());
+        }
+        // the model's own LayerNorm function, weight and bias: each row is normalised with its own statistics
+        return Functional.layerNorm(stack, w.lnFinalW(), w.lnFinalB(), cfg.eps()).normalized();
     }
 
     /**

@@ -19,6 +19,7 @@ import java.util.function.Function;
  * Tensor prev = HeadDetection.detectHead(model, sequences, "previous_token_head", false, false, ErrorMeasure.MUL);  // [n_layers, n_heads]
  * Tensor ind = HeadDetection.detectHead(model, texts, "induction_head", true, false, ErrorMeasure.MUL);
  * Tensor mine = HeadDetection.detectHead(model, sequences, tokens -> myPattern(tokens), false, false, ErrorMeasure.ABS);
+ * Tensor fair = HeadDetection.targetScores(model, sequences, "induction_head", true);  // 1 for a perfect head
  * }</pre>
  *
  * <p>Each sequence is scored on its own, with its own detection pattern (built from its tokens,
@@ -31,6 +32,10 @@ import java.util.function.Function;
  * {@code exclude_current_token} or {@code error_measure} on, so its list form always scores "mul"
  * with no exclusions. Here the options apply to every sequence; to reproduce TransformerLens's list
  * form, pass {@code false, false, MUL}.
+ *
+ * <p>{@link #targetScores} is lens4j's own score ({@link HeadDetector#targetScore}): the "mul" ratio
+ * over the query rows that have a target, which a perfect head brings to 1 on any tokens. The
+ * cache forms of both score the patterns of a run already made.
  */
 public final class HeadDetection {
 
@@ -108,18 +113,87 @@ public final class HeadDetection {
      */
     public static Tensor detectHead(HookedTransformer model, int[][] sequences, Function<int[], Tensor> detection,
                                     boolean excludeBos, boolean excludeCurrentToken, HeadDetector.ErrorMeasure measure) {
-        if (sequences == null || sequences.length == 0) {
-            throw new IllegalArgumentException("detectHead needs at least one sequence");
-        }
+        return mean(model, sequences, detection, (patterns, p) -> HeadDetector.scores(patterns, p, excludeBos, excludeCurrentToken, measure),
+                false, "detect_head");
+    }
+
+    /**
+     * {@link #detectHead(HookedTransformer, int[][], Function, boolean, boolean, HeadDetector.ErrorMeasure)}
+     * on the patterns of a run already cached, so that no forward pass is repeated.
+     *
+     * @param cache a cache holding {@code blocks.L.attn.hook_pattern} of every layer for exactly {@code sequences}
+     * @param sequences the run's tokens {@code [batch][pos]}, in batch order
+     * @param detection from a sequence's tokens {@code [pos]} to a lower-triangular {@code [pos, pos]} pattern
+     * @param excludeBos ignore attention to position 0
+     * @param excludeCurrentToken ignore attention to the query's own position
+     * @param measure the error measure
+     * @return {@code [n_layers, n_heads]} mean scores
+     */
+    public static Tensor detectHead(ActivationCache cache, int[][] sequences, Function<int[], Tensor> detection,
+                                    boolean excludeBos, boolean excludeCurrentToken, HeadDetector.ErrorMeasure measure) {
+        return mean(cache, sequences, detection, (patterns, p) -> HeadDetector.scores(patterns, p, excludeBos, excludeCurrentToken, measure),
+                false, "detect_head");
+    }
+
+    /**
+     * Every head's {@link HeadDetector#targetScore target score} against a named detection pattern,
+     * averaged over the sequences: the share of its attention (outside BOS with {@code excludeBos})
+     * that lands on a target, over the query rows that have one. 1 for a perfect head of that kind.
+     *
+     * @param model the model
+     * @param sequences token sequences {@code [n][pos_i]}
+     * @param patternName a pattern name, see {@link #pattern}
+     * @param excludeBos leave attention to position 0 out (for sequences that start with BOS)
+     * @return {@code [n_layers, n_heads]} mean scores over the sequences that have a target
+     * @throws IllegalArgumentException when no query of any sequence has a target
+     */
+    public static Tensor targetScores(HookedTransformer model, int[][] sequences, String patternName, boolean excludeBos) {
+        return targetScores(model, sequences, pattern(patternName), excludeBos);
+    }
+
+    /**
+     * Like {@link #targetScores(HookedTransformer, int[][], String, boolean)} with the detection
+     * pattern given as a function of each sequence's tokens.
+     *
+     * @param model the model
+     * @param sequences token sequences {@code [n][pos_i]}
+     * @param detection from a sequence's tokens {@code [pos]} to a lower-triangular {@code [pos, pos]} pattern
+     * @param excludeBos leave attention to position 0 out
+     * @return {@code [n_layers, n_heads]} mean scores over the sequences that have a target
+     */
+    public static Tensor targetScores(HookedTransformer model, int[][] sequences, Function<int[], Tensor> detection, boolean excludeBos) {
+        return mean(model, sequences, detection, (patterns, p) -> HeadDetector.targetScores(patterns, p, excludeBos), true, "target score");
+    }
+
+    /**
+     * {@link #targetScores(HookedTransformer, int[][], Function, boolean)} on the patterns of a run
+     * already cached.
+     *
+     * @param cache a cache holding {@code blocks.L.attn.hook_pattern} of every layer for exactly {@code sequences}
+     * @param sequences the run's tokens {@code [batch][pos]}, in batch order
+     * @param detection from a sequence's tokens {@code [pos]} to a lower-triangular {@code [pos, pos]} pattern
+     * @param excludeBos leave attention to position 0 out
+     * @return {@code [n_layers, n_heads]} mean scores over the sequences that have a target
+     */
+    public static Tensor targetScores(ActivationCache cache, int[][] sequences, Function<int[], Tensor> detection, boolean excludeBos) {
+        return mean(cache, sequences, detection, (patterns, p) -> HeadDetector.targetScores(patterns, p, excludeBos), true, "target score");
+    }
+
+    /** Scores one sequence: its patterns {@code [n_layers, n_heads, pos, pos]} against its detection pattern. */
+    private interface SequenceScore {
+        Tensor apply(Tensor patterns, Tensor detection);
+    }
+
+    /** The mean score over the sequences, run in batches of one length. */
+    private static Tensor mean(HookedTransformer model, int[][] sequences, Function<int[], Tensor> detection, SequenceScore score,
+                               boolean skipNaN, String what) {
+        checkSequences(sequences);
         int layers = model.config().nLayers(), heads = model.config().nHeads();
         Map<Integer, List<Integer>> byLength = new LinkedHashMap<>();
         for (int i = 0; i < sequences.length; i++) {
-            if (sequences[i] == null || sequences[i].length == 0) {
-                throw new IllegalArgumentException("sequence " + i + " is empty");
-            }
             byLength.computeIfAbsent(sequences[i].length, k -> new ArrayList<>()).add(i);
         }
-        float[] total = new float[layers * heads];
+        Sums sums = new Sums(layers * heads);
         for (List<Integer> group : byLength.values()) {
             for (int start = 0; start < group.size(); start += BATCH) {
                 List<Integer> chunk = group.subList(start, Math.min(group.size(), start + BATCH));
@@ -128,26 +202,86 @@ public final class HeadDetection {
                     batch[b] = sequences[chunk.get(b)];
                 }
                 ActivationCache cache = model.runWithCache(batch, n -> n.endsWith(".attn.hook_pattern")).cache();
-                Tensor patterns = cache.stack("pattern"); // [n_layers, batch, n_heads, pos, pos]
-                for (int b = 0; b < batch.length; b++) {
-                    int n = batch[b].length;
-                    Tensor p = detection.apply(batch[b]);
-                    if (p == null || p.rank() != 2 || p.dim(0) != n || p.dim(1) != n) {
-                        throw new IllegalArgumentException("detection pattern of sequence " + chunk.get(b) + " has shape "
-                                + (p == null ? "null" : Shapes.str(p.shape())) + ", expected " + Shapes.str(n, n));
+                sums.add(cache.stack("pattern"), batch, chunk, detection, score, skipNaN);
+            }
+        }
+        return sums.mean(layers, heads, skipNaN, what);
+    }
+
+    /** The mean score over the sequences of one cached run. */
+    private static Tensor mean(ActivationCache cache, int[][] sequences, Function<int[], Tensor> detection, SequenceScore score,
+                               boolean skipNaN, String what) {
+        checkSequences(sequences);
+        Tensor patterns = cache.stack("pattern"); // [n_layers, batch, n_heads, pos, pos]
+        if (patterns.dim(1) != sequences.length) {
+            throw new IllegalArgumentException("the cache holds the patterns of " + patterns.dim(1) + " sequences, but "
+                    + sequences.length + " sequences were given");
+        }
+        List<Integer> all = new ArrayList<>();
+        for (int i = 0; i < sequences.length; i++) {
+            all.add(i);
+        }
+        Sums sums = new Sums(patterns.dim(0) * patterns.dim(2));
+        sums.add(patterns, sequences, all, detection, score, skipNaN);
+        return sums.mean(patterns.dim(0), patterns.dim(2), skipNaN, what);
+    }
+
+    private static void checkSequences(int[][] sequences) {
+        if (sequences == null || sequences.length == 0) {
+            throw new IllegalArgumentException("head detection needs at least one sequence");
+        }
+        for (int i = 0; i < sequences.length; i++) {
+            if (sequences[i] == null || sequences[i].length == 0) {
+                throw new IllegalArgumentException("sequence " + i + " is empty");
+            }
+        }
+    }
+
+    /** Running sums of per-head scores, and how many sequences each holds. */
+    private static final class Sums {
+        private final double[] total;
+        private final int[] count;
+
+        Sums(int size) {
+            total = new double[size];
+            count = new int[size];
+        }
+
+        /** Adds every sequence of one run: {@code patterns [n_layers, batch, n_heads, pos, pos]}. */
+        void add(Tensor patterns, int[][] batch, List<Integer> index, Function<int[], Tensor> detection, SequenceScore score,
+                 boolean skipNaN) {
+            for (int b = 0; b < batch.length; b++) {
+                int n = batch[b].length;
+                if (patterns.dim(3) != n) {
+                    throw new IllegalArgumentException("sequence " + index.get(b) + " has " + n + " tokens, but its patterns are "
+                            + Shapes.str(patterns.dim(3), patterns.dim(4)));
+                }
+                Tensor p = detection.apply(batch[b]);
+                if (p == null || p.rank() != 2 || p.dim(0) != n || p.dim(1) != n) {
+                    throw new IllegalArgumentException("detection pattern of sequence " + index.get(b) + " has shape "
+                            + (p == null ? "null" : Shapes.str(p.shape())) + ", expected " + Shapes.str(n, n));
+                }
+                float[] v = score.apply(patterns.select(1, b), p).toArray();
+                for (int i = 0; i < v.length; i++) {
+                    if (skipNaN && Float.isNaN(v[i])) {
+                        continue;
                     }
-                    Tensor s = HeadDetector.scores(patterns.select(1, b), p, excludeBos, excludeCurrentToken, measure);
-                    float[] v = s.toArray();
-                    for (int i = 0; i < v.length; i++) {
-                        total[i] += v[i];
-                    }
+                    total[i] += v[i];
+                    count[i]++;
                 }
             }
         }
-        for (int i = 0; i < total.length; i++) {
-            total[i] /= sequences.length;
+
+        Tensor mean(int layers, int heads, boolean skipNaN, String what) {
+            float[] out = new float[total.length];
+            for (int i = 0; i < out.length; i++) {
+                if (count[i] == 0) {
+                    throw new IllegalArgumentException("no " + what + ": no query position of any sequence has a target in the detection pattern");
+                }
+                out[i] = (float) (total[i] / count[i]);
+            }
+            return Tensor.of(out, layers, heads);
         }
-        return Tensor.of(total, layers, heads);
     }
 
     /**

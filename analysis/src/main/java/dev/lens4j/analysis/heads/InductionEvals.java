@@ -1,5 +1,6 @@
 package dev.lens4j.analysis.heads;
 
+import dev.lens4j.analysis.interventions.Metrics;
 import dev.lens4j.hooks.ActivationCache;
 import dev.lens4j.hooks.HookSpec;
 import dev.lens4j.tensor.Functional;
@@ -148,6 +149,39 @@ public final class InductionEvals {
         int low = vocab >= TL_TOKEN_HIGH ? TL_TOKEN_LOW : 0;
         int high = vocab >= TL_TOKEN_HIGH ? TL_TOKEN_HIGH : vocab;
         return inductionLoss(model, inductionLossTokens(batch, subseqLen, bos, low, high, seed), subseqLen);
+    }
+
+    /**
+     * The mean per-token loss on the repeated half of a probe: the predictions of the second copy's
+     * tokens 2 onwards, which a model that does induction gets right (columns
+     * {@link RepeatedTokens#repeatedLossFrom()} to {@link RepeatedTokens#repeatedLossTo()} of the
+     * per-token loss). lens4j's main job, its ablations and the testing module all measure this.
+     *
+     * @param model the model
+     * @param probe the sequences
+     * @param hooks hooks for this run only, e.g. an ablation; none for the clean loss
+     * @return the loss in nats
+     */
+    public static float repeatedHalfLoss(HookedTransformer model, RepeatedTokens probe, HookSpec... hooks) {
+        probe.checkFits(model);
+        int[][] tokens = probe.tokens();
+        return Metrics.loss(tokens, probe.repeatedLossFrom(), probe.repeatedLossTo()).apply(model.runWithHooks(tokens, hooks));
+    }
+
+    /**
+     * The mean per-token loss on the first half of a probe: the same predictions in the first copy
+     * (columns {@link RepeatedTokens#firstHalfLossFrom()} to {@link RepeatedTokens#firstHalfLossTo()}),
+     * which no model can make better than chance: about {@code ln(number of tokens drawn)}.
+     *
+     * @param model the model
+     * @param probe the sequences
+     * @param hooks hooks for this run only; none for the clean loss
+     * @return the loss in nats
+     */
+    public static float firstHalfLoss(HookedTransformer model, RepeatedTokens probe, HookSpec... hooks) {
+        probe.checkFits(model);
+        int[][] tokens = probe.tokens();
+        return Metrics.loss(tokens, probe.firstHalfLossFrom(), probe.firstHalfLossTo()).apply(model.runWithHooks(tokens, hooks));
     }
 
     /**

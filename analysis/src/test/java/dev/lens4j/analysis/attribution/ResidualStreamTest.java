@@ -122,21 +122,27 @@ class ResidualStreamTest {
     }
 
     @Test
-    void accumulatedResidStacksTheStreamAndAppliesTheCachedScale() {
+    void accumulatedResidStacksTheStreamAndAppliesTheFinalLayerNormToEach() {
         ComponentStack acc = stream.accumulatedResid(-1, true, false, false);
         assertThat(acc.labels()).containsExactly("0_pre", "0_mid", "1_pre", "1_mid", "final_post");
         assertThat(acc.get("1_mid").toArray()).containsExactly(cache.get("resid_mid", 1).toArray());
         assertThat(stream.accumulatedResid(1, false, false, false).labels()).containsExactly("0_pre", "1_pre");
         assertThat(stream.accumulatedResid(1, false, true, false).labels()).containsExactly("0_pre", "1_pre", "1_mid");
 
+        // the logit lens (TransformerLens 2.18): ln_final on each stream, with its own mean and scale and
+        // ln_final's weight and bias, by hand here
         ComponentStack lens = stream.accumulatedResid(-1, false, false, true);
         Tensor x = cache.get("resid_pre", 1);
-        Tensor scale = cache.get("ln_final.hook_scale");
-        Tensor expected = x.sub(x.mean(-1, true)).div(scale);
+        Tensor centred = x.sub(x.mean(-1, true));
+        Tensor ownScale = centred.mul(centred).mean(-1, true).add(1e-5f).sqrt();
+        Tensor expected = centred.div(ownScale).mul(model.weights().lnFinalW()).add(model.weights().lnFinalB());
         assertClose(lens.get("1_pre"), expected);
-        // the final stream, scaled by its own LayerNorm's scale, is that LayerNorm's output before weight and bias
-        Tensor normalized = cache.get("ln_final.hook_normalized").sub(model.weights().lnFinalB()).div(model.weights().lnFinalW());
-        assertClose(lens.get("final_post"), normalized);
+        // so the final stream comes out as the model's own ln_final output
+        assertClose(lens.get("final_post"), cache.get("ln_final.hook_normalized"));
+        // before the final layer the cached scale of the LayerNorm reading that stream divides every entry
+        ComponentStack early = stream.accumulatedResid(1, false, false, true);
+        Tensor e = cache.get("resid_pre", 0);
+        assertClose(early.get("0_pre"), e.sub(e.mean(-1, true)).div(cache.get("scale", 1, "ln1")));
     }
 
     @Test

@@ -92,6 +92,31 @@ class HeadDetectionTest {
     }
 
     @Test
+    void targetScoresAreTheMeanOverSequencesWithATargetAndReadACachedRun() {
+        try (HookedTransformer m = model(); HookHandle _ = forcePreviousTokenHead(m)) {
+            int[][] seqs = {{0, 5, 6, 7, 5, 6, 7}, {0, 9, 8, 9, 8, 1, 2}, {0, 1, 2, 3, 4, 5, 6}};
+            Tensor got = HeadDetection.targetScores(m, seqs, "induction_head", true);
+            Tensor patterns = m.runWithCache(seqs).cache().stack("pattern"); // [layer, batch, head, q, k]
+            Tensor expected = Tensor.zeros(2, 3);
+            for (int b = 0; b < 2; b++) { // the third sequence has no repeat, so no target: left out of the mean
+                expected = expected.add(HeadDetector.targetScores(patterns.select(1, b), DetectionPatterns.induction(seqs[b]), true));
+            }
+            assertThat(got.maxAbsDiff(expected.div(2f))).isLessThan(1e-6f);
+            // the cache form reads the same run's patterns without running again
+            var cache = m.runWithCache(seqs, n -> n.endsWith("hook_pattern")).cache();
+            assertThat(HeadDetection.targetScores(cache, seqs, HeadDetection.pattern("induction"), true).maxAbsDiff(got)).isLessThan(1e-6f);
+            assertThat(HeadDetection.detectHead(cache, seqs, HeadDetection.pattern("induction"), false, false, HeadDetector.ErrorMeasure.MUL)
+                    .maxAbsDiff(HeadDetection.detectHead(m, seqs, "induction", false, false, HeadDetector.ErrorMeasure.MUL))).isLessThan(1e-6f);
+            // the forced previous-token head is perfect on its target rows: 1 (detect_head gives it (n - 1) / n)
+            assertThat(HeadDetection.targetScores(m, seqs, "previous_token", false).get(0, 1)).isCloseTo(1f, within(1e-6f));
+            assertThatThrownBy(() -> HeadDetection.targetScores(m, new int[][] {seqs[2]}, "induction", true))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no query position of any sequence has a target");
+            assertThatThrownBy(() -> HeadDetection.targetScores(cache, new int[][] {seqs[0]}, HeadDetection.pattern("induction"), true))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 sequences");
+        }
+    }
+
+    @Test
     void badInputIsNamed() {
         try (HookedTransformer m = model()) {
             int[][] seqs = {{0, 1, 2}};

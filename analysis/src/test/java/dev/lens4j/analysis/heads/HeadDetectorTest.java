@@ -132,12 +132,65 @@ class HeadDetectorTest {
     }
 
     @Test
+    void targetScoreCountsOnlyTheRowsThatHaveATarget() {
+        Tensor a = graded();
+        // tokens {bos, 7, 7, 7}: induction targets (2,2), (3,2), (3,3); rows 2 and 3 have one, rows 0 and 1 none
+        Tensor ind = DetectionPatterns.induction(new int[] {0, 7, 7, 7});
+        // rows 2 and 3: A22 + A32 + A33 = 1.25 on target of 2 in all (mul, over all 4 rows: 1.25 / 4)
+        assertThat(HeadDetector.targetScore(a, ind, false)).isCloseTo(0.625f, within(1e-6f));
+        // without column 0: rows 2 and 3 keep 0.75 + 0.875 = 1.625, the same 1.25 on target
+        assertThat(HeadDetector.targetScore(a, ind, true)).isCloseTo(1.25f / 1.625f, within(1e-6f));
+        // previous token: rows 1..3 have a target; A10 + A21 + A32 = 1 of 3
+        Tensor prev = DetectionPatterns.previousToken(4);
+        assertThat(HeadDetector.targetScore(a, prev, false)).isCloseTo(1f / 3f, within(1e-6f));
+        // without column 0, row 1's only target (BOS) is gone: rows 2, 3 keep 0.75 + 0.875, A21 + A32 = 0.5 on target
+        assertThat(HeadDetector.targetScore(a, prev, true)).isCloseTo(0.5f / 1.625f, within(1e-6f));
+    }
+
+    @Test
+    void aPerfectHeadScoresOneWhereTheMulScoreCannot() {
+        // BOS + 3 random tokens + the same 3: a perfect induction head puts everything on the targets of rows 4..6,
+        // and rests on BOS elsewhere. TransformerLens's "mul" gives it n / (2n + 1) = 3 / 7.
+        int[] tokens = {0, 5, 9, 2, 5, 9, 2};
+        Tensor ind = DetectionPatterns.induction(tokens);
+        Tensor a = Tensor.zeros(7, 7);
+        for (int q = 0; q < 7; q++) {
+            a.set(1f, q, q >= 4 ? q - 2 : 0);
+        }
+        assertThat(HeadDetector.similarity(a, ind, false, false, MUL)).isCloseTo(3f / 7f, within(1e-6f));
+        assertThat(HeadDetector.targetScore(a, ind, false)).isEqualTo(1f);
+        assertThat(HeadDetector.targetScore(a, ind, true)).isEqualTo(1f);
+        // a head that splits every row evenly between BOS and the target: 0.5 counting BOS, 1 leaving it out
+        Tensor half = Tensor.zeros(7, 7);
+        for (int q = 0; q < 7; q++) {
+            half.set(q >= 4 ? 0.5f : 1f, q, 0);
+            if (q >= 4) {
+                half.set(0.5f, q, q - 2);
+            }
+        }
+        assertThat(HeadDetector.targetScore(half, ind, false)).isCloseTo(0.5f, within(1e-6f));
+        assertThat(HeadDetector.targetScore(half, ind, true)).isEqualTo(1f);
+        // a head that rests on BOS everywhere holds no attention outside it: 0, not 0 / 0
+        Tensor bos = Tensor.zeros(7, 7);
+        for (int q = 0; q < 7; q++) {
+            bos.set(1f, q, 0);
+        }
+        assertThat(HeadDetector.targetScore(bos, ind, true)).isZero();
+        // no repeat, no target: NaN
+        assertThat(HeadDetector.targetScore(a, DetectionPatterns.induction(new int[] {0, 1, 2, 3, 4, 5, 6}), false)).isNaN();
+        Tensor stacked = Tensor.stack(0, Tensor.stack(0, a, half));
+        assertThat(HeadDetector.targetScores(stacked, ind, false).toArray()).containsExactly(new float[] {1f, 0.5f}, within(1e-6f));
+    }
+
+    @Test
     void badPatternsAreRefused() {
         assertThatThrownBy(() -> HeadDetector.similarity(Tensor.zeros(3, 3), Tensor.zeros(4, 4), false, false, MUL))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[4, 4]").hasMessageContaining("[3, 3]");
         Tensor upper = Tensor.zeros(3, 3);
         upper.set(1f, 0, 2);
         assertThatThrownBy(() -> HeadDetector.similarity(Tensor.zeros(3, 3), upper, false, false, MUL))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lower-triangular");
+        assertThatThrownBy(() -> HeadDetector.targetScore(Tensor.zeros(3, 3), upper, false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lower-triangular");
     }
 }

@@ -25,7 +25,16 @@ final class AtomicWrite {
         void writeTo(FileChannel ch) throws IOException;
     }
 
+    /** Writes the file; an error names {@code target}. */
     static void write(Path target, Body body) throws IOException {
+        try {
+            writeAtomically(target, body);
+        } catch (IOException e) {
+            throw FileErrors.naming(target, e);
+        }
+    }
+
+    private static void writeAtomically(Path target, Body body) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         Path tmp = null;

@@ -198,102 +198,138 @@ public final class Npy {
      * @return its values as float32 and its shape
      * @throws NpyFormatException naming the file if it is not a {@code .npy} file, uses another dtype,
      *     byte order or Fortran order, or its size does not match the header
-     * @throws IOException if the file cannot be read
+     * @throws IOException naming the file if it cannot be read
      */
     public static Floats read(Path path) throws IOException {
+        FileErrors.requireNotDirectory(path, "a .npy file");
+        try {
+            return readFile(path);
+        } catch (IOException e) {
+            throw FileErrors.naming(path, e);
+        }
+    }
+
+    private static Floats readFile(Path path) throws IOException {
         try (Arena arena = Arena.ofConfined();
              FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 10) {
                 throw new NpyFormatException(path, "file is " + size + " bytes, too short for a .npy header");
             }
-            MemorySegment m = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            if (!Arrays.equals(m.asSlice(0, 6).toArray(ValueLayout.JAVA_BYTE), MAGIC)) {
-                throw new NpyFormatException(path, "does not start with the .npy magic \\x93NUMPY");
-            }
-            int major = m.get(ValueLayout.JAVA_BYTE, 6);
-            int minor = m.get(ValueLayout.JAVA_BYTE, 7);
-            long headerLength;
-            int prefix;
-            if (major == 1 && minor == 0) {
-                headerLength = m.get(Float16.SHORT_LE, 8) & 0xffff;
-                prefix = 10;
-            } else if ((major == 2 || major == 3) && minor == 0) {
-                if (size < 12) {
-                    throw new NpyFormatException(path, "file is " + size + " bytes, too short for a version " + major + " header");
-                }
-                headerLength = m.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 8) & 0xffff_ffffL;
-                prefix = 12;
-            } else {
-                throw new NpyFormatException(path, "unsupported .npy version " + major + "." + minor);
-            }
-            if (prefix + headerLength > size) {
-                throw new NpyFormatException(path, "header length " + headerLength + " runs past the end of the file ("
-                        + size + " bytes)");
-            }
-            byte[] raw = m.asSlice(prefix, headerLength).toArray(ValueLayout.JAVA_BYTE);
-            String text = new String(raw, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-            Map<String, Object> dict;
-            try {
-                dict = new DictParser(text).parse();
-            } catch (IllegalArgumentException e) {
-                throw new NpyFormatException(path, "header is not a dict literal: " + e.getMessage());
-            }
-            if (!dict.keySet().equals(Set.of("descr", "fortran_order", "shape"))) {
-                throw new NpyFormatException(path, "header keys are " + dict.keySet()
-                        + ", expected exactly descr, fortran_order and shape");
-            }
-            if (!(dict.get("descr") instanceof String descr)) {
-                throw new NpyFormatException(path, "descr " + dict.get("descr") + " is not a simple dtype string"
-                        + " (structured arrays are not supported)");
-            }
-            int itemSize = switch (descr) {
-                case "<f4" -> 4;
-                case "<f8" -> 8;
-                case "<f2" -> 2;
-                default -> throw new NpyFormatException(path, "dtype '" + descr + "' is not supported; expected "
-                        + "little-endian float '<f4', '<f8' or '<f2'"
-                        + (descr.startsWith(">") ? " (this array is big-endian)" : ""));
-            };
-            if (!Boolean.FALSE.equals(dict.get("fortran_order"))) {
-                throw new NpyFormatException(path, "fortran_order is " + dict.get("fortran_order")
-                        + "; only C-order (fortran_order False) arrays are supported");
-            }
-            if (!(dict.get("shape") instanceof int[] shape)) {
-                throw new NpyFormatException(path, "shape " + dict.get("shape") + " is not a tuple of integers");
-            }
-            long numel = 1;
-            long expected;
-            try {
-                for (int d : shape) {
-                    numel = Math.multiplyExact(numel, d);
-                }
-                expected = Math.multiplyExact(numel, itemSize);
-            } catch (ArithmeticException e) {
-                throw new NpyFormatException(path, "shape " + Arrays.toString(shape) + " overflows a 64-bit byte count");
-            }
-            long dataStart = prefix + headerLength;
-            if (size - dataStart != expected) {
-                throw new NpyFormatException(path, "shape " + Arrays.toString(shape) + " of " + descr + " needs "
-                        + expected + " data bytes but the file has " + (size - dataStart));
-            }
-            if (numel > Integer.MAX_VALUE - 8) {
-                throw new NpyFormatException(path, "shape " + Arrays.toString(shape) + " has more elements than a Java array holds");
-            }
-            int n = (int) numel;
-            float[] out = new float[n];
-            switch (itemSize) {
-                case 4 -> MemorySegment.copy(m, SafetensorsFile.FLOAT_LE, dataStart, out, 0, n);
-                case 2 -> Float16.f16ToF32(m, dataStart, out, 0, n);
-                default -> {
-                    ValueLayout.OfDouble d = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-                    for (int k = 0; k < n; k++) {
-                        out[k] = (float) m.get(d, dataStart + 8L * k);
-                    }
-                }
-            }
-            return new Floats(out, shape);
+            return read(ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena), path);
         }
+    }
+
+    /**
+     * Reads {@code .npy} bytes already in memory (a class-path resource, a download), as {@link #read(Path)}
+     * reads a file.
+     *
+     * @param m the file's bytes
+     * @param path what the bytes are, for messages
+     * @return its values as float32 and its shape
+     * @throws NpyFormatException naming {@code path} if the bytes are not a {@code .npy} file lens4j reads
+     */
+    public static Floats read(MemorySegment m, Path path) throws NpyFormatException {
+        long size = m.byteSize();
+        if (size < 10) {
+            throw new NpyFormatException(path, "file is " + size + " bytes, too short for a .npy header");
+        }
+        if (!Arrays.equals(m.asSlice(0, 6).toArray(ValueLayout.JAVA_BYTE), MAGIC)) {
+            throw new NpyFormatException(path, "does not start with the .npy magic \\x93NUMPY");
+        }
+        int major = m.get(ValueLayout.JAVA_BYTE, 6);
+        int minor = m.get(ValueLayout.JAVA_BYTE, 7);
+        long headerLength;
+        int prefix;
+        if (major == 1 && minor == 0) {
+            headerLength = m.get(Float16.SHORT_LE, 8) & 0xffff;
+            prefix = 10;
+        } else if ((major == 2 || major == 3) && minor == 0) {
+            if (size < 12) {
+                throw new NpyFormatException(path, "file is " + size + " bytes, too short for a version " + major + " header");
+            }
+            headerLength = m.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 8) & 0xffff_ffffL;
+            prefix = 12;
+        } else {
+            throw new NpyFormatException(path, "unsupported .npy version " + major + "." + minor);
+        }
+        if (prefix + headerLength > size) {
+            throw new NpyFormatException(path, "header length " + headerLength + " runs past the end of the file ("
+                    + size + " bytes)");
+        }
+        byte[] raw = m.asSlice(prefix, headerLength).toArray(ValueLayout.JAVA_BYTE);
+        String text = new String(raw, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        Map<String, Object> dict;
+        try {
+            dict = new DictParser(text).parse();
+        } catch (IllegalArgumentException e) {
+            throw new NpyFormatException(path, "header is not a dict literal: " + e.getMessage());
+        }
+        if (!dict.keySet().equals(Set.of("descr", "fortran_order", "shape"))) {
+            throw new NpyFormatException(path, "header keys are " + dict.keySet()
+                    + ", expected exactly descr, fortran_order and shape");
+        }
+        if (!(dict.get("descr") instanceof String descr)) {
+            throw new NpyFormatException(path, "descr " + python(dict.get("descr")) + " is not a simple dtype string"
+                    + " (structured arrays are not supported)");
+        }
+        int itemSize = switch (descr) {
+            case "<f4" -> 4;
+            case "<f8" -> 8;
+            case "<f2" -> 2;
+            default -> throw new NpyFormatException(path, "dtype '" + descr + "' is not supported; expected "
+                    + "little-endian float '<f4', '<f8' or '<f2'"
+                    + (descr.startsWith(">") ? " (this array is big-endian)" : ""));
+        };
+        if (!Boolean.FALSE.equals(dict.get("fortran_order"))) {
+            throw new NpyFormatException(path, "fortran_order is " + python(dict.get("fortran_order"))
+                    + "; only C-order (fortran_order False) arrays are supported");
+        }
+        if (!(dict.get("shape") instanceof int[] shape)) {
+            throw new NpyFormatException(path, "shape " + python(dict.get("shape")) + " is not a tuple of integers");
+        }
+        long numel = 1;
+        long expected;
+        try {
+            for (int d : shape) {
+                numel = Math.multiplyExact(numel, d);
+            }
+            expected = Math.multiplyExact(numel, itemSize);
+        } catch (ArithmeticException e) {
+            throw new NpyFormatException(path, "shape " + Arrays.toString(shape) + " overflows a 64-bit byte count");
+        }
+        long dataStart = prefix + headerLength;
+        if (size - dataStart != expected) {
+            throw new NpyFormatException(path, "shape " + Arrays.toString(shape) + " of " + descr + " needs "
+                    + expected + " data bytes but the file has " + (size - dataStart));
+        }
+        if (numel > Integer.MAX_VALUE - 8) {
+            throw new NpyFormatException(path, "shape " + Arrays.toString(shape) + " has more elements than a Java array holds");
+        }
+        int n = (int) numel;
+        float[] out = new float[n];
+        switch (itemSize) {
+            case 4 -> MemorySegment.copy(m, SafetensorsFile.FLOAT_LE, dataStart, out, 0, n);
+            case 2 -> Float16.f16ToF32(m, dataStart, out, 0, n);
+            default -> {
+                ValueLayout.OfDouble d = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+                for (int k = 0; k < n; k++) {
+                    out[k] = (float) m.get(d, dataStart + 8L * k);
+                }
+            }
+        }
+        return new Floats(out, shape);
+    }
+
+    /** A header value as Python spells it, for messages: {@code True}, {@code 'False'}, {@code (2, 3)}. */
+    private static String python(Object v) {
+        return switch (v) {
+            case Boolean b -> b ? "True" : "False";
+            case String str -> "'" + str + "'";
+            case int[] dims -> pythonTuple(dims);
+            case null -> "None";
+            default -> String.valueOf(v);
+        };
     }
 
     /**
@@ -373,6 +409,9 @@ public final class Npy {
                     }
                     if (start == i) {
                         throw fail(i, "expected a non-negative integer in the shape tuple");
+                    }
+                    if (i - start > 18) {
+                        throw fail(start, "dimension " + s.substring(start, i) + " is over 2^31-1");
                     }
                     long d = Long.parseLong(s.substring(start, i));
                     if (d > Integer.MAX_VALUE) {

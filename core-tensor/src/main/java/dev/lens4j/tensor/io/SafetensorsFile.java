@@ -91,9 +91,10 @@ public final class SafetensorsFile implements AutoCloseable {
      * @param path the file
      * @return the open file; close it to unmap
      * @throws SafetensorsFormatException if the file breaks the format (the message names file and tensor)
-     * @throws IOException if the file cannot be read
+     * @throws IOException naming the file if it cannot be read (a folder, a symbolic-link loop, ...)
      */
     public static SafetensorsFile open(Path path) throws IOException {
+        FileErrors.requireNotDirectory(path, "a safetensors file");
         Arena arena = Arena.ofShared();
         try {
             MemorySegment mapping;
@@ -107,7 +108,10 @@ public final class SafetensorsFile implements AutoCloseable {
                 mapping = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             }
             return parse(path, arena, mapping);
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException e) {
+            arena.close();
+            throw FileErrors.naming(path, e);
+        } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
         }

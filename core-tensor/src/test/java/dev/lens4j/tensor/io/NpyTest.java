@@ -156,7 +156,7 @@ class NpyTest {
                 "dtype '>f4' is not supported; expected little-endian float '<f4', '<f8' or '<f2' (this array is big-endian)");
         fails(npy(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }", new byte[4]), "dtype '<i4' is not supported");
         fails(npy(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", new byte[16]),
-                "fortran_order is true; only C-order");
+                "fortran_order is True; only C-order");
         fails(npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", new byte[12]),
                 "shape [2, 2] of <f4 needs 16 data bytes but the file has 12");
         fails(npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", new byte[8]),

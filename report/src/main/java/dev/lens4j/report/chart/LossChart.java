@@ -1,11 +1,13 @@
 package dev.lens4j.report.chart;
 
 import java.util.Locale;
+import java.util.function.IntFunction;
 
 /**
  * Loss by position on repeated random tokens: a line of the mean per-token loss, the first and
  * repeated halves shaded differently with each half's mean, and the {@code ln(d_vocab)} line of a
- * uniform guess.
+ * uniform guess. Each point's tooltip names the token it predicts. The predictions outside both
+ * halves (after BOS, and of the second copy's first token) are grey on white.
  */
 public final class LossChart {
 
@@ -17,7 +19,9 @@ public final class LossChart {
     private static final double BOTTOM = 46;
 
     private final double[] loss;
+    private final int firstStart;
     private final int repeatedStart;
+    private final IntFunction<String> predicted;
     private final double firstMean;
     private final double repeatedMean;
     private final double lnVocab;
@@ -27,15 +31,21 @@ public final class LossChart {
      * Creates the loss chart.
      *
      * @param loss {@code [pos - 1]} mean loss per position (entry i predicts token i + 1), nats
-     * @param repeatedStart first entry of the repeated half
+     * @param firstStart first entry of the first half, which ends one entry before the repeated half
+     * @param repeatedStart first entry of the repeated half, which runs to the end
      * @param firstMean the first half's mean loss
      * @param repeatedMean the repeated half's mean loss
      * @param lnVocab {@code ln(d_vocab)}
+     * @param predicted names the token entry i predicts and its half, for its tooltip
+     *                  (e.g. "token 25 (the second copy's token 2, in the repeated half)")
      * @param width chart width in chart units
      */
-    public LossChart(double[] loss, int repeatedStart, double firstMean, double repeatedMean, double lnVocab, double width) {
+    public LossChart(double[] loss, int firstStart, int repeatedStart, double firstMean, double repeatedMean, double lnVocab,
+                     IntFunction<String> predicted, double width) {
         this.loss = loss;
+        this.firstStart = firstStart;
         this.repeatedStart = repeatedStart;
+        this.predicted = predicted;
         this.firstMean = firstMean;
         this.repeatedMean = repeatedMean;
         this.lnVocab = lnVocab;
@@ -79,11 +89,15 @@ public final class LossChart {
         java.util.function.DoubleUnaryOperator sx = p -> x0 + (p - xmin) / (xmax - xmin) * (x1 - x0);
         java.util.function.DoubleUnaryOperator sy = v -> y0 - v / ymax * (y0 - y1);
 
+        // entry i is drawn at the predicted token's position i + 1; the first half is entries
+        // [firstStart, repeatedStart - 1), the repeated half [repeatedStart, n)
+        double firstFrom = sx.applyAsDouble(firstStart + 0.5);
+        double firstTo = sx.applyAsDouble(repeatedStart - 0.5);
         double split = sx.applyAsDouble(repeatedStart + 0.5);
-        c.rect(x0, y1, split - x0, y0 - y1, Palette.FIRST_HALF, null, "data-half=\"first\"");
+        c.rect(firstFrom, y1, firstTo - firstFrom, y0 - y1, Palette.FIRST_HALF, null, "data-half=\"first\"");
         c.rect(split, y1, x1 - split, y0 - y1, Palette.REPEATED_HALF, null, "data-half=\"repeated\"");
         var small = ChartCanvas.TextStyle.of(12, Palette.MUTED, ChartCanvas.Anchor.MIDDLE);
-        c.text((x0 + split) / 2, y1 - 8, String.format(Locale.ROOT, "first half (random): mean %.3f", firstMean),
+        c.text((firstFrom + firstTo) / 2, y1 - 8, String.format(Locale.ROOT, "first half (random): mean %.3f", firstMean),
                 small.asBold(), 0);
         c.text((split + x1) / 2, y1 - 8, String.format(Locale.ROOT, "repeated half: mean %.3f", repeatedMean),
                 small.asBold(), 0);
@@ -114,7 +128,7 @@ public final class LossChart {
                 ChartCanvas.TextStyle.of(11.5, Palette.MUTED, ChartCanvas.Anchor.END), 0);
 
         // Each half's mean as a line across that half; the values are in the half's heading.
-        c.line(x0 + 2, sy.applyAsDouble(firstMean), split - 2, sy.applyAsDouble(firstMean), Palette.withAlpha(Palette.BLUE, 170), 2, false);
+        c.line(firstFrom + 2, sy.applyAsDouble(firstMean), firstTo - 2, sy.applyAsDouble(firstMean), Palette.withAlpha(Palette.BLUE, 170), 2, false);
         c.line(split + 2, sy.applyAsDouble(repeatedMean), x1 - 2, sy.applyAsDouble(repeatedMean),
                 Palette.withAlpha(Palette.ORANGE, 170), 2, false);
 
@@ -127,8 +141,9 @@ public final class LossChart {
         c.polyline(xs, ys, Palette.INK, 1.8);
         double r = n > 120 ? 0 : n > 60 ? 2 : 3;
         for (int i = 0; i < n && r > 0; i++) {
-            var col = i < repeatedStart ? Palette.BLUE : Palette.ORANGE;
-            c.circle(xs[i], ys[i], r, col, String.format(Locale.ROOT, "position %d: %.3f nats", i + 1, loss[i]));
+            boolean first = i >= firstStart && i < repeatedStart - 1;
+            var col = i >= repeatedStart ? Palette.ORANGE : first ? Palette.BLUE : Palette.MUTED;
+            c.circle(xs[i], ys[i], r, col, String.format(Locale.ROOT, "predicting %s: %.3f nats", predicted.apply(i), loss[i]));
         }
 
         var axis = ChartCanvas.TextStyle.of(12.5, Palette.INK, ChartCanvas.Anchor.MIDDLE);

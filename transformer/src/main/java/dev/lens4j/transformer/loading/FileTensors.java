@@ -2,6 +2,7 @@ package dev.lens4j.transformer.loading;
 
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.DType;
+import dev.lens4j.tensor.io.FileErrors;
 import dev.lens4j.tensor.io.SafetensorsFile;
 import dev.lens4j.tensor.io.TensorInfo;
 
@@ -41,19 +42,22 @@ final class FileTensors implements TensorSource {
     private final Map<Path, FileChannel> channels = new HashMap<>();
     private ByteBuffer buffer; // direct, so reads need no hidden temporary buffer
 
-    private FileTensors(Map<String, Location> locations, String description) {
+    private final boolean requireFinite;
+
+    private FileTensors(Map<String, Location> locations, String description, boolean requireFinite) {
         this.locations = locations;
         this.description = description;
+        this.requireFinite = requireFinite;
     }
 
     /**
      * The tensors of a validated source, to be read from its files after it is closed.
      *
      * @param validated the source whose headers were checked; close it before reading from this one
-     * @return the source
+     * @return the source, refusing non-finite values when {@code validated} does
      */
     static FileTensors of(MappedSafetensors validated) {
-        return new FileTensors(validated.locations(), validated.describe());
+        return new FileTensors(validated.locations(), validated.describe(), validated.requiresFinite());
     }
 
     @Override
@@ -87,8 +91,8 @@ final class FileTensors implements TensorSource {
      *
      * @param name a tensor name present in {@link #names()}
      * @return the tensor, shape as stored
-     * @throws CheckpointFormatException naming file and tensor if its dtype is not a float type or it
-     *     is too large for one Java array
+     * @throws CheckpointFormatException naming file and tensor if its dtype is not a float type, it
+     *     is too large for one Java array, or (unless turned off) it holds a NaN or infinite value
      * @throws IOException if the file cannot be read or ends early (it changed since it was validated)
      */
     @Override
@@ -104,6 +108,21 @@ final class FileTensors implements TensorSource {
                     + " elements, more than a Java array holds");
         }
         float[] out = new float[(int) t.numel()];
+        try {
+            read(l, name, out);
+        } catch (IOException e) {
+            throw FileErrors.naming(l.file(), e);
+        }
+        if (requireFinite) {
+            FiniteWeights.require(l.file().toString(), name, t.shape(), out, 0);
+        }
+        return Tensor.of(out, t.shape());
+    }
+
+    /** Reads a tensor's elements from its file into {@code out}, converting them to float32. */
+    private void read(Location l, String name, float[] out) throws IOException {
+        TensorInfo t = l.info();
+        DType dtype = t.dtype();
         FileChannel ch = channel(l.file());
         if (buffer == null) {
             buffer = ByteBuffer.allocateDirect(CHUNK);
@@ -127,7 +146,6 @@ final class FileTensors implements TensorSource {
             done += count;
             position += buffer.limit();
         }
-        return Tensor.of(out, t.shape());
     }
 
     private FileChannel channel(Path file) throws IOException {

@@ -133,7 +133,11 @@ public final class HfCache {
             }
             Path ref = repoFolder.resolve("refs").resolve(revision);
             if (Files.isRegularFile(ref)) {
-                commit = Files.readString(ref, StandardCharsets.UTF_8).strip();
+                try {
+                    commit = Files.readString(ref, StandardCharsets.UTF_8).strip();
+                } catch (IOException e) {
+                    throw dev.lens4j.tensor.io.FileErrors.naming(ref, e);
+                }
                 if (!COMMIT.matcher(commit).matches()) {
                     throw new CheckpointFormatException(ref.toString(), "does not hold a 40-hex commit hash");
                 }

@@ -90,7 +90,7 @@ public final class HfCheckpoint {
         ModelFamily family = family(hf);
         TransformerConfig cfg = family.config(hf, modelName(dir));
         Tokenizer tok = TokenizerFiles.forCheckpoint(dir, cfg.dVocab());
-        MappedSafetensors src = MappedSafetensors.openDirectory(dir);
+        MappedSafetensors src = MappedSafetensors.openDirectory(dir).requireFinite(!options.allowNonFiniteWeights());
         return read(family, hf, cfg, src, tok, options);
     }
 
@@ -230,6 +230,7 @@ public final class HfCheckpoint {
      */
     private static ModelFamily.Layout check(ModelFamily family, HfConfig hf, TransformerConfig cfg, TensorSource src)
             throws CheckpointFormatException {
+        TensorSource.requireRoomForLayers(src, cfg.nLayers(), family.layersKey());
         String prefix = src.contains(family.basePrefix() + family.embeddingName()) ? family.basePrefix() : "";
         boolean tied = family.tied(hf);
         Map<String, int[]> expected = family.tensors(cfg, hf, tied);

@@ -163,6 +163,26 @@ public final class HfConfig {
     }
 
     /**
+     * A positive number that float32 holds (a norm's epsilon: lens4j computes in float32, where 1e300
+     * is infinite and 1e-50 zero).
+     *
+     * @param key the key
+     * @param dflt the value when absent
+     * @return its value
+     * @throws CheckpointFormatException if present but not such a number
+     */
+    public float float32(String key, float dflt) throws CheckpointFormatException {
+        Object v = m.get(key);
+        if (v == null) {
+            return dflt;
+        }
+        if (!(v instanceof Number n) || !(n.floatValue() > 0) || !Float.isFinite(n.floatValue())) {
+            throw error("\"" + key + "\" must be a positive number that float32 holds, got " + Json.write(v));
+        }
+        return n.floatValue();
+    }
+
+    /**
      * A boolean.
      *
      * @param key the key

@@ -1,5 +1,6 @@
 package dev.lens4j.transformer.loading;
 
+import dev.lens4j.tensor.io.FileErrors;
 import dev.lens4j.tensor.io.Json;
 
 import java.io.IOException;
@@ -21,9 +22,17 @@ final class JsonFiles {
      * @return its members
      * @throws java.nio.file.NoSuchFileException if it does not exist
      * @throws CheckpointFormatException if it is not UTF-8 or not a JSON object
+     * @throws IOException naming the file if it cannot be read (a folder, a symbolic-link loop, ...)
      */
     static Map<String, Object> readObject(Path file) throws IOException {
-        return parseObject(file.toString(), Files.readAllBytes(file));
+        FileErrors.requireNotDirectory(file, "a JSON file");
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw FileErrors.naming(file, e);
+        }
+        return parseObject(file.toString(), bytes);
     }
 
     /**

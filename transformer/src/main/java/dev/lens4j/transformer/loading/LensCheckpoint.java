@@ -5,6 +5,7 @@ import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.DType;
 import dev.lens4j.tensor.io.Json;
 import dev.lens4j.tensor.io.SafetensorsWriter;
+import dev.lens4j.tensor.io.StagedFolder;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
@@ -81,27 +82,33 @@ public final class LensCheckpoint {
      * @param weights the weights, shaped as the config says
      * @param tokenizer the tokenizer, or null; its files are written when lens4j knows them (GPT-2's
      *                  built-in tokenizer, or one loaded from a checkpoint folder), otherwise skipped
-     * @param dir the folder
+     * @param dir the folder; its files are replaced as a whole ({@link StagedFolder}): interrupted at any
+     *            point, it holds either the previous checkpoint or this one; its other files are kept
      * @return the files written
-     * @throws IOException if writing fails
+     * @throws IOException if writing fails; {@code dir} is then as it was
      */
     public static List<Path> save(TransformerConfig cfg, TransformerWeights weights, Tokenizer tokenizer, Path dir)
             throws IOException {
-        Files.createDirectories(dir);
         SafetensorsWriter out = new SafetensorsWriter().metadata("format", "pt");
         for (Map.Entry<String, Tensor> e : weights.stateDict().entrySet()) {
             Tensor t = e.getValue();
             out.add(e.getKey(), DType.F32, wholeArray(t), t.shape());
         }
-        List<Path> written = new ArrayList<>();
-        Path model = dir.resolve("model.safetensors");
-        out.write(model);
-        written.add(model);
-        Path config = dir.resolve("config.json");
-        Files.writeString(config, Json.write(cfg.toJsonMap()) + "\n", StandardCharsets.UTF_8);
-        written.add(config);
-        written.addAll(TokenizerFiles.write(tokenizer, dir));
-        return written;
+        try (StagedFolder staged = StagedFolder.begin(dir)) {
+            Path d = staged.dir();
+            List<Path> files = new ArrayList<>();
+            files.add(d.resolve("model.safetensors"));
+            out.write(files.getLast());
+            files.add(d.resolve("config.json"));
+            Files.writeString(files.getLast(), Json.write(cfg.toJsonMap()) + "\n", StandardCharsets.UTF_8);
+            files.addAll(TokenizerFiles.write(tokenizer, d));
+            staged.commit();
+            List<Path> written = new ArrayList<>();
+            for (Path f : files) {
+                written.add(dir.resolve(d.relativize(f).toString()));
+            }
+            return written;
+        }
     }
 
     /** The elements in row-major order, without a copy when the tensor is exactly a whole heap array. */
@@ -128,7 +135,7 @@ public final class LensCheckpoint {
         Path configFile = dir.resolve("config.json");
         TransformerConfig cfg = config(JsonFiles.readObject(configFile), configFile.toString());
         Tokenizer tok = TokenizerFiles.forCheckpoint(dir, cfg.dVocab());
-        MappedSafetensors src = MappedSafetensors.openDirectory(dir);
+        MappedSafetensors src = MappedSafetensors.openDirectory(dir).requireFinite(!options.allowNonFiniteWeights());
         try {
             return new LoadedCheckpoint(cfg, weights(cfg, src), tok, src).process(options.processing());
         } catch (IOException | RuntimeException | Error e) {
@@ -162,6 +169,7 @@ public final class LensCheckpoint {
      * {@code blocks.L.attn.mask} buffers) are ignored, except blocks beyond {@code n_layers}.
      */
     static TransformerWeights weights(TransformerConfig cfg, TensorSource src) throws IOException {
+        TensorSource.requireRoomForLayers(src, cfg.nLayers(), "n_layers");
         Map<String, int[]> expected = TransformerWeights.shapes(cfg);
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, int[]> e : expected.entrySet()) {

@@ -6,8 +6,9 @@ import dev.lens4j.tensor.io.Json;
 import dev.lens4j.tensor.io.SafetensorsFile;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +32,7 @@ final class MappedSafetensors implements TensorSource {
     private final Map<String, SafetensorsFile> byName;
     private final String description;
     private final boolean heapCopies; // in-memory resources: float32 heap arrays are faster to compute with than segment views
+    private boolean requireFinite = true;
 
     private MappedSafetensors(List<SafetensorsFile> files, Map<String, SafetensorsFile> byName, String description,
                               boolean heapCopies) {
@@ -51,11 +53,12 @@ final class MappedSafetensors implements TensorSource {
      */
     static MappedSafetensors openDirectory(Path dir) throws IOException {
         Path single = dir.resolve("model.safetensors");
-        if (Files.isRegularFile(single)) {
+        // Anything of that name, even a folder or a broken link: its reader says what is wrong with it.
+        if (Files.exists(single, LinkOption.NOFOLLOW_LINKS)) {
             return openFile(single);
         }
         Path index = dir.resolve(INDEX_FILE);
-        if (Files.isRegularFile(index)) {
+        if (Files.exists(index, LinkOption.NOFOLLOW_LINKS)) {
             return openSharded(index);
         }
         throw new NoSuchFileException(dir.toString(), null, "has neither model.safetensors nor " + INDEX_FILE);
@@ -97,16 +100,12 @@ final class MappedSafetensors implements TensorSource {
      */
     static MappedSafetensors openSharded(Path index) throws IOException {
         Map<String, String> weightMap = readWeightMap(index);
-        Path dir = index.toAbsolutePath().getParent();
+        Path dir = index.toAbsolutePath().normalize().getParent();
         List<SafetensorsFile> opened = new ArrayList<>();
         try {
             Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
             for (String shard : new LinkedHashSet<>(weightMap.values())) {
-                Path p = dir.resolve(shard).normalize();
-                if (!p.startsWith(dir)) {
-                    throw new CheckpointFormatException(index.toString(), "weight_map names shard \"" + shard
-                            + "\", which is outside the checkpoint folder");
-                }
+                Path p = shardPath(index, dir, shard);
                 SafetensorsFile f = SafetensorsFile.open(p);
                 opened.add(f);
                 shards.put(shard, f);
@@ -138,13 +137,30 @@ final class MappedSafetensors implements TensorSource {
         }
     }
 
-    private static Map<String, String> readWeightMap(Path index) throws IOException {
-        Map<String, Object> json;
-        try {
-            json = Json.parseObject(Files.readString(index, StandardCharsets.UTF_8));
-        } catch (IllegalArgumentException e) {
-            throw new CheckpointFormatException(index.toString(), "not a valid JSON object: " + e.getMessage(), e);
+    /** The file a shard name in the index names: a file of the checkpoint folder or below it. */
+    private static Path shardPath(Path index, Path dir, String shard) throws CheckpointFormatException {
+        String problem = shard.isEmpty() ? "is empty"
+                : shard.indexOf('\0') >= 0 ? "holds a NUL character"
+                : null;
+        Path p = null;
+        if (problem == null) {
+            try {
+                p = dir.resolve(shard).normalize();
+            } catch (InvalidPathException e) {
+                problem = "is not a valid file name (" + e.getReason() + ")";
+            }
         }
+        if (problem == null && (!p.startsWith(dir) || p.equals(dir))) {
+            problem = "is outside the checkpoint folder";
+        }
+        if (problem != null) {
+            throw new CheckpointFormatException(index.toString(), "weight_map names shard " + Json.write(shard) + ", which " + problem);
+        }
+        return p;
+    }
+
+    private static Map<String, String> readWeightMap(Path index) throws IOException {
+        Map<String, Object> json = JsonFiles.readObject(index);
         if (!(json.get("weight_map") instanceof Map<?, ?> map)) {
             throw new CheckpointFormatException(index.toString(), "has no \"weight_map\" object");
         }
@@ -188,6 +204,26 @@ final class MappedSafetensors implements TensorSource {
         return description;
     }
 
+    /**
+     * Whether {@link #tensor} refuses tensors holding NaN or infinite values (it does unless told otherwise).
+     *
+     * @param require true to refuse them (see {@link FiniteWeights})
+     * @return this source
+     */
+    MappedSafetensors requireFinite(boolean require) {
+        this.requireFinite = require;
+        return this;
+    }
+
+    /** @return whether {@link #tensor} refuses tensors holding NaN or infinite values */
+    boolean requiresFinite() {
+        return requireFinite;
+    }
+
+    /**
+     * @throws CheckpointFormatException also if the tensor holds a NaN or infinite value (naming it),
+     *     unless {@link #requireFinite} was turned off
+     */
     @Override
     public Tensor tensor(String name) throws CheckpointFormatException {
         SafetensorsFile f = byName.get(name);
@@ -195,10 +231,18 @@ final class MappedSafetensors implements TensorSource {
         if (!TensorSource.isReadableFloat(t)) {
             throw TensorSource.unsupportedDtype(f.path().toString(), name, t);
         }
-        if (heapCopies) {
-            return Tensor.of(f.readFloats(name), f.info(name).shape());
+        int[] shape = f.info(name).shape();
+        if (heapCopies || t != DType.F32) {
+            float[] values = f.readFloats(name); // F16, BF16, F64: a converted heap copy
+            if (requireFinite) {
+                FiniteWeights.require(f.path().toString(), name, shape, values, 0);
+            }
+            return Tensor.of(values, shape);
         }
-        return f.tensor(name); // F32: a zero-copy view of the mapping; F16, BF16, F64: a converted heap copy
+        if (requireFinite) {
+            FiniteWeights.require(f.path().toString(), name, shape, f.segment(name));
+        }
+        return f.tensor(name); // a zero-copy view of the mapping
     }
 
     /**

@@ -71,6 +71,42 @@ public abstract class ModelFamily {
     protected abstract String embeddingName();
 
     /**
+     * The family's {@code config.json} keys for TransformerLens's, to name the key at fault when the
+     * built config refuses a value.
+     *
+     * @return TransformerLens field name to this family's key
+     */
+    protected Map<String, String> hfKeys() {
+        return Map.of("d_model", "hidden_size", "n_layers", "num_hidden_layers", "n_heads", "num_attention_heads",
+                "n_ctx", "max_position_embeddings", "d_vocab", "vocab_size", "d_mlp", "intermediate_size",
+                "n_key_value_heads", "num_key_value_heads", "d_head", "head_dim");
+    }
+
+    /**
+     * A message of the config builder with TransformerLens's field names replaced by this family's
+     * {@code config.json} keys.
+     *
+     * @param message the builder's message
+     * @return the message in the file's words
+     */
+    protected String inFileKeys(String message) {
+        String out = message;
+        for (Map.Entry<String, String> e : hfKeys().entrySet()) {
+            out = out.replaceAll("\\b" + e.getKey() + "\\b", java.util.regex.Matcher.quoteReplacement(e.getValue()));
+        }
+        return out;
+    }
+
+    /**
+     * The {@code config.json} key of the number of blocks, for messages.
+     *
+     * @return {@code "num_hidden_layers"} unless the family says otherwise ({@code "n_layer"} for GPT-2)
+     */
+    protected String layersKey() {
+        return "num_hidden_layers";
+    }
+
+    /**
      * Translates {@code config.json}.
      *
      * @param hf the config

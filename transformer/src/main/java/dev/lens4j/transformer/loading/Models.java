@@ -197,7 +197,8 @@ public final class Models {
             }
         }
         Map<String, Object> json = JsonFiles.parseObject(prefix + "config.json", bytes(loader, prefix + "config.json"));
-        MappedSafetensors src = MappedSafetensors.inMemory(prefix + "model.safetensors", bytes(loader, prefix + "model.safetensors"));
+        MappedSafetensors src = MappedSafetensors.inMemory(prefix + "model.safetensors", bytes(loader, prefix + "model.safetensors"))
+                .requireFinite(!options.allowNonFiniteWeights());
         if (isLensConfig(json)) {
             TransformerConfig cfg = LensCheckpoint.config(json, prefix + "config.json");
             TransformerWeights w = LensCheckpoint.weights(cfg, src);

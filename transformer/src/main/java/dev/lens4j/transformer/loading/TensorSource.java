@@ -65,6 +65,24 @@ interface TensorSource extends AutoCloseable {
         return t == DType.F32 || t == DType.F16 || t == DType.BF16 || t == DType.F64;
     }
 
+    /**
+     * Refuses a config with more blocks than the checkpoint has tensors, before anything is built
+     * per block: without it, a config saying {@code n_layer: 1000000000} would build a billion
+     * expected shapes (minutes, then out of memory) before finding the tensors missing.
+     *
+     * @param src the checkpoint's tensors
+     * @param nLayers the config's number of blocks
+     * @param key the config key that says it ({@code n_layer} or {@code n_layers})
+     * @throws CheckpointFormatException naming the weights and the key
+     */
+    static void requireRoomForLayers(TensorSource src, int nLayers, String key) throws CheckpointFormatException {
+        int n = src.names().size();
+        if (nLayers > n) {
+            throw new CheckpointFormatException(src.describe(), "holds " + n + " tensor" + (n == 1 ? "" : "s")
+                    + ", fewer than the " + nLayers + " blocks that config.json's \"" + key + "\" says (a block has 8 or more)");
+        }
+    }
+
     /** The error for a tensor of a dtype that is not a float type. */
     static CheckpointFormatException unsupportedDtype(String file, String name, DType t) {
         return new CheckpointFormatException(file, "tensor \"" + name + "\" has dtype " + t

@@ -4,6 +4,7 @@ import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.DType;
 import dev.lens4j.tensor.io.Json;
 import dev.lens4j.tensor.io.SafetensorsWriter;
+import dev.lens4j.tensor.io.StagedFolder;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
 
@@ -25,6 +26,11 @@ import java.util.Map;
  * </ul>
  * All three are deterministic functions of their inputs (no time stamps), so a checkpoint can be
  * compared byte for byte.
+ *
+ * <p>The files are written as a whole ({@link StagedFolder}): into a hidden folder beside {@code dir},
+ * which then replaces it, keeping any other files {@code dir} held. Interrupted at any point (an
+ * error, Ctrl-C, a kill), the folder holds either the previous checkpoint or the new one, never the
+ * new config beside the old weights.
  */
 public final class CheckpointWriter {
 
@@ -49,16 +55,38 @@ public final class CheckpointWriter {
      */
     public static void write(Path dir, TransformerConfig cfg, TransformerWeights weights, WordTokenizer tokenizer)
             throws IOException {
+        write(dir, cfg, weights, tokenizer, null);
+    }
+
+    /**
+     * Writes config, weights, vocabulary and the training record into {@code dir}, as a whole.
+     *
+     * @param dir the directory, created if needed; files of the same names are replaced, others kept
+     * @param cfg the model configuration
+     * @param weights the weights, shaped as {@code cfg} says
+     * @param tokenizer the vocabulary, of {@code cfg.dVocab()} tokens
+     * @param training the content of {@value #TRAINING_FILE} (JSON values), or null to write none
+     * @throws IOException if writing fails; {@code dir} is then as it was
+     * @throws IllegalArgumentException if the vocabulary size differs from {@code d_vocab}
+     */
+    public static void write(Path dir, TransformerConfig cfg, TransformerWeights weights, WordTokenizer tokenizer,
+                             Map<String, Object> training) throws IOException {
         if (tokenizer.vocabSize() != cfg.dVocab()) {
             throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " tokens but d_vocab is " + cfg.dVocab());
         }
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve(CONFIG_FILE), Json.write(cfg.toJsonMap()) + "\n", StandardCharsets.UTF_8);
-        SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
-        for (Map.Entry<String, Tensor> e : weights.stateDict().entrySet()) {
-            w.add(e.getKey(), DType.F32, e.getValue().contiguous().toArray(), e.getValue().shape());
+        try (StagedFolder out = StagedFolder.begin(dir)) {
+            Path d = out.dir();
+            Files.writeString(d.resolve(CONFIG_FILE), Json.write(cfg.toJsonMap()) + "\n", StandardCharsets.UTF_8);
+            SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
+            for (Map.Entry<String, Tensor> e : weights.stateDict().entrySet()) {
+                w.add(e.getKey(), DType.F32, e.getValue().contiguous().toArray(), e.getValue().shape());
+            }
+            w.write(d.resolve(WEIGHTS_FILE));
+            tokenizer.write(d.resolve(WordTokenizer.FILE_NAME));
+            if (training != null) {
+                Files.writeString(d.resolve(TRAINING_FILE), Json.write(training) + "\n", StandardCharsets.UTF_8);
+            }
+            out.commit();
         }
-        w.write(dir.resolve(WEIGHTS_FILE));
-        tokenizer.write(dir.resolve(WordTokenizer.FILE_NAME));
     }
 }

@@ -1,15 +1,12 @@
 package dev.lens4j.transformer.train;
 
 import dev.lens4j.tensor.Parallel;
-import dev.lens4j.tensor.io.Json;
 import dev.lens4j.transformer.Activation;
 import dev.lens4j.transformer.Normalization;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -88,8 +85,10 @@ public final class InductionTrainer {
      *
      * @param options the run's options
      * @param tokenizer the vocabulary; its size is {@code d_vocab} and its BOS token starts every sequence
+     * @throws TrainingOptionException if the vocabulary makes an array too large for the options
      */
     public InductionTrainer(TrainingOptions options, WordTokenizer tokenizer) {
+        options.requireFits(tokenizer.vocabSize());
         this.options = options;
         this.tokenizer = tokenizer;
         this.config = config(options, tokenizer.vocabSize());
@@ -167,6 +166,8 @@ public final class InductionTrainer {
      * Takes one training step (it may go beyond {@link TrainingOptions#steps()}).
      *
      * @return the step's numbers
+     * @throws TrainingDivergedException naming the step if its loss or gradient norm is NaN or
+     *     infinite; the parameters are then left as they were before it
      */
     public StepResult step() {
         InductionData.Batch batch = data.next(dataRng, options.batchSize());
@@ -194,8 +195,6 @@ public final class InductionTrainer {
             }
         }
         double norm = AdamW.clipGradNorm(grads, options.gradClip());
-        step++;
-        optimizer.step(params, grads, options.learningRateAt(step));
         double sum = 0, rep = 0, other = 0;
         int nRep = 0, nOther = 0;
         for (int i = 0; i < targets.length; i++) {
@@ -213,6 +212,16 @@ public final class InductionTrainer {
             }
         }
         double loss = count == 0 ? 0 : sum / count;
+        // Checked before the update, so that the parameters stay the last finite ones.
+        int next = step + 1;
+        if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+            throw new TrainingDivergedException(next, "training diverged at step " + next + ": the "
+                    + (!Double.isFinite(loss) ? "loss is " + loss : "gradient norm is " + norm)
+                    + " (learning rate " + options.learningRateAt(next) + " at that step, gradient clipping "
+                    + (options.gradClip() > 0 ? "to " + options.gradClip() : "off") + "); lower the learning rate");
+        }
+        step = next;
+        optimizer.step(params, grads, options.learningRateAt(step));
         StepResult r = new StepResult(step, loss, nRep == 0 ? Double.NaN : rep / nRep, nOther == 0 ? Double.NaN : other / nOther, norm);
         recentRepeated[(step - 1) % SMOOTHING_WINDOW] = r.repeatedLoss();
         recentOther[(step - 1) % SMOOTHING_WINDOW] = r.otherLoss();
@@ -224,6 +233,7 @@ public final class InductionTrainer {
      *
      * @param listener told about every step
      * @return the outcome
+     * @throws TrainingDivergedException naming the step at which the loss became NaN or infinite
      */
     public TrainingResult train(TrainingListener listener) {
         return train(listener, Double.NEGATIVE_INFINITY);
@@ -236,6 +246,7 @@ public final class InductionTrainer {
      * @param listener told about every step
      * @param stopBelow the repeated-token loss at which to stop early; {@code -inf} never stops early
      * @return the outcome
+     * @throws TrainingDivergedException naming the step at which the loss became NaN or infinite
      */
     public TrainingResult train(TrainingListener listener, double stopBelow) {
         long start = System.nanoTime();
@@ -289,14 +300,14 @@ public final class InductionTrainer {
      * {@code model.safetensors}, {@code words.txt} (see {@link CheckpointWriter}) and {@code training.json}
      * (the options and the number of steps taken). Every file is a function of the options only.
      *
-     * @param dir the directory, created if needed; existing files of the same names are replaced
-     * @throws IOException if writing fails
+     * @param dir the directory, created if needed; existing files of the same names are replaced, as a
+     *            whole (see {@link CheckpointWriter}), and other files kept
+     * @throws IOException if writing fails; {@code dir} is then as it was
      */
     public void writeCheckpoint(Path dir) throws IOException {
-        CheckpointWriter.write(dir, config, weights(), tokenizer);
         Map<String, Object> training = new LinkedHashMap<>(options.toJsonMap());
         training.put("steps_done", step);
         training.put("trainer", "dev.lens4j.transformer.train.InductionTrainer");
-        Files.writeString(dir.resolve(CheckpointWriter.TRAINING_FILE), Json.write(training) + "\n", StandardCharsets.UTF_8);
+        CheckpointWriter.write(dir, config, weights(), tokenizer, training);
     }
 }

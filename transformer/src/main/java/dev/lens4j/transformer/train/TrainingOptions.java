@@ -62,7 +62,10 @@ public record TrainingOptions(
         boolean distinctTokens,
         String modelName) {
 
-    /** Validates the values; a bad one throws an exception naming the option. */
+    /**
+     * Validates the values: a bad one, or sizes whose product is more than a Java array holds, throw
+     * a {@link TrainingOptionException} naming the options at fault.
+     */
     public TrainingOptions {
         positive("steps", steps);
         positive("batchSize", batchSize);
@@ -71,28 +74,112 @@ public record TrainingOptions(
         positive("dModel", dModel);
         positive("dHead", dHead);
         positive("nCtx", nCtx);
-        if (!(learningRate > 0) || !(finalLearningRate >= 0) || warmupSteps < 0 || !(weightDecay >= 0) || !(gradClip >= 0)) {
-            throw new IllegalArgumentException("need learningRate > 0, warmupSteps >= 0, weightDecay >= 0, gradClip >= 0; got "
-                    + learningRate + ", " + warmupSteps + ", " + weightDecay + ", " + gradClip);
+        if (!(learningRate > 0) || !Float.isFinite(learningRate)) {
+            throw new TrainingOptionException("{learningRate} must be a positive finite number, got " + learningRate);
         }
-        if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1 && adamEps > 0)) {
-            throw new IllegalArgumentException("need 0 <= beta1, beta2 < 1 and adamEps > 0; got " + beta1 + ", " + beta2 + ", " + adamEps);
+        nonNegativeFinite("finalLearningRate", finalLearningRate);
+        nonNegativeFinite("weightDecay", weightDecay);
+        nonNegativeFinite("gradClip", gradClip);
+        if (warmupSteps < 0) {
+            throw new TrainingOptionException("{warmupSteps} must be 0 or more, got " + warmupSteps);
+        }
+        if (!(beta1 >= 0 && beta1 < 1)) {
+            throw new TrainingOptionException("{beta1} must be in [0, 1), got " + beta1);
+        }
+        if (!(beta2 >= 0 && beta2 < 1)) {
+            throw new TrainingOptionException("{beta2} must be in [0, 1), got " + beta2);
+        }
+        if (!(adamEps > 0) || !Float.isFinite(adamEps)) {
+            throw new TrainingOptionException("{adamEps} must be a positive finite number, got " + adamEps);
         }
         if (dMlp < 0) {
-            throw new IllegalArgumentException("dMlp must be 0 (attention-only) or positive, got " + dMlp);
+            throw new TrainingOptionException("{dMlp} must be 0 (attention-only) or positive, got " + dMlp);
         }
         if (!normalization.equals("LN") && !normalization.equals("none")) {
-            throw new IllegalArgumentException("normalization must be LN or none, got '" + normalization + "'");
+            throw new TrainingOptionException("{normalization} must be LN or none, got '" + normalization + "'");
         }
-        if (minBlock < 2 || maxBlock < minBlock || 1 + 2 * maxBlock > nCtx) {
-            throw new IllegalArgumentException("need 2 <= minBlock <= maxBlock and 1 + 2 maxBlock <= nCtx; got minBlock "
-                    + minBlock + ", maxBlock " + maxBlock + ", nCtx " + nCtx);
+        if (minBlock < 2 || maxBlock < minBlock || 1 + 2L * maxBlock > nCtx) {
+            throw new TrainingOptionException("need 2 <= {minBlock} <= {maxBlock} and 1 + 2 {maxBlock} <= {nCtx}; got {minBlock} "
+                    + minBlock + ", {maxBlock} " + maxBlock + ", {nCtx} " + nCtx);
         }
+        // The trainer's arrays (TrainableTransformer): parameters, and activations of a whole batch.
+        fits("floats in W_pos", "{nCtx}", nCtx, "{dModel}", dModel);
+        fits("floats in each block's W_Q, W_K and W_V side by side", "{dModel}", dModel, "", 3, "{nHeads}", nHeads, "{dHead}", dHead);
+        fits("floats in each block's W_in", "{dModel}", dModel, "{dMlp}", dMlp);
+        fits("floats in a batch's attention patterns of one block", "{batchSize}", batchSize, "{nHeads}", nHeads, "{nCtx}", nCtx,
+                "", nCtx);
+        fits("floats in a batch's queries, keys and values of one block", "{batchSize}", batchSize, "{nCtx}", nCtx, "", 3,
+                "{nHeads}", nHeads, "{dHead}", dHead);
+        fits("floats in a batch's residual stream", "{batchSize}", batchSize, "{nCtx}", nCtx, "{dModel}", dModel);
+        fits("floats in a batch's MLP activations of one block", "{batchSize}", batchSize, "{nCtx}", nCtx, "{dMlp}", dMlp);
+        parametersFit(nLayers, dModel, nHeads, dHead, dMlp, nCtx, 0);
     }
+
+    /** The most elements a Java array holds on every JVM. */
+    static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
     private static void positive(String name, int v) {
         if (v <= 0) {
-            throw new IllegalArgumentException(name + " must be positive, got " + v);
+            throw new TrainingOptionException("{" + name + "} must be positive, got " + v);
+        }
+    }
+
+    private static void nonNegativeFinite(String name, float v) {
+        if (!(v >= 0) || !Float.isFinite(v)) {
+            throw new TrainingOptionException("{" + name + "} must be a finite number, 0 or more, got " + v);
+        }
+    }
+
+    /**
+     * Refuses a product of sizes that a Java array cannot hold.
+     *
+     * @param what what the product counts, for the message
+     * @param factors pairs of an option name ({@code "{name}"}, or {@code ""} for a constant) and its value
+     */
+    private static void fits(String what, Object... factors) {
+        double product = 1;
+        StringBuilder text = new StringBuilder();
+        for (int k = 0; k < factors.length; k += 2) {
+            String name = (String) factors[k];
+            int value = (Integer) factors[k + 1];
+            product *= value;
+            text.append(k == 0 ? "" : " x ").append(name).append(name.isEmpty() ? "" : " ").append(value);
+        }
+        if (product > MAX_ARRAY_LENGTH) {
+            throw new TrainingOptionException(String.format(java.util.Locale.ROOT, "%s = %.3g %s, more than a Java array "
+                    + "holds (%,d)", text, product, what, MAX_ARRAY_LENGTH));
+        }
+    }
+
+    /**
+     * Checks the sizes that depend on the vocabulary as well: the embedding, the unembedding and a
+     * batch's logits must each fit in a Java array.
+     *
+     * @param dVocab the vocabulary size
+     * @throws TrainingOptionException naming the options whose product with {@code dVocab} is too large
+     */
+    public void requireFits(int dVocab) {
+        fits("floats in W_E and in W_U", "{dModel}", dModel, "d_vocab", dVocab);
+        fits("floats in a batch's logits", "{batchSize}", batchSize, "{nCtx}", nCtx, "d_vocab", dVocab);
+        parametersFit(nLayers, dModel, nHeads, dHead, dMlp, nCtx, dVocab);
+    }
+
+    /**
+     * Refuses a model whose parameters (in {@link ParameterLayout}'s one array, counted here with
+     * LayerNorms whatever the normalization, so at least as many) a Java array cannot hold.
+     *
+     * @param dVocab the vocabulary size, or 0 to count the parameters that do not depend on it
+     */
+    private static void parametersFit(int nLayers, int dModel, int nHeads, int dHead, int dMlp, int nCtx, int dVocab) {
+        double qc = (double) nHeads * dHead;
+        double perLayer = 4 * qc * dModel + 3 * qc + dModel + 2.0 * dModel
+                + (dMlp == 0 ? 0 : 2.0 * dModel * dMlp + dMlp + dModel + 2.0 * dModel);
+        double params = (double) nCtx * dModel + nLayers * perLayer + 2.0 * dModel + 2.0 * dVocab * dModel + dVocab;
+        if (params > MAX_ARRAY_LENGTH) {
+            throw new TrainingOptionException(String.format(java.util.Locale.ROOT, "{nLayers} %d, {dModel} %d, {nHeads} %d, "
+                    + "{dHead} %d, {dMlp} %d and {nCtx} %d make %.3g parameters%s, more than a Java array holds (%,d)",
+                    nLayers, dModel, nHeads, dHead, dMlp, nCtx, params, dVocab == 0 ? "" : " with d_vocab " + dVocab,
+                    MAX_ARRAY_LENGTH));
         }
     }
 

@@ -70,6 +70,11 @@ public final class Gpt2Family extends ModelFamily {
     }
 
     @Override
+    protected String layersKey() {
+        return "n_layer";
+    }
+
+    @Override
     protected boolean isBuffer(String name) {
         return name.matches("h\\.\\d+\\.attn\\.(bias|masked_bias)");
     }
@@ -87,6 +92,10 @@ public final class Gpt2Family extends ModelFamily {
         }
         Integer nCtx = hf.optPositiveInt("n_positions");
         Integer dMlp = hf.optPositiveInt("n_inner");
+        if (dMlp == null && 4L * dModel > Integer.MAX_VALUE) {
+            throw hf.error("\"n_inner\" is null, so the MLP width is 4 n_embd = " + 4L * dModel + ", more than 2^31-1: \"n_embd\" "
+                    + dModel + " is too large");
+        }
         String act = hf.string("activation_function", "gelu_new");
         Activation a = switch (act) {
             case "gelu_new" -> Activation.GELU_NEW;
@@ -99,11 +108,17 @@ public final class Gpt2Family extends ModelFamily {
             return TransformerConfig.builder().modelName(modelName)
                     .nLayers(hf.positiveInt("n_layer")).dModel(dModel).nHeads(nHeads)
                     .nCtx(nCtx != null ? nCtx : hf.positiveInt("n_ctx")).dVocab(hf.positiveInt("vocab_size"))
-                    .dMlp(dMlp).actFn(a).eps((float) hf.positiveNumber("layer_norm_epsilon", 1e-5))
+                    .dMlp(dMlp).actFn(a).eps(hf.float32("layer_norm_epsilon", 1e-5f))
                     .originalArchitecture("GPT2LMHeadModel").build();
         } catch (IllegalArgumentException e) {
-            throw hf.error(e.getMessage());
+            throw hf.error(inFileKeys(e.getMessage()));
         }
+    }
+
+    @Override
+    protected Map<String, String> hfKeys() {
+        return Map.of("d_model", "n_embd", "n_layers", "n_layer", "n_heads", "n_head", "n_ctx", "n_positions",
+                "d_vocab", "vocab_size", "d_mlp", "n_inner", "d_head", "d_head (n_embd / n_head)");
     }
 
     @Override

@@ -80,12 +80,12 @@ public final class GptNeoXFamily extends ModelFamily {
                     .nLayers(hf.positiveInt("num_hidden_layers")).dModel(d).nHeads(h).dHead(dh)
                     .dMlp(hf.positiveInt("intermediate_size")).nCtx(hf.positiveInt("max_position_embeddings"))
                     .dVocab(hf.positiveInt("vocab_size")).actFn(activation(hf, "hidden_act", "gelu"))
-                    .eps((float) hf.positiveNumber("layer_norm_eps", 1e-5))
+                    .eps(hf.float32("layer_norm_eps", 1e-5f))
                     .positionalEmbedding(PositionalEmbedding.ROTARY).rotaryDim(rotaryDim).rotaryBase(rope.theta())
                     .parallelAttnMlp(hf.bool("use_parallel_residual", true))
                     .originalArchitecture("GPTNeoXForCausalLM").build();
         } catch (IllegalArgumentException e) {
-            throw hf.error(e.getMessage());
+            throw hf.error(inFileKeys(e.getMessage()));
         }
     }
 

@@ -180,7 +180,7 @@ public class LlamaFamily extends ModelFamily {
                 .nLayers(nLayers).dModel(d).nHeads(h).dHead(dh).nKeyValueHeads(kv)
                 .dMlp(hf.positiveInt("intermediate_size")).nCtx(hf.positiveInt("max_position_embeddings"))
                 .dVocab(hf.positiveInt("vocab_size")).actFn(activation(hf)).gatedMlp(true)
-                .normalization(Normalization.RMS).finalRms(true).eps((float) hf.positiveNumber("rms_norm_eps", 1e-6))
+                .normalization(Normalization.RMS).finalRms(true).eps(hf.float32("rms_norm_eps", 1e-6f))
                 .positionalEmbedding(PositionalEmbedding.ROTARY).rotaryDim(rotaryDim).rotaryBase(rope.theta())
                 .originalArchitecture(architecture());
         if (rope.type().equals("llama3")) {
@@ -194,7 +194,7 @@ public class LlamaFamily extends ModelFamily {
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
-            throw hf.error(e.getMessage());
+            throw hf.error(inFileKeys(e.getMessage()));
         }
     }
 

@@ -24,8 +24,18 @@ import java.util.List;
  * query is the current token, its key the {@code PREV} subspace (K-composition with L0H0), and its
  * OV circuit copies the attended token into {@code OUT}, which the unembedding reads. Heads L0H1 and
  * L1H1 have zero weights: uniform attention, no output. There is no LayerNorm and no bias.
+ *
+ * <p>It is the positive control of every claim lens4j makes about induction: a perfect mechanism, so
+ * each claim's bar must be within its reach (the testing module's own tests and the main job's
+ * tests run on it). Vocabulary: BOS (id 0) and 31 words {@code " w1" .. " w31"}; n_ctx 24.
+ *
+ * <pre>{@code
+ * try (HookedTransformer model = HandWiredInduction.model()) {
+ *     assertThatHead(model, 1, 0).hasInductionScoreAbove(0.9);
+ * }
+ * }</pre>
  */
-final class HandWiredInduction {
+public final class HandWiredInduction {
 
     static final int VOCAB = 32;
     static final int N_CTX = 24;
@@ -104,11 +114,64 @@ final class HandWiredInduction {
         b.put(p + "W_Q", w[0]).put(p + "W_K", w[1]).put(p + "W_V", w[2]).put(p + "W_O", w[3]);
     }
 
-    static HookedTransformer model() {
+    /**
+     * A one-layer model that only looks like it has an induction head: head L0H0 attends exactly
+     * {@code distance - 1} positions back, by position alone, and copies the token it finds there
+     * into the logits (head L0H1 has zero weights). On BOS and a block of {@code distance} random
+     * tokens repeated, that is where an induction head attends in the second copy, so the head's
+     * attention scores as induction and the repeated half's loss falls; but the head never reads
+     * which token came before, and on a block of another length it copies the wrong token. No claim
+     * may call it an induction head: it is the negative control of a one-layer model.
+     *
+     * @param distance the block length it is tuned to, in {@code [2, 11]} (BOS and two blocks fit n_ctx 24)
+     * @return a new model with the same tokenizer as {@link #model()}
+     */
+    public static HookedTransformer positionalCopier(int distance) {
+        if (distance < 2 || 1 + 2 * distance > N_CTX) {
+            throw new IllegalArgumentException("distance must be in [2, " + (N_CTX - 1) / 2 + "], got " + distance);
+        }
+        int tok = 0, pos = VOCAB, out = VOCAB + N_CTX, dModel = 2 * VOCAB + N_CTX, dHead = Math.max(VOCAB, N_CTX);
+        TransformerConfig cfg = TransformerConfig.builder().nLayers(1).dModel(dModel).nHeads(2).dHead(dHead).attnOnly(true).nCtx(N_CTX).dVocab(VOCAB).normalization(Normalization.NONE).modelName("positional-copier-" + distance).build();
+        Tensor wE = Tensor.zeros(VOCAB, dModel);
+        Tensor wPos = Tensor.zeros(N_CTX, dModel);
+        Tensor wU = Tensor.zeros(dModel, VOCAB);
+        Tensor wQ = Tensor.zeros(2, dModel, dHead), wK = Tensor.zeros(2, dModel, dHead);
+        Tensor wV = Tensor.zeros(2, dModel, dHead), wO = Tensor.zeros(2, dHead, dModel);
+        for (int t = 0; t < VOCAB; t++) {
+            wE.set(1f, t, tok + t);
+            wU.set(UNEMBED, out + t, t);
+            wV.set(1f, 0, tok + t, t);                  // W_V: token t -> dim t
+            wO.set(1f, 0, t, out + t);                  // W_O: dim t -> OUT + t
+        }
+        for (int p = 0; p < N_CTX; p++) {
+            wPos.set(1f, p, pos + p);
+            wQ.set(SHARP, 0, pos + p, p);               // W_Q: query position p -> dim p
+            if (p + distance - 1 < dHead) {
+                wK.set(1f, 0, pos + p, p + distance - 1); // W_K: key position p matches query position p + distance - 1
+            }
+        }
+        TransformerWeights w = TransformerWeights.builder(cfg).put("embed.W_E", wE).put("pos_embed.W_pos", wPos).put("unembed.W_U", wU)
+                .put("blocks.0.attn.W_Q", wQ).put("blocks.0.attn.W_K", wK).put("blocks.0.attn.W_V", wV).put("blocks.0.attn.W_O", wO).build();
+        return HookedTransformer.of(cfg, w, tokenizer(), null);
+    }
+
+    /**
+     * The model, with its word tokenizer; close it when done.
+     *
+     * @return a new instance of the hand-wired model
+     */
+    public static HookedTransformer model() {
         return HookedTransformer.of(config(), weights(), tokenizer(), null);
     }
 
-    static void write(Path dir) throws IOException {
+    /**
+     * Writes the model as a lens4j checkpoint folder ({@code config.json}, {@code model.safetensors},
+     * the vocabulary), which {@code Models.fromPretrained} and {@code ./lens4j --model DIR} load.
+     *
+     * @param dir the folder to write
+     * @throws IOException if it cannot be written
+     */
+    public static void write(Path dir) throws IOException {
         CheckpointWriter.write(dir, config(), weights(), tokenizer());
     }
 }

@@ -1,25 +1,30 @@
-package dev.lens4j.testing;
+package dev.lens4j.analysis.heads;
 
-import dev.lens4j.analysis.heads.InductionEvals;
 import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.TransformerConfig;
 
 /**
- * The probe most interpretability claims about induction are measured on: sequences of random
- * tokens repeated twice, after a BOS token when the model has one ({@code BOS, A, A}), as in
- * TransformerLens's induction tutorial and ARENA's induction-heads chapter.
+ * The probe induction is measured on: sequences of random tokens repeated twice, after a BOS token
+ * when the model has one ({@code BOS, A, A}), as in TransformerLens's induction tutorial and ARENA's
+ * induction-heads chapter. lens4j's main job ({@code ./lens4j}), the testing module's assertions and
+ * the numbers the docs quote all measure on {@link #forModel(HookedTransformer)} unless told
+ * otherwise, and all of them take the two halves of the per-token loss from here.
  *
  * <pre>{@code
- * RepeatedTokens probe = RepeatedTokens.forModel(model);                 // 8 x (BOS + 2 x 16)
+ * RepeatedTokens probe = RepeatedTokens.forModel(model);                 // induction-2l: 16 x (BOS + 2 x 23)
  * int[][] tokens = probe.tokens();                                      // [batch][lead + 2 halfLength]
- * RepeatedTokens longer = probe.withHalfLength(20).withBatch(4).withSeed(7);
+ * RepeatedTokens other = probe.withHalfLength(10).withBatch(4).withSeed(7);
  * }</pre>
  *
  * <p>Positions: {@code 0} is BOS (when {@link #lead()} is 1), the first copy is at
  * {@code [lead, lead + n)} and the second at {@code [lead + n, lead + 2n)}, where
- * {@code n = halfLength}. A query in the second copy at position {@code q} can be predicted by
- * induction when it is not the copy's last token: the "repeated half" of the per-token loss is its
- * columns {@link #repeatedLossFrom()} to {@link #repeatedLossTo()}, the {@code n - 1} predictions
- * of the second copy's tokens 2 to {@code n}. Tokens come from {@link InductionEvals#repeatedTokens},
+ * {@code n = halfLength}. Entry {@code t} of the per-token loss {@code [batch, pos - 1]} is the loss
+ * of predicting token {@code t + 1}. The <em>repeated half</em> is columns {@link #repeatedLossFrom()}
+ * to {@link #repeatedLossTo()}: the {@code n - 1} predictions of the second copy's tokens 2 to
+ * {@code n}, each of which follows a token seen before (the second copy's first token follows an
+ * unseen boundary, so nothing predicts it). The <em>first half</em> is the same {@code n - 1}
+ * predictions in the first copy, columns {@link #firstHalfLossFrom()} to {@link #firstHalfLossTo()},
+ * which nothing can predict better than chance. Tokens come from {@link InductionEvals#repeatedTokens},
  * so a seed gives the same sequences on every JVM.
  *
  * @param batch number of sequences
@@ -31,10 +36,16 @@ import dev.lens4j.transformer.HookedTransformer;
  */
 public record RepeatedTokens(int batch, int halfLength, long seed, int bos, int low, int high) {
 
-    /** Default number of sequences. */
-    public static final int DEFAULT_BATCH = 8;
+    /** Default number of sequences for models narrower than {@value #WIDE_MODEL}. */
+    public static final int DEFAULT_BATCH = 16;
+    /** Default number of sequences for models of {@code d_model >= }{@value #WIDE_MODEL} (GPT-2-sized). */
+    public static final int DEFAULT_WIDE_BATCH = 4;
+    /** The {@code d_model} from which a model counts as wide. */
+    public static final int WIDE_MODEL = 512;
     /** Default number of random tokens per copy (less when the model's context is shorter). */
-    public static final int DEFAULT_HALF_LENGTH = 16;
+    public static final int DEFAULT_HALF_LENGTH = 24;
+    /** Default seed of the random tokens. */
+    public static final long DEFAULT_SEED = 1234L;
 
     /** Checks the sizes. */
     public RepeatedTokens {
@@ -48,23 +59,43 @@ public record RepeatedTokens(int batch, int halfLength, long seed, int bos, int 
     }
 
     /**
-     * The default probe for a model: {@value #DEFAULT_BATCH} sequences of BOS (from the model's
-     * tokenizer, if any) and {@value #DEFAULT_HALF_LENGTH} random tokens repeated twice (fewer when
-     * {@code n_ctx} is shorter), seed 0, tokens drawn as TransformerLens's {@code induction_loss}
-     * draws them: from {@code [100, 20000)} for GPT-2-sized vocabularies, otherwise from the whole
-     * vocabulary.
+     * The default probe for a model: {@link #defaultBatch(TransformerConfig)} sequences of BOS (from
+     * the model's tokenizer, if any) and {@link #defaultHalfLength(TransformerConfig)} random tokens
+     * repeated twice, seed {@value #DEFAULT_SEED}, tokens drawn as TransformerLens's
+     * {@code induction_loss} draws them: from {@code [100, 20000)} for GPT-2-sized vocabularies,
+     * otherwise from the whole vocabulary.
      *
      * @param model the model
      * @return the probe
      */
     public static RepeatedTokens forModel(HookedTransformer model) {
-        int bos = InductionEvals.bos(model);
-        int vocab = model.config().dVocab();
-        int lead = bos >= 0 ? 1 : 0;
-        int half = Math.min(DEFAULT_HALF_LENGTH, (model.config().nCtx() - lead) / 2);
+        TransformerConfig cfg = model.config();
+        int vocab = cfg.dVocab();
         boolean big = vocab >= InductionEvals.TL_TOKEN_HIGH;
-        return new RepeatedTokens(DEFAULT_BATCH, half, 0, bos,
+        return new RepeatedTokens(defaultBatch(cfg), defaultHalfLength(cfg), DEFAULT_SEED, InductionEvals.bos(model),
                 big ? InductionEvals.TL_TOKEN_LOW : 0, big ? InductionEvals.TL_TOKEN_HIGH : vocab);
+    }
+
+    /**
+     * The default number of random tokens per copy: {@value #DEFAULT_HALF_LENGTH}, or the most that
+     * BOS and two copies leave room for in {@code n_ctx}.
+     *
+     * @param cfg a model's config
+     * @return the default half length
+     */
+    public static int defaultHalfLength(TransformerConfig cfg) {
+        return Math.min(DEFAULT_HALF_LENGTH, (cfg.nCtx() - 1) / 2);
+    }
+
+    /**
+     * The default number of sequences: {@value #DEFAULT_BATCH}, or {@value #DEFAULT_WIDE_BATCH} for
+     * models of {@code d_model >= }{@value #WIDE_MODEL}.
+     *
+     * @param cfg a model's config
+     * @return the default batch
+     */
+    public static int defaultBatch(TransformerConfig cfg) {
+        return cfg.dModel() >= WIDE_MODEL ? DEFAULT_WIDE_BATCH : DEFAULT_BATCH;
     }
 
     /**
@@ -127,7 +158,8 @@ public record RepeatedTokens(int batch, int halfLength, long seed, int bos, int 
     /**
      * Where the repeated half starts in the per-token loss.
      *
-     * @return the first column of the per-token loss {@code [batch, pos - 1]} that induction can predict
+     * @return the first column of the per-token loss {@code [batch, pos - 1]} that induction can
+     *     predict, {@code lead + n}: the prediction of the second copy's second token
      */
     public int repeatedLossFrom() {
         return lead() + halfLength;
@@ -136,19 +168,30 @@ public record RepeatedTokens(int batch, int halfLength, long seed, int bos, int 
     /**
      * Where the repeated half ends in the per-token loss.
      *
-     * @return one past the last column of the per-token loss that induction can predict
+     * @return one past the last column of the per-token loss that induction can predict,
+     *     {@code lead + 2n - 1} (the width of the per-token loss)
      */
     public int repeatedLossTo() {
         return lead() + 2 * halfLength - 1;
     }
 
     /**
-     * Where the first copy starts in the per-token loss.
+     * Where the first half starts in the per-token loss.
      *
-     * @return the columns of the first copy's per-token loss, which no model can predict: {@code [lead, lead + n - 1)}
+     * @return the column predicting the first copy's second token, {@code lead}
      */
     public int firstHalfLossFrom() {
         return lead();
+    }
+
+    /**
+     * Where the first half ends in the per-token loss.
+     *
+     * @return one past the column predicting the first copy's last token, {@code lead + n - 1}: the
+     *     first half has as many columns as the repeated half
+     */
+    public int firstHalfLossTo() {
+        return lead() + halfLength - 1;
     }
 
     /**
@@ -169,9 +212,9 @@ public record RepeatedTokens(int batch, int halfLength, long seed, int bos, int 
     }
 
     /**
-     * Describes the probe for failure messages.
+     * Describes the probe for failure messages and reports.
      *
-     * @return e.g. {@code "8 sequences of BOS + 2 x 16 random tokens, seed 0"}
+     * @return e.g. {@code "16 sequences of BOS + 2 x 23 random tokens, seed 1234"}
      */
     @Override
     public String toString() {
