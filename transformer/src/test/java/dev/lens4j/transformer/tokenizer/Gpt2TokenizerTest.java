@@ -81,6 +81,33 @@ class Gpt2TokenizerTest {
         }
     }
 
+    /**
+     * GPT-2's real files against Hugging Face tokenizers 0.23 (tools/tokenizer/make_hf_tokenizers.py,
+     * gpt2-real.jsonl.gz) on its 3,000 test strings, beside the encoder.py reference above.
+     */
+    @Test
+    void encodesLikeHuggingFaceTokenizersOnTheRealFiles() {
+        List<String> wrong = new ArrayList<>();
+        int n = 0;
+        for (var row : HfFixtures.lines("/tokenizers/gpt2-real.jsonl.gz")) {
+            if (!"enc".equals(row.get("t"))) {
+                continue;
+            }
+            n++;
+            String text = (String) row.get("text");
+            int[] expected = HfFixtures.ints(row.get("ids"));
+            int[] ids = TOK.encode(text);
+            if (!Arrays.equals(ids, expected) && wrong.size() < 10) {
+                wrong.add(JsonField.quoted(text) + ": expected " + Arrays.toString(expected) + ", got " + Arrays.toString(ids));
+            }
+            if (!TOK.decode(ids).equals(text) && wrong.size() < 10) {
+                wrong.add(JsonField.quoted(text) + " decodes to " + JsonField.quoted(TOK.decode(ids)));
+            }
+        }
+        assertThat(n).isGreaterThanOrEqualTo(3000);
+        assertThat(wrong).isEmpty();
+    }
+
     @Test
     void knownIds() {
         assertThat(TOK.encode("Hello world")).containsExactly(15496, 995);
@@ -172,7 +199,11 @@ class Gpt2TokenizerTest {
     @Test
     void sameIdsFromManyThreads() throws Exception {
         List<Gpt2Fixtures.Case> cases = encodeCases();
-        Gpt2Tokenizer fresh = Gpt2TokenizerLoader.fromResources("gpt2/vocab.json", "gpt2/merges.txt");
+        Gpt2Tokenizer fresh;
+        try (var vocab = Gpt2Tokenizer.class.getResourceAsStream("gpt2/vocab.json");
+             var merges = Gpt2Tokenizer.class.getResourceAsStream("gpt2/merges.txt")) {
+            fresh = Gpt2Tokenizer.read("vocab.json", vocab.readAllBytes(), "merges.txt", merges.readAllBytes());
+        }
         boolean allMatch = cases.parallelStream()
                 .allMatch(c -> Arrays.equals(fresh.encode(c.text()), c.ids()));
         assertThat(allMatch).isTrue();
