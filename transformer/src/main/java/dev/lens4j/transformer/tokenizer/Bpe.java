@@ -2,7 +2,6 @@ package dev.lens4j.transformer.tokenizer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -24,7 +23,7 @@ final class Bpe {
     /** Token text by id; null where the vocabulary has a gap. */
     final String[] tokens;
     /** Token id by text. */
-    final Map<String, Integer> vocab;
+    final TokenIndex vocab;
     private final MergeTable merges;
     /** The unknown token's id, -1 for none. */
     final int unk;
@@ -54,7 +53,7 @@ final class Bpe {
      * @param suffix end_of_word_suffix, or null
      * @param source the file, for messages
      */
-    Bpe(String[] tokens, Map<String, Integer> vocab, MergeTable merges, int unk, boolean fuseUnk, boolean byteFallback,
+    Bpe(String[] tokens, TokenIndex vocab, MergeTable merges, int unk, boolean fuseUnk, boolean byteFallback,
         boolean ignoreMerges, String prefix, String suffix, String source) {
         this.tokens = tokens;
         this.vocab = vocab;
@@ -79,8 +78,7 @@ final class Bpe {
             charIds = null;
         }
         for (int b = 0; b < 256; b++) {
-            Integer id = vocab.get(String.format("<0x%02X>", b));
-            byteIds[b] = id == null ? -1 : id;
+            byteIds[b] = vocab.get(String.format("<0x%02X>", b));
         }
     }
 
@@ -110,8 +108,8 @@ final class Bpe {
 
     private int[] compute(String piece) {
         if (ignoreMerges) {
-            Integer whole = vocab.get(piece);
-            if (whole != null) {
+            int whole = vocab.get(piece);
+            if (whole >= 0) {
                 return new int[] {whole};
             }
         }
@@ -138,8 +136,7 @@ final class Bpe {
                 if (next == piece.length() && suffix != null) {
                     s = s + suffix;
                 }
-                Integer v = vocab.get(s);
-                id = v == null ? -1 : v;
+                id = vocab.get(s);
             }
             if (n + 8 > out.length) {
                 out = Arrays.copyOf(out, out.length * 2);

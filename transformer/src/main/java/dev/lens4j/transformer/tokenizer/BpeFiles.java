@@ -1,7 +1,6 @@
 package dev.lens4j.transformer.tokenizer;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -24,11 +23,10 @@ final class BpeFiles {
      * @param ids token id by text
      * @param byId token text by id, null in gaps
      */
-    record Vocab(Map<String, Integer> ids, String[] byId) {
+    record Vocab(TokenIndex ids, String[] byId) {
         /** @return the token's id, or -1 */
         int id(String token) {
-            Integer id = ids.get(token);
-            return id == null ? -1 : id;
+            return ids.get(token);
         }
     }
 
@@ -55,7 +53,6 @@ final class BpeFiles {
         if (json.isEmpty()) {
             throw new TokenizerFileException(f.file(), what + " is empty");
         }
-        Map<String, Integer> ids = new HashMap<>(json.size() * 2);
         int size = 0;
         for (Map.Entry<String, Object> e : json.entrySet()) {
             Object v = e.getValue();
@@ -64,12 +61,11 @@ final class BpeFiles {
                         + JsonField.quoted(e.getKey()) + " must have an integer id in [0, " + MAX_ID + "), found "
                         + (v instanceof String s ? JsonField.quoted(s) : String.valueOf(v)));
             }
-            ids.put(e.getKey(), (int) (long) l);
             size = Math.max(size, (int) (long) l + 1);
         }
         String[] byId = new String[size];
-        for (Map.Entry<String, Integer> e : ids.entrySet()) {
-            int id = e.getValue();
+        for (Map.Entry<String, Object> e : json.entrySet()) {
+            int id = (int) (long) (Long) e.getValue();
             if (byId[id] != null) {
                 String[] two = {byId[id], e.getKey()};
                 java.util.Arrays.sort(two); // the message names them in a fixed order
@@ -78,7 +74,7 @@ final class BpeFiles {
             }
             byId[id] = e.getKey();
         }
-        return new Vocab(ids, byId);
+        return new Vocab(new TokenIndex(byId), byId);
     }
 
     /**

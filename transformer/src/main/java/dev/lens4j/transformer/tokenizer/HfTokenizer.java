@@ -192,8 +192,8 @@ public final class HfTokenizer implements Tokenizer {
                 return OptionalInt.of(t.id());
             }
         }
-        Integer id = p.model.vocab.get(text);
-        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+        int id = p.model.vocab.get(text);
+        return id < 0 ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
     /** added_tokens_decoder must describe tokenizer.json's added tokens as they are. */
