@@ -177,26 +177,8 @@ record JsonField(String file, String path, Object value) {
         return Json.typeName(v);
     }
 
-    /** Quotes a string for a message, escaping control characters. */
+    /** Quotes a string for a message (see {@link Tokenizer#quoted(String)}). */
     static String quoted(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (c < 0x20 || c == 0x7F) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        return Tokenizer.quoted(s);
     }
 }

@@ -148,7 +148,7 @@ public interface Tokenizer {
     default int toSingleToken(String string) {
         int[] ids = encode(string);
         if (ids.length != 1) {
-            throw new IllegalArgumentException(JsonField.quoted(string) + " is not a single token: it encodes to "
+            throw new IllegalArgumentException(quoted(string) + " is not a single token: it encodes to "
                     + ids.length + " tokens " + Arrays.toString(ids) + " = " + quoteAll(toStrTokens(ids)));
         }
         return ids[0];
@@ -241,13 +241,43 @@ public interface Tokenizer {
         return decode(ids);
     }
 
+    /**
+     * A token or text as lens4j shows it in messages and tables: in double quotes, with {@code \n},
+     * {@code \t}, {@code \r}, {@code "} and {@code \} escaped and other control characters as
+     * {@code \}{@code uXXXX}, so that leading spaces and newlines are visible ({@code " apple"}, {@code "\n"}).
+     *
+     * @param text the text
+     * @return the quoted text
+     */
+    static String quoted(String text) {
+        StringBuilder b = new StringBuilder(text.length() + 2).append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c < 0x20 || c == 0x7F) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
     private static String quoteAll(List<String> strings) {
         StringBuilder b = new StringBuilder("[");
         for (int i = 0; i < strings.size(); i++) {
             if (i > 0) {
                 b.append(", ");
             }
-            b.append(JsonField.quoted(strings.get(i)));
+            b.append(quoted(strings.get(i)));
         }
         return b.append(']').toString();
     }
