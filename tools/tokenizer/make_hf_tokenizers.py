@@ -18,6 +18,12 @@ Kinds (folder name: vocabulary size; what it copies):
   split), ``[INST] [/INST]`` control tokens, decoder Metaspace, ByteFallback, Fuse.
 * ``gemma`` 320: Replace " " -> "▁", no prefix, byte fallback, ``<pad> <eos> <bos> <unk> <mask>
   <start_of_turn> <end_of_turn>``.
+* ``components_bytes``, ``components_pieces`` and ``components_affixes``: tokenizers of no real model that use the other
+  components lens4j implements (NFKC, NFD, Lowercase, Strip, regex Replace; Digits, Split with every
+  behaviour and invert, ByteLevel with a prefix space, Metaspace "always" with splitting;
+  continuing_subword_prefix, unk without fusing; added tokens with lstrip,
+  rstrip, single_word and normalised matching; decoders Replace, Strip, Sequence; a template with
+  a suffix), so that each is checked against tokenizers too.
 
 For each kind, ``transformer/src/test/resources/tokenizers/<kind>/`` gets ``tokenizer.json``,
 ``tokenizer_config.json`` and ``expected.jsonl.gz``: JSON lines, one per case,
@@ -113,6 +119,17 @@ def byte_level_bpe(lines, vocab_size, special_first=(), normalizer=None, pre_tok
     return tok
 
 
+def top_characters(lines, normalizer, count):
+    """The most frequent characters of the normalised text (spaces as "▁"), ties by code point: a
+    fixed alphabet, since the trainer's own cut at limit_alphabet breaks ties in hash order."""
+    from collections import Counter
+    freq = Counter()
+    for line in lines:
+        text = normalizer.normalize_str(line) if normalizer is not None else line
+        freq.update(text.replace(" ", "\u2581"))
+    return [c for c, _ in sorted(freq.items(), key=lambda kv: (-kv[1], kv[0]))[:count]]
+
+
 def sentencepiece_bpe(lines, specials, vocab_size, normalizer, pre_tokenizer, decoder, post_processor,
                       limit_alphabet):
     """A SentencePiece-style BPE: specials, then the 256 byte-fallback tokens, then trained tokens."""
@@ -120,8 +137,9 @@ def sentencepiece_bpe(lines, specials, vocab_size, normalizer, pre_tokenizer, de
     t = Tokenizer(models.BPE())
     t.normalizer = normalizer
     t.pre_tokenizer = pre_tokenizer
+    alphabet = top_characters(lines, normalizer, limit_alphabet)
     trainer = BpeTrainer(vocab_size=trained_size, show_progress=False, min_frequency=2,
-                         limit_alphabet=limit_alphabet)
+                         initial_alphabet=alphabet, limit_alphabet=len(alphabet))
     t.train_from_iterator(lines, trainer)
     trained = json.loads(t.to_str())["model"]
     vocab = {s: i for i, s in enumerate(specials)}
@@ -234,6 +252,84 @@ def build_all(lines):
         "unk_token": "<unk>", "additional_special_tokens": ["<start_of_turn>", "<end_of_turn>"],
         "clean_up_tokenization_spaces": False, "spaces_between_special_tokens": False, "model_max_length": 8192,
         "tokenizer_class": "PreTrainedTokenizerFast"})
+    out.update(build_component_kinds(lines))
+    return out
+
+
+def build_component_kinds(lines):
+    """Two tokenizers of no real model that use the other components lens4j implements, so that each
+    is checked against tokenizers too."""
+    out = {}
+    # byte-level with NFKC, Lowercase and Strip; Digits, Split (MergedWithPrevious, Removed) and
+    # ByteLevel with a prefix space; added tokens with lstrip, rstrip, single_word, and one matched
+    # after normalisation. (No end_of_word_suffix: tokenizers drops a last character whose
+    # suffixed form is not a token, which lens4j refuses instead.)
+    norm = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase(), normalizers.Strip()])
+    pt = pre.Sequence([pre.Digits(individual_digits=True),
+                       pre.Split(Regex(r"\p{P}+"), behavior="merged_with_previous"),
+                       pre.Split(" ", behavior="removed"),
+                       pre.ByteLevel(add_prefix_space=True, use_regex=False)])
+    tok = Tokenizer(models.BPE())
+    tok.normalizer = norm
+    tok.pre_tokenizer = pt
+    trainer = BpeTrainer(vocab_size=400, show_progress=False, min_frequency=2,
+                         initial_alphabet=pre.ByteLevel.alphabet(), special_tokens=["<pad>"])
+    tok.train_from_iterator(lines, trainer)
+    tok.decoder = decoders.Sequence([decoders.ByteLevel(), decoders.Strip(" ", 1, 0)])
+    tok.add_special_tokens([AddedToken("<mask>", special=True, normalized=False, lstrip=True),
+                            AddedToken("[SEP]", special=True, normalized=False, rstrip=True),
+                            AddedToken("[CLS]", special=True, normalized=False)])
+    tok.add_tokens([AddedToken("word", single_word=True, normalized=False),
+                    AddedToken("hello", normalized=True)])
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS]:0 $A:0 [SEP]:0", pair="[CLS]:0 $A:0 [SEP]:0 $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))])
+    out["components_bytes"] = (tok, {"bos_token": "[CLS]", "eos_token": "[SEP]", "pad_token": "<pad>",
+                                     "tokenizer_class": "PreTrainedTokenizerFast"})
+
+    # SentencePiece-like with NFD, a regex Replace and NFC; Split (Contiguous, inverted Isolated),
+    # Metaspace "always" with splitting, Digits in runs; unk without fusing.
+    norm = normalizers.Sequence([normalizers.NFD(), normalizers.Replace(Regex(r"[\u0300-\u036f]"), ""),
+                                 normalizers.NFC()])
+    pt = pre.Sequence([pre.Split(Regex(r"\d+"), behavior="contiguous"),
+                       pre.Split(Regex(r"[^\s]+"), behavior="isolated", invert=True),
+                       pre.Metaspace(replacement="\u2581", prepend_scheme="always", split=True),
+                       pre.Digits(individual_digits=False)])
+    t = Tokenizer(models.BPE(unk_token="<unk>", fuse_unk=False))
+    t.normalizer = norm
+    t.pre_tokenizer = pt
+    alphabet = top_characters(lines, norm, 60)
+    trainer = BpeTrainer(vocab_size=300, show_progress=False, min_frequency=2, initial_alphabet=alphabet,
+                         limit_alphabet=len(alphabet), special_tokens=["<unk>", "<s>", "</s>"])
+    t.train_from_iterator(lines, trainer)
+    t.decoder = decoders.Sequence([decoders.Metaspace(replacement="\u2581",
+                                   prepend_scheme="always", split=True), decoders.Strip(" ", 1, 0)])
+    t.post_processor = processors.Sequence([template("<s>", t.token_to_id("<s>"))])
+    t.add_special_tokens([AddedToken("<s>", special=True, normalized=False),
+                          AddedToken("</s>", special=True, normalized=False),
+                          AddedToken("<unk>", special=True, normalized=False)])
+    out["components_pieces"] = (t, {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>",
+                                    "tokenizer_class": "PreTrainedTokenizerFast"})
+
+    # continuing_subword_prefix and end_of_word_suffix together, on a hand-made vocabulary (training
+    # with a prefix numbers the prefixed alphabet in hash order, so the file would change every run).
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    vocab = {"<unk>": 0}
+    for form in ("{}", "##{}", "{}</w>", "##{}</w>"):
+        for c in letters:
+            vocab[form.format(c)] = len(vocab)
+    merges = [("t", "##h"), ("th", "##e</w>"), ("##i", "##n"), ("##in", "##g</w>"), ("a", "##n"), ("an", "##d</w>"),
+              ("##e", "##r</w>"), ("o", "##f</w>"), ("t", "##o</w>"), ("i", "##s</w>"), ("##e", "##d</w>")]
+    for a, b in merges:
+        vocab.setdefault(a + b[2:], len(vocab))
+    t = Tokenizer(models.BPE(vocab=vocab, merges=merges, unk_token="<unk>", fuse_unk=True,
+                             continuing_subword_prefix="##", end_of_word_suffix="</w>"))
+    t.normalizer = normalizers.Lowercase()
+    t.pre_tokenizer = pre.Split(Regex(r"\s+"), behavior="removed")
+    t.decoder = decoders.Sequence([decoders.Replace("##", ""), decoders.Replace("</w>", " ")])
+    t.add_special_tokens([AddedToken(s, special=True, normalized=False) for s in ("<unk>", "<s>", "</s>")])
+    out["components_affixes"] = (t, {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>",
+                                     "tokenizer_class": "PreTrainedTokenizerFast"})
     return out
 
 
@@ -360,7 +456,8 @@ def main():
 
     lines = corpus.training_lines()
     built = build_all(lines)
-    all_specials = sorted({s for tok, _ in built.values() for s in special_texts(tok)})
+    all_specials = sorted({s for kind, (tok, _) in built.items() if not kind.startswith("components")
+                           for s in special_texts(tok)})
     for i, (kind, (tok, config)) in enumerate(built.items()):
         folder = os.path.join(args.out, kind)
         os.makedirs(folder, exist_ok=True)

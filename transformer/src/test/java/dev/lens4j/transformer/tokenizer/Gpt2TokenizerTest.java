@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -106,6 +107,21 @@ class Gpt2TokenizerTest {
         }
         assertThat(n).isGreaterThanOrEqualTo(3000);
         assertThat(wrong).isEmpty();
+    }
+
+    /** The bundled files are OpenAI's, byte for byte (the sha256 sums of /work/shared/gpt2-tokenizer/README.md). */
+    @Test
+    void bundledFilesAreGpt2sPublishedOnes() throws Exception {
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        Map<String, String> published = Map.of(
+                "vocab.json", "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783",
+                "merges.txt", "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5");
+        for (Map.Entry<String, String> e : published.entrySet()) {
+            try (var in = Gpt2Tokenizer.class.getResourceAsStream("gpt2/" + e.getKey())) {
+                assertThat(java.util.HexFormat.of().formatHex(sha.digest(in.readAllBytes()))).as(e.getKey())
+                        .isEqualTo(e.getValue());
+            }
+        }
     }
 
     @Test

@@ -23,8 +23,12 @@ import java.util.zip.GZIPInputStream;
  */
 final class HfFixtures {
 
-    /** The kinds, each a folder under tokenizers/. */
-    static final List<String> KINDS = List.of("gpt2", "gpt_neox", "llama3", "qwen2", "llama2", "mistral", "gemma");
+    /**
+     * The kinds, each a folder under tokenizers/: the model families, then two tokenizers of no real
+     * model that use the remaining components.
+     */
+    static final List<String> KINDS = List.of("gpt2", "gpt_neox", "llama3", "qwen2", "llama2", "mistral", "gemma",
+            "components_bytes", "components_pieces", "components_affixes");
 
     /**
      * One encoded text and what the references give for it.
@@ -122,6 +126,16 @@ final class HfFixtures {
             }
         }
         return new Kind(kind, enc, dec, tokenTexts);
+    }
+
+    /** Code points given as inclusive [first, last] ranges (the class fixtures), as a set. */
+    static java.util.BitSet bits(Object ranges) {
+        java.util.BitSet b = new java.util.BitSet(0x110000);
+        for (Object r : (List<?>) ranges) {
+            List<?> pair = (List<?>) r;
+            b.set(((Number) pair.get(0)).intValue(), ((Number) pair.get(1)).intValue() + 1);
+        }
+        return b;
     }
 
     static int[] ints(Object list) {

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Every tokenizer kind of tools/tokenizer/make_hf_tokenizers.py against what the real libraries do
@@ -109,12 +110,29 @@ class HfTokenizerFixtureTest {
                 .containsExactly(f.tokenTexts().getFirst(), f.tokenTexts().getLast());
     }
 
+    /**
+     * Text with an unpaired surrogate has no UTF-8 form; tokenizers cannot even be given it (Python
+     * refuses to encode such a str), and lens4j refuses it, naming the place.
+     */
+    @ParameterizedTest
+    @FieldSource("KINDS")
+    void unpairedSurrogatesAreRefused(String kind) throws IOException {
+        HfTokenizer tok = withConfig(kind);
+        assertThatThrownBy(() -> tok.encode("ab\uD83Dcd"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unpaired surrogate U+D83D at index 2");
+        assertThatThrownBy(() -> tok.toTokens("x\uDE00"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unpaired surrogate U+DE00 at index 1");
+        assertThat(tok.encode("\uD83D\uDE00")).isNotEmpty(); // a pair is fine
+    }
+
     @Test
     void vocabularySizesAreTheOnesTheModelsUse() throws IOException {
         Map<String, Integer> sizes = Map.of("gpt2", 512, "gpt_neox", 512, "llama3", 512, "qwen2", 512,
                 "llama2", 320, "mistral", 320, "gemma", 320);
-        for (String kind : KINDS) {
-            assertThat(withConfig(kind).vocabSize()).as(kind).isEqualTo(sizes.get(kind));
+        for (Map.Entry<String, Integer> e : sizes.entrySet()) {
+            assertThat(withConfig(e.getKey()).vocabSize()).as(e.getKey()).isEqualTo(e.getValue());
         }
     }
 

@@ -83,7 +83,7 @@ class RegexesTest {
         List<String> wrong = new ArrayList<>();
         long members = 0;
         for (Map.Entry<String, String> c : classes.entrySet()) {
-            BitSet expected = bits(ref.get(c.getKey()));
+            BitSet expected = HfFixtures.bits(ref.get(c.getKey()));
             members += expected.cardinality();
             java.util.regex.Matcher m = Regexes.compile(c.getValue()).matcher("");
             for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {
@@ -98,15 +98,6 @@ class RegexesTest {
         }
         assertThat(members).as("letters, numbers and the rest, from Oniguruma").isGreaterThan(100_000);
         assertThat(wrong).isEmpty();
-    }
-
-    private static BitSet bits(Object ranges) {
-        BitSet b = new BitSet(0x110000);
-        for (Object r : (List<?>) ranges) {
-            List<?> pair = (List<?>) r;
-            b.set(((Number) pair.get(0)).intValue(), ((Number) pair.get(1)).intValue() + 1);
-        }
-        return b;
     }
 
     @Test
