@@ -235,15 +235,7 @@ sealed interface Decoder {
             }
             case "Sequence" -> {
                 f.onlyFields("a Sequence decoder", Set.of("type", "decoders"));
-                List<Decoder> list = new ArrayList<>();
-                for (JsonField e : f.required("decoders").list()) {
-                    Decoder d = read(e);
-                    if (d == null) {
-                        throw e.error("is null; a Sequence holds decoders");
-                    }
-                    list.add(d);
-                }
-                yield new Sequence(List.copyOf(list));
+                yield new Sequence(f.sequence("decoders", Decoder::read));
             }
             default -> throw f.get("type").error("is " + JsonField.quoted(type) + ", a decoder lens4j does not "
                     + "support (supported: ByteLevel, Metaspace, Replace, ByteFallback, Fuse, Strip, Sequence)");

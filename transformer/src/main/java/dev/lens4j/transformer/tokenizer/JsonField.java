@@ -154,6 +154,31 @@ record JsonField(String file, String path, Object value) {
         }
     }
 
+    /** Reads one component from its field; null for JSON null. */
+    @FunctionalInterface
+    interface Reader<T> {
+        T read(JsonField f) throws TokenizerFileException;
+    }
+
+    /**
+     * The components of a Sequence: its array member {@code key}, each element read and none null.
+     *
+     * @param key the member holding the array ({@code "normalizers"}, {@code "pretokenizers"}, ...)
+     * @param reader reads one element
+     * @return the components in order
+     */
+    <T> List<T> sequence(String key, Reader<T> reader) throws TokenizerFileException {
+        List<T> out = new ArrayList<>();
+        for (JsonField e : required(key).list()) {
+            T t = e.isNull() ? null : reader.read(e);
+            if (t == null) {
+                throw e.error("is null; a Sequence holds " + key);
+            }
+            out.add(t);
+        }
+        return List.copyOf(out);
+    }
+
     /** Refuses a missing or null member. */
     JsonField required(String key) throws TokenizerFileException {
         JsonField f = get(key);

@@ -114,15 +114,7 @@ sealed interface Normalizer {
             }
             case "Sequence" -> {
                 f.onlyFields("Sequence", Set.of("type", "normalizers"));
-                List<Normalizer> list = new java.util.ArrayList<>();
-                for (JsonField e : f.required("normalizers").list()) {
-                    Normalizer n = read(e);
-                    if (n == null) {
-                        throw e.error("is null; a Sequence holds normalizers");
-                    }
-                    list.add(n);
-                }
-                yield new Sequence(List.copyOf(list));
+                yield new Sequence(f.sequence("normalizers", Normalizer::read));
             }
             default -> throw f.get("type").error("is " + JsonField.quoted(type) + ", a normalizer lens4j does not "
                     + "support (supported: NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace, Strip, ByteLevel, Sequence)");

@@ -54,11 +54,7 @@ record PostProcessor(int[] prefix, int[] suffix) {
                 f.onlyFields("a Sequence post-processor", Set.of("type", "processors"));
                 List<Integer> pre = new ArrayList<>();
                 List<Integer> post = new ArrayList<>();
-                for (JsonField e : f.required("processors").list()) {
-                    if (e.isNull()) {
-                        throw e.error("is null; a Sequence holds post-processors");
-                    }
-                    PostProcessor p = read(e, isToken);
+                for (PostProcessor p : f.sequence("processors", e -> read(e, isToken))) {
                     // Each processor wraps what the previous ones made.
                     for (int k = p.prefix.length - 1; k >= 0; k--) {
                         pre.addFirst(p.prefix[k]);

@@ -280,15 +280,7 @@ sealed interface PreTokenizer {
             }
             case "Sequence" -> {
                 f.onlyFields("a Sequence pre-tokenizer", Set.of("type", "pretokenizers"));
-                List<PreTokenizer> list = new ArrayList<>();
-                for (JsonField e : f.required("pretokenizers").list()) {
-                    PreTokenizer p = read(e);
-                    if (p == null) {
-                        throw e.error("is null; a Sequence holds pre-tokenizers");
-                    }
-                    list.add(p);
-                }
-                yield new Sequence(List.copyOf(list));
+                yield new Sequence(f.sequence("pretokenizers", PreTokenizer::read));
             }
             default -> throw f.get("type").error("is " + JsonField.quoted(type) + ", a pre-tokenizer lens4j does not "
                     + "support (supported: ByteLevel, Split, Metaspace, Digits, Sequence)");
