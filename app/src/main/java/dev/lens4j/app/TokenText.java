@@ -1,6 +1,7 @@
 package dev.lens4j.app;
 
 import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
@@ -18,25 +19,7 @@ final class TokenText {
      *     {@code \} escaped and other control characters as {@code \}{@code uXXXX}
      */
     static String quoted(String token) {
-        StringBuilder b = new StringBuilder(token.length() + 2).append('"');
-        for (int i = 0; i < token.length(); i++) {
-            char c = token.charAt(i);
-            switch (c) {
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        return Tokenizer.quoted(token);
     }
 
     /**

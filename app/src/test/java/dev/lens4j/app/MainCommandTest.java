@@ -214,7 +214,7 @@ class MainCommandTest {
     /**
      * --prompt on a Hugging Face GPT-2 folder with a byte-level BPE tokenizer. GPT-2's own vocab.json has
      * 50,257 tokens, more than the tiny model's 101 (lens4j refuses that pairing, see ErrorsTest), so the
-     * folder gets a small GPT-2-format vocabulary of its own that fits.
+     * folder gets a small tokenizer.json of its own that fits.
      */
     @Test
     void promptOnAHuggingFaceGpt2FolderWithATokenizer() throws Exception {
@@ -223,10 +223,10 @@ class MainCommandTest {
         CommandRun run = CommandRun.of("--model", dir.toString(), "--out", out.toString(), "--batch", "2", "--block", "5",
                 "--prompt", "moon river moon river");
         assertThat(run.status()).as(run.toString()).isZero();
-        assertThat(run.out()).containsPattern("tokenizer\\s+GPT-2 byte-level BPE, d_vocab 101\n")
+        assertThat(run.out()).containsPattern("tokenizer\\s+byte-level BPE \\(tokenizer.json\\), d_vocab 101\n")
                 .contains("on 2 sequences of BOS + 5 random tokens");
         ReportData data = reportData(out.resolve(ReportWriter.HTML));
-        assertThat(data.model().tokenizer()).isEqualTo("GPT-2 byte-level BPE");
+        assertThat(data.model().tokenizer()).isEqualTo("byte-level BPE (tokenizer.json)");
         // BOS (<|endoftext|>, the config's bos_token_id 100) first, then the prompt's four words
         assertThat(data.attention().tokens()).containsExactly("<|endoftext|>", "moon", " river", " moon", " river");
         assertThat(data.attention().description()).isEqualTo("The prompt");

@@ -12,8 +12,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -77,11 +79,12 @@ final class TestModels {
 
     /**
      * {@link #TINY_GPT2} (config.json and model.safetensors copied) with a byte-level BPE tokenizer in
-     * GPT-2's file format that fits its 101-token vocabulary: the 26 lower-case letters, {@code Ġ} (the
-     * space byte), merges that build {@code moon}, {@code Ġmoon}, {@code river} and {@code Ġriver}, and
-     * {@code <|endoftext|>} at id 100 (the config's {@code bos_token_id}). Ids 36 to 99 are unused, as in a
-     * vocabulary padded to a round d_vocab: the investigation's random tokens land on them. GPT-2's own
-     * 50,257-token files do not fit the model.
+     * Hugging Face's tokenizer.json that fits its 101-token vocabulary: the 26 lower-case letters, {@code Ġ}
+     * (the space byte), merges that build {@code moon}, {@code Ġmoon}, {@code river} and {@code Ġriver},
+     * and {@code <|endoftext|>} at id 100 (the config's {@code bos_token_id}). Ids 36 to 99 are unused, as
+     * in a vocabulary padded to a round d_vocab: the investigation's random tokens land on them. (A
+     * vocab.json must have every byte and no gaps, which 101 tokens cannot; GPT-2's own 50,257-token
+     * files do not fit the model.)
      */
     static synchronized Path tinyGpt2WithTokenizer() {
         if (tinyGpt2WithTokenizer == null) {
@@ -98,14 +101,22 @@ final class TestModels {
                 vocab.put("\u0120", 26); // Ġ: the byte-level character of a space
                 String[][] merges = {{"m", "o"}, {"mo", "o"}, {"moo", "n"}, {"\u0120", "moon"},
                         {"r", "i"}, {"ri", "v"}, {"riv", "e"}, {"rive", "r"}, {"\u0120", "river"}};
-                StringBuilder lines = new StringBuilder("#version: 0.2\n");
+                List<Object> mergeList = new ArrayList<>();
                 for (String[] m : merges) {
                     vocab.put(m[0] + m[1], vocab.size());
-                    lines.append(m[0]).append(' ').append(m[1]).append('\n');
+                    mergeList.add(List.of(m[0], m[1]));
                 }
                 vocab.put("<|endoftext|>", 100);
-                Files.writeString(dir.resolve("vocab.json"), dev.lens4j.tensor.io.Json.write(vocab));
-                Files.writeString(dir.resolve("merges.txt"), lines);
+                Map<String, Object> byteLevel = Map.of("type", "ByteLevel", "add_prefix_space", false,
+                        "trim_offsets", true, "use_regex", true);
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("version", "1.0");
+                json.put("added_tokens", List.of(Map.of("id", 100, "content", "<|endoftext|>", "single_word", false,
+                        "lstrip", false, "rstrip", false, "normalized", true, "special", true)));
+                json.put("pre_tokenizer", byteLevel);
+                json.put("decoder", byteLevel);
+                json.put("model", Map.of("type", "BPE", "vocab", vocab, "merges", mergeList));
+                Files.writeString(dir.resolve("tokenizer.json"), dev.lens4j.tensor.io.Json.write(json));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

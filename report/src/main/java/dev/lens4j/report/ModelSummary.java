@@ -2,7 +2,6 @@ package dev.lens4j.report;
 
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.TransformerConfig;
-import dev.lens4j.transformer.tokenizer.Gpt2Tokenizer;
 import dev.lens4j.transformer.tokenizer.Tokenizer;
 import dev.lens4j.transformer.train.WordTokenizer;
 
@@ -85,15 +84,12 @@ public record ModelSummary(String name, String tokenizer, int vocabSize, int nLa
      * Names a tokenizer's kind for people.
      *
      * @param tok the tokenizer
-     * @return {@code "GPT-2 byte-level BPE"}, {@code "word-level"} (lens4j's toy-model tokenizer,
-     *     one token per word of {@code words.txt}), or the class name of any other tokenizer
+     * @return {@code "word-level"} (lens4j's toy-model tokenizer, one token per word of
+     *     {@code words.txt}), or the tokenizer's own {@link Tokenizer#kind()}: {@code "GPT-2 byte-level BPE"},
+     *     {@code "SentencePiece-style BPE (tokenizer.json)"}, ...
      */
     public static String tokenizerKind(Tokenizer tok) {
-        return switch (tok) {
-            case Gpt2Tokenizer g -> "GPT-2 byte-level BPE";
-            case WordTokenizer w -> "word-level";
-            default -> tok.getClass().getSimpleName();
-        };
+        return tok instanceof WordTokenizer ? "word-level" : tok.kind();
     }
 
     /**

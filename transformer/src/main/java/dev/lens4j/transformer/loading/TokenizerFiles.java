@@ -1,12 +1,17 @@
 package dev.lens4j.transformer.loading;
 
 import dev.lens4j.transformer.tokenizer.Gpt2Tokenizer;
+import dev.lens4j.transformer.tokenizer.HfTokenizer;
 import dev.lens4j.transformer.tokenizer.Tokenizer;
+import dev.lens4j.transformer.tokenizer.TokenizerFileException;
 import dev.lens4j.transformer.train.WordTokenizer;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -18,13 +23,19 @@ import java.util.WeakHashMap;
 
 /**
  * Finds a checkpoint's tokenizer, and remembers the files each tokenizer was read from so that
- * {@link LensCheckpoint#save} can write them next to the weights (a {@link Gpt2Tokenizer} cannot
- * write its own files).
+ * {@link LensCheckpoint#save} can write them next to the weights (a tokenizer cannot write its own files).
  *
- * <p>Tokenizer files of a checkpoint, in order of preference: {@code tokenizer.json}, or
- * {@code vocab.json} with {@code merges.txt} (a {@link Gpt2Tokenizer}); {@value WordTokenizer#FILE_NAME}
- * (a {@link WordTokenizer}, as lens4j's trained toy models have). Without any, a model with GPT-2's
- * 50257-token vocabulary gets the built-in GPT-2 tokenizer and any other model none.
+ * <p>Tokenizer files of a checkpoint folder, in order of preference:
+ * <ol>
+ *   <li>{@code tokenizer.json}, with {@code tokenizer_config.json} if present (an {@link HfTokenizer}:
+ *       byte-level or SentencePiece-style BPE, see docs/TOKENIZERS.md);</li>
+ *   <li>{@code vocab.json} with {@code merges.txt} (a {@link Gpt2Tokenizer}); one without the other is refused;</li>
+ *   <li>{@value WordTokenizer#FILE_NAME} (a {@link WordTokenizer}, as lens4j's trained toy models have).</li>
+ * </ol>
+ * A folder with none of these but with {@code tokenizer_config.json} or a SentencePiece
+ * {@code tokenizer.model} is refused, naming the file lens4j would need. A folder without any
+ * tokenizer file gets the built-in GPT-2 tokenizer if the model has GPT-2's 50257-token vocabulary,
+ * and no tokenizer otherwise. A tokenizer with more tokens than the model's {@code d_vocab} is refused.
  */
 final class TokenizerFiles {
 
@@ -34,8 +45,12 @@ final class TokenizerFiles {
     /** GPT-2's vocabulary size. */
     static final int GPT2_VOCAB = 50257;
 
-    private static final List<String> TOKENIZER_JSON = List.of("tokenizer.json");
-    private static final List<String> VOCAB_MERGES = List.of("vocab.json", "merges.txt");
+    static final String TOKENIZER_JSON = "tokenizer.json";
+    static final String TOKENIZER_CONFIG = "tokenizer_config.json";
+    static final String VOCAB_JSON = "vocab.json";
+    static final String MERGES_TXT = "merges.txt";
+    /** A SentencePiece model, which lens4j does not read. */
+    static final String SENTENCEPIECE_MODEL = "tokenizer.model";
 
     /** Tokenizer to the files it was read from (file name to content); weak, so tokenizers are not kept alive. */
     private static final Map<Tokenizer, Map<String, byte[]>> SOURCES = Collections.synchronizedMap(new WeakHashMap<>());
@@ -49,16 +64,43 @@ final class TokenizerFiles {
     }
 
     /**
-     * The tokenizer of a checkpoint folder.
+     * The tokenizer of a model folder: the entry point for loaders. Reads {@code tokenizer.json} and
+     * {@code tokenizer_config.json} (special tokens, {@code add_bos_token}) itself, so a loader needs
+     * to pass only the folder and the model's {@code d_vocab}.
+     *
+     * @param dir the model folder (a Hugging Face snapshot or a lens4j checkpoint)
+     * @param dVocab the model's vocabulary size
+     * @return the tokenizer, or null when the folder has no tokenizer files and the model's
+     *     vocabulary is not GPT-2's
+     * @throws NoSuchFileException if vocab.json or merges.txt is there without the other
+     * @throws TokenizerFileException if a tokenizer file is malformed, uses an unsupported component,
+     *     or is of a kind lens4j does not read; the message names the file
+     * @throws CheckpointFormatException if the tokenizer holds more tokens than the model's d_vocab
+     * @throws IOException if a file cannot be read
+     */
+    static Tokenizer forFolder(Path dir, int dVocab) throws IOException {
+        return find(name -> {
+            Path p = dir.resolve(name);
+            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                return null;
+            }
+            if (!Files.isRegularFile(p)) {
+                throw new TokenizerFileException(p.toString(), "is not a regular file");
+            }
+            return Files.readAllBytes(p);
+        }, dir + java.io.File.separator, dir.toString(), dVocab);
+    }
+
+    /**
+     * Same as {@link #forFolder(Path, int)}; the name the current loaders use.
      *
      * @param dir the checkpoint folder
      * @param dVocab the model's vocabulary size
      * @return the tokenizer, or null
-     * @throws IOException if the tokenizer files are malformed, or hold more tokens than the model's d_vocab
+     * @throws IOException as {@link #forFolder(Path, int)}
      */
     static Tokenizer forCheckpoint(Path dir, int dVocab) throws IOException {
-        return find(name -> Files.isRegularFile(dir.resolve(name)) ? Files.readAllBytes(dir.resolve(name)) : null,
-                dir, dir.toString(), dVocab);
+        return forFolder(dir, dVocab);
     }
 
     /**
@@ -68,81 +110,72 @@ final class TokenizerFiles {
      * @param prefix the resource folder, ending in {@code /}
      * @param dVocab the model's vocabulary size
      * @return the tokenizer, or null
-     * @throws IOException if the tokenizer files are malformed or too large for the model
+     * @throws IOException as {@link #forFolder(Path, int)}
      */
     static Tokenizer forResources(ClassLoader loader, String prefix, int dVocab) throws IOException {
         return find(name -> {
             try (InputStream in = loader.getResourceAsStream(prefix + name)) {
                 return in == null ? null : in.readAllBytes();
             }
-        }, null, "class-path resource " + prefix, dVocab);
+        }, "class-path resource " + prefix, "class-path resource " + prefix, dVocab);
     }
 
     /**
-     * @param dir the folder the files are in, or null when they are not files (resources): then a
-     *            {@link Gpt2Tokenizer} is built through a temporary folder
+     * @param files reads a file by name
+     * @param prefix put before a file name to name it in messages
+     * @param where the folder, for messages
      */
-    private static Tokenizer find(FileReader files, Path dir, String where, int dVocab) throws IOException {
-        Tokenizer tok = null;
-        for (List<String> names : List.of(TOKENIZER_JSON, VOCAB_MERGES)) {
-            Map<String, byte[]> content = readAll(files, names);
-            if (content != null) {
-                tok = dir != null ? Gpt2Tokenizer.fromDirectory(dir) : gpt2FromFiles(content);
-                SOURCES.put(tok, content);
-                break;
+    private static Tokenizer find(FileReader files, String prefix, String where, int dVocab) throws IOException {
+        Tokenizer tok;
+        Map<String, byte[]> content = new LinkedHashMap<>();
+        byte[] json = files.read(TOKENIZER_JSON);
+        byte[] config = files.read(TOKENIZER_CONFIG);
+        byte[] vocab = files.read(VOCAB_JSON);
+        byte[] merges = files.read(MERGES_TXT);
+        if (json != null) {
+            tok = HfTokenizer.read(prefix + TOKENIZER_JSON, json, config == null ? null : prefix + TOKENIZER_CONFIG, config);
+            content.put(TOKENIZER_JSON, json);
+            if (config != null) {
+                content.put(TOKENIZER_CONFIG, config);
             }
-        }
-        if (tok == null) {
+        } else if (vocab != null || merges != null) {
+            if (vocab == null || merges == null) {
+                String missing = vocab == null ? VOCAB_JSON : MERGES_TXT;
+                throw new NoSuchFileException(prefix + missing, null, (vocab == null ? MERGES_TXT : VOCAB_JSON)
+                        + " is there but " + missing + " is not; a GPT-2 tokenizer needs both (lens4j does not "
+                        + "fall back to its built-in GPT-2 tokenizer)");
+            }
+            tok = Gpt2Tokenizer.read(prefix + VOCAB_JSON, vocab, prefix + MERGES_TXT, merges);
+            content.put(VOCAB_JSON, vocab);
+            content.put(MERGES_TXT, merges);
+        } else {
             byte[] words = files.read(WordTokenizer.FILE_NAME);
             if (words != null) {
-                tok = WordTokenizer.read(new java.io.ByteArrayInputStream(words), where + "/" + WordTokenizer.FILE_NAME);
-            } else if (dVocab == GPT2_VOCAB) {
-                tok = Gpt2Tokenizer.gpt2();
+                tok = WordTokenizer.read(new ByteArrayInputStream(words), prefix + WordTokenizer.FILE_NAME);
+            } else if (files.read(SENTENCEPIECE_MODEL) != null) {
+                throw new TokenizerFileException(prefix + SENTENCEPIECE_MODEL, "is a SentencePiece model, which lens4j "
+                        + "does not read; it reads the tokenizer.json that Hugging Face converts it to");
+            } else if (config != null) {
+                throw new TokenizerFileException(prefix + TOKENIZER_CONFIG, "is there without tokenizer.json (or "
+                        + "vocab.json and merges.txt), which lens4j needs to tokenize");
+            } else {
+                tok = dVocab == GPT2_VOCAB ? Gpt2Tokenizer.gpt2() : null;
             }
         }
         if (tok != null && tok.vocabSize() > dVocab) {
             throw new CheckpointFormatException(where, "the tokenizer has " + tok.vocabSize()
                     + " tokens but the model's vocabulary (d_vocab) is " + dVocab);
         }
+        if (!content.isEmpty()) {
+            SOURCES.put(tok, content);
+        }
         return tok;
     }
 
-    /** @return every file's content, or null if any is missing */
-    private static Map<String, byte[]> readAll(FileReader files, List<String> names) throws IOException {
-        Map<String, byte[]> out = new LinkedHashMap<>();
-        for (String n : names) {
-            byte[] b = files.read(n);
-            if (b == null) {
-                return null;
-            }
-            out.put(n, b);
-        }
-        return out;
-    }
-
     /**
-     * Builds a {@link Gpt2Tokenizer} from file contents. Its loaders read paths, so the files go
-     * through a private temporary folder, deleted at once.
-     */
-    private static Gpt2Tokenizer gpt2FromFiles(Map<String, byte[]> content) throws IOException {
-        Path tmp = Files.createTempDirectory("lens4j-tokenizer");
-        try {
-            for (Map.Entry<String, byte[]> e : content.entrySet()) {
-                Files.write(tmp.resolve(e.getKey()), e.getValue());
-            }
-            return Gpt2Tokenizer.fromDirectory(tmp);
-        } finally {
-            for (String n : content.keySet()) {
-                Files.deleteIfExists(tmp.resolve(n));
-            }
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    /**
-     * Writes a tokenizer's files into a folder: the files a {@link Gpt2Tokenizer} was read from by
-     * this package, GPT-2's bundled {@code vocab.json} and {@code merges.txt} for
-     * {@link Gpt2Tokenizer#gpt2()}, or {@value WordTokenizer#FILE_NAME} for a {@link WordTokenizer}.
+     * Writes a tokenizer's files into a folder: the files a tokenizer was read from by this package,
+     * GPT-2's bundled {@code vocab.json} and {@code merges.txt} for {@link Gpt2Tokenizer#gpt2()}, or
+     * {@value WordTokenizer#FILE_NAME} for a {@link WordTokenizer}.
      *
      * @param tok the tokenizer, or null
      * @param dir the target folder
@@ -163,8 +196,8 @@ final class TokenizerFiles {
             Path file = dir.resolve(WordTokenizer.FILE_NAME);
             w.write(file);
             out.add(file);
-        } else if (tok instanceof Gpt2Tokenizer g && g.vocabSize() == GPT2_VOCAB && g == Gpt2Tokenizer.gpt2()) {
-            for (String n : VOCAB_MERGES) {
+        } else if (tok == Gpt2Tokenizer.gpt2()) {
+            for (String n : List.of(VOCAB_JSON, MERGES_TXT)) {
                 try (InputStream in = TokenizerFiles.class.getClassLoader().getResourceAsStream(BUNDLED_GPT2 + n)) {
                     if (in == null) {
                         throw new IOException("the GPT-2 tokenizer file " + BUNDLED_GPT2 + n + " is missing from the class path");

@@ -99,6 +99,45 @@ public interface Tokenizer {
     OptionalInt padTokenId();
 
     /**
+     * The token that stands for text the vocabulary cannot spell; SentencePiece-style tokenizers
+     * have one ({@code <unk>}), byte-level ones do not need one.
+     *
+     * @return the unknown-token id, if the tokenizer has one
+     */
+    default OptionalInt unkTokenId() {
+        return OptionalInt.empty();
+    }
+
+    /**
+     * Whether {@link #toTokens(String)} and {@link #toStrTokens(String)} put the beginning-of-sequence
+     * token first: TransformerLens's {@code default_prepend_bos}, true unless a model family says otherwise.
+     *
+     * @return the default for prepending BOS
+     */
+    default boolean defaultPrependBos() {
+        return true;
+    }
+
+    /**
+     * The special tokens, read as one token wherever their text appears ({@code <|endoftext|>},
+     * {@code <s>}, ...).
+     *
+     * @return their texts; empty if the tokenizer has none
+     */
+    default List<String> specialTokens() {
+        return List.of();
+    }
+
+    /**
+     * Names the tokenizer's kind for people, e.g. {@code "GPT-2 byte-level BPE"}.
+     *
+     * @return a short description
+     */
+    default String kind() {
+        return getClass().getSimpleName();
+    }
+
+    /**
      * The id of a string that is exactly one token, like TransformerLens's {@code to_single_token}.
      *
      * @param string the token's text, e.g. {@code " world"}
@@ -109,21 +148,22 @@ public interface Tokenizer {
     default int toSingleToken(String string) {
         int[] ids = encode(string);
         if (ids.length != 1) {
-            throw new IllegalArgumentException(quote(string) + " is not a single token: it encodes to "
+            throw new IllegalArgumentException(quoted(string) + " is not a single token: it encodes to "
                     + ids.length + " tokens " + Arrays.toString(ids) + " = " + quoteAll(toStrTokens(ids)));
         }
         return ids[0];
     }
 
     /**
-     * Encodes text with the beginning-of-sequence token prepended, TransformerLens's default.
+     * Encodes text, with the beginning-of-sequence token prepended when {@link #defaultPrependBos()}
+     * says so (TransformerLens's default).
      *
      * @param text the text
-     * @return {@code [bos] + encode(text)}, shape {@code [pos]}
-     * @throws IllegalArgumentException if the tokenizer has no beginning-of-sequence token
+     * @return {@code [bos] + encode(text)} by default, shape {@code [pos]}
+     * @throws IllegalArgumentException if BOS is to be prepended and the tokenizer has none
      */
     default int[] toTokens(String text) {
-        return toTokens(text, true);
+        return toTokens(text, defaultPrependBos());
     }
 
     /**
@@ -149,15 +189,15 @@ public interface Tokenizer {
     }
 
     /**
-     * The text of each token of a string, beginning-of-sequence token first, like
+     * The text of each token of a string, beginning-of-sequence token first by default, like
      * TransformerLens's {@code to_str_tokens}.
      *
      * @param text the text
      * @return one string per token
-     * @throws IllegalArgumentException if the tokenizer has no beginning-of-sequence token
+     * @throws IllegalArgumentException if BOS is to be prepended and the tokenizer has none
      */
     default List<String> toStrTokens(String text) {
-        return toStrTokens(text, true);
+        return toStrTokens(text, defaultPrependBos());
     }
 
     /**
@@ -201,11 +241,18 @@ public interface Tokenizer {
         return decode(ids);
     }
 
-    /** Quotes a string for an error message, escaping control characters. */
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
+    /**
+     * A token or text as lens4j shows it in messages and tables: in double quotes, with {@code \n},
+     * {@code \t}, {@code \r}, {@code "} and {@code \} escaped and other control characters as
+     * {@code \}{@code uXXXX}, so that leading spaces and newlines are visible ({@code " apple"}, {@code "\n"}).
+     *
+     * @param text the text
+     * @return the quoted text
+     */
+    static String quoted(String text) {
+        StringBuilder b = new StringBuilder(text.length() + 2).append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
             switch (c) {
                 case '\n' -> b.append("\\n");
                 case '\r' -> b.append("\\r");
@@ -213,7 +260,7 @@ public interface Tokenizer {
                 case '"' -> b.append("\\\"");
                 case '\\' -> b.append("\\\\");
                 default -> {
-                    if (c < 0x20) {
+                    if (c < 0x20 || c == 0x7F) {
                         b.append(String.format("\\u%04x", (int) c));
                     } else {
                         b.append(c);
@@ -230,7 +277,7 @@ public interface Tokenizer {
             if (i > 0) {
                 b.append(", ");
             }
-            b.append(quote(strings.get(i)));
+            b.append(quoted(strings.get(i)));
         }
         return b.append(']').toString();
     }

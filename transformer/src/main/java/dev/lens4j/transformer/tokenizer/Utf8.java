@@ -15,6 +15,75 @@ final class Utf8 {
     }
 
     /**
+     * Strict UTF-8 decoding, as Rust's {@code String::from_utf8}.
+     *
+     * @param b bytes
+     * @param len how many of them to decode
+     * @return the text, or null if the bytes are not well-formed UTF-8
+     */
+    static String decodeStrict(byte[] b, int len) {
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(b, 0, len))
+                    .toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Writes the UTF-8 bytes of a code point.
+     *
+     * @param cp a code point that is not a surrogate
+     * @param out at least 4 bytes
+     * @return how many bytes were written
+     */
+    static int encode(int cp, byte[] out) {
+        if (cp < 0x80) {
+            out[0] = (byte) cp;
+            return 1;
+        }
+        if (cp < 0x800) {
+            out[0] = (byte) (0xC0 | (cp >> 6));
+            out[1] = (byte) (0x80 | (cp & 0x3F));
+            return 2;
+        }
+        if (cp < 0x10000) {
+            out[0] = (byte) (0xE0 | (cp >> 12));
+            out[1] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+            out[2] = (byte) (0x80 | (cp & 0x3F));
+            return 3;
+        }
+        out[0] = (byte) (0xF0 | (cp >> 18));
+        out[1] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+        out[2] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+        out[3] = (byte) (0x80 | (cp & 0x3F));
+        return 4;
+    }
+
+    /**
+     * Refuses text that has no UTF-8 encoding.
+     *
+     * @param text the text
+     * @throws IllegalArgumentException naming the first unpaired surrogate and where it is
+     */
+    static void requireEncodable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    i++;
+                } else {
+                    throw new IllegalArgumentException(String.format(
+                            "text has an unpaired surrogate U+%04X at index %d; it has no UTF-8 encoding", (int) c, i));
+                }
+            }
+        }
+    }
+
+    /**
      * @param b bytes
      * @param len how many of them to decode
      * @return the text, with U+FFFD for each maximal ill-formed subpart

@@ -59,9 +59,9 @@ class ByteLevelTest {
     @Test
     void characterClassesMatchPythonRegex() {
         Map<String, Object> ref = Json.parseObject(Gpt2Fixtures.resource("gpt2-pretokenizer-classes.json"));
-        BitSet white = bits(ref.get("whitespace"));
-        BitSet letter = bits(ref.get("letter"));
-        BitSet number = bits(ref.get("number"));
+        BitSet white = HfFixtures.bits(ref.get("whitespace"));
+        BitSet letter = HfFixtures.bits(ref.get("letter"));
+        BitSet number = HfFixtures.bits(ref.get("number"));
         Matcher m = ByteLevel.PRE_TOKENIZE.matcher("");
         List<String> mismatches = new ArrayList<>();
         int newer = 0; // in a class for Python, unassigned for the JDK
@@ -90,15 +90,6 @@ class ByteLevelTest {
         if (onePiece != expected && mismatches.size() < 20) {
             mismatches.add(String.format("U+%04X %s: Python %b, Java %b", cp, cls, expected, onePiece));
         }
-    }
-
-    private static BitSet bits(Object ranges) {
-        BitSet b = new BitSet(0x110000);
-        for (Object r : (List<?>) ranges) {
-            List<?> pair = (List<?>) r;
-            b.set(((Number) pair.get(0)).intValue(), ((Number) pair.get(1)).intValue() + 1);
-        }
-        return b;
     }
 
     private static List<String> split(String text) {

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -78,6 +79,48 @@ class Gpt2TokenizerTest {
         assertThat(cases).hasSizeGreaterThan(100);
         for (Gpt2Fixtures.Case c : cases) {
             assertThat(TOK.decode(c.ids())).as(Arrays.toString(c.ids())).isEqualTo(c.text());
+        }
+    }
+
+    /**
+     * GPT-2's real files against Hugging Face tokenizers 0.23 (tools/tokenizer/make_hf_tokenizers.py,
+     * gpt2-real.jsonl.gz) on its 3,000 test strings, beside the encoder.py reference above.
+     */
+    @Test
+    void encodesLikeHuggingFaceTokenizersOnTheRealFiles() {
+        List<String> wrong = new ArrayList<>();
+        int n = 0;
+        for (var row : HfFixtures.lines("/tokenizers/gpt2-real.jsonl.gz")) {
+            if (!"enc".equals(row.get("t"))) {
+                continue;
+            }
+            n++;
+            String text = (String) row.get("text");
+            int[] expected = HfFixtures.ints(row.get("ids"));
+            int[] ids = TOK.encode(text);
+            if (!Arrays.equals(ids, expected) && wrong.size() < 10) {
+                wrong.add(JsonField.quoted(text) + ": expected " + Arrays.toString(expected) + ", got " + Arrays.toString(ids));
+            }
+            if (!TOK.decode(ids).equals(text) && wrong.size() < 10) {
+                wrong.add(JsonField.quoted(text) + " decodes to " + JsonField.quoted(TOK.decode(ids)));
+            }
+        }
+        assertThat(n).isGreaterThanOrEqualTo(3000);
+        assertThat(wrong).isEmpty();
+    }
+
+    /** The bundled files are OpenAI's, byte for byte (the sha256 sums of /work/shared/gpt2-tokenizer/README.md). */
+    @Test
+    void bundledFilesAreGpt2sPublishedOnes() throws Exception {
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        Map<String, String> published = Map.of(
+                "vocab.json", "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783",
+                "merges.txt", "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5");
+        for (Map.Entry<String, String> e : published.entrySet()) {
+            try (var in = Gpt2Tokenizer.class.getResourceAsStream("gpt2/" + e.getKey())) {
+                assertThat(java.util.HexFormat.of().formatHex(sha.digest(in.readAllBytes()))).as(e.getKey())
+                        .isEqualTo(e.getValue());
+            }
         }
     }
 
@@ -172,7 +215,11 @@ class Gpt2TokenizerTest {
     @Test
     void sameIdsFromManyThreads() throws Exception {
         List<Gpt2Fixtures.Case> cases = encodeCases();
-        Gpt2Tokenizer fresh = Gpt2TokenizerLoader.fromResources("gpt2/vocab.json", "gpt2/merges.txt");
+        Gpt2Tokenizer fresh;
+        try (var vocab = Gpt2Tokenizer.class.getResourceAsStream("gpt2/vocab.json");
+             var merges = Gpt2Tokenizer.class.getResourceAsStream("gpt2/merges.txt")) {
+            fresh = Gpt2Tokenizer.read("vocab.json", vocab.readAllBytes(), "merges.txt", merges.readAllBytes());
+        }
         boolean allMatch = cases.parallelStream()
                 .allMatch(c -> Arrays.equals(fresh.encode(c.text()), c.ids()));
         assertThat(allMatch).isTrue();
