@@ -37,6 +37,7 @@ import java.util.concurrent.Callable;
  *   lens4j attention --prompt TEXT  attention patterns of a prompt as an HTML viewer and PNGs
  *   lens4j train --out DIR          train a 2-layer attention-only induction model (see {@link TrainCommand})
  *   lens4j bench                    quick matmul and forward-pass timings
+ *   lens4j shell                    jshell with lens4j on the class path and its packages imported
  * </pre>
  *
  * <p>Errors print one line ({@code lens4j: ...}) and exit with 2 for a command-line mistake, 1 otherwise;
@@ -49,7 +50,7 @@ import java.util.concurrent.Callable;
                         + "head ablation, QK/OV and composition scores), print each claim with its verdict and evidence "
                         + "tier, and write an offline HTML report with PNG plots."},
         subcommands = {InspectCommand.class, TokensCommand.class, CacheCommand.class, AttentionCommand.class,
-                TrainCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                TrainCommand.class, BenchCommand.class, ShellCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Spec

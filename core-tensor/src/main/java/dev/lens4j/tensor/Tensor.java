@@ -1745,19 +1745,262 @@ public final class Tensor {
         return this;
     }
 
+    // ================================================================== notebook conveniences
+    // What a TransformerLens user reaches for in a notebook: topk, argsort, diagonal, einsum and
+    // PyTorch's printing. Kept together in this section; einsum and the printing live in Einsum and
+    // TensorPrinter.
+
+    /**
+     * The {@code k} largest or smallest entries along an axis and where they are, as
+     * {@link #topk(int, int, boolean, boolean)} returns them.
+     *
+     * @param values the entries, this tensor's shape with {@code k} along the axis
+     * @param indices their indices along the axis, same shape, as floats (exact below 2^24)
+     */
+    public record TopK(Tensor values, Tensor indices) {
+
+        /**
+         * The indices as ints, in row-major order (for a 1-d result: the positions of the top entries).
+         *
+         * @return {@code indices()} as an {@code int[]}
+         */
+        public int[] indexArray() {
+            float[] f = indices.toArray();
+            int[] out = new int[f.length];
+            for (int i = 0; i < f.length; i++) {
+                out[i] = (int) f[i];
+            }
+            return out;
+        }
+    }
+
+    /**
+     * The {@code k} largest entries along the last axis, largest first: {@code torch.topk(x, k)}.
+     *
+     * @param k how many, in {@code [0, dim(-1)]}
+     * @return the values and their indices
+     * @see #topk(int, int, boolean, boolean)
+     */
+    public TopK topk(int k) {
+        return topk(k, -1, true, true);
+    }
+
+    /**
+     * The {@code k} largest (or smallest) entries along an axis: {@code torch.topk(x, k, dim, largest, sorted)}.
+     *
+     * <pre>{@code
+     * Tensor x = Tensor.of(new float[] {3, 1, 4, 1, 5}, 5);
+     * x.topk(2).values();                        // [5, 4]
+     * x.topk(2).indexArray();                    // [4, 2]
+     * x.topk(2, -1, false, true).indexArray();   // [1, 3]: equal values, lower index first
+     * }</pre>
+     *
+     * <p>NaN counts as larger than every number, as in PyTorch, so it comes first among the largest and
+     * last among the smallest; {@code -0.0} and {@code 0.0} are equal. Equal entries come lower index
+     * first. PyTorch does not promise any order among equal entries (its CPU {@code topk} of
+     * {@code [1, 2, 2, 2]} with {@code k = 2} may give indices {@code [1, 3]}), so indices of ties can
+     * differ from PyTorch's while the values agree.
+     *
+     * @param k how many, in {@code [0, dim(axis)]}
+     * @param axis the axis (negative counts from the end)
+     * @param largest the largest entries (true) or the smallest (false)
+     * @param sorted the entries in order, largest (or smallest) first; when false, the same entries in
+     *               the order of their indices (PyTorch leaves that order unspecified)
+     * @return the values and their indices, each this tensor's shape with {@code k} along the axis
+     * @throws IllegalArgumentException naming {@code k} and the shape when {@code k} is out of range
+     */
+    public TopK topk(int k, int axis, boolean largest, boolean sorted) {
+        int a = Shapes.axis(axis, shape);
+        int n = shape[a];
+        if (k < 0 || k > n) {
+            throw new IllegalArgumentException("topk: k = " + k + " is outside [0, " + n + "] for axis " + axis + " of shape " + Shapes.str(shape));
+        }
+        int[] order = sortedIndices(a, !largest);
+        Tensor rows = rowsAlong(a);
+        int count = n == 0 ? 0 : size / n;
+        float[] values = new float[count * k];
+        float[] indices = new float[count * k];
+        for (int r = 0; r < count; r++) {
+            int[] pick = Arrays.copyOfRange(order, r * n, r * n + k);
+            if (!sorted) {
+                Arrays.sort(pick);
+            }
+            for (int j = 0; j < k; j++) {
+                values[r * k + j] = rows.array[(int) rows.offset + r * n + pick[j]];
+                indices[r * k + j] = pick[j];
+            }
+        }
+        int[] outShape = rowsShape(a);
+        outShape[outShape.length - 1] = k;
+        return new TopK(fromRows(values, outShape, a), fromRows(indices, outShape, a));
+    }
+
+    /**
+     * The indices that sort the last axis in ascending order: {@code torch.argsort(x, stable=True)}.
+     *
+     * @return the indices, as floats (exact below 2^24)
+     * @see #argsort(int, boolean)
+     */
+    public Tensor argsort() {
+        return argsort(-1, false);
+    }
+
+    /**
+     * The indices that sort an axis: {@code torch.argsort(x, dim, descending, stable=True)}. The sort
+     * is stable in both directions (equal entries keep their order), NaN counts as larger than every
+     * number (last ascending, first descending) and {@code -0.0} equals {@code 0.0}, as in PyTorch.
+     *
+     * <pre>{@code
+     * Tensor.of(new float[] {2, 1, 2, 0}, 4).argsort(0, true);   // [0, 2, 1, 3]
+     * }</pre>
+     *
+     * @param axis the axis (negative counts from the end)
+     * @param descending largest first
+     * @return this tensor's shape: entry {@code i} along the axis is the index of the {@code i}-th entry in order
+     */
+    public Tensor argsort(int axis, boolean descending) {
+        int a = Shapes.axis(axis, shape);
+        int[] order = sortedIndices(a, !descending);
+        float[] out = new float[order.length];
+        for (int i = 0; i < order.length; i++) {
+            out[i] = order[i];
+        }
+        return fromRows(out, rowsShape(a), a);
+    }
+
+    /**
+     * For each row along axis {@code a} (rows as {@link #rowsAlong} lays them out), the indices in
+     * sorted order, ties by index. Each entry becomes one {@code long}: an order-preserving int of its
+     * value above its index, so a plain sort of longs is a stable sort of the values.
+     */
+    private int[] sortedIndices(int a, boolean ascending) {
+        int n = shape[a];
+        Tensor rows = rowsAlong(a);
+        int count = n == 0 ? 0 : size / n;
+        int[] out = new int[count * n];
+        float[] src = rows.array;
+        int base = (int) rows.offset;
+        Parallel.forRange(count, Math.max(1, 16384 / Math.max(n, 1)), (s, e) -> {
+            long[] keys = new long[n];
+            for (int r = s; r < e; r++) {
+                for (int j = 0; j < n; j++) {
+                    int key = sortableBits(src[base + r * n + j]);
+                    keys[j] = ((long) (ascending ? key : ~key) << 32) | j;
+                }
+                Arrays.sort(keys);
+                for (int j = 0; j < n; j++) {
+                    out[r * n + j] = (int) keys[j];
+                }
+            }
+        });
+        return out;
+    }
+
+    /** An int whose signed order is the float order with -0.0 == 0.0 and NaN above +infinity. */
+    private static int sortableBits(float v) {
+        int bits = v == 0f ? 0 : Float.floatToIntBits(v); // floatToIntBits folds every NaN into one
+        return bits ^ ((bits >> 31) & 0x7fffffff);
+    }
+
+    /** A tensor from row-major rows laid out with axis {@code a} last (as {@link #rowsAlong}), moved back into place. */
+    private Tensor fromRows(float[] data, int[] rowShape, int a) {
+        Tensor t = of(data, rowShape);
+        return a == shape.length - 1 ? t : t.permute(inversePermutationMovingLast(a)).contiguous();
+    }
+
+    /**
+     * The main diagonal of the first two axes (a view): {@code torch.diagonal(x)}.
+     *
+     * @return the diagonal, a view
+     * @see #diagonal(int, int, int)
+     */
+    public Tensor diagonal() {
+        return diagonal(0, 0, 1);
+    }
+
+    /**
+     * A diagonal of two axes, as a view: {@code torch.diagonal(x, offset, dim1, dim2)}. Both axes are
+     * removed and the diagonal becomes the last axis; {@code offset > 0} takes the diagonal above the
+     * main one (entries {@code [i, i + offset]}), {@code offset < 0} below it. An offset past the edge
+     * gives an empty diagonal, as in PyTorch.
+     *
+     * <pre>{@code
+     * Tensor m = Tensor.arange(9).reshape(3, 3);   // [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+     * m.diagonal(1, 0, 1);                         // [1, 5]
+     * pattern.diagonal(-1, -2, -1);                // [batch, head_index, pos - 1]: attention to the previous token
+     * }</pre>
+     *
+     * @param offset which diagonal: 0 the main one, positive above, negative below
+     * @param dim1 the first axis (rows); negative counts from the end
+     * @param dim2 the second axis (columns), not {@code dim1}
+     * @return a view of this tensor's storage: the other axes in order, then the diagonal
+     */
+    public Tensor diagonal(int offset, int dim1, int dim2) {
+        int d1 = Shapes.axis(dim1, shape);
+        int d2 = Shapes.axis(dim2, shape);
+        if (d1 == d2) {
+            throw new IllegalArgumentException("diagonal: dim1 and dim2 are both axis " + d1 + " of shape " + Shapes.str(shape));
+        }
+        int length = offset >= 0 ? Math.min(shape[d1], shape[d2] - offset) : Math.min(shape[d1] + offset, shape[d2]);
+        length = Math.max(0, length);
+        long start = this.offset; // an empty diagonal stays at the start, as PyTorch's does
+        if (length > 0) {
+            start += offset >= 0 ? (long) offset * strides[d2] : (long) -offset * strides[d1];
+        }
+        int[] ns = new int[shape.length - 1];
+        int[] st = new int[shape.length - 1];
+        for (int d = 0, k = 0; d < shape.length; d++) {
+            if (d != d1 && d != d2) {
+                ns[k] = shape[d];
+                st[k++] = strides[d];
+            }
+        }
+        ns[ns.length - 1] = length;
+        st[st.length - 1] = strides[d1] + strides[d2];
+        return view(start, ns, st);
+    }
+
+    /**
+     * Einstein summation over the common subset of {@code torch.einsum} and {@code einops.einsum}.
+     *
+     * <pre>{@code
+     * Tensor.einsum("bij,bjk->bik", a, b);                  // batched matmul
+     * Tensor.einsum("ij->ji", m);                           // transpose
+     * Tensor.einsum("ii->", m);                             // trace
+     * Tensor.einsum("ij,jk", a, b);                         // implicit output: letters used once, alphabetical ("ik")
+     * Tensor.einsum("batch pos d_model, d_model d_vocab -> batch pos d_vocab", resid, wU);   // einops names
+     * }</pre>
+     *
+     * <p>Dimensions are single letters (a-z, A-Z), or space-separated names as in einops (then the
+     * {@code ->} and output are required). A name repeated within one operand takes its diagonal; a name
+     * absent from the output is summed over. Operands combine left to right through {@link #matmul}, so a
+     * contraction runs on the blocked GEMM. The ellipsis {@code ...}, einops's parentheses, and
+     * broadcasting of size-1 dimensions are refused with an exception naming them.
+     *
+     * @param equation e.g. {@code "bhqk,bkhd->bqhd"}
+     * @param operands one tensor per operand of the equation
+     * @return a new contiguous tensor in the output's dimension order
+     * @throws IllegalArgumentException naming the equation and what is wrong or unsupported
+     */
+    public static Tensor einsum(String equation, Tensor... operands) {
+        return Einsum.compute(equation, operands);
+    }
+
+    /**
+     * PyTorch's printing of this tensor, with its shape: the format of {@code repr(x)} with the default
+     * print options, followed by {@code shape=[...]}. Large tensors (over 1000 elements) show the first
+     * and last three entries of each axis around {@code ...}, as PyTorch does.
+     *
+     * <pre>{@code
+     * Tensor.of(new float[] {1, 2, 3.5f, 4}, 2, 2)
+     * // tensor([[1.0000, 2.0000],
+     * //         [3.5000, 4.0000]], shape=[2, 2])
+     * }</pre>
+     *
+     * @return a multi-line description with every printed value and the shape
+     */
     @Override
     public String toString() {
-        StringBuilder b = new StringBuilder("Tensor").append(Shapes.str(shape)).append(' ');
-        if (size <= 64) {
-            b.append(Arrays.toString(toArray()));
-        } else {
-            float[] v = toArray();
-            b.append('[');
-            for (int i = 0; i < 6; i++) {
-                b.append(v[i]).append(", ");
-            }
-            b.append("..., ").append(v[v.length - 1]).append(']');
-        }
-        return b.toString();
+        return TensorPrinter.print(this);
     }
 }

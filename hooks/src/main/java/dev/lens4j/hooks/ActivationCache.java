@@ -177,6 +177,52 @@ public final class ActivationCache {
     }
 
     /**
+     * The same activations for some of the sequences: TransformerLens's
+     * {@code apply_slice_to_batch_dim}. A single index removes the batch dimension, as
+     * {@link #removeBatchDim} does; a range or a list keeps it.
+     *
+     * <pre>{@code
+     * ActivationCache first = cache.applySliceToBatchDim(Slice.index(0));      // [pos, ...], no batch dimension
+     * ActivationCache two = cache.applySliceToBatchDim(Slice.range(1, 3));     // sequences 1 and 2, [2, pos, ...]
+     * ActivationCache picked = cache.applySliceToBatchDim(Slice.list(3, 0));   // sequences 3 and 0, in that order
+     * }</pre>
+     *
+     * @param batchSlice which sequences
+     * @return a cache of the selected sequences, in firing order; compact copies, like every cache's tensors
+     * @throws IllegalArgumentException if the batch dimension was already removed (TransformerLens
+     *         refuses this too), or an index is outside the batch, naming the activation
+     */
+    public ActivationCache applySliceToBatchDim(Slice batchSlice) {
+        if (batchSlice == null) {
+            throw new IllegalArgumentException("applySliceToBatchDim: the slice is null; use Slice.all() for every sequence");
+        }
+        if (!hasBatchDim) {
+            throw new IllegalArgumentException("applySliceToBatchDim: this cache's batch dimension was removed; slice a cache that has it");
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : acts.entrySet()) {
+            try {
+                out.put(e.getKey(), Builder.compact(batchSlice.apply(e.getValue(), 0)));
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException("applySliceToBatchDim: " + e.getKey() + " of shape "
+                        + Shapes.str(e.getValue().shape()) + ": " + ex.getMessage(), ex);
+            }
+        }
+        return new ActivationCache(out, nLayers, !batchSlice.removesDimension());
+    }
+
+    /**
+     * One sequence's activations, without the batch dimension: {@code applySliceToBatchDim(Slice.index(index))}.
+     *
+     * @param index the sequence; negative counts from the end
+     * @return a cache of {@code [pos, ...]} tensors
+     * @throws IllegalArgumentException if the index is outside the batch or the batch dimension was removed
+     */
+    public ActivationCache applySliceToBatchDim(int index) {
+        return applySliceToBatchDim(Slice.index(index));
+    }
+
+    /**
      * One activation of every layer, stacked: {@code stack("resid_pre")} is
      * {@code [n_layers, batch, pos, d_model]}.
      *

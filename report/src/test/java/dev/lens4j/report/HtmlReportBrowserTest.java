@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.within;
 class HtmlReportBrowserTest {
 
     /** The browser, or a skip (a failure when the browser is required). */
-    private static Path browser() {
+    static Path browser() {
         var binary = HeadlessChromium.find();
         // CI can insist on the browser (LENS4J_REQUIRE_BROWSER=1) so that a failed install cannot pass silently.
         boolean required = "1".equals(System.getenv("LENS4J_REQUIRE_BROWSER")) || Boolean.getBoolean("lens4j.requireBrowser");
@@ -44,7 +44,7 @@ class HtmlReportBrowserTest {
     }
 
     /** Opens a page at 1280 x 900 and loads the report into it, waiting until its script has run. */
-    private static void load(HeadlessChromium chrome, Path html) throws Exception {
+    static void load(HeadlessChromium chrome, Path html) throws Exception {
         chrome.openPage();
         chrome.call("Emulation.setDeviceMetricsOverride",
                 Map.of("width", 1280, "height", 900, "deviceScaleFactor", 1, "mobile", false));
@@ -53,7 +53,7 @@ class HtmlReportBrowserTest {
     }
 
     /** No script errors, and nothing was fetched from anywhere but the file itself. */
-    private static void assertSelfContained(HeadlessChromium chrome) {
+    static void assertSelfContained(HeadlessChromium chrome) {
         assertThat(chrome.events("Runtime.exceptionThrown")).isEmpty();
         for (Map<String, Object> e : chrome.events("Network.requestWillBeSent")) {
             String url = (String) ((Map<?, ?>) ((Map<?, ?>) e.get("params")).get("request")).get("url");
@@ -341,7 +341,7 @@ class HtmlReportBrowserTest {
         return best;
     }
 
-    private static List<Double> numbers(Object o) {
+    static List<Double> numbers(Object o) {
         return ((List<?>) o).stream().map(x -> ((Number) x).doubleValue()).toList();
     }
 

@@ -146,6 +146,72 @@ public final class HookedTransformer implements AutoCloseable {
         return tokenizer != null;
     }
 
+    // ------------------------------------------------------------------ tokenizer shortcuts
+    // TransformerLens's model.to_tokens / to_str_tokens, delegating to tokenizer().
+
+    /**
+     * A text as token ids, with the beginning-of-sequence token first: TransformerLens's
+     * {@code model.to_tokens(text)} for one string ({@link Tokenizer#toTokens(String)}).
+     *
+     * @param text the text
+     * @return {@code [pos]} token ids
+     * @throws IllegalStateException if the model has no tokenizer
+     */
+    public int[] toTokens(String text) {
+        return tokenizer().toTokens(text);
+    }
+
+    /**
+     * A text as token ids: {@code model.to_tokens(text, prepend_bos=prependBos)}.
+     *
+     * @param text the text
+     * @param prependBos whether to put the beginning-of-sequence token first
+     * @return {@code [pos]} token ids
+     * @throws IllegalStateException if the model has no tokenizer
+     */
+    public int[] toTokens(String text, boolean prependBos) {
+        return tokenizer().toTokens(text, prependBos);
+    }
+
+    /**
+     * The text of each token of a text, beginning-of-sequence token first: TransformerLens's
+     * {@code model.to_str_tokens(text)}.
+     *
+     * <pre>{@code
+     * model.toStrTokens("moon river");   // [<|bos|>,  moon,  river]
+     * }</pre>
+     *
+     * @param text the text
+     * @return one string per token
+     * @throws IllegalStateException if the model has no tokenizer
+     */
+    public List<String> toStrTokens(String text) {
+        return tokenizer().toStrTokens(text);
+    }
+
+    /**
+     * The text of each token of a text: {@code model.to_str_tokens(text, prepend_bos=prependBos)}.
+     *
+     * @param text the text
+     * @param prependBos whether to put the beginning-of-sequence token first
+     * @return one string per token
+     * @throws IllegalStateException if the model has no tokenizer
+     */
+    public List<String> toStrTokens(String text, boolean prependBos) {
+        return tokenizer().toStrTokens(text, prependBos);
+    }
+
+    /**
+     * The text of each of the given tokens: {@code model.to_str_tokens(tokens)}.
+     *
+     * @param tokens token ids {@code [pos]}
+     * @return one string per token
+     * @throws IllegalStateException if the model has no tokenizer
+     */
+    public List<String> toStrTokens(int[] tokens) {
+        return tokenizer().toStrTokens(tokens);
+    }
+
     /**
      * Returns the model's own hooks, which fire on every pass. Once the model is closed, adding one
      * throws an {@link IllegalStateException}.

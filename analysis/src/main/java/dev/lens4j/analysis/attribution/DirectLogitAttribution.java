@@ -1,6 +1,7 @@
 package dev.lens4j.analysis.attribution;
 
 import dev.lens4j.hooks.ActivationCache;
+import dev.lens4j.hooks.Slice;
 import dev.lens4j.tensor.Parallel;
 import dev.lens4j.tensor.Shapes;
 import dev.lens4j.tensor.Tensor;
@@ -136,6 +137,74 @@ public final class DirectLogitAttribution {
         }
         float[] out = attribute(v, rows, positions, tokens, incorrectTokens);
         return new ComponentStack(Tensor.of(out, v.dim(0), batch), stack.labels());
+    }
+
+    /**
+     * Attributions at selected positions of selected sequences: TransformerLens's
+     * {@code logit_attrs(residual_stack, tokens, incorrect_tokens, pos_slice, batch_slice)}.
+     *
+     * <pre>{@code
+     * // the last position of sequences 0 and 1: [component, 2]
+     * dla.logitAttrs(heads, new int[][] {{answer0}, {answer1}}, null, Slice.index(-1), Slice.range(0, 2));
+     * // positions 10 to 14 of sequence 3: [component, 5]
+     * dla.logitAttrs(heads, new int[][] {next}, null, Slice.range(10, 15), Slice.index(3));
+     * }</pre>
+     *
+     * <p>lens4j's stacks always cover every position of the cached run, so both slices select from the
+     * stack and from the cached {@code ln_final.hook_scale} alike. (TransformerLens applies
+     * {@code pos_slice} to the scale only and expects a stack already sliced to those positions, as
+     * {@code decompose_resid(pos_slice=...)} returns it; the numbers are the same.)
+     *
+     * @param stack {@code [component, batch, pos, d_model]} over the cached run, not LayerNorm-scaled
+     * @param tokens {@code [selected batch][selected pos]}: the token each selected entry is attributed
+     *               to (one row per selected sequence, one entry per selected position; a single index
+     *               selects one)
+     * @param incorrectTokens the same shape, tokens whose logits are subtracted, or null
+     * @param posSlice the positions, e.g. {@link Slice#index(int)} for one (removing the dimension)
+     * @param batchSlice the sequences
+     * @return {@code [component, batch', pos']}, where a single-index slice removes its dimension; same labels
+     * @throws IllegalArgumentException naming the slice, or the expected and actual token shapes
+     */
+    public ComponentStack logitAttrs(ComponentStack stack, int[][] tokens, int[][] incorrectTokens, Slice posSlice, Slice batchSlice) {
+        if (posSlice == null || batchSlice == null) {
+            throw new IllegalArgumentException("logitAttrs: a slice is null; use Slice.all() for every position or sequence");
+        }
+        Tensor v = stack.values();
+        checkStack(v);
+        int pos = v.dim(2);
+        int[] bs = batchSlice.indices(v.dim(1));
+        int[] ps = posSlice.indices(pos);
+        checkGrid(tokens, bs.length, ps.length, "tokens");
+        if (incorrectTokens != null) {
+            checkGrid(incorrectTokens, bs.length, ps.length, "incorrectTokens");
+        }
+        int n = bs.length * ps.length;
+        int[] rows = new int[n];
+        int[] positions = new int[n];
+        int[] correct = new int[n];
+        int[] incorrect = incorrectTokens == null ? null : new int[n];
+        for (int i = 0; i < bs.length; i++) {
+            for (int j = 0; j < ps.length; j++) {
+                int e = i * ps.length + j;
+                rows[e] = bs[i] * pos + ps[j];
+                positions[e] = ps[j];
+                correct[e] = tokens[i][j];
+                if (incorrect != null) {
+                    incorrect[e] = incorrectTokens[i][j];
+                }
+            }
+        }
+        float[] out = attribute(v, rows, positions, correct, incorrect);
+        int[] shape = new int[1 + (batchSlice.removesDimension() ? 0 : 1) + (posSlice.removesDimension() ? 0 : 1)];
+        int d = 0;
+        shape[d++] = v.dim(0);
+        if (!batchSlice.removesDimension()) {
+            shape[d++] = bs.length;
+        }
+        if (!posSlice.removesDimension()) {
+            shape[d] = ps.length;
+        }
+        return new ComponentStack(Tensor.of(out, shape), stack.labels());
     }
 
     private static int[] allRows(int batch, int pos) {

@@ -83,6 +83,38 @@ public final class InductionEvals {
         return t;
     }
 
+    /**
+     * Repeated random tokens in ARENA's argument order ({@code generate_repeated_tokens(model, seq_len,
+     * batch_size)}): the model's BOS, then {@code seqLen} random tokens, then the same tokens again.
+     * Tokens are drawn from the whole vocabulary except BOS (ARENA's {@code randint(0, d_vocab)} can draw
+     * BOS too) with seed 0, so every call gives the same sequences; pass a seed for others.
+     *
+     * <pre>{@code
+     * int[][] rep = InductionEvals.repeatedTokens(model, 10, 4);   // [4][21]
+     * }</pre>
+     *
+     * @param model the model; its tokenizer's BOS comes first (none without a tokenizer or BOS)
+     * @param seqLen length of the random block, at least 2
+     * @param batch sequences
+     * @return {@code [batch][1 + 2 seqLen]} ({@code [batch][2 seqLen]} without a BOS)
+     */
+    public static int[][] repeatedTokens(HookedTransformer model, int seqLen, int batch) {
+        return repeatedTokens(model, seqLen, batch, 0);
+    }
+
+    /**
+     * {@link #repeatedTokens(HookedTransformer, int, int)} with a seed.
+     *
+     * @param model the model
+     * @param seqLen length of the random block, at least 2
+     * @param batch sequences
+     * @param seed the random seed
+     * @return {@code [batch][1 + 2 seqLen]} ({@code [batch][2 seqLen]} without a BOS)
+     */
+    public static int[][] repeatedTokens(HookedTransformer model, int seqLen, int batch, long seed) {
+        return repeatedTokens(batch, seqLen, bos(model), 0, model.config().dVocab(), seed);
+    }
+
     private static int[][] blocks(int batch, int n, int lead, int bos, int low, int high, long seed) {
         if (batch < 1 || n < 2) {
             throw new IllegalArgumentException("need at least 1 sequence and a block of at least 2 tokens, got batch " + batch + ", block " + n);

@@ -25,6 +25,7 @@ public final class Heatmap {
     private boolean cellAttributes;
     private String valueUnit = "";
     private double textThreshold = Double.NEGATIVE_INFINITY;
+    private boolean symmetric;
 
 
     /**
@@ -141,6 +142,18 @@ public final class Heatmap {
      */
     public Heatmap unit(String unit) {
         valueUnit = unit;
+        return this;
+    }
+
+    /**
+     * Makes the scale run from {@code -vmax} to {@code vmax} instead of from 0, for signed values: the
+     * colour function then receives {@code value / vmax} in [-1, 1] (e.g. {@link Palette#redBlue}), and
+     * the colour bar shows {@code -vmax}, 0 and {@code vmax}.
+     *
+     * @return this heatmap
+     */
+    public Heatmap symmetric() {
+        symmetric = true;
         return this;
     }
 
@@ -278,15 +291,21 @@ public final class Heatmap {
 
     private void colorBar(ChartCanvas c, double x, double y, double h) {
         int steps = 48;
+        double low = symmetric ? -1 : 0;            // the bar runs from the colour of 1 down to that of low
         for (int i = 0; i < steps; i++) {
-            double t = 1 - (i + 0.5) / steps;
+            double t = 1 - (1 - low) * (i + 0.5) / steps;
             c.rect(x, y + i * h / steps, 14, h / steps + 0.6, colors.apply(t), null, null);
         }
         c.strokeRect(x, y, 14, h, Palette.AXIS, 1);
         var s = ChartCanvas.TextStyle.of(11, Palette.MUTED, ChartCanvas.Anchor.START);
         c.text(x + 19, y + 8, Num.fixed(vmax, 2), s, 0);
-        c.text(x + 19, y + h, "0", s, 0);
-        if (!Double.isNaN(referenceValue) && referenceValue <= vmax) {
+        if (symmetric) {
+            c.text(x + 19, y + h / 2 + 4, "0", s, 0);
+            c.text(x + 19, y + h, Num.fixed(-vmax, 2), s, 0);
+        } else {
+            c.text(x + 19, y + h, "0", s, 0);
+        }
+        if (!symmetric && !Double.isNaN(referenceValue) && referenceValue <= vmax) {
             double ry = y + h * (1 - referenceValue / vmax);
             c.line(x - 4, ry, x + 18, ry, Palette.ORANGE, 2, false);
             c.text(x + 19, ry + 4, referenceLabel, ChartCanvas.TextStyle.of(11, Palette.ORANGE, ChartCanvas.Anchor.START).asBold(), 0);

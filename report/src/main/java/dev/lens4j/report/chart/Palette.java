@@ -53,6 +53,34 @@ public final class Palette {
         return ramp(PURPLES, t);
     }
 
+    private static final Color[] RED_BLUE = {
+        new Color(0x67001f), new Color(0xb2182b), new Color(0xd6604d), new Color(0xf4a582), new Color(0xfddbc7),
+        new Color(0xf7f7f7), new Color(0xd1e5f0), new Color(0x92c5de), new Color(0x4393c3), new Color(0x2166ac), new Color(0x053061)};
+
+    /**
+     * The diverging scale of signed values (plotly's "RdBu", as ARENA's {@code imshow} uses it):
+     * dark red for the most negative, near-white at zero, dark blue for the most positive.
+     *
+     * @param t a value in [-1, 1] (clamped): the value divided by the largest magnitude shown
+     * @return the colour
+     */
+    public static Color redBlue(double t) {
+        return ramp(RED_BLUE, (Math.max(-1, Math.min(1, t)) + 1) / 2);
+    }
+
+    private static final Color[] SERIES = {
+        BLUE, ORANGE, new Color(0x15803d), new Color(0x6a51a3), RED, new Color(0x0891b2), new Color(0xb45309), new Color(0x52606d)};
+
+    /**
+     * A colour per line of a multi-line chart, distinct for the first eight and then repeating.
+     *
+     * @param i the line's index, from 0
+     * @return its colour
+     */
+    public static Color series(int i) {
+        return SERIES[Math.floorMod(i, SERIES.length)];
+    }
+
     /**
      * Picks a text colour readable on a background.
      *
