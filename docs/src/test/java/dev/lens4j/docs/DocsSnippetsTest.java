@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.fail;
  */
 class DocsSnippetsTest {
 
-    static final List<String> PAGES = List.of("TUTORIAL.md", "HOOKS.md", "TRANSFORMERLENS.md", "SELF-CHECK.md");
+    static final List<String> PAGES = List.of("TUTORIAL.md", "HOOKS.md", "TRANSFORMERLENS.md", "SELF-CHECK.md", "GRADIENTS.md");
 
     @Test
     void thePagesExist() {
