@@ -2,6 +2,7 @@ package dev.lens4j.transformer;
 
 import dev.lens4j.tensor.Shapes;
 import dev.lens4j.tensor.Tensor;
+import dev.lens4j.tensor.kernel.ReproducibleKernels;
 
 /**
  * The mean cross-entropy of chosen targets ({@link LogitMetric#crossEntropy}, and
@@ -113,7 +114,7 @@ final class CrossEntropyMetric implements LogitMetric {
         for (int v = 0; v < n; v++) {
             z += exp(l[o + v] - max, reproducible);
         }
-        return l[o + target] - max - (reproducible ? StrictMath.log(z) : Math.log(z));
+        return l[o + target] - max - (reproducible ? StrictMath.log(z) : Math.log(z)); // one log per position
     }
 
     private static double max(float[] l, int o, int n) {
@@ -125,6 +126,6 @@ final class CrossEntropyMetric implements LogitMetric {
     }
 
     private static double exp(double x, boolean reproducible) {
-        return reproducible ? StrictMath.exp(x) : Math.exp(x);
+        return reproducible ? ReproducibleKernels.exp((float) x) : Math.exp(x);
     }
 }

@@ -34,7 +34,7 @@ import java.util.function.Predicate;
  *                 hooks run, and the cache records {@code <name>_grad} beside each activation), or null
  * @param weightGradients whether the backward pass also computes the weights' gradients
  * @param reproducible whether to compute with {@link dev.lens4j.tensor.kernel.KernelProvider#reproducible()}'s
- *                     kernels and {@link StrictMath}: the same bits on every CPU, JVM and thread count
+ *                     kernels and functions: the same bits on every CPU, JVM and thread count
  *                     (every product is a fixed-order chain in either mode; what changes is the order of
  *                     the other sums and the transcendental functions), at the cost of the SIMD kernels
  */
@@ -245,9 +245,9 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         }
 
         /**
-         * Computes so that the results are the same bits on every CPU, JVM and thread count: scalar
-         * kernels that sum in a fixed order and {@link StrictMath}'s exp, tanh, log, sin and cos
-         * ({@link dev.lens4j.tensor.kernel.KernelProvider#reproducible()}). Off by default: the SIMD
+         * Computes so that the results are the same bits on every CPU, JVM and thread count: kernels
+         * that sum in a fixed order and compute exp and tanh from IEEE float arithmetic
+         * ({@link dev.lens4j.tensor.kernel.ReproducibleKernels}), {@link StrictMath}'s log, sin and cos. Off by default: the SIMD
          * kernels are faster and agree to float32 round-off. The trainer turns it on, so that a model
          * trained from a seed is the same file everywhere.
          *

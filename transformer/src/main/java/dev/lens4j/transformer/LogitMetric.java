@@ -38,7 +38,8 @@ public interface LogitMetric {
      * {@link #value(Tensor)}, computed so that it is the same bits on every platform when
      * {@code reproducible} is set ({@link ForwardOptions#reproducible()} passes it). The default
      * ignores the flag: a metric that uses {@link Math}'s exp or log should override this and use
-     * {@link StrictMath}'s when asked, as the built-in metrics do.
+     * functions that are the same everywhere when asked ({@link dev.lens4j.tensor.kernel.ReproducibleKernels#exp},
+     * {@link StrictMath}), as the built-in metrics do.
      *
      * @param logits {@code [batch, pos, d_vocab]}
      * @param reproducible whether the result must be the same bits on every platform

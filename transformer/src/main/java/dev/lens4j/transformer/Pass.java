@@ -7,6 +7,7 @@ import dev.lens4j.tensor.Shapes;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.kernel.KernelProvider;
 import dev.lens4j.tensor.kernel.Kernels;
+import dev.lens4j.tensor.kernel.ReproducibleKernels;
 
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
@@ -103,14 +104,14 @@ final class Pass {
         }
     }
 
-    /** {@code exp(x)}: {@link StrictMath}'s in a reproducible pass, else {@link Math}'s. */
+    /** {@code exp(x)}: the reproducible kernels' (in float) in a reproducible pass, else {@link Math}'s. */
     double exp(double x) {
-        return reproducible ? StrictMath.exp(x) : Math.exp(x);
+        return reproducible ? ReproducibleKernels.exp((float) x) : Math.exp(x);
     }
 
-    /** {@code tanh(x)}: {@link StrictMath}'s in a reproducible pass, else {@link Math}'s. */
+    /** {@code tanh(x)}: the reproducible kernels' (in float) in a reproducible pass, else {@link Math}'s. */
     double tanh(double x) {
-        return reproducible ? StrictMath.tanh(x) : Math.tanh(x);
+        return reproducible ? ReproducibleKernels.tanh((float) x) : Math.tanh(x);
     }
 
     /** Whether position {@code t} of sequence {@code b} is a real token (not padding). */

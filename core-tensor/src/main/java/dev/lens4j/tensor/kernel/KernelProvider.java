@@ -33,14 +33,14 @@ public final class KernelProvider {
 
     /**
      * Kernels whose results are the same bits on every CPU, JVM and thread count: scalar loops in a
-     * fixed order with {@link StrictMath}'s functions ({@link ScalarKernels#REPRODUCIBLE}). Slower than
+     * fixed order, with functions built from IEEE float arithmetic ({@link ReproducibleKernels}). Slower than
      * {@link #kernels()}; for runs that must be reproduced exactly elsewhere, such as training a model
      * whose checksum is published.
      *
      * @return the reproducible kernels
      */
     public static Kernels reproducible() {
-        return ScalarKernels.REPRODUCIBLE;
+        return ReproducibleKernels.INSTANCE;
     }
 
     /**

@@ -3,44 +3,20 @@ package dev.lens4j.tensor.kernel;
 /**
  * Plain-Java kernels: the oracle every other implementation is tested against, and the fallback
  * when the Vector API module is not present. Written for clarity; reductions accumulate in
- * {@code double}, one element after another, so that they are the most accurate reference available
- * and their results do not depend on the CPU's vector width.
- *
- * <p>{@link #REPRODUCIBLE} computes {@code exp}, {@code tanh} and {@code log} with {@link StrictMath}
- * instead of {@link Math} (whose intrinsics may differ between JVMs and CPU architectures), so its
- * results are the same bits on every platform: what {@link KernelProvider#reproducible()} returns.
+ * {@code double} so that they are the most accurate reference available.
  */
 public final class ScalarKernels implements Kernels {
 
-    /** The kernels with {@link Math}'s functions: the fallback and the reference. */
-    public static final ScalarKernels INSTANCE = new ScalarKernels(false);
-
-    /** The kernels with {@link StrictMath}'s functions: the same bits on every platform. */
-    public static final ScalarKernels REPRODUCIBLE = new ScalarKernels(true);
+    /** The single instance. */
+    public static final ScalarKernels INSTANCE = new ScalarKernels();
 
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
 
-    private final boolean strict;
-
-    private ScalarKernels(boolean strict) {
-        this.strict = strict;
-    }
+    private ScalarKernels() {}
 
     @Override
     public String name() {
-        return strict ? "scalar-reproducible" : "scalar";
-    }
-
-    private double exp(double x) {
-        return strict ? StrictMath.exp(x) : Math.exp(x);
-    }
-
-    private double tanh(double x) {
-        return strict ? StrictMath.tanh(x) : Math.tanh(x);
-    }
-
-    private double log(double x) {
-        return strict ? StrictMath.log(x) : Math.log(x);
+        return "scalar";
     }
 
     @Override
@@ -95,7 +71,7 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void exp(float[] a, int aOff, float[] out, int outOff, int n) {
         for (int i = 0; i < n; i++) {
-            out[outOff + i] = (float) exp(a[aOff + i]);
+            out[outOff + i] = (float) Math.exp(a[aOff + i]);
         }
     }
 
@@ -103,7 +79,7 @@ public final class ScalarKernels implements Kernels {
     public void geluNew(float[] a, int aOff, float[] out, int outOff, int n) {
         for (int i = 0; i < n; i++) {
             float x = a[aOff + i];
-            out[outOff + i] = 0.5f * x * (1f + (float) tanh(SQRT_2_OVER_PI * (x + 0.044715f * x * x * x)));
+            out[outOff + i] = 0.5f * x * (1f + (float) Math.tanh(SQRT_2_OVER_PI * (x + 0.044715f * x * x * x)));
         }
     }
 
@@ -172,7 +148,7 @@ public final class ScalarKernels implements Kernels {
         }
         double s = 0;
         for (int i = 0; i < n; i++) {
-            float e = (float) exp(x[xOff + i] - m);
+            float e = (float) Math.exp(x[xOff + i] - m);
             out[outOff + i] = e;
             s += e;
         }
@@ -191,9 +167,9 @@ public final class ScalarKernels implements Kernels {
         }
         double s = 0;
         for (int i = 0; i < n; i++) {
-            s += exp(x[xOff + i] - m);
+            s += Math.exp(x[xOff + i] - m);
         }
-        float lse = (float) (m + log(s));
+        float lse = (float) (m + Math.log(s));
         for (int i = 0; i < n; i++) {
             out[outOff + i] = x[xOff + i] - lse;
         }
