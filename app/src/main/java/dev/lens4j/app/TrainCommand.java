@@ -51,7 +51,7 @@ final class TrainCommand implements Callable<Integer> {
             Map.entry("dModel", "--d-model"), Map.entry("dHead", "--d-head"), Map.entry("dMlp", "--d-mlp"),
             Map.entry("nCtx", "--n-ctx"), Map.entry("normalization", "--norm"), Map.entry("minBlock", "--min-block"),
             Map.entry("maxBlock", "--max-block"), Map.entry("distinctTokens", "--distinct-tokens"),
-            Map.entry("modelName", "--name"));
+            Map.entry("modelName", "--name"), Map.entry("style", "--style"));
 
     @Spec
     CommandSpec spec;
@@ -99,8 +99,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--n-ctx", paramLabel = "N", description = "sequence length (default: ${DEFAULT-VALUE})")
     int nCtx = D.nCtx();
 
-    @Option(names = "--norm", paramLabel = "LN|none", description = "LN or none (default: ${DEFAULT-VALUE})")
-    String norm = D.normalization();
+    @Option(names = "--norm", paramLabel = "LN|RMS|none", description = "LN, RMS or none (default: LN, or RMS with --style llama)")
+    String norm;
+
+    @Option(names = "--style", paramLabel = "gpt2|llama", description = "block design: gpt2 (learned positions, GELU MLP, "
+            + "biases, as TransformerLens's toy models) or llama (rotary positions, gated SiLU MLP, no biases) (default: ${DEFAULT-VALUE})")
+    String style = D.style();
 
     @Option(names = "--min-block", paramLabel = "N", description = "shortest repeated block (default: ${DEFAULT-VALUE})")
     int minBlock = D.minBlock();
@@ -130,8 +134,9 @@ final class TrainCommand implements Callable<Integer> {
         InductionTrainer trainer;
         try {
             trainer = new InductionTrainer(new TrainingOptions(seed, steps, batch, lr, warmup, finalLr, D.weightDecay(),
-                    D.beta1(), D.beta2(), D.adamEps(), D.gradClip(), layers, heads, dModel, dHead, dMlp, nCtx, norm,
-                    minBlock, maxBlock, distinctTokens, name));
+                    D.beta1(), D.beta2(), D.adamEps(), D.gradClip(), layers, heads, dModel, dHead, dMlp, nCtx,
+                    norm != null ? norm : TrainingOptions.LLAMA.equals(style) ? "RMS" : D.normalization(),
+                    minBlock, maxBlock, distinctTokens, name, style));
         } catch (TrainingOptionException e) { // names the values at fault, which this command names by option
             throw new ParameterException(spec.commandLine(), "invalid training options: "
                     + e.message(n -> OPTION_OF.getOrDefault(n, n)), e);
@@ -141,10 +146,11 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int train(InductionTrainer trainer, PrintWriter stdout, PrintWriter stderr) throws Exception {
-        // the parameters training updates (W_U and b_U are trained too, so not the config's tied count)
-        stdout.printf(Locale.ROOT, "training %s: %d layers, %d heads, d_model %d, %s, %,d parameters; %d steps of %d sequences, seed %d, %d threads%n",
-                name, layers, heads, dModel, dMlp == 0 ? "attention-only" : "d_mlp " + dMlp, trainer.weights().parameterCount(),
-                steps, batch, seed, Parallel.threads());
+        TrainingOptions o = trainer.options();
+        stdout.printf(Locale.ROOT, "training %s: %s style, %d layers, %d heads, d_model %d, %s, %s norm, %,d trained parameters; "
+                        + "%d steps of %d sequences, seed %d, %d threads%n",
+                name, o.style(), layers, heads, dModel, dMlp == 0 ? "attention-only" : "d_mlp " + dMlp, o.normalization(),
+                trainer.trainedParameterCount(), steps, batch, seed, Parallel.threads());
         stdout.flush();
         java.io.Console console = System.console();
         ProgressBar bar = new ProgressBar(stderr, console != null && console.isTerminal());

@@ -122,8 +122,10 @@ class ErrorsTest {
         String out = dir.toString();
         assertOneLine(CommandRun.of("train", "--out", out, "--steps", "many"), 2,
                 "invalid value for option '--steps': 'many' is not an int (see 'lens4j train --help')");
-        assertOneLine(CommandRun.of("train", "--out", out, "--norm", "RMS"), 2,
-                "invalid training options: --norm must be LN or none, got 'RMS' (see 'lens4j train --help')");
+        assertOneLine(CommandRun.of("train", "--out", out, "--norm", "BatchNorm"), 2,
+                "invalid training options: --norm must be LN, RMS or none, got 'BatchNorm' (see 'lens4j train --help')");
+        assertOneLine(CommandRun.of("train", "--out", out, "--style", "gemma"), 2,
+                "invalid training options: --style must be gpt2 or llama, got 'gemma' (see 'lens4j train --help')");
         assertOneLine(CommandRun.of("train", "--out", out, "--steps", "0"), 2, "invalid training options: --steps must be positive, got 0");
         assertOneLine(CommandRun.of("train", "--out", out, "--max-block", "30"), 2,
                 "invalid training options: need 2 <= --min-block <= --max-block and 1 + 2 --max-block <= --n-ctx; got --min-block 8, "

@@ -318,6 +318,17 @@ public final class Tensor {
     }
 
     /**
+     * The heap array this tensor is a view of, contiguous or not (for code that keeps arrays parallel
+     * to a model's weights, such as an optimizer's moments); element {@code (i, j, ...)} is at
+     * {@code offset + i * strides[0] + j * strides[1] + ...}.
+     *
+     * @return the array, or null when the tensor is off-heap
+     */
+    public float[] heapStorage() {
+        return array;
+    }
+
+    /**
      * The same view (offset, shape and strides) over a new array of zeros as long as this tensor's heap
      * storage: for example the gradient of a weight that is a strided view of a larger array, kept in an
      * array parallel to the weight's. {@code parallel} maps this tensor's storage array to that array, so

@@ -21,7 +21,8 @@ import static org.assertj.core.api.Assertions.fail;
  */
 class DocsSnippetsTest {
 
-    static final List<String> PAGES = List.of("TUTORIAL.md", "HOOKS.md", "TRANSFORMERLENS.md", "SELF-CHECK.md", "NOTEBOOK.md");
+    static final List<String> PAGES = List.of("TUTORIAL.md", "HOOKS.md", "TRANSFORMERLENS.md", "SELF-CHECK.md", "NOTEBOOK.md",
+            "GRADIENTS.md");
 
     @Test
     void thePagesExist() {

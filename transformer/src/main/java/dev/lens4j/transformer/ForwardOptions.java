@@ -33,11 +33,16 @@ import java.util.function.Predicate;
  * @param backward a metric of the logits to differentiate after the forward pass (then the backward
  *                 hooks run, and the cache records {@code <name>_grad} beside each activation), or null
  * @param weightGradients whether the backward pass also computes the weights' gradients
+ * @param reproducible whether to compute with {@link dev.lens4j.tensor.kernel.KernelProvider#reproducible()}'s
+ *                     kernels and functions: the same bits on every CPU, JVM and thread count
+ *                     (every product is a fixed-order chain in either mode; what changes is the order of
+ *                     the other sums and the transcendental functions), at the cost of the SIMD kernels
  */
 public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] attentionMask, List<HookSpec> hooks,
-                             Predicate<String> cacheFilter, KvCache kvCache, LogitMetric backward, boolean weightGradients) {
+                             Predicate<String> cacheFilter, KvCache kvCache, LogitMetric backward, boolean weightGradients,
+                             boolean reproducible) {
 
-    private static final ForwardOptions DEFAULTS = new ForwardOptions(0, null, null, List.of(), null, null, null, false);
+    private static final ForwardOptions DEFAULTS = new ForwardOptions(0, null, null, List.of(), null, null, null, false, false);
 
     /** Copies the hook list and checks that weight gradients come with a metric. */
     public ForwardOptions {
@@ -59,7 +64,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
      */
     public ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] attentionMask, List<HookSpec> hooks,
                           Predicate<String> cacheFilter, KvCache kvCache) {
-        this(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, null, false);
+        this(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, null, false, false);
     }
 
     /**
@@ -95,6 +100,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         b.kvCache = kvCache;
         b.backward = backward;
         b.weightGradients = weightGradients;
+        b.reproducible = reproducible;
         return b;
     }
 
@@ -102,7 +108,8 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
     public String toString() {
         return "ForwardOptions[start=" + startAtLayer + ", stop=" + stopAtLayer + ", mask=" + (attentionMask != null)
                 + ", hooks=" + hooks.size() + ", cache=" + (cacheFilter != null) + ", kvCache=" + (kvCache != null)
-                + (backward != null ? ", backward=" + backward + (weightGradients ? " with weight gradients" : "") : "") + "]";
+                + (backward != null ? ", backward=" + backward + (weightGradients ? " with weight gradients" : "") : "")
+                + (reproducible ? ", reproducible" : "") + "]";
     }
 
     /** Builds {@link ForwardOptions}. */
@@ -115,6 +122,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         private KvCache kvCache;
         private LogitMetric backward;
         private boolean weightGradients;
+        private boolean reproducible;
 
         private Builder() {}
 
@@ -237,12 +245,28 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         }
 
         /**
+         * Computes so that the results are the same bits on every CPU, JVM and thread count: kernels
+         * that sum in a fixed order and compute exp and tanh from IEEE float arithmetic
+         * ({@link dev.lens4j.tensor.kernel.ReproducibleKernels}), {@link StrictMath}'s log, sin and cos. Off by default: the SIMD
+         * kernels are faster and agree to float32 round-off. The trainer turns it on, so that a model
+         * trained from a seed is the same file everywhere.
+         *
+         * @param on whether to
+         * @return this builder
+         */
+        public Builder reproducible(boolean on) {
+            this.reproducible = on;
+            return this;
+        }
+
+        /**
          * Returns the options.
          *
          * @return the options
          */
         public ForwardOptions build() {
-            return new ForwardOptions(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, backward, weightGradients);
+            return new ForwardOptions(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, backward,
+                    weightGradients, reproducible);
         }
     }
 }

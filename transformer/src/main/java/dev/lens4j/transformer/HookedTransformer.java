@@ -333,6 +333,30 @@ public final class HookedTransformer implements AutoCloseable {
     }
 
     /**
+     * A forward pass that records every activation, then a backward pass of a metric of the logits
+     * that records every activation's gradient beside it, as {@code <name>_grad} (TransformerLens's
+     * {@code run_with_cache(incl_bwd=True)}, where the model's output is the loss; here the metric
+     * says what is differentiated). The backward hooks of the model run too.
+     *
+     * <pre>{@code
+     * ForwardResult r = model.runWithCache(tokens, LogitMetric.meanLoss(tokens));
+     * double loss = r.metric();
+     * Tensor dZ = r.cache().get("blocks.1.attn.hook_z_grad");   // d loss / d z: [batch, pos, head_index, d_head]
+     * }</pre>
+     *
+     * @param tokens {@code [batch][pos]}
+     * @param metric the scalar to differentiate, e.g. {@link LogitMetric#meanLoss}
+     * @return the logits, the metric's value and the cache of every hook point and its gradient
+     * @throws IllegalArgumentException before running, if the cache cannot fit in the heap (see {@link CacheEstimate})
+     */
+    public ForwardResult runWithCache(int[][] tokens, LogitMetric metric) {
+        if (metric == null) {
+            throw new IllegalArgumentException("metric is null; use runWithCache(tokens) for activations without gradients");
+        }
+        return run(tokens, ForwardOptions.builder().cache(name -> true).backward(metric).build());
+    }
+
+    /**
      * The loss of predicting each next token (TransformerLens's {@code loss_per_token}).
      *
      * @param tokens {@code [batch][pos]} with pos at least 2
@@ -433,7 +457,7 @@ public final class HookedTransformer implements AutoCloseable {
             kv.ensureCapacity(past + pos);
         }
         WeightGradients wg = o.weightGradients() ? new WeightGradients() : null;
-        Pass pass = new Pass(cfg, points, hooks, batch, pos, mask, kv, metric != null, wg);
+        Pass pass = new Pass(cfg, points, hooks, batch, pos, mask, kv, metric != null, wg, o.reproducible());
         float[] resid = tokens != null ? engine.embed(pass, tokens) : residual.copy().heapArray();
         Tensor out = engine.run(pass, resid, start, stop, !stopped);
         if (kv != null) {
@@ -442,8 +466,8 @@ public final class HookedTransformer implements AutoCloseable {
         if (metric == null) {
             return new ForwardResult(out, hooks.cache(), stopped);
         }
-        double value = metric.value(out);
-        Tensor dLogits = metric.gradient(out);
+        double value = metric.value(out, o.reproducible());
+        Tensor dLogits = metric.gradient(out, o.reproducible());
         dLogits.requireShape("the gradient of " + metric, out.shape());
         float[] dIn = engine.backward(pass, Pass.compact(dLogits.contiguous()), start, tokens != null);
         return new ForwardResult(out, hooks.cache(), false, value, wg == null ? null : wg.byName(prepared.weights),

@@ -1,7 +1,6 @@
 package dev.lens4j.transformer;
 
 import dev.lens4j.tensor.Parallel;
-import dev.lens4j.tensor.kernel.KernelProvider;
 import dev.lens4j.tensor.kernel.Kernels;
 import dev.lens4j.tensor.matmul.Gemm;
 import dev.lens4j.tensor.matmul.MatrixOperand;
@@ -28,23 +27,25 @@ final class Linear {
     /**
      * {@code out[r, :] = x[r, :] W + bias} for {@code r < rows}.
      *
+     * @param kk the pass's kernels, for the matrix-vector paths (products of more rows are
+     *           {@link Gemm}'s, whose sums are in a fixed order with either kernel)
      * @param x activations, row {@code r} at {@code x[xOff + r * ldx ...]}, {@code k} wide
      * @param w the weight {@code [k, n]}, any storage and strides
      * @param bias {@code [n]} starting at {@code bias[biasOff]}, or null
      * @param out output, row {@code r} at {@code out[outOff + r * ldo ...]}, {@code n} wide; must not overlap x
      */
-    static void apply(float[] x, int xOff, int ldx, int rows, MatrixOperand w, float[] bias, int biasOff,
+    static void apply(Kernels kk, float[] x, int xOff, int ldx, int rows, MatrixOperand w, float[] bias, int biasOff,
                       float[] out, int outOff, int ldo) {
         int k = w.rows(), n = w.cols();
         if (rows == 0 || n == 0) {
             return;
         }
         if (rows <= GEMV_MAX_ROWS && w.array() != null && w.colStride() == 1) {
-            gemvRowMajor(x, xOff, ldx, rows, w, bias, biasOff, out, outOff, ldo);
+            gemvRowMajor(kk, x, xOff, ldx, rows, w, bias, biasOff, out, outOff, ldo);
             return;
         }
         if (rows <= GEMV_MAX_ROWS && w.array() != null && w.rowStride() == 1) {
-            gemvTransposed(x, xOff, ldx, rows, w, bias, biasOff, out, outOff, ldo);
+            gemvTransposed(kk, x, xOff, ldx, rows, w, bias, biasOff, out, outOff, ldo);
             return;
         }
         boolean accumulate = bias != null;
@@ -132,9 +133,8 @@ final class Linear {
      * hardware prefetchers stream at full speed, and chunks balance across threads (splitting the
      * columns instead left every thread short runs and ran two threads at half the speed of one).
      */
-    private static void gemvRowMajor(float[] x, int xOff, int ldx, int rows, MatrixOperand w, float[] bias, int biasOff,
+    private static void gemvRowMajor(Kernels kk, float[] x, int xOff, int ldx, int rows, MatrixOperand w, float[] bias, int biasOff,
                                    float[] out, int outOff, int ldo) {
-        Kernels kk = KernelProvider.kernels();
         float[] wa = w.array();
         int k = w.rows(), n = w.cols();
         int rs = (int) w.rowStride();
@@ -178,9 +178,8 @@ final class Linear {
     }
 
     /** {@code W[p, j]} at {@code w[off + j * cs + p]}: one dot product per output column. */
-    private static void gemvTransposed(float[] x, int xOff, int ldx, int rows, MatrixOperand w, float[] bias, int biasOff,
+    private static void gemvTransposed(Kernels kk, float[] x, int xOff, int ldx, int rows, MatrixOperand w, float[] bias, int biasOff,
                                        float[] out, int outOff, int ldo) {
-        Kernels kk = KernelProvider.kernels();
         float[] wa = w.array();
         int k = w.rows(), n = w.cols();
         int cs = (int) w.colStride();

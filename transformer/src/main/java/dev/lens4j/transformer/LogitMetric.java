@@ -35,6 +35,32 @@ public interface LogitMetric {
     Tensor gradient(Tensor logits);
 
     /**
+     * {@link #value(Tensor)}, computed so that it is the same bits on every platform when
+     * {@code reproducible} is set ({@link ForwardOptions#reproducible()} passes it). The default
+     * ignores the flag: a metric that uses {@link Math}'s exp or log should override this and use
+     * functions that are the same everywhere when asked ({@link dev.lens4j.tensor.kernel.ReproducibleKernels#exp},
+     * {@link StrictMath}), as the built-in metrics do.
+     *
+     * @param logits {@code [batch, pos, d_vocab]}
+     * @param reproducible whether the result must be the same bits on every platform
+     * @return the value
+     */
+    default double value(Tensor logits, boolean reproducible) {
+        return value(logits);
+    }
+
+    /**
+     * {@link #gradient(Tensor)}, computed reproducibly when asked (see {@link #value(Tensor, boolean)}).
+     *
+     * @param logits {@code [batch, pos, d_vocab]}
+     * @param reproducible whether the result must be the same bits on every platform
+     * @return {@code [batch, pos, d_vocab]}
+     */
+    default Tensor gradient(Tensor logits, boolean reproducible) {
+        return gradient(logits);
+    }
+
+    /**
      * The mean next-token cross-entropy over every position but the last of every sequence
      * (TransformerLens's loss: {@code -log p(tokens[b, t + 1])} averaged over {@code [batch, pos - 1]}).
      *
@@ -42,58 +68,59 @@ public interface LogitMetric {
      * @return the metric
      */
     static LogitMetric meanLoss(int[][] tokens) {
-        if (tokens == null || tokens.length == 0 || tokens[0].length < 2) {
+        if (tokens == null || tokens.length == 0 || tokens[0] == null || tokens[0].length < 2) {
             throw new IllegalArgumentException("the loss needs a batch of sequences of at least 2 tokens");
         }
-        return new LogitMetric() {
-            @Override
-            public double value(Tensor logits) {
-                check(logits, tokens);
-                int B = logits.dim(0), T = logits.dim(1), V = logits.dim(2);
-                float[] l = logits.contiguous().toArray();
-                double sum = 0;
-                for (int b = 0; b < B; b++) {
-                    for (int t = 0; t < T - 1; t++) {
-                        int o = (b * T + t) * V;
-                        sum -= logSoftmaxAt(l, o, V, tokens[b][t + 1]);
-                    }
-                }
-                return sum / (B * (T - 1));
+        int[][] targets = new int[tokens.length][];
+        for (int b = 0; b < tokens.length; b++) {
+            if (tokens[b] == null || tokens[b].length != tokens[0].length) {
+                throw new IllegalArgumentException("ragged batch: sequence " + b + " has "
+                        + (tokens[b] == null ? 0 : tokens[b].length) + " tokens but sequence 0 has " + tokens[0].length);
             }
-
-            @Override
-            public Tensor gradient(Tensor logits) {
-                check(logits, tokens);
-                int B = logits.dim(0), T = logits.dim(1), V = logits.dim(2);
-                float[] l = logits.contiguous().toArray();
-                float[] g = new float[l.length];
-                double w = 1.0 / (B * (T - 1));
-                for (int b = 0; b < B; b++) {
-                    for (int t = 0; t < T - 1; t++) {
-                        int o = (b * T + t) * V;
-                        double max = Double.NEGATIVE_INFINITY;
-                        for (int v = 0; v < V; v++) {
-                            max = Math.max(max, l[o + v]);
-                        }
-                        double z = 0;
-                        for (int v = 0; v < V; v++) {
-                            z += Math.exp(l[o + v] - max);
-                        }
-                        for (int v = 0; v < V; v++) {
-                            g[o + v] = (float) (w * Math.exp(l[o + v] - max) / z);
-                        }
-                        g[o + tokens[b][t + 1]] -= (float) w;
-                    }
-                }
-                return Tensor.of(g, B, T, V);
-            }
-
-            @Override
-            public String toString() {
-                return "mean next-token loss";
-            }
-        };
+            targets[b] = new int[tokens[b].length];
+            System.arraycopy(tokens[b], 1, targets[b], 0, tokens[b].length - 1);
+            targets[b][tokens[b].length - 1] = -1;
+        }
+        return new CrossEntropyMetric(targets, "mean next-token loss");
     }
+
+    /**
+     * The mean cross-entropy of chosen targets: {@code -log p(targets[b][t])} at the positions whose
+     * target is not negative, averaged over them (a training loss that ignores some positions, such as
+     * the last, or padding). With every position's target the next token and the last ignored, this
+     * is {@link #meanLoss}.
+     *
+     * @param targets {@code [batch][pos]}: the token to predict at each position, or -1 to ignore it
+     * @return the metric (0, with a zero gradient, when every target is ignored)
+     */
+    static LogitMetric crossEntropy(int[][] targets) {
+        if (targets == null || targets.length == 0 || targets[0] == null) {
+            throw new IllegalArgumentException("the cross-entropy needs targets for at least one sequence");
+        }
+        for (int b = 0; b < targets.length; b++) {
+            if (targets[b] == null || targets[b].length != targets[0].length) {
+                throw new IllegalArgumentException("ragged targets: sequence " + b + " has "
+                        + (targets[b] == null ? 0 : targets[b].length) + " but sequence 0 has " + targets[0].length);
+            }
+        }
+        return new CrossEntropyMetric(targets, "mean cross-entropy of the targets");
+    }
+
+    /**
+     * The cross-entropy {@code -log p(target)} at one position (for reports of a loss's parts).
+     *
+     * @param logits {@code [batch, pos, d_vocab]}
+     * @param b the sequence
+     * @param t the position
+     * @param target the token
+     * @return the loss in nats
+     */
+    static double tokenLoss(Tensor logits, int b, int t, int target) {
+        int V = logits.dim(2);
+        float[] row = logits.select(0, b).select(0, t).toArray();
+        return -CrossEntropyMetric.logSoftmaxAt(row, 0, V, target, true);
+    }
+
 
     /**
      * The difference of two logits at one position, summed over the batch:
@@ -144,24 +171,5 @@ public interface LogitMetric {
                 return "logit difference";
             }
         };
-    }
-
-    private static void check(Tensor logits, int[][] tokens) {
-        if (logits.rank() != 3 || logits.dim(0) != tokens.length || logits.dim(1) != tokens[0].length) {
-            throw new IllegalArgumentException("the loss was built for tokens [" + tokens.length + ", " + tokens[0].length
-                    + "], got logits " + dev.lens4j.tensor.Shapes.str(logits.shape()));
-        }
-    }
-
-    private static double logSoftmaxAt(float[] l, int o, int n, int target) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int v = 0; v < n; v++) {
-            max = Math.max(max, l[o + v]);
-        }
-        double z = 0;
-        for (int v = 0; v < n; v++) {
-            z += Math.exp(l[o + v] - max);
-        }
-        return l[o + target] - max - Math.log(z);
     }
 }

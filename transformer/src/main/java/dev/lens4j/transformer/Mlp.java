@@ -57,17 +57,17 @@ final class Mlp {
         if (wGate == null) {
             // hook_pre = x W_in + b_in; hook_post = act(pre)
             float[] h = new float[N * F];
-            Linear.apply(x, 0, C, N, wIn, bIn, 0, h, 0, F);
+            Linear.apply(p.kk, x, 0, C, N, wIn, bIn, 0, h, 0, F);
             float[] hookedPre = p.hook(pre, h);
             savedPre = hookedPre;
             activation(p, hookedPre, postAct, N * F);
         } else {
             // hook_pre = x W_gate; hook_pre_linear = x W_in; hook_post = act(pre) * pre_linear + b_in
             float[] gate = new float[N * F];
-            Linear.apply(x, 0, C, N, wGate, null, 0, gate, 0, F);
+            Linear.apply(p.kk, x, 0, C, N, wGate, null, 0, gate, 0, F);
             float[] hookedGate = p.hook(pre, gate);
             float[] lin = new float[N * F];
-            Linear.apply(x, 0, C, N, wIn, null, 0, lin, 0, F);
+            Linear.apply(p.kk, x, 0, C, N, wIn, null, 0, lin, 0, F);
             float[] hookedLin = p.hook(preLinear, lin);
             savedPre = hookedGate;
             savedLin = hookedLin;
@@ -84,7 +84,7 @@ final class Mlp {
             p.save(this, new Saved(x, savedPre, savedLin, hookedPost));
         }
         float[] out = new float[N * C];
-        Linear.apply(hookedPost, 0, F, N, wOut, bOut, 0, out, 0, C);
+        Linear.apply(p.kk, hookedPost, 0, F, N, wOut, bOut, 0, out, 0, C);
         return out;
     }
 
@@ -112,7 +112,7 @@ final class Mlp {
             float[] dPre = new float[N * F];
             Parallel.forRange(N * F, Pass.GRAIN, (s, e) -> {
                 for (int i = s; i < e; i++) {
-                    dPre[i] = dPost[i] * derivative(sv.pre()[i]);
+                    dPre[i] = dPost[i] * derivative(p, sv.pre()[i]);
                 }
             });
             float[] g = p.hookGrad(pre, dPre);
@@ -128,8 +128,8 @@ final class Mlp {
         Parallel.forRange(N * F, Pass.GRAIN, (s, e) -> {
             for (int i = s; i < e; i++) {
                 float gt = sv.pre()[i];
-                dGate[i] = dPost[i] * sv.preLinear()[i] * derivative(gt);
-                dLin[i] = dPost[i] * value(gt);
+                dGate[i] = dPost[i] * sv.preLinear()[i] * derivative(p, gt);
+                dLin[i] = dPost[i] * value(p, gt);
             }
         });
         if (p.weightGrads != null) {
@@ -147,51 +147,44 @@ final class Mlp {
     }
 
     /** The activation of one value, as {@link #activation} computes it. */
-    private float value(float x) {
+    private float value(Pass p, float x) {
         return switch (act) {
-            case GELU_NEW, GELU_PYTORCH_TANH -> (float) (0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))));
-            case GELU -> (float) (0.5 * x * (1 + Erf.erf(x / Math.sqrt(2))));
+            case GELU_NEW, GELU_PYTORCH_TANH -> (float) (0.5 * x * (1 + p.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))));
+            case GELU -> (float) (0.5 * x * (1 + Erf.erf(x / SQRT_2, p.reproducible)));
             case RELU -> Math.max(0f, x);
-            case SILU -> (float) (x / (1 + Math.exp(-x)));
+            case SILU -> (float) (x / (1 + p.exp(-x)));
         };
     }
 
     private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+    private static final double SQRT_2 = Math.sqrt(2);
+    private static final double SQRT_2_PI = Math.sqrt(2 * Math.PI);
 
     /** The activation's derivative at {@code x}. */
-    private float derivative(float x) {
+    private float derivative(Pass p, float x) {
         return switch (act) {
             case GELU_NEW, GELU_PYTORCH_TANH -> {
                 double u = SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
-                double t = Math.tanh(u);
+                double t = p.tanh(u);
                 yield (float) (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x));
             }
-            case GELU -> (float) (0.5 * (1 + Erf.erf(x / Math.sqrt(2))) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI));
+            case GELU -> (float) (0.5 * (1 + Erf.erf(x / SQRT_2, p.reproducible)) + x * p.exp(-0.5 * x * x) / SQRT_2_PI);
             case RELU -> x > 0 ? 1f : 0f;
             case SILU -> {
-                double sg = 1 / (1 + Math.exp(-x));
+                double sg = 1 / (1 + p.exp(-x));
                 yield (float) (sg * (1 + x * (1 - sg)));
             }
         };
     }
 
-    /** The activation, elementwise. */
+    /** The activation, elementwise: the kernels' {@code gelu_new}, else {@link #value} of each element. */
     private void activation(Pass p, float[] x, float[] out, int n) {
-        switch (act) {
-            case GELU_NEW, GELU_PYTORCH_TANH -> Parallel.forRange(n, Pass.GRAIN, (s, e) -> p.kk.geluNew(x, s, out, s, e - s));
-            case GELU -> Parallel.forRange(n, Pass.GRAIN, (s, e) -> {
+        if (act == Activation.GELU_NEW || act == Activation.GELU_PYTORCH_TANH) {
+            Parallel.forRange(n, Pass.GRAIN, (s, e) -> p.kk.geluNew(x, s, out, s, e - s));
+        } else {
+            Parallel.forRange(n, Pass.GRAIN, (s, e) -> {
                 for (int i = s; i < e; i++) {
-                    out[i] = (float) (0.5 * x[i] * (1 + Erf.erf(x[i] / Math.sqrt(2))));
-                }
-            });
-            case RELU -> Parallel.forRange(n, Pass.GRAIN, (s, e) -> {
-                for (int i = s; i < e; i++) {
-                    out[i] = Math.max(0f, x[i]);
-                }
-            });
-            case SILU -> Parallel.forRange(n, Pass.GRAIN, (s, e) -> {
-                for (int i = s; i < e; i++) {
-                    out[i] = (float) (x[i] / (1 + Math.exp(-x[i])));
+                    out[i] = value(p, x[i]);
                 }
             });
         }

@@ -7,6 +7,7 @@ import dev.lens4j.tensor.Shapes;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.kernel.KernelProvider;
 import dev.lens4j.tensor.kernel.Kernels;
+import dev.lens4j.tensor.kernel.ReproducibleKernels;
 
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
@@ -37,7 +38,10 @@ final class Pass {
     final TransformerConfig cfg;
     final HookPoints points;
     final ForwardHooks hooks;
-    final Kernels kk = KernelProvider.kernels();
+    /** The kernels: the SIMD ones, or {@link KernelProvider#reproducible()}'s for a reproducible pass. */
+    final Kernels kk;
+    /** Whether every result must be the same bits on every platform ({@link ForwardOptions#reproducible()}). */
+    final boolean reproducible;
     final int B, T, P, S, N;
     /** {@code [B][S]}, 1 = real token, or null. */
     final int[][] mask;
@@ -61,12 +65,14 @@ final class Pass {
     private final boolean[][] changed;
 
     Pass(TransformerConfig cfg, HookPoints points, ForwardHooks hooks, int batch, int pos, int[][] mask, KvCache kv) {
-        this(cfg, points, hooks, batch, pos, mask, kv, false, null);
+        this(cfg, points, hooks, batch, pos, mask, kv, false, null, false);
     }
 
     Pass(TransformerConfig cfg, HookPoints points, ForwardHooks hooks, int batch, int pos, int[][] mask, KvCache kv,
-         boolean grad, WeightGradients weightGrads) {
+         boolean grad, WeightGradients weightGrads, boolean reproducible) {
         this.cfg = cfg;
+        this.reproducible = reproducible;
+        this.kk = reproducible ? KernelProvider.reproducible() : KernelProvider.kernels();
         this.points = points;
         this.hooks = hooks;
         this.B = batch;
@@ -96,6 +102,16 @@ final class Pass {
                 }
             }
         }
+    }
+
+    /** {@code exp(x)}: the reproducible kernels' (in float) in a reproducible pass, else {@link Math}'s. */
+    double exp(double x) {
+        return reproducible ? ReproducibleKernels.exp((float) x) : Math.exp(x);
+    }
+
+    /** {@code tanh(x)}: the reproducible kernels' (in float) in a reproducible pass, else {@link Math}'s. */
+    double tanh(double x) {
+        return reproducible ? ReproducibleKernels.tanh((float) x) : Math.tanh(x);
     }
 
     /** Whether position {@code t} of sequence {@code b} is a real token (not padding). */

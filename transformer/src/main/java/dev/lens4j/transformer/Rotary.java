@@ -26,7 +26,7 @@ final class Rotary {
         int half = dims / 2;
         invFreq = new double[half];
         for (int i = 0; i < half; i++) {
-            invFreq[i] = 1.0 / Math.pow(c.rotaryBase(), (2.0 * i) / dims);
+            invFreq[i] = 1.0 / StrictMath.pow(c.rotaryBase(), (2.0 * i) / dims);
         }
         if (c.useNtkByPartsRope()) {
             llama3Scaling(invFreq, c.ntkByPartsFactor(), c.ntkByPartsLowFreqFactor(), c.ntkByPartsHighFreqFactor(),
@@ -69,8 +69,8 @@ final class Rotary {
                 int o = (b * p.T + t) * half;
                 for (int i = 0; i < half; i++) {
                     double a = pos * invFreq[i];
-                    cos[o + i] = (float) Math.cos(a);
-                    sin[o + i] = (float) Math.sin(a);
+                    cos[o + i] = (float) StrictMath.cos(a);
+                    sin[o + i] = (float) StrictMath.sin(a);
                 }
             }
         }

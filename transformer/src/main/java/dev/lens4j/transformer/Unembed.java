@@ -45,14 +45,14 @@ final class Unembed {
     Tensor forward(Pass p, float[] resid) {
         float[] x = lnFinal.forward(p, resid, p.N);
         float[] logits = new float[p.N * V];
-        Linear.apply(x, 0, C, p.N, wU, Linear.unlessZero(bU), 0, logits, 0, V);
+        Linear.apply(p.kk, x, 0, C, p.N, wU, Linear.unlessZero(bU), 0, logits, 0, V);
         if (p.grad) {
             p.save(this, new Saved(x, logits));
         }
         if (softCap > 0) {
             Parallel.forRange(logits.length, Pass.GRAIN, (s, e) -> {
                 for (int i = s; i < e; i++) {
-                    logits[i] = (float) (softCap * Math.tanh(logits[i] / softCap));
+                    logits[i] = (float) (softCap * p.tanh(logits[i] / softCap));
                 }
             });
         }

@@ -37,7 +37,7 @@ class LinearTest {
                         }
                         // write into a wider output (ldo > n) to check the strides
                         float[] out = new float[rows * (n + 3)];
-                        Linear.apply(x.heapArray(), 0, k, rows, weight.asMatrix(), b == null ? null : b.heapArray(), 0, out, 0, n + 3);
+                        Linear.apply(dev.lens4j.tensor.kernel.KernelProvider.kernels(), x.heapArray(), 0, k, rows, weight.asMatrix(), b == null ? null : b.heapArray(), 0, out, 0, n + 3);
                         Tensor got = Tensor.of(out, rows, n + 3).slice(1, 0, n);
                         assertThat(got.allClose(expected, 1e-5f, 1e-4f)).as(rows + " rows, " + (weight == wT ? "transposed" : weight == mapped ? "mapped" : "row-major")).isTrue();
                     }
@@ -57,7 +57,7 @@ class LinearTest {
             for (int t = 1; t <= 2; t++) {
                 Parallel.setThreads(t);
                 outs[t - 1] = new float[3 * n];
-                Linear.apply(x.heapArray(), 0, k, 3, w.asMatrix(), null, 0, outs[t - 1], 0, n);
+                Linear.apply(dev.lens4j.tensor.kernel.KernelProvider.kernels(), x.heapArray(), 0, k, 3, w.asMatrix(), null, 0, outs[t - 1], 0, n);
             }
         } finally {
             Parallel.setThreads(before);

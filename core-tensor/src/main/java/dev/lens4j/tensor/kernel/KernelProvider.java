@@ -32,6 +32,18 @@ public final class KernelProvider {
     }
 
     /**
+     * Kernels whose results are the same bits on every CPU, JVM and thread count: scalar loops in a
+     * fixed order, with functions built from IEEE float arithmetic ({@link ReproducibleKernels}). Slower than
+     * {@link #kernels()}; for runs that must be reproduced exactly elsewhere, such as training a model
+     * whose checksum is published.
+     *
+     * @return the reproducible kernels
+     */
+    public static Kernels reproducible() {
+        return ReproducibleKernels.INSTANCE;
+    }
+
+    /**
      * Whether the chosen kernels use the Vector API.
      *
      * @return true when the Vector API kernels are in use

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.within;
 class KernelsHandComputedTest {
 
     static Stream<Kernels> kernels() {
-        return Stream.of(ScalarKernels.INSTANCE, PanamaKernels.create());
+        return Stream.of(ScalarKernels.INSTANCE, PanamaKernels.create(), ReproducibleKernels.INSTANCE);
     }
 
     private static final float NEG_INF = Float.NEGATIVE_INFINITY;

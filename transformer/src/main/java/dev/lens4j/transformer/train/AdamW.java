@@ -1,5 +1,7 @@
 package dev.lens4j.transformer.train;
 
+import java.util.List;
+
 /**
  * Adam with decoupled weight decay (Loshchilov and Hutter), step for step as PyTorch's
  * {@code torch.optim.AdamW}, plus PyTorch's {@code clip_grad_norm_}.
@@ -15,26 +17,31 @@ package dev.lens4j.transformer.train;
  */
 final class AdamW {
 
-    private final ParameterLayout layout;
+    private final Parameters params;
     private final float beta1, beta2, eps, weightDecay;
-    private final float[] m, v;
+    private final float[][] m, v;
     private int t;
 
     /**
-     * @param layout which parameters get weight decay
+     * @param params the parameter arrays, and which get weight decay
      * @param beta1 first-moment decay, e.g. 0.9
      * @param beta2 second-moment decay, e.g. 0.999
      * @param eps added to the denominator, e.g. 1e-8
      * @param weightDecay decoupled decay coefficient, e.g. 0.01
      */
-    AdamW(ParameterLayout layout, float beta1, float beta2, float eps, float weightDecay) {
-        this.layout = layout;
+    AdamW(Parameters params, float beta1, float beta2, float eps, float weightDecay) {
+        this.params = params;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
-        this.m = new float[layout.total()];
-        this.v = new float[layout.total()];
+        int n = params.groups().size();
+        this.m = new float[n][];
+        this.v = new float[n][];
+        for (int k = 0; k < n; k++) {
+            m[k] = new float[params.groups().get(k).values().length];
+            v[k] = new float[m[k].length];
+        }
     }
 
     /** @return the number of steps taken */
@@ -43,34 +50,34 @@ final class AdamW {
     }
 
     /**
-     * Updates {@code params} in place.
+     * Updates the parameter arrays in place.
      *
-     * @param params the parameters, {@link ParameterLayout} order
-     * @param grads their gradients
+     * @param grads the gradient of each group, parallel to its values ({@link Parameters#groups()} order)
      * @param lr the learning rate for this step
      */
-    void step(float[] params, float[] grads, float lr) {
+    void step(List<float[]> grads, float lr) {
         t++;
         float bc1 = (float) (1.0 - StrictMath.pow(beta1, t));
         float bc2Sqrt = (float) StrictMath.sqrt(1.0 - StrictMath.pow(beta2, t));
         float stepSize = lr / bc1;
         float decay = 1f - lr * weightDecay;
         float oneMinusB1 = 1f - beta1, oneMinusB2 = 1f - beta2;
-        for (ParameterLayout.Entry e : layout.entries()) {
-            int s = e.offset(), end = s + e.size();
-            if (e.decay() && weightDecay != 0f) {
-                for (int i = s; i < end; i++) {
-                    params[i] *= decay;
+        for (int k = 0; k < grads.size(); k++) {
+            Parameters.Group gr = params.groups().get(k);
+            float[] p = gr.values(), g = grads.get(k), mk = m[k], vk = v[k];
+            if (gr.decay() && weightDecay != 0f) {
+                for (int i = 0; i < p.length; i++) {
+                    p[i] *= decay;
                 }
             }
-            for (int i = s; i < end; i++) {
-                float g = grads[i];
-                float mi = beta1 * m[i] + oneMinusB1 * g;
-                float vi = beta2 * v[i] + oneMinusB2 * g * g;
-                m[i] = mi;
-                v[i] = vi;
+            for (int i = 0; i < p.length; i++) {
+                float gi = g[i];
+                float mi = beta1 * mk[i] + oneMinusB1 * gi;
+                float vi = beta2 * vk[i] + oneMinusB2 * gi * gi;
+                mk[i] = mi;
+                vk[i] = vi;
                 float denom = (float) Math.sqrt(vi) / bc2Sqrt + eps;
-                params[i] -= stepSize * mi / denom;
+                p[i] -= stepSize * mi / denom;
             }
         }
     }
@@ -79,22 +86,26 @@ final class AdamW {
      * Scales the gradients down so that their global L2 norm is at most {@code maxNorm}, as PyTorch's
      * {@code clip_grad_norm_} (coefficient {@code maxNorm / (norm + 1e-6)}, applied only when below 1).
      *
-     * @param grads the gradients, scaled in place
+     * @param grads the gradients, each group's array in order, scaled in place
      * @param maxNorm the largest allowed norm; {@code <= 0} or infinite disables clipping
      * @return the norm before clipping
      */
-    static double clipGradNorm(float[] grads, double maxNorm) {
+    static double clipGradNorm(List<float[]> grads, double maxNorm) {
         double sq = 0;
-        for (float g : grads) {
-            sq += (double) g * g;
+        for (float[] gs : grads) {
+            for (float g : gs) {
+                sq += (double) g * g;
+            }
         }
         double norm = Math.sqrt(sq);
         if (maxNorm > 0 && Double.isFinite(maxNorm)) {
             double coef = maxNorm / (norm + 1e-6);
             if (coef < 1) {
                 float c = (float) coef;
-                for (int i = 0; i < grads.length; i++) {
-                    grads[i] *= c;
+                for (float[] gs : grads) {
+                    for (int i = 0; i < gs.length; i++) {
+                        gs[i] *= c;
+                    }
                 }
             }
         }

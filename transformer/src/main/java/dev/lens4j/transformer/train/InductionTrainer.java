@@ -1,24 +1,31 @@
 package dev.lens4j.transformer.train;
 
-import dev.lens4j.tensor.Parallel;
+import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.Activation;
+import dev.lens4j.transformer.ForwardOptions;
+import dev.lens4j.transformer.ForwardResult;
+import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.LogitMetric;
 import dev.lens4j.transformer.Normalization;
+import dev.lens4j.transformer.PositionalEmbedding;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
  * Trains a small transformer on {@link InductionData} until an induction circuit forms, in pure Java.
  *
- * <p>Each step draws a batch of {@link TrainingOptions#batchSize()} sequences, runs the forward and
- * backward passes of {@link TrainableTransformer} (on two halves of the batch in parallel),
- * clips the global gradient norm and takes one {@link AdamW} step. The loss is the mean next-token cross-entropy over all positions, as in
+ * <p>Each step draws a batch of {@link TrainingOptions#batchSize()} sequences, runs the engine's
+ * forward and backward passes over it ({@link HookedTransformer#run} with a {@link LogitMetric}
+ * backward and weight gradients: the same components, kernels and hook points as every analysis),
+ * clips the global gradient norm and takes one {@link AdamW} step on the model's weights in place. The loss is the mean next-token cross-entropy over all positions, as in
  * TransformerLens; progress reports split it into the predictable (repeated) tokens and the rest.
  *
  * <pre>{@code
@@ -28,20 +35,15 @@ import java.util.SplittableRandom;
  * }</pre>
  *
  * <p>Runs are reproducible: the same options and vocabulary give the same weights bit for bit, whatever
- * the number of threads ({@link dev.lens4j.tensor.Parallel}) or the SIMD kernels in use. Not thread-safe.
+ * the CPU, the number of threads ({@link dev.lens4j.tensor.Parallel}) or the SIMD kernels in use: the
+ * passes are {@link ForwardOptions#reproducible() reproducible} ones, the initialisation and the optimizer
+ * use {@link StrictMath}. Not thread-safe.
  */
 public final class InductionTrainer {
 
     /** Number of recent steps averaged for the smoothed losses and the speed. */
     public static final int SMOOTHING_WINDOW = 20;
 
-    /**
-     * A batch is computed as this many equal shares (when the batch size divides), each forward and
-     * backward on its own task, and their gradients added in share order. The number is fixed, not
-     * the thread count, so that results do not depend on the threads; two shares keep two cores busy
-     * with one fork and join per step instead of dozens of small parallel sections.
-     */
-    static final int SHARES = 2;
 
     /**
      * The numbers of one step.
@@ -57,12 +59,9 @@ public final class InductionTrainer {
     private final TrainingOptions options;
     private final WordTokenizer tokenizer;
     private final TransformerConfig config;
-    /** Parameters, shared by the shares. */
-    private final float[] params;
-    /** The gradient of the batch's mean loss: the shares' gradients added in share order. */
-    private final float[] grads;
-    /** The batch split into equal shares, computed in parallel (see {@link #SHARES}). */
-    private final TrainableTransformer[] shares;
+    /** The model being trained: its weights are the parameters, updated in place. */
+    private final HookedTransformer model;
+    private final Parameters parameters;
     private final AdamW optimizer;
     private final InductionData data;
     private final SplittableRandom dataRng;
@@ -88,21 +87,43 @@ public final class InductionTrainer {
      * @throws TrainingOptionException if the vocabulary makes an array too large for the options
      */
     public InductionTrainer(TrainingOptions options, WordTokenizer tokenizer) {
+        this(options, tokenizer, config(options, tokenizer.vocabSize()));
+    }
+
+    /**
+     * A trainer for a model of any architecture the engine runs (a Llama-style block with RMSNorm,
+     * rotary positions and a gated MLP, say) on the options' data and optimizer; its model is
+     * initialised from the options' seed ({@link Parameters#initial}).
+     *
+     * @param options the run's options (their architecture fields are not used, but for the style's biases:
+     *                a {@code llama} style keeps them at zero; {@code nCtx} is the data's length)
+     * @param tokenizer the vocabulary; its size must be the config's {@code d_vocab}
+     * @param config the model to train
+     * @throws TrainingOptionException if the vocabulary makes an array too large for the options
+     * @throws IllegalArgumentException if the config's vocabulary or context does not fit the data
+     */
+    public InductionTrainer(TrainingOptions options, WordTokenizer tokenizer, TransformerConfig config) {
         options.requireFits(tokenizer.vocabSize());
+        if (config.dVocab() != tokenizer.vocabSize() || config.dVocabOut() != tokenizer.vocabSize()) {
+            throw new IllegalArgumentException("the config's d_vocab " + config.dVocab() + " is not the vocabulary's size "
+                    + tokenizer.vocabSize());
+        }
+        if (config.nCtx() < options.nCtx()) {
+            throw new IllegalArgumentException("the config's n_ctx " + config.nCtx() + " is below the sequences' length " + options.nCtx());
+        }
         this.options = options;
         this.tokenizer = tokenizer;
-        this.config = config(options, tokenizer.vocabSize());
+        this.config = config;
         SplittableRandom root = new SplittableRandom(options.seed());
         long initSeed = root.nextLong();
         this.dataRng = root.split();
-        this.params = TrainableTransformer.initialParameters(config, initSeed);
-        this.grads = new float[params.length];
-        int n = options.batchSize() % SHARES == 0 ? SHARES : 1;
-        this.shares = new TrainableTransformer[n];
-        for (int k = 0; k < n; k++) {
-            shares[k] = new TrainableTransformer(config, options.batchSize() / n, options.nCtx(), params, true);
-        }
-        this.optimizer = new AdamW(shares[0].layout, options.beta1(), options.beta2(), options.adamEps(), options.weightDecay());
+        TransformerWeights.Builder w = TransformerWeights.builder(config);
+        Parameters.initial(TransformerWeights.shapes(config), config.dModel(), initSeed).forEach(w::put);
+        this.model = HookedTransformer.of(config, w.build(), null, null);
+        // a Llama-style block has no biases: TransformerLens's layout holds them, as zeros that stay zero
+        boolean biases = !options.style().equals(TrainingOptions.LLAMA);
+        this.parameters = Parameters.of(model.weights(), name -> biases || !TransformerWeights.isOptionalBias(name));
+        this.optimizer = new AdamW(parameters, options.beta1(), options.beta2(), options.adamEps(), options.weightDecay());
         this.data = new InductionData(tokenizer.vocabSize(), tokenizer.bosTokenId().orElseThrow(), options.nCtx(),
                 options.minBlock(), options.maxBlock(), options.distinctTokens());
     }
@@ -112,13 +133,23 @@ public final class InductionTrainer {
      *
      * @param o the options
      * @param vocabSize {@code d_vocab}
-     * @return the config, with TransformerLens's field values (attention-only when {@code dMlp} is 0)
+     * @return the config, with TransformerLens's field values (attention-only when {@code dMlp} is 0): for
+     *     the {@code gpt2} style learned positions and {@code gelu_new}, for {@code llama} rotary
+     *     positions over the whole head (base 10,000) and a gated {@code silu} MLP
      */
     public static TransformerConfig config(TrainingOptions o, int vocabSize) {
-        return TransformerConfig.builder().nLayers(o.nLayers()).dModel(o.dModel()).nHeads(o.nHeads()).dHead(o.dHead())
-                .attnOnly(o.dMlp() == 0).dMlp(o.dMlp() == 0 ? null : o.dMlp()).nCtx(o.nCtx()).dVocab(vocabSize)
-                .actFn(Activation.GELU_NEW).normalization(Normalization.fromTlName(o.normalization().equals("none") ? null : o.normalization()))
-                .modelName(o.modelName()).build();
+        boolean llama = o.style().equals(TrainingOptions.LLAMA);
+        Normalization norm = Normalization.fromTlName(o.normalization().equals("none") ? null : o.normalization());
+        TransformerConfig.Builder b = TransformerConfig.builder().nLayers(o.nLayers()).dModel(o.dModel()).nHeads(o.nHeads())
+                .dHead(o.dHead()).attnOnly(o.dMlp() == 0).dMlp(o.dMlp() == 0 ? null : o.dMlp()).nCtx(o.nCtx()).dVocab(vocabSize)
+                .normalization(norm).modelName(o.modelName());
+        if (llama) {
+            b.actFn(Activation.SILU).gatedMlp(o.dMlp() > 0).positionalEmbedding(PositionalEmbedding.ROTARY).rotaryDim(o.dHead())
+                    .finalRms(norm == Normalization.RMS);
+        } else {
+            b.actFn(Activation.GELU_NEW);
+        }
+        return b.build();
     }
 
     /**
@@ -157,9 +188,43 @@ public final class InductionTrainer {
         return step;
     }
 
-    /** The parameters being trained (live, {@link ParameterLayout} order), for tests in this package. */
+    /**
+     * Returns the number of parameters the optimizer updates: every weight of the model but those
+     * shared with another (TransformerLens's layout keeps W_U apart from W_E, so both count) and, in the
+     * {@code llama} style, the biases, which stay zero.
+     *
+     * @return the number of trained parameters
+     */
+    public long trainedParameterCount() {
+        long n = 0;
+        for (Parameters.Group g : parameters.groups()) {
+            n += g.values().length;
+        }
+        return n;
+    }
+
+    /** Every parameter, the groups' arrays one after another (a copy), for tests in this package. */
     float[] params() {
-        return params;
+        int n = 0;
+        for (Parameters.Group g : parameters.groups()) {
+            n += g.values().length;
+        }
+        float[] out = new float[n];
+        int o = 0;
+        for (Parameters.Group g : parameters.groups()) {
+            System.arraycopy(g.values(), 0, out, o, g.values().length);
+            o += g.values().length;
+        }
+        return out;
+    }
+
+    /**
+     * Returns the model being trained (its weights are updated in place by every step).
+     *
+     * @return the live model
+     */
+    HookedTransformer model() {
+        return model;
     }
 
     /**
@@ -171,44 +236,42 @@ public final class InductionTrainer {
      */
     public StepResult step() {
         InductionData.Batch batch = data.next(dataRng, options.batchSize());
-        int[] tokens = batch.tokens(), targets = batch.targets();
+        int B = batch.batch(), T = batch.pos();
+        int[][] tokens = new int[B][T], targets = new int[B][T];
         int count = 0;
-        for (int t : targets) {
-            if (t >= 0) {
-                count++;
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t < T; t++) {
+                tokens[b][t] = batch.tokens()[b * T + t];
+                targets[b][t] = batch.targets()[b * T + t];
+                count += targets[b][t] >= 0 ? 1 : 0;
             }
         }
-        float lossScale = count == 0 ? 0f : 1f / count;
-        int per = tokens.length / shares.length;
-        Parallel.forRange(shares.length, 1, (s, e) -> {
-            for (int k = s; k < e; k++) {
-                shares[k].forward(Arrays.copyOfRange(tokens, k * per, (k + 1) * per),
-                        Arrays.copyOfRange(targets, k * per, (k + 1) * per));
-                shares[k].backward(lossScale);
-            }
-        });
-        System.arraycopy(shares[0].grads, 0, grads, 0, grads.length);
-        for (int k = 1; k < shares.length; k++) {
-            float[] g = shares[k].grads;
-            for (int i = 0; i < grads.length; i++) {
-                grads[i] += g[i];
-            }
+        // one forward and backward pass of the engine over the batch: the gradient of the mean loss
+        ForwardResult pass = model.run(tokens, ForwardOptions.builder().backward(LogitMetric.crossEntropy(targets))
+                .weightGradients(true).reproducible(true).build());
+        Map<String, Tensor> byName = pass.weightGradients();
+        List<float[]> grads = new ArrayList<>();
+        for (Parameters.Group g : parameters.groups()) {
+            grads.add(byName.get(g.names().get(0)).heapStorage());
         }
         double norm = AdamW.clipGradNorm(grads, options.gradClip());
         double sum = 0, rep = 0, other = 0;
         int nRep = 0, nOther = 0;
-        for (int i = 0; i < targets.length; i++) {
-            if (targets[i] < 0) {
-                continue;
-            }
-            double l = shares[i / per].losses[i % per];
-            sum += l;
-            if (batch.repeated()[i]) {
-                rep += l;
-                nRep++;
-            } else {
-                other += l;
-                nOther++;
+        Tensor logits = pass.logits();
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t < T; t++) {
+                if (targets[b][t] < 0) {
+                    continue;
+                }
+                double l = LogitMetric.tokenLoss(logits, b, t, targets[b][t]);
+                sum += l;
+                if (batch.repeated()[b * T + t]) {
+                    rep += l;
+                    nRep++;
+                } else {
+                    other += l;
+                    nOther++;
+                }
             }
         }
         double loss = count == 0 ? 0 : sum / count;
@@ -221,7 +284,7 @@ public final class InductionTrainer {
                     + (options.gradClip() > 0 ? "to " + options.gradClip() : "off") + "); lower the learning rate");
         }
         step = next;
-        optimizer.step(params, grads, options.learningRateAt(step));
+        optimizer.step(grads, options.learningRateAt(step));
         StepResult r = new StepResult(step, loss, nRep == 0 ? Double.NaN : rep / nRep, nOther == 0 ? Double.NaN : other / nOther, norm);
         recentRepeated[(step - 1) % SMOOTHING_WINDOW] = r.repeatedLoss();
         recentOther[(step - 1) % SMOOTHING_WINDOW] = r.otherLoss();
@@ -292,7 +355,9 @@ public final class InductionTrainer {
      * @return the current weights in TransformerLens layout (a copy)
      */
     public TransformerWeights weights() {
-        return shares[0].layout.toWeights(params);
+        TransformerWeights.Builder b = TransformerWeights.builder(config);
+        model.weights().stateDict().forEach((n, t) -> b.put(n, t.copy()));
+        return b.build();
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.lens4j.transformer.train;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -32,11 +33,14 @@ import java.util.Map;
  * @param dMlp MLP width, or 0 for an attention-only model
  * @param nCtx context length; every training sequence has exactly this length
  * @param normalization {@code "LN"} (LayerNorm before attention, MLP and unembedding, as TransformerLens's
- *                      toy models) or {@code "none"}
+ *                      toy models), {@code "RMS"} (RMSNorm there, as Llama) or {@code "none"}
  * @param minBlock shortest repeated block
  * @param maxBlock longest repeated block; {@code 1 + 2 maxBlock <= nCtx}
  * @param distinctTokens draw the tokens outside the repeated block without replacement (see {@link InductionData})
  * @param modelName the {@code model_name} written to {@code config.json}
+ * @param style the block's design: {@code "gpt2"} (learned positional embeddings, a GELU MLP, biases:
+ *              TransformerLens's toy models) or {@code "llama"} (rotary positions over the whole head,
+ *              a gated SiLU MLP, no biases: they stay zero)
  */
 public record TrainingOptions(
         long seed,
@@ -60,7 +64,8 @@ public record TrainingOptions(
         int minBlock,
         int maxBlock,
         boolean distinctTokens,
-        String modelName) {
+        String modelName,
+        String style) {
 
     /**
      * Validates the values: a bad one, or sizes whose product is more than a Java array holds, throw
@@ -95,14 +100,20 @@ public record TrainingOptions(
         if (dMlp < 0) {
             throw new TrainingOptionException("{dMlp} must be 0 (attention-only) or positive, got " + dMlp);
         }
-        if (!normalization.equals("LN") && !normalization.equals("none")) {
-            throw new TrainingOptionException("{normalization} must be LN or none, got '" + normalization + "'");
+        if (normalization == null || !List.of("LN", "RMS", "none").contains(normalization)) {
+            throw new TrainingOptionException("{normalization} must be LN, RMS or none, got '" + normalization + "'");
+        }
+        if (style == null || !List.of(GPT2, LLAMA).contains(style)) {
+            throw new TrainingOptionException("{style} must be gpt2 or llama, got '" + style + "'");
+        }
+        if (modelName == null || modelName.isBlank()) {
+            throw new TrainingOptionException("{modelName} must not be blank");
         }
         if (minBlock < 2 || maxBlock < minBlock || 1 + 2L * maxBlock > nCtx) {
             throw new TrainingOptionException("need 2 <= {minBlock} <= {maxBlock} and 1 + 2 {maxBlock} <= {nCtx}; got {minBlock} "
                     + minBlock + ", {maxBlock} " + maxBlock + ", {nCtx} " + nCtx);
         }
-        // The trainer's arrays (TrainableTransformer): parameters, and activations of a whole batch.
+        // The engine's arrays: parameters, and activations of a whole batch.
         fits("floats in W_pos", "{nCtx}", nCtx, "{dModel}", dModel);
         fits("floats in each block's W_Q, W_K and W_V side by side", "{dModel}", dModel, "", 3, "{nHeads}", nHeads, "{dHead}", dHead);
         fits("floats in each block's W_in", "{dModel}", dModel, "{dMlp}", dMlp);
@@ -114,6 +125,12 @@ public record TrainingOptions(
         fits("floats in a batch's MLP activations of one block", "{batchSize}", batchSize, "{nCtx}", nCtx, "{dMlp}", dMlp);
         parametersFit(nLayers, dModel, nHeads, dHead, dMlp, nCtx, 0);
     }
+
+    /** The {@link #style()} of TransformerLens's toy models (and GPT-2). */
+    public static final String GPT2 = "gpt2";
+
+    /** The {@link #style()} of Llama. */
+    public static final String LLAMA = "llama";
 
     /** The most elements a Java array holds on every JVM. */
     static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
@@ -165,8 +182,9 @@ public record TrainingOptions(
     }
 
     /**
-     * Refuses a model whose parameters (in {@link ParameterLayout}'s one array, counted here with
-     * LayerNorms whatever the normalization, so at least as many) a Java array cannot hold.
+     * Refuses a model whose parameters (counted here with LayerNorms and biases whatever the
+     * normalization and style, so at least as many) a Java array cannot hold: the optimizer keeps
+     * them, and their moments, in arrays of that length at most.
      *
      * @param dVocab the vocabulary size, or 0 to count the parameters that do not depend on it
      */
@@ -187,14 +205,14 @@ public record TrainingOptions(
      * The recipe of the shipped {@code induction-2l} model: 2 attention-only layers with LayerNorm, 4 heads,
      * d_model 64, d_head 16, context 48; data with one repeated block of 8 to 23 tokens and distinct tokens
      * elsewhere; batch 32; AdamW (lr 3e-3 falling linearly to 3e-4, betas 0.9 and 0.999, weight decay 0.01
-     * on matrices); global gradient norm clipped to 1; 3000 steps; seed 6 (of seeds 1 to 6, which all formed
-     * the circuit, the one with the clearest previous-token head).
+     * on matrices); global gradient norm clipped to 1; 3000 steps; seed 1 (of seeds 1 to 7, which all formed
+     * induction heads, the one with the clearest previous-token head).
      *
      * @return the default options
      */
     public static TrainingOptions defaults() {
-        return new TrainingOptions(6, 3000, 32, 3e-3f, 0, 3e-4f, 0.01f, 0.9f, 0.999f, 1e-8f, 1f,
-                2, 4, 64, 16, 0, 48, "LN", 8, 23, true, "induction-2l");
+        return new TrainingOptions(1, 3000, 32, 3e-3f, 0, 3e-4f, 0.01f, 0.9f, 0.999f, 1e-8f, 1f,
+                2, 4, 64, 16, 0, 48, "LN", 8, 23, true, "induction-2l", GPT2);
     }
 
     /**
@@ -205,7 +223,7 @@ public record TrainingOptions(
      */
     public TrainingOptions withSeed(long s) {
         return new TrainingOptions(s, steps, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
-                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinctTokens, modelName);
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinctTokens, modelName, style);
     }
 
     /**
@@ -216,7 +234,7 @@ public record TrainingOptions(
      */
     public TrainingOptions withSteps(int n) {
         return new TrainingOptions(seed, n, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
-                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinctTokens, modelName);
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinctTokens, modelName, style);
     }
 
     /**
@@ -227,7 +245,7 @@ public record TrainingOptions(
      */
     public TrainingOptions withBatchSize(int n) {
         return new TrainingOptions(seed, steps, n, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
-                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinctTokens, modelName);
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinctTokens, modelName, style);
     }
 
     /**
@@ -240,7 +258,7 @@ public record TrainingOptions(
      */
     public TrainingOptions withLearningRate(float lr, int warmup, float finalLr) {
         return new TrainingOptions(seed, steps, batchSize, lr, warmup, finalLr, weightDecay, beta1, beta2, adamEps,
-                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinctTokens, modelName);
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinctTokens, modelName, style);
     }
 
     /**
@@ -252,13 +270,13 @@ public record TrainingOptions(
      * @param head d_head
      * @param mlp d_mlp, 0 for attention-only
      * @param ctx context length
-     * @param norm {@code "LN"} or {@code "none"}
+     * @param norm {@code "LN"}, {@code "RMS"} or {@code "none"}
      * @return a copy with another architecture (the block lengths are capped to fit the context)
      */
     public TrainingOptions withArchitecture(int layers, int heads, int model, int head, int mlp, int ctx, String norm) {
         int max = Math.min(maxBlock, (ctx - 1) / 2);
         return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
-                gradClip, layers, heads, model, head, mlp, ctx, norm, Math.min(minBlock, max), max, distinctTokens, modelName);
+                gradClip, layers, heads, model, head, mlp, ctx, norm, Math.min(minBlock, max), max, distinctTokens, modelName, style);
     }
 
     /**
@@ -270,7 +288,7 @@ public record TrainingOptions(
      */
     public TrainingOptions withBlocks(int min, int max) {
         return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
-                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, min, max, distinctTokens, modelName);
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, min, max, distinctTokens, modelName, style);
     }
 
     /**
@@ -281,7 +299,7 @@ public record TrainingOptions(
      */
     public TrainingOptions withDistinctTokens(boolean distinct) {
         return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2,
-                adamEps, gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinct, modelName);
+                adamEps, gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinct, modelName, style);
     }
 
     /**
@@ -292,7 +310,19 @@ public record TrainingOptions(
      */
     public TrainingOptions withModelName(String name) {
         return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
-                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinctTokens, name);
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinctTokens, name, style);
+    }
+
+    /**
+     * A copy of these options with another block design.
+     *
+     * @param s {@link #GPT2} or {@link #LLAMA}
+     * @return a copy with another style
+     * @throws TrainingOptionException for another value
+     */
+    public TrainingOptions withStyle(String s) {
+        return new TrainingOptions(seed, steps, batchSize, learningRate, warmupSteps, finalLearningRate, weightDecay, beta1, beta2, adamEps,
+                gradClip, nLayers, nHeads, dModel, dHead, dMlp, nCtx, normalization, minBlock, maxBlock, distinctTokens, modelName, s);
     }
 
     /**
@@ -348,6 +378,7 @@ public record TrainingOptions(
         m.put("max_block", maxBlock);
         m.put("distinct_tokens", distinctTokens);
         m.put("model_name", modelName);
+        m.put("style", style);
         return m;
     }
 }

@@ -5,9 +5,9 @@ import dev.lens4j.tensor.kernel.KernelProvider;
 import dev.lens4j.tensor.matmul.Gemm;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.loading.Models;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The same options give a checkpoint identical byte for byte, on any number of threads and with
- * either GEMM kernel (Vector API or scalar), for each architecture the trainer supports.
+ * The same options give a checkpoint identical byte for byte, on any number of threads, with either
+ * GEMM kernel (Vector API or scalar) and with any vector width, for each architecture the trainer
+ * supports.
  *
  * <p>On two threads the trainer computes its two batch shares in parallel, so a run on one thread
  * and a run on two differ in which thread computes what and in the order the work finishes. The MLP
@@ -35,7 +36,7 @@ class DeterminismTest {
             WordTokenizer.FILE_NAME, CheckpointWriter.TRAINING_FILE};
 
     /** The architectures checked, by name; also read by {@link TrainInFreshJvm}. */
-    static final List<String> CASES = List.of("default", "mlp", "no-layernorm");
+    static final List<String> CASES = List.of("default", "mlp", "no-layernorm", "llama");
 
     /**
      * Short runs of each architecture.
@@ -48,16 +49,19 @@ class DeterminismTest {
         return switch (name) {
             // the shipped architecture: 2 attention-only layers with LayerNorm
             case "default" -> base.withSteps(12).withBatchSize(8);
-            // with an MLP (gelu_new through ReproducibleMath.tanh); [384, 64] x [64, 256] products split over threads
+            // with an MLP (gelu_new through the reproducible kernels' StrictMath.tanh); [384, 64] x [64, 256] products split over threads
             case "mlp" -> base.withArchitecture(2, 4, 64, 16, 256, 48, "LN").withSteps(6).withBatchSize(16);
             // no normalisation anywhere
             case "no-layernorm" -> base.withArchitecture(2, 4, 64, 16, 0, 48, "none").withSteps(12).withBatchSize(8);
+            // Llama style: RMSNorm, rotary positions (StrictMath sin and cos), a gated SiLU MLP (StrictMath.exp)
+            case "llama" -> base.withStyle(TrainingOptions.LLAMA).withArchitecture(2, 4, 64, 16, 128, 48, "RMS").withSteps(8)
+                    .withBatchSize(8);
             default -> throw new IllegalArgumentException("unknown case " + name);
         };
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"default", "mlp", "no-layernorm"})
+    @ValueSource(strings = {"default", "mlp", "no-layernorm", "llama"})
     void retrainingGivesIdenticalBytesOnOneAndTwoThreads(String name, @TempDir Path dir) throws Exception {
         TrainingOptions o = options(name);
         int saved = Parallel.threads();
@@ -83,29 +87,42 @@ class DeterminismTest {
         try (HookedTransformer m = Models.fromPretrainedNoProcessing(dir.resolve("a"))) {
             List<String> hooks = m.hookPointNames();
             assertThat(hooks.contains("blocks.0.mlp.hook_post")).as("MLP hooks in %s", name).isEqualTo(o.dMlp() > 0);
-            assertThat(hooks.contains("blocks.0.ln1.hook_scale")).as("LayerNorm hooks in %s", name)
-                    .isEqualTo(o.normalization().equals("LN"));
+            assertThat(hooks.contains("blocks.0.ln1.hook_scale")).as("normalization hooks in %s", name)
+                    .isEqualTo(!o.normalization().equals("none"));
+            assertThat(hooks.contains("blocks.0.attn.hook_rot_q")).as("rotary hooks in %s", name)
+                    .isEqualTo(o.style().equals(TrainingOptions.LLAMA));
         }
     }
 
     /**
-     * The same runs in a fresh JVM with {@code -Dlens4j.kernels=scalar} (the scalar GEMM micro-kernel
-     * instead of the Vector API one this JVM uses) write the same bytes: every product is one
-     * fused multiply-add chain per element in both kernels.
+     * The same runs in a fresh JVM with other kernels write the same bytes: with
+     * {@code -Dlens4j.kernels=scalar} (the scalar GEMM micro-kernel instead of the Vector API one this
+     * JVM uses), and with {@code -XX:MaxVectorSize=16} (Vector API kernels of 4 lanes, as on a CPU
+     * with only 128-bit vectors, where this JVM has 8 on AVX2 or 16 on AVX-512). Every product is one
+     * fused multiply-add chain per element in each GEMM kernel, and the trainer's passes are
+     * {@link dev.lens4j.transformer.ForwardOptions#reproducible() reproducible} ones, whose other sums
+     * and functions do not use the vector kernels.
+     *
+     * @param flag the child JVM's option
+     * @param kernel what the child's GEMM kernel name must contain
+     * @param dir scratch
+     * @throws Exception if the child cannot run
      */
-    @Test
-    void theScalarKernelsGiveIdenticalBytes(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"-Dlens4j.kernels=scalar, scalar", "-XX:MaxVectorSize=16, (4 lanes)"})
+    void otherKernelsGiveIdenticalBytes(String flag, String kernel, @TempDir Path dir) throws Exception {
         assertThat(KernelProvider.vectorized()).as("this test compares against the Vector API kernels; "
                 + "run the tests with --add-modules jdk.incubator.vector (the build's test flags do)").isTrue();
+        assertThat(Gemm.kernelName()).as("this JVM's GEMM kernel").startsWith("panama").doesNotContain("(4 lanes)");
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--add-modules");
         cmd.add("jdk.incubator.vector");
-        cmd.add("-Dlens4j.kernels=scalar");
+        cmd.add(flag);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(TrainInFreshJvm.class.getName());
-        cmd.add(dir.resolve("scalar").toString());
+        cmd.add(dir.resolve("child").toString());
         Path log = dir.resolve("child.log");
         Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         boolean done = child.waitFor(10, TimeUnit.MINUTES);
@@ -115,14 +132,13 @@ class DeterminismTest {
         String out = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(done).as("child JVM finished; output:%n%s", out).isTrue();
         assertThat(child.exitValue()).as("child JVM exit code; output:%n%s", out).isZero();
-        assertThat(out).as("the child used the scalar GEMM kernel").contains("gemm kernel: scalar");
-        assertThat(Gemm.kernelName()).as("this JVM's GEMM kernel").startsWith("panama");
+        assertThat(out).as("the child's GEMM kernel").contains("gemm kernel: ").contains(kernel);
         for (String name : CASES) {
-            train(options(name), dir.resolve("simd").resolve(name));
+            train(options(name), dir.resolve("this").resolve(name));
             for (String f : FILES) {
-                assertThat(Files.readAllBytes(dir.resolve("scalar").resolve(name).resolve(f)))
-                        .as("%s, %s: scalar kernels against %s", name, f, Gemm.kernelName())
-                        .isEqualTo(Files.readAllBytes(dir.resolve("simd").resolve(name).resolve(f)));
+                assertThat(Files.readAllBytes(dir.resolve("child").resolve(name).resolve(f)))
+                        .as("%s, %s: %s against %s", name, f, flag, Gemm.kernelName())
+                        .isEqualTo(Files.readAllBytes(dir.resolve("this").resolve(name).resolve(f)));
             }
         }
     }

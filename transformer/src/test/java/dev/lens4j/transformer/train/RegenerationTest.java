@@ -16,11 +16,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The shipped {@code induction-2l} is regenerated bit for bit by its recipe, as its README promises:
  * {@code lens4j train --out DIR --threads 2} is {@link TrainingOptions#defaults()} with the
  * {@link WordTokenizer#induction()} vocabulary on two threads. This retrains the full 3,000 steps
- * (about 45 s on two cores) and compares every file of the checkpoint with the shipped one.
+ * (a minute and a half on two busy cores) and compares every file of the checkpoint with the shipped one.
  *
  * <p>{@link ShippedModelTest} checks the shipped file against the sha256 in the README; this checks
- * that the code still produces it, so any change to the bits of {@code Gemm}, {@code Passes},
- * {@code ReproducibleMath}, {@code AdamW}, the data or the initialisation fails here, and then either
+ * that the code still produces it, so any change to the bits of {@code Gemm}, the engine's components in
+ * their {@link dev.lens4j.transformer.ForwardOptions#reproducible() reproducible} mode (forward and
+ * backward), the reproducible scalar kernels, {@code AdamW}, the data or the initialisation fails here, and then either
  * the change is a mistake or the model must be regenerated (and the README's sha256 and numbers
  * updated) on purpose.
  */

@@ -1,0 +1,131 @@
+package dev.lens4j.transformer;
+
+import dev.lens4j.tensor.Shapes;
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.tensor.kernel.ReproducibleKernels;
+
+/**
+ * The mean cross-entropy of chosen targets ({@link LogitMetric#crossEntropy}, and
+ * {@link LogitMetric#meanLoss} with the next tokens as targets): the softmax of each position's logits
+ * is taken in double precision, once for the value and once for the gradient.
+ */
+final class CrossEntropyMetric implements LogitMetric {
+
+    /** {@code [batch][pos]}: the token to predict, or negative to ignore the position. */
+    private final int[][] targets;
+    private final String name;
+    private final int count;
+
+    CrossEntropyMetric(int[][] targets, String name) {
+        this.targets = targets;
+        this.name = name;
+        int n = 0;
+        for (int[] row : targets) {
+            for (int t : row) {
+                n += t >= 0 ? 1 : 0;
+            }
+        }
+        this.count = n;
+    }
+
+    @Override
+    public double value(Tensor logits) {
+        return value(logits, false);
+    }
+
+    @Override
+    public Tensor gradient(Tensor logits) {
+        return gradient(logits, false);
+    }
+
+    @Override
+    public double value(Tensor logits, boolean reproducible) {
+        check(logits);
+        int B = logits.dim(0), T = logits.dim(1), V = logits.dim(2);
+        float[] l = logits.contiguous().toArray();
+        double sum = 0;
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t < T; t++) {
+                if (targets[b][t] >= 0) {
+                    sum -= logSoftmaxAt(l, (b * T + t) * V, V, targets[b][t], reproducible);
+                }
+            }
+        }
+        return count == 0 ? 0 : sum / count;
+    }
+
+    @Override
+    public Tensor gradient(Tensor logits, boolean reproducible) {
+        check(logits);
+        int B = logits.dim(0), T = logits.dim(1), V = logits.dim(2);
+        float[] l = logits.contiguous().toArray();
+        float[] g = new float[l.length];
+        if (count == 0) {
+            return Tensor.of(g, B, T, V);
+        }
+        double w = 1.0 / count;
+        double[] e = new double[V];
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t < T; t++) {
+                if (targets[b][t] < 0) {
+                    continue;
+                }
+                int o = (b * T + t) * V;
+                double max = max(l, o, V);
+                double z = 0;
+                for (int v = 0; v < V; v++) {
+                    e[v] = exp(l[o + v] - max, reproducible);
+                    z += e[v];
+                }
+                double scale = w / z;
+                for (int v = 0; v < V; v++) {
+                    g[o + v] = (float) (scale * e[v]);
+                }
+                g[o + targets[b][t]] -= (float) w;
+            }
+        }
+        return Tensor.of(g, B, T, V);
+    }
+
+    private void check(Tensor logits) {
+        if (logits.rank() != 3 || logits.dim(0) != targets.length || logits.dim(1) != targets[0].length) {
+            throw new IllegalArgumentException(name + " was built for [" + targets.length + ", " + targets[0].length
+                    + "] positions, got logits " + Shapes.str(logits.shape()));
+        }
+        for (int b = 0; b < targets.length; b++) {
+            for (int t = 0; t < targets[b].length; t++) {
+                if (targets[b][t] >= logits.dim(2)) {
+                    throw new IllegalArgumentException("target " + targets[b][t] + " at [" + b + ", " + t
+                            + "] is outside the vocabulary [0, " + logits.dim(2) + ")");
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+    /** {@code log softmax(l[o .. o + n))[target]} in double precision. */
+    static double logSoftmaxAt(float[] l, int o, int n, int target, boolean reproducible) {
+        double max = max(l, o, n);
+        double z = 0;
+        for (int v = 0; v < n; v++) {
+            z += exp(l[o + v] - max, reproducible);
+        }
+        return l[o + target] - max - (reproducible ? StrictMath.log(z) : Math.log(z)); // one log per position
+    }
+
+    private static double max(float[] l, int o, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int v = 0; v < n; v++) {
+            max = Math.max(max, l[o + v]);
+        }
+        return max;
+    }
+
+    private static double exp(double x, boolean reproducible) {
+        return reproducible ? ReproducibleKernels.exp((float) x) : Math.exp(x);
+    }
+}
