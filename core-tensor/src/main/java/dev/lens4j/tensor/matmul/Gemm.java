@@ -38,6 +38,8 @@ public final class Gemm {
 
     /** Batched products with fewer flops per item than this are parallelised across the batch. */
     private static final double SMALL_ITEM_FLOPS = 16e6;
+    /** Storage of the stand-in operand that carries a packed matrix's shape through the checks. */
+    private static final float[] EMPTY = new float[1];
 
     private Gemm() {}
 
@@ -55,7 +57,61 @@ public final class Gemm {
      */
     public static void multiply(MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc, boolean accumulate) {
         check(a, b, c, cOff, ldc, "");
-        BlockedGemm.multiply(GemmKernels.preferred(), a, b, c, cOff, ldc, accumulate, true);
+        BlockedGemm.multiply(GemmKernels.preferred(), a, b, c, cOff, ldc, accumulate, Epilogue.none(), true);
+    }
+
+    /**
+     * {@code C[m, n] = epilogue(A[m, k] B[k, n])}: the product with a bias, {@code gelu_new} or a
+     * residual fused in (see {@link Epilogue}); bit-identical to the separate steps.
+     *
+     * @param a the left operand, {@code [m, k]}, e.g. {@code ln2.hook_normalized} as {@code [batch * pos, d_model]}
+     * @param b the right operand, {@code [k, n]}, any strides and storage type, e.g. {@code W_in [d_model, d_mlp]}
+     * @param c the output, row-major with leading dimension {@code ldc}
+     * @param cOff index of {@code C[0, 0]}
+     * @param ldc elements between consecutive rows of C, at least {@code n}
+     * @param epilogue what to do besides the product
+     * @throws IllegalArgumentException as {@link #multiply(MatrixOperand, MatrixOperand, float[], int, int, boolean)},
+     *         or if the bias or residual is too short
+     */
+    public static void multiply(MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc, Epilogue epilogue) {
+        check(a, b, c, cOff, ldc, "");
+        checkEpilogue(epilogue, a.rows(), b.cols(), false, c, cOff, ldc, a, b.rows(), b.cols());
+        BlockedGemm.multiply(GemmKernels.preferred(), a, b, c, cOff, ldc, false, epilogue, true);
+    }
+
+    /**
+     * {@code C[m, n] (+)= A[m, k] B[k, n]} with B packed beforehand: the same bits as multiplying the
+     * matrix B was packed from, without packing B again.
+     *
+     * @param a the left operand, {@code [m, k]}, any strides
+     * @param b the right operand {@code [k, n]}, packed, e.g. a weight packed at load
+     * @param c the output, row-major with leading dimension {@code ldc}
+     * @param cOff index of {@code C[0, 0]}
+     * @param ldc elements between consecutive rows of C, at least {@code n}
+     * @param accumulate add to C instead of overwriting it
+     * @throws IllegalArgumentException as {@link #multiply(MatrixOperand, MatrixOperand, float[], int, int, boolean)}
+     */
+    public static void multiplyPacked(MatrixOperand a, PackedMatrix b, float[] c, int cOff, int ldc, boolean accumulate) {
+        checkPacked(a, b, c, cOff, ldc);
+        BlockedGemm.multiplyPacked(b.kernel(), a, b, c, cOff, ldc, accumulate, Epilogue.none(), true);
+    }
+
+    /**
+     * {@code C[m, n] = epilogue(A[m, k] B[k, n])} with B packed beforehand and an {@link Epilogue}
+     * fused in: the engine's projection, e.g. {@code hook_post = gelu_new(x W_in + b_in)}.
+     *
+     * @param a the left operand, {@code [m, k]}, any strides
+     * @param b the right operand {@code [k, n]}, packed
+     * @param c the output, row-major with leading dimension {@code ldc}
+     * @param cOff index of {@code C[0, 0]}
+     * @param ldc elements between consecutive rows of C, at least {@code n}
+     * @param epilogue what to do besides the product
+     * @throws IllegalArgumentException as {@link #multiply(MatrixOperand, MatrixOperand, float[], int, int, Epilogue)}
+     */
+    public static void multiplyPacked(MatrixOperand a, PackedMatrix b, float[] c, int cOff, int ldc, Epilogue epilogue) {
+        checkPacked(a, b, c, cOff, ldc);
+        checkEpilogue(epilogue, a.rows(), b.cols(), false, c, cOff, ldc, a, b.rows(), b.cols());
+        BlockedGemm.multiplyPacked(b.kernel(), a, b, c, cOff, ldc, false, epilogue, true);
     }
 
     /**
@@ -123,12 +179,12 @@ public final class Gemm {
         if (acrossBatch) {
             Parallel.forRange(batch, 1, (s, e) -> {
                 for (int t = s; t < e; t++) {
-                    BlockedGemm.multiply(kern, as[t], bs[t], c, offs[t], ldc, accumulate, false);
+                    BlockedGemm.multiply(kern, as[t], bs[t], c, offs[t], ldc, accumulate, Epilogue.none(), false);
                 }
             });
         } else {
             for (int t = 0; t < batch; t++) {
-                BlockedGemm.multiply(kern, as[t], bs[t], c, offs[t], ldc, accumulate, true);
+                BlockedGemm.multiply(kern, as[t], bs[t], c, offs[t], ldc, accumulate, Epilogue.none(), true);
             }
         }
     }
@@ -137,7 +193,31 @@ public final class Gemm {
     static void multiplyWith(GemmMicroKernel kern, MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc,
                              boolean accumulate, boolean parallel) {
         check(a, b, c, cOff, ldc, "");
-        BlockedGemm.multiply(kern, a, b, c, cOff, ldc, accumulate, parallel);
+        BlockedGemm.multiply(kern, a, b, c, cOff, ldc, accumulate, Epilogue.none(), parallel);
+    }
+
+    /** Same as {@link #multiplyPacked} with an explicit parallelism and epilogue; for tests. */
+    static void multiplyPackedWith(MatrixOperand a, PackedMatrix b, float[] c, int cOff, int ldc, boolean accumulate,
+                                   Epilogue epilogue, boolean parallel) {
+        checkPacked(a, b, c, cOff, ldc);
+        checkEpilogue(epilogue, a.rows(), b.cols(), accumulate, c, cOff, ldc, a, b.rows(), b.cols());
+        BlockedGemm.multiplyPacked(b.kernel(), a, b, c, cOff, ldc, accumulate, epilogue, parallel);
+    }
+
+    private static void checkPacked(MatrixOperand a, PackedMatrix b, float[] c, int cOff, int ldc) {
+        if (b == null) {
+            throw new IllegalArgumentException("matmul: the packed B is null");
+        }
+        // the shapes and C are checked against a stand-in B of the packed matrix's shape
+        check(a, new MatrixOperand(EMPTY, null, 0, b.rows(), b.cols(), 0, 0), c, cOff, ldc, "");
+    }
+
+    private static void checkEpilogue(Epilogue ep, int m, int n, boolean accumulate, float[] c, int cOff, int ldc,
+                                      MatrixOperand a, int bRows, int bCols) {
+        if (ep == null) {
+            throw new IllegalArgumentException("matmul: the epilogue is null (use Epilogue.none())");
+        }
+        ep.check(m, n, accumulate, c, cOff, ldc, "[" + a.rows() + ", " + a.cols() + "] x [" + bRows + ", " + bCols + "]");
     }
 
     /**

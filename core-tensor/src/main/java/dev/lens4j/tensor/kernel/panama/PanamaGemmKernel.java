@@ -2,10 +2,15 @@ package dev.lens4j.tensor.kernel.panama;
 
 import dev.lens4j.tensor.matmul.GemmMicroKernel;
 import dev.lens4j.tensor.matmul.MatrixOperand;
+import dev.lens4j.tensor.matmul.StorageType;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -42,6 +47,9 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** Ints of the same width as S, and the 16-bit lanes that widen to them. */
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(L * Short.SIZE));
     // Lane indexes (into the 32 lanes of two vectors) of the butterfly stages of a 16 x 16 transpose:
     // for rows i and i + b, LOb takes the first b lanes of every 2b-lane group from row i and the
     // matching lanes of row i + b; HIb takes the second b lanes from both.
@@ -154,44 +162,31 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
      * of the time.
      */
     @Override
-    public boolean packB(MatrixOperand b, int p0, int kc, int j0, int nc, float[] dst) {
+    public boolean packB(MatrixOperand b, int p0, int kc, int j0, int nc, float[] dst, int dOff) {
         if (b.colStride() != 1) {
-            return b.rowStride() == 1 && L == 16 && vectors == 3 && packTransposed(b, p0, kc, j0, nc, dst);
+            return b.rowStride() == 1 && b.type() == StorageType.F32 && L == 16 && vectors == 3
+                    && packTransposed(b, p0, kc, j0, nc, dst, dOff);
         }
         int nr = vectors * L;
-        boolean third = vectors == 3;
         int full = nc / nr * nr;
         int cols = nc - full;
         int w = (cols + L - 1) / L * L;
-        float[] array = b.array();
-        MemorySegment seg = b.segment();
         for (int p = 0; p < kc; p++) {
             long row = b.offset() + (p0 + p) * b.rowStride() + j0;
-            int d = p * nr;
-            if (array != null) {
-                int s = (int) row;
-                for (int jp = 0; jp < full; jp += nr, d += nr * kc) {
-                    FloatVector.fromArray(S, array, s + jp).intoArray(dst, d);
-                    FloatVector.fromArray(S, array, s + jp + L).intoArray(dst, d + L);
-                    if (third) {
-                        FloatVector.fromArray(S, array, s + jp + 2 * L).intoArray(dst, d + 2 * L);
-                    }
-                }
-            } else {
-                long s = row * Float.BYTES;
-                for (int jp = 0; jp < full; jp += nr, d += nr * kc) {
-                    long o = s + (long) jp * Float.BYTES;
-                    FloatVector.fromMemorySegment(S, seg, o, ByteOrder.LITTLE_ENDIAN).intoArray(dst, d);
-                    FloatVector.fromMemorySegment(S, seg, o + L * Float.BYTES, ByteOrder.LITTLE_ENDIAN).intoArray(dst, d + L);
-                    if (third) {
-                        FloatVector.fromMemorySegment(S, seg, o + 2 * L * Float.BYTES, ByteOrder.LITTLE_ENDIAN).intoArray(dst, d + 2 * L);
-                    }
+            int d = dOff + p * nr;
+            for (int jp = 0; jp < full; jp += nr, d += nr * kc) {
+                for (int v = 0; v < vectors; v++) {
+                    load(b, row + jp + v * L).intoArray(dst, d + v * L);
                 }
             }
             if (cols > 0) {
-                // the last, narrower panel: the columns left, then zeros up to its width
-                int e = full * kc + p * w;
-                for (int j = 0; j < cols; j++) {
+                // the last, narrower panel: whole vectors while they fit, then the columns left, then zeros
+                int e = dOff + full * kc + p * w;
+                int j = 0;
+                for (; j + L <= cols; j += L) {
+                    load(b, row + full + j).intoArray(dst, e + j);
+                }
+                for (; j < cols; j++) {
                     dst[e + j] = b.get(p0 + p, j0 + full + j);
                 }
                 Arrays.fill(dst, e + cols, e + w, 0f);
@@ -201,17 +196,62 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
     }
 
     /**
+     * L consecutive elements of B's storage from element index {@code idx}, widened to float32:
+     * float32 as it is, bfloat16 shifted into the top half of an int, half precision through
+     * {@link #halfToFloat}.
+     */
+    private static FloatVector load(MatrixOperand b, long idx) {
+        float[] array = b.array();
+        if (array != null) {
+            return FloatVector.fromArray(S, array, (int) idx);
+        }
+        short[] halves = b.halves();
+        StorageType type = b.type();
+        if (type == StorageType.F32) {
+            return FloatVector.fromMemorySegment(S, b.segment(), idx * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+        }
+        ShortVector bits = halves != null ? ShortVector.fromArray(H, halves, (int) idx)
+                : ShortVector.fromMemorySegment(H, b.segment(), idx * 2, ByteOrder.LITTLE_ENDIAN);
+        return type == StorageType.BF16 ? bf16ToFloat(bits) : halfToFloat(bits);
+    }
+
+    /** bfloat16 bits to float32: the bits, zero-extended, shifted into the top half. */
+    static FloatVector bf16ToFloat(ShortVector bits) {
+        return ((IntVector) bits.convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0)).lanewise(VectorOperators.LSHL, 16)
+                .reinterpretAsFloats();
+    }
+
+    /**
+     * IEEE half bits to float32, exactly: for a normal number the exponent is rebiased (+112) and the
+     * mantissa shifted up by 13; an infinity or NaN (exponent 31) gets exponent 255; zeros and
+     * subnormals (exponent 0) are {@code mantissa * 2^-24}, computed exactly in float32. The sign is
+     * carried over.
+     */
+    static FloatVector halfToFloat(ShortVector bits) {
+        IntVector h = (IntVector) bits.convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        IntVector exp = h.and(0x7c00);
+        IntVector mant = h.and(0x03ff);
+        IntVector normal = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).add(112 << 23);
+        IntVector special = mant.lanewise(VectorOperators.LSHL, 13).or(0x7f800000);
+        IntVector magnitude = normal.blend(special, exp.compare(VectorOperators.EQ, 0x7c00));
+        FloatVector sub = ((FloatVector) mant.convert(VectorOperators.I2F, 0)).mul(0x1p-24f);
+        FloatVector value = magnitude.reinterpretAsFloats().blend(sub, exp.compare(VectorOperators.EQ, 0).cast(S));
+        return value.reinterpretAsInts().or(sign).reinterpretAsFloats();
+    }
+
+    /**
      * Packs a block of a B with unit row stride (a transposed view, e.g. {@code k^T} in attention or
      * {@code wte^T} as the unembedding): each column of B is contiguous along k, so 16 columns are
      * loaded as 16 vectors of 16 consecutive k, transposed in registers (4 stages of two-vector
      * permutes) and stored as 16 packed rows. Only for 16 lanes; a narrower last panel is packed
      * element by element.
      */
-    private static boolean packTransposed(MatrixOperand b, int p0, int kc, int j0, int nc, float[] dst) {
+    private static boolean packTransposed(MatrixOperand b, int p0, int kc, int j0, int nc, float[] dst, int dOff) {
         int nr = 3 * L;
         for (int jp = 0; jp < nc; jp += nr) {
             int cols = Math.min(nr, nc - jp);
-            int d = jp * kc;
+            int d = dOff + jp * kc;
             if (cols == nr) {
                 if (b.array() != null) {
                     packTransposedPanelHeap(b, p0, kc, j0 + jp, dst, d);
