@@ -49,7 +49,7 @@ class HalfPrecisionGemmTest {
     @Test
     void sixteenBitBEqualsItsWidenedFloat32OnOddSizes() {
         SplittableRandom rnd = new SplittableRandom(41);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             for (StorageType type : new StorageType[] {StorageType.BF16, StorageType.F16}) {
                 for (int m : ODD) {
                     for (int n : ODD) {
@@ -68,7 +68,7 @@ class HalfPrecisionGemmTest {
     @Test
     void everyLayoutOfA16BitB() {
         SplittableRandom rnd = new SplittableRandom(43);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             for (StorageType type : new StorageType[] {StorageType.BF16, StorageType.F16}) {
                 for (Layout lb : Layout.values()) {
                     MatrixOperand a = operand(rnd, 29, 130, Layout.ROW_MAJOR, null);
@@ -124,7 +124,7 @@ class HalfPrecisionGemmTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("float array holds F32");
         assertThatThrownBy(() -> MatrixOperand.of(StorageType.F32, new short[4], 0, 2, 2))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("short array holds BF16 or F16");
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment seg = arena.allocate(6);
             // 3 bf16 elements: a [2, 2] view reaches one too far, and says so in elements of its type
             assertThatThrownBy(() -> Gemm.multiply(MatrixOperand.rowMajor(random(new SplittableRandom(1), 4), 0, 2, 2),

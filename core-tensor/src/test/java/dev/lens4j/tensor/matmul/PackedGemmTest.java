@@ -65,7 +65,7 @@ class PackedGemmTest {
     @Test
     void everyLayoutAndStorageOfB() {
         SplittableRandom rnd = new SplittableRandom(23);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             for (Layout lb : Layout.values()) {
                 check(operand(rnd, 37, 300, Layout.ROW_MAJOR, null), operand(rnd, 300, 101, lb, null), false, "heap B " + lb);
                 check(operand(rnd, 9, 70, Layout.TRANSPOSED, null), operand(rnd, 70, 50, lb, arena), true, "segment B " + lb);
