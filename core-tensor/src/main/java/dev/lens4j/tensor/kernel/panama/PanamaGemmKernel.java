@@ -142,24 +142,31 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
         int full = nc / nr * nr;
         int cols = nc - full;
         int w = (cols + L - 1) / L * L;
+        float[] src = b.array();
+        // any other storage: each row of the block is first widened into a float32 row
+        float[] row = src != null ? null : new float[nc];
         for (int p = 0; p < kc; p++) {
-            long row = b.offset() + (p0 + p) * b.rowStride() + j0;
+            long idx = b.offset() + (p0 + p) * b.rowStride() + j0;
+            int s;
+            if (src != null) {
+                s = (int) idx;
+            } else {
+                Widening.widen(b, idx, nc, row, 0);
+                s = 0;
+            }
+            float[] from = src != null ? src : row;
             int d = dOff + p * nr;
             for (int jp = 0; jp < full; jp += nr, d += nr * kc) {
-                for (int v = 0; v < vectors; v++) {
-                    Widening.load(b, row + jp + v * L).intoArray(dst, d + v * L);
+                FloatVector.fromArray(S, from, s + jp).intoArray(dst, d);
+                FloatVector.fromArray(S, from, s + jp + L).intoArray(dst, d + L);
+                if (vectors == 3) {
+                    FloatVector.fromArray(S, from, s + jp + 2 * L).intoArray(dst, d + 2 * L);
                 }
             }
             if (cols > 0) {
-                // the last, narrower panel: whole vectors while they fit, then the columns left, then zeros
+                // the last, narrower panel: the columns left, then zeros up to its width
                 int e = dOff + full * kc + p * w;
-                int j = 0;
-                for (; j + L <= cols; j += L) {
-                    Widening.load(b, row + full + j).intoArray(dst, e + j);
-                }
-                for (; j < cols; j++) {
-                    dst[e + j] = b.get(p0 + p, j0 + full + j);
-                }
+                System.arraycopy(from, s + full, dst, e, cols);
                 Arrays.fill(dst, e + cols, e + w, 0f);
             }
         }
@@ -201,10 +208,11 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
         int nr = 3 * L;
         long cs = b.colStride();
         int full = kc / L * L;
+        float[] stage = b.array() != null ? null : new float[L * L];
         for (int g = 0; g < 3; g++) {
             long col = b.offset() + (long) (j + g * L) * cs + p0;
             for (int p = 0; p < full; p += L) {
-                Transpose16.transpose(b, col + p, cs, dst, d + p * nr + g * L, nr);
+                Transpose16.transpose(b, col + p, cs, dst, d + p * nr + g * L, nr, stage);
             }
             for (int p = full; p < kc; p++) {
                 for (int jj = 0; jj < L; jj++) {

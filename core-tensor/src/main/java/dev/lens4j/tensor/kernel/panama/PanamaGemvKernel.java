@@ -2,7 +2,11 @@ package dev.lens4j.tensor.kernel.panama;
 
 import dev.lens4j.tensor.matmul.GemvKernel;
 import dev.lens4j.tensor.matmul.MatrixOperand;
+import dev.lens4j.tensor.matmul.StorageType;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -27,8 +31,13 @@ public final class PanamaGemvKernel implements GemvKernel {
 
     private static final VectorSpecies<Float> S = Widening.S;
     private static final int L = Widening.L;
-    /** Columns of the output rows kept in L1 while the rows of W go past: 4 KB per output row. */
+    /**
+     * Columns of the output rows kept in L1 while the rows of W go past (4 KB per output row); one row
+     * of x takes four times as many, so that a run of a row of W is 16 KB (8 KB of bfloat16).
+     */
     static final int BLOCK = 1024;
+    /** Steps of k widened at a time for a transposed weight that is not a float32 array. */
+    private static final int CHUNK = 256;
 
     private final GemvKernel fallback;
 
@@ -56,50 +65,78 @@ public final class PanamaGemvKernel implements GemvKernel {
                          int ldo) {
         int k = w.rows();
         long rs = w.rowStride(), base = w.offset();
-        for (int jb = j0; jb < j1; jb += BLOCK) {
-            int je = Math.min(j1, jb + BLOCK);
+        float[] wa = w.array();
+        short[] wh = w.halves();
+        MemorySegment seg = w.segment();
+        StorageType type = w.type();
+        // float32 arrays and memory, bfloat16 arrays and memory are read in registers; half precision
+        // is widened into a float32 run first (its conversion is too long to inline in the loop)
+        boolean staged = type == StorageType.F16;
+        int block = Math.max(BLOCK, 4 * BLOCK / rows);
+        float[] stage = staged ? new float[block] : null;
+        for (int jb = j0; jb < j1; jb += block) {
+            int je = Math.min(j1, jb + block);
             int vecEnd = jb + (je - jb) / L * L;
             for (int p = 0; p < k; p++) {
                 long row = base + p * rs;
-                float x0 = x[xOff + p];
-                float x1 = rows > 1 ? x[xOff + ldx + p] : 0f;
-                float x2 = rows > 2 ? x[xOff + 2 * ldx + p] : 0f;
-                float x3 = rows > 3 ? x[xOff + 3 * ldx + p] : 0f;
-                FloatVector v0 = FloatVector.broadcast(S, x0);
-                FloatVector v1 = FloatVector.broadcast(S, x1);
-                FloatVector v2 = FloatVector.broadcast(S, x2);
-                FloatVector v3 = FloatVector.broadcast(S, x3);
-                for (int j = jb; j < vecEnd; j += L) {
-                    FloatVector wv = Widening.load(w, row + j);
-                    int o = outOff + j;
-                    v0.fma(wv, FloatVector.fromArray(S, out, o)).intoArray(out, o);
-                    if (rows > 1) {
-                        o += ldo;
-                        v1.fma(wv, FloatVector.fromArray(S, out, o)).intoArray(out, o);
-                        if (rows > 2) {
-                            o += ldo;
-                            v2.fma(wv, FloatVector.fromArray(S, out, o)).intoArray(out, o);
-                            if (rows > 3) {
-                                o += ldo;
-                                v3.fma(wv, FloatVector.fromArray(S, out, o)).intoArray(out, o);
-                            }
-                        }
+                FloatVector v0 = FloatVector.broadcast(S, x[xOff + p]);
+                FloatVector v1 = FloatVector.broadcast(S, rows > 1 ? x[xOff + ldx + p] : 0f);
+                FloatVector v2 = FloatVector.broadcast(S, rows > 2 ? x[xOff + 2 * ldx + p] : 0f);
+                FloatVector v3 = FloatVector.broadcast(S, rows > 3 ? x[xOff + 3 * ldx + p] : 0f);
+                if (staged) {
+                    Widening.widen(w, row + jb, je - jb, stage, 0);
+                    for (int j = jb; j < vecEnd; j += L) {
+                        update(FloatVector.fromArray(S, stage, j - jb), rows, v0, v1, v2, v3, out, outOff + j, ldo);
+                    }
+                } else if (wa != null) {
+                    int s = (int) row;
+                    for (int j = jb; j < vecEnd; j += L) {
+                        update(FloatVector.fromArray(S, wa, s + j), rows, v0, v1, v2, v3, out, outOff + j, ldo);
+                    }
+                } else if (type == StorageType.F32) {
+                    long b = row * Float.BYTES;
+                    for (int j = jb; j < vecEnd; j += L) {
+                        update(FloatVector.fromMemorySegment(S, seg, b + (long) j * Float.BYTES, ByteOrder.LITTLE_ENDIAN),
+                                rows, v0, v1, v2, v3, out, outOff + j, ldo);
+                    }
+                } else if (wh != null) {
+                    int s = (int) row;
+                    for (int j = jb; j < vecEnd; j += L) {
+                        update(Widening.bf16ToFloat(ShortVector.fromArray(Widening.H, wh, s + j)), rows, v0, v1, v2, v3, out,
+                                outOff + j, ldo);
+                    }
+                } else {
+                    long b = row * 2;
+                    for (int j = jb; j < vecEnd; j += L) {
+                        update(Widening.bf16ToFloat(ShortVector.fromMemorySegment(Widening.H, seg, b + 2L * j,
+                                ByteOrder.LITTLE_ENDIAN)), rows, v0, v1, v2, v3, out, outOff + j, ldo);
                     }
                 }
                 // the columns after the last whole vector: the same chain, one element at a time
                 for (int j = vecEnd; j < je; j++) {
                     float wj = w.get(p, j);
                     int o = outOff + j;
-                    out[o] = Math.fma(x0, wj, out[o]);
-                    if (rows > 1) {
-                        out[o + ldo] = Math.fma(x1, wj, out[o + ldo]);
-                        if (rows > 2) {
-                            out[o + 2 * ldo] = Math.fma(x2, wj, out[o + 2 * ldo]);
-                            if (rows > 3) {
-                                out[o + 3 * ldo] = Math.fma(x3, wj, out[o + 3 * ldo]);
-                            }
-                        }
+                    for (int r = 0; r < rows; r++, o += ldo) {
+                        out[o] = Math.fma(x[xOff + r * ldx + p], wj, out[o]);
                     }
+                }
+            }
+        }
+    }
+
+    /** {@code out[r, j : j+L] = fma(x[r, p], W[p, j : j+L], out[r, j : j+L])} for {@code r < rows}. */
+    private static void update(FloatVector wv, int rows, FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3,
+                               float[] out, int o, int ldo) {
+        v0.fma(wv, FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        if (rows > 1) {
+            o += ldo;
+            v1.fma(wv, FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            if (rows > 2) {
+                o += ldo;
+                v2.fma(wv, FloatVector.fromArray(S, out, o)).intoArray(out, o);
+                if (rows > 3) {
+                    o += ldo;
+                    v3.fma(wv, FloatVector.fromArray(S, out, o)).intoArray(out, o);
                 }
             }
         }
@@ -117,6 +154,9 @@ public final class PanamaGemvKernel implements GemvKernel {
         int full = k / L * L;
         int groupsEnd = j0 + (j1 - j0) / L * L;
         float[] t = new float[L * L];
+        float[] wa = w.array();
+        // any storage but a float32 array: 16 columns' runs of CHUNK steps widened into float32 first
+        float[] stage = wa != null ? null : new float[L * CHUNK];
         for (int j = j0; j < groupsEnd; j += L) {
             int o = outOff + j;
             FloatVector a0 = FloatVector.fromArray(S, out, o);
@@ -127,7 +167,18 @@ public final class PanamaGemvKernel implements GemvKernel {
             for (int p = 0; p < k; p += L) {
                 if (p < full) {
                     // t[q * 16 + c] = W[p + q, j + c]
-                    Transpose16.transpose(w, col + p, cs, t, 0, L);
+                    if (wa != null) {
+                        Transpose16.transpose(wa, (int) (col + p), (int) cs, t, 0, L);
+                    } else {
+                        int within = p % CHUNK;
+                        if (within == 0) {
+                            int len = Math.min(CHUNK, full - p);
+                            for (int c = 0; c < L; c++) {
+                                Widening.widen(w, col + c * cs + p, len, stage, c * CHUNK);
+                            }
+                        }
+                        Transpose16.transpose(stage, within, CHUNK, t, 0, L);
+                    }
                 } else {
                     for (int q = 0; q < k - p; q++) {
                         for (int c = 0; c < L; c++) {

@@ -36,33 +36,59 @@ final class Transpose16 {
     }
 
     /**
-     * Loads vector i (i &lt; 16) from element index {@code idx + i * stride} of b's storage and stores
-     * lane q of every vector, in order of i, as the 16 floats from {@code dst[dOff + q * dStride]}.
+     * Transposes the 16 x 16 block whose rows start at element index {@code idx + i * stride} of b's
+     * storage: row q of the result (lane q of every row, in order of i) goes to
+     * {@code dst[dOff + q * dStride ..]}. A float32 heap array is read directly; any other storage is
+     * first widened into {@code stage} (256 floats), because one method that loads 16 vectors from
+     * every kind of storage is too big for C2 to inline its loads, and a vector returned from a call
+     * that is not inlined is boxed (the transposed GEMV ran 5 to 10 times slower that way).
      *
      * @param b the operand whose storage is read (any type)
-     * @param idx element index of the first vector
-     * @param stride elements between the starts of consecutive vectors
+     * @param idx element index of the first row of the block
+     * @param stride elements between the starts of consecutive rows
+     * @param dst the output
+     * @param dOff where the first transposed row goes
+     * @param dStride elements between transposed rows in {@code dst}
+     * @param stage scratch of at least 256 floats
+     */
+    static void transpose(MatrixOperand b, long idx, long stride, float[] dst, int dOff, int dStride, float[] stage) {
+        if (b.array() != null) {
+            transpose(b.array(), (int) idx, (int) stride, dst, dOff, dStride);
+            return;
+        }
+        for (int i = 0; i < L; i++) {
+            Widening.widen(b, idx + i * stride, L, stage, i * L);
+        }
+        transpose(stage, 0, L, dst, dOff, dStride);
+    }
+
+    /**
+     * Transposes the 16 x 16 block of a float array whose rows start at {@code src[idx + i * stride]}.
+     *
+     * @param src the input
+     * @param idx index of the block's first row
+     * @param stride elements between the starts of consecutive rows
      * @param dst the output
      * @param dOff where the first transposed row goes
      * @param dStride elements between transposed rows in {@code dst}
      */
-    static void transpose(MatrixOperand b, long idx, long stride, float[] dst, int dOff, int dStride) {
-        FloatVector r0 = Widening.load(b, idx);
-        FloatVector r1 = Widening.load(b, idx + stride);
-        FloatVector r2 = Widening.load(b, idx + 2 * stride);
-        FloatVector r3 = Widening.load(b, idx + 3 * stride);
-        FloatVector r4 = Widening.load(b, idx + 4 * stride);
-        FloatVector r5 = Widening.load(b, idx + 5 * stride);
-        FloatVector r6 = Widening.load(b, idx + 6 * stride);
-        FloatVector r7 = Widening.load(b, idx + 7 * stride);
-        FloatVector r8 = Widening.load(b, idx + 8 * stride);
-        FloatVector r9 = Widening.load(b, idx + 9 * stride);
-        FloatVector r10 = Widening.load(b, idx + 10 * stride);
-        FloatVector r11 = Widening.load(b, idx + 11 * stride);
-        FloatVector r12 = Widening.load(b, idx + 12 * stride);
-        FloatVector r13 = Widening.load(b, idx + 13 * stride);
-        FloatVector r14 = Widening.load(b, idx + 14 * stride);
-        FloatVector r15 = Widening.load(b, idx + 15 * stride);
+    static void transpose(float[] src, int idx, int stride, float[] dst, int dOff, int dStride) {
+        FloatVector r0 = FloatVector.fromArray(Widening.S, src, idx);
+        FloatVector r1 = FloatVector.fromArray(Widening.S, src, idx + stride);
+        FloatVector r2 = FloatVector.fromArray(Widening.S, src, idx + 2 * stride);
+        FloatVector r3 = FloatVector.fromArray(Widening.S, src, idx + 3 * stride);
+        FloatVector r4 = FloatVector.fromArray(Widening.S, src, idx + 4 * stride);
+        FloatVector r5 = FloatVector.fromArray(Widening.S, src, idx + 5 * stride);
+        FloatVector r6 = FloatVector.fromArray(Widening.S, src, idx + 6 * stride);
+        FloatVector r7 = FloatVector.fromArray(Widening.S, src, idx + 7 * stride);
+        FloatVector r8 = FloatVector.fromArray(Widening.S, src, idx + 8 * stride);
+        FloatVector r9 = FloatVector.fromArray(Widening.S, src, idx + 9 * stride);
+        FloatVector r10 = FloatVector.fromArray(Widening.S, src, idx + 10 * stride);
+        FloatVector r11 = FloatVector.fromArray(Widening.S, src, idx + 11 * stride);
+        FloatVector r12 = FloatVector.fromArray(Widening.S, src, idx + 12 * stride);
+        FloatVector r13 = FloatVector.fromArray(Widening.S, src, idx + 13 * stride);
+        FloatVector r14 = FloatVector.fromArray(Widening.S, src, idx + 14 * stride);
+        FloatVector r15 = FloatVector.fromArray(Widening.S, src, idx + 15 * stride);
         FloatVector t0a = LO8.selectFrom(r0, r8), t0i = HI8.selectFrom(r0, r8);
         FloatVector t0b = LO8.selectFrom(r1, r9), t0j = HI8.selectFrom(r1, r9);
         FloatVector t0c = LO8.selectFrom(r2, r10), t0k = HI8.selectFrom(r2, r10);

@@ -2,6 +2,8 @@ package dev.lens4j.tensor.kernel.panama;
 
 import dev.lens4j.tensor.matmul.MatrixOperand;
 import dev.lens4j.tensor.matmul.StorageType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -21,30 +23,69 @@ final class Widening {
     static final int L = S.length();
     /** Ints of the same width as S, and the 16-bit lanes that widen to them. */
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(L * Short.SIZE));
+    static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(L * Short.SIZE));
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort S16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private Widening() {}
 
     /**
-     * L consecutive elements of b's storage from element index {@code idx}, as float32.
+     * Widens {@code count} consecutive elements of b's storage, from element index {@code idx}, into
+     * {@code dst[dOff ..]}. One small loop per kind of storage, chosen before the loop: a single loop
+     * that loads from every kind compiles too big for C2 to inline where it is called, and then each
+     * vector it returns is boxed (a bfloat16 GEMV ran slower than the float32 one that way).
      *
      * @param b the operand (any storage and type)
-     * @param idx element index into its storage (not a row or column)
-     * @return the elements, widened
+     * @param idx element index into its storage of the first element
+     * @param count number of consecutive elements
+     * @param dst the output
+     * @param dOff index of the first output
      */
-    static FloatVector load(MatrixOperand b, long idx) {
+    static void widen(MatrixOperand b, long idx, int count, float[] dst, int dOff) {
         float[] array = b.array();
         if (array != null) {
-            return FloatVector.fromArray(S, array, (int) idx);
+            System.arraycopy(array, (int) idx, dst, dOff, count);
+            return;
         }
         StorageType type = b.type();
         if (type == StorageType.F32) {
-            return FloatVector.fromMemorySegment(S, b.segment(), idx * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+            MemorySegment.copy(b.segment(), F32, idx * Float.BYTES, dst, dOff, count);
+            return;
         }
         short[] halves = b.halves();
-        ShortVector bits = halves != null ? ShortVector.fromArray(H, halves, (int) idx)
-                : ShortVector.fromMemorySegment(H, b.segment(), idx * 2, ByteOrder.LITTLE_ENDIAN);
-        return type == StorageType.BF16 ? bf16ToFloat(bits) : halfToFloat(bits);
+        boolean bf16 = type == StorageType.BF16;
+        int full = count / L * L;
+        if (halves != null) {
+            int s = (int) idx;
+            if (bf16) {
+                for (int i = 0; i < full; i += L) {
+                    bf16ToFloat(ShortVector.fromArray(H, halves, s + i)).intoArray(dst, dOff + i);
+                }
+            } else {
+                for (int i = 0; i < full; i += L) {
+                    halfToFloat(ShortVector.fromArray(H, halves, s + i)).intoArray(dst, dOff + i);
+                }
+            }
+            for (int i = full; i < count; i++) {
+                dst[dOff + i] = type.widen(halves[s + i]);
+            }
+        } else {
+            MemorySegment seg = b.segment();
+            long s = idx * 2;
+            if (bf16) {
+                for (int i = 0; i < full; i += L) {
+                    bf16ToFloat(ShortVector.fromMemorySegment(H, seg, s + 2L * i, ByteOrder.LITTLE_ENDIAN)).intoArray(dst, dOff + i);
+                }
+            } else {
+                for (int i = 0; i < full; i += L) {
+                    halfToFloat(ShortVector.fromMemorySegment(H, seg, s + 2L * i, ByteOrder.LITTLE_ENDIAN)).intoArray(dst, dOff + i);
+                }
+            }
+            for (int i = full; i < count; i++) {
+                dst[dOff + i] = type.widen(seg.get(S16, s + 2L * i));
+            }
+        }
     }
 
     /** bfloat16 bits to float32: the bits, zero-extended, shifted into the top half. */
