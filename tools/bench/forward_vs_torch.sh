@@ -1,60 +1,53 @@
 #!/usr/bin/env bash
 # The GPT-2-small forward pass, run_with_cache and KV-cache decoding: lens4j (JMH ForwardBenchmark
-# and ForwardDecodeBenchmark) against PyTorch CPU (tools/bench/torch_forward.py), alternating the two
+# and ForwardDecodeBenchmark) against PyTorch CPU and TransformerLens (tools/bench/torch_forward.py), alternating the two
 # in one session, and writes the medians to docs/perf/forward.md (between the results markers; the
 # rest of the file is kept). Raw results are archived under tools/bench/results/.
 #
 #   tools/bench/forward_vs_torch.sh [rounds]        # default 3 rounds
 #
+# PyTorch is the reference venv's 2.13 (MKL, oneDNN), TransformerLens 2.18 on it (tools/bench/setup-python.sh).
 # Environment: JMH_OPTS (default "-f 1 -wi 2 -w 3 -i 3 -r 3"), TORCH_OPTS (default "--runs 3").
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
+root="$ROOT"
 rounds="${1:-3}"
 jmh_opts="${JMH_OPTS:--f 1 -wi 2 -w 3 -i 3 -r 3}"
 torch_opts="${TORCH_OPTS:---runs 3}"
 out="$root/benchmarks/target/forward-vs-torch"
-# shellcheck source=../../.mvn/find-jdk.sh
-. "$root/.mvn/find-jdk.sh"
-lens4j_find_jdk || exit 1
-python=/usr/bin/python3
-[ -x "$python" ] || python=python3
 
 (cd "$root" && ./mvnw -q -B -DskipTests -pl benchmarks -am package)
 rm -rf "$out"
 mkdir -p "$out"
-
-{
-  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "jdk: $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p)"
-  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, $(lscpu | grep -o 'avx512f' | head -1 || echo 'no avx512f')"
-  echo "load_start: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "rounds: $rounds"
-  echo "jmh_opts: $jmh_opts"
-  echo "torch_opts: $torch_opts"
-} >"$out/session.txt"
+session_start "$out/session.json"
+echo "$rounds" >"$out/rounds.txt"
+echo "$jmh_opts" >"$out/jmh_opts.txt"
+echo "$torch_opts" >"$out/torch_opts.txt"
 
 for r in $(seq 1 "$rounds"); do
   echo "round $r/$rounds: lens4j (JMH)" >&2
   # shellcheck disable=SC2086
-  "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -jar "$root/benchmarks/target/benchmarks.jar" \
-      'dev.lens4j.bench.(ForwardBenchmark|ForwardDecodeBenchmark)' $jmh_opts \
-      -rf json -rff "$out/jmh-$r.json" >"$out/jmh-$r.log" 2>&1 || { cat "$out/jmh-$r.log" >&2; exit 1; }
-  echo "round $r/$rounds: PyTorch" >&2
+  run_jmh "$out/jmh-$r.log" 'dev.lens4j.bench.(ForwardBenchmark|ForwardDecodeBenchmark)' $jmh_opts -rf json -rff "$out/jmh-$r.json"
+  echo "round $r/$rounds: PyTorch and TransformerLens" >&2
   # shellcheck disable=SC2086
-  "$python" "$root/tools/bench/torch_forward.py" $torch_opts >"$out/torch-$r.jsonl"
+  "$PYTHON" "$root/tools/bench/torch_forward.py" $torch_opts >"$out/torch-$r.jsonl"
 done
 echo "lens4j with the JVM's default collector and heap (G1), for the cache overhead" >&2
 # shellcheck disable=SC2086
-"$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -jar "$root/benchmarks/target/benchmarks.jar" \
-    'dev.lens4j.bench.ForwardBenchmark' $jmh_opts -jvmArgsAppend '--add-modules=jdk.incubator.vector -Xmx8g' \
-    -rf json -rff "$out/jmh-default-gc.json" >"$out/jmh-default-gc.log" 2>&1 || { cat "$out/jmh-default-gc.log" >&2; exit 1; }
-echo "load_end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/session.txt"
+run_jmh "$out/jmh-default-gc.log" 'dev.lens4j.bench.ForwardBenchmark' $jmh_opts -jvmArgsAppend '--add-modules=jdk.incubator.vector -Xmx8g' \
+    -rf json -rff "$out/jmh-default-gc.json"
+session_end "$out/session.json"
 
-"$python" - "$out" "$root/docs/perf/forward.md" <<'PY'
+"$PYTHON" - "$out" "$root/docs/perf/forward.md" <<'PY'
 import glob, json, os, re, statistics, sys
 
 out, doc = sys.argv[1], sys.argv[2]
-session = dict(line.split(": ", 1) for line in open(os.path.join(out, "session.txt")).read().splitlines())
+sys.path.insert(0, os.path.join(os.environ["ROOT"], "tools", "bench"))
+import benchenv
+session = json.load(open(os.path.join(out, "session.json")))
+session["rounds"] = open(os.path.join(out, "rounds.txt")).read().strip()
+session["jmh_opts"] = open(os.path.join(out, "jmh_opts.txt")).read().strip()
+session["torch_opts"] = open(os.path.join(out, "torch_opts.txt")).read().strip()
 
 def flops(batch, pos):
     # weight matrices (12 blocks of QKV, O, MLP in and out) + the tied unembedding, then attention
@@ -88,11 +81,11 @@ for f in sorted(glob.glob(os.path.join(out, "jmh-[0-9]*.json"))):
             key = (mode, p["shape"], int(p["threads"]))
             raw = [x / 1000.0 for x in raw]                       # ms -> s
         lens.setdefault(key, []).extend(raw)
-torch_version, blas = "", ""
+tl_version = None
 for f in sorted(glob.glob(os.path.join(out, "torch-*.jsonl"))):
     for line in open(f):
         t = json.loads(line)
-        torch_version, blas = t["torch"], t["blas"]
+        tl_version = t.get("transformer_lens", tl_version)
         if t["bench"] == "decode":
             torch.setdefault(("decode", "1x16", t["threads"]), []).extend(t["runs_tok_per_s"])
         else:
@@ -100,18 +93,18 @@ for f in sorted(glob.glob(os.path.join(out, "torch-*.jsonl"))):
 
 med = statistics.median
 lines = []
-lines.append("Measured %s by `tools/bench/forward_vs_torch.sh %s`." % (session["date"], session["rounds"]))
+lines.append("Measured %s by `tools/bench/forward_vs_torch.sh %s`: %s rounds, each lens4j (JMH) then PyTorch and "
+             "TransformerLens (`torch_forward.py %s`); medians over every measured iteration of every round."
+             % (session["load_start"]["time"], session["rounds"], session["rounds"], session["torch_opts"]))
 lines.append("")
-lines.append("- JDK: %s; JMH `%s`, one fork per round; forks run with `-XX:+UseParallelGC -Xms8g -Xmx8g -XX:+AlwaysPreTouch` (ForwardBenchmark) and `-Xmx6g` (ForwardDecodeBenchmark)" % (session["jdk"], session["jmh_opts"]))
-lines.append("- CPU: %s" % session["cpu"])
-lines.append("- PyTorch %s, %s; `torch_forward.py %s`, `OMP_WAIT_POLICY=PASSIVE`" % (torch_version, blas, session["torch_opts"]))
-lines.append("- Load average (1, 5, 15 min) at the start: %s; at the end: %s" % (session["load_start"], session.get("load_end", "?")))
-lines.append("- Rounds: %s, each lens4j (JMH) then PyTorch; medians over every measured iteration of every round" % session["rounds"])
+lines += benchenv.describe_session(session)
+lines.append("- JMH `%s`, one fork per round; forks run with `-XX:+UseParallelGC -Xms8g -Xmx8g -XX:+AlwaysPreTouch` "
+             "(ForwardBenchmark) and `-Xmx6g` (ForwardDecodeBenchmark); TransformerLens %s" % (session["jmh_opts"], tl_version or "not installed"))
 lines.append("")
 lines.append("Forward pass to logits `[batch, pos, 50257]`:")
 lines.append("")
-lines.append("| batch x pos | threads | lens4j ms | lens4j GFLOP/s | PyTorch ms | PyTorch / lens4j (speed-up) |")
-lines.append("|---|---|---|---|---|---|")
+lines.append("| batch x pos | threads | lens4j ms | lens4j GFLOP/s | PyTorch ms | PyTorch / lens4j (speed-up) | TransformerLens ms |")
+lines.append("|---|---|---|---|---|---|---|")
 for threads in (1, 2):
     for shape in ("1x128", "1x1024", "8x128"):
         key = ("forward", shape, threads)
@@ -120,14 +113,15 @@ for threads in (1, 2):
         b, p = (int(s) for s in shape.split("x"))
         l = med(lens[key])
         t = med(torch[key]) if key in torch else None
-        lines.append("| %s | %d | %.0f | %.0f | %s | %s |" % (shape, threads, 1000 * l, flops(b, p) / l / 1e9,
-                     "%.0f" % (1000 * t) if t else "-", "%.2f" % (t / l) if t else "-"))
+        tl = med(torch[("tl_forward", shape, threads)]) if ("tl_forward", shape, threads) in torch else None
+        lines.append("| %s | %d | %.0f | %.0f | %s | %s | %s |" % (shape, threads, 1000 * l, flops(b, p) / l / 1e9,
+                     "%.0f" % (1000 * t) if t else "-", "%.2f" % (t / l) if t else "-", "%.0f" % (1000 * tl) if tl else "-"))
 lines.append("")
 lines.append("`runWithCache` with every hook point cached, against the plain forward pass of the same run "
              "(PyTorch: the same forward cloning every hook's tensor into a dict, as TransformerLens's cache does):")
 lines.append("")
-lines.append("| batch x pos | threads | lens4j cache ms | lens4j overhead | PyTorch cache ms | PyTorch overhead |")
-lines.append("|---|---|---|---|---|---|")
+lines.append("| batch x pos | threads | lens4j cache ms | lens4j overhead | PyTorch cache ms | PyTorch overhead | TL run_with_cache ms | TL / lens4j (speed-up) |")
+lines.append("|---|---|---|---|---|---|---|---|")
 for threads in (1, 2):
     for shape in ("1x128", "1x1024", "8x128"):
         key, base = ("cache", shape, threads), ("forward", shape, threads)
@@ -136,8 +130,10 @@ for threads in (1, 2):
         l, lb = med(lens[key]), med(lens[base])
         t = med(torch[key]) if key in torch else None
         tb = med(torch[base]) if base in torch else None
-        lines.append("| %s | %d | %.0f | %+.1f%% | %s | %s |" % (shape, threads, 1000 * l, 100 * (l / lb - 1),
-                     "%.0f" % (1000 * t) if t else "-", "%+.1f%%" % (100 * (t / tb - 1)) if t and tb else "-"))
+        tl = med(torch[("tl_cache", shape, threads)]) if ("tl_cache", shape, threads) in torch else None
+        lines.append("| %s | %d | %.0f | %+.1f%% | %s | %s | %s | %s |" % (shape, threads, 1000 * l, 100 * (l / lb - 1),
+                     "%.0f" % (1000 * t) if t else "-", "%+.1f%%" % (100 * (t / tb - 1)) if t and tb else "-",
+                     "%.0f" % (1000 * tl) if tl else "-", "%.2f" % (tl / l) if tl else "-"))
 if default_gc:
     lines.append("")
     lines.append("The same two benchmarks with the JVM's default collector and heap sizing (G1, `-Xmx8g` only), one run:")
@@ -178,5 +174,5 @@ PY
 archive="$root/tools/bench/results/forward-vs-torch-$(date -u +%Y-%m-%d)"
 rm -rf "$archive"
 mkdir -p "$archive"
-cp "$out"/session.txt "$out"/*.json "$out"/*.jsonl "$archive"/
+cp "$out"/*.json "$out"/*.jsonl "$archive"/
 echo "raw results archived in ${archive#"$root"/}" >&2
