@@ -205,7 +205,7 @@ def main():
     lines += benchenv.describe_session(session)
     lines.append("- lens4j GEMM kernel: %s; variants: %s" % (session["gemm_kernel"], ", ".join(
         {"plain": "`plain` = `Gemm.multiply` on a row-major (or transposed) B, packed per call",
-         "packed": "`packed` = `Gemm.multiply` on a `PackedMatrix` of B made once, as an engine holds its weights"}.get(v, v)
+         "packed": "`packed` = `Gemm.multiplyPacked` on a `PackedMatrix` of B made once, as an engine holds its weights"}.get(v, v)
         for v in args.variants)))
     lines.append("")
     lines += table(rows, lens_impls, "torch", extra)

@@ -31,5 +31,5 @@ run_jmh "$out/jmh-scalar.log" 'dev.lens4j.bench.MatmulScalarBenchmark' $jmh_opts
 archive="$ROOT/tools/bench/results/matmul-vs-torch-$(date -u +%Y-%m-%d)"
 rm -rf "$archive"
 mkdir -p "$archive"
-cp "$out"/session.json "$out"/raw.jsonl "$out"/summary.md "$out"/*.json "$archive"/
+cp "$out"/raw.jsonl "$out"/summary.md "$out"/*.json "$archive"/
 echo "raw results archived in ${archive#"$ROOT"/}" >&2

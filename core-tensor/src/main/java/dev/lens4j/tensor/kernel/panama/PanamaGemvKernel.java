@@ -14,11 +14,13 @@ import jdk.incubator.vector.VectorSpecies;
  * weight streamed from memory once, at the speed memory delivers it.
  *
  * <ul>
- *   <li><b>Row-major W</b>: down the rows of W, each row's run of columns read in whole vectors
- *       (16-bit elements widened in registers) and multiplied into the output rows, which stay in L1
- *       (blocks of {@value #BLOCK} columns). Each row of W is one contiguous run, which the hardware
- *       prefetchers stream; accumulators held in registers instead would read 192 bytes per row of W
- *       at a stride of kilobytes, which no prefetcher follows.</li>
+ *   <li><b>Row-major W</b>: down the rows of W, four at a time, each row's run of columns read in
+ *       whole vectors and multiplied into the output rows, which stay in L1 (blocks of up to 4
+ *       {@value #BLOCK} columns): every output vector is loaded once per four rows of W and takes
+ *       their four fused multiply-adds in order, and four rows stream at once. Each row of W is one
+ *       contiguous run, which the hardware prefetchers follow; accumulators held in registers instead
+ *       would read 192 bytes per row of W at a stride of kilobytes, which none follows. Storage other
+ *       than a float32 array is widened into float32 runs first ({@link Widening#widen}).</li>
  *   <li><b>Transposed W</b> (a column contiguous along k, e.g. {@code W_E^T}): 16 columns at a time,
  *       16 steps of k loaded from each, transposed in registers ({@link Transpose16}) into 16 vectors
  *       of 16 columns, multiplied in order of k. Sixteen sequential streams, one per column. Only for
@@ -31,6 +33,7 @@ public final class PanamaGemvKernel implements GemvKernel {
 
     private static final VectorSpecies<Float> S = Widening.S;
     private static final int L = Widening.L;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /**
      * Columns of the output rows kept in L1 while the rows of W go past (4 KB per output row); one row
      * of x takes four times as many, so that a run of a row of W is 16 KB (8 KB of bfloat16).
@@ -66,77 +69,126 @@ public final class PanamaGemvKernel implements GemvKernel {
         int k = w.rows();
         long rs = w.rowStride(), base = w.offset();
         float[] wa = w.array();
+        int block = Math.max(BLOCK, 4 * BLOCK / rows);
+        // bfloat16 is widened in registers as it is loaded; any other storage but a float32 array is
+        // widened into float32 runs first
+        boolean bf16 = w.type() == StorageType.BF16;
         short[] wh = w.halves();
         MemorySegment seg = w.segment();
-        StorageType type = w.type();
-        // float32 arrays and memory, bfloat16 arrays and memory are read in registers; half precision
-        // is widened into a float32 run first (its conversion is too long to inline in the loop)
-        boolean staged = type == StorageType.F16;
-        int block = Math.max(BLOCK, 4 * BLOCK / rows);
-        float[] stage = staged ? new float[block] : null;
+        float[] stage = wa != null || bf16 ? null : new float[4 * block];
         for (int jb = j0; jb < j1; jb += block) {
             int je = Math.min(j1, jb + block);
-            int vecEnd = jb + (je - jb) / L * L;
-            for (int p = 0; p < k; p++) {
-                long row = base + p * rs;
-                FloatVector v0 = FloatVector.broadcast(S, x[xOff + p]);
-                FloatVector v1 = FloatVector.broadcast(S, rows > 1 ? x[xOff + ldx + p] : 0f);
-                FloatVector v2 = FloatVector.broadcast(S, rows > 2 ? x[xOff + 2 * ldx + p] : 0f);
-                FloatVector v3 = FloatVector.broadcast(S, rows > 3 ? x[xOff + 3 * ldx + p] : 0f);
-                if (staged) {
-                    Widening.widen(w, row + jb, je - jb, stage, 0);
-                    for (int j = jb; j < vecEnd; j += L) {
-                        update(FloatVector.fromArray(S, stage, j - jb), rows, v0, v1, v2, v3, out, outOff + j, ldo);
+            int len = je - jb;
+            int vecEnd = jb + len / L * L;
+            int p = 0;
+            for (; p + 4 <= k && bf16; p += 4) {
+                long r0 = base + p * rs, r1 = r0 + rs, r2 = r1 + rs, r3 = r2 + rs;
+                for (int r = 0; r < rows; r++) {
+                    int xi = xOff + r * ldx + p, o0 = outOff + r * ldo;
+                    FloatVector x0 = FloatVector.broadcast(S, x[xi]);
+                    FloatVector x1 = FloatVector.broadcast(S, x[xi + 1]);
+                    FloatVector x2 = FloatVector.broadcast(S, x[xi + 2]);
+                    FloatVector x3 = FloatVector.broadcast(S, x[xi + 3]);
+                    // two loops, not one with a helper that loads from either storage: a vector merged from
+                    // two paths is boxed
+                    if (wh != null) {
+                        for (int j = jb; j < vecEnd; j += L) {
+                            int o = o0 + j;
+                            FloatVector acc = FloatVector.fromArray(S, out, o);
+                            acc = x0.fma(Widening.bf16ToFloat(ShortVector.fromArray(Widening.H, wh, (int) (r0 + j))), acc);
+                            acc = x1.fma(Widening.bf16ToFloat(ShortVector.fromArray(Widening.H, wh, (int) (r1 + j))), acc);
+                            acc = x2.fma(Widening.bf16ToFloat(ShortVector.fromArray(Widening.H, wh, (int) (r2 + j))), acc);
+                            acc = x3.fma(Widening.bf16ToFloat(ShortVector.fromArray(Widening.H, wh, (int) (r3 + j))), acc);
+                            acc.intoArray(out, o);
+                        }
+                    } else {
+                        for (int j = jb; j < vecEnd; j += L) {
+                            int o = o0 + j;
+                            FloatVector acc = FloatVector.fromArray(S, out, o);
+                            acc = x0.fma(Widening.bf16ToFloat(ShortVector.fromMemorySegment(Widening.H, seg, 2 * (r0 + j), LE)), acc);
+                            acc = x1.fma(Widening.bf16ToFloat(ShortVector.fromMemorySegment(Widening.H, seg, 2 * (r1 + j), LE)), acc);
+                            acc = x2.fma(Widening.bf16ToFloat(ShortVector.fromMemorySegment(Widening.H, seg, 2 * (r2 + j), LE)), acc);
+                            acc = x3.fma(Widening.bf16ToFloat(ShortVector.fromMemorySegment(Widening.H, seg, 2 * (r3 + j), LE)), acc);
+                            acc.intoArray(out, o);
+                        }
                     }
-                } else if (wa != null) {
-                    int s = (int) row;
-                    for (int j = jb; j < vecEnd; j += L) {
-                        update(FloatVector.fromArray(S, wa, s + j), rows, v0, v1, v2, v3, out, outOff + j, ldo);
-                    }
-                } else if (type == StorageType.F32) {
-                    long b = row * Float.BYTES;
-                    for (int j = jb; j < vecEnd; j += L) {
-                        update(FloatVector.fromMemorySegment(S, seg, b + (long) j * Float.BYTES, ByteOrder.LITTLE_ENDIAN),
-                                rows, v0, v1, v2, v3, out, outOff + j, ldo);
-                    }
-                } else if (wh != null) {
-                    int s = (int) row;
-                    for (int j = jb; j < vecEnd; j += L) {
-                        update(Widening.bf16ToFloat(ShortVector.fromArray(Widening.H, wh, s + j)), rows, v0, v1, v2, v3, out,
-                                outOff + j, ldo);
-                    }
-                } else {
-                    long b = row * 2;
-                    for (int j = jb; j < vecEnd; j += L) {
-                        update(Widening.bf16ToFloat(ShortVector.fromMemorySegment(Widening.H, seg, b + 2L * j,
-                                ByteOrder.LITTLE_ENDIAN)), rows, v0, v1, v2, v3, out, outOff + j, ldo);
-                    }
-                }
-                // the columns after the last whole vector: the same chain, one element at a time
-                for (int j = vecEnd; j < je; j++) {
-                    float wj = w.get(p, j);
-                    int o = outOff + j;
-                    for (int r = 0; r < rows; r++, o += ldo) {
-                        out[o] = Math.fma(x[xOff + r * ldx + p], wj, out[o]);
+                    for (int j = vecEnd; j < je; j++) {
+                        int o = o0 + j;
+                        float acc = out[o];
+                        acc = Math.fma(x[xi], w.get(p, j), acc);
+                        acc = Math.fma(x[xi + 1], w.get(p + 1, j), acc);
+                        acc = Math.fma(x[xi + 2], w.get(p + 2, j), acc);
+                        out[o] = Math.fma(x[xi + 3], w.get(p + 3, j), acc);
                     }
                 }
             }
-        }
-    }
-
-    /** {@code out[r, j : j+L] = fma(x[r, p], W[p, j : j+L], out[r, j : j+L])} for {@code r < rows}. */
-    private static void update(FloatVector wv, int rows, FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3,
-                               float[] out, int o, int ldo) {
-        v0.fma(wv, FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        if (rows > 1) {
-            o += ldo;
-            v1.fma(wv, FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            if (rows > 2) {
-                o += ldo;
-                v2.fma(wv, FloatVector.fromArray(S, out, o)).intoArray(out, o);
-                if (rows > 3) {
-                    o += ldo;
-                    v3.fma(wv, FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            for (; p + 4 <= k; p += 4) {
+                float[] src;
+                int s0, s1, s2, s3;
+                if (wa != null) {
+                    src = wa;
+                    s0 = (int) (base + p * rs);
+                    s1 = (int) (s0 + rs);
+                    s2 = (int) (s1 + rs);
+                    s3 = (int) (s2 + rs);
+                } else {
+                    for (int i = 0; i < 4; i++) {
+                        Widening.widen(w, base + (p + i) * rs + jb, len, stage, i * block);
+                    }
+                    src = stage;
+                    s0 = -jb;
+                    s1 = block - jb;
+                    s2 = 2 * block - jb;
+                    s3 = 3 * block - jb;
+                }
+                for (int r = 0; r < rows; r++) {
+                    int xi = xOff + r * ldx + p, o0 = outOff + r * ldo;
+                    FloatVector x0 = FloatVector.broadcast(S, x[xi]);
+                    FloatVector x1 = FloatVector.broadcast(S, x[xi + 1]);
+                    FloatVector x2 = FloatVector.broadcast(S, x[xi + 2]);
+                    FloatVector x3 = FloatVector.broadcast(S, x[xi + 3]);
+                    for (int j = jb; j < vecEnd; j += L) {
+                        int o = o0 + j;
+                        FloatVector acc = FloatVector.fromArray(S, out, o);
+                        acc = x0.fma(FloatVector.fromArray(S, src, s0 + j), acc);
+                        acc = x1.fma(FloatVector.fromArray(S, src, s1 + j), acc);
+                        acc = x2.fma(FloatVector.fromArray(S, src, s2 + j), acc);
+                        acc = x3.fma(FloatVector.fromArray(S, src, s3 + j), acc);
+                        acc.intoArray(out, o);
+                    }
+                    for (int j = vecEnd; j < je; j++) {
+                        int o = o0 + j;
+                        float acc = out[o];
+                        acc = Math.fma(x[xi], src[s0 + j], acc);
+                        acc = Math.fma(x[xi + 1], src[s1 + j], acc);
+                        acc = Math.fma(x[xi + 2], src[s2 + j], acc);
+                        out[o] = Math.fma(x[xi + 3], src[s3 + j], acc);
+                    }
+                }
+            }
+            // the last k % 4 rows of W, one at a time
+            float[] one = stage != null || wa != null ? stage : new float[block];
+            for (; p < k; p++) {
+                float[] src;
+                int s0;
+                if (wa != null) {
+                    src = wa;
+                    s0 = (int) (base + p * rs);
+                } else {
+                    Widening.widen(w, base + p * rs + jb, len, one, 0);
+                    src = one;
+                    s0 = -jb;
+                }
+                for (int r = 0; r < rows; r++) {
+                    int xi = xOff + r * ldx + p, o0 = outOff + r * ldo;
+                    FloatVector x0 = FloatVector.broadcast(S, x[xi]);
+                    for (int j = jb; j < vecEnd; j += L) {
+                        int o = o0 + j;
+                        x0.fma(FloatVector.fromArray(S, src, s0 + j), FloatVector.fromArray(S, out, o)).intoArray(out, o);
+                    }
+                    for (int j = vecEnd; j < je; j++) {
+                        out[o0 + j] = Math.fma(x[xi], src[s0 + j], out[o0 + j]);
+                    }
                 }
             }
         }
