@@ -11,6 +11,8 @@ if ! "$PYTHON" -c "import torch" 2>/dev/null; then
   echo "the reference venv is missing; making it with tools/bench/setup-python.sh" >&2
   PYTHON="$("$ROOT/tools/bench/setup-python.sh" | tail -n 1)"
 fi
+# PyTorch's GNU OpenMP threads spin after each parallel region unless told not to (docs/perf/matmul.md)
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 export PYTHON JAVA_HOME ROOT
 
 # Writes the session's machine, JDK, torch and load as JSON to $1 (load at the start; call

@@ -7,22 +7,27 @@ import java.util.function.IntUnaryOperator;
 import java.util.function.Supplier;
 
 /**
- * Single-precision matrix multiplication {@code C = A B} (or {@code C += A B}).
+ * Single-precision matrix multiplication {@code C = A B} (or {@code C += A B}, or with a fused
+ * {@link Epilogue}).
  *
  * <p>A and B are {@link MatrixOperand} views with any strides, over heap arrays or little-endian
- * native/mapped memory; a transposed operand is just the same data with swapped strides. C is a
- * row-major region of a heap array. The implementation packs blocks of A and B into contiguous
- * panels, blocks for the caches and runs a register-tiled fused multiply-add micro-kernel (the
+ * native/mapped memory, stored as float32, bfloat16 or half precision ({@link StorageType}; 16-bit
+ * values are widened exactly while packing); a transposed operand is just the same data with
+ * swapped strides. C is a row-major region of a heap array. B is multiplied from panels of the
+ * micro-kernel's width: packed on every call by {@link #multiply}, or packed once into a
+ * {@link PackedMatrix} and multiplied by {@link #multiplyPacked} (a weight used many times). The
+ * driver blocks for this CPU's caches and runs a register-tiled fused multiply-add micro-kernel (the
  * Vector API one when lens4j's SIMD kernels are enabled, see
  * {@link dev.lens4j.tensor.kernel.KernelProvider}); large products are split over
- * {@link Parallel}'s threads by output blocks. An A with fewer than 8 rows (one token at a time)
- * streams a row-major B in place instead of packing it. Like any Vector API code, the kernels run
- * interpreted, and slowly, for the first few seconds of a JVM until C2 has compiled them.
+ * {@link Parallel}'s threads by row or column ranges. For one to four rows (a decoding step),
+ * {@link Gemv} reads the weight once, in place, with the same results. Like any Vector API code, the
+ * kernels run interpreted, and slowly, for the first few seconds of a JVM until C2 has compiled them.
  *
  * <p>Every element of C is computed as one chain of fused multiply-adds along the inner dimension,
  * in order: {@code c = fma(A[i,p], B[p,j], c)} for {@code p = 0 .. k-1}, starting from zero (or from
- * the old {@code C[i, j]} when accumulating). Results are therefore identical for every thread
- * count, blocking and kernel, and equal to {@link #multiplyScalar}.
+ * the old {@code C[i, j]} when accumulating, or from the bias of an {@link Epilogue}). Results are
+ * therefore identical for every thread count, blocking, kernel, packing and storage type, and equal
+ * to {@link #multiplyScalar}.
  *
  * <pre>{@code
  * float[] a = {1, 2, 3, 4, 5, 6};                       // [2, 3]
