@@ -5,13 +5,10 @@
 #
 #   tools/bench/kernels.sh            # JMH_OPTS default "-f 1 -wi 3 -i 5"
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
+root="$ROOT"
+python="$PYTHON"
 jmh_opts="${JMH_OPTS:--f 1 -wi 3 -i 5}"
-# shellcheck source=../../.mvn/find-jdk.sh
-. "$root/.mvn/find-jdk.sh"
-lens4j_find_jdk || exit 1
-python=/usr/bin/python3
-[ -x "$python" ] || python=python3
 (cd "$root" && ./mvnw -q -B -DskipTests -pl benchmarks -am package)
 out="$root/tools/bench/results/kernels-$(date -u +%Y-%m-%d)"
 rm -rf "$out"
@@ -19,7 +16,7 @@ mkdir -p "$out"
 {
   echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "jdk: $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p)"
-  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, $(lscpu | grep -o 'avx512f' | head -1 || echo 'no avx512f')"
+  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, flags: $(grep -o -w -E 'avx2|fma|avx512f|avx512_bf16|avx512_fp16' /proc/cpuinfo | sort -u | tr '\n' ' ')"
   echo "load_start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "jmh_opts: $jmh_opts"
 } >"$out/session.txt"

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Every measurement in docs/PERFORMANCE.md, in one command, on a quiet machine (about 80 minutes):
-# installs the PyTorch reference once, then runs each comparison script, which rewrites its page
-# under docs/perf/ and archives its raw results under tools/bench/results/.
+# Every measurement in docs/PERFORMANCE.md, in one command, on a quiet machine (about 2 hours):
+# makes the PyTorch reference venv once (PyTorch 2.13 with MKL and oneDNN, TransformerLens 2.18), then
+# runs each comparison script, which rewrites its page under docs/perf/ and archives its raw results
+# (with the machine, JDK, torch, BLAS, threads and load) under tools/bench/results/.
 #
 #   tools/bench/reproduce-all.sh
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-"$here/setup-python.sh"
-"$here/matmul_vs_torch.sh" 3          # docs/perf/matmul.md
+"$here/setup-python.sh" >/dev/null
+"$here/matmul_vs_torch.sh" 5          # docs/perf/matmul.md (GEMM)
+"$here/gemv.sh" 5                     # docs/perf/matmul.md (GEMV against the memory bandwidth)
 "$here/kernels.sh"                    # docs/perf/kernels.md
 "$here/forward_vs_torch.sh" 3         # docs/perf/forward.md
 "$here/train_vs_torch.sh" 3           # the table in docs/perf/training.md (printed; paste it in)

@@ -1,19 +1,23 @@
 """PyTorch CPU baseline timings for docs/PERFORMANCE.md: a GPT-2-small-shaped model with random weights.
 
 Measures, for each thread count:
-  forward   full forward pass to logits [batch, pos, d_vocab], for batch x pos in 1x128, 1x1024, 8x128
-  cache     the same forward, run_with_cache style: every TransformerLens hook point of GPT-2 (TL names,
-            default hooks: no hook_result / attn_in / q_input ...) is cloned into a dict, as TL's cache does
-  decode    greedy generation with a KV cache, one token at a time: tokens/second after the prompt
+  forward     full forward pass to logits [batch, pos, d_vocab], for batch x pos in 1x128, 1x1024, 8x128
+  cache       the same forward, run_with_cache style: every TransformerLens hook point of GPT-2 (TL names,
+              default hooks: no hook_result / attn_in / q_input ...) is cloned into a dict, as TL's cache does
+  tl_forward  TransformerLens 2.18's HookedTransformer (GPT-2-small config, random weights) to logits
+  tl_cache    TransformerLens 2.18's run_with_cache with every hook (its default)
+  decode      greedy generation with a KV cache, one token at a time: tokens/second after the prompt
 
 Prints one JSON object per line (median over --runs timed runs after one warm-up run).
 
-    python3 tools/bench/torch_forward.py                       # everything, threads 1 and 2
-    python3 tools/bench/torch_forward.py --runs 3 --threads 2 --modes forward
+    python tools/bench/torch_forward.py                       # everything, threads 1 and 2
+    python tools/bench/torch_forward.py --runs 3 --threads 2 --modes forward tl_cache
 
-The model is written in plain torch, the efficient way (one fused QKV matmul, F.layer_norm, softmax),
-float32, torch.inference_mode(). OMP_WAIT_POLICY=PASSIVE is set before torch is imported, otherwise
-PyTorch's spinning OpenMP threads fight OpenBLAS's and two threads run slower than one.
+Runs under the reference venv (tools/bench/setup-python.sh: PyTorch 2.13 with MKL and oneDNN,
+TransformerLens 2.18). The model is written in plain torch, the efficient way (one fused QKV matmul,
+F.layer_norm, softmax), float32, torch.inference_mode(). OMP_WAIT_POLICY=PASSIVE is set before torch is
+imported unless the caller set it (see docs/perf/matmul.md for what it changes), and the thread count
+with torch.set_num_threads for every measurement (torch's default depends on the machine).
 """
 
 import os
@@ -21,17 +25,13 @@ import sys
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-try:
-    import torch
-except ModuleNotFoundError:
-    # A pyenv python3 may shadow Debian's, which is the one that has python3-torch.
-    if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != "/usr/bin/python3":
-        os.execv("/usr/bin/python3", ["/usr/bin/python3", *sys.argv])
-    raise
+import torch  # noqa: E402
+
+import benchenv  # noqa: E402
 
 import argparse
-import ctypes
 import datetime
 import json
 import math
@@ -46,32 +46,26 @@ D_MODEL, N_LAYERS, N_HEADS, D_HEAD, D_MLP, N_CTX, D_VOCAB = 768, 12, 12, 64, 307
 EPS = 1e-5
 
 
-def blas_library():
-    """The BLAS that torch calls (Debian's torch links libblas.so.3, an update-alternatives link)."""
-    try:
-        blas = ctypes.CDLL("libblas.so.3")
-    except OSError:
-        return None
-    if hasattr(blas, "openblas_get_config"):
-        blas.openblas_get_config.restype = ctypes.c_char_p
-        return blas
-    return None
-
-
 def blas_name():
-    blas = blas_library()
-    if blas is None:
-        path = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
-        return "not OpenBLAS: " + path + " (install libopenblas0-pthread for meaningful numbers)"
-    return blas.openblas_get_config().decode()
+    """The BLAS and oneDNN behind torch, from torch.__config__.show()."""
+    return benchenv.blas_summary(benchenv.torch_info(torch))
 
 
 def set_threads(n):
-    """torch's OpenMP threads and OpenBLAS's own pool (which torch does not resize: Debian builds it as generic BLAS)."""
+    """torch's intra-op threads (MKL and oneDNN follow them)."""
     torch.set_num_threads(n)
-    blas = blas_library()
-    if blas is not None:
-        blas.openblas_set_num_threads(n)
+
+
+def tl_model():
+    """TransformerLens 2.18's HookedTransformer with GPT-2 small's config and random weights, or None."""
+    try:
+        from transformer_lens import HookedTransformer, HookedTransformerConfig
+    except ImportError:
+        return None
+    cfg = HookedTransformerConfig(n_layers=N_LAYERS, d_model=D_MODEL, d_head=D_HEAD, n_heads=N_HEADS, d_mlp=D_MLP,
+                                  d_vocab=D_VOCAB, n_ctx=N_CTX, act_fn="gelu_new", normalization_type="LN",
+                                  device="cpu", seed=0)
+    return HookedTransformer(cfg).eval()
 
 
 def make_weights(seed=0):
@@ -225,7 +219,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--shapes", nargs="+", default=["1x128", "1x1024", "8x128"], help="batch x pos")
-    ap.add_argument("--modes", nargs="+", default=["forward", "cache", "decode"])
+    ap.add_argument("--modes", nargs="+", default=["forward", "cache", "tl_forward", "tl_cache", "decode"])
     ap.add_argument("--runs", type=int, default=5, help="timed runs per point (median reported)")
     ap.add_argument("--prompt", type=int, default=16, help="decode: prompt length")
     ap.add_argument("--new-tokens", type=int, default=64, help="decode: tokens generated per run")
@@ -236,22 +230,31 @@ def main():
         "python": platform.python_version(),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
         "blas": blas_name(),
+        "cpu": benchenv.cpu_info()["model"],
         "date": datetime.date.today().isoformat(),
         "model": "gpt2-small-shaped random weights, float32",
     }
     w = make_weights()
+    tl = tl_model() if any(m.startswith("tl_") for m in args.modes) else None
+    if tl is not None:
+        import transformer_lens
+        import importlib.metadata
+        common["transformer_lens"] = importlib.metadata.version("transformer-lens")
+        del transformer_lens
     with torch.inference_mode():
         set_threads(max(args.threads))
         self_check(w)
         for threads in args.threads:
             set_threads(threads)
-            for mode in ("forward", "cache"):
-                if mode not in args.modes:
+            for mode in ("forward", "cache", "tl_forward", "tl_cache"):
+                if mode not in args.modes or (mode.startswith("tl_") and tl is None):
                     continue
                 for shape in args.shapes:
                     batch, pos = (int(s) for s in shape.split("x"))
                     tokens = torch.randint(0, D_VOCAB, (batch, pos), generator=torch.Generator().manual_seed(2))
-                    fn = (lambda: forward(w, tokens)) if mode == "forward" else (lambda: run_with_cache(w, tokens))
+                    fn = {"forward": lambda: forward(w, tokens), "cache": lambda: run_with_cache(w, tokens),
+                          "tl_forward": lambda: tl(tokens, return_type="logits"),
+                          "tl_cache": lambda: tl.run_with_cache(tokens)}[mode]
                     times = timed(fn, args.runs)
                     print(json.dumps({"bench": mode, "batch": batch, "pos": pos, "threads": threads,
                                       "median_s": round(statistics.median(times), 4),

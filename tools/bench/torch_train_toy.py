@@ -33,13 +33,7 @@ import sys
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 sys.dont_write_bytecode = True
 
-try:
-    import torch
-except ModuleNotFoundError:
-    # A pyenv python3 may shadow Debian's, which is the one that has python3-torch.
-    if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != "/usr/bin/python3":
-        os.execv("/usr/bin/python3", ["/usr/bin/python3", *sys.argv])
-    raise
+import torch  # the reference venv's (tools/bench/setup-python.sh)
 
 import argparse
 import datetime

@@ -1,28 +1,22 @@
 #!/usr/bin/env bash
 # Training the shipped induction model's recipe to a repeated-block loss below 0.5: lens4j
-# (`lens4j train --stop-below 0.5`) against its PyTorch twin (tools/bench/torch_train_induction.py),
+# (`lens4j train --stop-below 0.5`) against its PyTorch twin (tools/bench/torch_train_induction.py,
+# the reference venv's PyTorch 2.13; session.json records the machine, torch, its BLAS and the load),
 # alternating the two, for seeds 1..3 on 1 and 2 threads. Prints a markdown table of wall times
 # (the numbers in docs/perf/training.md) and archives the raw output under tools/bench/results/.
 #
 #   tools/bench/train_vs_torch.sh [seeds]      # default 3 seeds
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
+root="$ROOT"
+python="$PYTHON"
 seeds="${1:-3}"
-# shellcheck source=../../.mvn/find-jdk.sh
-. "$root/.mvn/find-jdk.sh"
-lens4j_find_jdk || exit 1
-python=/usr/bin/python3
-[ -x "$python" ] || python=python3
 
 (cd "$root" && ./mvnw -q -B -DskipTests -pl app -am install)
 out="$root/tools/bench/results/train-vs-torch-$(date -u +%Y-%m-%d)"
 rm -rf "$out"
 mkdir -p "$out"
-{
-  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "jdk: $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p)"
-  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs"
-} >"$out/session.txt"
+session_start "$out/session.json"
 
 echo "| seed | threads | lens4j step | lens4j s | load | PyTorch step | PyTorch s | load |"
 echo "|---|---|---|---|---|---|---|---|"
@@ -43,4 +37,5 @@ for seed in $(seq 1 "$seeds"); do
     echo "| $seed | $threads | $l_step | $l_s | $load_l | $t_step | $t_s | $load_t |" | tee -a "$out/table.md"
   done
 done
+session_end "$out/session.json"
 echo "raw results archived in ${out#"$root"/}" >&2

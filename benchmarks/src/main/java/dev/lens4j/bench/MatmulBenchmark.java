@@ -3,6 +3,7 @@ package dev.lens4j.bench;
 import dev.lens4j.tensor.Parallel;
 import dev.lens4j.tensor.matmul.Gemm;
 import dev.lens4j.tensor.matmul.MatrixOperand;
+import dev.lens4j.tensor.matmul.PackedMatrix;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -23,16 +24,18 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * {@code C[m, n] = A[m, k] B[k, n]} through {@link Gemm#multiply}, on 1 and 2 of lens4j's threads.
  *
- * <p>Shapes ({@code m x k x n}) are GPT-2 small's matmuls for 1024 tokens: the fused QKV projection
- * {@code [1024, 768] x [768, 2304]}, the MLP {@code [1024, 768] x [768, 3072]} and
- * {@code [1024, 3072] x [3072, 768]}, the unembedding of 128 positions {@code [128, 768] x [768, 50257]};
- * plus squares, one of them (511) not a multiple of any tile size. All operands are dense row-major
- * heap arrays, like PyTorch's {@code x @ w}. {@code b=T} makes B a transposed view instead
- * (e.g. the tied unembedding {@code wte^T}).
+ * <p>Shapes ({@code m x k x n}) are GPT-2 small's projections for 128 and 1024 tokens: the fused QKV
+ * projection {@code [m, 768] x [768, 2304]}, the attention output {@code [m, 768] x [768, 768]}, the MLP
+ * {@code [m, 768] x [768, 3072]} and {@code [m, 3072] x [3072, 768]}, the unembedding
+ * {@code [m, 768] x [768, 50257]}; plus squares, one of them (511) not a multiple of any tile size.
+ * All operands are dense row-major heap arrays, like PyTorch's {@code x @ w}. {@code b=T} makes B a
+ * transposed view instead (e.g. the tied unembedding {@code wte^T}).
  *
  * <p>The primary score is products per second; the secondary metric {@code gflops} is GFLOP/s,
- * counting {@code 2 m n k} flops per product. {@code impl=scalar} times the scalar oracle
- * {@link Gemm#multiplyScalar} instead; it is slow, so it is refused for shapes above about 1 Gflop
+ * counting {@code 2 m n k} flops per product. {@code impl=simd} is {@link Gemm#multiply}, which packs B
+ * on every call; {@code impl=packed} multiplies a {@link PackedMatrix} of B made once in the setup
+ * ({@link Gemm#multiplyPacked}), as an engine holds its weights; {@code impl=scalar} times the scalar
+ * oracle {@link Gemm#multiplyScalar}, which is slow, so it is refused for shapes above about 1 Gflop
  * (see {@link MatmulScalarBenchmark} for the baseline on small squares).
  */
 @State(Scope.Benchmark)
@@ -44,15 +47,16 @@ import org.openjdk.jmh.annotations.Warmup;
 public class MatmulBenchmark {
 
     /** {@code m x k x n}. */
-    @Param({"1024x768x3072", "1024x768x2304", "128x768x50257", "1024x3072x768",
-            "256x256x256", "511x511x511", "768x768x768", "1024x1024x1024"})
+    @Param({"128x768x2304", "128x768x768", "128x768x3072", "128x3072x768", "128x768x50257",
+            "1024x768x2304", "1024x768x768", "1024x768x3072", "1024x3072x768", "1024x768x50257",
+            "256x256x256", "511x511x511"})
     public String shape;
 
     /** Threads of lens4j's pool. */
     @Param({"1", "2"})
     public int threads;
 
-    /** {@code simd} ({@link Gemm#multiply}) or {@code scalar} ({@link Gemm#multiplyScalar}). */
+    /** {@code simd} ({@link Gemm#multiply}), {@code packed} ({@link Gemm#multiplyPacked}) or {@code scalar} ({@link Gemm#multiplyScalar}). */
     @Param({"simd"})
     public String impl;
 
@@ -61,6 +65,7 @@ public class MatmulBenchmark {
     public String b;
 
     private GemmCase gemm;
+    private PackedMatrix packed;
     private int savedThreads;
 
     /** Allocates the operands, sets the thread count and checks the result against the oracle. */
@@ -72,9 +77,10 @@ public class MatmulBenchmark {
         if ("scalar".equals(impl) && gemm.flops() > 1.1e9) {
             throw new IllegalArgumentException("impl=scalar is refused for " + shape + " (it would take minutes); use a square up to 768");
         }
-        if (!"scalar".equals(impl) && !"simd".equals(impl)) {
-            throw new IllegalArgumentException("impl must be simd or scalar, got " + impl);
+        if (!"scalar".equals(impl) && !"simd".equals(impl) && !"packed".equals(impl)) {
+            throw new IllegalArgumentException("impl must be simd, packed or scalar, got " + impl);
         }
+        packed = "packed".equals(impl) ? PackedMatrix.pack(gemm.b) : null;
         run();
         gemm.checkSample(64);
     }
@@ -96,6 +102,8 @@ public class MatmulBenchmark {
     private void run() {
         if ("scalar".equals(impl)) {
             Gemm.multiplyScalar(gemm.a, gemm.b, gemm.c, 0, gemm.n, false);
+        } else if (packed != null) {
+            Gemm.multiplyPacked(gemm.a, packed, gemm.c, 0, gemm.n, false);
         } else {
             Gemm.multiply(gemm.a, gemm.b, gemm.c, 0, gemm.n, false);
         }

@@ -4,106 +4,297 @@ import dev.lens4j.tensor.Parallel;
 import java.util.Arrays;
 
 /**
- * The blocked GEMM driver (the Goto/BLIS loop nest) around a {@link GemmMicroKernel}.
+ * The blocked GEMM driver around a {@link GemmMicroKernel}.
+ *
+ * <p>B is always multiplied from panels of {@code nr} columns, each a row-major {@code [k, w]}
+ * block (the {@link PackedMatrix} layout): either a {@code PackedMatrix} made once, or panels packed
+ * for this call. The loop nest over one thread's rows and panels:
  *
  * <pre>
- * for jc in N, step NC          B block [KC, NC] lives in L3 (shared by the rows of the task)
- *   for pc in K, step KC        (sequential: the K dimension is never split across threads)
- *     pack B[pc, jc]
- *     for ic in M, step MC      A block [MC, KC] lives in L2
- *       pack A[ic, pc]
- *       for jr in NC, step NR   B micro-panel [KC, NR] (72 KB) stays in L2 while ...
- *         for ir in MC, step MR ... every A micro-panel of the block streams past it
- *           tile(C[ic+ir, jc+jr])
+ * for ic in rows, step MC          pack A[ic : ic+MC, 0 : k] (every depth block), kept in L2
+ *   for q in panels                C strip [MC, nr] stays in L1/L2 while ...
+ *     for pc in k, step KC         ... each depth block of the panel, [KC, nr], sits in L1 and ...
+ *       for ir in MC, step MR      ... every A micro-panel [MR, KC] streams past it
+ *         tile(C[ic+ir, q], A panel, B panel, load = pc > 0)
+ *     epilogue on the finished strip
  * </pre>
  *
- * <p>Threads take disjoint row or column ranges of C (whichever wastes less packing and balances
- * better) and run the whole loop nest on their range with their own packing buffers. Every element
- * of C is one fused multiply-add chain along K in increasing order (the kernel contract), so the
- * result does not depend on the blocking or the number of threads.
+ * <p>The B depth block is sized to sit in L1 with room for the A panel ({@link GemmBlocking}); the
+ * loop over pc inside a panel keeps the C strip in cache between depth blocks (with the classic
+ * order, depth blocks outermost, every depth block reloaded all of C from L3 or memory: 16 % of the
+ * time at 1024 x 768 x 3072 with KC = 128). A packs for all of k at once, so each panel sweeps one A
+ * block.
+ *
+ * <p>Threads take disjoint row ranges or panel ranges of C (whichever wastes less packing and
+ * balances better). Panels packed for the call are packed by all threads before any multiplies from
+ * them, unless the rows fit one A block, in which case each thread packs its own panels just before
+ * it uses them (they are then still in L2). Every element of C is one fused multiply-add chain along k
+ * in increasing order (the kernel contract), so the result does not depend on the blocking or the
+ * number of threads.
  */
 final class BlockedGemm {
 
-    // Block sizes for a core with 32 KB L1d, 1 MB L2 and a shared L3 of tens of MB (Zen 4), chosen by
-    // measurement at the GPT-2 shapes: KC = 384 beat 192 and 256 by 2-4 %, MC and NC were flat
-    // within the noise between 96..256 and 1536..6144.
-    /** Rows of an A block (rounded down to a multiple of the kernel's mr): 128 x 384 floats = 192 KB. */
-    static final int MC = 128;
-    /** Depth of a packed block along K. */
-    static final int KC = 384;
-    /** Columns of a B block (rounded down to a multiple of the kernel's nr): 384 x 3072 floats = 4.5 MB. */
-    static final int NC = 3072;
     /** Below this many flops a product runs on the calling thread. */
     static final double MIN_PARALLEL_FLOPS = 4e6;
     /** Rough cost of packing one element, in flops of the micro-kernel, for choosing a split. */
     private static final double PACK_COST_FLOPS = 64;
+    /**
+     * Panels packed for one call are packed in column blocks of at most this many floats (16 MB). Not
+     * final only so that tests can cross block boundaries with small matrices.
+     */
+    static int bBlockFloats = 4 << 20;
+    /** Panels packed on the fly are packed in groups of about this many floats (2 MB). */
+    private static final int GROUP_FLOATS = 1 << 19;
 
     /** Per-thread packing buffers, grown on demand and reused. */
     private static final class Scratch {
+        /** The packed A block, {@code [mc, k]} as depth blocks of micro-panels. */
         float[] a = new float[0];
-        float[] b = new float[0];
+        /** One panel packed on the fly, {@code [k, nr]}. */
+        float[] panel = new float[0];
+        /** Panels packed for a call, shared with the other threads while the call runs. */
+        float[] block = new float[0];
+        /** A scratch tile for edge tiles. */
         float[] tile = new float[0];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
+    /** Where the panels of B come from. */
+    private interface Panels {
+        /**
+         * Makes panel {@code q} available and says where.
+         *
+         * @return the array holding the panel; its offset is left in {@code off[0]}
+         */
+        float[] panel(int q, int[] off);
+    }
+
     private BlockedGemm() {}
 
+    /** @return the floats of B's panels: {@code n} rounded up to whole panels, the last one to whole vectors */
+    static long paddedWidth(int n, int nr, int step) {
+        int full = n / nr * nr;
+        return full + GemmPacking.panelWidth(n - full, step);
+    }
+
     /**
-     * {@code C[m, n] (+)= A[m, k] B[k, n]} on validated arguments.
+     * Packs the columns {@code [j0, j1)} of B (j0 a multiple of {@code nr} relative to the region's
+     * start) as consecutive panels from {@code dst[dOff]}.
+     */
+    static void packPanels(GemmMicroKernel kern, MatrixOperand b, int j0, int j1, float[] dst, int dOff) {
+        int k = b.rows();
+        if (!kern.packB(b, 0, k, j0, j1 - j0, dst, dOff)) {
+            GemmPacking.packB(b, 0, k, j0, j1 - j0, kern.nr(), kern.nrStep(), dst, dOff);
+        }
+    }
+
+    /**
+     * {@code C[m, n] (+)= A[m, k] B[k, n]} on validated arguments, B packed for this call.
      *
      * @param parallel split the work over {@link Parallel}'s threads when it is big enough
      */
     static void multiply(GemmMicroKernel kern, MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc,
-                         boolean accumulate, boolean parallel) {
+                         boolean accumulate, Epilogue ep, boolean parallel) {
         int m = a.rows(), n = b.cols(), k = a.cols();
-        if (m == 0 || n == 0) {
+        if (m == 0 || n == 0 || degenerate(k, c, cOff, ldc, m, n, accumulate, ep)) {
             return;
         }
-        if (k == 0) {
-            if (!accumulate) {
-                for (int i = 0; i < m; i++) {
-                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+        int threads = parallel && 2.0 * m * n * k >= MIN_PARALLEL_FLOPS ? Parallel.threads() : 1;
+        if (m < kern.mr() && kern.hasRowsTimesB() && n >= kern.rowsNr() && b.colStride() == 1
+                && b.type() == StorageType.F32) {
+            fewRows(kern, a, b, c, cOff, ldc, accumulate, ep, threads);
+            return;
+        }
+        GemmBlocking bl = GemmBlocking.of(kern);
+        int nr = kern.nr();
+        int mc = bl.mc(k, m);
+        if (m <= mc) {
+            // One A block: every thread packs the panels it multiplies just before it uses them.
+            int panels = ceilDiv(n, nr);
+            Parallel.forRange(panels, Math.max(1, panels / threads), (s, e) ->
+                    compute(kern, bl, a, 0, m, onTheFly(kern, b, k, e), 0, n, s, e, c, cOff, ldc, accumulate, ep));
+            return;
+        }
+        // Several A blocks: pack column blocks of B once, shared by the threads, then multiply from them.
+        Scratch mine = SCRATCH.get();
+        int blockCols = Math.max(nr, (int) Math.min(roundDown(n, nr) + nr, bBlockFloats / Math.max(1, k) / nr * nr));
+        for (int jb = 0; jb < n; jb += blockCols) {
+            int je = Math.min(n, jb + blockCols);
+            int panels = ceilDiv(je - jb, nr);
+            long floats = (long) k * paddedWidth(je - jb, nr, kern.nrStep());
+            if (mine.block.length < floats) {
+                mine.block = new float[(int) floats];
+            }
+            float[] block = mine.block;
+            int base = jb;
+            Parallel.forRange(panels, threads == 1 ? panels : Math.max(1, panels / (2 * threads)), (s, e) ->
+                    packPanels(kern, b, base + s * nr, Math.min(je, base + e * nr), block, s * nr * k));
+            Panels packed = (q, off) -> {
+                off[0] = q * nr * k;
+                return block;
+            };
+            split(kern, bl, a, packed, jb, je, panels, c, cOff, ldc, accumulate, ep, threads);
+        }
+    }
+
+    /** {@code C[m, n] (+)= A[m, k] B[k, n]} on validated arguments, B packed beforehand. */
+    static void multiplyPacked(GemmMicroKernel kern, MatrixOperand a, PackedMatrix b, float[] c, int cOff, int ldc,
+                               boolean accumulate, Epilogue ep, boolean parallel) {
+        int m = a.rows(), n = b.cols(), k = a.cols();
+        if (m == 0 || n == 0 || degenerate(k, c, cOff, ldc, m, n, accumulate, ep)) {
+            return;
+        }
+        int threads = parallel && 2.0 * m * n * k >= MIN_PARALLEL_FLOPS ? Parallel.threads() : 1;
+        int nr = b.nr();
+        float[] data = b.data;
+        Panels packed = (q, off) -> {
+            off[0] = q * nr * k;
+            return data;
+        };
+        split(kern, GemmBlocking.of(kern), a, packed, 0, n, ceilDiv(n, nr), c, cOff, ldc, accumulate, ep, threads);
+    }
+
+    /** k = 0: C is the bias (or zero, or unchanged when accumulating), then the epilogue. @return true if k was 0 */
+    private static boolean degenerate(int k, float[] c, int cOff, int ldc, int m, int n, boolean accumulate, Epilogue ep) {
+        if (k > 0) {
+            return false;
+        }
+        if (ep.hasBias()) {
+            ep.prefill(c, cOff, ldc, 0, m, 0, n);
+        } else if (!accumulate) {
+            for (int i = 0; i < m; i++) {
+                Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            }
+        }
+        if (ep.hasFinish()) {
+            ep.finish(c, cOff, ldc, 0, m, 0, n);
+        }
+        return true;
+    }
+
+    /**
+     * Panels of b packed on the fly into the calling thread's scratch, a group of consecutive panels
+     * (up to {@code qEnd}) at a time, about 2 MB: packing one 48-column panel alone reads 192 bytes of
+     * each row of B, a new page per row for a wide B, which no hardware prefetcher follows (the
+     * unembedding {@code [768, 50257]} packed panel by panel spent as long packing as multiplying).
+     */
+    private static Panels onTheFly(GemmMicroKernel kern, MatrixOperand b, int k, int qEnd) {
+        int n = b.cols(), nr = kern.nr();
+        int group = Math.max(1, Math.min(GROUP_FLOATS / Math.max(1, k) / nr, 16));
+        int[] first = {-1, -1}; // the group in the buffer: [first panel, end panel)
+        return (q, off) -> {
+            Scratch s = SCRATCH.get();
+            if (q < first[0] || q >= first[1]) {
+                int end = Math.min(qEnd, q + group);
+                int size = k * nr * (end - q);
+                if (s.panel.length < size) {
+                    s.panel = new float[size];
+                }
+                packPanels(kern, b, q * nr, Math.min(n, end * nr), s.panel, 0);
+                first[0] = q;
+                first[1] = end;
+            }
+            off[0] = (q - first[0]) * nr * k;
+            return s.panel;
+        };
+    }
+
+    /**
+     * Multiplies the columns {@code [j0, j1)} (panels {@code 0 .. panels-1} of {@code src}, panel q
+     * holding columns from {@code j0 + q nr}) over all rows, split between {@code threads} by rows
+     * or by panels, whichever the cost model prefers.
+     */
+    private static void split(GemmMicroKernel kern, GemmBlocking bl, MatrixOperand a, Panels src, int j0, int j1,
+                              int panels, float[] c, int cOff, int ldc, boolean accumulate, Epilogue ep, int threads) {
+        int m = a.rows(), k = a.cols(), mr = kern.mr();
+        if (threads == 1) {
+            compute(kern, bl, a, 0, m, src, j0, j1, 0, panels, c, cOff, ldc, accumulate, ep);
+            return;
+        }
+        int unitsM = ceilDiv(m, mr);
+        double perThread = 2.0 * m * (j1 - j0) * k / threads;
+        // Splitting rows packs each row of A once; splitting panels makes every thread pack all of A.
+        double byRows = perThread * imbalance(unitsM, threads) + PACK_COST_FLOPS * (double) m * k / threads;
+        double byCols = perThread * imbalance(panels, threads) + PACK_COST_FLOPS * (double) m * k;
+        if (byRows <= byCols) {
+            Parallel.forRange(unitsM, Math.max(1, unitsM / threads), (s, e) ->
+                    compute(kern, bl, a, s * mr, Math.min(m, e * mr), src, j0, j1, 0, panels, c, cOff, ldc, accumulate, ep));
+        } else {
+            Parallel.forRange(panels, Math.max(1, panels / threads), (s, e) ->
+                    compute(kern, bl, a, 0, m, src, j0, j1, s, e, c, cOff, ldc, accumulate, ep));
+        }
+    }
+
+    /**
+     * Computes {@code C[i0:i1, columns of panels q0..q1-1]} on the calling thread; panel q holds the
+     * columns {@code [j0 + q nr, min(j1, j0 + (q+1) nr))}.
+     */
+    private static void compute(GemmMicroKernel kern, GemmBlocking bl, MatrixOperand a, int i0, int i1, Panels src,
+                                int j0, int j1, int q0, int q1, float[] c, int cOff, int ldc, boolean accumulate,
+                                Epilogue ep) {
+        int mr = kern.mr(), nr = kern.nr(), step = kern.nrStep();
+        int k = a.cols();
+        int kcMax = bl.kc(k);
+        int mcMax = bl.mc(k, i1 - i0);
+        Scratch s = SCRATCH.get();
+        int aSize = roundUp(Math.min(mcMax, i1 - i0), mr) * k;
+        if (s.a.length < aSize) {
+            s.a = new float[aSize];
+        }
+        if (s.tile.length < mr * nr) {
+            s.tile = new float[mr * nr];
+        }
+        float[] ap = s.a, tmp = s.tile;
+        int[] off = new int[1];
+        boolean prefill = ep.hasBias(), finish = ep.hasFinish();
+        for (int ic = i0; ic < i1; ic += mcMax) {
+            int mc = Math.min(mcMax, i1 - ic);
+            int mcPad = roundUp(mc, mr);
+            // the A block: depth block pc of micro-panel ir at ap[pc * mcPad + ir * kc]
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kc = Math.min(kcMax, k - pc);
+                GemmPacking.packA(a, ic, mc, pc, kc, mr, ap, pc * mcPad);
+            }
+            for (int q = q0; q < q1; q++) {
+                int j = j0 + q * nr;
+                int cols = Math.min(nr, j1 - j);
+                int w = GemmPacking.panelWidth(cols, step);
+                float[] bp = src.panel(q, off);
+                int bOff = off[0];
+                int strip = cOff + ic * ldc + j;
+                if (prefill) {
+                    ep.prefill(c, cOff, ldc, ic, ic + mc, j, j + cols);
+                }
+                for (int pc = 0; pc < k; pc += kcMax) {
+                    int kc = Math.min(kcMax, k - pc);
+                    boolean load = accumulate || prefill || pc > 0;
+                    int aBase = pc * mcPad, bBase = bOff + pc * w;
+                    for (int ir = 0; ir < mc; ir += mr) {
+                        int rows = Math.min(mr, mc - ir);
+                        int t = strip + ir * ldc;
+                        if (rows == mr && cols == w) {
+                            kern.tile(ap, aBase + ir * kc, bp, bBase, w, kc, c, t, ldc, load);
+                        } else {
+                            edgeTile(kern, ap, aBase + ir * kc, bp, bBase, w, kc, c, t, ldc, rows, cols, load, tmp);
+                        }
+                    }
+                }
+                if (finish) {
+                    ep.finish(c, cOff, ldc, ic, ic + mc, j, j + cols);
                 }
             }
-            return;
-        }
-        int threads = parallel ? Parallel.threads() : 1;
-        double flops = 2.0 * m * n * k;
-        if (m < kern.mr() && kern.hasRowsTimesB() && n >= kern.rowsNr() && b.colStride() == 1) {
-            fewRows(kern, a, b, c, cOff, ldc, accumulate, threads);
-            return;
-        }
-        if (threads == 1 || flops < MIN_PARALLEL_FLOPS) {
-            run(kern, a, b, c, cOff, ldc, accumulate, 0, m, 0, n);
-            return;
-        }
-        int mr = kern.mr(), nr = kern.nr();
-        int unitsM = ceilDiv(m, mr), unitsN = ceilDiv(n, nr);
-        // Splitting rows makes every thread pack all of B; splitting columns makes every thread pack
-        // all of A (once per NC block). Pick the cheaper, counting the imbalance of whole panels.
-        double perThread = flops / threads;
-        double byRows = perThread * imbalance(unitsM, threads)
-                + PACK_COST_FLOPS * ((double) k * n + (double) m * k / threads);
-        double byCols = perThread * imbalance(unitsN, threads)
-                + PACK_COST_FLOPS * ((double) m * k * ceilDiv(ceilDiv(n, threads), NC) + (double) k * n / threads);
-        if (byRows <= byCols) {
-            Parallel.forRange(unitsM, Math.max(1, unitsM / threads),
-                    (s, e) -> run(kern, a, b, c, cOff, ldc, accumulate, s * mr, Math.min(m, e * mr), 0, n));
-        } else {
-            Parallel.forRange(unitsN, Math.max(1, unitsN / threads),
-                    (s, e) -> run(kern, a, b, c, cOff, ldc, accumulate, 0, m, s * nr, Math.min(n, e * nr)));
         }
     }
 
     /**
      * A with fewer rows than a tile (decoding one token at a time): packing B would cost more than the
      * product, and a full tile would waste most of its rows, so the kernel streams B in place, up to
-     * 4 rows of A at a time, over panels of {@code nr} columns split between the threads. B is read
+     * 4 rows of A at a time, over panels of {@code rowsNr} columns split between the threads. B is read
      * from memory once per 4 rows of A. The columns after the last whole panel take the packed path.
      */
     private static void fewRows(GemmMicroKernel kern, MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc,
-                                boolean accumulate, int threads) {
+                                boolean accumulate, Epilogue ep, int threads) {
         int m = a.rows(), n = b.cols(), k = a.cols(), nr = kern.rowsNr();
         float[] rows = new float[m * k];
         for (int i = 0; i < m; i++) {
@@ -112,74 +303,35 @@ final class BlockedGemm {
             }
         }
         int panels = n / nr;
+        if (ep.hasBias()) {
+            ep.prefill(c, cOff, ldc, 0, m, 0, panels * nr);
+        }
+        boolean load = accumulate || ep.hasBias();
         // memory-bound: worth splitting once B is a few hundred KB
         boolean split = threads > 1 && (double) k * n * Float.BYTES >= 256 * 1024;
         Parallel.forRange(panels, split ? Math.max(1, panels / threads) : panels, (s, e) -> {
             for (int jp = s; jp < e; jp++) {
                 for (int i = 0; i < m; i += 4) {
                     kern.rowsTimesB(rows, i * k, Math.min(4, m - i), k, b, jp * nr, c, cOff + i * ldc + jp * nr, ldc,
-                            accumulate);
+                            load);
                 }
             }
         });
+        if (ep.hasFinish()) {
+            ep.finish(c, cOff, ldc, 0, m, 0, panels * nr);
+        }
         if (panels * nr < n) {
-            run(kern, a, b, c, cOff, ldc, accumulate, 0, m, panels * nr, n);
+            int j0 = panels * nr;
+            GemmBlocking bl = GemmBlocking.of(kern);
+            compute(kern, bl, a, 0, m, onTheFlyFrom(kern, b, j0, k), j0, n, 0, ceilDiv(n - j0, kern.nr()), c, cOff, ldc,
+                    accumulate, ep);
         }
     }
 
-    /** @return how much longer than ideal the slowest of {@code threads} takes with {@code units} equal pieces */
-    private static double imbalance(int units, int threads) {
-        return (double) ceilDiv(units, threads) * threads / units;
-    }
-
-    /** Computes {@code C[i0:i1, j0:j1]} on the calling thread. */
-    static void run(GemmMicroKernel kern, MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc,
-                    boolean accumulate, int i0, int i1, int j0, int j1) {
-        int mr = kern.mr(), nr = kern.nr(), step = kern.nrStep();
-        int k = a.cols();
-        // Equal blocks instead of full blocks plus a sliver: k = 385 runs as 193 + 192, not 384 + 1.
-        int kcMax = ceilDiv(k, ceilDiv(k, KC));
-        int mcMax = roundUp(ceilDiv(i1 - i0, ceilDiv(i1 - i0, Math.max(mr, MC / mr * mr))), mr);
-        int ncMax = roundUp(ceilDiv(j1 - j0, ceilDiv(j1 - j0, Math.max(nr, NC / nr * nr))), nr);
-        Scratch s = SCRATCH.get();
-        if (s.a.length < mcMax * kcMax) {
-            s.a = new float[mcMax * kcMax];
-        }
-        if (s.b.length < ncMax * kcMax) {
-            s.b = new float[ncMax * kcMax];
-        }
-        if (s.tile.length < mr * nr) {
-            s.tile = new float[mr * nr];
-        }
-        float[] ap = s.a, bp = s.b;
-        for (int jc = j0; jc < j1; jc += ncMax) {
-            int nc = Math.min(ncMax, j1 - jc);
-            for (int pc = 0; pc < k; pc += kcMax) {
-                int kc = Math.min(kcMax, k - pc);
-                boolean load = accumulate || pc > 0;
-                if (!kern.packB(b, pc, kc, jc, nc, bp)) {
-                    GemmPacking.packB(b, pc, kc, jc, nc, nr, step, bp);
-                }
-                for (int ic = i0; ic < i1; ic += mcMax) {
-                    int mc = Math.min(mcMax, i1 - ic);
-                    GemmPacking.packA(a, ic, mc, pc, kc, mr, ap);
-                    for (int jr = 0; jr < nc; jr += nr) {
-                        int cols = Math.min(nr, nc - jr);
-                        int w = GemmPacking.panelWidth(cols, step);
-                        int cBase = cOff + ic * ldc + jc + jr;
-                        for (int ir = 0; ir < mc; ir += mr) {
-                            int rows = Math.min(mr, mc - ir);
-                            int t = cBase + ir * ldc;
-                            if (rows == mr && cols == w) {
-                                kern.tile(ap, ir * kc, bp, jr * kc, w, kc, c, t, ldc, load);
-                            } else {
-                                edgeTile(kern, ap, ir * kc, bp, jr * kc, w, kc, c, t, ldc, rows, cols, load, s.tile);
-                            }
-                        }
-                    }
-                }
-            }
-        }
+    /** Panels of the columns from {@code j0} of b packed on the fly: panel q holds columns {@code j0 + q nr ...}. */
+    private static Panels onTheFlyFrom(GemmMicroKernel kern, MatrixOperand b, int j0, int k) {
+        MatrixOperand rest = b.colRange(j0, b.cols() - j0);
+        return onTheFly(kern, rest, k, ceilDiv(rest.cols(), kern.nr()));
     }
 
     /**
@@ -201,11 +353,20 @@ final class BlockedGemm {
         }
     }
 
+    /** @return how much longer than ideal the slowest of {@code threads} takes with {@code units} equal pieces */
+    private static double imbalance(int units, int threads) {
+        return (double) ceilDiv(units, threads) * threads / units;
+    }
+
     static int ceilDiv(int x, int y) {
         return (x + y - 1) / y;
     }
 
     static int roundUp(int x, int y) {
         return ceilDiv(x, y) * y;
+    }
+
+    static int roundDown(int x, int y) {
+        return x / y * y;
     }
 }

@@ -7,22 +7,27 @@ import java.util.function.IntUnaryOperator;
 import java.util.function.Supplier;
 
 /**
- * Single-precision matrix multiplication {@code C = A B} (or {@code C += A B}).
+ * Single-precision matrix multiplication {@code C = A B} (or {@code C += A B}, or with a fused
+ * {@link Epilogue}).
  *
  * <p>A and B are {@link MatrixOperand} views with any strides, over heap arrays or little-endian
- * native/mapped memory; a transposed operand is just the same data with swapped strides. C is a
- * row-major region of a heap array. The implementation packs blocks of A and B into contiguous
- * panels, blocks for the caches and runs a register-tiled fused multiply-add micro-kernel (the
+ * native/mapped memory, stored as float32, bfloat16 or half precision ({@link StorageType}; 16-bit
+ * values are widened exactly while packing); a transposed operand is just the same data with
+ * swapped strides. C is a row-major region of a heap array. B is multiplied from panels of the
+ * micro-kernel's width: packed on every call by {@link #multiply}, or packed once into a
+ * {@link PackedMatrix} and multiplied by {@link #multiplyPacked} (a weight used many times). The
+ * driver blocks for this CPU's caches and runs a register-tiled fused multiply-add micro-kernel (the
  * Vector API one when lens4j's SIMD kernels are enabled, see
  * {@link dev.lens4j.tensor.kernel.KernelProvider}); large products are split over
- * {@link Parallel}'s threads by output blocks. An A with fewer than 8 rows (one token at a time)
- * streams a row-major B in place instead of packing it. Like any Vector API code, the kernels run
- * interpreted, and slowly, for the first few seconds of a JVM until C2 has compiled them.
+ * {@link Parallel}'s threads by row or column ranges. For one to four rows (a decoding step),
+ * {@link Gemv} reads the weight once, in place, with the same results. Like any Vector API code, the
+ * kernels run interpreted, and slowly, for the first few seconds of a JVM until C2 has compiled them.
  *
  * <p>Every element of C is computed as one chain of fused multiply-adds along the inner dimension,
  * in order: {@code c = fma(A[i,p], B[p,j], c)} for {@code p = 0 .. k-1}, starting from zero (or from
- * the old {@code C[i, j]} when accumulating). Results are therefore identical for every thread
- * count, blocking and kernel, and equal to {@link #multiplyScalar}.
+ * the old {@code C[i, j]} when accumulating, or from the bias of an {@link Epilogue}). Results are
+ * therefore identical for every thread count, blocking, kernel, packing and storage type, and equal
+ * to {@link #multiplyScalar}.
  *
  * <pre>{@code
  * float[] a = {1, 2, 3, 4, 5, 6};                       // [2, 3]
@@ -38,6 +43,8 @@ public final class Gemm {
 
     /** Batched products with fewer flops per item than this are parallelised across the batch. */
     private static final double SMALL_ITEM_FLOPS = 16e6;
+    /** Storage of the stand-in operand that carries a packed matrix's shape through the checks. */
+    private static final float[] EMPTY = new float[1];
 
     private Gemm() {}
 
@@ -55,7 +62,61 @@ public final class Gemm {
      */
     public static void multiply(MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc, boolean accumulate) {
         check(a, b, c, cOff, ldc, "");
-        BlockedGemm.multiply(GemmKernels.preferred(), a, b, c, cOff, ldc, accumulate, true);
+        BlockedGemm.multiply(GemmKernels.preferred(), a, b, c, cOff, ldc, accumulate, Epilogue.none(), true);
+    }
+
+    /**
+     * {@code C[m, n] = epilogue(A[m, k] B[k, n])}: the product with a bias, {@code gelu_new} or a
+     * residual fused in (see {@link Epilogue}); bit-identical to the separate steps.
+     *
+     * @param a the left operand, {@code [m, k]}, e.g. {@code ln2.hook_normalized} as {@code [batch * pos, d_model]}
+     * @param b the right operand, {@code [k, n]}, any strides and storage type, e.g. {@code W_in [d_model, d_mlp]}
+     * @param c the output, row-major with leading dimension {@code ldc}
+     * @param cOff index of {@code C[0, 0]}
+     * @param ldc elements between consecutive rows of C, at least {@code n}
+     * @param epilogue what to do besides the product
+     * @throws IllegalArgumentException as {@link #multiply(MatrixOperand, MatrixOperand, float[], int, int, boolean)},
+     *         or if the bias or residual is too short
+     */
+    public static void multiply(MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc, Epilogue epilogue) {
+        check(a, b, c, cOff, ldc, "");
+        checkEpilogue(epilogue, a.rows(), b.cols(), false, c, cOff, ldc, a, b.rows(), b.cols());
+        BlockedGemm.multiply(GemmKernels.preferred(), a, b, c, cOff, ldc, false, epilogue, true);
+    }
+
+    /**
+     * {@code C[m, n] (+)= A[m, k] B[k, n]} with B packed beforehand: the same bits as multiplying the
+     * matrix B was packed from, without packing B again.
+     *
+     * @param a the left operand, {@code [m, k]}, any strides
+     * @param b the right operand {@code [k, n]}, packed, e.g. a weight packed at load
+     * @param c the output, row-major with leading dimension {@code ldc}
+     * @param cOff index of {@code C[0, 0]}
+     * @param ldc elements between consecutive rows of C, at least {@code n}
+     * @param accumulate add to C instead of overwriting it
+     * @throws IllegalArgumentException as {@link #multiply(MatrixOperand, MatrixOperand, float[], int, int, boolean)}
+     */
+    public static void multiplyPacked(MatrixOperand a, PackedMatrix b, float[] c, int cOff, int ldc, boolean accumulate) {
+        checkPacked(a, b, c, cOff, ldc);
+        BlockedGemm.multiplyPacked(b.kernel(), a, b, c, cOff, ldc, accumulate, Epilogue.none(), true);
+    }
+
+    /**
+     * {@code C[m, n] = epilogue(A[m, k] B[k, n])} with B packed beforehand and an {@link Epilogue}
+     * fused in: the engine's projection, e.g. {@code hook_post = gelu_new(x W_in + b_in)}.
+     *
+     * @param a the left operand, {@code [m, k]}, any strides
+     * @param b the right operand {@code [k, n]}, packed
+     * @param c the output, row-major with leading dimension {@code ldc}
+     * @param cOff index of {@code C[0, 0]}
+     * @param ldc elements between consecutive rows of C, at least {@code n}
+     * @param epilogue what to do besides the product
+     * @throws IllegalArgumentException as {@link #multiply(MatrixOperand, MatrixOperand, float[], int, int, Epilogue)}
+     */
+    public static void multiplyPacked(MatrixOperand a, PackedMatrix b, float[] c, int cOff, int ldc, Epilogue epilogue) {
+        checkPacked(a, b, c, cOff, ldc);
+        checkEpilogue(epilogue, a.rows(), b.cols(), false, c, cOff, ldc, a, b.rows(), b.cols());
+        BlockedGemm.multiplyPacked(b.kernel(), a, b, c, cOff, ldc, false, epilogue, true);
     }
 
     /**
@@ -123,12 +184,12 @@ public final class Gemm {
         if (acrossBatch) {
             Parallel.forRange(batch, 1, (s, e) -> {
                 for (int t = s; t < e; t++) {
-                    BlockedGemm.multiply(kern, as[t], bs[t], c, offs[t], ldc, accumulate, false);
+                    BlockedGemm.multiply(kern, as[t], bs[t], c, offs[t], ldc, accumulate, Epilogue.none(), false);
                 }
             });
         } else {
             for (int t = 0; t < batch; t++) {
-                BlockedGemm.multiply(kern, as[t], bs[t], c, offs[t], ldc, accumulate, true);
+                BlockedGemm.multiply(kern, as[t], bs[t], c, offs[t], ldc, accumulate, Epilogue.none(), true);
             }
         }
     }
@@ -137,7 +198,31 @@ public final class Gemm {
     static void multiplyWith(GemmMicroKernel kern, MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc,
                              boolean accumulate, boolean parallel) {
         check(a, b, c, cOff, ldc, "");
-        BlockedGemm.multiply(kern, a, b, c, cOff, ldc, accumulate, parallel);
+        BlockedGemm.multiply(kern, a, b, c, cOff, ldc, accumulate, Epilogue.none(), parallel);
+    }
+
+    /** Same as {@link #multiplyPacked} with an explicit parallelism and epilogue; for tests. */
+    static void multiplyPackedWith(MatrixOperand a, PackedMatrix b, float[] c, int cOff, int ldc, boolean accumulate,
+                                   Epilogue epilogue, boolean parallel) {
+        checkPacked(a, b, c, cOff, ldc);
+        checkEpilogue(epilogue, a.rows(), b.cols(), accumulate, c, cOff, ldc, a, b.rows(), b.cols());
+        BlockedGemm.multiplyPacked(b.kernel(), a, b, c, cOff, ldc, accumulate, epilogue, parallel);
+    }
+
+    private static void checkPacked(MatrixOperand a, PackedMatrix b, float[] c, int cOff, int ldc) {
+        if (b == null) {
+            throw new IllegalArgumentException("matmul: the packed B is null");
+        }
+        // the shapes and C are checked against a stand-in B of the packed matrix's shape
+        check(a, new MatrixOperand(EMPTY, null, 0, b.rows(), b.cols(), 0, 0), c, cOff, ldc, "");
+    }
+
+    private static void checkEpilogue(Epilogue ep, int m, int n, boolean accumulate, float[] c, int cOff, int ldc,
+                                      MatrixOperand a, int bRows, int bCols) {
+        if (ep == null) {
+            throw new IllegalArgumentException("matmul: the epilogue is null (use Epilogue.none())");
+        }
+        ep.check(m, n, accumulate, c, cOff, ldc, "[" + a.rows() + ", " + a.cols() + "] x [" + bRows + ", " + bCols + "]");
     }
 
     /**

@@ -15,6 +15,7 @@ final class GemmKernels {
 
     private static final class Holder {
         static final GemmMicroKernel PREFERRED = choose();
+        static final GemvKernel GEMV = PREFERRED == ScalarGemmKernel.INSTANCE ? ScalarGemvKernel.INSTANCE : chooseGemv();
     }
 
     private GemmKernels() {}
@@ -22,6 +23,38 @@ final class GemmKernels {
     /** @return the kernel {@link Gemm#multiply} uses in this JVM */
     static GemmMicroKernel preferred() {
         return Holder.PREFERRED;
+    }
+
+    /** @return the GEMV kernel {@link Gemv#multiply} uses in this JVM */
+    static GemvKernel preferredGemv() {
+        return Holder.GEMV;
+    }
+
+    /**
+     * @return the Vector API GEMV kernel, loaded reflectively
+     * @throws IllegalStateException when it cannot be loaded (no {@code jdk.incubator.vector})
+     */
+    static GemvKernel panamaGemv() {
+        try {
+            Class<?> c = Class.forName("dev.lens4j.tensor.kernel.panama.PanamaGemvKernel");
+            return (GemvKernel) c.getMethod("create", GemvKernel.class).invoke(null, ScalarGemvKernel.INSTANCE);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new IllegalStateException("Vector API GEMV kernel unavailable: " + e, e);
+        }
+    }
+
+    private static GemvKernel chooseGemv() {
+        try {
+            return panamaGemv();
+        } catch (IllegalStateException e) {
+            LOG.log(Level.WARNING, "lens4j: " + e.getMessage() + "; using the scalar GEMV kernel");
+            return ScalarGemvKernel.INSTANCE;
+        }
+    }
+
+    /** @return the plain-Java GEMV kernel */
+    static GemvKernel scalarGemv() {
+        return ScalarGemvKernel.INSTANCE;
     }
 
     /** @return the plain-Java kernel */

@@ -70,7 +70,8 @@ public interface GemmMicroKernel {
 
     /**
      * Optionally packs {@code B[p0 : p0+kc, j0 : j0+nc]} into micro-panels (the layout above, panel of
-     * column {@code jp} at {@code dst[jp * kc]}) faster than the generic packing can.
+     * column {@code jp} at {@code dst[dOff + jp * kc]}, 16-bit elements widened to float32) faster than
+     * the generic packing can.
      *
      * @param b the right operand
      * @param p0 first row of the block
@@ -78,9 +79,10 @@ public interface GemmMicroKernel {
      * @param j0 first column of the block
      * @param nc columns of the block
      * @param dst the packed block
+     * @param dOff where the block starts in {@code dst}
      * @return false, without touching {@code dst}, if this kernel has no fast path for {@code b}'s layout
      */
-    default boolean packB(MatrixOperand b, int p0, int kc, int j0, int nc, float[] dst) {
+    default boolean packB(MatrixOperand b, int p0, int kc, int j0, int nc, float[] dst, int dOff) {
         return false;
     }
 

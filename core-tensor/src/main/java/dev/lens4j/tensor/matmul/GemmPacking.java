@@ -14,23 +14,36 @@ import java.util.Arrays;
 final class GemmPacking {
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort S16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private GemmPacking() {}
 
     /**
      * Packs {@code A[i0 : i0+mc, p0 : p0+kc]} as consecutive micro-panels of {@code mr} rows; panel
-     * {@code q} starts at {@code dst[q * mr * kc]}.
+     * {@code q} starts at {@code dst[dOff + q * mr * kc]}.
      */
-    static void packA(MatrixOperand a, int i0, int mc, int p0, int kc, int mr, float[] dst) {
+    static void packA(MatrixOperand a, int i0, int mc, int p0, int kc, int mr, float[] dst, int dOff) {
         for (int ip = 0; ip < mc; ip += mr) {
             int rows = Math.min(mr, mc - ip);
-            int d = ip * kc;
+            int d = dOff + ip * kc;
             if (a.array() != null) {
                 packAPanelHeap(a, i0 + ip, rows, p0, kc, mr, dst, d);
-            } else {
+            } else if (a.segment() != null && a.type() == StorageType.F32) {
                 packAPanelSegment(a, i0 + ip, rows, p0, kc, mr, dst, d);
+            } else {
+                packAPanelGeneric(a, i0 + ip, rows, p0, kc, mr, dst, d);
             }
         }
+    }
+
+    /** Any storage and type (16-bit A: widened element by element). */
+    private static void packAPanelGeneric(MatrixOperand a, int i, int rows, int p0, int kc, int mr, float[] dst, int d) {
+        for (int r = 0; r < rows; r++) {
+            for (int p = 0, o = d + r; p < kc; p++, o += mr) {
+                dst[o] = a.get(i + r, p0 + p);
+            }
+        }
+        zeroRows(rows, kc, mr, dst, d);
     }
 
     private static void packAPanelHeap(MatrixOperand a, int i, int rows, int p0, int kc, int mr, float[] dst, int d) {
@@ -91,9 +104,9 @@ final class GemmPacking {
     /**
      * Packs {@code B[p0 : p0+kc, j0 : j0+nc]} as consecutive micro-panels: full panels of {@code nr}
      * columns, the last one {@link #panelWidth} wide; the panel of column {@code jp} starts at
-     * {@code dst[jp * kc]}.
+     * {@code dst[dOff + jp * kc]}. 16-bit elements are widened to float32 on the way.
      */
-    static void packB(MatrixOperand b, int p0, int kc, int j0, int nc, int nr, int step, float[] dst) {
+    static void packB(MatrixOperand b, int p0, int kc, int j0, int nc, int nr, int step, float[] dst, int dOff) {
         if (b.colStride() == 1 && nr % step == 0) {
             // Row-major B: walk each row of the block once, left to right, and deal its pieces out to
             // the panels. Reading whole rows keeps the hardware prefetcher busy; a panel at a time
@@ -102,9 +115,10 @@ final class GemmPacking {
                 for (int jp = 0; jp < nc; jp += nr) {
                     int cols = Math.min(nr, nc - jp);
                     int w = cols == nr ? nr : panelWidth(cols, step);
-                    copyRow(b, p0 + p, j0 + jp, cols, dst, jp * kc + p * w);
+                    int d = dOff + jp * kc + p * w;
+                    copyRow(b, p0 + p, j0 + jp, cols, dst, d);
                     if (cols < w) {
-                        Arrays.fill(dst, jp * kc + p * w + cols, jp * kc + (p + 1) * w, 0f);
+                        Arrays.fill(dst, d + cols, d + w, 0f);
                     }
                 }
             }
@@ -113,11 +127,11 @@ final class GemmPacking {
         for (int jp = 0; jp < nc; jp += nr) {
             int cols = Math.min(nr, nc - jp);
             int w = panelWidth(cols, step);
-            int d = jp * kc;
+            int d = dOff + jp * kc;
             if (b.array() != null) {
                 packBPanelHeap(b, p0, kc, j0 + jp, cols, w, dst, d);
             } else {
-                packBPanelSegment(b, p0, kc, j0 + jp, cols, w, dst, d);
+                packBPanelGeneric(b, p0, kc, j0 + jp, cols, w, dst, d);
             }
             zeroColumns(kc, cols, w, dst, d);
         }
@@ -128,13 +142,43 @@ final class GemmPacking {
         return (cols + step - 1) / step * step;
     }
 
-    /** Copies {@code B[p, j : j+cols]} of a B with unit column stride to {@code dst[d ..]}. */
-    private static void copyRow(MatrixOperand b, int p, int j, int cols, float[] dst, int d) {
+    /** Copies {@code B[p, j : j+cols]} of a B with unit column stride to {@code dst[d ..]}, widened to float32. */
+    static void copyRow(MatrixOperand b, int p, int j, int cols, float[] dst, int d) {
         long src = b.offset() + p * b.rowStride() + j;
         if (b.array() != null) {
             System.arraycopy(b.array(), (int) src, dst, d, cols);
-        } else {
+        } else if (b.type() == StorageType.F32) {
             MemorySegment.copy(b.segment(), F32, src * Float.BYTES, dst, d, cols);
+        } else if (b.halves() != null) {
+            widen(b.type(), b.halves(), (int) src, dst, d, cols);
+        } else {
+            widen(b.type(), b.segment(), src * 2, dst, d, cols);
+        }
+    }
+
+    /** {@code dst[d + i] = widen(src[s + i])} for {@code i < count}. */
+    static void widen(StorageType type, short[] src, int s, float[] dst, int d, int count) {
+        if (type == StorageType.BF16) {
+            for (int i = 0; i < count; i++) {
+                dst[d + i] = Float.intBitsToFloat(src[s + i] << 16);
+            }
+        } else {
+            for (int i = 0; i < count; i++) {
+                dst[d + i] = Float.float16ToFloat(src[s + i]);
+            }
+        }
+    }
+
+    /** {@code dst[d + i] = widen(element i)} of the little-endian 16-bit elements from byte {@code byteOff}. */
+    static void widen(StorageType type, MemorySegment src, long byteOff, float[] dst, int d, int count) {
+        if (type == StorageType.BF16) {
+            for (int i = 0; i < count; i++) {
+                dst[d + i] = Float.intBitsToFloat(src.get(S16, byteOff + 2L * i) << 16);
+            }
+        } else {
+            for (int i = 0; i < count; i++) {
+                dst[d + i] = Float.float16ToFloat(src.get(S16, byteOff + 2L * i));
+            }
         }
     }
 
@@ -161,14 +205,11 @@ final class GemmPacking {
         }
     }
 
-    private static void packBPanelSegment(MatrixOperand b, int p0, int kc, int j, int cols, int w, float[] dst, int d) {
-        MemorySegment src = b.segment();
-        long rs = b.rowStride(), cs = b.colStride();
-        long base = b.offset() + p0 * rs + j * cs;
+    /** Any storage and type, element by element (a transposed 16-bit or segment B, or any strides). */
+    private static void packBPanelGeneric(MatrixOperand b, int p0, int kc, int j, int cols, int w, float[] dst, int d) {
         for (int p = 0; p < kc; p++) {
-            long s = base + p * rs;
             for (int jj = 0, o = d + p * w; jj < cols; jj++, o++) {
-                dst[o] = src.getAtIndex(F32, s + jj * cs);
+                dst[o] = b.get(p0 + p, j + jj);
             }
         }
     }

@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 final class GemmFixtures {
 
     static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort S16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private GemmFixtures() {}
 
@@ -56,6 +57,33 @@ final class GemmFixtures {
         MemorySegment seg = arena.allocate((long) data.length * Float.BYTES, 64);
         MemorySegment.copy(data, 0, seg, F32_LE, 0, data.length);
         return new MatrixOperand(null, seg, lead, rows, cols, rs, cs);
+    }
+
+    /**
+     * The same {@code [rows, cols]} matrix twice: stored as 16-bit {@code type} (heap {@code short[]},
+     * or a native segment of {@code arena} when it is not null), and as the float32 matrix of its
+     * exactly widened values, with the same layout. Values are random, rounded to the 16-bit type.
+     *
+     * @return {16-bit operand, float32 operand}
+     */
+    static MatrixOperand[] halfOperand(SplittableRandom rnd, int rows, int cols, Layout layout, StorageType type, Arena arena) {
+        MatrixOperand f = operand(rnd, rows, cols, layout, null);
+        float[] data = f.array();
+        short[] bits = new short[data.length];
+        float[] widened = new float[data.length];
+        for (int i = 0; i < data.length; i++) {
+            bits[i] = type == StorageType.BF16 ? (short) (Float.floatToRawIntBits(data[i]) >>> 16) : Float.floatToFloat16(data[i]);
+            widened[i] = type.widen(bits[i]);
+        }
+        MatrixOperand wide = new MatrixOperand(widened, null, f.offset(), rows, cols, f.rowStride(), f.colStride());
+        if (arena == null) {
+            return new MatrixOperand[] {
+                new MatrixOperand(null, null, f.offset(), rows, cols, f.rowStride(), f.colStride(), bits, type), wide};
+        }
+        MemorySegment seg = arena.allocate(2L * bits.length, 64);
+        MemorySegment.copy(bits, 0, seg, S16_LE, 0, bits.length);
+        return new MatrixOperand[] {
+            new MatrixOperand(null, seg, f.offset(), rows, cols, f.rowStride(), f.colStride(), null, type), wide};
     }
 
     /** @return {@code C0 (+ if accumulate) A B} in double precision, row-major {@code [m, n]} */

@@ -42,17 +42,6 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    // Lane indexes (into the 32 lanes of two vectors) of the butterfly stages of a 16 x 16 transpose:
-    // for rows i and i + b, LOb takes the first b lanes of every 2b-lane group from row i and the
-    // matching lanes of row i + b; HIb takes the second b lanes from both.
-    private static final FloatVector LO8 = butterfly(8, false);
-    private static final FloatVector HI8 = butterfly(8, true);
-    private static final FloatVector LO4 = butterfly(4, false);
-    private static final FloatVector HI4 = butterfly(4, true);
-    private static final FloatVector LO2 = butterfly(2, false);
-    private static final FloatVector HI2 = butterfly(2, true);
-    private static final FloatVector LO1 = butterfly(1, false);
-    private static final FloatVector HI1 = butterfly(1, true);
 
     /** Rows of the register tile: 8 or 4. */
     private final int mr;
@@ -88,15 +77,6 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
             throw new IllegalArgumentException("the Vector API GEMM tile is 8 x 3 or 4 x 2 vectors, not " + rows + " x " + vectors);
         }
         return new PanamaGemmKernel(rows, vectors);
-    }
-
-    private static FloatVector butterfly(int b, boolean high) {
-        float[] idx = new float[L];
-        for (int c = 0; c < L; c++) {
-            boolean first = c % (2 * b) < b;
-            idx[c] = high ? (first ? c + b : L + c) : (first ? c : L + c - b);
-        }
-        return FloatVector.fromArray(S, idx, 0);
     }
 
     @Override
@@ -154,46 +134,39 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
      * of the time.
      */
     @Override
-    public boolean packB(MatrixOperand b, int p0, int kc, int j0, int nc, float[] dst) {
+    public boolean packB(MatrixOperand b, int p0, int kc, int j0, int nc, float[] dst, int dOff) {
         if (b.colStride() != 1) {
-            return b.rowStride() == 1 && L == 16 && vectors == 3 && packTransposed(b, p0, kc, j0, nc, dst);
+            return b.rowStride() == 1 && L == 16 && vectors == 3 && packTransposed(b, p0, kc, j0, nc, dst, dOff);
         }
         int nr = vectors * L;
-        boolean third = vectors == 3;
         int full = nc / nr * nr;
         int cols = nc - full;
         int w = (cols + L - 1) / L * L;
-        float[] array = b.array();
-        MemorySegment seg = b.segment();
+        float[] src = b.array();
+        // any other storage: each row of the block is first widened into a float32 row
+        float[] row = src != null ? null : new float[nc];
         for (int p = 0; p < kc; p++) {
-            long row = b.offset() + (p0 + p) * b.rowStride() + j0;
-            int d = p * nr;
-            if (array != null) {
-                int s = (int) row;
-                for (int jp = 0; jp < full; jp += nr, d += nr * kc) {
-                    FloatVector.fromArray(S, array, s + jp).intoArray(dst, d);
-                    FloatVector.fromArray(S, array, s + jp + L).intoArray(dst, d + L);
-                    if (third) {
-                        FloatVector.fromArray(S, array, s + jp + 2 * L).intoArray(dst, d + 2 * L);
-                    }
-                }
+            long idx = b.offset() + (p0 + p) * b.rowStride() + j0;
+            int s;
+            if (src != null) {
+                s = (int) idx;
             } else {
-                long s = row * Float.BYTES;
-                for (int jp = 0; jp < full; jp += nr, d += nr * kc) {
-                    long o = s + (long) jp * Float.BYTES;
-                    FloatVector.fromMemorySegment(S, seg, o, ByteOrder.LITTLE_ENDIAN).intoArray(dst, d);
-                    FloatVector.fromMemorySegment(S, seg, o + L * Float.BYTES, ByteOrder.LITTLE_ENDIAN).intoArray(dst, d + L);
-                    if (third) {
-                        FloatVector.fromMemorySegment(S, seg, o + 2 * L * Float.BYTES, ByteOrder.LITTLE_ENDIAN).intoArray(dst, d + 2 * L);
-                    }
+                Widening.widen(b, idx, nc, row, 0);
+                s = 0;
+            }
+            float[] from = src != null ? src : row;
+            int d = dOff + p * nr;
+            for (int jp = 0; jp < full; jp += nr, d += nr * kc) {
+                FloatVector.fromArray(S, from, s + jp).intoArray(dst, d);
+                FloatVector.fromArray(S, from, s + jp + L).intoArray(dst, d + L);
+                if (vectors == 3) {
+                    FloatVector.fromArray(S, from, s + jp + 2 * L).intoArray(dst, d + 2 * L);
                 }
             }
             if (cols > 0) {
                 // the last, narrower panel: the columns left, then zeros up to its width
-                int e = full * kc + p * w;
-                for (int j = 0; j < cols; j++) {
-                    dst[e + j] = b.get(p0 + p, j0 + full + j);
-                }
+                int e = dOff + full * kc + p * w;
+                System.arraycopy(from, s + full, dst, e, cols);
                 Arrays.fill(dst, e + cols, e + w, 0f);
             }
         }
@@ -207,17 +180,13 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
      * permutes) and stored as 16 packed rows. Only for 16 lanes; a narrower last panel is packed
      * element by element.
      */
-    private static boolean packTransposed(MatrixOperand b, int p0, int kc, int j0, int nc, float[] dst) {
+    private static boolean packTransposed(MatrixOperand b, int p0, int kc, int j0, int nc, float[] dst, int dOff) {
         int nr = 3 * L;
         for (int jp = 0; jp < nc; jp += nr) {
             int cols = Math.min(nr, nc - jp);
-            int d = jp * kc;
+            int d = dOff + jp * kc;
             if (cols == nr) {
-                if (b.array() != null) {
-                    packTransposedPanelHeap(b, p0, kc, j0 + jp, dst, d);
-                } else {
-                    packTransposedPanelSegment(b, p0, kc, j0 + jp, dst, d);
-                }
+                packTransposedPanel(b, p0, kc, j0 + jp, dst, d);
             } else {
                 int w = (cols + L - 1) / L * L;
                 for (int p = 0; p < kc; p++) {
@@ -231,167 +200,19 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
         return true;
     }
 
-    /** Packs one full panel of a transposed heap B (see {@link #packB}). */
-    private static void packTransposedPanelHeap(MatrixOperand b, int p0, int kc, int j, float[] dst, int d) {
-        float[] src = b.array();
+    /**
+     * Packs one full panel of a transposed B: three groups of 16 columns, each 16 x 16 block
+     * transposed in registers ({@link Transpose16}); the last {@code kc % 16} rows element by element.
+     */
+    private static void packTransposedPanel(MatrixOperand b, int p0, int kc, int j, float[] dst, int d) {
         int nr = 3 * L;
         long cs = b.colStride();
         int full = kc / L * L;
+        float[] stage = b.array() != null ? null : new float[L * L];
         for (int g = 0; g < 3; g++) {
             long col = b.offset() + (long) (j + g * L) * cs + p0;
             for (int p = 0; p < full; p += L) {
-                int s = (int) (col + p);
-                int c = (int) cs;
-                int o = d + p * nr + g * L;
-                FloatVector r0 = FloatVector.fromArray(S, src, s);
-                FloatVector r1 = FloatVector.fromArray(S, src, s + c);
-                FloatVector r2 = FloatVector.fromArray(S, src, s + 2 * c);
-                FloatVector r3 = FloatVector.fromArray(S, src, s + 3 * c);
-                FloatVector r4 = FloatVector.fromArray(S, src, s + 4 * c);
-                FloatVector r5 = FloatVector.fromArray(S, src, s + 5 * c);
-                FloatVector r6 = FloatVector.fromArray(S, src, s + 6 * c);
-                FloatVector r7 = FloatVector.fromArray(S, src, s + 7 * c);
-                FloatVector r8 = FloatVector.fromArray(S, src, s + 8 * c);
-                FloatVector r9 = FloatVector.fromArray(S, src, s + 9 * c);
-                FloatVector r10 = FloatVector.fromArray(S, src, s + 10 * c);
-                FloatVector r11 = FloatVector.fromArray(S, src, s + 11 * c);
-                FloatVector r12 = FloatVector.fromArray(S, src, s + 12 * c);
-                FloatVector r13 = FloatVector.fromArray(S, src, s + 13 * c);
-                FloatVector r14 = FloatVector.fromArray(S, src, s + 14 * c);
-                FloatVector r15 = FloatVector.fromArray(S, src, s + 15 * c);
-                FloatVector t0a = LO8.selectFrom(r0, r8), t0i = HI8.selectFrom(r0, r8);
-                FloatVector t0b = LO8.selectFrom(r1, r9), t0j = HI8.selectFrom(r1, r9);
-                FloatVector t0c = LO8.selectFrom(r2, r10), t0k = HI8.selectFrom(r2, r10);
-                FloatVector t0d = LO8.selectFrom(r3, r11), t0l = HI8.selectFrom(r3, r11);
-                FloatVector t0e = LO8.selectFrom(r4, r12), t0m = HI8.selectFrom(r4, r12);
-                FloatVector t0f = LO8.selectFrom(r5, r13), t0n = HI8.selectFrom(r5, r13);
-                FloatVector t0g = LO8.selectFrom(r6, r14), t0o = HI8.selectFrom(r6, r14);
-                FloatVector t0h = LO8.selectFrom(r7, r15), t0p = HI8.selectFrom(r7, r15);
-                FloatVector t1a = LO4.selectFrom(t0a, t0e), t1e = HI4.selectFrom(t0a, t0e);
-                FloatVector t1b = LO4.selectFrom(t0b, t0f), t1f = HI4.selectFrom(t0b, t0f);
-                FloatVector t1c = LO4.selectFrom(t0c, t0g), t1g = HI4.selectFrom(t0c, t0g);
-                FloatVector t1d = LO4.selectFrom(t0d, t0h), t1h = HI4.selectFrom(t0d, t0h);
-                FloatVector t1i = LO4.selectFrom(t0i, t0m), t1m = HI4.selectFrom(t0i, t0m);
-                FloatVector t1j = LO4.selectFrom(t0j, t0n), t1n = HI4.selectFrom(t0j, t0n);
-                FloatVector t1k = LO4.selectFrom(t0k, t0o), t1o = HI4.selectFrom(t0k, t0o);
-                FloatVector t1l = LO4.selectFrom(t0l, t0p), t1p = HI4.selectFrom(t0l, t0p);
-                FloatVector t2a = LO2.selectFrom(t1a, t1c), t2c = HI2.selectFrom(t1a, t1c);
-                FloatVector t2b = LO2.selectFrom(t1b, t1d), t2d = HI2.selectFrom(t1b, t1d);
-                FloatVector t2e = LO2.selectFrom(t1e, t1g), t2g = HI2.selectFrom(t1e, t1g);
-                FloatVector t2f = LO2.selectFrom(t1f, t1h), t2h = HI2.selectFrom(t1f, t1h);
-                FloatVector t2i = LO2.selectFrom(t1i, t1k), t2k = HI2.selectFrom(t1i, t1k);
-                FloatVector t2j = LO2.selectFrom(t1j, t1l), t2l = HI2.selectFrom(t1j, t1l);
-                FloatVector t2m = LO2.selectFrom(t1m, t1o), t2o = HI2.selectFrom(t1m, t1o);
-                FloatVector t2n = LO2.selectFrom(t1n, t1p), t2p = HI2.selectFrom(t1n, t1p);
-                FloatVector t3a = LO1.selectFrom(t2a, t2b), t3b = HI1.selectFrom(t2a, t2b);
-                FloatVector t3c = LO1.selectFrom(t2c, t2d), t3d = HI1.selectFrom(t2c, t2d);
-                FloatVector t3e = LO1.selectFrom(t2e, t2f), t3f = HI1.selectFrom(t2e, t2f);
-                FloatVector t3g = LO1.selectFrom(t2g, t2h), t3h = HI1.selectFrom(t2g, t2h);
-                FloatVector t3i = LO1.selectFrom(t2i, t2j), t3j = HI1.selectFrom(t2i, t2j);
-                FloatVector t3k = LO1.selectFrom(t2k, t2l), t3l = HI1.selectFrom(t2k, t2l);
-                FloatVector t3m = LO1.selectFrom(t2m, t2n), t3n = HI1.selectFrom(t2m, t2n);
-                FloatVector t3o = LO1.selectFrom(t2o, t2p), t3p = HI1.selectFrom(t2o, t2p);
-                t3a.intoArray(dst, o);
-                t3b.intoArray(dst, o + 1 * nr);
-                t3c.intoArray(dst, o + 2 * nr);
-                t3d.intoArray(dst, o + 3 * nr);
-                t3e.intoArray(dst, o + 4 * nr);
-                t3f.intoArray(dst, o + 5 * nr);
-                t3g.intoArray(dst, o + 6 * nr);
-                t3h.intoArray(dst, o + 7 * nr);
-                t3i.intoArray(dst, o + 8 * nr);
-                t3j.intoArray(dst, o + 9 * nr);
-                t3k.intoArray(dst, o + 10 * nr);
-                t3l.intoArray(dst, o + 11 * nr);
-                t3m.intoArray(dst, o + 12 * nr);
-                t3n.intoArray(dst, o + 13 * nr);
-                t3o.intoArray(dst, o + 14 * nr);
-                t3p.intoArray(dst, o + 15 * nr);
-            }
-            for (int p = full; p < kc; p++) {
-                for (int jj = 0; jj < L; jj++) {
-                    dst[d + p * nr + g * L + jj] = b.get(p0 + p, j + g * L + jj);
-                }
-            }
-        }
-    }
-
-    /** Packs one full panel of a transposed segment B (see {@link #packB}). */
-    private static void packTransposedPanelSegment(MatrixOperand b, int p0, int kc, int j, float[] dst, int d) {
-        MemorySegment src = b.segment();
-        int nr = 3 * L;
-        long cs = b.colStride();
-        int full = kc / L * L;
-        for (int g = 0; g < 3; g++) {
-            long col = b.offset() + (long) (j + g * L) * cs + p0;
-            for (int p = 0; p < full; p += L) {
-                long s = (col + p) * Float.BYTES;
-                long c = cs * Float.BYTES;
-                int o = d + p * nr + g * L;
-                FloatVector r0 = FloatVector.fromMemorySegment(S, src, s, ByteOrder.LITTLE_ENDIAN);
-                FloatVector r1 = FloatVector.fromMemorySegment(S, src, s + c, ByteOrder.LITTLE_ENDIAN);
-                FloatVector r2 = FloatVector.fromMemorySegment(S, src, s + 2 * c, ByteOrder.LITTLE_ENDIAN);
-                FloatVector r3 = FloatVector.fromMemorySegment(S, src, s + 3 * c, ByteOrder.LITTLE_ENDIAN);
-                FloatVector r4 = FloatVector.fromMemorySegment(S, src, s + 4 * c, ByteOrder.LITTLE_ENDIAN);
-                FloatVector r5 = FloatVector.fromMemorySegment(S, src, s + 5 * c, ByteOrder.LITTLE_ENDIAN);
-                FloatVector r6 = FloatVector.fromMemorySegment(S, src, s + 6 * c, ByteOrder.LITTLE_ENDIAN);
-                FloatVector r7 = FloatVector.fromMemorySegment(S, src, s + 7 * c, ByteOrder.LITTLE_ENDIAN);
-                FloatVector r8 = FloatVector.fromMemorySegment(S, src, s + 8 * c, ByteOrder.LITTLE_ENDIAN);
-                FloatVector r9 = FloatVector.fromMemorySegment(S, src, s + 9 * c, ByteOrder.LITTLE_ENDIAN);
-                FloatVector r10 = FloatVector.fromMemorySegment(S, src, s + 10 * c, ByteOrder.LITTLE_ENDIAN);
-                FloatVector r11 = FloatVector.fromMemorySegment(S, src, s + 11 * c, ByteOrder.LITTLE_ENDIAN);
-                FloatVector r12 = FloatVector.fromMemorySegment(S, src, s + 12 * c, ByteOrder.LITTLE_ENDIAN);
-                FloatVector r13 = FloatVector.fromMemorySegment(S, src, s + 13 * c, ByteOrder.LITTLE_ENDIAN);
-                FloatVector r14 = FloatVector.fromMemorySegment(S, src, s + 14 * c, ByteOrder.LITTLE_ENDIAN);
-                FloatVector r15 = FloatVector.fromMemorySegment(S, src, s + 15 * c, ByteOrder.LITTLE_ENDIAN);
-                FloatVector t0a = LO8.selectFrom(r0, r8), t0i = HI8.selectFrom(r0, r8);
-                FloatVector t0b = LO8.selectFrom(r1, r9), t0j = HI8.selectFrom(r1, r9);
-                FloatVector t0c = LO8.selectFrom(r2, r10), t0k = HI8.selectFrom(r2, r10);
-                FloatVector t0d = LO8.selectFrom(r3, r11), t0l = HI8.selectFrom(r3, r11);
-                FloatVector t0e = LO8.selectFrom(r4, r12), t0m = HI8.selectFrom(r4, r12);
-                FloatVector t0f = LO8.selectFrom(r5, r13), t0n = HI8.selectFrom(r5, r13);
-                FloatVector t0g = LO8.selectFrom(r6, r14), t0o = HI8.selectFrom(r6, r14);
-                FloatVector t0h = LO8.selectFrom(r7, r15), t0p = HI8.selectFrom(r7, r15);
-                FloatVector t1a = LO4.selectFrom(t0a, t0e), t1e = HI4.selectFrom(t0a, t0e);
-                FloatVector t1b = LO4.selectFrom(t0b, t0f), t1f = HI4.selectFrom(t0b, t0f);
-                FloatVector t1c = LO4.selectFrom(t0c, t0g), t1g = HI4.selectFrom(t0c, t0g);
-                FloatVector t1d = LO4.selectFrom(t0d, t0h), t1h = HI4.selectFrom(t0d, t0h);
-                FloatVector t1i = LO4.selectFrom(t0i, t0m), t1m = HI4.selectFrom(t0i, t0m);
-                FloatVector t1j = LO4.selectFrom(t0j, t0n), t1n = HI4.selectFrom(t0j, t0n);
-                FloatVector t1k = LO4.selectFrom(t0k, t0o), t1o = HI4.selectFrom(t0k, t0o);
-                FloatVector t1l = LO4.selectFrom(t0l, t0p), t1p = HI4.selectFrom(t0l, t0p);
-                FloatVector t2a = LO2.selectFrom(t1a, t1c), t2c = HI2.selectFrom(t1a, t1c);
-                FloatVector t2b = LO2.selectFrom(t1b, t1d), t2d = HI2.selectFrom(t1b, t1d);
-                FloatVector t2e = LO2.selectFrom(t1e, t1g), t2g = HI2.selectFrom(t1e, t1g);
-                FloatVector t2f = LO2.selectFrom(t1f, t1h), t2h = HI2.selectFrom(t1f, t1h);
-                FloatVector t2i = LO2.selectFrom(t1i, t1k), t2k = HI2.selectFrom(t1i, t1k);
-                FloatVector t2j = LO2.selectFrom(t1j, t1l), t2l = HI2.selectFrom(t1j, t1l);
-                FloatVector t2m = LO2.selectFrom(t1m, t1o), t2o = HI2.selectFrom(t1m, t1o);
-                FloatVector t2n = LO2.selectFrom(t1n, t1p), t2p = HI2.selectFrom(t1n, t1p);
-                FloatVector t3a = LO1.selectFrom(t2a, t2b), t3b = HI1.selectFrom(t2a, t2b);
-                FloatVector t3c = LO1.selectFrom(t2c, t2d), t3d = HI1.selectFrom(t2c, t2d);
-                FloatVector t3e = LO1.selectFrom(t2e, t2f), t3f = HI1.selectFrom(t2e, t2f);
-                FloatVector t3g = LO1.selectFrom(t2g, t2h), t3h = HI1.selectFrom(t2g, t2h);
-                FloatVector t3i = LO1.selectFrom(t2i, t2j), t3j = HI1.selectFrom(t2i, t2j);
-                FloatVector t3k = LO1.selectFrom(t2k, t2l), t3l = HI1.selectFrom(t2k, t2l);
-                FloatVector t3m = LO1.selectFrom(t2m, t2n), t3n = HI1.selectFrom(t2m, t2n);
-                FloatVector t3o = LO1.selectFrom(t2o, t2p), t3p = HI1.selectFrom(t2o, t2p);
-                t3a.intoArray(dst, o);
-                t3b.intoArray(dst, o + 1 * nr);
-                t3c.intoArray(dst, o + 2 * nr);
-                t3d.intoArray(dst, o + 3 * nr);
-                t3e.intoArray(dst, o + 4 * nr);
-                t3f.intoArray(dst, o + 5 * nr);
-                t3g.intoArray(dst, o + 6 * nr);
-                t3h.intoArray(dst, o + 7 * nr);
-                t3i.intoArray(dst, o + 8 * nr);
-                t3j.intoArray(dst, o + 9 * nr);
-                t3k.intoArray(dst, o + 10 * nr);
-                t3l.intoArray(dst, o + 11 * nr);
-                t3m.intoArray(dst, o + 12 * nr);
-                t3n.intoArray(dst, o + 13 * nr);
-                t3o.intoArray(dst, o + 14 * nr);
-                t3p.intoArray(dst, o + 15 * nr);
+                Transpose16.transpose(b, col + p, cs, dst, d + p * nr + g * L, nr, stage);
             }
             for (int p = full; p < kc; p++) {
                 for (int jj = 0; jj < L; jj++) {

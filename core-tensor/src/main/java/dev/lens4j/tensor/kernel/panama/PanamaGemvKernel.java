@@ -1,0 +1,272 @@
+package dev.lens4j.tensor.kernel.panama;
+
+import dev.lens4j.tensor.matmul.GemvKernel;
+import dev.lens4j.tensor.matmul.MatrixOperand;
+import dev.lens4j.tensor.matmul.StorageType;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API kernel of {@link dev.lens4j.tensor.matmul.Gemv}: a few rows of activations times a
+ * weight streamed from memory once, at the speed memory delivers it.
+ *
+ * <ul>
+ *   <li><b>Row-major W</b>: down the rows of W, four at a time, each row's run of columns read in
+ *       whole vectors and multiplied into the output rows, which stay in L1 (blocks of up to 4
+ *       {@value #BLOCK} columns): every output vector is loaded once per four rows of W and takes
+ *       their four fused multiply-adds in order, and four rows stream at once. Each row of W is one
+ *       contiguous run, which the hardware prefetchers follow; accumulators held in registers instead
+ *       would read 192 bytes per row of W at a stride of kilobytes, which none follows. Storage other
+ *       than a float32 array is widened into float32 runs first ({@link Widening#widen}).</li>
+ *   <li><b>Transposed W</b> (a column contiguous along k, e.g. {@code W_E^T}): 16 columns at a time,
+ *       16 steps of k loaded from each, transposed in registers ({@link Transpose16}) into 16 vectors
+ *       of 16 columns, multiplied in order of k. Sixteen sequential streams, one per column. Only for
+ *       16 lanes; with fewer, the scalar kernel (8 interleaved chains) runs.</li>
+ * </ul>
+ * Either way every output element is one fused multiply-add chain along k, in order, as in the GEMM.
+ * Loaded reflectively, like {@link PanamaGemmKernel}.
+ */
+public final class PanamaGemvKernel implements GemvKernel {
+
+    private static final VectorSpecies<Float> S = Widening.S;
+    private static final int L = Widening.L;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /**
+     * Columns of the output rows kept in L1 while the rows of W go past (4 KB per output row); one row
+     * of x takes four times as many, so that a run of a row of W is 16 KB (8 KB of bfloat16).
+     */
+    static final int BLOCK = 1024;
+    /** Steps of k widened at a time for a transposed weight that is not a float32 array. */
+    private static final int CHUNK = 256;
+
+    private final GemvKernel fallback;
+
+    private PanamaGemvKernel(GemvKernel fallback) {
+        this.fallback = fallback;
+    }
+
+    /**
+     * Creates the kernel; called reflectively.
+     *
+     * @param fallback the kernel for transposed weights when vectors are not 16 lanes wide, and for tails
+     * @return the kernel
+     */
+    public static GemvKernel create(GemvKernel fallback) {
+        return new PanamaGemvKernel(fallback);
+    }
+
+    @Override
+    public String name() {
+        return "panama (" + L + " lanes)";
+    }
+
+    @Override
+    public void rowMajor(float[] x, int xOff, int ldx, int rows, MatrixOperand w, int j0, int j1, float[] out, int outOff,
+                         int ldo) {
+        int k = w.rows();
+        long rs = w.rowStride(), base = w.offset();
+        float[] wa = w.array();
+        int block = Math.max(BLOCK, 4 * BLOCK / rows);
+        // bfloat16 is widened in registers as it is loaded; any other storage but a float32 array is
+        // widened into float32 runs first
+        boolean bf16 = w.type() == StorageType.BF16;
+        short[] wh = w.halves();
+        MemorySegment seg = w.segment();
+        float[] stage = wa != null || bf16 ? null : new float[4 * block];
+        for (int jb = j0; jb < j1; jb += block) {
+            int je = Math.min(j1, jb + block);
+            int len = je - jb;
+            int vecEnd = jb + len / L * L;
+            int p = 0;
+            for (; p + 4 <= k && bf16; p += 4) {
+                long r0 = base + p * rs, r1 = r0 + rs, r2 = r1 + rs, r3 = r2 + rs;
+                for (int r = 0; r < rows; r++) {
+                    int xi = xOff + r * ldx + p, o0 = outOff + r * ldo;
+                    FloatVector x0 = FloatVector.broadcast(S, x[xi]);
+                    FloatVector x1 = FloatVector.broadcast(S, x[xi + 1]);
+                    FloatVector x2 = FloatVector.broadcast(S, x[xi + 2]);
+                    FloatVector x3 = FloatVector.broadcast(S, x[xi + 3]);
+                    // two loops, not one with a helper that loads from either storage: a vector merged from
+                    // two paths is boxed
+                    if (wh != null) {
+                        for (int j = jb; j < vecEnd; j += L) {
+                            int o = o0 + j;
+                            FloatVector acc = FloatVector.fromArray(S, out, o);
+                            acc = x0.fma(Widening.bf16ToFloat(ShortVector.fromArray(Widening.H, wh, (int) (r0 + j))), acc);
+                            acc = x1.fma(Widening.bf16ToFloat(ShortVector.fromArray(Widening.H, wh, (int) (r1 + j))), acc);
+                            acc = x2.fma(Widening.bf16ToFloat(ShortVector.fromArray(Widening.H, wh, (int) (r2 + j))), acc);
+                            acc = x3.fma(Widening.bf16ToFloat(ShortVector.fromArray(Widening.H, wh, (int) (r3 + j))), acc);
+                            acc.intoArray(out, o);
+                        }
+                    } else {
+                        for (int j = jb; j < vecEnd; j += L) {
+                            int o = o0 + j;
+                            FloatVector acc = FloatVector.fromArray(S, out, o);
+                            acc = x0.fma(Widening.bf16ToFloat(ShortVector.fromMemorySegment(Widening.H, seg, 2 * (r0 + j), LE)), acc);
+                            acc = x1.fma(Widening.bf16ToFloat(ShortVector.fromMemorySegment(Widening.H, seg, 2 * (r1 + j), LE)), acc);
+                            acc = x2.fma(Widening.bf16ToFloat(ShortVector.fromMemorySegment(Widening.H, seg, 2 * (r2 + j), LE)), acc);
+                            acc = x3.fma(Widening.bf16ToFloat(ShortVector.fromMemorySegment(Widening.H, seg, 2 * (r3 + j), LE)), acc);
+                            acc.intoArray(out, o);
+                        }
+                    }
+                    for (int j = vecEnd; j < je; j++) {
+                        int o = o0 + j;
+                        float acc = out[o];
+                        acc = Math.fma(x[xi], w.get(p, j), acc);
+                        acc = Math.fma(x[xi + 1], w.get(p + 1, j), acc);
+                        acc = Math.fma(x[xi + 2], w.get(p + 2, j), acc);
+                        out[o] = Math.fma(x[xi + 3], w.get(p + 3, j), acc);
+                    }
+                }
+            }
+            for (; p + 4 <= k; p += 4) {
+                float[] src;
+                int s0, s1, s2, s3;
+                if (wa != null) {
+                    src = wa;
+                    s0 = (int) (base + p * rs);
+                    s1 = (int) (s0 + rs);
+                    s2 = (int) (s1 + rs);
+                    s3 = (int) (s2 + rs);
+                } else {
+                    for (int i = 0; i < 4; i++) {
+                        Widening.widen(w, base + (p + i) * rs + jb, len, stage, i * block);
+                    }
+                    src = stage;
+                    s0 = -jb;
+                    s1 = block - jb;
+                    s2 = 2 * block - jb;
+                    s3 = 3 * block - jb;
+                }
+                for (int r = 0; r < rows; r++) {
+                    int xi = xOff + r * ldx + p, o0 = outOff + r * ldo;
+                    FloatVector x0 = FloatVector.broadcast(S, x[xi]);
+                    FloatVector x1 = FloatVector.broadcast(S, x[xi + 1]);
+                    FloatVector x2 = FloatVector.broadcast(S, x[xi + 2]);
+                    FloatVector x3 = FloatVector.broadcast(S, x[xi + 3]);
+                    for (int j = jb; j < vecEnd; j += L) {
+                        int o = o0 + j;
+                        FloatVector acc = FloatVector.fromArray(S, out, o);
+                        acc = x0.fma(FloatVector.fromArray(S, src, s0 + j), acc);
+                        acc = x1.fma(FloatVector.fromArray(S, src, s1 + j), acc);
+                        acc = x2.fma(FloatVector.fromArray(S, src, s2 + j), acc);
+                        acc = x3.fma(FloatVector.fromArray(S, src, s3 + j), acc);
+                        acc.intoArray(out, o);
+                    }
+                    for (int j = vecEnd; j < je; j++) {
+                        int o = o0 + j;
+                        float acc = out[o];
+                        acc = Math.fma(x[xi], src[s0 + j], acc);
+                        acc = Math.fma(x[xi + 1], src[s1 + j], acc);
+                        acc = Math.fma(x[xi + 2], src[s2 + j], acc);
+                        out[o] = Math.fma(x[xi + 3], src[s3 + j], acc);
+                    }
+                }
+            }
+            // the last k % 4 rows of W, one at a time
+            float[] one = stage != null || wa != null ? stage : new float[block];
+            for (; p < k; p++) {
+                float[] src;
+                int s0;
+                if (wa != null) {
+                    src = wa;
+                    s0 = (int) (base + p * rs);
+                } else {
+                    Widening.widen(w, base + p * rs + jb, len, one, 0);
+                    src = one;
+                    s0 = -jb;
+                }
+                for (int r = 0; r < rows; r++) {
+                    int xi = xOff + r * ldx + p, o0 = outOff + r * ldo;
+                    FloatVector x0 = FloatVector.broadcast(S, x[xi]);
+                    for (int j = jb; j < vecEnd; j += L) {
+                        int o = o0 + j;
+                        x0.fma(FloatVector.fromArray(S, src, s0 + j), FloatVector.fromArray(S, out, o)).intoArray(out, o);
+                    }
+                    for (int j = vecEnd; j < je; j++) {
+                        out[o0 + j] = Math.fma(x[xi], src[s0 + j], out[o0 + j]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void transposed(float[] x, int xOff, int ldx, int rows, MatrixOperand w, int j0, int j1, float[] out, int outOff,
+                           int ldo) {
+        if (L != 16) {
+            fallback.transposed(x, xOff, ldx, rows, w, j0, j1, out, outOff, ldo);
+            return;
+        }
+        int k = w.rows();
+        long cs = w.colStride();
+        int full = k / L * L;
+        int groupsEnd = j0 + (j1 - j0) / L * L;
+        float[] t = new float[L * L];
+        float[] wa = w.array();
+        // any storage but a float32 array: 16 columns' runs of CHUNK steps widened into float32 first
+        float[] stage = wa != null ? null : new float[L * CHUNK];
+        for (int j = j0; j < groupsEnd; j += L) {
+            int o = outOff + j;
+            FloatVector a0 = FloatVector.fromArray(S, out, o);
+            FloatVector a1 = rows > 1 ? FloatVector.fromArray(S, out, o + ldo) : a0;
+            FloatVector a2 = rows > 2 ? FloatVector.fromArray(S, out, o + 2 * ldo) : a0;
+            FloatVector a3 = rows > 3 ? FloatVector.fromArray(S, out, o + 3 * ldo) : a0;
+            long col = w.offset() + j * cs;
+            for (int p = 0; p < k; p += L) {
+                if (p < full) {
+                    // t[q * 16 + c] = W[p + q, j + c]
+                    if (wa != null) {
+                        Transpose16.transpose(wa, (int) (col + p), (int) cs, t, 0, L);
+                    } else {
+                        int within = p % CHUNK;
+                        if (within == 0) {
+                            int len = Math.min(CHUNK, full - p);
+                            for (int c = 0; c < L; c++) {
+                                Widening.widen(w, col + c * cs + p, len, stage, c * CHUNK);
+                            }
+                        }
+                        Transpose16.transpose(stage, within, CHUNK, t, 0, L);
+                    }
+                } else {
+                    for (int q = 0; q < k - p; q++) {
+                        for (int c = 0; c < L; c++) {
+                            t[q * L + c] = w.get(p + q, j + c);
+                        }
+                    }
+                }
+                int steps = Math.min(L, k - p);
+                for (int q = 0; q < steps; q++) {
+                    FloatVector wq = FloatVector.fromArray(S, t, q * L);
+                    int xi = xOff + p + q;
+                    a0 = FloatVector.broadcast(S, x[xi]).fma(wq, a0);
+                    if (rows > 1) {
+                        a1 = FloatVector.broadcast(S, x[xi + ldx]).fma(wq, a1);
+                        if (rows > 2) {
+                            a2 = FloatVector.broadcast(S, x[xi + 2 * ldx]).fma(wq, a2);
+                            if (rows > 3) {
+                                a3 = FloatVector.broadcast(S, x[xi + 3 * ldx]).fma(wq, a3);
+                            }
+                        }
+                    }
+                }
+            }
+            a0.intoArray(out, o);
+            if (rows > 1) {
+                a1.intoArray(out, o + ldo);
+            }
+            if (rows > 2) {
+                a2.intoArray(out, o + 2 * ldo);
+            }
+            if (rows > 3) {
+                a3.intoArray(out, o + 3 * ldo);
+            }
+        }
+        if (groupsEnd < j1) {
+            fallback.transposed(x, xOff, ldx, rows, w, groupsEnd, j1, out, outOff, ldo);
+        }
+    }
+}

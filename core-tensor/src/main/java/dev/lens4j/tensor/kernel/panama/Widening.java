@@ -1,0 +1,115 @@
+package dev.lens4j.tensor.kernel.panama;
+
+import dev.lens4j.tensor.matmul.MatrixOperand;
+import dev.lens4j.tensor.matmul.StorageType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vectors of a {@link MatrixOperand}'s storage as float32, whatever its {@link StorageType}: float32 as
+ * it is, 16-bit elements widened exactly in registers. Shared by the GEMM packing and the GEMV.
+ */
+final class Widening {
+
+    /** The preferred float species (16 lanes with AVX-512, 8 with AVX2). */
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    /** Ints of the same width as S, and the 16-bit lanes that widen to them. */
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(L * Short.SIZE));
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort S16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private Widening() {}
+
+    /**
+     * Widens {@code count} consecutive elements of b's storage, from element index {@code idx}, into
+     * {@code dst[dOff ..]}. One small loop per kind of storage, chosen before the loop: a single loop
+     * that loads from every kind compiles too big for C2 to inline where it is called, and then each
+     * vector it returns is boxed (a bfloat16 GEMV ran slower than the float32 one that way).
+     *
+     * @param b the operand (any storage and type)
+     * @param idx element index into its storage of the first element
+     * @param count number of consecutive elements
+     * @param dst the output
+     * @param dOff index of the first output
+     */
+    static void widen(MatrixOperand b, long idx, int count, float[] dst, int dOff) {
+        float[] array = b.array();
+        if (array != null) {
+            System.arraycopy(array, (int) idx, dst, dOff, count);
+            return;
+        }
+        StorageType type = b.type();
+        if (type == StorageType.F32) {
+            MemorySegment.copy(b.segment(), F32, idx * Float.BYTES, dst, dOff, count);
+            return;
+        }
+        short[] halves = b.halves();
+        boolean bf16 = type == StorageType.BF16;
+        int full = count / L * L;
+        if (halves != null) {
+            int s = (int) idx;
+            if (bf16) {
+                for (int i = 0; i < full; i += L) {
+                    bf16ToFloat(ShortVector.fromArray(H, halves, s + i)).intoArray(dst, dOff + i);
+                }
+            } else {
+                for (int i = 0; i < full; i += L) {
+                    halfToFloat(ShortVector.fromArray(H, halves, s + i)).intoArray(dst, dOff + i);
+                }
+            }
+            for (int i = full; i < count; i++) {
+                dst[dOff + i] = type.widen(halves[s + i]);
+            }
+        } else {
+            MemorySegment seg = b.segment();
+            long s = idx * 2;
+            if (bf16) {
+                for (int i = 0; i < full; i += L) {
+                    bf16ToFloat(ShortVector.fromMemorySegment(H, seg, s + 2L * i, ByteOrder.LITTLE_ENDIAN)).intoArray(dst, dOff + i);
+                }
+            } else {
+                for (int i = 0; i < full; i += L) {
+                    halfToFloat(ShortVector.fromMemorySegment(H, seg, s + 2L * i, ByteOrder.LITTLE_ENDIAN)).intoArray(dst, dOff + i);
+                }
+            }
+            for (int i = full; i < count; i++) {
+                dst[dOff + i] = type.widen(seg.get(S16, s + 2L * i));
+            }
+        }
+    }
+
+    /** bfloat16 bits to float32: the bits, zero-extended, shifted into the top half. */
+    static FloatVector bf16ToFloat(ShortVector bits) {
+        return ((IntVector) bits.convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0)).lanewise(VectorOperators.LSHL, 16)
+                .reinterpretAsFloats();
+    }
+
+    /**
+     * IEEE half bits to float32, exactly: for a normal number the exponent is rebiased (+112) and the
+     * mantissa shifted up by 13; an infinity or NaN (exponent 31) gets exponent 255; zeros and
+     * subnormals (exponent 0) are {@code mantissa * 2^-24}, computed exactly in float32. The sign is
+     * carried over. (The Vector API has no half-to-float conversion.)
+     */
+    static FloatVector halfToFloat(ShortVector bits) {
+        IntVector h = (IntVector) bits.convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        IntVector exp = h.and(0x7c00);
+        IntVector mant = h.and(0x03ff);
+        IntVector normal = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).add(112 << 23);
+        IntVector special = mant.lanewise(VectorOperators.LSHL, 13).or(0x7f800000);
+        IntVector magnitude = normal.blend(special, exp.compare(VectorOperators.EQ, 0x7c00));
+        FloatVector sub = ((FloatVector) mant.convert(VectorOperators.I2F, 0)).mul(0x1p-24f);
+        FloatVector value = magnitude.reinterpretAsFloats().blend(sub, exp.compare(VectorOperators.EQ, 0).cast(S));
+        return value.reinterpretAsInts().or(sign).reinterpretAsFloats();
+    }
+}

@@ -1,0 +1,197 @@
+package dev.lens4j.tensor.matmul;
+
+import dev.lens4j.tensor.Parallel;
+import dev.lens4j.tensor.kernel.KernelProvider;
+import dev.lens4j.tensor.matmul.GemmFixtures.Layout;
+import java.lang.foreign.Arena;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+import static dev.lens4j.tensor.matmul.GemmFixtures.assertBitIdentical;
+import static dev.lens4j.tensor.matmul.GemmFixtures.operand;
+import static dev.lens4j.tensor.matmul.GemmFixtures.random;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@link PackedMatrix} and {@link Epilogue}: a product from a packed B is bit-identical to the scalar
+ * oracle on the matrix B was packed from, for every kernel, thread count and layout; each fused
+ * epilogue is bit-identical to the separate steps it replaces.
+ */
+class PackedGemmTest {
+
+    private static final int[] ODD = {1, 7, 13, 31, 207};
+
+    private static List<GemmMicroKernel> kernels() {
+        return List.of(GemmKernels.panama(), GemmKernels.panama(8, 3), GemmKernels.panama(4, 2), GemmKernels.scalar());
+    }
+
+    /** Packs b for every kernel and checks the product against the oracle, serial and parallel. */
+    private static void check(MatrixOperand a, MatrixOperand b, boolean accumulate, String what) {
+        int m = a.rows(), n = b.cols();
+        int ldc = n + 3, cOff = 1;
+        float[] c0 = random(new SplittableRandom(m * 7L + n), cOff + m * ldc + 2);
+        float[] oracle = c0.clone();
+        Gemm.multiplyScalar(a, b, oracle, cOff, ldc, accumulate);
+        for (GemmMicroKernel kern : kernels()) {
+            PackedMatrix packed = PackedMatrix.pack(b, kern);
+            assertThat(packed.rows()).isEqualTo(b.rows());
+            assertThat(packed.cols()).isEqualTo(n);
+            for (boolean parallel : new boolean[] {false, true}) {
+                float[] c = c0.clone();
+                Gemm.multiplyPackedWith(a, packed, c, cOff, ldc, accumulate, Epilogue.none(), parallel);
+                assertBitIdentical(c, oracle, what + " packed for " + kern.name() + (parallel ? ", parallel" : ""));
+            }
+        }
+        float[] c = c0.clone();
+        Gemm.multiplyPacked(a, PackedMatrix.pack(b), c, cOff, ldc, accumulate);
+        assertBitIdentical(c, oracle, what + " with Gemm.multiplyPacked");
+    }
+
+    @Test
+    void oddSizesAgreeWithTheOracle() {
+        SplittableRandom rnd = new SplittableRandom(21);
+        for (int m : ODD) {
+            for (int n : ODD) {
+                for (int k : new int[] {0, 1, 13, 207}) {
+                    check(operand(rnd, m, k, Layout.ROW_MAJOR, null), operand(rnd, k, n, Layout.ROW_MAJOR, null),
+                            (m + n) % 2 == 0, "[" + m + ", " + k + "] x [" + k + ", " + n + "]");
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyLayoutAndStorageOfB() {
+        SplittableRandom rnd = new SplittableRandom(23);
+        try (Arena arena = Arena.ofShared()) {
+            for (Layout lb : Layout.values()) {
+                check(operand(rnd, 37, 300, Layout.ROW_MAJOR, null), operand(rnd, 300, 101, lb, null), false, "heap B " + lb);
+                check(operand(rnd, 9, 70, Layout.TRANSPOSED, null), operand(rnd, 70, 50, lb, arena), true, "segment B " + lb);
+            }
+        }
+    }
+
+    @Test
+    void manyRowBlocksAndDepthBlocks() {
+        // m = 600 spans several A blocks, k = 700 several depth blocks, n = 149 ends in a narrow panel
+        SplittableRandom rnd = new SplittableRandom(25);
+        check(operand(rnd, 600, 700, Layout.ROW_MAJOR, null), operand(rnd, 700, 149, Layout.TRANSPOSED, null), false,
+                "[600, 700] x [700, 149]^T");
+    }
+
+    @Test
+    void packedAndPerCallPackingGiveTheSameBitsOnOneAndTwoThreads() {
+        SplittableRandom rnd = new SplittableRandom(27);
+        MatrixOperand[][] cases = {
+            {operand(rnd, 300, 257, Layout.ROW_MAJOR, null), operand(rnd, 257, 61, Layout.ROW_MAJOR, null)},
+            {operand(rnd, 45, 257, Layout.ROW_MAJOR, null), operand(rnd, 257, 700, Layout.TRANSPOSED, null)},
+        };
+        int saved = Parallel.threads();
+        try {
+            for (MatrixOperand[] ab : cases) {
+                int m = ab[0].rows(), n = ab[1].cols();
+                PackedMatrix packed = PackedMatrix.pack(ab[1]);
+                float[] ref = new float[m * n];
+                Gemm.multiplyScalar(ab[0], ab[1], ref, 0, n, false);
+                for (int threads : new int[] {1, 2}) {
+                    Parallel.setThreads(threads);
+                    float[] c = new float[m * n];
+                    Gemm.multiplyPacked(ab[0], packed, c, 0, n, false);
+                    assertBitIdentical(c, ref, "packed, " + threads + " threads");
+                    float[] d = new float[m * n];
+                    Gemm.multiply(ab[0], ab[1], d, 0, n, false);
+                    assertBitIdentical(d, ref, "per call, " + threads + " threads");
+                }
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
+    @Test
+    void perCallPackingAcrossColumnBlocks() {
+        // shrink the column blocks of per-call packing so that a small product crosses several
+        int saved = BlockedGemm.bBlockFloats;
+        BlockedGemm.bBlockFloats = 40 * 100;
+        try {
+            SplittableRandom rnd = new SplittableRandom(29);
+            MatrixOperand a = operand(rnd, 700, 40, Layout.ROW_MAJOR, null);
+            for (Layout lb : new Layout[] {Layout.ROW_MAJOR, Layout.TRANSPOSED}) {
+                MatrixOperand b = operand(rnd, 40, 333, lb, null);
+                float[] ref = new float[700 * 333], c = new float[700 * 333];
+                Gemm.multiplyScalar(a, b, ref, 0, 333, false);
+                Gemm.multiply(a, b, c, 0, 333, false);
+                assertBitIdentical(c, ref, "column blocks of 96 columns, B " + lb);
+            }
+        } finally {
+            BlockedGemm.bBlockFloats = saved;
+        }
+    }
+
+    @Test
+    void fusedEpiloguesEqualTheSeparateSteps() {
+        SplittableRandom rnd = new SplittableRandom(31);
+        var kk = KernelProvider.kernels();
+        // shapes for the few-rows path, one tile block, several A blocks; n with a narrow last panel
+        int[][] shapes = {{3, 64, 150}, {37, 200, 101}, {300, 77, 61}};
+        for (int[] s : shapes) {
+            int m = s[0], k = s[1], n = s[2];
+            MatrixOperand a = operand(rnd, m, k, Layout.ROW_MAJOR, null);
+            MatrixOperand b = operand(rnd, k, n, Layout.ROW_MAJOR, null);
+            float[] bias = random(rnd, n + 2);
+            float[] resid = random(rnd, m * n + 5);
+            // unfused: copy the bias into C, accumulate the product, then gelu_new / add the residual
+            float[] withBias = new float[m * n];
+            for (int i = 0; i < m; i++) {
+                System.arraycopy(bias, 2, withBias, i * n, n);
+            }
+            Gemm.multiplyScalar(a, b, withBias, 0, n, true);
+            float[] gelu = withBias.clone();
+            float[] added = withBias.clone();
+            for (int i = 0; i < m; i++) {
+                kk.geluNew(gelu, i * n, gelu, i * n, n);
+                kk.add(resid, 5 + i * n, added, i * n, added, i * n, n);
+            }
+            String what = "[" + m + ", " + k + "] x [" + k + ", " + n + "]";
+            PackedMatrix packed = PackedMatrix.pack(b);
+            float[] c = new float[m * n];
+            Gemm.multiply(a, b, c, 0, n, Epilogue.bias(bias, 2));
+            assertBitIdentical(c, withBias, what + ": bias");
+            Gemm.multiplyPacked(a, packed, c, 0, n, Epilogue.bias(bias, 2));
+            assertBitIdentical(c, withBias, what + ": bias, packed");
+            Gemm.multiply(a, b, c, 0, n, Epilogue.biasGeluNew(bias, 2));
+            assertBitIdentical(c, gelu, what + ": bias + gelu_new");
+            Gemm.multiplyPacked(a, packed, c, 0, n, Epilogue.biasGeluNew(bias, 2));
+            assertBitIdentical(c, gelu, what + ": bias + gelu_new, packed");
+            Gemm.multiply(a, b, c, 0, n, Epilogue.biasResidual(bias, 2, resid, 5, n));
+            assertBitIdentical(c, added, what + ": bias + residual");
+            Gemm.multiplyPacked(a, packed, c, 0, n, Epilogue.biasResidual(bias, 2, resid, 5, n));
+            assertBitIdentical(c, added, what + ": bias + residual, packed");
+        }
+    }
+
+    @Test
+    void badPackedProductsAreNamed() {
+        SplittableRandom rnd = new SplittableRandom(33);
+        MatrixOperand a = operand(rnd, 4, 5, Layout.ROW_MAJOR, null);
+        PackedMatrix b = PackedMatrix.pack(operand(rnd, 6, 3, Layout.ROW_MAJOR, null));
+        assertThatThrownBy(() -> Gemm.multiplyPacked(a, b, new float[12], 0, 3, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[4, 5] x [6, 3]");
+        PackedMatrix b5 = PackedMatrix.pack(operand(rnd, 5, 3, Layout.ROW_MAJOR, null));
+        assertThatThrownBy(() -> Gemm.multiplyPacked(a, b5, new float[11], 0, 3, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("length 11");
+        assertThatThrownBy(() -> Gemm.multiplyPacked(a, b5, new float[12], 0, 3, Epilogue.bias(new float[2], 0)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bias (length 2)");
+        float[] c = new float[13];
+        assertThatThrownBy(() -> Gemm.multiplyPacked(a, b5, c, 0, 3, Epilogue.biasResidual(null, 0, c, 1, 3)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("residual overlaps C");
+        assertThatThrownBy(() -> Gemm.multiplyPacked(a, b5, c, 0, 3, Epilogue.biasResidual(null, 0, new float[10], 0, 3)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("residual (length 10)");
+        assertThatThrownBy(() -> Gemm.multiplyPackedWith(a, b5, c, 0, 3, true, Epilogue.bias(new float[3], 0), false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot accumulate");
+        assertThatThrownBy(() -> PackedMatrix.pack(new MatrixOperand(new float[5], null, 0, 2, 3, 3, 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside its storage");
+    }
+}
