@@ -49,7 +49,7 @@ class ShellCommandTest {
         assertThat(out).as(out).contains("lens4j shell: try")
                 .contains("t ==> tensor([[0., 1., 2.],\n        [3., 4., 5.]], shape=[2, 3])")
                 .contains("tensor([[2., 1.],\n        [2., 1.]], shape=[2, 2])")
-                .contains("Rank: 0        Logit: 10.02 Prob: 99.38% Token: | stone|")
+                .contains("Rank: 0        Logit:  5.85 Prob: 77.61% Token: | stone|")
                 .contains("kernels: PanamaKernels")
                 .doesNotContain("|  Error:");
         assertThat(png).isRegularFile();

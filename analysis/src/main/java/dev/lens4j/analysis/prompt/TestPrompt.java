@@ -23,10 +23,10 @@ import java.util.List;
  * // Tokenized prompt: ['<|bos|>', ' apple', ' river', ' stone', ' cloud', ' apple', ' river']
  * // Tokenized answer: [' stone']
  * // Performance on answer token:
- * // Rank: 0        Logit: 10.02 Prob: 99.38% Token: | stone|
- * // Top 0th token. Logit: 10.02 Prob: 99.38% Token: | stone|
- * // Top 1th token. Logit:  2.81 Prob:  0.07% Token: | wood|
- * // Top 2th token. Logit:  2.47 Prob:  0.05% Token: | box|
+ * // Rank: 0        Logit:  5.85 Prob: 77.61% Token: | stone|
+ * // Top 0th token. Logit:  5.85 Prob: 77.61% Token: | stone|
+ * // Top 1th token. Logit:  1.88 Prob:  1.47% Token: | chair|
+ * // Top 2th token. Logit:  1.56 Prob:  1.07% Token: | lake|
  * // Ranks of the answer tokens: [(' stone', 0)]
  * }</pre>
  *

@@ -113,7 +113,7 @@ class TestPromptTest {
                 assertThat(before.token()).isLessThan(after.token());
             }
         }
-        assertThat(r.ranks()).containsExactly(0, 25, 16);
+        assertThat(r.ranks()).containsExactly(0, 50, 20);
         assertThat(r.toString()).isEqualTo(r.render());
     }
 
@@ -124,10 +124,10 @@ class TestPromptTest {
                 Tokenized prompt: ['<|bos|>', ' apple', ' river', ' stone', ' cloud', ' apple', ' river']
                 Tokenized answer: [' stone']
                 Performance on answer token:
-                Rank: 0        Logit: 10.02 Prob: 99.38% Token: | stone|
-                Top 0th token. Logit: 10.02 Prob: 99.38% Token: | stone|
-                Top 1th token. Logit:  2.81 Prob:  0.07% Token: | wood|
-                Top 2th token. Logit:  2.47 Prob:  0.05% Token: | box|
+                Rank: 0        Logit:  5.85 Prob: 77.61% Token: | stone|
+                Top 0th token. Logit:  5.85 Prob: 77.61% Token: | stone|
+                Top 1th token. Logit:  1.88 Prob:  1.47% Token: | chair|
+                Top 2th token. Logit:  1.56 Prob:  1.07% Token: | lake|
                 Ranks of the answer tokens: [(' stone', 0)]
                 """;
         assertThat(TestPrompt.run(model, "apple river stone cloud apple river", "stone", TestPrompt.Options.defaults().withTopK(3))
