@@ -96,6 +96,11 @@ def cfg_lines(cfg):
 def checkpoint_rows(fam, folder):
     rows = ["| `hf/config.json`, `hf/generation_config.json`, `hf/model.safetensors` | the F32 checkpoint, "
             "written by `save_pretrained` |",
+            f"| `hf/tokenizer.json`, `hf/tokenizer_config.json` | a copy of the `{fam.tokenizer}` test tokenizer "
+            f"(`transformer/src/test/resources/tokenizers/{fam.tokenizer}/`, made by "
+            "`tools/tokenizer/make_hf_tokenizers.py`): it fits the vocabulary, and its BOS, EOS and padding (as "
+            "TransformerLens resolves them) are the config's ids, checked by the script. The reference files "
+            "below are computed from token ids and do not use it |",
             "| `hf-bf16/...` | the same weights rounded to **BF16** (round to nearest even): loaded with "
             "`from_pretrained(dtype=torch.bfloat16)` and saved again; config.json says `\"dtype\": \"bfloat16\"` |"]
     if "f16" in fam.extra_checkpoints:

@@ -21,6 +21,10 @@ class Family:
     route: str  # "hf-config" (TL's branch reads the HF config) or a builder name of tl_routes.BUILDERS
     exercises: str  # what the config is for, one line for the README
     bos: int  # the token id put at position 0 of the test batch
+    # the test tokenizer (a folder of transformer/src/test/resources/tokenizers/) whose tokenizer.json and
+    # tokenizer_config.json are copied into hf/: its vocabulary fits vocab_size and its special tokens are
+    # the config's bos_token_id / eos_token_id (the script checks both)
+    tokenizer: str = ""
     gemma_norm: bool = False  # RMSNorm multiplies by (1 + w): random w is drawn around 0, not 1
     extra_checkpoints: tuple = ()  # "f16", "sharded" beside the always-written hf/ and hf-bf16/
     notes: tuple = field(default_factory=tuple)  # family-specific README paragraphs
@@ -42,7 +46,7 @@ def _gpt2():
     return Family(
         "gpt2", T.GPT2LMHeadModel, cfg, "gpt2", "hf-config",
         "LayerNorm, gelu_new, learned positions, tied embeddings, biases everywhere (Conv1D weights [in, out])",
-        bos=511, extra_checkpoints=("f16", "sharded"),
+        bos=511, tokenizer="gpt2", extra_checkpoints=("f16", "sharded"),
     )
 
 
@@ -57,7 +61,7 @@ def _gpt_neox():
         "gpt_neox", T.GPTNeoXForCausalLM, cfg, "EleutherAI/pythia-14m", "hf-config",
         "parallel attention + MLP, partial rotary (rotary_pct 0.25: 4 of 16 head dims), fused per-head "
         "interleaved query_key_value [(head, q|k|v, d_head), d_model], untied embed_out, exact gelu, LayerNorm",
-        bos=0,
+        bos=0, tokenizer="gpt_neox",
         switched_off={"parallel block": {"use_parallel_residual": False},
                       "partial rotary": {"rope_parameters": {"rope_type": "default", "rope_theta": 10000.0,
                                                              "partial_rotary_factor": 1.0}}},
@@ -78,20 +82,21 @@ def _llama(tied):
         # and 140, 666 (> 48: divided by the factor). The small rope_theta puts them there.
         rope_scaling={"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
                       "original_max_position_embeddings": 48},
-        tie_word_embeddings=tied, bos_token_id=1, eos_token_id=2,
+        # the llama3 test tokenizer's <|begin_of_text|> and <|end_of_text|>
+        tie_word_embeddings=tied, bos_token_id=502, eos_token_id=503,
     )
     if tied:
         return Family(
             "llama", T.LlamaForCausalLM, cfg, "meta-llama/Llama-3.2-1B", "llama3",
             "RMSNorm, rotary with Llama-3 rope scaling (rope_type llama3), SwiGLU, grouped-query attention "
             "(4 query heads, 2 KV heads), no biases, tied embeddings (like Llama 3.2 1B)",
-            bos=1, extra_checkpoints=("f16", "sharded"), switched_off=_NO_LLAMA3,
+            bos=502, tokenizer="llama3", extra_checkpoints=("f16", "sharded"), switched_off=_NO_LLAMA3,
         )
     return Family(
         "llama-untied", T.LlamaForCausalLM, cfg, "meta-llama/Llama-3.2-1B", "llama3",
         "the llama config with an untied lm_head (like Llama 3 8B): RMSNorm, llama3 rope scaling, SwiGLU, "
         "grouped-query attention, no biases",
-        bos=1, switched_off=_NO_LLAMA3,
+        bos=502, tokenizer="llama3", switched_off=_NO_LLAMA3,
     )
 
 
@@ -105,7 +110,7 @@ def _mistral():
         "mistral", T.MistralForCausalLM, cfg, "mistralai/Mistral-7B-v0.1", "hf-config",
         "grouped-query attention (4 / 2) with a sliding window of 5 keys (query q sees keys q-4..q) on "
         "every layer, shorter than the 12-token test sequence; RMSNorm, SwiGLU, untied",
-        bos=1, switched_off={"sliding window": {"sliding_window": None}},
+        bos=1, tokenizer="mistral", switched_off={"sliding window": {"sliding_window": None}},
     )
 
 
@@ -113,12 +118,13 @@ def _qwen2():
     cfg = T.Qwen2Config(
         vocab_size=512, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
         intermediate_size=64, max_position_embeddings=N_CTX, rms_norm_eps=1e-6, rope_theta=10000.0,
-        tie_word_embeddings=True, use_sliding_window=False, bos_token_id=511, eos_token_id=511,
+        # the qwen2 test tokenizer's <|endoftext|>, as Qwen2's bos_token_id and eos_token_id
+        tie_word_embeddings=True, use_sliding_window=False, bos_token_id=505, eos_token_id=505,
     )
     return Family(
         "qwen2", T.Qwen2ForCausalLM, cfg, "Qwen/Qwen2-0.5B", "hf-config",
         "q/k/v biases (no o_proj bias), grouped-query attention (4 / 2), tied embeddings, RMSNorm, SwiGLU",
-        bos=511,
+        bos=505, tokenizer="qwen2",
     )
 
 
@@ -133,7 +139,7 @@ def _gemma():
         "gemma", T.GemmaForCausalLM, cfg, "google/gemma-7b", "gemma",
         "RMSNorm with (1 + w), embeddings scaled by sqrt(d_model), GeGLU with tanh GELU, head_dim 16 != "
         "d_model / n_heads = 8, multi-query attention (1 KV head), tied embeddings",
-        bos=2, gemma_norm=True, extra_checkpoints=("f16", "sharded"),
+        bos=2, tokenizer="gemma", gemma_norm=True, extra_checkpoints=("f16", "sharded"),
     )
 
 
@@ -153,7 +159,7 @@ def _gemma2():
         "pre and post norms around attention and MLP, attention soft cap 4 and final-logit soft cap 5, "
         "query_pre_attn_scalar 24 != head_dim 16, layer 0 local (sliding window 5 < 12 tokens) and "
         "layer 1 global (HF's layer_types), GQA (4 / 2), RMSNorm (1 + w), GeGLU, tied",
-        bos=2, gemma_norm=True,
+        bos=2, tokenizer="gemma", gemma_norm=True,
         switched_off={"sliding window": {"sliding_window": N_CTX}, "attention soft cap": {"attn_logit_softcapping": None},
                       "final-logit soft cap": {"final_logit_softcapping": None},
                       "query_pre_attn_scalar": {"query_pre_attn_scalar": 16}},
@@ -164,12 +170,12 @@ def _qwen3():
     cfg = T.Qwen3Config(
         vocab_size=512, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
         head_dim=16, intermediate_size=64, max_position_embeddings=N_CTX, rms_norm_eps=1e-6,
-        rope_theta=10000.0, tie_word_embeddings=True, bos_token_id=511, eos_token_id=511,
+        rope_theta=10000.0, tie_word_embeddings=True, bos_token_id=505, eos_token_id=505,
     )
     return Family(
         "qwen3", T.Qwen3ForCausalLM, cfg, "Qwen/Qwen3-0.6B", "hf-config",
         "q/k RMSNorms per head (before rotary), head_dim 16 != d_model / n_heads = 8, GQA (4 / 2), no biases, tied",
-        bos=511,
+        bos=505, tokenizer="qwen2",
     )
 
 
@@ -178,13 +184,14 @@ def _phi3():
         vocab_size=512, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
         intermediate_size=64, max_position_embeddings=N_CTX, original_max_position_embeddings=N_CTX,
         rms_norm_eps=1e-5, rope_theta=10000.0, tie_word_embeddings=False,
-        bos_token_id=1, eos_token_id=511, pad_token_id=511,
+        # the llama3 test tokenizer's <|begin_of_text|> and <|end_of_text|> (padding: EOS, as Phi-3's own)
+        bos_token_id=502, eos_token_id=503, pad_token_id=503,
     )
     return Family(
         "phi3", T.Phi3ForCausalLM, cfg, "microsoft/Phi-3-mini-4k-instruct", "hf-config",
         "fused qkv_proj [q | k | v rows] with GQA (4 / 2) and fused gate_up_proj [gate | up rows], RMSNorm, "
         "full rotary, untied",
-        bos=1,
+        bos=502, tokenizer="llama3",
     )
 
 

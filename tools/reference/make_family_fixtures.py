@@ -40,6 +40,8 @@ from safetensors_io import write_safetensors  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 OUT = os.path.join(REPO, "transformer", "src", "test", "resources", "reference", "families")
+TOKENIZERS = os.path.join(REPO, "transformer", "src", "test", "resources", "tokenizers")
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 
 WEIGHT_SEED = 20240611  # the tiny-gpt2 seed; each family's generator starts from it
 TOKEN_SEED = 7
@@ -159,6 +161,24 @@ def other_attention(model):
     return model
 
 
+def add_tokenizer(fam, hf_dir):
+    """Copies the family's test tokenizer (tools/tokenizer/make_hf_tokenizers.py) into hf/, byte for byte,
+    and checks that transformers reads it as fitting the config: no more tokens than vocab_size, and BOS,
+    EOS and padding as TransformerLens resolves them (bos_token, else eos_token; pad_token, else
+    eos_token) equal to the config's bos_token_id, eos_token_id and pad_token_id."""
+    check(fam.tokenizer, f"{fam.name}: no tokenizer named in family_specs")
+    for f in TOKENIZER_FILES:
+        shutil.copyfile(os.path.join(TOKENIZERS, fam.tokenizer, f), os.path.join(hf_dir, f))
+    tok = transformers.AutoTokenizer.from_pretrained(hf_dir)
+    cfg = fam.config
+    check(len(tok) <= cfg.vocab_size, f"{fam.name}: tokenizer {fam.tokenizer} has {len(tok)} tokens, vocab_size {cfg.vocab_size}")
+    bos = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
+    pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+    check(bos == cfg.bos_token_id == fam.bos, f"{fam.name}: tokenizer BOS {bos}, config {cfg.bos_token_id}, batch {fam.bos}")
+    check(tok.eos_token_id == cfg.eos_token_id, f"{fam.name}: tokenizer EOS {tok.eos_token_id}, config {cfg.eos_token_id}")
+    check(cfg.pad_token_id is None or pad == cfg.pad_token_id, f"{fam.name}: tokenizer padding {pad}, config {cfg.pad_token_id}")
+
+
 def hf_logits(model64, tokens, **kwargs):
     with torch.no_grad():
         return model64(tokens, **kwargs).logits
@@ -176,6 +196,7 @@ def save_checkpoints(fam, model, folder, tokens):
     model.save_pretrained(hf_dir)
     reloaded = cls.from_pretrained(hf_dir).eval()
     state_equal(model, reloaded, f"{fam.name}: hf/ reloaded")
+    add_tokenizer(fam, hf_dir)
     out = {}
     for tag, dtype in (("bf16", torch.bfloat16), ("f16", torch.float16)):
         if tag != "bf16" and tag not in fam.extra_checkpoints:

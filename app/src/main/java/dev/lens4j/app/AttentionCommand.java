@@ -49,8 +49,8 @@ final class AttentionCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "the text whose attention to show")
     String prompt;
 
-    @Option(names = "--no-bos", description = "do not put the beginning-of-sequence token first")
-    boolean noBos;
+    @Mixin
+    BosOption bosOption;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "lens4j-attention",
             description = "folder for " + HTML + " and the PNGs (default: ${DEFAULT-VALUE})")
@@ -68,7 +68,8 @@ final class AttentionCommand implements Callable<Integer> {
             HookedTransformer model = m.model();
             TransformerConfig cfg = model.config();
             List<HeadId> chosen = chosenHeads(cfg, m.name());
-            int[] tokens = TokenText.promptTokens(spec, "--prompt", model, m.name(), prompt, !noBos, true);
+            boolean bos = bosOption.prependBos(model);
+            int[] tokens = TokenText.promptTokens(spec, "--prompt", model, m.name(), prompt, bos, true);
             ActivationCache cache = model.runWithCache(new int[][] {tokens}, n -> n.endsWith("attn.hook_pattern")).cache();
             List<AttentionPatterns.HeadPattern> patterns = new ArrayList<>();
             for (HeadId h : chosen) {
@@ -77,7 +78,7 @@ final class AttentionCommand implements Callable<Integer> {
             }
             String shown = prompt.length() <= 80 ? prompt : prompt.substring(0, 77) + "...";
             String description = String.format(Locale.ROOT, "Prompt \"%s\" (%d tokens%s)", shown, tokens.length,
-                    tokens.length > 0 && model.tokenizer().bosTokenId().orElse(-1) == tokens[0] && !noBos ? ", BOS first" : "");
+                    tokens.length > 0 && model.tokenizer().bosTokenId().orElse(-1) == tokens[0] && bos ? ", BOS first" : "");
             AttentionPatterns attention = new AttentionPatterns(description, model.tokenizer().toStrTokens(tokens), patterns);
             ReportData data = ReportData.builder("Attention patterns in " + m.name(), ModelSummary.of(model, m.name()))
                     .attention(attention).build();

@@ -51,8 +51,8 @@ final class CacheCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "the text to run")
     String prompt;
 
-    @Option(names = "--no-bos", description = "do not put the beginning-of-sequence token first")
-    boolean noBos;
+    @Mixin
+    BosOption bosOption;
 
     @Option(names = "--names", paramLabel = "REGEX", converter = RegexConverter.class,
             description = "record only the hook points whose names contain a match, e.g. 'pattern' or 'blocks\\.1\\.attn'")
@@ -74,7 +74,8 @@ final class CacheCommand implements Callable<Integer> {
             OutputFolder.prepareWhole("--save", save, "");
         }
         try (ModelOptions.LoadedModel m = modelOptions.load()) {
-            int[] tokens = TokenText.promptTokens(spec, "--prompt", m.model(), m.name(), prompt, !noBos, true);
+            boolean bos = bosOption.prependBos(m.model());
+            int[] tokens = TokenText.promptTokens(spec, "--prompt", m.model(), m.name(), prompt, bos, true);
             ActivationCache cache = m.model().runWithCache(new int[][] {tokens},
                     names == null ? n -> true : n -> names.matcher(n).find()).cache();
             if (cache.size() == 0) {
@@ -99,7 +100,8 @@ final class CacheCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%d hook points; norm is the L2 (Frobenius) norm of the whole activation%n", cache.size());
             if (anyNonFinite) {
                 out.println("* norm and max |x| over the finite entries only; 'not finite' counts the others "
-                        + "(attention scores hold -inf above the diagonal: the causal mask)");
+                        + "(attention scores hold -inf where masked: above the diagonal, the causal mask"
+                        + (m.model().config().useLocalAttn() ? ", and outside a local layer's window" : "") + ")");
             }
             if (!withNan.isEmpty()) {
                 out.printf(Locale.ROOT, "NaN in %d hook point%s, first %s: the forward pass produced NaN%n", withNan.size(),

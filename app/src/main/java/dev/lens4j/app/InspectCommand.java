@@ -5,6 +5,8 @@ import dev.lens4j.report.ModelSummary;
 import dev.lens4j.tensor.Shapes;
 import dev.lens4j.transformer.HookShape;
 import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.Normalization;
+import dev.lens4j.transformer.PositionalEmbedding;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
@@ -58,11 +60,12 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
             }
             out.println("Model " + m.name());
             kv(out, "source", m.source());
-            kv(out, "weights", modelOptions.noProcessing ? "as stored (from_pretrained_no_processing)"
-                    : "processed as TransformerLens's from_pretrained (fold_ln, center_writing_weights, center_unembed, fold_value_biases)");
-            // the report's count (ModelSummary), and Hugging Face's from the config for comparison
-            kv(out, "parameters", String.format(Locale.ROOT, "%,d as loaded (%,d from the config with W_U tied to W_E, as Hugging Face counts GPT-2)",
-                    ModelSummary.parameterCount(model), cfg.parameterCount()));
+            kv(out, "weights", modelOptions.noProcessing ? "as stored (from_pretrained_no_processing)" : processing(cfg));
+            // the report's count (ModelSummary), and for a GPT-2-style model Hugging Face's from the config for comparison
+            boolean gpt2Style = cfg.positionalEmbedding() == PositionalEmbedding.STANDARD && !cfg.gatedMlp() && !cfg.groupedQueryAttention();
+            kv(out, "parameters", String.format(Locale.ROOT, "%,d as loaded (%s)", ModelSummary.parameterCount(model), gpt2Style
+                    ? String.format(Locale.ROOT, "%,d from the config with W_U tied to W_E, as Hugging Face counts GPT-2", cfg.parameterCount())
+                    : "every tensor TransformerLens holds, with the zero biases it gives a family without biases"));
             out.println();
             out.println("Config (TransformerLens HookedTransformerConfig keys)");
             for (Map.Entry<String, Object> e : cfg.toJsonMap().entrySet()) {
@@ -78,6 +81,8 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
                 kv(out, "BOS", special(tok, tok.bosTokenId()));
                 kv(out, "EOS", special(tok, tok.eosTokenId()));
                 kv(out, "PAD", special(tok, tok.padTokenId()));
+                kv(out, "prompts start", tok.defaultPrependBos() ? "with BOS (default_prepend_bos)"
+                        : "without BOS (default_prepend_bos false, as TransformerLens for this family)");
             } else {
                 kv(out, "kind", "none (the checkpoint has no tokenizer files; commands take token ids only)");
             }
@@ -96,6 +101,33 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /**
+     * Which of TransformerLens's from_pretrained steps a processed model got, by WeightProcessing's rules
+     * (read off the loaded config, whose norms fold_ln turned into LNPre / RMSPre).
+     */
+    static String processing(TransformerConfig cfg) {
+        List<String> done = new java.util.ArrayList<>();
+        List<String> skipped = new java.util.ArrayList<>();
+        if (cfg.normalization() == Normalization.NONE) {
+            skipped.add("fold_ln and center_writing_weights: no normalisation");
+        } else {
+            done.add("fold_ln");
+            if (cfg.normalization().centers()) {
+                done.add("center_writing_weights");
+            } else {
+                skipped.add("center_writing_weights: RMSNorm does not centre");
+            }
+        }
+        if (cfg.outputLogitsSoftCap() > 0) {
+            skipped.add("center_unembed: the logits are soft-capped");
+        } else {
+            done.add("center_unembed");
+        }
+        done.add("fold_value_biases");
+        return "processed as TransformerLens's from_pretrained (" + String.join(", ", done) + ")"
+                + (skipped.isEmpty() ? "" : "; not " + String.join("; not ", skipped));
     }
 
     private static String special(Tokenizer tok, OptionalInt id) {

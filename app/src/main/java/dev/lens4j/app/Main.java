@@ -166,7 +166,9 @@ public final class Main implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--batch must be at least 1, got " + batch);
         }
         if (prompt != null) {
-            TokenText.promptTokens(spec, "--prompt", m.model(), m.name(), prompt, true, true); // fails here with one clear line
+            // fails here with one clear line; tokenized as the investigation will (the model's default for BOS)
+            boolean bos = m.model().hasTokenizer() && m.model().tokenizer().defaultPrependBos();
+            TokenText.promptTokens(spec, "--prompt", m.model(), m.name(), prompt, bos, true);
         }
         return new InductionInvestigation.Options(block != null ? block : d.subseqLen(), batch != null ? batch : d.batch(),
                 seed != null ? seed : d.seed(), prompt, d.maxViewerHeads());

@@ -22,7 +22,8 @@ final class ModelOptions {
     static final String BUILT_IN = "induction-2l";
 
     @Option(names = "--model", paramLabel = "DIR",
-            description = {"a Hugging Face GPT-2 folder (config.json with n_embd, model.safetensors) or a lens4j "
+            description = {"a Hugging Face checkpoint folder of a supported family (config.json with model_type gpt2, gpt_neox, "
+                    + "llama, mistral, qwen2, qwen3, gemma, gemma2 or phi3, model.safetensors, and its tokenizer.json) or a lens4j "
                     + "checkpoint folder (config.json with d_model); also a model in the Hugging Face cache by id (e.g. gpt2). "
                     + "Default: the built-in " + BUILT_IN + " model."})
     String model;

@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
 /** {@code lens4j tokens TEXT}: how the model's tokenizer splits a text, as TransformerLens's {@code to_tokens} and {@code to_str_tokens}. */
 @Command(name = "tokens", mixinStandardHelpOptions = true,
         description = "Tokenize a text with the model's tokenizer: position, token id and token text "
-                + "(TransformerLens's to_tokens and to_str_tokens; BOS first unless --no-bos).")
+                + "(TransformerLens's to_tokens and to_str_tokens; BOS first as the model's default_prepend_bos says, "
+                + "unless --bos or --no-bos).")
 final class TokensCommand implements Callable<Integer> {
 
     @Spec
@@ -29,14 +30,15 @@ final class TokensCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "TEXT", description = "the text (quote it)")
     String text;
 
-    @Option(names = "--no-bos", description = "do not put the beginning-of-sequence token first")
-    boolean noBos;
+    @Mixin
+    BosOption bosOption;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         try (ModelOptions.LoadedModel m = modelOptions.load()) {
-            int[] ids = TokenText.promptTokens(spec, "TEXT", m.model(), m.name(), text, !noBos, false);
+            boolean bos = bosOption.prependBos(m.model());
+            int[] ids = TokenText.promptTokens(spec, "TEXT", m.model(), m.name(), text, bos, false);
             Tokenizer tok = m.model().tokenizer();
             ConsoleTable t = new ConsoleTable(null).number("pos", null, 0).number("id", null, 0).text("token");
             for (int i = 0; i < ids.length; i++) {
@@ -46,7 +48,7 @@ final class TokensCommand implements Callable<Integer> {
             out.print(t.render());
             int nCtx = m.model().config().nCtx();
             out.printf(Locale.ROOT, "%d tokens (%s), %s, vocabulary %,d%s%n", ids.length,
-                    noBos || tok.bosTokenId().isEmpty() ? "no BOS" : "BOS first", ModelSummary.tokenizerKind(tok), tok.vocabSize(),
+                    !bos || tok.bosTokenId().isEmpty() ? "no BOS" : "BOS first", ModelSummary.tokenizerKind(tok), tok.vocabSize(),
                     ids.length > nCtx ? "; longer than " + m.name() + "'s context of " + nCtx + " tokens" : "");
             out.flush();
         }

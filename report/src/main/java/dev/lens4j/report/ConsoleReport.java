@@ -1,5 +1,7 @@
 package dev.lens4j.report;
 
+import dev.lens4j.transformer.tokenizer.Tokenizer;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -193,7 +195,12 @@ public final class ConsoleReport {
 
     private static void qkOv(StringBuilder b, QkOvAnalysis q) {
         b.append(grid("OV copying scores (full OV circuit, -1 to 1)", q.copyingScore(), 2)).append('\n');
-        b.append(grid("Positional previous-token scores (QK circuit, 0 to 1)", q.previousTokenScore(), 2)).append('\n');
+        if (q.previousTokenScore() != null) {
+            b.append(grid("Positional previous-token scores (QK circuit, 0 to 1)", q.previousTokenScore(), 2)).append('\n');
+        } else {
+            b.append(wrapTitle("Positional previous-token scores (QK circuit): not applicable: " + q.previousTokenScoreNote()))
+                    .append("\n\n");
+        }
         if (!q.ovReadouts().isEmpty()) {
             b.append("OV readouts (source token -> tokens the head's output raises most, logits)\n");
             int srcWidth = 0;
@@ -220,20 +227,12 @@ public final class ConsoleReport {
         }
     }
 
-    /** A token in double quotes with escapes, so that spaces and newlines show. */
+    /**
+     * A token in double quotes with escapes, so that spaces and newlines show and a byte-fallback token
+     * such as {@code <0x00>} prints as {@code \}{@code u0000} (escaped) instead of a control character.
+     */
     static String quote(String token) {
-        StringBuilder s = new StringBuilder("\"");
-        for (char c : token.toCharArray()) {
-            switch (c) {
-                case '\n' -> s.append("\\n");
-                case '\t' -> s.append("\\t");
-                case '\r' -> s.append("\\r");
-                case '"' -> s.append("\\\"");
-                case '\\' -> s.append("\\\\");
-                default -> s.append(c);
-            }
-        }
-        return s.append('"').toString();
+        return Tokenizer.quoted(token);
     }
 
     private static void composition(StringBuilder b, CompositionScores c) {

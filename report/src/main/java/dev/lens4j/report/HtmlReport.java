@@ -433,8 +433,14 @@ public final class HtmlReport {
                 .append("token's logit. The positional score says how strongly the positional QK circuit prefers the previous position.</p>\n")
                 .append("<div class=\"grid-tables scroll\">\n");
         lhTable(b, "copying-scores", "OV copying score", q.copyingScore(), true);
-        lhTable(b, "positional-scores", "Positional previous-token score (QK)", q.previousTokenScore(), false);
+        if (q.previousTokenScore() != null) {
+            lhTable(b, "positional-scores", "Positional previous-token score (QK)", q.previousTokenScore(), false);
+        }
         b.append("</div>\n");
+        if (q.previousTokenScore() == null) {
+            b.append("<p class=\"note\" id=\"positional-scores\">Positional previous-token score: not applicable: ")
+                    .append(esc(q.previousTokenScoreNote())).append(".</p>\n");
+        }
         if (!q.ovReadouts().isEmpty()) {
             b.append("<h3>OV readouts</h3>\n<p class=\"note\">If the head attends to the source token, these are the tokens its ")
                     .append("output raises most (full OV circuit, logits). Green: the source token itself, i.e. copying.</p>\n")

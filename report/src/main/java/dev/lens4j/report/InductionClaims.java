@@ -34,14 +34,14 @@ final class InductionClaims {
      * @param inductionAblation repeated-half loss rise when the induction heads are zero-ablated together (NaN when there are none)
      * @param composition Q-, K- and V-composition scores and their random baseline
      * @param copying {@code [n_layers, n_heads]} OV copying scores
-     * @param positional {@code [n_layers, n_heads]} positional previous-token scores
+     * @param positional positional previous-token scores, or why the model has none (rotary positions)
      * @param hookedPoints the hook points the model's own hooks fire on, empty when it has none
      * @param perfectDetectInduction what TransformerLens's detect_head "mul" gives a perfect induction head on the
      *                               probe's tokens: the mean share of queries that have an induction target
      */
     record Evidence(RepeatedTokens probe, LossByPosition loss, HeadDetectorScores scores, float[] dla, float baseline,
                     float[] ablation, float inductionAblation, CompositionScores composition, double[][] copying,
-                    double[][] positional, List<String> hookedPoints, double perfectDetectInduction) {}
+                    PositionalQk positional, List<String> hookedPoints, double perfectDetectInduction) {}
 
     private final Evidence e;
     private final int heads;
@@ -248,13 +248,17 @@ final class InductionClaims {
 
     private Claim positional() {
         String statement = prev.label() + " finds the previous position from positional embeddings alone";
+        if (!e.positional().applicable()) {
+            return notApplicable(statement, e.positional().notApplicable() + "; the evidence for a previous-token head is then its "
+                    + "attention pattern and its ablation, above", EvidenceTier.WEIGHT);
+        }
         if (!e.hookedPoints().isEmpty()) {
             return notApplicable(statement, hooked(), EvidenceTier.WEIGHT);
         }
         if (!prevSupported) {
             return notApplicable(statement, notAPreviousTokenHead(), EvidenceTier.WEIGHT);
         }
-        double p = at(e.positional(), prev);
+        double p = at(e.positional().scores(), prev);
         return new Claim(statement, verdict(p >= InductionInvestigation.POSITIONAL_BAR),
                 String.format(Locale.ROOT, "mean attention to position i-1 from (W_pos / ln1 scale) QK (W_pos / ln1 scale)^T over the %d "
                         + "positions of the probe: %.2f, bar %.1f", e.probe().length(), p, InductionInvestigation.POSITIONAL_BAR),

@@ -174,7 +174,8 @@ public final class InductionInvestigation {
         progress.update("forward pass with cache", 0, 1);
         var run = model.runWithCache(tokens, h -> h.endsWith("attn.hook_pattern") || h.endsWith("attn.hook_z")
                 || h.startsWith("ln_final.") || h.endsWith("hook_resid_post") || h.equals("hook_embed")
-                || h.equals("hook_pos_embed") || h.endsWith("hook_resid_pre") || h.endsWith("ln1.hook_scale"));
+                || h.equals("hook_pos_embed") || h.endsWith("hook_resid_pre") || h.endsWith("ln1.hook_scale")
+                || h.endsWith("ln1_post.hook_scale"));
         progress.update("forward pass with cache", 1, 1);
         Tensor perToken = Functional.perTokenLoss(run.logits(), tokens); // [batch, seqLen - 1]
         LossByPosition loss = LossByPosition.of(toDoubles(perToken.mean(0, false)), probe, cfg.dVocab());
@@ -197,7 +198,7 @@ public final class InductionInvestigation {
 
         // 3. Activation-level evidence: direct logit attribution on the repeated half.
         ResidualStream stream = ResidualStream.of(model, cache);
-        ComponentStack headStack = stream.stackHeadResults(-1, false, false);
+        ComponentStack headStack = stream.stackHeadContributions(-1, false, false); // through Gemma 2's ln1_post
         int[][] next = new int[tokens.length][seqLen];
         for (int b = 0; b < tokens.length; b++) {
             System.arraycopy(tokens[b], 1, next[b], 0, seqLen - 1);
@@ -241,12 +242,7 @@ public final class InductionInvestigation {
         progress.update("weight analysis", 0, 3);
         Circuits circuits = new Circuits(cfg, model.weights());
         Tensor copying = circuits.copyingScores();
-        float[] lnScale = new float[layers];
-        for (int l = 0; l < layers; l++) {
-            String scaleName = "blocks." + l + ".ln1.hook_scale";
-            lnScale[l] = cache.contains(scaleName) ? cache.get(scaleName).mean() : 1f;
-        }
-        Tensor positional = circuits.positionalPreviousTokenScores(seqLen, lnScale);
+        PositionalQk positional = PositionalQk.of(cfg, circuits, cache, seqLen); // not applicable with rotary positions
         progress.update("weight analysis", 1, 3);
         Tensor q = dev.lens4j.analysis.circuits.CompositionScores.all(circuits, dev.lens4j.analysis.circuits.CompositionScores.Mode.Q);
         Tensor k = dev.lens4j.analysis.circuits.CompositionScores.all(circuits, dev.lens4j.analysis.circuits.CompositionScores.Mode.K);
@@ -278,13 +274,12 @@ public final class InductionInvestigation {
             shown++;
         }
         double[][] copyingGrid = grid(copying);
-        double[][] positionalGrid = grid(positional);
-        report.qkOv(new QkOvAnalysis(copyingGrid, positionalGrid, readouts));
+        report.qkOv(new QkOvAnalysis(copyingGrid, positional.scores(), positional.notApplicable(), readouts));
         report.attention(viewerPatterns(model, viewer, strTokens, prev, ind, options, run.cache(), options.prompt() == null));
 
         // 7. Claims, each with its numbers, verdict and tier.
         InductionClaims.Evidence evidence = new InductionClaims.Evidence(probe, loss, detected, dlaByHead, baseline, ablationByHead,
-                inductionAblation, composition, copyingGrid, positionalGrid, hookedPoints(model), perfectDetectHead(tokens, indPattern));
+                inductionAblation, composition, copyingGrid, positional, hookedPoints(model), perfectDetectHead(tokens, indPattern));
         for (Claim c : InductionClaims.judge(evidence)) {
             report.claim(c);
         }
@@ -431,7 +426,8 @@ public final class InductionInvestigation {
         return d;
     }
 
-    private static double[][] grid(Tensor t) {
+    /** {@code [a, b]} as rows of doubles. */
+    static double[][] grid(Tensor t) {
         double[][] g = new double[t.dim(0)][t.dim(1)];
         float[] f = t.toArray();
         for (int i = 0; i < g.length; i++) {

@@ -9,10 +9,25 @@ import java.util.List;
  *                     {@code W_E OV W_U}: {@code Re(sum eigenvalues) / sum |eigenvalues|}, in [-1, 1]
  * @param previousTokenScore {@code [n_layers, n_heads]} how strongly the positional QK circuit
  *                           {@code W_pos QK W_pos^T} prefers the previous position (e.g. the mean
- *                           softmax weight it puts on the sub-diagonal), in [0, 1]
+ *                           softmax weight it puts on the sub-diagonal), in [0, 1]; null when the
+ *                           model has no such circuit (rotary or no positional embeddings)
+ * @param previousTokenScoreNote why there are no positional scores, when {@code previousTokenScore} is
+ *                               null (and only then)
  * @param ovReadouts for chosen heads and source tokens, the tokens the full OV circuit most raises
  */
-public record QkOvAnalysis(double[][] copyingScore, double[][] previousTokenScore, List<OvReadout> ovReadouts) {
+public record QkOvAnalysis(double[][] copyingScore, double[][] previousTokenScore, String previousTokenScoreNote,
+                           List<OvReadout> ovReadouts) {
+
+    /**
+     * The readouts of a model with learned positions, which has positional scores.
+     *
+     * @param copyingScore {@code [n_layers, n_heads]} copying scores
+     * @param previousTokenScore {@code [n_layers, n_heads]} positional previous-token scores
+     * @param ovReadouts the OV readouts
+     */
+    public QkOvAnalysis(double[][] copyingScore, double[][] previousTokenScore, List<OvReadout> ovReadouts) {
+        this(copyingScore, previousTokenScore, null, ovReadouts);
+    }
 
     /**
      * One output token and its full-OV-circuit value.
@@ -59,14 +74,21 @@ public record QkOvAnalysis(double[][] copyingScore, double[][] previousTokenScor
     /**
      * Validates the components.
      *
-     * @throws IllegalArgumentException if the two tables differ in shape or are ragged
+     * @throws IllegalArgumentException if the two tables differ in shape or are ragged, or if the
+     *     positional scores are missing without a note saying why (or present with one)
      */
     public QkOvAnalysis {
         Checks.notNull("copying scores", copyingScore);
         int layers = copyingScore.length;
         int heads = layers == 0 || copyingScore[0] == null ? 0 : copyingScore[0].length;
         Checks.matrix("copying scores", copyingScore, layers, heads);
-        Checks.matrix("positional previous-token scores", previousTokenScore, layers, heads);
+        if ((previousTokenScore == null) == (previousTokenScoreNote == null)) {
+            throw new IllegalArgumentException("positional previous-token scores need either the scores or a note saying why "
+                    + "there are none, not " + (previousTokenScore == null ? "neither" : "both"));
+        }
+        if (previousTokenScore != null) {
+            Checks.matrix("positional previous-token scores", previousTokenScore, layers, heads);
+        }
         ovReadouts = ovReadouts == null ? List.of() : List.copyOf(ovReadouts);
     }
 }

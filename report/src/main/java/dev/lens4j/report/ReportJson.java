@@ -129,7 +129,10 @@ public final class ReportJson {
             QkOvAnalysis q = data.qkOv();
             Map<String, Object> qk = new LinkedHashMap<>();
             qk.put("copyingScore", matrix(q.copyingScore()));
-            qk.put("previousTokenScore", matrix(q.previousTokenScore()));
+            qk.put("previousTokenScore", q.previousTokenScore() == null ? null : matrix(q.previousTokenScore()));
+            if (q.previousTokenScoreNote() != null) {
+                qk.put("previousTokenScoreNote", q.previousTokenScoreNote());
+            }
             List<Object> readouts = new ArrayList<>();
             for (QkOvAnalysis.OvReadout r : q.ovReadouts()) {
                 Map<String, Object> ro = new LinkedHashMap<>();
@@ -241,7 +244,9 @@ public final class ReportJson {
                 }
                 readouts.add(new QkOvAnalysis.OvReadout(HeadId.parse(str(rm, "head")), str(rm, "source"), top));
             }
-            b.qkOv(new QkOvAnalysis(matrix(req(q, "copyingScore")), matrix(req(q, "previousTokenScore")), readouts));
+            Object positional = q.get("previousTokenScore");
+            b.qkOv(new QkOvAnalysis(matrix(req(q, "copyingScore")), positional == null ? null : matrix(positional),
+                    positional == null ? str(q, "previousTokenScoreNote") : null, readouts));
         }
         if (m.get("composition") != null) {
             Map<String, Object> c = obj(m, "composition");

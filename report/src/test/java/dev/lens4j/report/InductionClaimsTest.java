@@ -46,7 +46,7 @@ class InductionClaimsTest {
         double[][] zeros = new double[LAYERS][HEADS];
         return new InductionClaims.Evidence(PROBE, LossByPosition.of(loss, PROBE, 50),
                 new HeadDetectorScores(prev, zeros, ind, prev, zeros, ind), dla, 0.3f, ablation, 3f,
-                new CompositionScores(k, k, k, 0.1), copying, positional, hooks, 0.48);
+                new CompositionScores(k, k, k, 0.1), copying, new PositionalQk(positional, null), hooks, 0.48);
     }
 
     static float[] dla(float inductionHead, float others) {
@@ -67,6 +67,20 @@ class InductionClaimsTest {
     @Test
     void aCircuitThatClearsEveryBarIsSupportedThroughout() {
         assertThat(verdicts(evidence(prev(), ind(), dla(2f, 0.1f), List.of()))).containsOnly(S);
+    }
+
+    @Test
+    void thePositionalClaimIsNotApplicableWithoutLearnedPositions() {
+        InductionClaims.Evidence e = evidence(prev(), ind(), dla(2f, 0.1f), List.of());
+        InductionClaims.Evidence rotary = new InductionClaims.Evidence(e.probe(), e.loss(), e.scores(), e.dla(), e.baseline(),
+                e.ablation(), e.inductionAblation(), e.composition(), e.copying(),
+                new PositionalQk(null, "model m has rotary positions"), e.hookedPoints(), e.perfectDetectInduction());
+        List<Claim> claims = InductionClaims.judge(rotary);
+        Claim positional = claims.getLast();
+        assertThat(positional.verdict()).isEqualTo(A);
+        assertThat(positional.numbers()).startsWith("model m has rotary positions").contains("attention pattern and its ablation");
+        // the other claims do not depend on positions
+        assertThat(claims.subList(0, claims.size() - 1)).extracting(Claim::verdict).containsOnly(S);
     }
 
     @Test

@@ -260,13 +260,19 @@ public final class Measurements {
      * which uses {@code W_pos} as it is, is the same for a model without LayerNorm; with one, the
      * unscaled pattern is far flatter than the attention the head really computes).
      *
-     * @param model the model
+     * @param model the model, with learned positions ({@code W_pos})
      * @param probe the sequences that set the positions and the LayerNorm scale
      * @return one score per head, in {@code [0, 1]}
+     * @throws IllegalArgumentException for a model with rotary or no positional embeddings, saying why
+     *     (see {@link Circuits#positionalQkNotApplicable})
      */
     public static ComponentScores positionalPreviousTokenScores(HookedTransformer model, RepeatedTokens probe) {
-        probe.checkFits(model);
         TransformerConfig cfg = model.config();
+        Circuits.positionalQkNotApplicable(cfg).ifPresent(why -> {
+            throw new IllegalArgumentException("positional previous-token scores are not applicable: " + why
+                    + "; use the attention patterns' previous-token scores and ablation instead");
+        });
+        probe.checkFits(model);
         int n = probe.length();
         float[] scale = new float[cfg.nLayers()];
         java.util.Arrays.fill(scale, 1f);

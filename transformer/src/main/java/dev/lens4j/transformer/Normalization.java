@@ -1,5 +1,9 @@
 package dev.lens4j.transformer;
 
+import dev.lens4j.tensor.Functional;
+import dev.lens4j.tensor.Shapes;
+import dev.lens4j.tensor.Tensor;
+
 /**
  * How a model normalises the residual stream before a block reads it, with TransformerLens's
  * {@code normalization_type} names.
@@ -68,6 +72,46 @@ public enum Normalization {
             case LN -> LN_PRE;
             case RMS -> RMS_PRE;
             default -> this;
+        };
+    }
+
+    /**
+     * This normalisation applied to each row (the last axis) of a tensor with the row's own statistics,
+     * as the model's norm module computes its output (TransformerLens's {@code LayerNorm},
+     * {@code LayerNormPre}, {@code RMSNorm}, {@code RMSNormPre} modules): for the logit lens and other
+     * analyses that run a norm on values the model never normalised itself.
+     *
+     * @param x {@code [..., d_model]}
+     * @param w {@code [d_model]} the weight ({@link #LN}, {@link #RMS}), else ignored
+     * @param b {@code [d_model]} the bias ({@link #LN}), else ignored
+     * @param eps the epsilon inside the square root
+     * @return {@code [..., d_model]}: {@code (x - mean) / scale * w + b} for LN, without weight and bias
+     *     for LNPre, {@code x / scale * w} for RMS, {@code x / scale} for RMSPre, {@code x} itself for none
+     * @throws IllegalArgumentException if the weight or bias the norm needs is missing or of the wrong shape
+     */
+    public Tensor apply(Tensor x, Tensor w, Tensor b, float eps) {
+        if (hasWeight() && w == null) {
+            throw new IllegalArgumentException(tlName + " normalisation needs a weight");
+        }
+        if (this == LN && b == null) {
+            throw new IllegalArgumentException("LN normalisation needs a bias");
+        }
+        return switch (this) {
+            case NONE -> x;
+            case LN, LN_PRE -> Functional.layerNorm(x, this == LN ? w : null, this == LN ? b : null, eps).normalized();
+            case RMS, RMS_PRE -> {
+                int d = x.dim(-1);
+                if (w != null && this == RMS) {
+                    w.requireShape("RMSNorm weight for input " + Shapes.str(x.shape()), d);
+                }
+                float[] src = x.contiguous().toArray();
+                float[] out = new float[src.length];
+                for (int r = 0; d > 0 && r < src.length / d; r++) {
+                    Norm.rmsRow(src, r * d, out, r * d, d, eps); // the forward pass's own row function
+                }
+                Tensor n = Tensor.of(out, x.shape());
+                yield this == RMS ? n.mul(w) : n;
+            }
         };
     }
 

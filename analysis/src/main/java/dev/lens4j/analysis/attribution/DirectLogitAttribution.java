@@ -216,9 +216,9 @@ public final class DirectLogitAttribution {
     }
 
     /**
-     * {@code out[c, i] = ((x - mean x) / scale) . u} with {@code x = stack[c, row i]} and {@code u}
-     * the direction of entry {@code i}; computed as {@code x . (u - mean u) / scale}, which is the
-     * same number without centring every component.
+     * {@code out[c, i] = ((x - mean x) / scale) . u} (LayerNorm; {@code (x / scale) . u} for RMSNorm)
+     * with {@code x = stack[c, row i]} and {@code u} the direction of entry {@code i}; computed as
+     * {@code x . (u - mean u) / scale}, which is the same number without centring every component.
      *
      * @param v {@code [C, B, P, D]}
      * @param rows flat {@code b * P + p} row of each entry
@@ -241,7 +241,7 @@ public final class DirectLogitAttribution {
                     u[k] -= u2[k];
                 }
             }
-            if (cfg.hasNorm()) {
+            if (cfg.normalization().centers()) { // an RMS final norm scales without centring
                 double mean = 0;
                 for (float x : u) {
                     mean += x;

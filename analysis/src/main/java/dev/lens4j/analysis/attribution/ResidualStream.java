@@ -1,10 +1,10 @@
 package dev.lens4j.analysis.attribution;
 
 import dev.lens4j.hooks.ActivationCache;
-import dev.lens4j.tensor.Functional;
 import dev.lens4j.tensor.Shapes;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.Normalization;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
 
@@ -32,18 +32,26 @@ import java.util.List;
  * instead of its attention.
  *
  * <p>LayerNorm scaling ({@code applyLn}) is TransformerLens's {@code apply_ln_to_stack}: each
- * component is centred and divided by the <em>cached</em> scale of the LayerNorm that reads that
- * residual stream ({@code blocks.L.ln1.hook_scale}, {@code ln2} with {@code mlpInput}, or
- * {@code ln_final.hook_scale}), so the scaled components still add up to the LayerNorm's input
- * as it was normalised; the LayerNorm's weight and bias are not applied. Models without
- * normalisation are left unchanged. The one exception is the logit lens, as in TransformerLens
- * 2.18 (its fix of TransformerLens issue 1076): {@link #accumulatedResid} of the final stream
- * ({@code layer} {@code n_layers} or -1) with {@code applyLn} runs {@code ln_final} on each
- * accumulated stream with that stream's own mean and scale, and with {@code ln_final}'s weight and
- * bias when the model has them, so each entry is what the unembedding would read if the model
- * stopped there. {@link #applyLnToStack(ComponentStack, int, boolean, boolean)} offers the same
+ * component is centred (LayerNorm models only: an RMSNorm scales without centring) and divided by
+ * the <em>cached</em> scale of the norm that reads that residual stream
+ * ({@code blocks.L.ln1.hook_scale}, {@code ln2} with {@code mlpInput}, or
+ * {@code ln_final.hook_scale}), so the scaled components still add up to the norm's input as it was
+ * normalised; the norm's weight and bias are not applied (processing folds them into the next
+ * weights; Gemma's {@code 1 + w} is such a weight). Models without normalisation are left unchanged.
+ * The one exception is the logit lens, as in TransformerLens 2.18 (its fix of TransformerLens issue
+ * 1076): {@link #accumulatedResid} of the final stream ({@code layer} {@code n_layers} or -1) with
+ * {@code applyLn} runs {@code ln_final} (LayerNorm or RMSNorm, as the model) on each accumulated
+ * stream with that stream's own statistics, and with {@code ln_final}'s weight and bias when the
+ * model has them, so each entry is what the unembedding would read if the model stopped there. {@link #applyLnToStack(ComponentStack, int, boolean, boolean)} offers the same
  * recomputation ({@code recompute_ln}) for the final LayerNorm; decompositions keep the cached
  * scale, which is what makes attributions add up.
+ *
+ * <p>In a parallel block (GPT-NeoX, {@code parallel_attn_mlp}) attention and MLP both read the
+ * block's input, so there is no {@code resid_mid}: {@code inclMid} and {@code mlpInput} are refused
+ * there, by name. In a model with norms after attention and MLP (Gemma 2) {@code hook_attn_out} and
+ * {@code hook_mlp_out} are taken after those norms, as TransformerLens takes them;
+ * {@link #stackHeadResults} (TransformerLens's {@code stack_head_results}) is before them and
+ * {@link #stackHeadContributions} through them.
  *
  * <p>Components are read from the cache: {@code hook_embed}, {@code hook_pos_embed},
  * {@code hook_attn_out}, {@code hook_mlp_out}, {@code hook_resid_*}, {@code hook_z} (or
@@ -141,6 +149,11 @@ public final class ResidualStream {
      * @return {@code [component, batch, pos, d_model]}
      */
     public ComponentStack accumulatedResid(int layer, boolean inclMid, boolean mlpInput, boolean applyLn) {
+        requireSeparateMlpInput(mlpInput, "accumulatedResid");
+        if (inclMid && !cfg.attnOnly() && !cfg.hasResidMid()) {
+            throw new IllegalArgumentException("accumulatedResid: inclMid takes resid_mid, which model " + cfg.modelName()
+                    + " does not have: its attention and MLP run in parallel (parallel_attn_mlp), both reading resid_pre");
+        }
         int upTo = layer(layer, mlpInput);
         List<Tensor> parts = new ArrayList<>();
         List<String> labels = new ArrayList<>();
@@ -176,6 +189,7 @@ public final class ResidualStream {
      * @return {@code [component, batch, pos, d_model]}
      */
     public ComponentStack decomposeResid(int layer, boolean mlpInput, Mode mode, boolean applyLn, boolean inclEmbeds) {
+        requireSeparateMlpInput(mlpInput, "decomposeResid");
         int upTo = layer(layer, mlpInput);
         boolean attn = mode != Mode.MLP;
         boolean mlp = mode != Mode.ATTN && !cfg.attnOnly();
@@ -250,6 +264,52 @@ public final class ResidualStream {
     }
 
     /**
+     * What every head adds to the residual stream, layer by layer: {@link #stackHeadResults} for most
+     * models; in a model with a norm after attention ({@code use_normalization_before_and_after}: Gemma 2's
+     * {@code ln1_post}) each head's result goes through that norm as the model applies it to the sum of
+     * the heads, linearised at the cached {@code blocks.L.ln1_post.hook_scale}: divided by that scale
+     * (centred first for a LayerNorm) and multiplied by the norm's weight. The heads then add up to
+     * {@code hook_attn_out} less the normalised {@code b_O} (and, for a LayerNorm, its bias), as they
+     * add up to {@code attn_out - b_O} without a post norm. TransformerLens's {@code stack_head_results}
+     * (this class's {@link #stackHeadResults}) leaves the post norm out, so there a head's direct logit
+     * attribution misses the norm's per-dimension weight and its scale.
+     *
+     * @param layer take the heads of blocks before this one, in {@code [0, n_layers]}, or -1 for all
+     * @param inclRemainder add {@code "remainder"}: the residual stream entering {@code layer} minus the heads' sum
+     * @param applyLn scale with the cached scale of the LayerNorm reading that stream
+     * @return {@code [component, batch, pos, d_model]}, labels {@code "L0H0"}, {@code "L0H1"}, ...
+     * @throws IllegalArgumentException if the model has post norms and their scale was not cached
+     */
+    public ComponentStack stackHeadContributions(int layer, boolean inclRemainder, boolean applyLn) {
+        if (!cfg.useNormalizationBeforeAndAfter()) {
+            return stackHeadResults(layer, inclRemainder, applyLn);
+        }
+        int upTo = layer(layer, false);
+        Normalization post = TransformerWeights.postNorm(cfg.normalization());
+        List<Tensor> parts = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        for (int l = 0; l < upTo; l++) {
+            String scaleName = "blocks." + l + ".ln1_post.hook_scale";
+            if (!cache.contains(scaleName)) {
+                throw new IllegalArgumentException("stackHeadContributions: model " + cfg.modelName() + " normalises attention's "
+                        + "output (ln1_post), so the heads' contributions need " + scaleName + " in the cache");
+            }
+            Tensor heads = headStack(l);                                        // [n_heads, batch, pos, d_model]
+            if (post.centers()) {
+                heads = heads.sub(heads.mean(-1, true));
+            }
+            heads = heads.div(cache.get(scaleName).unsqueeze(0));              // [1, batch, pos, 1]
+            Tensor weight = w.layers().get(l).ln1PostW();                      // [d_model]
+            parts.add(weight == null ? heads : heads.mul(weight));
+            for (int h = 0; h < cfg.nHeads(); h++) {
+                labels.add("L" + l + "H" + h);
+            }
+        }
+        ComponentStack s = withRemainder(concatOrEmpty(parts), labels, inclRemainder, residInput(upTo, false));
+        return applyLn ? applyLnToStack(s, upTo, false) : s;
+    }
+
+    /**
      * Every MLP neuron's output, layer by layer (TransformerLens's {@code stack_neuron_results}):
      * {@code post[n] * W_out[n]}, labels {@code "L0N0"}, {@code "L0N1"}, ..., excluding
      * {@code b_out}. This is {@code n_layers * d_mlp} residual-stream-sized tensors: large.
@@ -297,6 +357,7 @@ public final class ResidualStream {
      * @return {@code [component, batch, pos, d_model]}
      */
     public ComponentStack fullResidDecomposition(int layer, boolean mlpInput, boolean expandNeurons, boolean applyLn) {
+        requireSeparateMlpInput(mlpInput, "fullResidDecomposition");
         int upTo = layer(layer, mlpInput);
         ComponentStack s = stackHeadResults(upTo + (mlpInput ? 1 : 0), false, false);
         if (!cfg.attnOnly() && upTo > 0) {
@@ -324,6 +385,7 @@ public final class ResidualStream {
      * @return {@code [d_model]}
      */
     public Tensor accumulatedBias(int layer, boolean mlpInput, boolean includeMlpBiases) {
+        requireSeparateMlpInput(mlpInput, "accumulatedBias");
         int upTo = layer(layer, mlpInput);
         Tensor sum = Tensor.zeros(cfg.dModel());
         for (int l = 0; l < upTo; l++) {
@@ -343,9 +405,9 @@ public final class ResidualStream {
 
     /**
      * Applies the cached LayerNorm scaling of one residual stream to a stack of its components
-     * (TransformerLens's {@code apply_ln_to_stack}): {@code (x - mean(x)) / scale}, with
-     * {@code scale} the cached {@code hook_scale} of the LayerNorm that reads the stream. No-op for a
-     * model without normalisation.
+     * (TransformerLens's {@code apply_ln_to_stack}): {@code (x - mean(x)) / scale} for LayerNorm
+     * models, {@code x / scale} for RMSNorm ones, with {@code scale} the cached {@code hook_scale} of
+     * the norm that reads the stream. No-op for a model without normalisation.
      *
      * @param stack {@code [component, batch, pos, d_model]}, over the same batch and positions as the cache
      * @param layer the LayerNorm of block {@code layer} ({@code ln1}, or {@code ln2} with
@@ -402,8 +464,9 @@ public final class ResidualStream {
             throw new IllegalArgumentException("applyLnToStack: stack " + Shapes.str(stack.shape()) + " does not end in d_model "
                     + cfg.dModel());
         }
-        // the model's own LayerNorm function, weight and bias: each row is normalised with its own statistics
-        return Functional.layerNorm(stack, w.lnFinalW(), w.lnFinalB(), cfg.eps()).normalized();
+        // the model's own final norm (LayerNorm or RMSNorm, with its weight and bias when it has them):
+        // each row is normalised with its own statistics
+        return cfg.normalization().apply(stack, w.lnFinalW(), w.lnFinalB(), cfg.eps());
     }
 
     /**
@@ -424,7 +487,8 @@ public final class ResidualStream {
             throw new IllegalArgumentException("applyLnToStack: stack " + Shapes.str(stack.shape()) + " does not end in the cache's [batch, pos, d_model] = "
                     + Shapes.str(scale.dim(0), scale.dim(1), cfg.dModel()));
         }
-        Tensor centred = stack.sub(stack.mean(-1, true));
+        // TransformerLens 2.18 centres only for LayerNorm; an RMSNorm scales without centring
+        Tensor centred = cfg.normalization().centers() ? stack.sub(stack.mean(-1, true)) : stack;
         return centred.div(scale);
     }
 
@@ -478,6 +542,19 @@ public final class ResidualStream {
             }
         }
         return l;
+    }
+
+    /**
+     * In a parallel block the MLP reads the block's input (resid_pre, through ln2), not the stream after
+     * attention: a decomposition of "the MLP's input" that adds the block's own attention output, as
+     * TransformerLens 2.18 builds it, would not add up to what the MLP reads, so it is refused.
+     */
+    private void requireSeparateMlpInput(boolean mlpInput, String what) {
+        if (mlpInput && cfg.parallelAttnMlp()) {
+            throw new IllegalArgumentException(what + ": mlpInput decomposes resid_mid, the input of the MLP after attention, but model "
+                    + cfg.modelName() + " runs attention and MLP in parallel (parallel_attn_mlp): its MLP reads resid_pre; "
+                    + "decompose block L's input with mlpInput false and scale it with applyLnToStack(stack, L, true), ln2's scale");
+        }
     }
 
     private int checkBlock(int layer) {

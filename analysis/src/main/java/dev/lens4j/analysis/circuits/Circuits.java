@@ -6,6 +6,7 @@ import dev.lens4j.transformer.TransformerWeights;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The weight-level circuits of a model's attention heads, as TransformerLens exposes them
@@ -16,6 +17,15 @@ import java.util.List;
  * scaling) and the OV circuit as the map {@code x_source OV} that a head writes to the residual
  * stream when it attends fully to that source. Analyses are only meaningful on processed weights
  * (LayerNorm folded, writing weights centred), as TransformerLens's {@code from_pretrained} gives.
+ *
+ * <p>With grouped-query attention (Llama, Mistral, Qwen2, Gemma: fewer key/value heads than query
+ * heads) every circuit is per query head, as TransformerLens's {@code model.QK} and {@code model.OV}:
+ * {@code W_K} and {@code W_V} are {@link TransformerWeights.Layer#wK()} and {@link TransformerWeights.Layer#wV()},
+ * which repeat each key/value head for the query heads that share it (TransformerLens's {@code W_K}
+ * and {@code W_V} properties, {@code repeat_interleave}). Query heads of one group thus have the same
+ * K factor, and the same V factor: their OV circuits differ only through {@code W_O}, their QK
+ * circuits only through {@code W_Q}. Rotary positions rotate queries and keys inside attention, which
+ * no circuit here includes: QK is the content part of the scores at zero offset.
  */
 public final class Circuits {
 
@@ -122,6 +132,9 @@ public final class Circuits {
      * @return {@code [n, n]} attention probabilities from positions alone
      */
     public Tensor positionalPattern(int layer, int head, int n, float lnScale) {
+        positionalQkNotApplicable(cfg).ifPresent(why -> {
+            throw new IllegalArgumentException("the positional QK circuit is not applicable: " + why);
+        });
         if (n < 1 || n > cfg.nCtx()) {
             throw new IllegalArgumentException("positions " + n + " outside [1, n_ctx=" + cfg.nCtx() + "]");
         }
@@ -131,6 +144,28 @@ public final class Circuits {
         Tensor pos = w.wPos().slice(0, 0, n).div(lnScale);
         Tensor scores = qk().get(layer, head).leftMatmul(pos).matmul(pos.mT()).ab().div((float) Math.sqrt(cfg.dHead()));
         return scores.maskedFill(Tensor.causalMask(n, n), Float.NEGATIVE_INFINITY).softmax(-1);
+    }
+
+    /**
+     * Why a model has no positional QK circuit {@code W_pos QK W_pos^T}, if it has none: it exists only
+     * for learned absolute positions ({@code positional_embedding_type} "standard"). With rotary
+     * positions (Llama, GPT-NeoX, Gemma, ...) there is no {@code W_pos}: attention rotates each query and
+     * key by its position, so where a head looks depends on position only through the offset between
+     * query and key, and always together with the token content; no matrix of the weights alone says
+     * it. The attention patterns (the previous-token score of {@code HeadDetection}) and ablating the
+     * head are the evidence left for such a model.
+     *
+     * @param cfg a model's config
+     * @return the reason, naming the model and its positional embedding; empty for learned positions
+     */
+    public static Optional<String> positionalQkNotApplicable(TransformerConfig cfg) {
+        return switch (cfg.positionalEmbedding()) {
+            case STANDARD -> Optional.empty();
+            case ROTARY -> Optional.of("model " + cfg.modelName() + " has rotary positions (positional_embedding_type rotary): "
+                    + "no W_pos, and attention rotates each query and key by its position, so no QK circuit of positions alone "
+                    + "exists in its weights");
+            case NONE -> Optional.of("model " + cfg.modelName() + " has no positional embeddings (positional_embedding_type none)");
+        };
     }
 
     /**

@@ -80,8 +80,9 @@ public final class HeadDetection {
     }
 
     /**
-     * Scores every head against a named detection pattern on texts, tokenised with a BOS token
-     * first (TransformerLens's {@code to_tokens} default).
+     * Scores every head against a named detection pattern on texts, tokenised as TransformerLens's
+     * {@code to_tokens} tokenises them by default: BOS first unless the family's
+     * {@code default_prepend_bos} is false (Qwen2, Qwen3).
      *
      * @param model a model with a tokenizer
      * @param texts the prompts

@@ -349,11 +349,13 @@ public final class ActivationPatching {
      * (TransformerLens's {@code get_act_patch_attn_head_q_all_pos} and its relatives).
      *
      * @param which {@code "q"}, {@code "k"}, {@code "v"} or {@code "z"}
-     * @return {@code [n_layers, n_heads]}
+     * @return {@code [n_layers, n_heads]}; for {@code "k"} and {@code "v"} of a model with grouped-query
+     *     attention {@code [n_layers, n_key_value_heads]}, one entry per key/value head (patching one
+     *     patches it for every query head that shares it), as TransformerLens
      */
     public Tensor headVectorAllPos(String which) {
         checkVector(which);
-        return generic(new int[] {cfg().nLayers(), cfg().nHeads()}, i -> Patch.head(ActNames.of(which, i[0]), i[1]));
+        return generic(new int[] {cfg().nLayers(), headsOf(which)}, i -> Patch.head(ActNames.of(which, i[0]), i[1]));
     }
 
     /**
@@ -361,11 +363,11 @@ public final class ActivationPatching {
      * (TransformerLens's {@code get_act_patch_attn_head_q_by_pos} and its relatives).
      *
      * @param which {@code "q"}, {@code "k"}, {@code "v"} or {@code "z"}
-     * @return {@code [n_layers, pos, n_heads]}
+     * @return {@code [n_layers, pos, n_heads]} ({@code n_key_value_heads} for {@code "k"} and {@code "v"})
      */
     public Tensor headVectorByPos(String which) {
         checkVector(which);
-        return generic(new int[] {cfg().nLayers(), pos(), cfg().nHeads()},
+        return generic(new int[] {cfg().nLayers(), pos(), headsOf(which)},
                 i -> Patch.headAtPosition(ActNames.of(which, i[0]), i[1], i[2]));
     }
 
@@ -404,10 +406,24 @@ public final class ActivationPatching {
      * Patches every head's output, query, key, value and pattern, at all positions.
      *
      * @return TransformerLens's {@code get_act_patch_attn_head_all_pos_every}: output, query, key,
-     *     value and pattern of each head, {@code [5, n_layers, n_heads]}
+     *     value and pattern of each head, {@code [5, n_layers, n_heads]}; with grouped-query attention
+     *     the key and value rows hold one entry per key/value head, padded with zeros to n_heads, as
+     *     TransformerLens pads them
      */
     public Tensor headAllPosEvery() {
-        return Tensor.stack(0, headOutAllPos(), headVectorAllPos("q"), headVectorAllPos("k"), headVectorAllPos("v"), headPatternAllPos());
+        return Tensor.stack(0, headOutAllPos(), headVectorAllPos("q"), paddedToHeads(headVectorAllPos("k")),
+                paddedToHeads(headVectorAllPos("v")), headPatternAllPos());
+    }
+
+    /** {@code [n_layers, n]} padded with zero columns to {@code [n_layers, n_heads]}. */
+    private Tensor paddedToHeads(Tensor t) {
+        int missing = cfg().nHeads() - t.dim(1);
+        return missing == 0 ? t : Tensor.concat(1, t, Tensor.zeros(t.dim(0), missing));
+    }
+
+    /** Heads of a per-head hook: key and value hooks have n_key_value_heads, the others n_heads. */
+    private int headsOf(String which) {
+        return which.equals("k") || which.equals("v") ? cfg().nKvHeads() : cfg().nHeads();
     }
 
     private static void checkVector(String which) {

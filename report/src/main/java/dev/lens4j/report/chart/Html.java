@@ -6,7 +6,10 @@ public final class Html {
     private Html() {}
 
     /**
-     * Escapes {@code & < > " '} so the text can go in element content or a quoted attribute value.
+     * Escapes {@code & < > " '} so the text can go in element content or a quoted attribute value,
+     * and shows control characters other than tab, newline and carriage return as their Unicode control
+     * pictures ({@code U+2400} to {@code U+241F}, {@code U+2421} for DEL): XML (SVG) forbids them, and
+     * a byte-fallback token such as Llama 2's or Gemma's {@code <0x00>} is one.
      *
      * @param text the text (null gives "")
      * @return the escaped text
@@ -24,7 +27,8 @@ public final class Html {
                 case '>' -> "&gt;";
                 case '"' -> "&quot;";
                 case '\'' -> "&#39;";
-                default -> null;
+                case '\t', '\n', '\r' -> null;
+                default -> c < 0x20 ? String.valueOf((char) (0x2400 + c)) : c == 0x7F ? "\u2421" : null;
             };
             if (r != null && b == null) {
                 b = new StringBuilder(text.length() + 16).append(text, 0, i);

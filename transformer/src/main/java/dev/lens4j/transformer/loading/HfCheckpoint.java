@@ -89,7 +89,7 @@ public final class HfCheckpoint {
         HfConfig hf = new HfConfig(JsonFiles.readObject(configFile), configFile.toString());
         ModelFamily family = family(hf);
         TransformerConfig cfg = family.config(hf, modelName(dir));
-        Tokenizer tok = TokenizerFiles.forCheckpoint(dir, cfg.dVocab());
+        Tokenizer tok = TokenizerFiles.forCheckpoint(dir, cfg);
         MappedSafetensors src = MappedSafetensors.openDirectory(dir).requireFinite(!options.allowNonFiniteWeights());
         return read(family, hf, cfg, src, tok, options);
     }

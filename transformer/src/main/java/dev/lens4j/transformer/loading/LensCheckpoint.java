@@ -134,7 +134,7 @@ public final class LensCheckpoint {
         HfCheckpoint.requireDirectory(dir);
         Path configFile = dir.resolve("config.json");
         TransformerConfig cfg = config(JsonFiles.readObject(configFile), configFile.toString());
-        Tokenizer tok = TokenizerFiles.forCheckpoint(dir, cfg.dVocab());
+        Tokenizer tok = TokenizerFiles.forCheckpoint(dir, cfg);
         MappedSafetensors src = MappedSafetensors.openDirectory(dir).requireFinite(!options.allowNonFiniteWeights());
         try {
             return new LoadedCheckpoint(cfg, weights(cfg, src), tok, src).process(options.processing());

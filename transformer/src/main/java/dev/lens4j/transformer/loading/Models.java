@@ -202,13 +202,13 @@ public final class Models {
         if (isLensConfig(json)) {
             TransformerConfig cfg = LensCheckpoint.config(json, prefix + "config.json");
             TransformerWeights w = LensCheckpoint.weights(cfg, src);
-            Tokenizer tok = TokenizerFiles.forResources(loader, prefix, cfg.dVocab());
+            Tokenizer tok = TokenizerFiles.forResources(loader, prefix, cfg);
             return new LoadedCheckpoint(cfg, w, tok, null).process(options.processing());
         }
         HfConfig hf = new HfConfig(json, prefix + "config.json");
         ModelFamily family = HfCheckpoint.family(hf);
         TransformerConfig cfg = family.config(hf, name);
-        Tokenizer tok = TokenizerFiles.forResources(loader, prefix, cfg.dVocab());
+        Tokenizer tok = TokenizerFiles.forResources(loader, prefix, cfg);
         return HfCheckpoint.read(family, hf, cfg, src, tok, options);
     }
 

@@ -1,5 +1,6 @@
 package dev.lens4j.transformer.loading;
 
+import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.tokenizer.Gpt2Tokenizer;
 import dev.lens4j.transformer.tokenizer.HfTokenizer;
 import dev.lens4j.transformer.tokenizer.Tokenizer;
@@ -92,15 +93,18 @@ final class TokenizerFiles {
     }
 
     /**
-     * Same as {@link #forFolder(Path, int)}; the name the current loaders use.
+     * The tokenizer of a checkpoint folder for a model with this config: {@link #forFolder(Path, int)}
+     * with the config's {@code d_vocab}, and with the config's {@code default_prepend_bos} (false for
+     * the families TransformerLens 2.18 loads without BOS by default: Qwen2, Qwen3).
      *
      * @param dir the checkpoint folder
-     * @param dVocab the model's vocabulary size
+     * @param cfg the model's config
      * @return the tokenizer, or null
-     * @throws IOException as {@link #forFolder(Path, int)}
+     * @throws IOException as {@link #forFolder(Path, int)}, and a {@link CheckpointFormatException} when the
+     *     config turns BOS off by default for a tokenizer that cannot (only tokenizer.json tokenizers can)
      */
-    static Tokenizer forCheckpoint(Path dir, int dVocab) throws IOException {
-        return forFolder(dir, dVocab);
+    static Tokenizer forCheckpoint(Path dir, TransformerConfig cfg) throws IOException {
+        return withConfigDefaults(forFolder(dir, cfg.dVocab()), cfg, dir.toString());
     }
 
     /**
@@ -108,16 +112,34 @@ final class TokenizerFiles {
      *
      * @param loader the class loader
      * @param prefix the resource folder, ending in {@code /}
-     * @param dVocab the model's vocabulary size
+     * @param cfg the model's config ({@code d_vocab}, {@code default_prepend_bos})
      * @return the tokenizer, or null
-     * @throws IOException as {@link #forFolder(Path, int)}
+     * @throws IOException as {@link #forCheckpoint(Path, TransformerConfig)}
      */
-    static Tokenizer forResources(ClassLoader loader, String prefix, int dVocab) throws IOException {
-        return find(name -> {
+    static Tokenizer forResources(ClassLoader loader, String prefix, TransformerConfig cfg) throws IOException {
+        Tokenizer tok = find(name -> {
             try (InputStream in = loader.getResourceAsStream(prefix + name)) {
                 return in == null ? null : in.readAllBytes();
             }
-        }, "class-path resource " + prefix, "class-path resource " + prefix, dVocab);
+        }, "class-path resource " + prefix, "class-path resource " + prefix, cfg.dVocab());
+        return withConfigDefaults(tok, cfg, "class-path resource " + prefix);
+    }
+
+    /** The tokenizer with the config's {@code default_prepend_bos}, still known to {@link #write}. */
+    private static Tokenizer withConfigDefaults(Tokenizer tok, TransformerConfig cfg, String where) throws CheckpointFormatException {
+        if (tok == null || tok.defaultPrependBos() == cfg.defaultPrependBos()) {
+            return tok;
+        }
+        if (!(tok instanceof HfTokenizer hf)) {
+            throw new CheckpointFormatException(where, "the config says default_prepend_bos " + cfg.defaultPrependBos()
+                    + ", which lens4j supports only with a tokenizer.json tokenizer, not " + tok.kind());
+        }
+        HfTokenizer out = hf.withDefaultPrependBos(cfg.defaultPrependBos());
+        Map<String, byte[]> content = SOURCES.get(tok);
+        if (content != null) {
+            SOURCES.put(out, content);
+        }
+        return out;
     }
 
     /**

@@ -67,6 +67,47 @@ class FamilyBehaviourTest {
         }
     }
 
+    /**
+     * Generation with hooks on grouped key/value heads, rotary offsets and sliding windows: a hook that
+     * zeroes one key/value head's values ({@code hook_v}, {@code [batch, pos, n_key_value_heads, d_head]})
+     * in every pass gives the same tokens with the KV cache as without, and those are the greedy tokens
+     * of full forward passes with the same hook; the hook sees one position per cached step.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gpt_neox", "llama", "mistral", "qwen2", "gemma", "gemma2", "phi3"})
+    void hooksFireInEveryCachedStepOfGeneration(String family) throws IOException {
+        int[] prompt = java.util.Arrays.copyOf(tokens(family)[0], 6);
+        try (HookedTransformer m = HfCheckpoint.load(ROOT.resolve(family).resolve("hf"), LoadOptions.defaults())) {
+            int kv = m.config().nKvHeads(), dh = m.config().dHead();
+            java.util.List<int[]> shapes = new java.util.ArrayList<>();
+            dev.lens4j.hooks.Hook zeroHead0 = (v, point) -> {
+                shapes.add(v.shape());
+                Tensor out = v.copy();                              // [batch, pos, n_key_value_heads, d_head]
+                out.select(2, 0).copyFrom(Tensor.scalar(0f));
+                return out;
+            };
+            dev.lens4j.hooks.HookSpec hook = dev.lens4j.hooks.HookSpec.of("blocks.1.attn.hook_v", zeroHead0);
+            GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(8).greedy().stopAtEos(false).useKvCache(true).build();
+            int[] cached = m.generate(prompt, greedy, hook).tokens();
+            assertThat(shapes).hasSize(8);
+            assertThat(shapes.getFirst()).containsExactly(1, 6, kv, dh);
+            for (int[] step : shapes.subList(1, shapes.size())) {
+                assertThat(step).containsExactly(1, 1, kv, dh);
+            }
+            int[] recomputed = m.generate(prompt, GenerationConfig.builder().maxNewTokens(8).greedy().stopAtEos(false)
+                    .useKvCache(false).build(), hook).tokens();
+            assertThat(cached).containsExactly(recomputed);
+            // each new token is the argmax of a full hooked pass over what came before
+            for (int t = prompt.length; t < cached.length; t++) {
+                Tensor logits = m.runWithHooks(new int[][] {java.util.Arrays.copyOf(cached, t)}, hook).select(0, 0).select(0, t - 1);
+                assertThat(logits.argmax()).as(family + " token " + t).isEqualTo(cached[t]);
+            }
+            // and the hook matters: it moves the logits
+            int[][] all = {cached};
+            assertThat(m.runWithHooks(all, hook).maxAbsDiff(m.forward(all))).isGreaterThan(1e-3f);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"gpt_neox", "llama", "mistral", "qwen3", "gemma2"})
     void leftPaddingGivesEachSequenceItsOwnLogits(String family) throws IOException {

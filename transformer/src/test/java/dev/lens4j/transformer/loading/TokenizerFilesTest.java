@@ -121,7 +121,8 @@ class TokenizerFilesTest {
 
     @Test
     void classPathResourcesAreReadTheSameWay() throws IOException {
-        Tokenizer fromResources = TokenizerFiles.forResources(getClass().getClassLoader(), "tokenizers/mistral/", 320);
+        Tokenizer fromResources = TokenizerFiles.forResources(getClass().getClassLoader(), "tokenizers/mistral/",
+                dev.lens4j.transformer.TransformerConfig.gpt2(1, 8, 2, 16, 320));
         Tokenizer fromFolder = TokenizerFiles.forFolder(kind("mistral"), 320);
         assertThat(fromResources).isInstanceOf(HfTokenizer.class);
         assertThat(fromResources.toString()).contains("class-path resource tokenizers/mistral/tokenizer.json");

@@ -1,6 +1,7 @@
 package dev.lens4j.transformer.loading.family;
 
 import dev.lens4j.transformer.AttentionType;
+import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.loading.CheckpointFormatException;
 import dev.lens4j.transformer.loading.HfConfig;
 
@@ -52,5 +53,11 @@ public final class Qwen2Family extends LlamaFamily {
     @Override
     protected List<AttentionType> attentionTypes(HfConfig hf, int nLayers) throws CheckpointFormatException {
         return qwenLayerTypes(hf, nLayers);
+    }
+
+    /** TransformerLens 2.18's Qwen2ForCausalLM branch: Qwen2 was trained without BOS, so prompts get none by default. */
+    @Override
+    protected void configure(HfConfig hf, TransformerConfig.Builder b) {
+        b.defaultPrependBos(false);
     }
 }

@@ -46,6 +46,7 @@ public final class Qwen3Family extends LlamaFamily {
 
     @Override
     protected void configure(HfConfig hf, TransformerConfig.Builder b) {
-        b.useQkNorm(true);
+        // TransformerLens 2.18's Qwen3ForCausalLM branch: q/k norms, and prompts without BOS by default
+        b.useQkNorm(true).defaultPrependBos(false);
     }
 }
