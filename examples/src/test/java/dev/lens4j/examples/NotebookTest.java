@@ -40,7 +40,7 @@ class NotebookTest {
         TestPrompt.Result r = TestPrompt.run(model, "apple river stone cloud apple river", "stone");  // utils.test_prompt
         TestPrompt.TokenScore answer = r.steps().get(0).answers().get(0);
         assertThat(answer.rank()).isZero();                         // the copy of what followed " river" before
-        assertThat(answer.probability()).isGreaterThan(0.99f);
+        assertThat(answer.probability()).isGreaterThan(0.5f);                  // most of the probability
         assertThat(r.render()).contains("Rank: 0        Logit:  5.85 Prob: 77.61% Token: | stone|");
 
         // several answers are compared on their first token, as in TransformerLens
