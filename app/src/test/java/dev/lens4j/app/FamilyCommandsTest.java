@@ -5,7 +5,7 @@ import dev.lens4j.report.ReportData;
 import dev.lens4j.report.ReportWriter;
 import dev.lens4j.report.Verdict;
 import dev.lens4j.tensor.Tensor;
-import dev.lens4j.tensor.io.Json;
+import dev.lens4j.tensor.internal.Json;
 import dev.lens4j.tensor.io.SafetensorsFile;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.loading.Models;

@@ -116,7 +116,7 @@ final class TestModels {
                 json.put("pre_tokenizer", byteLevel);
                 json.put("decoder", byteLevel);
                 json.put("model", Map.of("type", "BPE", "vocab", vocab, "merges", mergeList));
-                Files.writeString(dir.resolve("tokenizer.json"), dev.lens4j.tensor.io.Json.write(json));
+                Files.writeString(dir.resolve("tokenizer.json"), dev.lens4j.tensor.internal.Json.write(json));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

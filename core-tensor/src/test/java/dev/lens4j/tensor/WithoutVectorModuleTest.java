@@ -75,6 +75,10 @@ class WithoutVectorModuleTest {
     @Test
     void tensorMatmulTakesThePackedScalarPath() {
         assertThat(Gemm.kernelName()).isEqualTo("scalar 4x4");
+        assertThat(dev.lens4j.tensor.matmul.Gemv.kernelName()).startsWith("scalar");
+        assertThat(dev.lens4j.tensor.internal.VectorBackends.chosen()).isEmpty();
+        org.assertj.core.api.Assertions.assertThatThrownBy(dev.lens4j.tensor.internal.VectorBackends::load)
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("--add-modules jdk.incubator.vector");
         // 37 x 29 x 53: packed panels with edge tiles on both sides (neither 37 nor 53 is a multiple of 4)
         int m = 37, k = 29, n = 53;
         Tensor a = Tensor.randn(1, m, k);

@@ -1,6 +1,6 @@
 package dev.lens4j.report;
 
-import dev.lens4j.tensor.io.Json;
+import dev.lens4j.tensor.internal.Json;
 
 import java.io.File;
 import java.io.IOException;

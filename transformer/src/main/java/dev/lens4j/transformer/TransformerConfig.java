@@ -1,6 +1,6 @@
 package dev.lens4j.transformer;
 
-import dev.lens4j.tensor.io.Json;
+import dev.lens4j.tensor.internal.Json;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -3,7 +3,7 @@ package dev.lens4j.analysis.attribution;
 import dev.lens4j.hooks.ActivationCache;
 import dev.lens4j.hooks.Slice;
 import dev.lens4j.tensor.Tensor;
-import dev.lens4j.tensor.io.Json;
+import dev.lens4j.tensor.internal.Json;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.loading.Models;
 import org.junit.jupiter.api.AfterAll;

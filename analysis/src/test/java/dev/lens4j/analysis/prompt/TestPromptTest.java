@@ -1,6 +1,6 @@
 package dev.lens4j.analysis.prompt;
 
-import dev.lens4j.tensor.io.Json;
+import dev.lens4j.tensor.internal.Json;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.loading.Models;
 import org.junit.jupiter.api.AfterAll;

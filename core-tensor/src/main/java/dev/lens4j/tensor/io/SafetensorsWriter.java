@@ -1,5 +1,6 @@
 package dev.lens4j.tensor.io;
 
+import dev.lens4j.tensor.internal.Json;
 import dev.lens4j.tensor.Tensor;
 
 import java.io.IOException;

@@ -1,11 +1,11 @@
 package dev.lens4j.tensor.kernel;
 
-import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
-import java.lang.reflect.InvocationTargetException;
+import dev.lens4j.tensor.internal.VectorBackend;
+import dev.lens4j.tensor.internal.VectorBackends;
 
 /**
- * Chooses lens4j's {@link Kernels} once, at first use.
+ * Chooses lens4j's {@link Kernels} once, at first use; the GEMM micro-kernel and the GEMV follow the
+ * same choice, made in one place.
  *
  * <p>The Vector API implementation is used when the module {@code jdk.incubator.vector} is in the
  * boot layer (the JVM was started with {@code --add-modules jdk.incubator.vector}) and the system
@@ -14,10 +14,8 @@ import java.lang.reflect.InvocationTargetException;
  */
 public final class KernelProvider {
 
-    private static final Logger LOG = System.getLogger("dev.lens4j.tensor.kernel");
-
     private static final class Holder {
-        static final Kernels KERNELS = choose();
+        static final Kernels KERNELS = VectorBackends.chosen().map(VectorBackend::kernels).orElse(ScalarKernels.INSTANCE);
     }
 
     private KernelProvider() {}
@@ -68,27 +66,5 @@ public final class KernelProvider {
      */
     public static boolean vectorAllowed() {
         return !"scalar".equalsIgnoreCase(System.getProperty("lens4j.kernels", "auto").trim());
-    }
-
-    private static Kernels choose() {
-        if (!vectorAllowed()) {
-            LOG.log(Level.INFO, "lens4j: scalar kernels (forced by -Dlens4j.kernels=scalar)");
-            return ScalarKernels.INSTANCE;
-        }
-        if (!vectorModulePresent()) {
-            LOG.log(Level.INFO, "lens4j: scalar kernels; start the JVM with --add-modules jdk.incubator.vector for SIMD");
-            return ScalarKernels.INSTANCE;
-        }
-        try {
-            // Reflection keeps this class loadable without the incubator module.
-            Class<?> c = Class.forName("dev.lens4j.tensor.kernel.panama.PanamaKernels");
-            return (Kernels) c.getMethod("create").invoke(null);
-        } catch (InvocationTargetException e) {
-            LOG.log(Level.WARNING, "lens4j: Vector API kernels unavailable, using scalar kernels: " + e.getCause());
-            return ScalarKernels.INSTANCE;
-        } catch (ReflectiveOperationException | LinkageError e) {
-            LOG.log(Level.WARNING, "lens4j: Vector API kernels unavailable, using scalar kernels: " + e);
-            return ScalarKernels.INSTANCE;
-        }
     }
 }

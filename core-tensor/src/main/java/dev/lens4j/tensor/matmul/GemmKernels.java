@@ -1,21 +1,18 @@
 package dev.lens4j.tensor.matmul;
 
-import dev.lens4j.tensor.kernel.KernelProvider;
-import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
+import dev.lens4j.tensor.internal.VectorBackend;
+import dev.lens4j.tensor.internal.VectorBackends;
 
 /**
- * Chooses the GEMM micro-kernel once, following {@link KernelProvider}: the Vector API kernel when
- * lens4j's vectorised kernels are in use, the scalar kernel otherwise. The Vector API class is
- * loaded by reflection so that this package never links against {@code jdk.incubator.vector}.
+ * The GEMM micro-kernel and the GEMV kernel of this JVM: the Vector API ones when lens4j's vectorised
+ * kernels are in use ({@link VectorBackends#chosen()}, the same choice as
+ * {@link dev.lens4j.tensor.kernel.KernelProvider}), the scalar ones otherwise.
  */
 final class GemmKernels {
 
-    private static final Logger LOG = System.getLogger("dev.lens4j.tensor.matmul");
-
     private static final class Holder {
-        static final GemmMicroKernel PREFERRED = choose();
-        static final GemvKernel GEMV = PREFERRED == ScalarGemmKernel.INSTANCE ? ScalarGemvKernel.INSTANCE : chooseGemv();
+        static final GemmMicroKernel PREFERRED = VectorBackends.chosen().map(VectorBackend::gemm).orElse(ScalarGemmKernel.INSTANCE);
+        static final GemvKernel GEMV = VectorBackends.chosen().map(b -> b.gemv(ScalarGemvKernel.INSTANCE)).orElse(ScalarGemvKernel.INSTANCE);
     }
 
     private GemmKernels() {}
@@ -31,25 +28,11 @@ final class GemmKernels {
     }
 
     /**
-     * @return the Vector API GEMV kernel, loaded reflectively
+     * @return the Vector API GEMV kernel, whether or not this JVM chose it
      * @throws IllegalStateException when it cannot be loaded (no {@code jdk.incubator.vector})
      */
     static GemvKernel panamaGemv() {
-        try {
-            Class<?> c = Class.forName("dev.lens4j.tensor.kernel.panama.PanamaGemvKernel");
-            return (GemvKernel) c.getMethod("create", GemvKernel.class).invoke(null, ScalarGemvKernel.INSTANCE);
-        } catch (ReflectiveOperationException | LinkageError e) {
-            throw new IllegalStateException("Vector API GEMV kernel unavailable: " + e, e);
-        }
-    }
-
-    private static GemvKernel chooseGemv() {
-        try {
-            return panamaGemv();
-        } catch (IllegalStateException e) {
-            LOG.log(Level.WARNING, "lens4j: " + e.getMessage() + "; using the scalar GEMV kernel");
-            return ScalarGemvKernel.INSTANCE;
-        }
+        return VectorBackends.load().gemv(ScalarGemvKernel.INSTANCE);
     }
 
     /** @return the plain-Java GEMV kernel */
@@ -63,11 +46,11 @@ final class GemmKernels {
     }
 
     /**
-     * @return the Vector API kernel, loaded reflectively
+     * @return the Vector API kernel with this machine's tile, whether or not this JVM chose it
      * @throws IllegalStateException when it cannot be loaded (no {@code jdk.incubator.vector})
      */
     static GemmMicroKernel panama() {
-        return createPanama(new Class<?>[0]);
+        return VectorBackends.load().gemm();
     }
 
     /**
@@ -78,28 +61,6 @@ final class GemmKernels {
      * @throws IllegalStateException when it cannot be loaded (no {@code jdk.incubator.vector})
      */
     static GemmMicroKernel panama(int rows, int vectors) {
-        return createPanama(new Class<?>[] {int.class, int.class}, rows, vectors);
-    }
-
-    /** Calls {@code PanamaGemmKernel.create} with these parameter types and arguments, reflectively. */
-    private static GemmMicroKernel createPanama(Class<?>[] types, Object... args) {
-        try {
-            Class<?> c = Class.forName("dev.lens4j.tensor.kernel.panama.PanamaGemmKernel");
-            return (GemmMicroKernel) c.getMethod("create", types).invoke(null, args);
-        } catch (ReflectiveOperationException | LinkageError e) {
-            throw new IllegalStateException("Vector API GEMM kernel unavailable: " + e, e);
-        }
-    }
-
-    private static GemmMicroKernel choose() {
-        if (!KernelProvider.vectorized()) {
-            return ScalarGemmKernel.INSTANCE;
-        }
-        try {
-            return panama();
-        } catch (IllegalStateException e) {
-            LOG.log(Level.WARNING, "lens4j: " + e.getMessage() + "; using the scalar GEMM kernel");
-            return ScalarGemmKernel.INSTANCE;
-        }
+        return VectorBackends.load().gemm(rows, vectors);
     }
 }

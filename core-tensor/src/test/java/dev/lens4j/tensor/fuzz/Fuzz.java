@@ -250,7 +250,7 @@ public final class Fuzz {
      * empty and odd strings, wrong types, nesting.
      *
      * @param r the generator
-     * @return a value as {@link dev.lens4j.tensor.io.Json} parses them (Long, Double, String, Boolean, null, List, Map)
+     * @return a value as {@link dev.lens4j.tensor.internal.Json} parses them (Long, Double, String, Boolean, null, List, Map)
      */
     public static Object jsonValue(SplittableRandom r) {
         return jsonValue(r, 0);

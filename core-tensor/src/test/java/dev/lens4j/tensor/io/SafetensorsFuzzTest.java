@@ -1,5 +1,6 @@
 package dev.lens4j.tensor.io;
 
+import dev.lens4j.tensor.internal.Json;
 import dev.lens4j.tensor.fuzz.Fuzz;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

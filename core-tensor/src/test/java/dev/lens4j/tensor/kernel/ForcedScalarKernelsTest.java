@@ -22,6 +22,10 @@ class ForcedScalarKernelsTest {
         assertThat(KernelProvider.kernels()).isSameAs(ScalarKernels.INSTANCE);
         assertThat(KernelProvider.vectorized()).isFalse();
         assertThat(KernelProvider.kernels().name()).isEqualTo("scalar");
+        // the GEMM and the GEMV follow the same one choice
+        assertThat(dev.lens4j.tensor.internal.VectorBackends.chosen()).isEmpty();
+        assertThat(dev.lens4j.tensor.matmul.Gemm.kernelName()).startsWith("scalar");
+        assertThat(dev.lens4j.tensor.matmul.Gemv.kernelName()).startsWith("scalar");
 
         float[] out = new float[2];
         KernelProvider.kernels().softmax(new float[] {0f, (float) Math.log(3)}, 0, out, 0, 2);

@@ -11,7 +11,7 @@ import dev.lens4j.report.chart.Palette;
 import dev.lens4j.report.chart.SvgCanvas;
 import dev.lens4j.tensor.Shapes;
 import dev.lens4j.tensor.Tensor;
-import dev.lens4j.tensor.io.Json;
+import dev.lens4j.tensor.internal.Json;
 
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;

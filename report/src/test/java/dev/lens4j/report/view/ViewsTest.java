@@ -3,7 +3,7 @@ package dev.lens4j.report.view;
 import dev.lens4j.hooks.ActivationCache;
 import dev.lens4j.report.chart.Palette;
 import dev.lens4j.tensor.Tensor;
-import dev.lens4j.tensor.io.Json;
+import dev.lens4j.tensor.internal.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

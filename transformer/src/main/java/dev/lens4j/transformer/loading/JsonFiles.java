@@ -1,7 +1,7 @@
 package dev.lens4j.transformer.loading;
 
 import dev.lens4j.tensor.io.FileErrors;
-import dev.lens4j.tensor.io.Json;
+import dev.lens4j.tensor.internal.Json;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;

@@ -4,7 +4,7 @@ import dev.lens4j.transformer.Normalization;
 import dev.lens4j.transformer.Activation;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.fuzz.Fuzz;
-import dev.lens4j.tensor.io.Json;
+import dev.lens4j.tensor.internal.Json;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;

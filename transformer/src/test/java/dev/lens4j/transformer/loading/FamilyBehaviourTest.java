@@ -1,7 +1,7 @@
 package dev.lens4j.transformer.loading;
 
 import dev.lens4j.tensor.Tensor;
-import dev.lens4j.tensor.io.Json;
+import dev.lens4j.tensor.internal.Json;
 import dev.lens4j.tensor.io.SafetensorsFile;
 import dev.lens4j.transformer.AttentionType;
 import dev.lens4j.transformer.ForwardOptions;

@@ -2,7 +2,7 @@ package dev.lens4j.transformer.loading;
 
 import dev.lens4j.transformer.Normalization;
 import dev.lens4j.transformer.Activation;
-import dev.lens4j.tensor.io.Json;
+import dev.lens4j.tensor.internal.Json;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
 import org.junit.jupiter.api.io.TempDir;

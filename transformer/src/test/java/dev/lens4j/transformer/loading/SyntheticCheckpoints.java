@@ -3,7 +3,7 @@ package dev.lens4j.transformer.loading;
 import dev.lens4j.transformer.loading.family.Gpt2Family;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.DType;
-import dev.lens4j.tensor.io.Json;
+import dev.lens4j.tensor.internal.Json;
 import dev.lens4j.tensor.io.SafetensorsWriter;
 import dev.lens4j.transformer.TransformerConfig;
 

@@ -1,6 +1,6 @@
 package dev.lens4j.transformer.tokenizer;
 
-import dev.lens4j.tensor.io.Json;
+import dev.lens4j.tensor.internal.Json;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -34,7 +34,7 @@ import jdk.incubator.vector.VectorSpecies;
  * and once that path has run C2 recompiles the whole tile with boxed vectors (3 to 4 times slower);
  * the masked code is also too big for C1, which spent seconds of the start-up failing to compile it.
  *
- * <p>Loaded reflectively by {@code dev.lens4j.tensor.matmul.Gemm} so that the matmul package never
+ * <p>Created through {@link PanamaBackend}, the one class loaded reflectively, so that the matmul package never
  * links against {@code jdk.incubator.vector}. The tile bodies are unrolled by hand (the same pattern
  * for every row) because C2 keeps only named locals in registers.
  */
@@ -55,7 +55,7 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
 
     /**
      * Creates the kernel with the tile for this machine's vectors: 8 x 3 with 16 lanes or more
-     * (AVX-512), 4 x 2 with fewer (AVX2); called reflectively.
+     * (AVX-512), 4 x 2 with fewer (AVX2).
      *
      * @return the kernel
      */

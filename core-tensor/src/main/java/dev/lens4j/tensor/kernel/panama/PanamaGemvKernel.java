@@ -27,7 +27,7 @@ import jdk.incubator.vector.VectorSpecies;
  *       16 lanes; with fewer, the scalar kernel (8 interleaved chains) runs.</li>
  * </ul>
  * Either way every output element is one fused multiply-add chain along k, in order, as in the GEMM.
- * Loaded reflectively, like {@link PanamaGemmKernel}.
+ * Created through {@link PanamaBackend}, like {@link PanamaGemmKernel}.
  */
 public final class PanamaGemvKernel implements GemvKernel {
 
@@ -49,7 +49,7 @@ public final class PanamaGemvKernel implements GemvKernel {
     }
 
     /**
-     * Creates the kernel; called reflectively.
+     * Creates the kernel (through {@link PanamaBackend}).
      *
      * @param fallback the kernel for transposed weights when vectors are not 16 lanes wide, and for tails
      * @return the kernel

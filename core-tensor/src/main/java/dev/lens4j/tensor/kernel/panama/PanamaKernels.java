@@ -37,8 +37,8 @@ import java.util.Arrays;
  * equals {@code 0.5 x (1 + tanh(u))} and needs no {@code tanh}. Reductions sum in float in a different
  * order than the scalar oracle; the tests bound the difference.
  *
- * <p>Only this package imports {@code jdk.incubator.vector}; {@code KernelProvider} loads this class
- * reflectively through {@link #create()} when the module is present.
+ * <p>Only this package imports {@code jdk.incubator.vector}; {@link PanamaBackend}, loaded
+ * reflectively when the module is present, creates these kernels through {@link #create()}.
  */
 public final class PanamaKernels implements Kernels {
 
@@ -72,7 +72,7 @@ public final class PanamaKernels implements Kernels {
     }
 
     /**
-     * Creates the kernels; called reflectively by {@code KernelProvider}.
+     * Creates the kernels (through {@link PanamaBackend}).
      *
      * @return the Vector API kernels
      * @throws UnsupportedOperationException when the preferred vector holds fewer than 4 floats,

@@ -1,4 +1,4 @@
-package dev.lens4j.tensor.io;
+package dev.lens4j.tensor.internal;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

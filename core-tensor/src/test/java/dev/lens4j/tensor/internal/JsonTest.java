@@ -1,4 +1,4 @@
-package dev.lens4j.tensor.io;
+package dev.lens4j.tensor.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,0 +1,16 @@
+/**
+ * Interpretability methods on a {@code HookedTransformer}: direct logit attribution, ablation and
+ * activation patching, head detection, test_prompt, and weight-level circuits (FactoredMatrix, QK/OV,
+ * composition scores).
+ */
+module dev.lens4j.analysis {
+    requires transitive dev.lens4j.transformer;
+    requires ejml.core;
+    requires ejml.ddense;
+
+    exports dev.lens4j.analysis.attribution;
+    exports dev.lens4j.analysis.circuits;
+    exports dev.lens4j.analysis.heads;
+    exports dev.lens4j.analysis.interventions;
+    exports dev.lens4j.analysis.prompt;
+}
