@@ -77,6 +77,24 @@ class ParameterCountTest {
     }
 
     @Test
+    void tiedLlamaFixtureByHand() throws IOException {
+        // 2 layers, d_model 32, 4 query heads and 2 key/value heads of 8, d_mlp 64, d_vocab 512, no biases,
+        // RMSNorm weights only, rotary positions (no W_pos), lm_head tied to embed_tokens
+        long embed = 512 * 32;
+        long layer = (32 * 32 + 2 * 16 * 32 + 32 * 32) + 3 * 64 * 32 + 2 * 32; // q, k, v, o; gate, up, down; two norms
+        long byHand = embed + 2 * layer + 32;
+        Path dir = TinyGpt2.path("../families/llama/hf");
+        assertThat(byHand).isEqualTo(hfCount("reference/families/llama/hf").count()).isEqualTo(34_976L);
+        try (HookedTransformer processed = Models.fromPretrained(dir);
+             HookedTransformer stored = Models.fromPretrainedNoProcessing(dir)) {
+            assertThat(processed.parameterCount()).isEqualTo(stored.parameterCount()).isEqualTo(new ParameterCount(byHand, true));
+            assertThat(processed.parameterCount()).hasToString("34,976 parameters (W_U tied to W_E, counted once)");
+            // the model as loaded holds more: the zero biases TransformerLens gives a family without biases, and b_U
+            assertThat(ParameterCount.of(stored.weights()).count()).isGreaterThan(byHand);
+        }
+    }
+
+    @Test
     void theShippedModelHasOneCountLoadedEitherWay() throws IOException {
         // W_E, W_pos; per layer W_Q, W_K, W_V, W_O, b_Q, b_K, b_V, b_O and ln1 w, b; ln_final w, b; W_U, b_U
         long byHand = 64 * 64 + 48 * 64 + 2 * (4 * (4 * 64 * 16) + 3 * (4 * 16) + 64 + 2 * 64) + 2 * 64 + 64 * 64 + 64;
