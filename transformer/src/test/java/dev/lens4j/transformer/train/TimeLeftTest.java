@@ -8,9 +8,9 @@ import static org.assertj.core.api.Assertions.within;
 
 /**
  * The time-left estimate on a clock the test moves by hand. Before, the estimate was made from the
- * run's first steps too, which the JIT makes slow: on a 3000-step run whose first 20 steps take 1 s
- * each and the others 0.1 s, it said 50 minutes left after each of steps 1 to 20 and 47 minutes after
- * step 21, for a run that ends 5 minutes later.
+ * run's first steps too, which the JIT makes slow: on a 3000-step run whose first 100 steps take 1 s
+ * each and the others 0.1 s, it said about 50 minutes left after each of steps 1 to 100 and 46 minutes
+ * after step 101, for a run that ends 4 minutes 50 s later.
  */
 class TimeLeftTest {
 
@@ -27,8 +27,8 @@ class TimeLeftTest {
     void noEstimateDuringWarmUpThenOneFromTheStepsAfterIt() {
         FakeClock c = new FakeClock();
         TimeLeft t = new TimeLeft(0, 3000, 20, () -> c.nanos);
-        assertThat(t.warmupSteps()).isEqualTo(20);
-        for (int step = 1; step <= 20; step++) {
+        assertThat(t.warmupSteps()).isEqualTo(100);
+        for (int step = 1; step <= 100; step++) {
             c.advance(1.0); // a slow step: the JIT is still compiling
             t.stepDone();
             assertThat(t.secondsLeft()).as("step %d", step).isNaN();
@@ -36,27 +36,27 @@ class TimeLeftTest {
         }
         c.advance(0.1);
         t.stepDone();
-        // step 21: only the step after warm-up counts, 10 steps/s for the 2979 steps left
+        // step 101: only the step after warm-up counts, 10 steps/s for the 2899 steps left
         assertThat(t.stepsPerSecond()).isCloseTo(10.0, within(1e-6));
-        assertThat(t.secondsLeft()).isCloseTo(297.9, within(1e-6));
-        assertThat(t.elapsedSeconds()).isCloseTo(20.1, within(1e-9));
+        assertThat(t.secondsLeft()).isCloseTo(289.9, within(1e-6));
+        assertThat(t.elapsedSeconds()).isCloseTo(100.1, within(1e-9));
     }
 
     @Test
     void theSpeedIsTheMeanOfTheLastWindowOfSteps() {
         FakeClock c = new FakeClock();
-        TimeLeft t = new TimeLeft(0, 1000, 4, () -> c.nanos);
-        for (int step = 1; step <= 30; step++) {
+        TimeLeft t = new TimeLeft(0, 10_000, 4, () -> c.nanos);
+        for (int step = 1; step <= 110; step++) {
             c.advance(0.5);
             t.stepDone();
         }
-        for (int step = 31; step <= 34; step++) {
+        for (int step = 111; step <= 114; step++) {
             c.advance(0.25);
             t.stepDone();
         }
-        // the last 4 steps took 1 s: 4 steps/s, 966 steps left
+        // the last 4 steps took 1 s: 4 steps/s, 9,886 steps left
         assertThat(t.stepsPerSecond()).isCloseTo(4.0, within(1e-9));
-        assertThat(t.secondsLeft()).isCloseTo(241.5, within(1e-9));
+        assertThat(t.secondsLeft()).isCloseTo(2471.5, within(1e-9));
         c.advance(0.5);
         t.stepDone();
         // 0.25 x 3 + 0.5 over the last 4 steps
