@@ -5,6 +5,7 @@ import dev.lens4j.report.AttentionPatterns;
 import dev.lens4j.report.HeadId;
 import dev.lens4j.report.HtmlReport;
 import dev.lens4j.report.ModelSummary;
+import dev.lens4j.report.Plural;
 import dev.lens4j.report.PngCharts;
 import dev.lens4j.report.ReportData;
 import dev.lens4j.report.ReportWriter;
@@ -77,7 +78,7 @@ final class AttentionCommand implements Callable<Integer> {
                 patterns.add(new AttentionPatterns.HeadPattern(h, grid(p)));
             }
             String shown = prompt.length() <= 80 ? prompt : prompt.substring(0, 77) + "...";
-            String description = String.format(Locale.ROOT, "Prompt \"%s\" (%d tokens%s)", shown, tokens.length,
+            String description = String.format(Locale.ROOT, "Prompt \"%s\" (%s%s)", shown, Plural.of(tokens.length, "token"),
                     tokens.length > 0 && model.tokenizer().bosTokenId().orElse(-1) == tokens[0] && bos ? ", BOS first" : "");
             AttentionPatterns attention = new AttentionPatterns(description, model.tokenizer().toStrTokens(tokens), patterns);
             ReportData data = ReportData.builder("Attention patterns in " + m.name(), ModelSummary.of(model, m.name()))
@@ -91,7 +92,7 @@ final class AttentionCommand implements Callable<Integer> {
                 PngCharts.write(PngCharts.attentionPattern(attention, h), png);
                 files.add(png);
             }
-            stdout.printf(Locale.ROOT, "%s: %d heads on %d tokens%n%n", m.name(), chosen.size(), tokens.length);
+            stdout.printf(Locale.ROOT, "%s: %s on %s%n%n", m.name(), Plural.of(chosen.size(), "head"), Plural.of(tokens.length, "token"));
             stdout.print(Main.filesTable("Written to " + out.toAbsolutePath().normalize(), files));
             stdout.printf(Locale.ROOT, "%nOpen %s in a browser (it works offline).%n", html.toAbsolutePath().normalize());
             stdout.flush();
@@ -113,8 +114,8 @@ final class AttentionCommand implements Callable<Integer> {
         for (HeadId h : new LinkedHashSet<>(heads)) {
             if (h.layer() >= cfg.nLayers() || h.head() >= cfg.nHeads()) {
                 throw new ParameterException(spec.commandLine(), "--heads " + h + " is not a head of " + modelName + ", which has "
-                        + cfg.nLayers() + " layers (L0 to L" + (cfg.nLayers() - 1) + ") of " + cfg.nHeads()
-                        + " heads (H0 to H" + (cfg.nHeads() - 1) + ")");
+                        + Plural.of(cfg.nLayers(), "layer") + " (L0 to L" + (cfg.nLayers() - 1) + ") of " + Plural.of(cfg.nHeads(), "head")
+                        + " (H0 to H" + (cfg.nHeads() - 1) + ")");
             }
             out.add(h);
         }

@@ -1,6 +1,7 @@
 package dev.lens4j.app;
 
 import dev.lens4j.report.ConsoleTable;
+import dev.lens4j.report.Plural;
 import dev.lens4j.tensor.Parallel;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.kernel.KernelProvider;
@@ -75,8 +76,8 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Checks, times and prints the benchmarks on the model, with the thread count {@code --threads} set. */
     private void time(ModelOptions.LoadedModel m, PrintWriter out) {
-        out.printf(Locale.ROOT, "JVM %s %s, %d threads, %d cores, kernels: %s%n%n", System.getProperty("java.vm.name"),
-                Runtime.version(), Parallel.threads(), Runtime.getRuntime().availableProcessors(),
+        out.printf(Locale.ROOT, "JVM %s %s, %s, %s, kernels: %s%n%n", System.getProperty("java.vm.name"),
+                Runtime.version(), Plural.of(Parallel.threads(), "thread"), Plural.of(Runtime.getRuntime().availableProcessors(), "core"),
                 KernelProvider.vectorized() ? "Vector API (jdk.incubator.vector)"
                         : "scalar (run with --add-modules jdk.incubator.vector for SIMD)");
         out.flush();
@@ -102,7 +103,7 @@ final class BenchCommand implements Callable<Integer> {
                 throw new IllegalStateException(m.name() + ": the forward pass gave a non-finite logit; not timing it");
             }
         }
-        String shape = "1 x " + pos + " tokens";
+        String shape = "1 x " + Plural.of(pos, "token");
         benchmarks.add(new Benchmark(m.name() + " forward", shape, pos, "tokens/s", () -> model.forward(tokens)));
         benchmarks.add(new Benchmark(m.name() + " runWithCache (all hooks)", shape, pos, "tokens/s", () -> model.runWithCache(tokens)));
         // Round 1 only warms up: the JIT compiles the kernels while other benchmarks run too, which a

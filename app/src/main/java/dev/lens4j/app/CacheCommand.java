@@ -2,6 +2,7 @@ package dev.lens4j.app;
 
 import dev.lens4j.hooks.ActivationCache;
 import dev.lens4j.report.ConsoleTable;
+import dev.lens4j.report.Plural;
 import dev.lens4j.tensor.Shapes;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.DType;
@@ -80,9 +81,9 @@ final class CacheCommand implements Callable<Integer> {
                     names == null ? n -> true : n -> names.matcher(n).find()).cache();
             if (cache.size() == 0) {
                 throw new UserError("--names /" + names.pattern() + "/ matches none of " + m.name() + "'s "
-                        + m.model().hookPointNames().size() + " hook points (see lens4j inspect)");
+                        + Plural.of(m.model().hookPointNames().size(), "hook point") + " (see lens4j inspect)");
             }
-            out.printf(Locale.ROOT, "%s on %d tokens: %s%n%n", m.name(), tokens.length, tokenList(m, tokens));
+            out.printf(Locale.ROOT, "%s on %s: %s%n%n", m.name(), Plural.of(tokens.length, "token"), tokenList(m, tokens));
             ConsoleTable t = new ConsoleTable(null).text("hook point").text("shape").number("norm", null, 4)
                     .number("max |x|", null, 4).text("not finite");
             boolean anyNonFinite = false;
@@ -97,15 +98,15 @@ final class CacheCommand implements Callable<Integer> {
                 t.row(name + (s.nonFinite() > 0 ? " *" : ""), Shapes.str(a.shape()), s.norm(), s.maxAbs(), s.nonFiniteText());
             }
             out.print(t.render());
-            out.printf(Locale.ROOT, "%d hook points; norm is the L2 (Frobenius) norm of the whole activation%n", cache.size());
+            out.printf(Locale.ROOT, "%s; norm is the L2 (Frobenius) norm of the whole activation%n", Plural.of(cache.size(), "hook point"));
             if (anyNonFinite) {
                 out.println("* norm and max |x| over the finite entries only; 'not finite' counts the others "
                         + "(attention scores hold -inf where masked: above the diagonal, the causal mask"
                         + (m.model().config().useLocalAttn() ? ", and outside a local layer's window" : "") + ")");
             }
             if (!withNan.isEmpty()) {
-                out.printf(Locale.ROOT, "NaN in %d hook point%s, first %s: the forward pass produced NaN%n", withNan.size(),
-                        withNan.size() == 1 ? "" : "s", withNan.getFirst());
+                out.printf(Locale.ROOT, "NaN in %s, first %s: the forward pass produced NaN%n", Plural.of(withNan.size(), "hook point"),
+                        withNan.getFirst());
             }
             if (save != null) {
                 List<Path> files = save(cache, m, tokens);

@@ -2,11 +2,11 @@ package dev.lens4j.app;
 
 import dev.lens4j.report.ConsoleTable;
 import dev.lens4j.report.ModelSummary;
+import dev.lens4j.report.Plural;
 import dev.lens4j.tensor.Shapes;
 import dev.lens4j.transformer.HookShape;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.Normalization;
-import dev.lens4j.transformer.PositionalEmbedding;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
@@ -61,11 +61,8 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
             out.println("Model " + m.name());
             kv(out, "source", m.source());
             kv(out, "weights", modelOptions.noProcessing ? "as stored (from_pretrained_no_processing)" : processing(cfg));
-            // the report's count (ModelSummary), and for a GPT-2-style model Hugging Face's from the config for comparison
-            boolean gpt2Style = cfg.positionalEmbedding() == PositionalEmbedding.STANDARD && !cfg.gatedMlp() && !cfg.groupedQueryAttention();
-            kv(out, "parameters", String.format(Locale.ROOT, "%,d as loaded (%s)", ModelSummary.parameterCount(model), gpt2Style
-                    ? String.format(Locale.ROOT, "%,d from the config with W_U tied to W_E, as Hugging Face counts GPT-2", cfg.parameterCount())
-                    : "every tensor TransformerLens holds, with the zero biases it gives a family without biases"));
+            // the checkpoint's count, as the reports and lens4j train give it, whatever the processing
+            kv(out, "parameters", model.parameterCount().describe());
             out.println();
             out.println("Config (TransformerLens HookedTransformerConfig keys)");
             for (Map.Entry<String, Object> e : cfg.toJsonMap().entrySet()) {
@@ -96,7 +93,7 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
                 }
             }
             out.print(t.render());
-            out.printf(Locale.ROOT, "%d of %d hook points%s%n", t.rowCount(), hooks.size(),
+            out.printf(Locale.ROOT, "%d of %s%s%n", t.rowCount(), Plural.of(hooks.size(), "hook point"),
                     names == null ? "" : " match /" + names.pattern() + "/");
             out.flush();
         }

@@ -4,6 +4,7 @@ import dev.lens4j.analysis.heads.InductionEvals;
 import dev.lens4j.report.ConsoleReport;
 import dev.lens4j.report.ConsoleTable;
 import dev.lens4j.report.InductionInvestigation;
+import dev.lens4j.report.Plural;
 import dev.lens4j.report.ReportData;
 import dev.lens4j.report.ReportWriter;
 import dev.lens4j.transformer.TransformerConfig;
@@ -128,8 +129,9 @@ public final class Main implements Callable<Integer> {
         try (ModelOptions.LoadedModel m = modelOptions.load()) {
             InductionInvestigation.Options options = options(m);
             String bos = InductionEvals.bos(m.model()) >= 0 ? "BOS + " : ""; // a model without a tokenizer has no BOS
-            stdout.printf(Locale.ROOT, "Investigating %s (%s) on %d sequences of %s%d random tokens + the same %d again, seed %d%n%n",
-                    m.name(), m.source(), options.batch(), bos, options.subseqLen(), options.subseqLen(), options.seed());
+            stdout.printf(Locale.ROOT, "Investigating %s (%s) on %s of %s%s + the same %d again, seed %d%n%n",
+                    m.name(), m.source(), Plural.of(options.batch(), "sequence"), bos, Plural.of(options.subseqLen(), "random token"),
+                    options.subseqLen(), options.seed());
             stdout.flush();
             StageProgress progress = StageProgress.on(stderr);
             ReportData data;
@@ -154,7 +156,7 @@ public final class Main implements Callable<Integer> {
         TransformerConfig cfg = m.model().config();
         int maxBlock = (cfg.nCtx() - 1) / 2;
         if (maxBlock < 3) {
-            throw new UserError("model " + m.name() + " has a context of " + cfg.nCtx() + " tokens (n_ctx); "
+            throw new UserError("model " + m.name() + " has a context of " + Plural.of(cfg.nCtx(), "token") + " (n_ctx); "
                     + "the investigation needs at least 7 (BOS and two copies of a block of 3 tokens)");
         }
         InductionInvestigation.Options d = InductionInvestigation.Options.defaultsFor(cfg);

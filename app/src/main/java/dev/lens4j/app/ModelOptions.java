@@ -54,7 +54,7 @@ final class ModelOptions {
                 throw new UserError("the built-in model " + BUILT_IN + " is missing from the class path ("
                         + Models.RESOURCE_ROOT + BUILT_IN + "/); rebuild lens4j, or pass --model DIR");
             }
-            return new LoadedModel(BUILT_IN, "built in", Models.fromPretrained(BUILT_IN, options));
+            return new LoadedModel("built in", Models.fromPretrained(BUILT_IN, options));
         }
         Path dir;
         try {
@@ -63,9 +63,7 @@ final class ModelOptions {
             throw new UserError("--model " + model + " is not a valid path: " + e.getReason());
         }
         if (Files.isDirectory(dir)) {
-            Path abs = dir.toAbsolutePath().normalize();
-            String name = abs.getFileName() == null ? abs.toString() : abs.getFileName().toString();
-            return new LoadedModel(name, abs.toString(), Models.fromPretrained(dir, options));
+            return new LoadedModel(dir.toAbsolutePath().normalize().toString(), Models.fromPretrained(dir, options));
         }
         if (Files.exists(dir)) {
             throw new UserError("--model " + model + " is a file; give the folder that holds config.json and model.safetensors");
@@ -75,7 +73,7 @@ final class ModelOptions {
         }
         try {
             // a built-in model or a model in the Hugging Face cache, by name
-            return new LoadedModel(model, "by name", Models.fromPretrained(model, options));
+            return new LoadedModel("by name", Models.fromPretrained(model, options));
         } catch (NoSuchFileException e) {
             throw new UserError("model directory " + dir.toAbsolutePath().normalize()
                     + " does not exist (nor is \"" + model + "\" a built-in model or a model in the Hugging Face cache)");
@@ -87,13 +85,25 @@ final class ModelOptions {
     }
 
     /**
-     * A loaded model and the name it goes by in reports.
+     * A loaded model and where it came from.
      *
-     * @param name a display name: the built-in model's name or the checkpoint folder's name
      * @param source where it came from: {@code "built in"}, an absolute folder, or {@code "by name"}
      * @param model the model; closing this record closes it
      */
-    record LoadedModel(String name, String source, HookedTransformer model) implements AutoCloseable {
+    record LoadedModel(String source, HookedTransformer model) implements AutoCloseable {
+
+        /**
+         * The name the model goes by in every command's output and report: its config's model name,
+         * which the loaders take from the checkpoint itself ({@code model_name} of a lens4j config;
+         * {@code _name_or_path}, the Hugging Face cache's repository or {@code model_type} of a Hugging
+         * Face one) and from the folder's name only when the config names no model.
+         *
+         * @return the model's name, e.g. {@code "induction-2l"} or {@code "llama"}
+         */
+        String name() {
+            return model.config().modelName();
+        }
+
         @Override
         public void close() {
             model.close();

@@ -1,5 +1,6 @@
 package dev.lens4j.app;
 
+import dev.lens4j.report.Plural;
 import dev.lens4j.tensor.Parallel;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -54,7 +55,7 @@ abstract sealed class ThreadsOption permits ThreadsOption.ForBench, ThreadsOptio
         }
         if (threads != null && threads > maxThreads()) {
             throw new ParameterException(mixee.commandLine(), NAME + " must be at most " + maxThreads() + " (4 per core, "
-                    + Runtime.getRuntime().availableProcessors() + " cores), got " + threads);
+                    + Plural.of(Runtime.getRuntime().availableProcessors(), "core") + "), got " + threads);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.lens4j.app;
 
+import dev.lens4j.report.Plural;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Model.CommandSpec;
@@ -53,8 +54,8 @@ final class TokenText {
         }
         int nCtx = model.config().nCtx();
         if (fitContext && ids.length > nCtx) {
-            throw new ParameterException(spec.commandLine(), option + " is " + ids.length + " tokens long, more than "
-                    + modelName + "'s context of " + nCtx + " tokens (n_ctx)");
+            throw new ParameterException(spec.commandLine(), option + " is " + Plural.of(ids.length, "token") + " long, more than "
+                    + modelName + "'s context of " + Plural.of(nCtx, "token") + " (n_ctx)");
         }
         return ids;
     }

@@ -1,6 +1,8 @@
 package dev.lens4j.app;
 
+import dev.lens4j.report.Plural;
 import dev.lens4j.tensor.Parallel;
+import dev.lens4j.transformer.ParameterCount;
 import dev.lens4j.transformer.train.CheckpointWriter;
 import dev.lens4j.transformer.train.InductionTrainer;
 import dev.lens4j.transformer.train.TrainingOptionException;
@@ -147,17 +149,19 @@ final class TrainCommand implements Callable<Integer> {
 
     private int train(InductionTrainer trainer, PrintWriter stdout, PrintWriter stderr) throws Exception {
         TrainingOptions o = trainer.options();
-        stdout.printf(Locale.ROOT, "training %s: %s style, %d layers, %d heads, d_model %d, %s, %s norm, %,d trained parameters; "
-                        + "%d steps of %d sequences, seed %d, %d threads%n",
-                name, o.style(), layers, heads, dModel, dMlp == 0 ? "attention-only" : "d_mlp " + dMlp, o.normalization(),
-                trainer.trainedParameterCount(), steps, batch, seed, Parallel.threads());
+        // the count of the checkpoint --out gets, as lens4j inspect and the reports give it for that checkpoint
+        ParameterCount parameters = ParameterCount.of(trainer.weights());
+        stdout.printf(Locale.ROOT, "training %s: %s style, %s, %s, d_model %d, %s, %s norm, %s, %s; %s of %s, seed %d, %s%n",
+                name, o.style(), Plural.of(layers, "layer"), Plural.of(heads, "head"), dModel,
+                dMlp == 0 ? "attention-only" : "d_mlp " + dMlp, o.normalization(), parameters, trained(trainer, parameters),
+                Plural.of(steps, "step"), Plural.of(batch, "sequence"), seed, Plural.of(Parallel.threads(), "thread"));
         stdout.flush();
         java.io.Console console = System.console();
         ProgressBar bar = new ProgressBar(stderr, console != null && console.isTerminal());
         TrainingResult r = trainer.train(bar, stopBelow == null ? Double.NEGATIVE_INFINITY : stopBelow);
         bar.finish();
-        stdout.printf(Locale.ROOT, "done: %d steps in %.1f s (%.1f steps/s); repeated-block loss %.3f, other tokens %.3f%n",
-                r.steps(), r.seconds(), r.steps() / r.seconds(), r.smoothedRepeatedLoss(), r.smoothedOtherLoss());
+        stdout.printf(Locale.ROOT, "done: %s in %.1f s (%.1f steps/s); repeated-block loss %.3f, other tokens %.3f%n",
+                Plural.of(r.steps(), "step"), r.seconds(), r.steps() / r.seconds(), r.smoothedRepeatedLoss(), r.smoothedOtherLoss());
         if (stopBelow != null) {
             stdout.println(r.stepsToTarget() < 0
                     ? String.format(Locale.ROOT, "repeated-block loss never fell below %s", stopBelow)
@@ -168,6 +172,20 @@ final class TrainCommand implements Callable<Integer> {
                 + sha256(out.resolve(CheckpointWriter.WEIGHTS_FILE)) + ")");
         stdout.flush();
         return 0;
+    }
+
+    /**
+     * Which of the model's parameters training updates: all of them, or all but the biases of the llama
+     * style, which the checkpoint holds as zeros ({@link InductionTrainer#trainedParameterCount()}).
+     *
+     * @param trainer the trainer
+     * @param parameters the model's parameter count
+     * @return {@code "all trained"} or e.g. {@code "53,568 of them trained (768 bias parameters stay zero)"}
+     */
+    static String trained(InductionTrainer trainer, ParameterCount parameters) {
+        long frozen = parameters.count() - trainer.trainedParameterCount();
+        return frozen == 0 ? "all trained" : String.format(Locale.ROOT, "%,d of them trained (%s stay zero)",
+                trainer.trainedParameterCount(), Plural.of(frozen, "bias parameter"));
     }
 
     /**

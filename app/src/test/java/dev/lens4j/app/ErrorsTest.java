@@ -37,8 +37,7 @@ class ErrorsTest {
     @ValueSource(strings = {"", "inspect", "tokens", "cache", "attention", "bench"})
     void missingModelDirectory(String command) {
         String[] args = command.isEmpty() ? new String[] {"--model", "/no/such/model"}
-                : command.equals("tokens") ? new String[] {command, "--model", "/no/such/model", "x"}
-                : command.equals("cache") || command.equals("attention") ? new String[] {command, "--model", "/no/such/model", "--prompt", "x"}
+                : command.equals("tokens") || command.equals("cache") || command.equals("attention") ? new String[] {command, "--model", "/no/such/model", "--prompt", "x"}
                 : new String[] {command, "--model", "/no/such/model"};
         assertOneLine(CommandRun.of(args), 1, "model directory /no/such/model does not exist");
     }
@@ -158,7 +157,7 @@ class ErrorsTest {
     void promptLongerThanTheContext() {
         String prompt = "apple ".repeat(60);
         assertOneLine(CommandRun.of("cache", "--model", TestModels.induction().toString(), "--prompt", prompt), 2,
-                "--prompt is 61 tokens long, more than induction-small's context of 48 tokens (n_ctx)");
+                "--prompt is 61 tokens long, more than induction-2l's context of 48 tokens (n_ctx)");
         assertOneLine(CommandRun.of("--model", TestModels.induction().toString(), "--prompt", prompt), 2, "--prompt is 61 tokens long");
     }
 
@@ -171,7 +170,7 @@ class ErrorsTest {
     @Test
     void headOutOfRange() {
         assertOneLine(CommandRun.of("attention", "--model", TestModels.induction().toString(), "--prompt", "apple", "--heads", "L0H1,L2H0"), 2,
-                "--heads L2H0 is not a head of induction-small, which has 2 layers (L0 to L1) of 4 heads (H0 to H3)");
+                "--heads L2H0 is not a head of induction-2l, which has 2 layers (L0 to L1) of 4 heads (H0 to H3)");
         assertOneLine(CommandRun.of("attention", "--model", TestModels.induction().toString(), "--prompt", "apple", "--heads", "1.2"), 2,
                 "invalid value for option '--heads' (L1H2,...): '1.2' is not a head");
     }
@@ -179,14 +178,14 @@ class ErrorsTest {
     @Test
     void blockTooLongForTheContext() {
         assertOneLine(CommandRun.of("--model", TestModels.induction().toString(), "--block", "24"), 2,
-                "--block 24 must be between 3 and 23 for induction-small");
+                "--block 24 must be between 3 and 23 for induction-2l");
     }
 
     @Test
     void stacktraceOnRequest() {
         CommandRun run = CommandRun.of("inspect", "--model", TestModels.TINY_GPT2.toString(), "--pos", "0", "--stacktrace");
         assertThat(run.status()).isEqualTo(2);
-        assertThat(run.errLines().getFirst()).startsWith("lens4j: --pos 0 must be between 1 and hf's n_ctx of 24");
+        assertThat(run.errLines().getFirst()).startsWith("lens4j: --pos 0 must be between 1 and gpt2's n_ctx of 24");
         assertThat(run.err()).contains("at dev.lens4j.app.InspectCommand");
 
         CommandRun missing = CommandRun.of("--stacktrace", "--model", "/no/such/model");

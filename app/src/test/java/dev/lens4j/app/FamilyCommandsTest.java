@@ -55,7 +55,7 @@ class FamilyCommandsTest {
     @ValueSource(strings = {"llama", "gpt_neox", "gemma2", "qwen2"})
     void tokensAreTransformerLenssToTokens(String family) throws IOException {
         int[] expected = tlToTokens(family, "Hello world");
-        CommandRun run = ok("tokens", "--model", hf(family).toString(), "Hello world");
+        CommandRun run = ok("tokens", "--model", hf(family).toString(), "--prompt", "Hello world");
         List<String> rows = run.outLines().subList(2, 2 + expected.length);
         for (int i = 0; i < expected.length; i++) {
             assertThat(rows.get(i)).as(family + " token " + i).matches("\\s*" + i + "\\s+" + expected[i] + "\\s+\".*\"");
@@ -66,9 +66,9 @@ class FamilyCommandsTest {
 
     @Test
     void bosCanBeAskedForOrLeftOut() {
-        CommandRun qwen = ok("tokens", "--model", hf("qwen2").toString(), "--bos", "Hello world");
+        CommandRun qwen = ok("tokens", "--model", hf("qwen2").toString(), "--bos", "--prompt", "Hello world");
         assertThat(qwen.outLines().get(2)).matches("\\s*0\\s+505\\s+\"<\\|endoftext\\|>\""); // Qwen2's BOS text is EOS's
-        CommandRun llama = ok("tokens", "--model", hf("llama").toString(), "--no-bos", "Hello world");
+        CommandRun llama = ok("tokens", "--model", hf("llama").toString(), "--no-bos", "--prompt", "Hello world");
         assertThat(llama.out()).doesNotContain("<|begin_of_text|>").contains("(no BOS)");
     }
 
@@ -125,7 +125,7 @@ class FamilyCommandsTest {
         CommandRun run = ok("attention", "--model", hf(family).toString(), "--prompt", "moon river moon river",
                 "--heads", "L0H0,L1H1", "--out", out.toString());
         int n = tlToTokens(family, "moon river moon river").length;
-        assertThat(run.out()).startsWith("hf: 2 heads on " + n + " tokens");
+        assertThat(run.out()).startsWith(family + ": 2 heads on " + n + " tokens"); // the model_type names the folder "hf"
         assertThat(out.resolve("pattern-L0H0.png")).isNotEmptyFile();
         assertThat(out.resolve("pattern-L1H1.png")).isNotEmptyFile();
         ReportData data = MainCommandTest.reportData(out.resolve(AttentionCommand.HTML));
@@ -151,7 +151,7 @@ class FamilyCommandsTest {
         String text = run.out();
         assertThat(text).contains("on 2 sequences of BOS + 6 random tokens + the same 6 again, seed 1234")
                 .containsSubsequence("Loss by position", "Direct logit attribution", "Head ablation", "OV copying scores",
-                        "Positional previous-token scores (QK circuit): not applicable: model hf has rotary positions",
+                        "Positional previous-token scores (QK circuit): not applicable: model " + family + " has rotary positions",
                         "Composition scores", "Claims");
         Map<String, String> claims = MainCommandTest.consoleClaims(text);
         assertThat(claims).hasSizeGreaterThanOrEqualTo(9).doesNotContainValue("supported");

@@ -36,7 +36,7 @@ class InspectCommandTest {
                 .containsPattern("n_layers\\s+2\n").containsPattern("d_model\\s+64\n").containsPattern("n_ctx\\s+48\n")
                 .containsPattern("kind\\s+word-level").containsPattern("vocab size\\s+64\n")
                 .containsPattern("BOS\\s+0 \"<\\|bos\\|>\"")
-                .containsPattern("parameters\\s+44,608 as loaded \\(40,448 from the config")
+                .containsPattern("parameters\\s+44,992 \\(W_U untied\\)\n")
                 .endsWith("26 of 26 hook points\n");
         assertThat(run.err()).isEmpty();
     }
@@ -48,7 +48,11 @@ class InspectCommandTest {
         // default pos: the model's n_ctx (24)
         assertThat(hookRows(run)).containsExactlyElementsOf(expectedRows(TestModels.TINY_GPT2, 2, 24));
         assertThat(run.out()).contains("blocks.0.mlp.hook_post").contains("blocks.1.ln2.hook_scale")
-                .containsPattern("kind\\s+none");
+                .containsPattern("kind\\s+none")
+                // transformers' num_parameters(); before, "32,805 as loaded (29,472 from the config ...)"
+                .containsPattern("parameters\\s+29,472 \\(W_U tied to W_E, counted once\\)\n")
+                // named by its config's model type, not by its folder "hf"
+                .startsWith("Model gpt2\n");
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.lens4j.report.ReportData;
 import dev.lens4j.report.ReportJson;
 import dev.lens4j.report.ReportWriter;
 import dev.lens4j.report.Verdict;
+import dev.lens4j.transformer.ParameterCount;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -62,8 +63,9 @@ class MainCommandTest {
             }
         }
         assertThat(Files.readString(out.resolve(ReportWriter.HTML))).startsWith("<!DOCTYPE html>").doesNotContain("http://", "https://cdn");
-        // the shipped architecture, as loaded: the same count as the attention page's (AttentionCommandTest)
-        assertThat(reportData(out.resolve(ReportWriter.HTML)).model().parameterCount()).isEqualTo(44_608L);
+        // the shipped architecture: the same count as the attention page's, inspect's and train's
+        assertThat(reportData(out.resolve(ReportWriter.HTML)).model().parameters()).isEqualTo(new ParameterCount(44_992L, false));
+        assertThat(text).containsPattern("parameters\\s+44,992 \\(W_U untied\\)\n");
         assertThat(text).contains("Report written to " + out.toAbsolutePath().normalize())
                 .contains("Open " + out.resolve(ReportWriter.HTML).toAbsolutePath().normalize() + " in a browser");
         // progress of the ablations on stderr, one line per tenth when not on a terminal
@@ -156,9 +158,10 @@ class MainCommandTest {
         // the PNGs of the key heads are the detected previous-token head and the best induction head
         assertThat(out.resolve(ReportWriter.patternPng(prev))).isNotEmptyFile();
         assertThat(out.resolve(ReportWriter.patternPng(data.headScores().inductionHead().orElseThrow()))).isNotEmptyFile();
-        // 44,608 parameters as loaded, by hand in the report module's ModelSummaryTest
-        assertThat(data.model().parameterCount()).isEqualTo(44_608L);
-        assertThat(run.out()).containsPattern("parameters\\s+44,608\n");
+        // 44,992 parameters, by hand in the transformer module's ParameterCountTest; before, 44,608 "as loaded"
+        // (the LayerNorm weights folded away), while the model's README and lens4j train said 44,992
+        assertThat(data.model().parameters()).isEqualTo(new ParameterCount(44_992L, false));
+        assertThat(run.out()).containsPattern("parameters\\s+44,992 \\(W_U untied\\)\n");
     }
 
     /**
@@ -169,7 +172,7 @@ class MainCommandTest {
     @Test
     void shippedModelsVerdictsDoNotChangeWithTheProbe() throws Exception {
         Map<String, String> first = null;
-        for (String[] flags : List.of(new String[] {"--block", "5"}, new String[] {"--block", "12", "--seed", "7", "--batch", "4"})) {
+        for (String[] flags : List.of(new String[] {"--block", "5"}, new String[] {"--block", "12", "--seed", "7", "--batch", "1"})) {
             Path out = TestModels.newFolder("probe").resolve("r");
             List<String> args = new ArrayList<>(List.of("--out", out.toString()));
             args.addAll(List.of(flags));
@@ -177,6 +180,12 @@ class MainCommandTest {
             assertThat(run.status()).as(run.toString()).isZero();
             Map<String, String> claims = consoleClaims(run.out());
             assertThat(claims.values()).as(run.out()).hasSize(9).containsOnly("supported");
+            if (flags[flags.length - 1].equals("1")) { // before: "1 sequences"
+                assertThat(run.out()).contains("on 1 sequence of BOS + 12 random tokens + the same 12 again, seed 7")
+                        .contains("Loss by position on repeated random tokens (mean of 1 sequence)");
+                assertThat(reportData(out.resolve(ReportWriter.HTML)).claims()).map(Claim::numbers)
+                        .anyMatch(n -> n.contains("tokens 2 to 12 of each copy, over 1 sequence; bar:"));
+            }
             if (first != null) {
                 assertThat(claims).isEqualTo(first);
             }
@@ -192,7 +201,8 @@ class MainCommandTest {
                 "--batch", "2", "--block", "5", "--seed", "3");
         assertThat(run.status()).as(run.toString()).isZero();
         String text = run.out();
-        assertThat(text).contains("Investigating hf (" + TestModels.TINY_GPT2.toAbsolutePath().normalize() + ")")
+        // named by its config's model_type, not by its folder "hf"
+        assertThat(text).contains("Investigating gpt2 (" + TestModels.TINY_GPT2.toAbsolutePath().normalize() + ")")
                 .contains("on 2 sequences of 5 random tokens + the same 5 again, seed 3"); // no tokenizer, so no BOS
         assertThat(text).containsSubsequence("Model", "Loss by position", "Previous-token scores", "Induction scores",
                 "Direct logit attribution", "Head ablation", "OV copying scores", "Composition scores", "Claims");

@@ -8,7 +8,7 @@ class TokensCommandTest {
 
     @Test
     void gpt2VocabularyGetsTheGpt2TokenizerWithBosFirst() {
-        CommandRun run = CommandRun.of("tokens", "--model", TestModels.gpt2Vocab().toString(), "Hello world");
+        CommandRun run = CommandRun.of("tokens", "--model", TestModels.gpt2Vocab().toString(), "--prompt", "Hello world");
         assertThat(run.status()).as(run.toString()).isZero();
         // TransformerLens: model.to_tokens("Hello world") == [[50256, 15496, 995]]
         assertThat(run.out()).isEqualTo("""
@@ -23,14 +23,14 @@ class TokensCommandTest {
 
     @Test
     void noBosAndEscapedWhitespace() {
-        CommandRun run = CommandRun.of("tokens", "--model", TestModels.gpt2Vocab().toString(), "--no-bos", "a\n\tb");
+        CommandRun run = CommandRun.of("tokens", "--model", TestModels.gpt2Vocab().toString(), "--no-bos", "--prompt", "a\n\tb");
         assertThat(run.status()).as(run.toString()).isZero();
         assertThat(run.out()).doesNotContain("<|endoftext|>").contains("\"\\n\"").startsWith("pos").contains("(no BOS)");
     }
 
     @Test
     void wordTokenizerOfTheInductionModel() {
-        CommandRun run = CommandRun.of("tokens", "--model", TestModels.induction().toString(), "apple river apple");
+        CommandRun run = CommandRun.of("tokens", "--model", TestModels.induction().toString(), "--prompt", "apple river apple");
         assertThat(run.status()).as(run.toString()).isZero();
         assertThat(run.outLines()).containsSequence(
                 "  0   0  \"<|bos|>\"",
@@ -39,11 +39,34 @@ class TokensCommandTest {
                 "  3   1  \" apple\"");
     }
 
+    /** Before: the text was positional, unlike cache's and attention's --prompt. */
+    @Test
+    void theTextComesWithPromptAsForCacheAndAttention() {
+        CommandRun run = CommandRun.of("tokens", "--model", TestModels.induction().toString(), "--prompt", "apple");
+        assertThat(run.status()).as(run.toString()).isZero();
+        assertThat(run.outLines()).containsSequence("  0   0  \"<|bos|>\"", "  1   1  \" apple\"");
+        // one token: "1 token", not "1 tokens"
+        CommandRun one = CommandRun.of("tokens", "--model", TestModels.induction().toString(), "--no-bos", "--prompt", "apple");
+        assertThat(one.outLines().getLast()).isEqualTo("1 token (no BOS), word-level, vocabulary 64");
+    }
+
+    @Test
+    void aBareTextIsRefusedNamingPrompt() {
+        CommandRun run = CommandRun.of("tokens", "--model", TestModels.induction().toString(), "it's apple");
+        assertThat(run.status()).isEqualTo(2);
+        assertThat(run.errLines()).containsExactly("lens4j: give the text with --prompt, as for cache and attention: "
+                + "lens4j tokens --prompt 'it'\\''s apple' (see 'lens4j tokens --help')");
+        assertThat(run.out()).isEmpty();
+        CommandRun none = CommandRun.of("tokens", "--model", TestModels.induction().toString());
+        assertThat(none.status()).isEqualTo(2);
+        assertThat(none.errLines()).containsExactly("lens4j: missing required option: '--prompt=TEXT' (see 'lens4j tokens --help')");
+    }
+
     @Test
     void aModelWithoutTokenizerSaysSoInOneLine() {
-        CommandRun run = CommandRun.of("tokens", "--model", TestModels.TINY_GPT2.toString(), "Hello");
+        CommandRun run = CommandRun.of("tokens", "--model", TestModels.TINY_GPT2.toString(), "--prompt", "Hello");
         assertThat(run.status()).isEqualTo(1);
-        assertThat(run.errLines()).singleElement().asString().startsWith("lens4j: model hf has no tokenizer");
+        assertThat(run.errLines()).singleElement().asString().startsWith("lens4j: model gpt2 has no tokenizer");
         assertThat(run.out()).isEmpty();
     }
 }

@@ -31,8 +31,8 @@ class TrainCommandTest {
         // W_Q, W_K, W_V, W_O 4 x 4x64x16 = 16,384, b_Q, b_K, b_V 3 x 4x16 = 192, b_O 64, ln1 w and b 128
         // (16,768, twice: 33,536); ln_final 128; W_U 64x64 = 4,096 and b_U 64, which training updates too
         assertThat(4096 + 3072 + 2 * (16_384 + 192 + 64 + 128) + 128 + 4096 + 64).isEqualTo(44_992);
-        assertThat(text).startsWith("training induction-2l: gpt2 style, 2 layers, 4 heads, d_model 64, attention-only, LN norm, 44,992 trained parameters; "
-                + "10 steps of 4 sequences, seed 3, ");
+        assertThat(text).startsWith("training induction-2l: gpt2 style, 2 layers, 4 heads, d_model 64, attention-only, LN norm, "
+                + "44,992 parameters (W_U untied), all trained; 10 steps of 4 sequences, seed 3, ");
         assertThat(text).contains("done: 10 steps").contains("model.safetensors sha256 ");
         // not a terminal: one progress line per tenth of the run, on picocli's stderr
         assertThat(run.errLines().stream().filter(l -> l.contains("steps/s"))).hasSizeBetween(10, 11);
@@ -52,6 +52,8 @@ class TrainCommandTest {
         try (HookedTransformer expected = HookedTransformer.of(same.config(), same.weights(), same.tokenizer(), null);
              HookedTransformer stored = LensCheckpoint.load(out)) {
             assertThat(stored.config()).isEqualTo(same.config());
+            // the count train printed is the checkpoint's, as inspect and the reports give it
+            assertThat(stored.parameterCount()).hasToString("44,992 parameters (W_U untied)");
             assertThat(stored.tokenizer()).isInstanceOf(WordTokenizer.class);
             assertThat(stored.tokenizer().toTokens("apple river stone apple river stone")).isEqualTo(tokens[0]);
             Tensor want = expected.forward(tokens);
@@ -77,9 +79,13 @@ class TrainCommandTest {
         // by hand: W_E 4,096; per layer W_Q, W_K, W_V, W_O 16,384, RMSNorm weights ln1 and ln2 128, W_gate, W_in
         // 64x32 and W_out 32x64 6,144 (22,656, twice: 45,312); ln_final 64; W_U 4,096; no positions, no biases
         assertThat(4096 + 2 * (16_384 + 128 + 3 * 2048) + 64 + 4096).isEqualTo(53_568);
+        // the checkpoint also holds the zero biases of TransformerLens's layout: b_Q, b_K, b_V 3 x 4x16, b_O 64, b_in 32,
+        // b_out 64 (384, twice) and b_U 64
+        assertThat(53_568 + 2 * (3 * 64 + 64 + 32 + 64) + 64).isEqualTo(54_336);
         assertThat(run.out()).startsWith("training induction-2l: llama style, 2 layers, 4 heads, d_model 64, d_mlp 32, RMS norm, "
-                + "53,568 trained parameters; 5 steps of 4 sequences");
+                + "54,336 parameters (W_U untied), 53,568 of them trained (768 bias parameters stay zero); 5 steps of 4 sequences");
         try (HookedTransformer m = LensCheckpoint.load(out)) {
+            assertThat(m.parameterCount()).hasToString("54,336 parameters (W_U untied)");
             assertThat(m.config().positionalEmbedding().tlName()).isEqualTo("rotary");
             assertThat(m.config().gatedMlp()).isTrue();
             assertThat(m.weights().get("blocks.0.attn.b_Q").toArray()).containsOnly(0f);

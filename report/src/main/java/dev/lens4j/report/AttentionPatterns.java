@@ -66,7 +66,7 @@ public record AttentionPatterns(String description, List<String> tokens, List<He
         for (HeadPattern hp : heads) {
             if (hp.size() != tokens.size()) {
                 throw new IllegalArgumentException("attention pattern of " + hp.head() + " is [" + hp.size() + ", "
-                        + hp.size() + "] but there are " + tokens.size() + " tokens");
+                        + hp.size() + "] but there are " + Plural.of(tokens.size(), "token"));
             }
             if (!seen.add(hp.head())) {
                 throw new IllegalArgumentException("attention pattern of " + hp.head() + " appears twice");

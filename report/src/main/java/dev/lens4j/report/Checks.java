@@ -25,12 +25,12 @@ final class Checks {
             throw new IllegalArgumentException(what + " is missing; expected [" + rows + ", " + cols + "]");
         }
         if (m.length != rows) {
-            throw new IllegalArgumentException(what + " has " + m.length + " rows; expected [" + rows + ", " + cols + "]");
+            throw new IllegalArgumentException(what + " has " + Plural.of(m.length, "row") + "; expected [" + rows + ", " + cols + "]");
         }
         for (int i = 0; i < rows; i++) {
             if (m[i] == null || m[i].length != cols) {
                 throw new IllegalArgumentException(what + " row " + i + " has "
-                        + (m[i] == null ? "no" : String.valueOf(m[i].length)) + " entries; expected [" + rows + ", " + cols + "]");
+                        + (m[i] == null ? "no entries" : Plural.of(m[i].length, "entry", "entries")) + "; expected [" + rows + ", " + cols + "]");
             }
         }
     }

@@ -40,12 +40,12 @@ public record CompositionScores(double[][][][] q, double[][][][] k, double[][][]
     private static void check(String what, double[][][][] s, int layers, int heads) {
         if (s == null || s.length != layers) {
             throw new IllegalArgumentException(what + " must be [" + layers + ", " + heads + ", " + layers + ", " + heads
-                    + "], got " + (s == null ? "none" : s.length + " layers"));
+                    + "], got " + (s == null ? "none" : Plural.of(s.length, "layer")));
         }
         for (int l = 0; l < layers; l++) {
             if (s[l] == null || s[l].length != heads) {
                 throw new IllegalArgumentException(what + " layer " + l + " has "
-                        + (s[l] == null ? "no" : String.valueOf(s[l].length)) + " heads; expected [" + layers + ", "
+                        + (s[l] == null ? "no heads" : Plural.of(s[l].length, "head")) + "; expected [" + layers + ", "
                         + heads + ", " + layers + ", " + heads + "]");
             }
             for (int h = 0; h < heads; h++) {

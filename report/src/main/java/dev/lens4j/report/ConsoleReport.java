@@ -76,9 +76,9 @@ public final class ConsoleReport {
         b.append("Model\n");
         kv(b, "name", m.name());
         kv(b, "tokenizer", m.tokenizer() + ", d_vocab " + m.vocabSize());
-        kv(b, "layers", m.nLayers() + " x " + m.nHeads() + " heads" + (m.attentionOnly() ? ", attention only" : ""));
+        kv(b, "layers", m.nLayers() + " x " + Plural.of(m.nHeads(), "head") + (m.attentionOnly() ? ", attention only" : ""));
         kv(b, "d_model", m.dModel() + ", d_head " + m.dHead());
-        kv(b, "parameters", String.format(Locale.ROOT, "%,d", m.parameterCount()));
+        kv(b, "parameters", m.parameters().describe());
         b.append('\n');
     }
 
@@ -87,8 +87,7 @@ public final class ConsoleReport {
     }
 
     private static void loss(StringBuilder b, LossByPosition l) {
-        b.append("Loss by position on repeated random tokens (mean of ").append(l.sequences())
-                .append(l.sequences() == 1 ? " sequence)\n" : " sequences)\n");
+        b.append("Loss by position on repeated random tokens (mean of ").append(Plural.of(l.sequences(), "sequence")).append(")\n");
         double top = l.lnVocab();
         for (double v : l.meanLoss()) {
             top = Math.max(top, v);

@@ -93,8 +93,8 @@ public final class ConsoleTable {
      */
     public ConsoleTable row(Object... cells) {
         if (cells.length != columns.size()) {
-            throw new IllegalArgumentException("table row has " + cells.length + " cells but the table has "
-                    + columns.size() + " columns");
+            throw new IllegalArgumentException("table row has " + Plural.of(cells.length, "cell") + " but the table has "
+                    + Plural.of(columns.size(), "column"));
         }
         rows.add(cells.clone());
         return this;

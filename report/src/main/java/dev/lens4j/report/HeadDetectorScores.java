@@ -144,7 +144,7 @@ public record HeadDetectorScores(double[][] previousToken, double[][] duplicateT
     /** The head with the highest score in layers {@code [from, to)}; the first one on ties. */
     private static HeadId argmax(double[][] m, int from, int to) {
         if (from >= m.length || to <= from || m[from].length == 0) {
-            throw new IllegalStateException("the head-detector scores hold no heads (" + m.length + " layers)");
+            throw new IllegalStateException("the head-detector scores hold no heads (" + Plural.of(m.length, "layer") + ")");
         }
         int bl = from;
         int bh = 0;

@@ -137,9 +137,9 @@ public final class HtmlReport {
     private static void header(StringBuilder b, ReportData data) {
         ModelSummary m = data.model();
         b.append("<header class=\"top\"><div class=\"wrap\">\n<h1 id=\"title\">").append(esc(data.title())).append("</h1>\n")
-                .append("<p class=\"sub\">").append(esc(m.name())).append(" \u00b7 ").append(m.nLayers()).append(" layers \u00d7 ")
-                .append(m.nHeads()).append(" heads").append(m.attentionOnly() ? ", attention only" : "")
-                .append(" \u00b7 d_model ").append(m.dModel()).append(" \u00b7 ").append(esc(Format.count(m.parameterCount())))
+                .append("<p class=\"sub\">").append(esc(m.name())).append(" \u00b7 ").append(Plural.of(m.nLayers(), "layer"))
+                .append(" \u00d7 ").append(Plural.of(m.nHeads(), "head")).append(m.attentionOnly() ? ", attention only" : "")
+                .append(" \u00b7 d_model ").append(m.dModel()).append(" \u00b7 ").append(esc(Format.count(m.parameters().count())))
                 .append(" parameters</p>\n<nav aria-label=\"sections\">");
         navLink(b, "summary", "Model");
         if (!data.claims().isEmpty()) navLink(b, "claims", "Claims");
@@ -164,7 +164,7 @@ public final class HtmlReport {
         dd(b, "tokenizer", m.tokenizer() + ", d_vocab " + m.vocabSize());
         dd(b, "layers \u00d7 heads", m.nLayers() + " \u00d7 " + m.nHeads() + (m.attentionOnly() ? " (attention only)" : ""));
         dd(b, "d_model / d_head", m.dModel() + " / " + m.dHead());
-        dd(b, "parameters", String.format(Locale.ROOT, "%,d", m.parameterCount()));
+        dd(b, "parameters", m.parameters().describe());
         b.append("</dl>\n</section>\n");
     }
 
@@ -229,7 +229,7 @@ public final class HtmlReport {
         b.append("<section id=\"loss\" class=\"card\">\n<h2>Loss by position on repeated random tokens</h2>\n")
                 .append("<p class=\"lede\">A sequence of random tokens, then the same tokens again. Nothing predicts the ")
                 .append("first half, so its loss stays near ln(d_vocab); a model with induction heads predicts the repeated ")
-                .append("half from the first. Mean over ").append(l.sequences()).append(l.sequences() == 1 ? " sequence" : " sequences")
+                .append("half from the first. Mean over ").append(Plural.of(l.sequences(), "sequence"))
                 .append(".</p>\n<div class=\"stats\">");
         stat(b, "first", "first-half mean loss", Format.fixed(l.firstHalfMean(), 3) + " nats");
         stat(b, "repeated", "repeated-half mean loss", Format.fixed(l.repeatedHalfMean(), 3) + " nats");

@@ -128,8 +128,8 @@ final class InductionClaims {
         return new Claim("Loss collapses on the repeated half of repeated random tokens",
                 verdict(l.repeatedHalfMean() < l.firstHalfMean() - InductionInvestigation.LOSS_DROP_BAR),
                 String.format(Locale.ROOT, "first half %.2f nats (ln d_vocab = %.2f), repeated half %.2f nats: the predictions of "
-                                + "tokens 2 to %d of each copy, over %d sequences; bar: the repeated half %.1f nat lower",
-                        l.firstHalfMean(), l.lnVocab(), l.repeatedHalfMean(), e.probe().halfLength(), l.sequences(),
+                                + "tokens 2 to %d of each copy, over %s; bar: the repeated half %.1f nat lower",
+                        l.firstHalfMean(), l.lnVocab(), l.repeatedHalfMean(), e.probe().halfLength(), Plural.of(l.sequences(), "sequence"),
                         InductionInvestigation.LOSS_DROP_BAR),
                 EvidenceTier.ACTIVATION);
     }

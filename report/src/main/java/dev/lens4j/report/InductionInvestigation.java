@@ -158,8 +158,8 @@ public final class InductionInvestigation {
         TransformerConfig cfg = model.config();
         RepeatedTokens probe = options.probe(model);
         if (probe.length() > cfg.nCtx()) {
-            throw new IllegalArgumentException("a block of " + probe.halfLength() + " tokens needs " + probe.length()
-                    + " positions, more than the model's n_ctx " + cfg.nCtx());
+            throw new IllegalArgumentException("a block of " + Plural.of(probe.halfLength(), "token") + " needs "
+                    + Plural.of(probe.length(), "position") + ", more than the model's n_ctx " + cfg.nCtx());
         }
         probe.checkFits(model);
         int layers = cfg.nLayers(), heads = cfg.nHeads();
@@ -348,7 +348,7 @@ public final class InductionInvestigation {
         }
         int[] t = model.tokenizer().toTokens(prompt);
         if (t.length > model.config().nCtx()) {
-            throw new IllegalArgumentException("the prompt is " + t.length + " tokens, longer than the model's n_ctx "
+            throw new IllegalArgumentException("the prompt is " + Plural.of(t.length, "token") + ", longer than the model's n_ctx "
                     + model.config().nCtx());
         }
         return t;

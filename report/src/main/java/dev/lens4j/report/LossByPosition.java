@@ -65,7 +65,7 @@ public record LossByPosition(double[] meanLoss, int firstStart, int repeatedStar
      */
     public static LossByPosition of(double[] meanLoss, RepeatedTokens probe, int vocabSize) {
         if (meanLoss == null || meanLoss.length != probe.repeatedLossTo()) {
-            throw new IllegalArgumentException("a loss by position on " + probe + " has " + probe.repeatedLossTo() + " entries, got "
+            throw new IllegalArgumentException("a loss by position on " + probe + " has " + Plural.of(probe.repeatedLossTo(), "entry", "entries") + ", got "
                     + (meanLoss == null ? "none" : meanLoss.length));
         }
         return of(meanLoss, probe.firstHalfLossFrom(), probe.repeatedLossFrom(), vocabSize, probe.batch());

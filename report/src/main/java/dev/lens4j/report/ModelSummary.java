@@ -1,6 +1,7 @@
 package dev.lens4j.report;
 
 import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.ParameterCount;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.tokenizer.Tokenizer;
 import dev.lens4j.transformer.train.WordTokenizer;
@@ -17,11 +18,11 @@ import dev.lens4j.transformer.train.WordTokenizer;
  * @param nHeads {@code n_heads} per layer
  * @param dModel {@code d_model}
  * @param dHead {@code d_head}
- * @param parameterCount number of parameters (tied weights counted once; see {@link #parameterCount(HookedTransformer)})
+ * @param parameters the model's parameter count ({@link HookedTransformer#parameterCount()})
  * @param attentionOnly whether the blocks have no MLPs
  */
 public record ModelSummary(String name, String tokenizer, int vocabSize, int nLayers, int nHeads, int dModel,
-                           int dHead, long parameterCount, boolean attentionOnly) {
+                           int dHead, ParameterCount parameters, boolean attentionOnly) {
 
     /**
      * Validates the components.
@@ -29,13 +30,13 @@ public record ModelSummary(String name, String tokenizer, int vocabSize, int nLa
      * @throws IllegalArgumentException if a name is missing or a size is not positive
      */
     public ModelSummary {
-        if (name == null || tokenizer == null) {
-            throw new IllegalArgumentException("model summary needs a name and a tokenizer kind");
+        if (name == null || tokenizer == null || parameters == null) {
+            throw new IllegalArgumentException("model summary needs a name, a tokenizer kind and a parameter count");
         }
-        if (vocabSize <= 0 || nLayers <= 0 || nHeads <= 0 || dModel <= 0 || dHead <= 0 || parameterCount <= 0) {
+        if (vocabSize <= 0 || nLayers <= 0 || nHeads <= 0 || dModel <= 0 || dHead <= 0 || parameters.count() <= 0) {
             throw new IllegalArgumentException("model summary sizes must be positive: d_vocab " + vocabSize
                     + ", n_layers " + nLayers + ", n_heads " + nHeads + ", d_model " + dModel + ", d_head " + dHead
-                    + ", parameters " + parameterCount);
+                    + ", parameters " + parameters.count());
         }
     }
 
@@ -44,12 +45,12 @@ public record ModelSummary(String name, String tokenizer, int vocabSize, int nLa
 
     /**
      * Summarises a loaded model: its config's sizes, {@link #tokenizerKind(Tokenizer)} and
-     * {@link #parameterCount(HookedTransformer)}.
+     * {@link HookedTransformer#parameterCount()}.
      *
      * <pre>{@code
      * ModelSummary s = ModelSummary.of(Models.fromPretrained("induction-2l"), "induction-2l");
-     * s.tokenizer();       // "word-level"
-     * s.parameterCount();  // 44608
+     * s.tokenizer();   // "word-level"
+     * s.parameters();  // 44,992 parameters (W_U untied)
      * }</pre>
      *
      * @param model the model
@@ -60,24 +61,7 @@ public record ModelSummary(String name, String tokenizer, int vocabSize, int nLa
         TransformerConfig c = model.config();
         String tok = model.hasTokenizer() ? tokenizerKind(model.tokenizer()) : NO_TOKENIZER;
         return new ModelSummary(name, tok, c.dVocab(), c.nLayers(), c.nHeads(), c.dModel(), c.dHead(),
-                parameterCount(model), c.attnOnly());
-    }
-
-    /**
-     * The parameters of the model as loaded, counted from its weights: every tensor of its state
-     * dict, with an unembedding that is a view of the token embedding (tied, as in a Hugging Face
-     * GPT-2 loaded without processing) counted once. This is what TransformerLens's
-     * {@code sum(p.numel() for p in model.parameters())} gives after {@code from_pretrained}: weight
-     * processing folds the LayerNorm weights into the next layer (they are no longer parameters) and
-     * centres {@code W_U} into its own tensor. The shipped induction-2l thus has 44,992 parameters as
-     * stored and 44,608 as loaded by default. {@link TransformerConfig#parameterCount()} is a different
-     * number: Hugging Face's count from the config alone, with {@code W_U} tied to {@code W_E}.
-     *
-     * @param model the model
-     * @return the number of parameters
-     */
-    public static long parameterCount(HookedTransformer model) {
-        return model.weights().parameterCount();
+                model.parameterCount(), c.attnOnly());
     }
 
     /**

@@ -62,16 +62,18 @@ public record ReportData(String title, ModelSummary model, LossByPosition loss, 
         }
         if (composition != null && (composition.layers() != layers || composition.heads() != heads)) {
             throw new IllegalArgumentException("composition scores are [" + composition.layers() + ", " + composition.heads()
-                    + ", " + composition.layers() + ", " + composition.heads() + "] but the model has " + layers
-                    + " layers of " + heads + " heads");
+                    + ", " + composition.layers() + ", " + composition.heads() + "] but the model has " + modelShape(layers, heads));
         }
     }
 
     private static void checkHead(String what, HeadId head, int layers, int heads) {
         if (head.layer() >= layers || head.head() >= heads) {
-            throw new IllegalArgumentException(what + " names head " + head + " but the model has " + layers
-                    + " layers of " + heads + " heads");
+            throw new IllegalArgumentException(what + " names head " + head + " but the model has " + modelShape(layers, heads));
         }
+    }
+
+    private static String modelShape(int layers, int heads) {
+        return Plural.of(layers, "layer") + " of " + Plural.of(heads, "head");
     }
 
     /**

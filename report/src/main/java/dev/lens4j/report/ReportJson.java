@@ -1,6 +1,7 @@
 package dev.lens4j.report;
 
 import dev.lens4j.tensor.internal.Json;
+import dev.lens4j.transformer.ParameterCount;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -59,7 +60,8 @@ public final class ReportJson {
         model.put("nHeads", s.nHeads());
         model.put("dModel", s.dModel());
         model.put("dHead", s.dHead());
-        model.put("parameterCount", s.parameterCount());
+        model.put("parameterCount", s.parameters().count());
+        model.put("unembedTied", s.parameters().unembedTied());
         model.put("attentionOnly", s.attentionOnly());
         m.put("model", model);
         if (data.loss() != null) {
@@ -197,7 +199,8 @@ public final class ReportJson {
         Map<String, Object> mo = obj(m, "model");
         ModelSummary model = new ModelSummary(str(mo, "name"), str(mo, "tokenizer"), integer(mo, "vocabSize"),
                 integer(mo, "nLayers"), integer(mo, "nHeads"), integer(mo, "dModel"), integer(mo, "dHead"),
-                ((Number) req(mo, "parameterCount")).longValue(), Boolean.TRUE.equals(mo.get("attentionOnly")));
+                new ParameterCount(((Number) req(mo, "parameterCount")).longValue(), Boolean.TRUE.equals(mo.get("unembedTied"))),
+                Boolean.TRUE.equals(mo.get("attentionOnly")));
         ReportData.Builder b = ReportData.builder(str(m, "title"), model);
         if (m.get("loss") != null) {
             Map<String, Object> l = obj(m, "loss");

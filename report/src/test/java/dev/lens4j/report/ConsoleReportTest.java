@@ -28,7 +28,8 @@ class ConsoleReportTest {
         for (String line : s.split("\n")) {
             assertThat(line.codePointCount(0, line.length())).as(line).isLessThanOrEqualTo(ConsoleReport.WIDTH);
         }
-        assertThat(s).contains("Induction scores\nlayer    H0", "124,439,808", "(top 10 of 144)", "\"\\n\"");
+        assertThat(s).contains("Induction scores\nlayer    H0", "(top 10 of 144)", "\"\\n\"")
+                .contains("\n  parameters      124,439,808 (W_U tied to W_E, counted once)\n");
     }
 
     @Test

@@ -69,6 +69,6 @@ class ConsoleTableTest {
     @Test
     void rowsMustFitTheColumns() {
         ConsoleTable t = new ConsoleTable(null).text("a").text("b");
-        assertThatThrownBy(() -> t.row("only one")).hasMessageContaining("1 cells but the table has 2 columns");
+        assertThatThrownBy(() -> t.row("only one")).hasMessageContaining("1 cell but the table has 2 columns");
     }
 }

@@ -1,5 +1,7 @@
 package dev.lens4j.report;
 
+import dev.lens4j.transformer.ParameterCount;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -44,7 +46,7 @@ final class FakeReports {
     static ReportData induction(List<String> tokens) {
         Random rnd = new Random(42);
         int n = tokens.size();
-        ModelSummary model = new ModelSummary("induction-2l", "word", VOCAB, LAYERS, HEADS, 64, 16, 99_840L, true);
+        ModelSummary model = new ModelSummary("induction-2l", "word", VOCAB, LAYERS, HEADS, 64, 16, new ParameterCount(99_840L, false), true);
 
         List<AttentionPatterns.HeadPattern> patterns = new ArrayList<>();
         double[][] prev = new double[LAYERS][HEADS];
@@ -253,7 +255,8 @@ final class FakeReports {
         Random rnd = new Random(7);
         int layers = 12;
         int heads = 12;
-        ModelSummary model = new ModelSummary("gpt2", "GPT-2 byte-level BPE", 50257, layers, heads, 768, 64, 124_439_808L, false);
+        ModelSummary model = new ModelSummary("gpt2", "GPT-2 byte-level BPE", 50257, layers, heads, 768, 64,
+                new ParameterCount(124_439_808L, true), false);
         List<String> tokens = new ArrayList<>();
         tokens.add("<|endoftext|>");
         for (int i = 1; i < 64; i++) {

@@ -48,7 +48,7 @@ class FamilyInvestigationTest {
                 assertThat(r.qkOv().previousTokenScore()).isNotNull();
             }
             String console = ConsoleReport.render(r);
-            String name = model.config().modelName(); // the folder's name, "hf"
+            String name = model.config().modelName(); // the config's model type, e.g. "llama"
             assertThat(console).contains(rotary ? "Positional previous-token scores (QK circuit): not applicable: model " + name
                     + " has rotary positions" : "Positional previous-token scores (QK circuit, 0 to 1)");
             assertNoControlCharacters(family + " console report", console);

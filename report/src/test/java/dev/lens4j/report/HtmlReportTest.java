@@ -1,6 +1,7 @@
 package dev.lens4j.report;
 
 import dev.lens4j.tensor.internal.Json;
+import dev.lens4j.transformer.ParameterCount;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -160,10 +161,13 @@ class HtmlReportTest {
 
     @Test
     void sectionsWithoutDataAreLeftOut() {
-        ModelSummary m = new ModelSummary("tiny", "word", 10, 1, 2, 8, 4, 100, true);
+        ModelSummary m = new ModelSummary("tiny", "word", 10, 1, 2, 8, 4, new ParameterCount(100, false), true);
         String html = HtmlReport.render(ReportData.builder("only a model", m).build());
         assertBalanced(html);
         assertThat(html).contains("id=\"summary\"").doesNotContain("id=\"attn-viewer\"").doesNotContain("id=\"loss-chart\"");
+        // before: "1 layers"
+        assertThat(html).contains("tiny \u00b7 1 layer \u00d7 2 heads, attention only \u00b7 d_model 8")
+                .contains("<dt>parameters</dt><dd>100 (W_U untied)</dd>");
     }
 
     // ---- helpers

@@ -27,9 +27,13 @@ class InductionClaimsTest {
     }
 
     static InductionClaims.Evidence evidence(double[][] prev, double[][] ind, float[] dla, List<String> hooks) {
-        double[] loss = new double[PROBE.repeatedLossTo()];
+        return evidence(PROBE, prev, ind, dla, hooks);
+    }
+
+    static InductionClaims.Evidence evidence(RepeatedTokens probe, double[][] prev, double[][] ind, float[] dla, List<String> hooks) {
+        double[] loss = new double[probe.repeatedLossTo()];
         for (int i = 0; i < loss.length; i++) {
-            loss[i] = i < PROBE.repeatedLossFrom() ? 3.9 : 0.3;
+            loss[i] = i < probe.repeatedLossFrom() ? 3.9 : 0.3;
         }
         double[][][][] k = new double[LAYERS][HEADS][LAYERS][HEADS];
         for (double[][][] a : k) {
@@ -44,7 +48,7 @@ class InductionClaimsTest {
         double[][] copying = {{0, 0}, {0, 0}, {0.9, 0.9}};
         double[][] positional = {{0, 0.8}, {0, 0}, {0, 0}};
         double[][] zeros = new double[LAYERS][HEADS];
-        return new InductionClaims.Evidence(PROBE, LossByPosition.of(loss, PROBE, 50),
+        return new InductionClaims.Evidence(probe, LossByPosition.of(loss, probe, 50),
                 new HeadDetectorScores(prev, zeros, ind, prev, zeros, ind), dla, 0.3f, ablation, 3f,
                 new CompositionScores(k, k, k, 0.1), copying, new PositionalQk(positional, null), hooks, 0.48);
     }
@@ -63,6 +67,16 @@ class InductionClaimsTest {
     private static final Verdict S = Verdict.SUPPORTED;
     private static final Verdict N = Verdict.NOT_SUPPORTED;
     private static final Verdict A = Verdict.NOT_APPLICABLE;
+
+    /** Before: "over 1 sequences". */
+    @Test
+    void theLossClaimCountsOneSequenceInTheSingular() {
+        RepeatedTokens one = new RepeatedTokens(1, 10, 0, 0, 1, 50);
+        assertThat(InductionClaims.judge(evidence(one, prev(), ind(), dla(2f, 0.1f), List.of())).get(2).numbers())
+                .contains("tokens 2 to 10 of each copy, over 1 sequence; bar:");
+        assertThat(InductionClaims.judge(evidence(prev(), ind(), dla(2f, 0.1f), List.of())).get(2).numbers())
+                .contains("tokens 2 to 10 of each copy, over 4 sequences; bar:");
+    }
 
     @Test
     void aCircuitThatClearsEveryBarIsSupportedThroughout() {

@@ -1,5 +1,6 @@
 package dev.lens4j.report;
 
+import dev.lens4j.transformer.ParameterCount;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -10,7 +11,7 @@ import static org.assertj.core.api.Assertions.within;
 
 class ReportDataTest {
 
-    static final ModelSummary MODEL = new ModelSummary("m", "word", 100, 2, 3, 16, 4, 1000, true);
+    static final ModelSummary MODEL = new ModelSummary("m", "word", 100, 2, 3, 16, 4, new ParameterCount(1000, false), true);
 
     @Test
     void headLabelsParseAndPrint() {

@@ -1,5 +1,6 @@
 package dev.lens4j.report;
 
+import dev.lens4j.transformer.ParameterCount;
 import org.junit.jupiter.api.Test;
 
 import java.util.Comparator;
@@ -34,7 +35,7 @@ class ReportJsonTest {
 
     @Test
     void roundTripsMissingSections() {
-        ModelSummary m = new ModelSummary("tiny", "word", 10, 1, 2, 8, 4, 100, true);
+        ModelSummary m = new ModelSummary("tiny", "word", 10, 1, 2, 8, 4, new ParameterCount(100, true), true);
         ReportData data = ReportData.builder("only a model", m).build();
         ReportData back = ReportJson.read(ReportJson.write(data));
         assertThat(back).isEqualTo(data);

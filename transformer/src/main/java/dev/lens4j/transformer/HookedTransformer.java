@@ -65,16 +65,19 @@ public final class HookedTransformer implements AutoCloseable {
     private final PreparedWeights prepared;
     private final Tokenizer tokenizer;
     private final AutoCloseable owner;
+    private final ParameterCount parameterCount;
     private final Engine engine;
     private final HookPoints points;
     private final HookRegistry registry;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private HookedTransformer(TransformerConfig cfg, PreparedWeights prepared, Tokenizer tokenizer, AutoCloseable owner) {
+    private HookedTransformer(TransformerConfig cfg, PreparedWeights prepared, Tokenizer tokenizer, AutoCloseable owner,
+                              ParameterCount parameterCount) {
         this.cfg = cfg;
         this.prepared = prepared;
         this.tokenizer = tokenizer;
         this.owner = owner;
+        this.parameterCount = parameterCount;
         this.engine = new Engine(cfg, prepared);
         this.points = engine.points;
         this.registry = new HookRegistry(points.names());
@@ -96,14 +99,35 @@ public final class HookedTransformer implements AutoCloseable {
      * @param tokenizer the tokenizer, or null
      * @param owner what to close with the model (for example the memory-mapped checkpoint the weights
      *              are views of), or null
-     * @return the model
+     * @return the model, whose {@link #parameterCount()} is that of {@code weights}
      * @throws IllegalArgumentException if a weight is missing or has the wrong shape (named)
      */
     public static HookedTransformer of(TransformerConfig cfg, TransformerWeights weights, Tokenizer tokenizer, AutoCloseable owner) {
-        if (cfg == null || weights == null) {
+        if (weights == null) {
             throw new IllegalArgumentException("config and weights are required");
         }
-        return new HookedTransformer(cfg, new PreparedWeights(cfg, weights), tokenizer, owner);
+        return of(cfg, weights, tokenizer, owner, ParameterCount.of(weights));
+    }
+
+    /**
+     * Builds a model from weights processed from a checkpoint, with the checkpoint's parameter count,
+     * which the processed weights no longer show (folding removes the LayerNorm weights, centring unties
+     * {@code W_U}); otherwise as {@link #of(TransformerConfig, TransformerWeights, Tokenizer, AutoCloseable)}.
+     *
+     * @param cfg the config
+     * @param weights the weights, checked against the config
+     * @param tokenizer the tokenizer, or null
+     * @param owner what to close with the model, or null
+     * @param parameterCount the checkpoint's parameter count, which {@link #parameterCount()} returns
+     * @return the model
+     * @throws IllegalArgumentException if a weight is missing or has the wrong shape (named)
+     */
+    public static HookedTransformer of(TransformerConfig cfg, TransformerWeights weights, Tokenizer tokenizer, AutoCloseable owner,
+                                       ParameterCount parameterCount) {
+        if (cfg == null || weights == null || parameterCount == null) {
+            throw new IllegalArgumentException("config, weights and parameter count are required");
+        }
+        return new HookedTransformer(cfg, new PreparedWeights(cfg, weights), tokenizer, owner, parameterCount);
     }
 
     /**
@@ -113,6 +137,17 @@ public final class HookedTransformer implements AutoCloseable {
      */
     public TransformerConfig config() {
         return cfg;
+    }
+
+    /**
+     * Returns how many parameters the model has: the count of the checkpoint it was loaded from, the
+     * same whatever weight processing was applied, or of the weights it was built from (see
+     * {@link ParameterCount} for what is counted).
+     *
+     * @return the parameter count and whether {@code W_U} is tied
+     */
+    public ParameterCount parameterCount() {
+        return parameterCount;
     }
 
     /**

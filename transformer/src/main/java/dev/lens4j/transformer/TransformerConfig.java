@@ -849,31 +849,6 @@ public final class TransformerConfig {
         return !attnOnly && !parallelAttnMlp;
     }
 
-    /**
-     * The number of parameters as Hugging Face counts a GPT-2-style model: embeddings, attention,
-     * MLPs and norms, with the unembedding tied to the token embedding (so {@code W_U} and
-     * {@code b_U} are not counted). GPT-2 small gives 124,439,808. For the weights a model actually
-     * holds (tied or not), see {@link TransformerWeights#parameterCount()}.
-     *
-     * @return the parameter count with tied embeddings
-     */
-    public long parameterCount() {
-        long d = dModel;
-        long kv = nKvHeads();
-        long perLayer = (2L * nHeads + 2L * kv) * d * dHead + (nHeads + 2L * kv) * dHead + d; // W_Q,K,V,O + b_Q,K,V + b_O
-        if (!attnOnly) {
-            perLayer += (gatedMlp ? 3L : 2L) * d * dMlp + dMlp + d;
-        }
-        long perNorm = normalization == Normalization.LN ? 2 * d : normalization == Normalization.RMS ? d : 0;
-        int normsPerLayer = (attnOnly ? 1 : 2) * (useNormalizationBeforeAndAfter ? 2 : 1);
-        perLayer += normsPerLayer * perNorm;
-        long total = (long) dVocab * d + nLayers * perLayer + perNorm;
-        if (positionalEmbedding == PositionalEmbedding.STANDARD) {
-            total += (long) nCtx * d;
-        }
-        return total;
-    }
-
     // ------------------------------------------------------------------ JSON
 
     /**

@@ -710,37 +710,9 @@ public final class TransformerWeights {
         }
     }
 
-    /**
-     * The number of parameters held, counting a tensor that shares its storage with another one of
-     * the same size (a tied unembedding, {@code W_U = W_E^T}) once.
-     *
-     * @return the parameter count
-     */
-    public long parameterCount() {
-        long n = 0;
-        for (Tensor t : params.values()) {
-            n += t.size();
-        }
-        Tensor wU = wU(), wE = wE();
-        if (wU.sharesStorageWith(wE) && wU.size() == wE.size()) {
-            n -= wU.size();
-        }
-        return n;
-    }
-
-    /**
-     * Whether the unembedding is a view of the token embedding ({@code W_U = W_E^T}, as a tied
-     * checkpoint loaded without processing has it).
-     *
-     * @return true when W_U shares W_E's storage
-     */
-    public boolean tiedEmbeddings() {
-        return wU().sharesStorageWith(wE()) && wU().size() == wE().size();
-    }
-
     @Override
     public String toString() {
-        return "TransformerWeights[" + cfg.modelName() + ", " + params.size() + " tensors, " + parameterCount() + " parameters]";
+        return "TransformerWeights[" + cfg.modelName() + ", " + params.size() + " tensors, " + ParameterCount.of(this) + "]";
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.lens4j.report.chart;
 
+import dev.lens4j.report.Plural;
+
 import java.util.Locale;
 
 /**
@@ -30,7 +32,8 @@ public final class BarChart {
      */
     public BarChart(String[] labels, double[] values, String axisLabel, double width) {
         if (labels.length != values.length) {
-            throw new IllegalArgumentException("bar chart has " + labels.length + " labels but " + values.length + " values");
+            throw new IllegalArgumentException("bar chart has " + Plural.of(labels.length, "label") + " but "
+                    + Plural.of(values.length, "value"));
         }
         this.labels = labels;
         this.values = values;

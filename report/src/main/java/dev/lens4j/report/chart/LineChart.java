@@ -1,5 +1,7 @@
 package dev.lens4j.report.chart;
 
+import dev.lens4j.report.Plural;
+
 import java.util.Locale;
 import java.util.function.DoubleUnaryOperator;
 
@@ -39,12 +41,12 @@ public final class LineChart {
     public LineChart(double[] x, double[][] ys, String[] names, String xLabel, String yLabel, double width) {
         if (ys.length == 0 || names.length != ys.length) {
             throw new IllegalArgumentException("a line chart needs at least one line and one name per line, got "
-                    + ys.length + " lines and " + names.length + " names");
+                    + Plural.of(ys.length, "line") + " and " + Plural.of(names.length, "name"));
         }
         for (int s = 0; s < ys.length; s++) {
             if (ys[s].length != x.length) {
-                throw new IllegalArgumentException("line " + s + " (" + names[s] + ") has " + ys[s].length
-                        + " values but there are " + x.length + " x coordinates");
+                throw new IllegalArgumentException("line " + s + " (" + names[s] + ") has " + Plural.of(ys[s].length, "value")
+                        + " but there are " + Plural.of(x.length, "x coordinate"));
             }
         }
         for (double v : x) {

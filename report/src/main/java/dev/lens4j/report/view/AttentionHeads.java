@@ -2,6 +2,7 @@ package dev.lens4j.report.view;
 
 import dev.lens4j.hooks.ActivationCache;
 import dev.lens4j.report.HtmlReport;
+import dev.lens4j.report.Plural;
 import dev.lens4j.report.PngCharts;
 import dev.lens4j.report.chart.ChartCanvas;
 import dev.lens4j.report.chart.Heatmap;
@@ -64,7 +65,7 @@ public final class AttentionHeads implements View {
         int n = tokens.size();
         if (pattern.rank() != 3 || pattern.dim(1) != n || pattern.dim(2) != n || pattern.dim(0) < 1) {
             throw new IllegalArgumentException("attention pattern must be [head_index, query_pos, key_pos] = [heads, " + n + ", " + n
-                    + "] for " + n + " tokens, got " + Shapes.str(pattern.shape())
+                    + "] for " + Plural.of(n, "token") + ", got " + Shapes.str(pattern.shape())
                     + (pattern.rank() == 4 ? " (select one sequence first: pattern.select(0, b))" : ""));
         }
         int heads = pattern.dim(0);
@@ -97,7 +98,7 @@ public final class AttentionHeads implements View {
         Tensor p = cache.get("pattern", layer);
         if (cache.hasBatchDim()) {
             if (p.dim(0) != 1) {
-                throw new IllegalArgumentException("the cache holds " + p.dim(0) + " sequences; pick one with "
+                throw new IllegalArgumentException("the cache holds " + Plural.of(p.dim(0), "sequence") + "; pick one with "
                         + "cache.applySliceToBatchDim(b) first");
             }
             p = p.select(0, 0);
@@ -120,7 +121,7 @@ public final class AttentionHeads implements View {
      */
     public AttentionHeads headLabels(List<String> headLabels) {
         if (headLabels.size() != patterns.length) {
-            throw new IllegalArgumentException(headLabels.size() + " head labels for " + patterns.length + " heads");
+            throw new IllegalArgumentException(Plural.of(headLabels.size(), "head label") + " for " + Plural.of(patterns.length, "head"));
         }
         labels = List.copyOf(headLabels);
         return this;

@@ -1,5 +1,6 @@
 package dev.lens4j.report.view;
 
+import dev.lens4j.report.Plural;
 import dev.lens4j.report.PngCharts;
 import dev.lens4j.report.chart.Heatmap;
 import dev.lens4j.report.chart.Java2DCanvas;
@@ -109,7 +110,7 @@ public final class Imshow implements View {
 
     private static String[] labels(List<String> labels, int n, String what) {
         if (labels.size() != n) {
-            throw new IllegalArgumentException(labels.size() + " " + what + " labels for " + n + " " + what + "s");
+            throw new IllegalArgumentException(Plural.of(labels.size(), what + " label") + " for " + Plural.of(n, what));
         }
         return labels.toArray(String[]::new);
     }

@@ -1,5 +1,6 @@
 package dev.lens4j.report.view;
 
+import dev.lens4j.report.Plural;
 import dev.lens4j.report.PngCharts;
 import dev.lens4j.report.chart.Java2DCanvas;
 import dev.lens4j.report.chart.LineChart;
@@ -94,7 +95,7 @@ public final class LinePlot implements View {
      */
     public LinePlot x(double... xs) {
         if (xs.length != ys[0].length) {
-            throw new IllegalArgumentException(xs.length + " x coordinates for " + ys[0].length + " points");
+            throw new IllegalArgumentException(Plural.of(xs.length, "x coordinate") + " for " + Plural.of(ys[0].length, "point"));
         }
         x = xs.clone();
         return this;
@@ -109,7 +110,7 @@ public final class LinePlot implements View {
      */
     public LinePlot names(List<String> lineNames) {
         if (lineNames.size() != ys.length) {
-            throw new IllegalArgumentException(lineNames.size() + " names for " + ys.length + " lines");
+            throw new IllegalArgumentException(Plural.of(lineNames.size(), "name") + " for " + Plural.of(ys.length, "line"));
         }
         names = lineNames.toArray(String[]::new);
         return this;

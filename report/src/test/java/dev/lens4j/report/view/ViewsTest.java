@@ -115,7 +115,7 @@ class ViewsTest {
         assertThatThrownBy(() -> AttentionHeads.of(Tensor.zeros(1, 3, 5, 5), TOKENS)).hasMessageContaining("[1, 3, 5, 5]")
                 .hasMessageContaining("select one sequence");
         assertThatThrownBy(() -> AttentionHeads.of(patterns(), TOKENS.subList(0, 4))).hasMessageContaining("[heads, 4, 4]");
-        assertThatThrownBy(() -> AttentionHeads.of(patterns(), TOKENS).headLabels(List.of("a"))).hasMessageContaining("1 head labels for 3 heads");
+        assertThatThrownBy(() -> AttentionHeads.of(patterns(), TOKENS).headLabels(List.of("a"))).hasMessageContaining("1 head label for 3 heads");
     }
 
     @Test
@@ -137,7 +137,7 @@ class ViewsTest {
     void imshowRefusesWhatItCannotDraw() {
         assertThatThrownBy(() -> Imshow.of(Tensor.zeros(2, 2, 2))).hasMessageContaining("[2, 2, 2]").hasMessageContaining("two dimensions");
         assertThatThrownBy(() -> Imshow.of(Tensor.zeros(600, 600))).hasMessageContaining("360000 cells");
-        assertThatThrownBy(() -> Imshow.of(Tensor.zeros(2, 3)).rowLabels(List.of("a"))).hasMessageContaining("1 row labels for 2 rows");
+        assertThatThrownBy(() -> Imshow.of(Tensor.zeros(2, 3)).rowLabels(List.of("a"))).hasMessageContaining("1 row label for 2 rows");
         assertThat(Imshow.of(Tensor.arange(4)).toHtml()).as("a vector is one row").contains("data-tip=\"0 \u2192 3: 3.000\"");
     }
 

@@ -4,6 +4,7 @@ import dev.lens4j.tensor.Shapes;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.DType;
 import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.ParameterCount;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
 import dev.lens4j.transformer.loading.family.Families;
@@ -54,6 +55,9 @@ import java.util.regex.Pattern;
  */
 public final class HfCheckpoint {
 
+    /** A Hugging Face Hub repository id, {@code name} or {@code org/name}, as huggingface_hub's validate_repo_id accepts it. */
+    private static final Pattern HUB_ID = Pattern.compile("(?!.*(--|\\.\\.))(\\b[\\w.-]+\\b/)?\\b[\\w.-]{1,96}\\b");
+
     private static final Pattern BLOCK = Pattern.compile("(?:[a-z_]+\\.)?(?:h|layers)\\.(\\d+)\\..*");
 
     private HfCheckpoint() {}
@@ -88,7 +92,7 @@ public final class HfCheckpoint {
         Path configFile = dir.resolve("config.json");
         HfConfig hf = new HfConfig(JsonFiles.readObject(configFile), configFile.toString());
         ModelFamily family = family(hf);
-        TransformerConfig cfg = family.config(hf, modelName(dir));
+        TransformerConfig cfg = family.config(hf, modelName(hf, dir));
         Tokenizer tok = TokenizerFiles.forCheckpoint(dir, cfg);
         MappedSafetensors src = MappedSafetensors.openDirectory(dir).requireFinite(!options.allowNonFiniteWeights());
         return read(family, hf, cfg, src, tok, options);
@@ -119,8 +123,11 @@ public final class HfCheckpoint {
                                  LoadOptions options) throws IOException {
         ProcessingOptions processing = options.processing();
         ModelFamily.Layout layout;
+        ParameterCount count;
         try {
             layout = check(family, hf, cfg, src);
+            // as transformers' num_parameters(): the checkpoint's tensors, a tied lm_head not among them
+            count = ParameterCount.of(family.checkpointShapes(cfg, hf).values(), layout.tied());
         } catch (IOException | RuntimeException | Error e) {
             src.close();
             throw e;
@@ -128,7 +135,7 @@ public final class HfCheckpoint {
         boolean viewsOfTheFile = processing.isNone() && src.names().stream().anyMatch(n -> src.dtype(n) == DType.F32) && !src.isHeap();
         if (viewsOfTheFile) {
             try {
-                return new LoadedCheckpoint(cfg, convert(family, cfg, src, layout, null), tok, src);
+                return new LoadedCheckpoint(cfg, convert(family, cfg, src, layout, null), tok, src, count);
             } catch (IOException | RuntimeException | Error e) {
                 src.close();
                 throw e;
@@ -137,7 +144,7 @@ public final class HfCheckpoint {
         if (src.isHeap()) {
             // bytes already in memory (a class-path resource): nothing to unmap
             TransformerWeights w = convert(family, cfg, src, layout, processing);
-            return new LoadedCheckpoint(WeightProcessing.processedConfig(cfg, processing), w, tok, null);
+            return new LoadedCheckpoint(WeightProcessing.processedConfig(cfg, processing), w, tok, null, count);
         }
         // Every weight is read into a heap array (processing copies most of them anyway, F16/BF16 need
         // converting): unmap, then read the tensors from the files one block at a time, so that neither
@@ -150,7 +157,7 @@ public final class HfCheckpoint {
         }
         try (files) {
             TransformerWeights w = convert(family, cfg, files, layout, processing);
-            return new LoadedCheckpoint(WeightProcessing.processedConfig(cfg, processing), w, tok, null);
+            return new LoadedCheckpoint(WeightProcessing.processedConfig(cfg, processing), w, tok, null, count);
         }
     }
 
@@ -290,22 +297,49 @@ public final class HfCheckpoint {
     }
 
     /**
-     * A name for a model folder: {@code org/name} for a Hugging Face cache snapshot
-     * ({@code models--org--name/snapshots/REV}), otherwise the folder's name.
+     * The name a Hugging Face checkpoint goes by ({@link TransformerConfig#modelName()}), from what it
+     * says about itself first: its config's {@code _name_or_path} when that is a Hub id ({@code gpt2},
+     * {@code org/name}; transformers 4 wrote a local path there for a model loaded from a folder, and
+     * a path names no model), else the repository of a Hugging Face cache snapshot
+     * ({@code models--org--name/snapshots/REV}), else the config's {@code model_type} ({@code llama}):
+     * transformers 5's {@code save_pretrained} no longer writes {@code _name_or_path}. The folder's own
+     * name ({@code hf}, {@code checkpoint-500}) says least, and is never used for a Hugging Face config,
+     * which always has a model type.
      */
-    static String modelName(Path dir) {
+    static String modelName(HfConfig hf, Path dir) {
+        if (hf.json().get("_name_or_path") instanceof String s && HUB_ID.matcher(s).matches()) {
+            return s;
+        }
+        String repo = cacheRepoId(dir);
+        return repo != null ? repo : hf.modelType();
+    }
+
+    /** The repository of a Hugging Face cache snapshot folder ({@code models--org--name/snapshots/REV}), or null. */
+    private static String cacheRepoId(Path dir) {
         Path abs = dir.toAbsolutePath().normalize();
         Path parent = abs.getParent();
         if (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals("snapshots")) {
             Path repo = parent.getParent();
             if (repo != null && repo.getFileName() != null) {
-                String r = HfCache.repoIdOf(repo.getFileName().toString());
-                if (r != null) {
-                    return r;
-                }
+                return HfCache.repoIdOf(repo.getFileName().toString());
             }
         }
-        Path name = abs.getFileName();
+        return null;
+    }
+
+    /**
+     * The name of a model folder whose config names no model: {@code org/name} for a Hugging Face cache
+     * snapshot ({@code models--org--name/snapshots/REV}), otherwise the folder's name.
+     *
+     * @param dir the folder
+     * @return its name
+     */
+    static String folderModelName(Path dir) {
+        String repo = cacheRepoId(dir);
+        if (repo != null) {
+            return repo;
+        }
+        Path name = dir.toAbsolutePath().normalize().getFileName();
         return name == null ? "unnamed" : name.toString();
     }
 

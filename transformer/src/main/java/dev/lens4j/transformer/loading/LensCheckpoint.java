@@ -7,6 +7,7 @@ import dev.lens4j.tensor.internal.Json;
 import dev.lens4j.tensor.io.SafetensorsWriter;
 import dev.lens4j.tensor.io.StagedFolder;
 import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.ParameterCount;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
 import dev.lens4j.transformer.tokenizer.Tokenizer;
@@ -133,11 +134,16 @@ public final class LensCheckpoint {
     public static LoadedCheckpoint read(Path dir, LoadOptions options) throws IOException {
         HfCheckpoint.requireDirectory(dir);
         Path configFile = dir.resolve("config.json");
-        TransformerConfig cfg = config(JsonFiles.readObject(configFile), configFile.toString());
+        Map<String, Object> json = JsonFiles.readObject(configFile);
+        TransformerConfig cfg = config(json, configFile.toString());
+        if (!(json.get("model_name") instanceof String name) || name.isBlank()) {
+            // a config that names no model: the folder's name, the last resort (HfCheckpoint.modelName)
+            cfg = cfg.withModelName(HfCheckpoint.folderModelName(dir));
+        }
         Tokenizer tok = TokenizerFiles.forCheckpoint(dir, cfg);
         MappedSafetensors src = MappedSafetensors.openDirectory(dir).requireFinite(!options.allowNonFiniteWeights());
         try {
-            return new LoadedCheckpoint(cfg, weights(cfg, src), tok, src).process(options.processing());
+            return new LoadedCheckpoint(cfg, weights(cfg, src), tok, src, parameterCount(cfg, src)).process(options.processing());
         } catch (IOException | RuntimeException | Error e) {
             src.close();
             throw e;
@@ -161,6 +167,21 @@ public final class LensCheckpoint {
         } catch (IllegalArgumentException e) {
             throw new CheckpointFormatException(source, e.getMessage().replace(source + ": ", ""), e);
         }
+    }
+
+    /**
+     * The parameter count of a TransformerLens-named checkpoint: the tensors of the config it holds
+     * (a bias it leaves out, which loads as zeros, does not count; TransformerLens's layout never ties
+     * {@code W_U}).
+     */
+    static ParameterCount parameterCount(TransformerConfig cfg, TensorSource src) {
+        List<int[]> held = new ArrayList<>();
+        for (Map.Entry<String, int[]> e : TransformerWeights.shapes(cfg).entrySet()) {
+            if (src.contains(e.getKey())) {
+                held.add(e.getValue());
+            }
+        }
+        return ParameterCount.of(held, false);
     }
 
     /**

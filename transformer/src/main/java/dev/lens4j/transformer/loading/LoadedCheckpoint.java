@@ -2,6 +2,7 @@ package dev.lens4j.transformer.loading;
 
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.ParameterCount;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
 import dev.lens4j.transformer.processing.ProcessingOptions;
@@ -17,9 +18,23 @@ import dev.lens4j.transformer.tokenizer.Tokenizer;
  * @param weights the weights
  * @param tokenizer the tokenizer, or null when the checkpoint has none and none fits
  * @param owner what holds the weights' storage (the mapped files), or null when every weight is on the heap
+ * @param parameterCount the parameter count of the checkpoint as stored, which processing does not change
+ *                       (the processed weights no longer show it: see {@link ParameterCount})
  */
 public record LoadedCheckpoint(TransformerConfig config, TransformerWeights weights, Tokenizer tokenizer,
-                               AutoCloseable owner) implements AutoCloseable {
+                               AutoCloseable owner, ParameterCount parameterCount) implements AutoCloseable {
+
+    /**
+     * A checkpoint whose weights are as stored, so that they give its parameter count.
+     *
+     * @param config the config
+     * @param weights the weights as stored, not processed
+     * @param tokenizer the tokenizer, or null
+     * @param owner what holds the weights' storage, or null
+     */
+    public LoadedCheckpoint(TransformerConfig config, TransformerWeights weights, Tokenizer tokenizer, AutoCloseable owner) {
+        this(config, weights, tokenizer, owner, ParameterCount.of(weights));
+    }
 
     /**
      * Applies weight processing. The processed tensors are new heap arrays; when no weight refers to
@@ -39,7 +54,7 @@ public record LoadedCheckpoint(TransformerConfig config, TransformerWeights weig
             closeQuietly(o);
             o = null;
         }
-        return new LoadedCheckpoint(p.config(), p.weights(), tokenizer, o);
+        return new LoadedCheckpoint(p.config(), p.weights(), tokenizer, o, parameterCount);
     }
 
     /**
@@ -48,7 +63,7 @@ public record LoadedCheckpoint(TransformerConfig config, TransformerWeights weig
      * @return the model
      */
     public HookedTransformer toModel() {
-        return HookedTransformer.of(config, weights, tokenizer, owner);
+        return HookedTransformer.of(config, weights, tokenizer, owner, parameterCount);
     }
 
     /** Releases the storage; the weights must not be used afterwards. */

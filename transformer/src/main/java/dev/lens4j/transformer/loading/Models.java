@@ -203,7 +203,7 @@ public final class Models {
             TransformerConfig cfg = LensCheckpoint.config(json, prefix + "config.json");
             TransformerWeights w = LensCheckpoint.weights(cfg, src);
             Tokenizer tok = TokenizerFiles.forResources(loader, prefix, cfg);
-            return new LoadedCheckpoint(cfg, w, tok, null).process(options.processing());
+            return new LoadedCheckpoint(cfg, w, tok, null, LensCheckpoint.parameterCount(cfg, src)).process(options.processing());
         }
         HfConfig hf = new HfConfig(json, prefix + "config.json");
         ModelFamily family = HfCheckpoint.family(hf);

@@ -67,7 +67,6 @@ public final class InductionTrainer {
     private final SplittableRandom dataRng;
     private final double[] recentRepeated = new double[SMOOTHING_WINDOW];
     private final double[] recentOther = new double[SMOOTHING_WINDOW];
-    private final long[] recentNanos = new long[SMOOTHING_WINDOW + 1];
     private int step;
 
     /**
@@ -312,33 +311,26 @@ public final class InductionTrainer {
      * @throws TrainingDivergedException naming the step at which the loss became NaN or infinite
      */
     public TrainingResult train(TrainingListener listener, double stopBelow) {
-        long start = System.nanoTime();
-        int firstStep = step;
+        TimeLeft clock = new TimeLeft(step, options.steps(), SMOOTHING_WINDOW, System::nanoTime);
         int stepsToTarget = -1;
         double secondsToTarget = Double.NaN;
         double smoothRep = Double.NaN, smoothOther = Double.NaN;
-        recentNanos[0] = start;
         while (step < options.steps()) {
             StepResult r = step();
-            int done = step - firstStep;
-            long now = System.nanoTime();
-            recentNanos[done % (SMOOTHING_WINDOW + 1)] = now;
+            clock.stepDone();
             int n = Math.min(step, SMOOTHING_WINDOW);
             smoothRep = mean(recentRepeated, n);
             smoothOther = mean(recentOther, n);
-            int span = Math.min(done, SMOOTHING_WINDOW);
-            double spanSeconds = (now - recentNanos[(done - span) % (SMOOTHING_WINDOW + 1)]) * 1e-9;
-            double speed = spanSeconds > 0 ? span / spanSeconds : Double.NaN;
-            double elapsed = (now - start) * 1e-9;
+            double elapsed = clock.elapsedSeconds();
             listener.onStep(new TrainingProgress(step, options.steps(), r.loss(), r.repeatedLoss(), r.otherLoss(),
-                    smoothRep, smoothOther, r.gradNorm(), elapsed, speed, (options.steps() - step) / speed));
+                    smoothRep, smoothOther, r.gradNorm(), elapsed, clock.stepsPerSecond(), clock.secondsLeft()));
             if (stepsToTarget < 0 && step >= SMOOTHING_WINDOW && smoothRep < stopBelow) {
                 stepsToTarget = step;
                 secondsToTarget = elapsed;
                 break;
             }
         }
-        return new TrainingResult(step, smoothRep, smoothOther, (System.nanoTime() - start) * 1e-9, stepsToTarget, secondsToTarget);
+        return new TrainingResult(step, smoothRep, smoothOther, clock.elapsedSeconds(), stepsToTarget, secondsToTarget);
     }
 
     private static double mean(double[] xs, int n) {

@@ -16,8 +16,9 @@ package dev.lens4j.transformer.train;
  * @param smoothedOtherLoss mean of {@code otherLoss} over the same steps
  * @param gradNorm global gradient norm before clipping
  * @param elapsedSeconds wall time since the run started
- * @param stepsPerSecond recent training speed
- * @param secondsLeft estimated time to finish the run at that speed
+ * @param stepsPerSecond recent training speed, after warm-up over the steps since it ended ({@link TimeLeft})
+ * @param secondsLeft estimated time to finish the run at that speed; {@code NaN} during the run's first,
+ *                    slow steps ({@link TimeLeft#warmupSteps()})
  */
 public record TrainingProgress(int step, int totalSteps, double loss, double repeatedLoss, double otherLoss,
                                double smoothedRepeatedLoss, double smoothedOtherLoss, double gradNorm,

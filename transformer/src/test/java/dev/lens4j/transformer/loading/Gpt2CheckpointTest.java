@@ -34,7 +34,7 @@ class Gpt2CheckpointTest {
     void f32CheckpointConvertsExactlyToTransformerLensLayout() throws IOException {
         try (LoadedCheckpoint c = HfCheckpoint.read(TinyGpt2.path("hf"), LoadOptions.noProcessing())) {
             TransformerConfig cfg = c.config();
-            assertThat(cfg).isEqualTo(TransformerConfig.builder().nLayers(2).dModel(32).nHeads(4).dHead(8).dMlp(128).nCtx(24).dVocab(101).actFn(Activation.fromTlName("gelu_new")).normalization(Normalization.LN).modelName("hf").build());
+            assertThat(cfg).isEqualTo(TransformerConfig.builder().nLayers(2).dModel(32).nHeads(4).dHead(8).dMlp(128).nCtx(24).dVocab(101).actFn(Activation.fromTlName("gelu_new")).normalization(Normalization.LN).modelName("gpt2").build());
             assertEqual(c.weights().stateDict(), TL_RAW, 0f);
             assertThat(c.tokenizer()).as("101 tokens and no tokenizer files: no tokenizer fits").isNull();
         }

@@ -72,7 +72,9 @@ class Gpt2FamilyTest {
 
         // Non-finite weights allowed: the check would read every page of the sparse file (11.5 GB for the five).
         try (LoadedCheckpoint ckpt = HfCheckpoint.read(dir, LoadOptions.noProcessing().allowingNonFiniteWeights())) {
-            assertThat(ckpt.config()).isEqualTo(cfg.withModelName(dir.getFileName().toString()));
+            assertThat(ckpt.config()).isEqualTo(cfg.withModelName("gpt2")); // the model_type: the config names no model
+            // transformers' num_parameters() of the published config (tools/reference/make_parameter_counts.py)
+            assertThat(ckpt.parameterCount()).isEqualTo(ParameterCountTest.hfCount("hf-configs/" + name));
             TransformerWeights w = ckpt.weights();
             assertThat(w.layers()).hasSize(cfg.nLayers());
             TransformerWeights.Layer l = w.layers().get(last);
