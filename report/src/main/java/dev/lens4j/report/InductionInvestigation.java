@@ -14,6 +14,7 @@ import dev.lens4j.hooks.HookSpec;
 import dev.lens4j.tensor.Functional;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.Normalization;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.tokenizer.Tokenizer;
 
@@ -213,8 +214,7 @@ public final class InductionInvestigation {
             dla.add(new LabelledValue(attrs.labels().get(c), v));
             dlaByHead[c] = v;
         }
-        report.dla(new DirectLogitAttribution("mean direct logit attribution toward the correct next token over the repeated half, "
-                + "after the final LayerNorm's scale, in logits", dla));
+        report.dla(new DirectLogitAttribution(dlaCaption(model.config().normalization()), dla));
 
         // 4. Activation-level evidence: zero-ablate every head, and the induction heads together.
         float baseline = InductionEvals.repeatedHalfLoss(model, probe);
@@ -452,5 +452,11 @@ public final class InductionInvestigation {
             }
         }
         return g;
+    }
+
+    /** The DLA section's caption, naming the model's own final norm (LayerNorm, RMSNorm or none). */
+    static String dlaCaption(Normalization norm) {
+        String scale = norm == Normalization.NONE ? "with no final norm" : "after the final " + norm.displayName() + "'s scale";
+        return "mean direct logit attribution toward the correct next token over the repeated half, " + scale + ", in logits";
     }
 }

@@ -47,6 +47,9 @@ class FamilyInvestigationTest {
             } else {
                 assertThat(r.qkOv().previousTokenScore()).isNotNull();
             }
+            // the DLA caption names the model's own final norm: RMSNorm for the Llama-style families
+            String norm = model.config().normalization().centers() ? "LayerNorm" : "RMSNorm";
+            assertThat(r.dla().metric()).as(family + " DLA caption").contains("after the final " + norm + "'s scale");
             String console = ConsoleReport.render(r);
             String name = model.config().modelName(); // the config's model type, e.g. "llama"
             assertThat(console).contains(rotary ? "Positional previous-token scores (QK circuit): not applicable: model " + name

@@ -36,6 +36,19 @@ public enum Normalization {
     }
 
     /**
+     * The norm's name in prose, for captions and messages.
+     *
+     * @return {@code "LayerNorm"}, {@code "RMSNorm"}, or {@code "no norm"} for {@link #NONE}
+     */
+    public String displayName() {
+        return switch (this) {
+            case LN, LN_PRE -> "LayerNorm";
+            case RMS, RMS_PRE -> "RMSNorm";
+            case NONE -> "no norm";
+        };
+    }
+
+    /**
      * Whether the norm has a learned weight (and, for {@link #LN}, a bias).
      *
      * @return true for {@link #LN} and {@link #RMS}
