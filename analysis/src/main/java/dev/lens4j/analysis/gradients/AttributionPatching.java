@@ -13,7 +13,9 @@ import dev.lens4j.transformer.TransformerConfig;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -318,6 +320,54 @@ public final class AttributionPatching {
     public Tensor headAllPosEvery() {
         return Tensor.stack(0, headOutAllPos(), headVectorAllPos("q"), headVectorAllPos("k"), headVectorAllPos("v"),
                 headPatternAllPos());
+    }
+
+    // ------------------------------------------------------------------ against real patching
+
+    /**
+     * Compares every estimate with the real patches of the same sweep: for each sweep, the
+     * {@link Agreement} of the estimates with {@code patched - corruptedMetric}. Sweeps of
+     * {@code [n_layers, n_heads]} compare their top 3 entries, the others their top 10.
+     *
+     * <pre>{@code
+     * ActivationPatching real = ActivationPatching.of(model, clean, corrupted, LogitMetrics.asMetric(metric));
+     * Map<String, Agreement> a = AttributionPatching.of(model, clean, corrupted, metric).compareWith(real);
+     * a.get("z").correlation();      // head outputs at all positions
+     * }</pre>
+     *
+     * @param patching real patching of the same clean and corrupted tokens with the same metric
+     * @return by sweep, in this order: {@code resid_pre}, {@code attn_out}, {@code mlp_out} (models with
+     *     MLPs), {@code z}, {@code q}, {@code k}, {@code v}, {@code pattern} (each head at all positions),
+     *     {@code z by pos}, {@code q by pos}, {@code k by pos}, {@code v by pos}, {@code pattern by pos}
+     * @throws IllegalArgumentException if the patching's corrupted run gives another metric (other
+     *     tokens or another metric)
+     */
+    public Map<String, Agreement> compareWith(ActivationPatching patching) {
+        float base = patching.corruptedMetric();
+        if (Math.abs(base - corruptedMetric) > 1e-4 * Math.max(1, Math.abs(corruptedMetric))) {
+            throw new IllegalArgumentException("the activation patching's corrupted run gives " + base + ", these estimates' "
+                    + corruptedMetric + ": compare runs of the same tokens and metric (LogitMetrics.asMetric)");
+        }
+        Map<String, Agreement> out = new LinkedHashMap<>();
+        out.put("resid_pre", agreement(residPre(), patching.residPre(), base));
+        out.put("attn_out", agreement(attnOut(), patching.attnOut(), base));
+        if (!cfg().attnOnly()) {
+            out.put("mlp_out", agreement(mlpOut(), patching.mlpOut(), base));
+        }
+        for (String v : List.of("z", "q", "k", "v")) {
+            out.put(v, agreement(headVectorAllPos(v), patching.headVectorAllPos(v), base));
+        }
+        out.put("pattern", agreement(headPatternAllPos(), patching.headPatternAllPos(), base));
+        for (String v : List.of("z", "q", "k", "v")) {
+            out.put(v + " by pos", agreement(headVectorByPos(v), patching.headVectorByPos(v), base));
+        }
+        out.put("pattern by pos", agreement(headPatternByPos(), patching.headPatternByPos(), base));
+        return out;
+    }
+
+    private static Agreement agreement(Tensor estimated, Tensor patched, float base) {
+        int n = estimated.size();
+        return Agreement.of(estimated, patched.sub(base), Math.min(n, n <= 64 ? 3 : 10));
     }
 
     // ------------------------------------------------------------------ helpers

@@ -273,15 +273,36 @@ public final class Circuit {
      * @return the circuit's metric beside the clean and corrupted ones (three forward passes)
      */
     public Faithfulness evaluate(HookedTransformer model, int[][] cleanTokens, int[][] corruptedTokens, ToDoubleFunction<Tensor> metric) {
+        return evaluate(model, cleanTokens, corruptedTokens, metric, List.of(this)).getFirst();
+    }
+
+    /**
+     * {@link #evaluate} for several circuits of one graph, sharing the clean and corrupted runs.
+     *
+     * @param model the model
+     * @param cleanTokens {@code [batch][pos]}
+     * @param corruptedTokens {@code [batch][pos]}, the same shape
+     * @param metric the metric of the logits
+     * @param circuits circuits of the model's graph
+     * @return each circuit's faithfulness, in order (two forward passes, and one per circuit)
+     */
+    public static List<Faithfulness> evaluate(HookedTransformer model, int[][] cleanTokens, int[][] corruptedTokens,
+                                              ToDoubleFunction<Tensor> metric, List<Circuit> circuits) {
         Batches.requireSameShape(cleanTokens, corruptedTokens);
-        if (!AttributionGraph.of(model.config()).sources().equals(graph.sources())) {
-            throw new IllegalArgumentException("the circuit is of another graph than model " + model.config().modelName() + "'s");
-        }
         try (GraphModel gm = GraphModel.of(model)) {
+            for (Circuit c : circuits) {
+                if (!gm.graph.sources().equals(c.graph.sources()) || !gm.graph.destinations().equals(c.graph.destinations())) {
+                    throw new IllegalArgumentException(c + " is of another graph than model " + model.config().modelName() + "'s " + gm.graph);
+                }
+            }
             GraphModel.Sources corrupted = gm.new Sources(cleanTokens.length, cleanTokens[0].length);
             double corruptedMetric = metric.applyAsDouble(gm.run(corruptedTokens, ForwardOptions.builder(), corrupted.capture(1f)).logits());
             double cleanMetric = metric.applyAsDouble(gm.run(cleanTokens, ForwardOptions.builder(), List.of()).logits());
-            return new Faithfulness(cleanMetric, corruptedMetric, run(gm, cleanTokens, corrupted, absent(), metric), edgeCount());
+            List<Faithfulness> out = new ArrayList<>();
+            for (Circuit c : circuits) {
+                out.add(new Faithfulness(cleanMetric, corruptedMetric, run(gm, cleanTokens, corrupted, c.absent(), metric), c.edgeCount()));
+            }
+            return out;
         }
     }
 

@@ -105,6 +105,12 @@ public record EdgeScores(AttributionGraph graph, String method, double[] scores,
      * @return every edge, largest |score| first
      */
     public List<Edge> edges() {
+        List<Edge> out = edgesInGraphOrder();
+        out.sort(Comparator.comparingDouble((Edge e) -> -Math.abs(e.score())));
+        return out;
+    }
+
+    private List<Edge> edgesInGraphOrder() {
         List<Edge> out = new ArrayList<>();
         int nDst = graph.destinations().size();
         for (int s = 0; s < graph.sources().size(); s++) {
@@ -114,7 +120,6 @@ public record EdgeScores(AttributionGraph graph, String method, double[] scores,
                 }
             }
         }
-        out.sort(Comparator.comparingDouble((Edge e) -> -Math.abs(e.score())));
         return out;
     }
 
@@ -127,6 +132,28 @@ public record EdgeScores(AttributionGraph graph, String method, double[] scores,
     public List<Edge> top(int k) {
         List<Edge> all = edges();
         return all.subList(0, Math.min(k, all.size()));
+    }
+
+    /**
+     * How well these scores agree with others over the graph's edges (not the empty entries of the
+     * matrix), e.g. EAP-IG with {@link EdgeAttribution#exact}.
+     *
+     * @param measured the other scores, of the same graph
+     * @param k how many largest-magnitude edges to compare
+     * @return the agreement
+     * @throws IllegalArgumentException if the graphs differ
+     */
+    public Agreement agreementWith(EdgeScores measured, int k) {
+        if (!measured.graph().sources().equals(graph.sources()) || !measured.graph().destinations().equals(graph.destinations())) {
+            throw new IllegalArgumentException("cannot compare scores over " + graph + " with scores over " + measured.graph());
+        }
+        List<Edge> mine = edgesInGraphOrder(), theirs = measured.edgesInGraphOrder();
+        float[] x = new float[mine.size()], y = new float[mine.size()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) mine.get(i).score();
+            y[i] = (float) theirs.get(i).score();
+        }
+        return Agreement.of(Tensor.of(x, x.length), Tensor.of(y, y.length), k);
     }
 
     /**
