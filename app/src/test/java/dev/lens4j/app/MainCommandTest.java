@@ -176,7 +176,7 @@ class MainCommandTest {
             CommandRun run = CommandRun.of(args.toArray(String[]::new));
             assertThat(run.status()).as(run.toString()).isZero();
             Map<String, String> claims = consoleClaims(run.out());
-            assertThat(claims.values()).as(run.out()).hasSize(9).containsOnly("supported");
+            assertThat(claims.values()).as(run.out()).hasSize(10).containsOnly("supported");
             if (first != null) {
                 assertThat(claims).isEqualTo(first);
             }
