@@ -152,36 +152,32 @@ public final class EdgeAttribution {
         Batches.requireSameShape(clean, corrupted);
     }
 
-    /** Edge scores summed over the backward passes of one attribution. */
+    /** The gradient sums of one attribution, and its scores once its passes are done. */
     private static final class Scoring {
         private final GraphModel gm;
         private final GraphModel.Sources diff;
-        private final double[] sums;
-        private final boolean[] nonzero;
+        private final GraphModel.GradientSums sums;
 
         Scoring(GraphModel gm, GraphModel.Sources diff) {
             this.gm = gm;
             this.diff = diff;
-            this.sums = new double[gm.graph.sources().size() * gm.graph.destinations().size()];
-            this.nonzero = new boolean[gm.graph.destinations().size()];
+            this.sums = gm.new GradientSums();
         }
 
         List<HookSpec> hooks() {
-            return gm.scoreEdges(diff, sums, nonzero);
+            return sums.hooks();
         }
 
         EdgeScores scores(String method, int passes, double cleanMetric, double corruptedMetric) {
-            double[] mean = sums.clone();
-            for (int i = 0; i < mean.length; i++) {
-                mean[i] /= passes;
-            }
+            boolean[] nonzero = new boolean[gm.graph.destinations().size()];
+            double[] scores = sums.scores(diff, passes, nonzero);
             List<String> zero = new ArrayList<>();
             for (int d = 0; d < nonzero.length; d++) {
                 if (!nonzero[d]) {
                     zero.add(gm.graph.destinations().get(d));
                 }
             }
-            return new EdgeScores(gm.graph, method, mean, cleanMetric, corruptedMetric, zero);
+            return new EdgeScores(gm.graph, method, scores, cleanMetric, corruptedMetric, zero);
         }
     }
 }

@@ -23,8 +23,8 @@ import java.util.List;
  * @param scores {@code [n_sources * n_destinations]} row-major; 0 where the graph has no edge
  * @param cleanMetric the metric on the clean tokens
  * @param corruptedMetric the metric on the corrupted tokens
- * @param zeroGradient the destinations at which the metric's gradient was zero everywhere (in every
- *                     step): the metric does not depend on them, so the scores of their edges are 0
+ * @param zeroGradient the destinations at which the metric's gradient, summed over the steps, was zero everywhere
+ *                     (in practice: in every step): the metric does not depend on them, so the scores of their edges are 0
  *                     for that reason; empty for scores not made from gradients
  */
 public record EdgeScores(AttributionGraph graph, String method, double[] scores, double cleanMetric, double corruptedMetric,

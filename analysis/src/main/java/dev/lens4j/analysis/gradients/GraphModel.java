@@ -9,7 +9,9 @@ import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.TransformerConfig;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A model as its {@link AttributionGraph} sees it: the same weights with TransformerLens's
@@ -130,56 +132,110 @@ final class GraphModel implements AutoCloseable {
     // ------------------------------------------------------------------ destinations
 
     /**
-     * Backward hooks that add {@code diff . gradient} of every edge to {@code scores}: for each
-     * destination, the sum over batch, positions and d_model of each upstream source's entry of
-     * {@code diff} times the gradient at the destination's input.
-     *
-     * @param diff the source differences (corrupted - clean)
-     * @param scores {@code [n_sources * n_destinations]} row-major, added to
-     * @param nonzero per destination, set when its gradient is nonzero somewhere
-     * @return the hooks
+     * The gradients at every destination input, summed over the backward passes of one attribution
+     * (EAP-IG's steps). An edge's score is linear in its destination's gradient, so the scores are
+     * computed once from the sums ({@link #scores}) rather than once per pass: a pass then only adds
+     * its gradients, in their hook points' layouts, and the products with the source differences
+     * (which read every source's difference once per destination group) are paid once.
      */
-    List<HookSpec> scoreEdges(Sources diff, double[] scores, boolean[] nonzero) {
-        List<HookSpec> hooks = new ArrayList<>();
-        int nDst = graph.destinations().size();
-        int heads = graph.heads();
-        for (int l = 0; l < graph.layers(); l++) {
-            int start = graph.layerStart(l);
-            String[] inputs = {"q", "k", "v"};
-            for (int i = 0; i < 3; i++) {
-                int base = start + i * heads;
-                int end = graph.upstreamEnd(base);
-                hooks.add(HookSpec.backward("blocks." + l + ".hook_" + inputs[i] + "_input", Hook.observe(g -> {
-                    // [batch, pos, head, d_model] -> [head, batch * pos * d_model]: one row of gradients per head
-                    Tensor perHead = g.reshape(diff.rows, heads, dModel).permute(1, 0, 2).reshape(heads, diff.rows * dModel);
-                    Tensor s = diff.upTo(end).matmul(perHead.mT()); // [end, head]
+    final class GradientSums {
+        private final Map<String, float[]> sums = new HashMap<>();
+
+        /**
+         * Backward hooks that add each pass's gradients to the sums.
+         *
+         * @return hooks on every destination's hook point
+         */
+        List<HookSpec> hooks() {
+            List<HookSpec> hooks = new ArrayList<>();
+            for (int l = 0; l < graph.layers(); l++) {
+                for (String in : List.of("q", "k", "v")) {
+                    hooks.add(sum("blocks." + l + ".hook_" + in + "_input"));
+                }
+                if (graph.hasMlp()) {
+                    hooks.add(sum("blocks." + l + ".hook_mlp_in"));
+                }
+            }
+            hooks.add(sum(logitsHook()));
+            return hooks;
+        }
+
+        private HookSpec sum(String name) {
+            return HookSpec.backward(name, Hook.observe(g -> add(name, g)));
+        }
+
+        private synchronized void add(String name, Tensor g) {
+            Tensor c = g.isContiguous() && g.isHeap() ? g : g.contiguous();
+            float[] a = c.heapArray();
+            int o = c.heapOffset(), n = c.size();
+            float[] s = sums.computeIfAbsent(name, k -> new float[n]);
+            if (s.length != n) {
+                throw new IllegalStateException("the gradient at " + name + " has " + n + " values in one pass and " + s.length
+                        + " in another");
+            }
+            for (int i = 0; i < n; i++) {
+                s[i] += a[o + i];
+            }
+        }
+
+        /**
+         * Every edge's score from the summed gradients: for each destination, the sum over batch,
+         * positions and d_model of each upstream source's entry of {@code diff} times the gradient at
+         * the destination's input, divided by {@code passes}.
+         *
+         * @param diff the source differences (corrupted - clean)
+         * @param passes how many backward passes the sums hold
+         * @param nonzero per destination, set when its summed gradient is nonzero somewhere
+         * @return {@code [n_sources * n_destinations]} row-major
+         */
+        double[] scores(Sources diff, int passes, boolean[] nonzero) {
+            int nDst = graph.destinations().size(), heads = graph.heads(), width = diff.rows * dModel;
+            double[] scores = new double[graph.sources().size() * nDst];
+            for (int l = 0; l < graph.layers(); l++) {
+                int start = graph.layerStart(l);
+                List<String> inputs = List.of("q", "k", "v");
+                for (int i = 0; i < 3; i++) {
+                    float[] g = sums.get("blocks." + l + ".hook_" + inputs.get(i) + "_input");
+                    int base = start + i * heads, end = graph.upstreamEnd(base);
+                    if (g == null) {
+                        continue;
+                    }
+                    // [batch * pos, head, d_model] -> [head, batch * pos * d_model]: one row of gradients per head
+                    Tensor perHead = Tensor.of(g, diff.rows, heads, dModel).permute(1, 0, 2).reshape(heads, width);
+                    Tensor s = perHead.matmul(diff.upTo(end).mT()); // [head, end]
                     for (int h = 0; h < heads; h++) {
-                        nonzero[base + h] |= perHead.select(0, h).abs().max() > 0f;
+                        nonzero[base + h] = perHead.select(0, h).abs().max() > 0f;
                         for (int src = 0; src < end; src++) {
-                            scores[src * nDst + base + h] += s.get(src, h);
+                            scores[src * nDst + base + h] = (double) s.get(h, src) / passes;
                         }
                     }
-                })));
+                }
+                if (graph.hasMlp()) {
+                    vector(diff, "blocks." + l + ".hook_mlp_in", start + 3 * heads, passes, scores, nonzero);
+                }
             }
-            if (graph.hasMlp()) {
-                int dst = start + 3 * heads;
-                hooks.add(HookSpec.backward("blocks." + l + ".hook_mlp_in", Hook.observe(g -> addVector(diff, g, dst, scores, nonzero))));
+            vector(diff, logitsHook(), nDst - 1, passes, scores, nonzero);
+            return scores;
+        }
+
+        private void vector(Sources diff, String name, int dst, int passes, double[] scores, boolean[] nonzero) {
+            float[] g = sums.get(name);
+            if (g == null) {
+                return;
+            }
+            int end = graph.upstreamEnd(dst), nDst = graph.destinations().size();
+            Tensor grad = Tensor.of(g, g.length);
+            Tensor s = diff.upTo(end).matmul(grad); // [end]
+            nonzero[dst] = grad.abs().max() > 0f;
+            for (int src = 0; src < end; src++) {
+                scores[src * nDst + dst] = (double) s.get(src) / passes;
             }
         }
-        int logits = nDst - 1;
-        hooks.add(HookSpec.backward("blocks." + (graph.layers() - 1) + ".hook_resid_post",
-                Hook.observe(g -> addVector(diff, g, logits, scores, nonzero))));
-        return hooks;
     }
 
-    private void addVector(Sources diff, Tensor g, int dst, double[] scores, boolean[] nonzero) {
-        int end = graph.upstreamEnd(dst);
-        Tensor s = diff.upTo(end).matmul(g.reshape(diff.rows * dModel)); // [end]
-        nonzero[dst] |= g.abs().max() > 0f;
-        int nDst = graph.destinations().size();
-        for (int src = 0; src < end; src++) {
-            scores[src * nDst + dst] += s.get(src);
-        }
+    /** The hook point the logits' destination reads: the last block's output. */
+    private String logitsHook() {
+        return "blocks." + (graph.layers() - 1) + ".hook_resid_post";
     }
 
     /**
@@ -225,7 +281,7 @@ final class GraphModel implements AutoCloseable {
                 addVectorHook(hooks, "blocks." + l + ".hook_mlp_in", diff, absent, start + 3 * heads);
             }
         }
-        addVectorHook(hooks, "blocks." + (graph.layers() - 1) + ".hook_resid_post", diff, absent, graph.destinations().size() - 1);
+        addVectorHook(hooks, logitsHook(), diff, absent, graph.destinations().size() - 1);
         return hooks;
     }
 
