@@ -4,7 +4,7 @@
 # the two in one session, and writes the medians to docs/perf/gradients.md (between the results markers; the
 # rest of the file is kept) with tools/bench/gradients_summary.py. Raw results are archived under tools/bench/results/.
 #
-#   tools/bench/gradients_vs_torch.sh [rounds]        # default 3 rounds, about 15 minutes each on a quiet machine
+#   tools/bench/gradients_vs_torch.sh [rounds]        # default 3 rounds (one took 28 minutes at load 15 on 2 vCPUs)
 #
 # Environment: JMH_OPTS (default "-f 1 -wi 1 -w 2 -i 3 -r 2"), TORCH_OPTS (default "--runs 3").
 set -euo pipefail

@@ -155,8 +155,17 @@ def switches(model, on):
     model.set_use_hook_mlp_in(on)
 
 
-def timed(fn, runs):
-    fn()
+def check(name, result):
+    """The warm-up's result is a real one: finite numbers, and EAP-IG scored some edges."""
+    tensors = [torch.as_tensor(result)] if not isinstance(result, list) else result
+    if not all(torch.isfinite(t).all() for t in tensors):
+        raise SystemExit("%s gave a non-finite result" % name)
+    if name == "eap_ig" and not bool((tensors[0] != 0).any()):
+        raise SystemExit("eap_ig scored no edge")
+
+
+def timed(name, fn, runs):
+    check(name, fn())
     out = []
     for _ in range(runs):
         t = time.perf_counter()
@@ -186,7 +195,7 @@ def main(argv):
     for threads in args.threads:
         torch.set_num_threads(threads)
         for name in args.benches:
-            runs = timed(benches[name], args.runs)
+            runs = timed(name, benches[name], args.runs)
             print(json.dumps({"bench": name, "batch": batch, "pos": pos, "threads": threads, "steps": args.steps,
                               "runs_s": runs, "median_s": statistics.median(runs), "torch": torch.__version__,
                               "blas": benchenv.blas_summary(benchenv.torch_info(torch)),
