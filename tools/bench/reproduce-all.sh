@@ -14,6 +14,7 @@ root="$(cd "$here/../.." && pwd)"
 "$here/kernels.sh"                    # docs/perf/kernels.md
 "$here/forward_vs_torch.sh" 3         # docs/perf/forward.md
 "$here/train_vs_torch.sh" 3           # the table in docs/perf/training.md (printed; paste it in)
+"$here/gradients_vs_torch.sh" 3       # docs/perf/gradients.md (PyTorch 2.13 from the reference venv)
 out="$root/tools/bench/results/analysis-$(date -u +%Y-%m-%d)"
 mkdir -p "$out"
 "$here/run-jmh.sh" 'dev.lens4j.bench.(PatchingBenchmark|CompositionBenchmark)' -f 1 -wi 1 -i 3 \

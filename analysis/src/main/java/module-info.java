@@ -1,7 +1,7 @@
 /**
  * Interpretability methods on a {@code HookedTransformer}: direct logit attribution, ablation and
- * activation patching, head detection, test_prompt, and weight-level circuits (FactoredMatrix, QK/OV,
- * composition scores).
+ * activation patching, gradient attributions (attribution patching, EAP and EAP-IG edge scores, integrated
+ * gradients), head detection, test_prompt, and weight-level circuits (FactoredMatrix, QK/OV, composition scores).
  */
 module dev.lens4j.analysis {
     requires transitive dev.lens4j.transformer;
@@ -10,6 +10,7 @@ module dev.lens4j.analysis {
 
     exports dev.lens4j.analysis.attribution;
     exports dev.lens4j.analysis.circuits;
+    exports dev.lens4j.analysis.gradients;
     exports dev.lens4j.analysis.heads;
     exports dev.lens4j.analysis.interventions;
     exports dev.lens4j.analysis.prompt;

@@ -179,7 +179,7 @@ class MainCommandTest {
             CommandRun run = CommandRun.of(args.toArray(String[]::new));
             assertThat(run.status()).as(run.toString()).isZero();
             Map<String, String> claims = consoleClaims(run.out());
-            assertThat(claims.values()).as(run.out()).hasSize(9).containsOnly("supported");
+            assertThat(claims.values()).as(run.out()).hasSize(10).containsOnly("supported");
             if (flags[flags.length - 1].equals("1")) { // before: "1 sequences"
                 assertThat(run.out()).contains("on 1 sequence of BOS + 12 random tokens + the same 12 again, seed 7")
                         .contains("Loss by position on repeated random tokens (mean of 1 sequence)");

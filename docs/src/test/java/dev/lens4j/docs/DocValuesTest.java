@@ -1,13 +1,22 @@
 package dev.lens4j.docs;
 
 import dev.lens4j.analysis.circuits.Circuits;
+import dev.lens4j.analysis.gradients.Agreement;
+import dev.lens4j.analysis.gradients.AttributionPatching;
+import dev.lens4j.analysis.gradients.Circuit;
+import dev.lens4j.analysis.gradients.EdgeAttribution;
+import dev.lens4j.analysis.gradients.EdgeScores;
+import dev.lens4j.analysis.gradients.LogitMetrics;
 import dev.lens4j.analysis.circuits.CompositionScores;
 import dev.lens4j.analysis.heads.RepeatedTokens;
 import dev.lens4j.analysis.interventions.Ablation;
+import dev.lens4j.analysis.interventions.ActivationPatching;
+import dev.lens4j.report.InductionInvestigation;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.testing.ComponentScores;
 import dev.lens4j.testing.Measurements;
 import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.LogitMetric;
 import dev.lens4j.transformer.loading.Models;
 import dev.lens4j.transformer.train.InductionData;
 import org.junit.jupiter.api.AfterAll;
@@ -190,7 +199,56 @@ class DocValuesTest {
         out.put("kcomp-prev-min", String.format(Locale.ROOT, "%.3f", kMin));
         out.put("kcomp-prev-max", String.format(Locale.ROOT, "%.3f", kMax));
         out.put("kcomp-other-max", String.format(Locale.ROOT, "%.3f", otherMax));
+        attribution(model, probe, prevHead, out);
         return out;
+    }
+
+    /**
+     * docs/ATTRIBUTION.md's numbers: attribution patching against real patching, EAP-IG against the exact
+     * edge scores, the route and the circuits, on the probe against its corrupted twin (the first copy
+     * redrawn), measured by the mean log-probability of the repeated half, as the main job measures them.
+     */
+    static void attribution(HookedTransformer model, RepeatedTokens probe, String prevHead, Map<String, String> out) {
+        int[][] clean = probe.tokens(), corrupted = probe.corruptedTokens();
+        LogitMetric metric = LogitMetrics.logProb(clean, probe.repeatedLossFrom(), probe.repeatedLossTo());
+        AttributionPatching ap = AttributionPatching.of(model, clean, corrupted, metric);
+        out.put("ap.clean", f2(ap.cleanMetric()));
+        out.put("ap.corrupted", f2(ap.corruptedMetric()));
+        for (Map.Entry<String, Agreement> e : ap.compareWith(ActivationPatching.of(model, clean, corrupted, LogitMetrics.asMetric(metric)))
+                .entrySet()) {
+            String k = "ap." + e.getKey().replace(' ', '-');
+            out.put(k + ".corr", f2(e.getValue().correlation()));
+            out.put(k + ".shared", e.getValue().sharedTopK() + " of " + e.getValue().k());
+            out.put(k + ".n", String.valueOf(e.getValue().size()));
+        }
+        int steps = InductionInvestigation.EAP_IG_STEPS;
+        out.put("eapig.steps", String.valueOf(steps));
+        EdgeScores ig = EdgeAttribution.eapIg(model, clean, corrupted, metric, steps);
+        EdgeScores exact = EdgeAttribution.exact(model, clean, corrupted, metric::value);
+        Agreement igExact = ig.agreementWith(exact, 5);
+        Agreement eapExact = EdgeAttribution.eap(model, clean, corrupted, metric).agreementWith(exact, 5);
+        out.put("eapig.edges", String.valueOf(ig.graph().edgeCount()));
+        out.put("eapig-exact.corr", f2(igExact.correlation()));
+        out.put("eapig-exact.shared", igExact.sharedTopK() + " of " + igExact.k());
+        out.put("eap-exact.corr", f2(eapExact.correlation()));
+        out.put("eap-exact.shared", eapExact.sharedTopK() + " of " + eapExact.k());
+        List<EdgeScores.Edge> top = ig.top(3);
+        for (int i = 0; i < top.size(); i++) {
+            out.put("eapig.top" + (i + 1), top.get(i).name() + " " + String.format(Locale.ROOT, "%+.2f", top.get(i).score()));
+        }
+        String prev = "a" + prevHead.charAt(1) + ".h" + prevHead.substring(3);
+        for (int h = 0; h < model.config().nHeads(); h++) {
+            out.put("eapig.key.L1H" + h, String.format(Locale.ROOT, "%+.2f", ig.score(prev + "->a1.h" + h + "<k>")));
+            out.put("eapig.out.L1H" + h, String.format(Locale.ROOT, "%+.2f", ig.score("a1.h" + h + "->logits")));
+        }
+        List<Circuit> circuits = new ArrayList<>();
+        for (int n : new int[] {10, 20, 40}) {
+            circuits.add(Circuit.topN(ig, n));
+        }
+        List<Circuit.Faithfulness> f = Circuit.evaluate(model, clean, corrupted, metric::value, circuits);
+        for (int i = 0; i < circuits.size(); i++) {
+            out.put("eapig.circuit" + new int[] {10, 20, 40}[i], f2(f.get(i).recovered()));
+        }
     }
 
     /** The mean share of queries with an induction target: what detect_head "mul" gives a perfect induction head. */

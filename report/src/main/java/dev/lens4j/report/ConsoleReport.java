@@ -56,6 +56,9 @@ public final class ConsoleReport {
         if (data.ablation() != null) {
             ablation(b, data.ablation());
         }
+        if (data.edgeAttribution() != null) {
+            edges(b, data.edgeAttribution());
+        }
         if (data.qkOv() != null) {
             qkOv(b, data.qkOv());
         }
@@ -190,6 +193,27 @@ public final class ConsoleReport {
             t.row(v.label(), v.value(), ab.baselineLoss() + v.value(), 100 * v.value() / ab.baselineLoss());
         }
         b.append(t.render()).append('\n');
+    }
+
+    private static void edges(StringBuilder b, EdgeAttributionGraph g) {
+        String title = "Edge attribution (" + g.method() + "): metric " + Format.fixed(g.cleanMetric(), 3) + " clean, "
+                + Format.fixed(g.corruptedMetric(), 3) + " corrupted; the " + Math.min(TOP, g.edges().size()) + " largest of "
+                + g.edgeCount() + " edges (negative: the edge helps)";
+        java.util.Set<String> route = new java.util.HashSet<>(g.route());
+        ConsoleTable t = new ConsoleTable(wrapTitle(title)).number("rank", null, 0).text("edge").signedNumber("score", null, 3).text("");
+        for (EdgeAttributionGraph.Edge e : g.edges().subList(0, Math.min(TOP, g.edges().size()))) {
+            t.row(e.rank(), e.source() + " -> " + e.destination(), e.score(), route.contains(e.name()) ? "route" : "");
+        }
+        b.append(t.render());
+        if (!g.circuits().isEmpty()) {
+            StringBuilder c = new StringBuilder("  circuits of the largest edges, share of the metric recovered:");
+            for (EdgeAttributionGraph.CircuitResult r : g.circuits()) {
+                c.append(' ').append(r.topN()).append(" edges ").append(Format.fixed(r.recovered(), 2)).append(',');
+            }
+            c.setLength(c.length() - 1);
+            b.append(c).append('\n');
+        }
+        b.append('\n');
     }
 
     private static void qkOv(StringBuilder b, QkOvAnalysis q) {

@@ -92,6 +92,9 @@ public final class HtmlReport {
         if (data.ablation() != null) {
             ablation(b, data.ablation());
         }
+        if (data.edgeAttribution() != null) {
+            edges(b, data.edgeAttribution(), m);
+        }
         if (data.qkOv() != null) {
             qkOv(b, data.qkOv());
         }
@@ -148,6 +151,7 @@ public final class HtmlReport {
         if (data.headScores() != null) navLink(b, "head-scores", "Head detectors");
         if (data.dla() != null) navLink(b, "dla", "Logit attribution");
         if (data.ablation() != null) navLink(b, "ablation", "Ablation");
+        if (data.edgeAttribution() != null) navLink(b, "edges", "Edge attribution");
         if (data.qkOv() != null) navLink(b, "qk-ov", "QK / OV");
         if (data.composition() != null) navLink(b, "composition", "Composition");
         b.append("</nav>\n</div></header>\n");
@@ -424,6 +428,56 @@ public final class HtmlReport {
                     .append("\"></span></td></tr>\n");
         }
         b.append("</tbody></table></div>\n<p class=\"note\">Positive: the loss rises without the head, so the head helped.</p>\n</section>\n");
+    }
+
+    private static void edges(StringBuilder b, EdgeAttributionGraph g, ModelSummary m) {
+        b.append("<section id=\"edges\" class=\"card\">\n<h2>Edge attribution (").append(esc(g.method())).append(")</h2>\n")
+                .append("<p class=\"lede\">Every node that writes into the residual stream (the token embedding, each head, each MLP) ")
+                .append("feeds every later input that reads it: a head's query, key or value input, an MLP, the logits. An edge's score ")
+                .append("estimates how much the metric changes when that edge alone carries the corrupted run's value instead of the ")
+                .append("clean one; EAP-IG averages the gradient over points between the corrupted and the clean token embeddings ")
+                .append("(integrated gradients). Negative: the edge helps the metric. Corrupted input: ").append(esc(g.corruption()))
+                .append(". Metric: ").append(esc(g.metric())).append(".</p>\n<div class=\"stats\">");
+        stat(b, "", "clean metric", Format.fixed(g.cleanMetric(), 3));
+        stat(b, "", "corrupted metric", Format.fixed(g.corruptedMetric(), 3));
+        stat(b, "", "edges in the graph", String.valueOf(g.edgeCount()));
+        if (!g.route().isEmpty()) {
+            stat(b, "", "claimed route", g.route().size() + " edges");
+        }
+        int last = g.edges().isEmpty() ? 0 : g.edges().getLast().rank();
+        int shown = Math.min(EdgeGraphSvg.SHOWN, last);
+        b.append("</div>\n<div class=\"edge-controls\"><label for=\"edge-count\">Edges shown, by rank of |score|:</label> ")
+                .append("<input type=\"range\" id=\"edge-count\" min=\"1\" max=\"").append(Math.max(1, last)).append("\" value=\"")
+                .append(Math.max(1, shown)).append("\"> <output id=\"edge-count-value\" for=\"edge-count\">").append(shown)
+                .append("</output></div>\n<figure>").append(EdgeGraphSvg.render(g, m.nLayers(), m.nHeads())).append("</figure>\n")
+                .append("<div class=\"legend\"><span><i class=\"sw q\"></i>into a query</span><span><i class=\"sw k\"></i>into a key")
+                .append("</span><span><i class=\"sw v\"></i>into a value</span><span><i class=\"sw r\"></i>into an MLP or the logits")
+                .append("</span><span><i class=\"sw halo\"></i>the route the claims are about</span><span>width: |score|; dashed: ")
+                .append("positive (the edge works against the metric)</span></div>\n<div class=\"grid-tables scroll\">\n")
+                .append("<table id=\"edge-table\" class=\"data\"><caption>The largest edges</caption><thead><tr><th class=\"num\">rank")
+                .append("</th><th>edge</th><th class=\"num\">score</th><th></th></tr></thead><tbody>");
+        java.util.Set<String> route = new java.util.HashSet<>(g.route());
+        for (EdgeAttributionGraph.Edge e : g.edges().subList(0, Math.min(15, g.edges().size()))) {
+            b.append("<tr data-edge=\"").append(esc(e.name())).append("\"><td class=\"num\">").append(e.rank()).append("</td><td class=\"mono\">")
+                    .append(esc(e.source())).append(" \u2192 ").append(esc(e.destination())).append("</td><td class=\"num\">")
+                    .append(Format.signed(e.score(), 3)).append("</td><td>").append(route.contains(e.name()) ? "route" : "").append("</td></tr>");
+        }
+        b.append("</tbody></table>\n");
+        if (!g.circuits().isEmpty()) {
+            b.append("<table id=\"circuit-table\" class=\"data\"><caption>Circuits of the largest edges</caption><thead><tr>")
+                    .append("<th class=\"num\">largest edges</th><th class=\"num\">kept after pruning</th><th class=\"num\">nodes</th>")
+                    .append("<th class=\"num\">metric</th><th class=\"num\">recovered</th></tr></thead><tbody>");
+            for (EdgeAttributionGraph.CircuitResult c : g.circuits()) {
+                b.append("<tr data-top-n=\"").append(c.topN()).append("\"><td class=\"num\">").append(c.topN()).append("</td><td class=\"num\">")
+                        .append(c.edges()).append("</td><td class=\"num\">").append(c.nodes()).append("</td><td class=\"num\">")
+                        .append(Format.fixed(c.metric(), 3)).append("</td><td class=\"num\">").append(Format.fixed(c.recovered(), 2))
+                        .append("</td></tr>");
+            }
+            b.append("</tbody></table>\n");
+        }
+        b.append("</div>\n<p class=\"note\">A circuit keeps only its edges: every other edge carries the corrupted run's value, and ")
+                .append("\"recovered\" is (metric \u2212 corrupted) / (clean \u2212 corrupted). Pruning drops nodes left without an edge in or ")
+                .append("out, as the EAP-IG reference implementation does.</p>\n</section>\n");
     }
 
     private static void qkOv(StringBuilder b, QkOvAnalysis q) {

@@ -1,5 +1,7 @@
 package dev.lens4j.report;
 
+import dev.lens4j.analysis.gradients.AttributionGraph;
+import dev.lens4j.analysis.gradients.EdgeScores;
 import dev.lens4j.analysis.heads.RepeatedTokens;
 
 import java.util.ArrayList;
@@ -32,6 +34,7 @@ final class InductionClaims {
      * @param baseline repeated-half loss of the model as it runs
      * @param ablation {@code [n_layers * n_heads]} repeated-half loss rise when each head alone is zero-ablated
      * @param inductionAblation repeated-half loss rise when the induction heads are zero-ablated together (NaN when there are none)
+     * @param edges the EAP-IG edge scores and the circuits of the largest edges (its scores null when the graph cannot be scored)
      * @param composition Q-, K- and V-composition scores and their random baseline
      * @param copying {@code [n_layers, n_heads]} OV copying scores
      * @param positional positional previous-token scores, or why the model has none (rotary positions)
@@ -40,8 +43,8 @@ final class InductionClaims {
      *                               probe's tokens: the mean share of queries that have an induction target
      */
     record Evidence(RepeatedTokens probe, LossByPosition loss, HeadDetectorScores scores, float[] dla, float baseline,
-                    float[] ablation, float inductionAblation, CompositionScores composition, double[][] copying,
-                    PositionalQk positional, List<String> hookedPoints, double perfectDetectInduction) {}
+                    float[] ablation, float inductionAblation, EdgeAttributionStep edges, CompositionScores composition,
+                    double[][] copying, PositionalQk positional, List<String> hookedPoints, double perfectDetectInduction) {}
 
     private final Evidence e;
     private final int heads;
@@ -66,7 +69,8 @@ final class InductionClaims {
     static List<Claim> judge(Evidence e) {
         InductionClaims c = new InductionClaims(e);
         return List.of(c.previousTokenHead(), c.inductionHeads(), c.lossCollapses(), c.directLogitAttribution(),
-                c.ablatingTheInductionHeads(), c.ablatingThePreviousTokenHead(), c.kComposition(), c.copying(), c.positional());
+                c.ablatingTheInductionHeads(), c.ablatingThePreviousTokenHead(), c.edgeAttributionRoute(), c.kComposition(), c.copying(),
+                c.positional());
     }
 
     // ------------------------------------------------------------------ clues
@@ -188,6 +192,100 @@ final class InductionClaims {
                 String.format(Locale.ROOT, "repeated-half loss %.2f -> %.2f nats (%+.2f); largest single-head rises: %s",
                         e.baseline(), e.baseline() + rise, rise, top(e.ablation(), 3)),
                 EvidenceTier.ACTIVATION);
+    }
+
+    /**
+     * EAP-IG's route: for every induction head in a layer after the previous-token head, the previous-token
+     * head's edge into its keys is the largest edge into them, and its own edge into the logits is larger
+     * than that of every node but the induction heads; both negative (corrupting either lowers the
+     * repeated half's log-probability). A perfect circuit has no other edge into those keys and no other
+     * writer of the logits, so its route clears the bar whatever the scale.
+     */
+    private Claim edgeAttributionRoute() {
+        String statement = "EAP-IG finds the route " + prev.label() + " -> induction heads' keys -> logits";
+        EdgeScores s = e.edges().scores();
+        if (s == null) {
+            return notApplicable(statement, "edge attribution does not apply: " + e.edges().unavailable(), EvidenceTier.ACTIVATION);
+        }
+        if (!prevSupported) {
+            return notApplicable(statement, notAPreviousTokenHead(), EvidenceTier.ACTIVATION);
+        }
+        if (induction.isEmpty()) {
+            return notApplicable(statement, noInductionHeads(), EvidenceTier.ACTIVATION);
+        }
+        List<HeadId> later = induction.stream().filter(h -> h.layer() > prev.layer()).toList();
+        if (later.isEmpty()) {
+            return notApplicable(statement, "no induction head is in a layer after " + prev.label() + "'s, where its output could reach "
+                    + "their keys", EvidenceTier.ACTIVATION);
+        }
+        AttributionGraph g = s.graph();
+        int from = g.sourceIndex(EdgeAttributionStep.analysisName(prev)), logits = g.destinationIndex("logits");
+        boolean supported = true;
+        List<String> keys = new ArrayList<>(), outs = new ArrayList<>();
+        double otherKey = 0;
+        String otherKeyName = "none";
+        for (HeadId h : later) {
+            int key = g.destinationIndex(EdgeAttributionStep.analysisName(h) + "<k>");
+            double k = s.score(from, key);
+            double best = 0;
+            for (int src = 0; src < g.upstreamEnd(key); src++) {
+                double v = s.score(src, key);
+                if (src != from && Math.abs(v) >= Math.abs(best)) {
+                    best = v;
+                    if (Math.abs(v) >= Math.abs(otherKey)) {
+                        otherKey = v;
+                        otherKeyName = EdgeAttributionStep.reportName(g.sources().get(src)) + " -> " + h.label();
+                    }
+                }
+            }
+            double out = s.score(g.sourceIndex(EdgeAttributionStep.analysisName(h)), logits);
+            supported &= k < 0 && Math.abs(k) > Math.abs(best) && out < 0;
+            keys.add(String.format(Locale.ROOT, "%s %+.2f", h.label(), k));
+            outs.add(String.format(Locale.ROOT, "%s %+.2f", h.label(), out));
+        }
+        double minOut = Double.POSITIVE_INFINITY;
+        for (HeadId h : later) {
+            minOut = Math.min(minOut, Math.abs(s.score(g.sourceIndex(EdgeAttributionStep.analysisName(h)), logits)));
+        }
+        double otherOut = 0;
+        String otherOutName = "none";
+        for (int src = 0; src < g.upstreamEnd(logits); src++) {
+            String name = g.sources().get(src);
+            boolean isInduction = later.stream().anyMatch(h -> EdgeAttributionStep.analysisName(h).equals(name));
+            if (!isInduction && Math.abs(s.score(src, logits)) >= Math.abs(otherOut)) {
+                otherOut = s.score(src, logits);
+                otherOutName = EdgeAttributionStep.reportName(name);
+            }
+        }
+        // a tie (every edge 0, as when the heads are ablated) is not "the largest"
+        supported &= minOut > Math.abs(otherOut);
+        return new Claim(statement, verdict(supported),
+                String.format(Locale.ROOT, "EAP-IG, %d steps from the probe with its first copy redrawn (repeated-half log-probability "
+                                + "%.2f) to the probe (%.2f), over %d edges: %s -> keys of %s (largest other edge into a key: %s %+.2f); "
+                                + "%s -> logits (largest other node: %s %+.2f); bar: for each induction head, %s's edge the largest "
+                                + "into its keys and its own edge into the logits above every other node's, both negative (corrupting "
+                                + "them lowers the log-probability)%s",
+                        InductionInvestigation.EAP_IG_STEPS, s.corruptedMetric(), s.cleanMetric(), g.edgeCount(), prev.label(),
+                        String.join(", ", keys), otherKeyName, otherKey, String.join(", ", outs), otherOutName, otherOut, prev.label(),
+                        circuitNote()),
+                EvidenceTier.ACTIVATION);
+    }
+
+    /** The smallest reported circuit that recovers most of the metric, or the largest one. */
+    private String circuitNote() {
+        EdgeAttributionGraph g = e.edges().graph();
+        if (g == null || g.circuits().isEmpty()) {
+            return "";
+        }
+        EdgeAttributionGraph.CircuitResult pick = g.circuits().getLast();
+        for (EdgeAttributionGraph.CircuitResult c : g.circuits()) {
+            if (c.recovered() >= 0.9) {
+                pick = c;
+                break;
+            }
+        }
+        return String.format(Locale.ROOT, "; the %d largest edges alone recover %.2f of the clean-corrupted difference", pick.topN(),
+                pick.recovered());
     }
 
     // ------------------------------------------------------------------ weights

@@ -36,7 +36,8 @@ import java.util.function.Function;
  *   <li>clues: attention patterns and head-detector scores (previous-token, duplicate-token,
  *       induction; lens4j's target score beside TransformerLens's {@code detect_head} "mul");</li>
  *   <li>activation-level evidence: direct logit attribution of every head toward the correct next
- *       token on the repeated half, and the loss change when each head is zero-ablated;</li>
+ *       token on the repeated half, the loss change when each head is zero-ablated, and EAP-IG edge
+ *       scores over the graph of heads from the probe with its first copy redrawn to the probe;</li>
  *   <li>weight-level evidence: OV copying scores, positional QK previous-token scores, K-, Q- and
  *       V-composition against a random baseline, top OV readouts.</li>
  * </ol>
@@ -143,6 +144,10 @@ public final class InductionInvestigation {
     public static final float COMPOSITION_FACTOR = 1.5f;
     /** The positional previous-token score of a head that finds the previous position from positions alone. */
     public static final float POSITIONAL_BAR = 0.5f;
+    /** The interpolation steps of the EAP-IG attribution (the reference implementation's examples use 5 to 30). */
+    public static final int EAP_IG_STEPS = 10;
+    /** The circuits of the largest EAP-IG edges whose faithfulness the report gives: these many edges, or all. */
+    static final int[] CIRCUIT_SIZES = {10, 20, 40, 80};
 
     private InductionInvestigation() {}
 
@@ -238,7 +243,16 @@ public final class InductionInvestigation {
             inductionAblation = InductionEvals.repeatedHalfLoss(model, probe, all) - baseline;
         }
 
-        // 5. Weight-level evidence: OV copying, positional QK, composition.
+        // 5. Activation-level evidence: EAP-IG over the graph of heads, from the probe with its first copy redrawn to the probe.
+        progress.update("edge attribution (EAP-IG)", 0, 1);
+        EdgeAttributionStep edges = EdgeAttributionStep.run(model, probe, tokens, EAP_IG_STEPS, CIRCUIT_SIZES,
+                detected.previousTokenHead(), inductionHeads);
+        if (edges.graph() != null) {
+            report.edgeAttribution(edges.graph());
+        }
+        progress.update("edge attribution (EAP-IG)", 1, 1);
+
+        // 6. Weight-level evidence: OV copying, positional QK, composition.
         progress.update("weight analysis", 0, 3);
         Circuits circuits = new Circuits(cfg, model.weights());
         Tensor copying = circuits.copyingScores();
@@ -253,7 +267,7 @@ public final class InductionInvestigation {
         CompositionScores composition = new CompositionScores(grid4(q), grid4(k), grid4(v), compBaseline);
         report.composition(composition);
 
-        // 6. The sequence for the viewer, and OV readouts of the best induction-head candidate on its tokens.
+        // 7. The sequence for the viewer, and OV readouts of the best induction-head candidate on its tokens.
         int[] viewer = options.prompt() == null ? tokens[0] : promptTokens(model, options.prompt());
         List<String> strTokens = strTokens(model, viewer);
         List<QkOvAnalysis.OvReadout> readouts = new ArrayList<>();
@@ -277,9 +291,9 @@ public final class InductionInvestigation {
         report.qkOv(new QkOvAnalysis(copyingGrid, positional.scores(), positional.notApplicable(), readouts));
         report.attention(viewerPatterns(model, viewer, strTokens, prev, ind, options, run.cache(), options.prompt() == null));
 
-        // 7. Claims, each with its numbers, verdict and tier.
+        // 8. Claims, each with its numbers, verdict and tier.
         InductionClaims.Evidence evidence = new InductionClaims.Evidence(probe, loss, detected, dlaByHead, baseline, ablationByHead,
-                inductionAblation, composition, copyingGrid, positional, hookedPoints(model), perfectDetectHead(tokens, indPattern));
+                inductionAblation, edges, composition, copyingGrid, positional, hookedPoints(model), perfectDetectHead(tokens, indPattern));
         for (Claim c : InductionClaims.judge(evidence)) {
             report.claim(c);
         }

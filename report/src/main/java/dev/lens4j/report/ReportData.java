@@ -26,13 +26,14 @@ import java.util.List;
  * @param headScores head-detector scores, or null
  * @param dla direct logit attribution, or null
  * @param ablation head ablation, or null
+ * @param edgeAttribution EAP-IG edge scores over the model's graph and circuit faithfulness, or null
  * @param qkOv QK and OV readouts, or null
  * @param composition composition scores, or null
  * @param claims the claims and their verdicts (may be empty)
  */
 public record ReportData(String title, ModelSummary model, LossByPosition loss, AttentionPatterns attention,
                          HeadDetectorScores headScores, DirectLogitAttribution dla, HeadAblation ablation,
-                         QkOvAnalysis qkOv, CompositionScores composition, List<Claim> claims) {
+                         EdgeAttributionGraph edgeAttribution, QkOvAnalysis qkOv, CompositionScores composition, List<Claim> claims) {
 
     /**
      * Validates the components.
@@ -96,6 +97,7 @@ public record ReportData(String title, ModelSummary model, LossByPosition loss, 
         private HeadDetectorScores headScores;
         private DirectLogitAttribution dla;
         private HeadAblation ablation;
+        private EdgeAttributionGraph edgeAttribution;
         private QkOvAnalysis qkOv;
         private CompositionScores composition;
         private final List<Claim> claims = new ArrayList<>();
@@ -161,6 +163,17 @@ public record ReportData(String title, ModelSummary model, LossByPosition loss, 
         }
 
         /**
+         * Sets the edge attribution.
+         *
+         * @param v EAP-IG edge scores and circuit faithfulness
+         * @return this builder
+         */
+        public Builder edgeAttribution(EdgeAttributionGraph v) {
+            edgeAttribution = v;
+            return this;
+        }
+
+        /**
          * Sets the QK and OV readouts.
          *
          * @param v QK and OV readouts
@@ -211,7 +224,7 @@ public record ReportData(String title, ModelSummary model, LossByPosition loss, 
          * @throws IllegalArgumentException if the sections do not fit the model summary
          */
         public ReportData build() {
-            return new ReportData(title, model, loss, attention, headScores, dla, ablation, qkOv, composition, claims);
+            return new ReportData(title, model, loss, attention, headScores, dla, ablation, edgeAttribution, qkOv, composition, claims);
         }
     }
 }

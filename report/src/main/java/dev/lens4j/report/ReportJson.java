@@ -127,6 +127,9 @@ public final class ReportJson {
             ab.put("lossChange", labelled(data.ablation().lossChange()));
             m.put("ablation", ab);
         }
+        if (data.edgeAttribution() != null) {
+            m.put("edgeAttribution", edgeAttribution(data.edgeAttribution()));
+        }
         if (data.qkOv() != null) {
             QkOvAnalysis q = data.qkOv();
             Map<String, Object> qk = new LinkedHashMap<>();
@@ -235,6 +238,9 @@ public final class ReportJson {
             Map<String, Object> d = obj(m, "ablation");
             b.ablation(new HeadAblation(str(d, "method"), dbl(d, "baselineLoss"), readLabelled(list(d, "lossChange"))));
         }
+        if (m.get("edgeAttribution") != null) {
+            b.edgeAttribution(readEdgeAttribution(obj(m, "edgeAttribution")));
+        }
         if (m.get("qkOv") != null) {
             Map<String, Object> q = obj(m, "qkOv");
             List<QkOvAnalysis.OvReadout> readouts = new ArrayList<>();
@@ -262,6 +268,58 @@ public final class ReportJson {
                     EvidenceTier.fromText(str(cm, "tier"))));
         }
         return b.build();
+    }
+
+    private static Map<String, Object> edgeAttribution(EdgeAttributionGraph g) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("method", g.method());
+        e.put("corruption", g.corruption());
+        e.put("metric", g.metric());
+        e.put("cleanMetric", num(g.cleanMetric()));
+        e.put("corruptedMetric", num(g.corruptedMetric()));
+        e.put("sources", g.sources());
+        e.put("destinations", g.destinations());
+        e.put("edgeCount", g.edgeCount());
+        List<Object> edges = new ArrayList<>();
+        for (EdgeAttributionGraph.Edge edge : g.edges()) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("source", edge.source());
+            x.put("destination", edge.destination());
+            x.put("score", num(edge.score()));
+            x.put("rank", edge.rank());
+            edges.add(x);
+        }
+        e.put("edges", edges);
+        e.put("route", g.route());
+        List<Object> circuits = new ArrayList<>();
+        for (EdgeAttributionGraph.CircuitResult c : g.circuits()) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("topN", c.topN());
+            x.put("edges", c.edges());
+            x.put("nodes", c.nodes());
+            x.put("metric", num(c.metric()));
+            x.put("recovered", num(c.recovered()));
+            circuits.add(x);
+        }
+        e.put("circuits", circuits);
+        return e;
+    }
+
+    private static EdgeAttributionGraph readEdgeAttribution(Map<String, Object> e) {
+        List<EdgeAttributionGraph.Edge> edges = new ArrayList<>();
+        for (Object o : list(e, "edges")) {
+            Map<String, Object> x = asObj(o, "edge");
+            edges.add(new EdgeAttributionGraph.Edge(str(x, "source"), str(x, "destination"), dbl(x, "score"), integer(x, "rank")));
+        }
+        List<EdgeAttributionGraph.CircuitResult> circuits = new ArrayList<>();
+        for (Object o : list(e, "circuits")) {
+            Map<String, Object> x = asObj(o, "circuit");
+            circuits.add(new EdgeAttributionGraph.CircuitResult(integer(x, "topN"), integer(x, "edges"), integer(x, "nodes"),
+                    dbl(x, "metric"), dbl(x, "recovered")));
+        }
+        return new EdgeAttributionGraph(str(e, "method"), str(e, "corruption"), str(e, "metric"), dbl(e, "cleanMetric"),
+                dbl(e, "corruptedMetric"), strings(e, "sources"), strings(e, "destinations"), integer(e, "edgeCount"), edges,
+                strings(e, "route"), circuits);
     }
 
     // ---- writing helpers
@@ -334,6 +392,17 @@ public final class ReportJson {
             throw new IllegalArgumentException("report JSON: \"" + key + "\" must be an array, found " + Json.typeName(v));
         }
         return l;
+    }
+
+    private static List<String> strings(Map<String, Object> m, String key) {
+        List<String> out = new ArrayList<>();
+        for (Object o : list(m, key)) {
+            if (!(o instanceof String s)) {
+                throw new IllegalArgumentException("report JSON: \"" + key + "\" must hold strings, found " + Json.typeName(o));
+            }
+            out.add(s);
+        }
+        return out;
     }
 
     private static String str(Map<String, Object> m, String key) {

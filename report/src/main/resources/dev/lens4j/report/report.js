@@ -247,6 +247,24 @@
     });
   });
 
+  // ---------------------------------------------------------------- edge attribution graph
+  // The slider shows the edges whose rank by |score| is at most its value (and their route halos).
+  var edgeSlider = document.getElementById('edge-count');
+  if (edgeSlider) {
+    var ranked = document.querySelectorAll('#edge-graph [data-rank]');
+    var edgeOut = document.getElementById('edge-count-value');
+    var showEdges = function () {
+      var n = +edgeSlider.value;
+      Array.prototype.forEach.call(ranked, function (el) {
+        el.classList.toggle('off', +el.getAttribute('data-rank') > n);
+      });
+      edgeOut.textContent = document.querySelectorAll('#edge-graph path.edge:not(.off)').length + ' of ' +
+        (data.edgeAttribution ? data.edgeAttribution.edgeCount : ranked.length);
+    };
+    edgeSlider.addEventListener('input', showEdges);
+    showEdges();
+  }
+
   // ---------------------------------------------------------------- sortable tables
   Array.prototype.forEach.call(document.querySelectorAll('table.sortable'), function (table) {
     var ths = table.querySelectorAll('thead th');

@@ -43,6 +43,9 @@ class ConsoleReportTest {
         assertThat(s).containsPattern("head  attribution \\(logits\\)\n----  -+  -+\nL1H2 +\\+3\\.120  #+\n");
         assertThat(s).containsPattern("L1H2 +\\+3\\.870 +4\\.220 +\\+1105\\.7\n");
         assertThat(s).contains("K     L0H1  L1H2  0.430         6.1");
+        assertThat(s).contains("Edge attribution (EAP-IG, 10 steps): metric -0.350 clean, -6.080 corrupted; the 10 largest of 81");
+        assertThat(s).containsPattern("\n +1  L1H2 -> logits +-2\\.600  route\n +2  L0H1 -> L1H2<k> +-1\\.400  route\n");
+        assertThat(s).contains("  circuits of the largest edges, share of the metric recovered: 10 edges 0.85, 81 edges 1.00\n");
         // verdicts in a column as wide as the widest, "[not applicable]"; the numbers indented under the statement
         assertThat(s).contains("  weight-level evidence (QK, OV, composition)\n    [supported]       L1H2 copies the token",
                 "    [not supported]   L1H2 reads values from L0H1 (V-composition)\n"

@@ -123,6 +123,7 @@ final class FakeReports {
                 .headScores(new HeadDetectorScores(prev, dup, ind, tlPrev, tlDup, tlInd))
                 .dla(new DirectLogitAttribution("logit of the correct next token, mean over the repeated half", dla))
                 .ablation(new HeadAblation("zero-ablation of hook_z, repeated half of 32 sequences", 0.35, ablation))
+                .edgeAttribution(edges(rnd))
                 .qkOv(new QkOvAnalysis(copying, positional, readouts))
                 .composition(new CompositionScores(q, k, v, 0.071))
                 .claim(new Claim("The model does in-context learning on repeated tokens", Verdict.SUPPORTED,
@@ -142,6 +143,58 @@ final class FakeReports {
                 .claim(new Claim("L1H2 reads values from L0H1 (V-composition)", Verdict.NOT_SUPPORTED,
                         "V-composition 0.06, below the random baseline 0.071", EvidenceTier.WEIGHT))
                 .build();
+    }
+
+    /**
+     * Edge scores over the graph of 2 layers of 4 heads (9 sources, 25 destinations, 81 edges): the route
+     * L0H1 -> L1H2's keys -> logits and L1H2's value from the input are the largest edges, the rest small.
+     */
+    static EdgeAttributionGraph edges(Random rnd) {
+        List<String> sources = new ArrayList<>(List.of("input"));
+        List<String> destinations = new ArrayList<>();
+        for (int l = 0; l < LAYERS; l++) {
+            for (int h = 0; h < HEADS; h++) {
+                sources.add(new HeadId(l, h).label());
+            }
+            for (String in : List.of("q", "k", "v")) {
+                for (int h = 0; h < HEADS; h++) {
+                    destinations.add(new HeadId(l, h).label() + "<" + in + ">");
+                }
+            }
+        }
+        destinations.add("logits");
+        List<double[]> scored = new ArrayList<>(); // {source index, destination index, score}
+        for (int d = 0; d < destinations.size(); d++) {
+            int end = d == destinations.size() - 1 ? sources.size() : d < 12 ? 1 : 1 + HEADS;
+            for (int src = 0; src < end; src++) {
+                scored.add(new double[] {src, d, 0.05 * rnd.nextGaussian()});
+            }
+        }
+        set(scored, sources.indexOf("L0H1"), destinations.indexOf("L1H2<k>"), -1.4);
+        set(scored, sources.indexOf("L1H2"), destinations.size() - 1, -2.6);
+        set(scored, 0, destinations.indexOf("L1H2<v>"), -0.9);
+        set(scored, 0, destinations.indexOf("L0H1<v>"), -1.1);
+        set(scored, sources.indexOf("L1H0"), destinations.size() - 1, 0.3);
+        scored.sort((a, b) -> Double.compare(Math.abs(b[2]), Math.abs(a[2])));
+        List<EdgeAttributionGraph.Edge> edges = new ArrayList<>();
+        for (int i = 0; i < scored.size(); i++) {
+            double[] e = scored.get(i);
+            edges.add(new EdgeAttributionGraph.Edge(sources.get((int) e[0]), destinations.get((int) e[1]), e[2], i + 1));
+        }
+        return new EdgeAttributionGraph("EAP-IG, 10 steps", "the first copy redrawn", "mean log-probability of the repeated half",
+                -0.35, -6.08, sources, destinations, scored.size(), edges, List.of("L0H1->L1H2<k>", "L1H2->logits"),
+                List.of(new EdgeAttributionGraph.CircuitResult(10, 7, 5, -1.2, 0.85), new EdgeAttributionGraph.CircuitResult(81, 81, 9,
+                        -0.35, 1.0)));
+    }
+
+    private static void set(List<double[]> scored, int source, int destination, double score) {
+        for (double[] e : scored) {
+            if (e[0] == source && e[1] == destination) {
+                e[2] = score;
+                return;
+            }
+        }
+        throw new IllegalArgumentException("no edge " + source + " -> " + destination);
     }
 
     private enum Kind { PREVIOUS, DUPLICATE, INDUCTION }

@@ -171,6 +171,69 @@ class HtmlReportBrowserTest {
         }
     }
 
+    /**
+     * The edge-attribution graph: every node of the model's graph, the largest edges drawn by rank, the
+     * slider showing and hiding them, the claimed route highlighted, a tooltip with each edge's score.
+     */
+    @Test
+    void edgeGraphShowsTheLargestEdgesAndTheSliderChangesThem(@TempDir Path dir) throws Exception {
+        Path binary = browser();
+        ReportData data = FakeReports.induction();
+        EdgeAttributionGraph g = data.edgeAttribution();
+        ReportWriter.writeAll(data, dir);
+        try (HeadlessChromium chrome = new HeadlessChromium(binary, 1280, 900)) {
+            load(chrome, dir.resolve(ReportWriter.HTML));
+            List<String> nodes = new ArrayList<>(g.sources());
+            nodes.add("logits");
+            assertThat(chrome.eval("[...document.querySelectorAll('#edge-graph [data-node]')].map(e => e.dataset.node)")).isEqualTo(nodes);
+            assertThat(chrome.eval("document.querySelectorAll('#edge-graph path.edge').length")).isEqualTo((long) g.edges().size());
+            // at first the 20 largest are shown, largest rank last in the list of visible ones
+            assertThat(visibleRanks(chrome)).containsExactlyInAnyOrderElementsOf(range(1, EdgeGraphSvg.SHOWN));
+            assertThat(chrome.eval("document.getElementById('edge-count-value').textContent")).isEqualTo("20 of 81");
+            chrome.eval("(() => { const s = document.getElementById('edge-count'); s.value = 5; s.dispatchEvent(new Event('input')); })()");
+            assertThat(visibleRanks(chrome)).containsExactlyInAnyOrderElementsOf(range(1, 5));
+            assertThat(chrome.eval("document.getElementById('edge-count-value').textContent")).isEqualTo("5 of 81");
+            // a hidden edge is not drawn at all
+            assertThat(chrome.eval("getComputedStyle(document.querySelector('#edge-graph path.edge[data-rank=\"6\"]')).display")).isEqualTo("none");
+            // the route: both edges marked, with their halos, and the largest two edges of the graph
+            assertThat(chrome.eval("[...document.querySelectorAll('#edge-graph path.edge.route')].map(e => e.dataset.edge).sort()"))
+                    .isEqualTo(List.of("L0H1->L1H2<k>", "L1H2->logits"));
+            assertThat(chrome.eval("document.querySelectorAll('#edge-graph path.edge-halo:not(.off)').length")).isEqualTo(2L);
+            // a key edge is green, and ends at the middle of the head's bottom edge
+            String key = "document.querySelector('#edge-graph path.edge[data-edge=\"L0H1->L1H2<k>\"]')";
+            assertThat(chrome.eval("getComputedStyle(" + key + ").stroke")).isEqualTo("rgb(22, 163, 74)");
+            List<Object> end = asList(chrome.eval("(() => { const p = " + key + "; const e = p.getPointAtLength(p.getTotalLength()); "
+                    + "const r = document.querySelector('#edge-graph [data-node=\"L1H2\"] rect'); "
+                    + "return [e.x - (+r.getAttribute('x') + r.getAttribute('width') / 2), e.y - (+r.getAttribute('y') + +r.getAttribute('height'))]; })()"));
+            assertThat(((Number) end.get(0)).doubleValue()).isCloseTo(0, within(0.2));
+            assertThat(((Number) end.get(1)).doubleValue()).isCloseTo(0, within(0.2));
+            // hovering an edge names it and its score
+            chrome.eval(key + ".scrollIntoView({block: 'center'})");
+            chrome.eval("(() => { const p = " + key + "; const r = p.getBoundingClientRect(); p.dispatchEvent(new MouseEvent('mousemove', "
+                    + "{bubbles: true, clientX: r.left + 1, clientY: r.top + 1})); })()");
+            assertThat((String) chrome.eval("document.getElementById('tooltip').textContent"))
+                    .isEqualTo("L0H1 \u2192 L1H2<k>: -1.4000 (rank 2 of 81 edges), on the claimed route");
+            assertThat(chrome.eval("document.querySelectorAll('#circuit-table tbody tr').length")).isEqualTo(2L);
+            assertThat(chrome.eval("document.querySelector('#edge-table tbody tr').dataset.edge")).isEqualTo("L1H2->logits");
+            assertSelfContained(chrome);
+            chrome.eval("(() => { const s = document.getElementById('edge-count'); s.value = 20; s.dispatchEvent(new Event('input')); })()");
+            screenshotOf(chrome, "edges", "report-edges");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Long> visibleRanks(HeadlessChromium chrome) throws Exception {
+        return (List<Long>) chrome.eval("[...document.querySelectorAll('#edge-graph path.edge')].filter(e => getComputedStyle(e).display "
+                + "!== 'none').map(e => +e.dataset.rank)");
+    }
+
+    private static List<Long> range(long from, long to) {
+        List<Long> out = new ArrayList<>();
+        for (long i = from; i <= to; i++) {
+            out.add(i);
+        }
+        return out;
+    }
 
     /**
      * The report the main job writes for the shipped model (the investigation run in-process, as
@@ -277,6 +340,17 @@ class HtmlReportBrowserTest {
                     }
                 }
             }
+            // the edge graph draws the route the EAP-IG claim is about, among the edges shown at first
+            Claim route = data.claims().stream().filter(c -> c.statement().startsWith("EAP-IG finds the route")).findFirst().orElseThrow();
+            assertThat(route.verdict()).as(route.numbers()).isEqualTo(Verdict.SUPPORTED);
+            for (HeadId h : induction) {
+                for (String edge : List.of(prev.label() + "->" + h.label() + "<k>", h.label() + "->logits")) {
+                    String sel = "document.querySelector('#edge-graph path.edge[data-edge=\"" + edge + "\"]')";
+                    assertThat(chrome.eval(sel + ".classList.contains('route')")).as(edge).isEqualTo(true);
+                    assertThat(chrome.eval("getComputedStyle(" + sel + ").display")).as(edge).isNotEqualTo("none");
+                }
+            }
+            screenshotOf(chrome, "edges", "report-" + name + "-edges");
             assertSelfContained(chrome);
 
             // leave the induction head hovered on the repeated half for the screenshot
@@ -358,15 +432,21 @@ class HtmlReportBrowserTest {
         Files.createDirectories(artifacts);
         Files.write(artifacts.resolve(name + ".png"), png);
         // and the viewer alone, at the size people see it
-        Map<String, Object> rect = asMap(chrome.eval("(() => { const r = document.getElementById('attention').getBoundingClientRect();"
-                + " return {x: r.left + window.scrollX, y: r.top + window.scrollY, w: r.width, h: r.height}; })()"));
-        Map<String, Object> viewer = chrome.call("Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true,
-                "clip", Map.of("x", rect.get("x"), "y", rect.get("y"), "width", rect.get("w"), "height", rect.get("h"), "scale", 1)));
-        Files.write(artifacts.resolve(name + "-viewer.png"), Base64.getDecoder().decode((String) viewer.get("data")));
+        screenshotOf(chrome, "attention", name + "-viewer");
         assertThat(png.length).isGreaterThan(10_000);
     }
 
     @SuppressWarnings("unchecked")
+    /** A screenshot of one section, kept in target/test-artifacts. */
+    private static void screenshotOf(HeadlessChromium chrome, String sectionId, String name) throws Exception {
+        chrome.eval("document.getElementById('" + sectionId + "').scrollIntoView()");
+        Map<String, Object> rect = asMap(chrome.eval("(() => { const r = document.getElementById('" + sectionId + "').getBoundingClientRect();"
+                + " return {x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height, scale: 1}; })()"));
+        Map<String, Object> shot = chrome.call("Page.captureScreenshot", Map.of("format", "png", "clip", rect, "captureBeyondViewport", true));
+        Files.createDirectories(Path.of("target", "test-artifacts"));
+        Files.write(Path.of("target", "test-artifacts", name + ".png"), Base64.getDecoder().decode((String) shot.get("data")));
+    }
+
     private static List<Object> asList(Object o) {
         return (List<Object>) o;
     }

@@ -40,7 +40,7 @@ class HtmlReportTest {
         assertBalanced(html);
         for (String id : List.of("summary", "claims", "loss", "attention", "head-scores", "dla", "ablation", "qk-ov",
                 "composition", "loss-chart", "dla-chart", "ablation-table", "head-selector", "attn-tokens", "attn-canvas",
-                "composition-k", "report-data")) {
+                "composition-k", "report-data", "edges", "edge-graph", "edge-count", "edge-table", "circuit-table")) {
             assertThat(count(html, "id=\"" + id + "\"")).as("element #" + id).isEqualTo(1);
         }
     }

@@ -1,6 +1,9 @@
 package dev.lens4j.report;
 
+import dev.lens4j.analysis.gradients.AttributionGraph;
+import dev.lens4j.analysis.gradients.EdgeScores;
 import dev.lens4j.analysis.heads.RepeatedTokens;
+import dev.lens4j.transformer.TransformerConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -27,10 +30,38 @@ class InductionClaimsTest {
     }
 
     static InductionClaims.Evidence evidence(double[][] prev, double[][] ind, float[] dla, List<String> hooks) {
-        return evidence(PROBE, prev, ind, dla, hooks);
+        return evidence(PROBE, prev, ind, dla, hooks, edges(-1.0, -2.0, -0.3));
     }
 
     static InductionClaims.Evidence evidence(RepeatedTokens probe, double[][] prev, double[][] ind, float[] dla, List<String> hooks) {
+        return evidence(probe, prev, ind, dla, hooks, edges(-1.0, -2.0, -0.3));
+    }
+
+    /**
+     * EAP-IG scores over the graph of 3 layers of 2 heads: {@code key} on L0H1 -> L2H0's keys, {@code out}
+     * on L2H0 -> logits, {@code other} on every other edge.
+     */
+    static EdgeAttributionStep edges(double key, double out, double other) {
+        TransformerConfig cfg = TransformerConfig.builder().nLayers(LAYERS).dModel(8).nHeads(HEADS).dHead(4).attnOnly(true).nCtx(32)
+                .dVocab(50).modelName("made-up").build();
+        AttributionGraph g = AttributionGraph.of(cfg);
+        double[] s = new double[g.sources().size() * g.destinations().size()];
+        for (int src = 0; src < g.sources().size(); src++) {
+            for (int d = 0; d < g.destinations().size(); d++) {
+                s[src * g.destinations().size() + d] = g.isEdge(src, d) ? other : 0;
+            }
+        }
+        s[g.sourceIndex("a0.h1") * g.destinations().size() + g.destinationIndex("a2.h0<k>")] = key;
+        s[g.sourceIndex("a2.h0") * g.destinations().size() + g.destinationIndex("logits")] = out;
+        return new EdgeAttributionStep(new EdgeScores(g, "EAP-IG (10 steps)", s, -0.5, -3.5, List.of()), null, "");
+    }
+
+    static InductionClaims.Evidence evidence(double[][] prev, double[][] ind, float[] dla, List<String> hooks, EdgeAttributionStep edges) {
+        return evidence(PROBE, prev, ind, dla, hooks, edges);
+    }
+
+    static InductionClaims.Evidence evidence(RepeatedTokens probe, double[][] prev, double[][] ind, float[] dla, List<String> hooks,
+                                             EdgeAttributionStep edges) {
         double[] loss = new double[probe.repeatedLossTo()];
         for (int i = 0; i < loss.length; i++) {
             loss[i] = i < probe.repeatedLossFrom() ? 3.9 : 0.3;
@@ -49,7 +80,7 @@ class InductionClaimsTest {
         double[][] positional = {{0, 0.8}, {0, 0}, {0, 0}};
         double[][] zeros = new double[LAYERS][HEADS];
         return new InductionClaims.Evidence(probe, LossByPosition.of(loss, probe, 50),
-                new HeadDetectorScores(prev, zeros, ind, prev, zeros, ind), dla, 0.3f, ablation, 3f,
+                new HeadDetectorScores(prev, zeros, ind, prev, zeros, ind), dla, 0.3f, ablation, 3f, edges,
                 new CompositionScores(k, k, k, 0.1), copying, new PositionalQk(positional, null), hooks, 0.48);
     }
 
@@ -106,6 +137,33 @@ class InductionClaimsTest {
         assertThat(verdicts(evidence(prev(), ind(), dla(-0.01f, -0.5f), List.of())).get(3)).isEqualTo(N);
     }
 
+    /**
+     * The route holds when the previous-token head's edge is the largest into the induction head's keys and
+     * the induction head's the largest into the logits, both negative; not when either is beaten or ties,
+     * or has the wrong sign; and has no subject when the graph could not be scored.
+     */
+    @Test
+    void theRouteNeedsTheLargestEdgesBothNegative() {
+        List<Claim> ok = InductionClaims.judge(evidence(prev(), ind(), dla(2f, 0.1f), List.of(), edges(-1.0, -2.0, -0.3)));
+        assertThat(ok.get(6).statement()).isEqualTo("EAP-IG finds the route L0H1 -> induction heads' keys -> logits");
+        assertThat(ok.get(6).verdict()).isEqualTo(S);
+        assertThat(ok.get(6).numbers()).contains("L0H1 -> keys of L2H0 -1.00 (largest other edge into a key: L1H1 -> L2H0 -0.30)")
+                .contains("L2H0 -2.00 -> logits (largest other node: ");
+        assertThat(judgeRoute(edges(-0.3, -2.0, -0.3))).as("a tie into the keys").isEqualTo(N);
+        assertThat(judgeRoute(edges(-1.0, -0.3, -0.3))).as("a tie into the logits").isEqualTo(N);
+        assertThat(judgeRoute(edges(1.0, -2.0, -0.3))).as("a key edge that works against the metric").isEqualTo(N);
+        assertThat(judgeRoute(edges(-1.0, 2.0, -0.3))).as("an output edge that works against the metric").isEqualTo(N);
+        assertThat(judgeRoute(edges(0, 0, 0))).as("nothing at all").isEqualTo(N);
+        List<Claim> refused = InductionClaims.judge(evidence(prev(), ind(), dla(2f, 0.1f), List.of(),
+                new EdgeAttributionStep(null, null, "model x shares keys and values between groups of heads")));
+        assertThat(refused.get(6).verdict()).isEqualTo(A);
+        assertThat(refused.get(6).numbers()).isEqualTo("edge attribution does not apply: model x shares keys and values between groups of heads");
+    }
+
+    private static Verdict judgeRoute(EdgeAttributionStep edges) {
+        return InductionClaims.judge(evidence(prev(), ind(), dla(2f, 0.1f), List.of(), edges)).get(6).verdict();
+    }
+
     @Test
     void compositionWithinOneLayerIsNotApplicable() {
         // the best previous-token head sits in layer 1, the only induction head too
@@ -113,23 +171,26 @@ class InductionClaimsTest {
         double[][] ind = {{0.0, 0.0}, {0.1, 0.95}, {0.1, 0.1}};
         List<Claim> claims = InductionClaims.judge(evidence(prev, ind, dla(0.1f, 0.1f), List.of()));
         assertThat(claims.get(0).statement()).isEqualTo("L1H0 is a previous-token head");
+        assertThat(claims.get(7).verdict()).isEqualTo(A);
+        assertThat(claims.get(7).numbers()).contains("no induction head is in a layer after L1H0's; not L1H1, in L1H0's layer");
+        // nor can L1H0's output reach the keys of a head in its own layer
         assertThat(claims.get(6).verdict()).isEqualTo(A);
-        assertThat(claims.get(6).numbers()).contains("no induction head is in a layer after L1H0's; not L1H1, in L1H0's layer");
+        assertThat(claims.get(6).numbers()).isEqualTo("no induction head is in a layer after L1H0's, where its output could reach their keys");
     }
 
     @Test
     void withoutAPreviousTokenHeadItsClaimsAreNotApplicable() {
         double[][] weak = {{0.1, 0.45}, {0.2, 0.1}, {0.0, 0.0}};
         List<Verdict> v = verdicts(evidence(weak, ind(), dla(2f, 0.1f), List.of()));
-        // the previous-token head misses its bar; ablating it, its K-composition and its positional score have no subject
-        assertThat(v).containsExactly(N, S, S, S, S, A, A, S, A);
+        // the previous-token head misses its bar; ablating it, its route, its K-composition and its positional score have no subject
+        assertThat(v).containsExactly(N, S, S, S, S, A, A, A, S, A);
     }
 
     @Test
     void hooksOnTheModelMakeTheWeightLevelClaimsNotApplicable() {
         List<Claim> claims = InductionClaims.judge(evidence(prev(), ind(), dla(2f, 0.1f), List.of("blocks.2.attn.hook_z")));
-        assertThat(claims.stream().map(Claim::verdict).toList()).containsExactly(S, S, S, S, S, S, A, A, A);
-        assertThat(claims.get(8).numbers()).isEqualTo("the model runs with hooks of its own on blocks.2.attn.hook_z, which change "
+        assertThat(claims.stream().map(Claim::verdict).toList()).containsExactly(S, S, S, S, S, S, S, A, A, A);
+        assertThat(claims.get(9).numbers()).isEqualTo("the model runs with hooks of its own on blocks.2.attn.hook_z, which change "
                 + "what it computes in ways its weights do not show");
     }
 }

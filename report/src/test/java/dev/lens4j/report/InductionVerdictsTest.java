@@ -65,7 +65,7 @@ class InductionVerdictsTest {
         return out;
     }
 
-    /** The verdicts in claim order: previous-token head, induction heads, loss, DLA, two ablations, K-composition, OV, positional. */
+    /** The verdicts in claim order: previous-token head, induction heads, loss, DLA, two ablations, EAP-IG route, K-composition, OV, positional. */
     static List<Verdict> inOrder(ReportData r) {
         return r.claims().stream().map(Claim::verdict).toList();
     }
@@ -76,7 +76,7 @@ class InductionVerdictsTest {
 
     @Test
     void theShippedModelSupportsEveryClaim() {
-        assertThat(defaults.claims()).hasSize(9).allSatisfy(c -> assertThat(c.verdict()).as(c.statement() + ": " + c.numbers()).isEqualTo(S));
+        assertThat(defaults.claims()).hasSize(10).allSatisfy(c -> assertThat(c.verdict()).as(c.statement() + ": " + c.numbers()).isEqualTo(S));
         assertThat(defaults.claims().get(0).statement()).isEqualTo("L0H2 is a previous-token head");
         assertThat(defaults.claims().get(1).statement()).isEqualTo("L1H0, L1H1, L1H2, L1H3 attend like induction heads");
     }
@@ -129,14 +129,14 @@ class InductionVerdictsTest {
         HookSpec ablation = Ablation.heads(1, 0, 1, 2, 3).zero();
         try (HookHandle _ = shipped.hooks().addPermanent(ablation.name(), ablation.hook())) {
             ReportData r = run(shipped);
-            assertThat(inOrder(r)).as("%s", verdicts(r)).containsExactly(S, S, N, N, N, N, A, A, A);
+            assertThat(inOrder(r)).as("%s", verdicts(r)).containsExactly(S, S, N, N, N, N, N, A, A, A);
             // the ablated heads write exactly nothing: their attributions tie at zero, which is not "the largest"
             for (LabelledValue v : r.dla().values()) {
                 if (v.label().startsWith("L1")) {
                     assertThat(v.value()).as(v.label()).isZero();
                 }
             }
-            assertThat(r.claims().get(6).numbers()).contains("hooks of its own on blocks.1.attn.hook_z");
+            assertThat(r.claims().get(7).numbers()).contains("hooks of its own on blocks.1.attn.hook_z");
         }
         assertThat(shipped.hooks().isEmpty()).isTrue();
     }
@@ -147,7 +147,7 @@ class InductionVerdictsTest {
         new InductionTrainer(TrainingOptions.defaults()).writeCheckpoint(dir);
         try (HookedTransformer untrained = Models.fromPretrained(dir)) {
             ReportData r = run(untrained);
-            assertThat(inOrder(r)).as("%s", verdicts(r)).containsExactly(N, N, N, A, A, A, A, A, A);
+            assertThat(inOrder(r)).as("%s", verdicts(r)).containsExactly(N, N, N, A, A, A, A, A, A, A);
             assertThat(r.claims().get(1).statement()).isEqualTo("Some head after layer 0 attends like an induction head");
         }
     }
@@ -157,7 +157,7 @@ class InductionVerdictsTest {
         new InductionTrainer(TrainingOptions.defaults().withArchitecture(1, 4, 64, 16, 0, 48, "LN")).writeCheckpoint(dir);
         try (HookedTransformer oneLayer = Models.fromPretrained(dir)) {
             ReportData r = run(oneLayer);
-            assertThat(inOrder(r)).as("%s", verdicts(r)).containsExactly(N, A, N, A, A, A, A, A, A);
+            assertThat(inOrder(r)).as("%s", verdicts(r)).containsExactly(N, A, N, A, A, A, A, A, A, A);
             assertThat(r.claims().get(1).statement()).isEqualTo("The model has induction heads");
             assertThat(r.claims().get(1).numbers()).startsWith("a one-layer model has no induction-head candidate");
             assertThat(r.headScores().inductionHead()).isEmpty();
@@ -174,7 +174,7 @@ class InductionVerdictsTest {
         try (HookedTransformer copier = HandWiredInduction.positionalCopier(11)) {
             ReportData r = run(copier);
             assertThat(r.headScores().induction()[0][0]).isGreaterThan(0.9);
-            assertThat(inOrder(r)).as("%s", verdicts(r)).containsExactly(N, A, S, A, A, A, A, A, A);
+            assertThat(inOrder(r)).as("%s", verdicts(r)).containsExactly(N, A, S, A, A, A, A, A, A, A);
             assertThat(r.claims().get(1).numbers()).contains("best score L0H0 0.9");
         }
     }

@@ -14,6 +14,24 @@ class ReportDataTest {
     static final ModelSummary MODEL = new ModelSummary("m", "word", 100, 2, 3, 16, 4, new ParameterCount(1000, false), true);
 
     @Test
+    void edgeAttributionNamesOnlyItsGraphsNodesInRankOrder() {
+        List<String> src = List.of("input", "L0H0"), dst = List.of("L0H0<q>", "L0H0<k>", "L0H0<v>", "logits");
+        EdgeAttributionGraph.Edge a = new EdgeAttributionGraph.Edge("L0H0", "logits", -1, 1);
+        EdgeAttributionGraph.Edge b = new EdgeAttributionGraph.Edge("input", "L0H0<k>", 0.5, 3);
+        EdgeAttributionGraph g = new EdgeAttributionGraph("EAP-IG, 2 steps", null, null, 0, -1, src, dst, 5, List.of(a, b),
+                List.of("L0H0->logits"), List.of());
+        assertThat(g.corruption()).isEmpty();
+        assertThat(a.name()).isEqualTo("L0H0->logits");
+        assertThatThrownBy(() -> new EdgeAttributionGraph("m", "", "", 0, 0, src, dst, 5,
+                List.of(new EdgeAttributionGraph.Edge("L1H0", "logits", 1, 1)), List.of(), List.of()))
+                .hasMessageContaining("edge L1H0->logits names a node the graph lacks");
+        assertThatThrownBy(() -> new EdgeAttributionGraph("m", "", "", 0, 0, src, dst, 5, List.of(b, a), List.of(), List.of()))
+                .hasMessageContaining("edge L0H0->logits has rank 1 after rank 3");
+        assertThatThrownBy(() -> new EdgeAttributionGraph("m", "", "", 0, 0, src, dst, 5, List.of(a), List.of("input->logits"), List.of()))
+                .hasMessageContaining("route edge input->logits is not among the report's edges");
+    }
+
+    @Test
     void headLabelsParseAndPrint() {
         assertThat(HeadId.parse("L1H3")).isEqualTo(new HeadId(1, 3));
         assertThat(new HeadId(11, 0).label()).isEqualTo("L11H0");

@@ -3,6 +3,8 @@ package dev.lens4j.analysis.heads;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.TransformerConfig;
 
+import java.util.SplittableRandom;
+
 /**
  * The probe induction is measured on: sequences of random tokens repeated twice, after a BOS token
  * when the model has one ({@code BOS, A, A}), as in TransformerLens's induction tutorial and ARENA's
@@ -46,6 +48,8 @@ public record RepeatedTokens(int batch, int halfLength, long seed, int bos, int 
     public static final int DEFAULT_HALF_LENGTH = 24;
     /** Default seed of the random tokens. */
     public static final long DEFAULT_SEED = 1234L;
+    /** Mixed into the seed of {@link #corruptedTokens()}, so that its draws are not the clean ones. */
+    private static final long CORRUPTED_SEED = 0x5DEECE66DL;
 
     /** Checks the sizes. */
     public RepeatedTokens {
@@ -153,6 +157,39 @@ public record RepeatedTokens(int batch, int halfLength, long seed, int bos, int 
      */
     public int[][] tokens() {
         return InductionEvals.repeatedTokens(batch, halfLength, bos, low, high, seed);
+    }
+
+    /**
+     * The probe's corrupted twin, for patching and attribution: the same sequences with the first
+     * copy replaced by other random tokens, each different from the one it replaces (drawn from the
+     * same range, with a seed derived from this probe's). The second copy is unchanged, so the
+     * repeated half is predictable in the clean sequences and not in these.
+     *
+     * @return {@code [batch][lead + 2 halfLength]}: a new array each call, the same tokens every time
+     */
+    public int[][] corruptedTokens() {
+        int[][] t = tokens();
+        SplittableRandom rng = new SplittableRandom(seed ^ CORRUPTED_SEED);
+        int lead = lead();
+        boolean skipBos = bos >= low && bos < high;
+        int choices = high - low - (skipBos ? 1 : 0);
+        if (choices < 2) {
+            throw new IllegalArgumentException(this + " draws from one token only; a corrupted copy needs another");
+        }
+        for (int[] row : t) {
+            for (int i = 0; i < halfLength; i++) {
+                int original = row[lead + i];
+                int id;
+                do {
+                    id = low + rng.nextInt(choices);
+                    if (skipBos && id >= bos) {
+                        id++;
+                    }
+                } while (id == original);
+                row[lead + i] = id;
+            }
+        }
+        return t;
     }
 
     /**

@@ -53,6 +53,24 @@ class InductionEvalsTest {
         }
     }
 
+    /** The corrupted twin of a probe: the first copy redrawn token by token, BOS and the second copy kept. */
+    @Test
+    void theCorruptedTwinRedrawsEveryTokenOfTheFirstCopyOnly() {
+        dev.lens4j.analysis.heads.RepeatedTokens probe = new dev.lens4j.analysis.heads.RepeatedTokens(8, N, 3, 0, 0, V);
+        int[][] clean = probe.tokens(), corrupted = probe.corruptedTokens();
+        assertThat(probe.corruptedTokens()).isDeepEqualTo(corrupted);
+        assertThat(corrupted).hasDimensions(8, 1 + 2 * N);
+        for (int b = 0; b < 8; b++) {
+            assertThat(corrupted[b][0]).isEqualTo(clean[b][0]).isZero();
+            for (int i = 1; i <= N; i++) {
+                assertThat(corrupted[b][i]).as("sequence %d, position %d", b, i).isNotEqualTo(clean[b][i]).isBetween(1, V - 1);
+                assertThat(corrupted[b][N + i]).isEqualTo(clean[b][N + i]);
+            }
+        }
+        assertThatThrownBy(() -> new dev.lens4j.analysis.heads.RepeatedTokens(1, N, 3, 0, 0, 2).corruptedTokens())
+                .hasMessageContaining("one token only");
+    }
+
     @Test
     void inductionLossIsTheMeanPerTokenLossOverTheRepeatedHalf() {
         try (HookedTransformer m = model()) {

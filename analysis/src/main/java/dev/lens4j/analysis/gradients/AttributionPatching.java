@@ -1,0 +1,435 @@
+package dev.lens4j.analysis.gradients;
+
+import dev.lens4j.analysis.interventions.ActivationPatching;
+import dev.lens4j.hooks.ActNames;
+import dev.lens4j.hooks.ActivationCache;
+import dev.lens4j.tensor.Shapes;
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.transformer.ForwardOptions;
+import dev.lens4j.transformer.ForwardResult;
+import dev.lens4j.transformer.HookedTransformer;
+import dev.lens4j.transformer.LogitMetric;
+import dev.lens4j.transformer.TransformerConfig;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * Attribution patching (Nanda, 2023): the linear estimate of every activation patch of
+ * {@link ActivationPatching} from two runs instead of one run per patch. Patching the clean
+ * activation {@code a_clean} into the corrupted run changes the metric by about
+ * {@code (a_clean - a_corrupted) . d metric / d a}, the gradient taken on the corrupted run; summing
+ * that product over some axes estimates patching all of them at once.
+ *
+ * <pre>{@code
+ * LogitMetric diff = LogitMetrics.logitDiff(-1, answers, wrong);
+ * AttributionPatching ap = AttributionPatching.of(model, cleanTokens, corruptedTokens, diff);
+ * Tensor byLayerPos = ap.residPre();                 // [n_layers, pos]: estimated change of the metric
+ * Tensor byHead = ap.headOutAllPos();                // [n_layers, n_heads]
+ * Tensor keys = ap.headVectorByPos("k");             // [n_layers, pos, n_heads]
+ * // the real patches, for comparison: ActivationPatching.of(model, clean, corrupted, LogitMetrics.asMetric(diff))
+ * //     .residPre().sub(corruptedMetric) estimates the same numbers
+ * }</pre>
+ *
+ * <p>Every method returns the estimated <em>change</em> of the metric, summed over the batch (a
+ * patch of {@link ActivationPatching} patches every sequence at once, and its metric averages over
+ * the batch, as the metrics of {@link LogitMetrics} do). The shapes are those of the matching
+ * {@link ActivationPatching} sweep. Cost: a forward pass on the clean tokens and a forward and
+ * backward pass on the corrupted tokens, whatever the number of estimates; an activation-patching
+ * sweep costs one forward pass per patch.
+ *
+ * <p>Where the metric's gradient is exactly zero at every element of a recorded hook point, the
+ * metric does not depend on it (for example a point that a forward hook of the model replaces, or
+ * a layer after the positions the metric reads): its estimates are zero, and
+ * {@link #zeroGradientPoints()} names it, so that a zero is not mistaken for a small effect.
+ */
+public final class AttributionPatching {
+
+    /** The hook points the sweep methods read, recorded by default. */
+    private static final List<String> SWEEP_POINTS = List.of("hook_resid_pre", "hook_resid_mid", "hook_attn_out", "hook_mlp_out",
+            "attn.hook_q", "attn.hook_k", "attn.hook_v", "attn.hook_z", "attn.hook_pattern");
+
+    private final HookedTransformer model;
+    private final ActivationCache clean;
+    private final ActivationCache corrupted;   // activations and <name>_grad of the corrupted run
+    private final double cleanMetric;
+    private final double corruptedMetric;
+
+    private AttributionPatching(HookedTransformer model, ActivationCache clean, ActivationCache corrupted, double cleanMetric,
+                                double corruptedMetric) {
+        this.model = model;
+        this.clean = clean;
+        this.corrupted = corrupted;
+        this.cleanMetric = cleanMetric;
+        this.corruptedMetric = corruptedMetric;
+    }
+
+    /**
+     * Runs the clean tokens forward and the corrupted tokens forward and backward, recording the
+     * hook points the sweeps of this class read ({@code resid_pre}, {@code resid_mid},
+     * {@code attn_out}, {@code mlp_out}, {@code q}, {@code k}, {@code v}, {@code z}, {@code pattern}).
+     *
+     * @param model the model (its own hooks fire in both runs)
+     * @param cleanTokens {@code [batch][pos]}: where the patched activations come from
+     * @param corruptedTokens {@code [batch][pos]}, the same shape: the run that is patched
+     * @param metric the metric whose change is estimated; its gradient is taken on the corrupted run
+     * @return the estimates
+     */
+    public static AttributionPatching of(HookedTransformer model, int[][] cleanTokens, int[][] corruptedTokens, LogitMetric metric) {
+        return of(model, cleanTokens, corruptedTokens, metric, name -> SWEEP_POINTS.stream().anyMatch(name::endsWith));
+    }
+
+    /**
+     * Like {@link #of(HookedTransformer, int[][], int[][], LogitMetric)}, recording the hook points a
+     * filter accepts (for {@link #estimate} at other points, such as {@code hook_result} of a model
+     * with {@code use_attn_result}).
+     *
+     * @param model the model
+     * @param cleanTokens {@code [batch][pos]}
+     * @param corruptedTokens {@code [batch][pos]}
+     * @param metric the metric
+     * @param names accepts the hook point names to record
+     * @return the estimates
+     * @throws IllegalArgumentException if the token batches differ in shape, or the metric is missing
+     */
+    public static AttributionPatching of(HookedTransformer model, int[][] cleanTokens, int[][] corruptedTokens, LogitMetric metric,
+                                         Predicate<String> names) {
+        if (model == null || metric == null || names == null) {
+            throw new IllegalArgumentException("attribution patching needs a model, a metric and a names filter");
+        }
+        Batches.requireSameShape(cleanTokens, corruptedTokens);
+        ForwardResult c = model.runWithCache(cleanTokens, names);
+        ForwardResult r = model.run(corruptedTokens, ForwardOptions.builder().cache(names).backward(metric).build());
+        return new AttributionPatching(model, c.cache(), r.cache(), metric.value(c.logits()), r.metric());
+    }
+
+    /**
+     * Returns the metric of the clean run, which a patch of every activation would restore.
+     *
+     * @return the metric of the clean run
+     */
+    public double cleanMetric() {
+        return cleanMetric;
+    }
+
+    /**
+     * Returns the metric of the corrupted run, where the estimates start from.
+     *
+     * @return the metric of the corrupted run
+     */
+    public double corruptedMetric() {
+        return corruptedMetric;
+    }
+
+    // ------------------------------------------------------------------ generic
+
+    /**
+     * The estimate at one hook point, summed over every axis but the kept ones:
+     * {@code sum (clean - corrupted) * d metric / d corrupted}.
+     *
+     * <pre>{@code
+     * ap.estimate("blocks.1.attn.hook_z", 1, 2);       // [pos, head_index]
+     * ap.estimate("blocks.0.hook_resid_pre");           // [] : the whole stream at once
+     * }</pre>
+     *
+     * @param hookName a full name or TransformerLens shorthand of a recorded hook point
+     * @param keep the activation's axes to keep, in increasing order (never the batch, axis 0)
+     * @return the estimated change of the metric, shaped as the kept axes
+     * @throws IllegalArgumentException if the point was not recorded, or an axis is out of range
+     */
+    public Tensor estimate(String hookName, int... keep) {
+        String name = ActNames.of(hookName);
+        if (!corrupted.contains(name)) {
+            throw new IllegalArgumentException("hook point " + name + " was not recorded"
+                    + (model.hookPointNames().contains(name) ? "; pass a names filter that accepts it to AttributionPatching.of"
+                    : "; model " + model.config().modelName() + " has no such hook point"));
+        }
+        Tensor a = clean.get(name), b = corrupted.get(name), g = corrupted.get(name + "_grad");
+        int[] shape = a.shape();
+        for (int i = 0; i < keep.length; i++) {
+            if (keep[i] < 1 || keep[i] >= shape.length || (i > 0 && keep[i] <= keep[i - 1])) {
+                throw new IllegalArgumentException("axes to keep " + Arrays.toString(keep) + " must increase within [1, "
+                        + shape.length + ") of " + name + " " + Shapes.str(shape));
+            }
+        }
+        return sumKeeping(a.sub(b).mul(g), keep);
+    }
+
+    /**
+     * The recorded hook points at which the metric's gradient is zero everywhere, in firing order:
+     * the metric does not depend on them, and their estimates are zero for that reason.
+     *
+     * @return the names, empty when the metric depends on every recorded point
+     */
+    public List<String> zeroGradientPoints() {
+        List<String> out = new ArrayList<>();
+        for (String n : model.hookPointNames()) {
+            if (corrupted.contains(n + "_grad") && corrupted.get(n + "_grad").abs().max() == 0f) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Whether the metric's gradient at a recorded hook point is nonzero somewhere.
+     *
+     * @param hookName a full name or shorthand of a recorded point
+     * @return false when the metric does not depend on the point
+     * @throws IllegalArgumentException if the point was not recorded
+     */
+    public boolean dependsOn(String hookName) {
+        String name = ActNames.of(hookName);
+        if (!corrupted.contains(name + "_grad")) {
+            throw new IllegalArgumentException("hook point " + name + " was not recorded");
+        }
+        return corrupted.get(name + "_grad").abs().max() > 0f;
+    }
+
+    // ------------------------------------------------------------------ ActivationPatching's sweeps
+
+    /**
+     * Estimates patching the residual stream entering each block, one position at a time.
+     *
+     * @return {@code [n_layers, pos]}, as {@link ActivationPatching#residPre()}
+     */
+    public Tensor residPre() {
+        return layerPos("resid_pre");
+    }
+
+    /**
+     * Estimates patching the residual stream entering each MLP, one position at a time.
+     *
+     * @return {@code [n_layers, pos]} (models with MLPs and sequential blocks)
+     */
+    public Tensor residMid() {
+        requireMlp("residMid");
+        return layerPos("resid_mid");
+    }
+
+    /**
+     * Estimates patching each attention layer's output, one position at a time.
+     *
+     * @return {@code [n_layers, pos]}
+     */
+    public Tensor attnOut() {
+        return layerPos("attn_out");
+    }
+
+    /**
+     * Estimates patching each MLP's output, one position at a time.
+     *
+     * @return {@code [n_layers, pos]} (models with MLPs)
+     */
+    public Tensor mlpOut() {
+        requireMlp("mlpOut");
+        return layerPos("mlp_out");
+    }
+
+    /**
+     * Estimates patching a residual-stream-like activation of each layer at every position at once.
+     *
+     * @param shortName {@code "resid_pre"}, {@code "resid_mid"}, {@code "attn_out"} or {@code "mlp_out"}
+     * @return {@code [n_layers]}
+     */
+    public Tensor allPositions(String shortName) {
+        if (!List.of("resid_pre", "resid_mid", "attn_out", "mlp_out").contains(shortName)) {
+            throw new IllegalArgumentException("allPositions takes resid_pre, resid_mid, attn_out or mlp_out, got '" + shortName + "'");
+        }
+        Tensor byPos = layerPos(shortName);
+        return byPos.sum(1, false);
+    }
+
+    /**
+     * Estimates patching each head's output at every position at once.
+     *
+     * @return {@code [n_layers, n_heads]}, as {@link ActivationPatching#headOutAllPos()}
+     */
+    public Tensor headOutAllPos() {
+        return headVectorAllPos("z");
+    }
+
+    /**
+     * Estimates patching each head's output at one position at a time.
+     *
+     * @return {@code [n_layers, pos, n_heads]}
+     */
+    public Tensor headOutByPos() {
+        return headVectorByPos("z");
+    }
+
+    /**
+     * Estimates patching each head's query, key, value or output vectors at every position at once.
+     *
+     * @param which {@code "q"}, {@code "k"}, {@code "v"} or {@code "z"}
+     * @return {@code [n_layers, heads]} (with grouped K/V heads, {@code k} and {@code v} have {@code n_key_value_heads})
+     */
+    public Tensor headVectorAllPos(String which) {
+        checkVector(which);
+        return perLayer(l -> estimate(ActNames.of(which, l), 2));
+    }
+
+    /**
+     * Estimates patching each head's query, key, value or output vector at one position at a time.
+     *
+     * @param which {@code "q"}, {@code "k"}, {@code "v"} or {@code "z"}
+     * @return {@code [n_layers, pos, heads]}
+     */
+    public Tensor headVectorByPos(String which) {
+        checkVector(which);
+        return perLayer(l -> estimate(ActNames.of(which, l), 1, 2));
+    }
+
+    /**
+     * Estimates patching each head's whole attention pattern.
+     *
+     * @return {@code [n_layers, n_heads]}
+     */
+    public Tensor headPatternAllPos() {
+        return perLayer(l -> estimate(ActNames.of("pattern", l), 1));
+    }
+
+    /**
+     * Estimates patching each head's attention from one destination position at a time.
+     *
+     * @return {@code [n_layers, n_heads, dest_pos]}, as {@link ActivationPatching#headPatternByPos()}
+     */
+    public Tensor headPatternByPos() {
+        return perLayer(l -> estimate(ActNames.of("pattern", l), 1, 2));
+    }
+
+    /**
+     * Estimates {@link ActivationPatching#blockEvery()}.
+     *
+     * @return {@code resid_pre}, {@code attn_out} and {@code mlp_out} by layer and position, {@code [3, n_layers, pos]}
+     */
+    public Tensor blockEvery() {
+        requireMlp("blockEvery");
+        return Tensor.stack(0, residPre(), attnOut(), mlpOut());
+    }
+
+    /**
+     * Estimates {@link ActivationPatching#headAllPosEvery()}.
+     *
+     * @return output, query, key, value and pattern of each head, {@code [5, n_layers, n_heads]}
+     */
+    public Tensor headAllPosEvery() {
+        return Tensor.stack(0, headOutAllPos(), headVectorAllPos("q"), headVectorAllPos("k"), headVectorAllPos("v"),
+                headPatternAllPos());
+    }
+
+    // ------------------------------------------------------------------ against real patching
+
+    /**
+     * Compares every estimate with the real patches of the same sweep: for each sweep, the
+     * {@link Agreement} of the estimates with {@code patched - corruptedMetric}. Sweeps of
+     * {@code [n_layers, n_heads]} compare their top 3 entries, the others their top 10.
+     *
+     * <pre>{@code
+     * ActivationPatching real = ActivationPatching.of(model, clean, corrupted, LogitMetrics.asMetric(metric));
+     * Map<String, Agreement> a = AttributionPatching.of(model, clean, corrupted, metric).compareWith(real);
+     * a.get("z").correlation();      // head outputs at all positions
+     * }</pre>
+     *
+     * @param patching real patching of the same clean and corrupted tokens with the same metric
+     * @return by sweep, in this order: {@code resid_pre}, {@code attn_out}, {@code mlp_out} (models with
+     *     MLPs), {@code z}, {@code q}, {@code k}, {@code v}, {@code pattern} (each head at all positions),
+     *     {@code z by pos}, {@code q by pos}, {@code k by pos}, {@code v by pos}, {@code pattern by pos}
+     * @throws IllegalArgumentException if the patching's corrupted run gives another metric (other
+     *     tokens or another metric)
+     */
+    public Map<String, Agreement> compareWith(ActivationPatching patching) {
+        float base = patching.corruptedMetric();
+        if (Math.abs(base - corruptedMetric) > 1e-4 * Math.max(1, Math.abs(corruptedMetric))) {
+            throw new IllegalArgumentException("the activation patching's corrupted run gives " + base + ", these estimates' "
+                    + corruptedMetric + ": compare runs of the same tokens and metric (LogitMetrics.asMetric)");
+        }
+        Map<String, Agreement> out = new LinkedHashMap<>();
+        out.put("resid_pre", agreement(residPre(), patching.residPre(), base));
+        out.put("attn_out", agreement(attnOut(), patching.attnOut(), base));
+        if (!cfg().attnOnly()) {
+            out.put("mlp_out", agreement(mlpOut(), patching.mlpOut(), base));
+        }
+        for (String v : List.of("z", "q", "k", "v")) {
+            out.put(v, agreement(headVectorAllPos(v), patching.headVectorAllPos(v), base));
+        }
+        out.put("pattern", agreement(headPatternAllPos(), patching.headPatternAllPos(), base));
+        for (String v : List.of("z", "q", "k", "v")) {
+            out.put(v + " by pos", agreement(headVectorByPos(v), patching.headVectorByPos(v), base));
+        }
+        out.put("pattern by pos", agreement(headPatternByPos(), patching.headPatternByPos(), base));
+        return out;
+    }
+
+    private static Agreement agreement(Tensor estimated, Tensor patched, float base) {
+        int n = estimated.size();
+        return Agreement.of(estimated, patched.sub(base), Math.min(n, n <= 64 ? 3 : 10));
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private Tensor layerPos(String shortName) {
+        return perLayer(l -> estimate(ActNames.of(shortName, l), 1));
+    }
+
+    private Tensor perLayer(java.util.function.IntFunction<Tensor> f) {
+        Tensor[] rows = new Tensor[cfg().nLayers()];
+        for (int l = 0; l < rows.length; l++) {
+            rows[l] = f.apply(l);
+        }
+        return Tensor.stack(0, rows);
+    }
+
+    /** Sums a tensor over every axis but {@code keep}, in double precision. */
+    static Tensor sumKeeping(Tensor t, int[] keep) {
+        int[] shape = t.shape();
+        int[] outShape = new int[keep.length];
+        int[] outStride = new int[shape.length]; // the output stride of each input axis, 0 when summed over
+        int stride = 1;
+        for (int i = keep.length - 1; i >= 0; i--) {
+            outShape[i] = shape[keep[i]];
+            outStride[keep[i]] = stride;
+            stride *= shape[keep[i]];
+        }
+        double[] acc = new double[stride];
+        float[] v = t.contiguous().toArray();
+        int[] idx = new int[shape.length];
+        int o = 0;
+        for (float x : v) {
+            acc[o] += x;
+            for (int d = shape.length - 1; d >= 0; d--) { // row-major increment, keeping the output offset
+                o += outStride[d];
+                if (++idx[d] < shape[d]) {
+                    break;
+                }
+                o -= outStride[d] * shape[d];
+                idx[d] = 0;
+            }
+        }
+        float[] out = new float[acc.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) acc[i];
+        }
+        return Tensor.of(out, outShape);
+    }
+
+    private TransformerConfig cfg() {
+        return model.config();
+    }
+
+    private static void checkVector(String which) {
+        if (!(which.equals("q") || which.equals("k") || which.equals("v") || which.equals("z"))) {
+            throw new IllegalArgumentException("head vector must be q, k, v or z, got '" + which + "'");
+        }
+    }
+
+    private void requireMlp(String what) {
+        if (cfg().attnOnly()) {
+            throw new IllegalArgumentException(what + " needs MLPs, but model " + cfg().modelName() + " is attention-only");
+        }
+    }
+}
