@@ -118,10 +118,10 @@ class InductionClaimsTest {
     void thePositionalClaimIsNotApplicableWithoutLearnedPositions() {
         InductionClaims.Evidence e = evidence(prev(), ind(), dla(2f, 0.1f), List.of());
         InductionClaims.Evidence rotary = new InductionClaims.Evidence(e.probe(), e.loss(), e.scores(), e.dla(), e.baseline(),
-                e.ablation(), e.inductionAblation(), e.composition(), e.copying(),
+                e.ablation(), e.inductionAblation(), e.edges(), e.composition(), e.copying(),
                 new PositionalQk(null, "model m has rotary positions"), e.hookedPoints(), e.perfectDetectInduction());
         List<Claim> claims = InductionClaims.judge(rotary);
-        Claim positional = claims.getLast();
+        Claim positional = claims.stream().filter(c -> c.statement().contains("positional embeddings alone")).findFirst().orElseThrow();
         assertThat(positional.verdict()).isEqualTo(A);
         assertThat(positional.numbers()).startsWith("model m has rotary positions").contains("attention pattern and its ablation");
         // the other claims do not depend on positions
