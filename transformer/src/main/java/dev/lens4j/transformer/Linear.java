@@ -3,6 +3,7 @@ package dev.lens4j.transformer;
 import dev.lens4j.tensor.Parallel;
 import dev.lens4j.tensor.kernel.Kernels;
 import dev.lens4j.tensor.matmul.Gemm;
+import dev.lens4j.tensor.matmul.Gemv;
 import dev.lens4j.tensor.matmul.MatrixOperand;
 
 import java.util.Arrays;
@@ -15,7 +16,9 @@ import java.util.Arrays;
  * generation) are bound by reading the weights, and packing them for a GEMM would read them
  * three times; they take a matrix-vector path that streams each weight once: {@code axpy} over the
  * rows of a row-major heap {@code W}, or a dot product per column of a transposed one (the tied
- * unembedding {@code W_U = W_E^T}). Weights in memory-mapped storage always go to {@link Gemm}.
+ * unembedding {@code W_U = W_E^T}). A few rows times weights in memory-mapped or 16-bit storage go to
+ * {@link Gemv}, which streams them in place (a bfloat16 weight at 2 bytes per element) and gives the
+ * bits {@link Gemm} would.
  */
 final class Linear {
 
@@ -46,6 +49,11 @@ final class Linear {
         }
         if (rows <= GEMV_MAX_ROWS && w.array() != null && w.rowStride() == 1) {
             gemvTransposed(kk, x, xOff, ldx, rows, w, bias, biasOff, out, outOff, ldo);
+            return;
+        }
+        if (rows <= GEMV_MAX_ROWS && w.array() == null) {
+            // mapped or 16-bit weights: streamed once, widened in registers, with exactly Gemm's bits
+            Gemv.multiply(x, xOff, ldx, rows, w, bias, biasOff, out, outOff, ldo);
             return;
         }
         boolean accumulate = bias != null;
@@ -103,7 +111,7 @@ final class Linear {
      * @return {@code [k, count]}
      */
     static MatrixOperand columns(MatrixOperand w, int col, int count) {
-        return new MatrixOperand(w.array(), w.segment(), w.offset() + col * w.colStride(), w.rows(), count, w.rowStride(), w.colStride());
+        return w.colRange(col, count);
     }
 
     /**
@@ -115,7 +123,7 @@ final class Linear {
      * @return {@code [count, n]}
      */
     static MatrixOperand rows(MatrixOperand w, int row, int count) {
-        return new MatrixOperand(w.array(), w.segment(), w.offset() + row * w.rowStride(), count, w.cols(), w.rowStride(), w.colStride());
+        return w.rowRange(row, count);
     }
 
     /**
