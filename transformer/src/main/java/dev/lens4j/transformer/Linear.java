@@ -1,7 +1,9 @@
 package dev.lens4j.transformer;
 
 import dev.lens4j.tensor.Parallel;
+import dev.lens4j.tensor.kernel.KernelProvider;
 import dev.lens4j.tensor.kernel.Kernels;
+import dev.lens4j.tensor.matmul.Epilogue;
 import dev.lens4j.tensor.matmul.Gemm;
 import dev.lens4j.tensor.matmul.Gemv;
 import dev.lens4j.tensor.matmul.MatrixOperand;
@@ -56,15 +58,32 @@ final class Linear {
             Gemv.multiply(x, xOff, ldx, rows, w, bias, biasOff, out, outOff, ldo);
             return;
         }
-        boolean accumulate = bias != null;
-        if (accumulate) {
-            Parallel.forRange(rows, Math.max(1, 65536 / n), (s, e) -> {
-                for (int r = s; r < e; r++) {
-                    System.arraycopy(bias, biasOff, out, outOff + r * ldo, n);
-                }
-            });
+        // the products start from the bias inside the GEMM (the bits of copying it into out first and
+        // accumulating, without that extra pass over out)
+        Gemm.multiply(new MatrixOperand(x, null, xOff, rows, k, ldx, 1), w, out, outOff, ldo,
+                bias == null ? Epilogue.none() : Epilogue.bias(bias, biasOff));
+    }
+
+    /**
+     * {@code out = gelu_new(x W + bias)} in one pass over out when it is {@link Gemm}'s product (more
+     * than {@link #GEMV_MAX_ROWS} rows) and the pass uses the default kernels, whose {@code geluNew}
+     * the fused epilogue applies: the bits of {@link #apply} followed by {@code kk.geluNew}. Otherwise
+     * returns false and does nothing.
+     *
+     * @param kk the pass's kernels
+     * @param x activations {@code [rows, k]}, row r at {@code x[r * k]}
+     * @param rows number of rows
+     * @param w the weight {@code [k, n]}
+     * @param bias {@code [n]}
+     * @param out output {@code [rows, n]}, row-major
+     * @return whether it computed out
+     */
+    static boolean applyGeluNew(Kernels kk, float[] x, int rows, MatrixOperand w, float[] bias, float[] out) {
+        if (rows <= GEMV_MAX_ROWS || kk != KernelProvider.kernels()) {
+            return false;
         }
-        Gemm.multiply(new MatrixOperand(x, null, xOff, rows, k, ldx, 1), w, out, outOff, ldo, accumulate);
+        Gemm.multiply(MatrixOperand.rowMajor(x, 0, rows, w.rows()), w, out, 0, w.cols(), Epilogue.biasGeluNew(bias, 0));
+        return true;
     }
 
     /**

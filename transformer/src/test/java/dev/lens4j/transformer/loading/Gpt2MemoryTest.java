@@ -42,8 +42,7 @@ class Gpt2MemoryTest {
     /**
      * Issue 12 item 4: a bfloat16 checkpoint loaded without processing stays 16-bit, a view of the
      * mapping used in place by the products, so memory is the file (at most 1.1 times it) rather than
-     * the twice-the-file float32 heap copy it was before, when this test failed on both bounds (heap
-     * growth 2.0 times the file). The same 2-layer GPT-2-small-width checkpoint, 107 MB; values are read
+     * the float32 heap copy it was before (twice the file, with the file unmapped: this test failed). The same 2-layer GPT-2-small-width checkpoint, 107 MB; values are read
      * back widened, and one forward pass runs on the mapped weights.
      */
     @Test
