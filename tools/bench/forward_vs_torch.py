@@ -64,6 +64,7 @@ def main():
     p.add_argument("--java")
     p.add_argument("--jar")
     p.add_argument("--before-jar", help="an older lens4j build, measured as 'lens4j before'")
+    p.add_argument("--before-ops", nargs="+", default=["forward", "cache", "decode"], help="the ops 'lens4j before' runs")
     p.add_argument("--suite")
     p.add_argument("--out")
     p.add_argument("--rounds", type=int, default=3)
@@ -118,6 +119,8 @@ def main():
                     for label, kind, _ in order:
                         if (op == "cache" and label == "torch" and args.suite != "gpt2") or (op == "decode" and label == "tl"):
                             continue  # transformers has no run_with_cache; TransformerLens's generate is not timed here
+                        if label == "lens4j before" and op not in args.before_ops:
+                            continue
                         req = {"op": op, "threads": threads, "runs": args.runs, "warmup": args.warmup}
                         if op == "decode":
                             req.update(prompt=pos, new=args.new_tokens)

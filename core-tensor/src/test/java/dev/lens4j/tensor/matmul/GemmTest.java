@@ -159,12 +159,19 @@ class GemmTest {
                     check(a, b, false, 0, "segment A " + la + ", segment B " + lb);
                 }
             }
-            // a transposed segment B over several k blocks (a mapped Hugging Face [out, in] weight)
-            check(operand(rnd, 37, 1301, Layout.ROW_MAJOR, null), operand(rnd, 1301, 101, Layout.TRANSPOSED, arena),
-                    false, 0, "heap A, transposed segment B, k 1301");
             // one heap, one native
             check(operand(rnd, 20, 33, Layout.ROW_MAJOR, null), operand(rnd, 33, 97, Layout.ROW_MAJOR, arena),
                     true, 0, "heap A, segment B");
+        }
+    }
+
+    /** A transposed segment B over several k blocks (a mapped Hugging Face {@code [out, in]} weight), on any thread. */
+    @Test
+    void transposedSegmentBOverSeveralKBlocks() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        try (Arena arena = Arena.ofShared()) {
+            check(operand(rnd, 37, 1301, Layout.ROW_MAJOR, null), operand(rnd, 1301, 101, Layout.TRANSPOSED, arena),
+                    false, 0, "heap A, transposed segment B, k 1301");
         }
     }
 
