@@ -174,9 +174,7 @@ public final class ForwardWorker {
         String key = op + " " + batch + "x" + pos;
         Runnable pass = op.equals("forward") ? () -> model.forward(tokens) : () -> model.runWithCache(tokens);
         if (checked.add(key)) {
-            Tensor a = model.forward(tokens);
-            ForwardResult cached = model.runWithCache(tokens);
-            ForwardModels.checkFiniteAndClose(modelName + " logits with and without the cache", a, cached.logits());
+            check(tokens);
             for (int i = 0; i < warmup; i++) {
                 pass.run();
             }
@@ -186,6 +184,13 @@ public final class ForwardWorker {
             t.add(time(pass));
         }
         return answer(t, null);
+    }
+
+    /** The logits are finite and the cached pass's equal the plain pass's; in its own frame, so the cache is garbage when it returns. */
+    private void check(int[][] tokens) {
+        Tensor a = model.forward(tokens);
+        ForwardResult cached = model.runWithCache(tokens);
+        ForwardModels.checkFiniteAndClose(modelName + " logits with and without the cache", a, cached.logits());
     }
 
     private String decode(int promptLength, int steps, int runs, int warmup) {
