@@ -30,45 +30,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import benchenv  # noqa: E402
+from workers import Worker  # noqa: E402
 
 GPT2_SHAPES = ["%dx%s" % (m, s) for m in (128, 1024)
                for s in ("768x2304", "768x768", "768x3072", "3072x768", "768x50257", "768x50257T")]
 WHAT = {"768x2304": "QKV", "768x768": "attention out", "768x3072": "MLP in", "3072x768": "MLP out",
         "768x50257": "unembed W_U", "768x50257T": "unembed W_E^T"}
-
-
-class Worker:
-    """A process that answers one JSON line per JSON request line."""
-
-    def __init__(self, name, cmd, env=None):
-        self.name = name
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, bufsize=1)
-        self.hello = self._read()
-
-    def _read(self):
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError("%s ended unexpectedly (exit %s)" % (self.name, self.proc.poll()))
-            line = line.strip()
-            if line.startswith("{"):
-                answer = json.loads(line)
-                if "error" in answer:
-                    raise RuntimeError("%s: %s" % (self.name, answer["error"]))
-                return answer
-
-    def ask(self, **req):
-        self.proc.stdin.write(json.dumps(req) + "\n")
-        self.proc.stdin.flush()
-        return self._read()
-
-    def close(self):
-        try:
-            self.proc.stdin.write('{"op": "quit"}\n')
-            self.proc.stdin.flush()
-        except OSError:
-            pass
-        self.proc.wait(timeout=60)
 
 
 def parse_shape(shape):

@@ -13,8 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * lens4j's side of the alternating comparisons with PyTorch ({@code tools/bench/matmul_vs_torch.py}):
@@ -45,8 +43,6 @@ import java.util.regex.Pattern;
  * </pre>
  */
 public final class GemmWorker {
-
-    private static final Pattern FIELD = Pattern.compile("\"(\\w+)\"\\s*:\\s*(\"[^\"]*\"|[-0-9.eE+]+)");
 
     private final Map<String, Runnable> cases = new HashMap<>();
     private final Map<String, GemvCase> gemvs = new HashMap<>();
@@ -111,7 +107,7 @@ public final class GemmWorker {
         out.println("{\"ready\": true, \"gemm_kernel\": \"" + Gemm.kernelName() + "\", \"java\": \""
                 + System.getProperty("java.vm.version") + "\"}");
         for (String line; (line = in.readLine()) != null; ) {
-            Map<String, String> req = parse(line);
+            Map<String, String> req = WorkerRequests.parse(line);
             if ("quit".equals(req.get("op"))) {
                 break;
             }
@@ -121,16 +117,6 @@ public final class GemmWorker {
                 out.println("{\"error\": \"" + String.valueOf(e).replace('"', '\'') + "\"}");
             }
         }
-    }
-
-    private static Map<String, String> parse(String json) {
-        Map<String, String> m = new HashMap<>();
-        Matcher x = FIELD.matcher(json);
-        while (x.find()) {
-            String v = x.group(2);
-            m.put(x.group(1), v.startsWith("\"") ? v.substring(1, v.length() - 1) : v);
-        }
-        return m;
     }
 
     private String serve(Map<String, String> req) {

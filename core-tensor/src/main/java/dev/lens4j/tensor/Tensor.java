@@ -1,9 +1,11 @@
 package dev.lens4j.tensor;
 
+import dev.lens4j.tensor.io.Float16;
 import dev.lens4j.tensor.kernel.KernelProvider;
 import dev.lens4j.tensor.kernel.Kernels;
 import dev.lens4j.tensor.matmul.Gemm;
 import dev.lens4j.tensor.matmul.MatrixOperand;
+import dev.lens4j.tensor.matmul.StorageType;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -14,7 +16,9 @@ import java.util.function.IntUnaryOperator;
 
 /**
  * An n-dimensional float32 array: a shape, strides and an offset over storage that is either a heap
- * {@code float[]} or a little-endian float32 {@link MemorySegment} (for example a memory-mapped
+ * {@code float[]} or a little-endian {@link MemorySegment} of float32 or, read-only, of bfloat16 or
+ * half precision ({@link #wrap(StorageType, MemorySegment, int...)}: elements widen to float32 where
+ * they are read, and {@link #asMatrix()} hands the 16-bit storage to GEMM as it is) (for example a memory-mapped
  * checkpoint).
  *
  * <p>Views share storage and copy nothing: {@link #reshape}, {@link #permute}, {@link #transpose},
@@ -36,17 +40,24 @@ import java.util.function.IntUnaryOperator;
 public final class Tensor {
 
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort S16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final float[] array;          // heap storage, or null
-    private final MemorySegment segment;  // off-heap storage (float32 little-endian), or null
+    private final MemorySegment segment;  // off-heap storage (little-endian, of segmentType), or null
+    private final StorageType segmentType; // F32 for heap storage; the segment's element type otherwise
     private final long offset;            // element index of the first element
     private final int[] shape;
     private final int[] strides;          // in elements; 0 for broadcast dimensions
     private final int size;
 
     private Tensor(float[] array, MemorySegment segment, long offset, int[] shape, int[] strides) {
+        this(array, segment, StorageType.F32, offset, shape, strides);
+    }
+
+    private Tensor(float[] array, MemorySegment segment, StorageType segmentType, long offset, int[] shape, int[] strides) {
         this.array = array;
         this.segment = segment;
+        this.segmentType = segmentType;
         this.offset = offset;
         this.shape = shape;
         this.strides = strides;
@@ -87,6 +98,38 @@ public final class Tensor {
                     + " bytes of float32 but the segment has " + segment.byteSize());
         }
         return new Tensor(null, segment, 0, shape.clone(), Shapes.contiguousStrides(shape));
+    }
+
+    /**
+     * Wraps little-endian data of any {@link StorageType} in a memory segment without copying, e.g. a
+     * bfloat16 tensor of a memory-mapped safetensors file: elements widen exactly to float32 where
+     * they are read ({@link #get}, {@link #copy}, every operation), and {@link #asMatrix()} gives GEMM
+     * the 16-bit storage itself, so a 16-bit weight costs 2 bytes per element. A 16-bit tensor is
+     * read-only (writes throw); the segment must stay alive (its arena open) while the tensor is used.
+     *
+     * @param type how the elements are stored
+     * @param segment the data, exactly {@code type.bytes() * numel(shape)} bytes
+     * @param shape the shape
+     * @return the tensor
+     * @throws IllegalArgumentException when the sizes differ
+     */
+    public static Tensor wrap(StorageType type, MemorySegment segment, int... shape) {
+        long n = Shapes.numel(shape);
+        if (segment.byteSize() != n * type.bytes()) {
+            throw new IllegalArgumentException("shape " + Shapes.str(shape) + " needs " + (n * type.bytes())
+                    + " bytes of " + type + " but the segment has " + segment.byteSize());
+        }
+        return new Tensor(null, segment, type, 0, shape.clone(), Shapes.contiguousStrides(shape));
+    }
+
+    /**
+     * How the elements are stored: {@link StorageType#F32} for heap tensors and float32 segments, the
+     * 16-bit type of a tensor made by {@link #wrap(StorageType, MemorySegment, int...)}.
+     *
+     * @return the storage's element type
+     */
+    public StorageType storageType() {
+        return segmentType;
     }
 
     /**
@@ -366,7 +409,10 @@ public final class Tensor {
     }
 
     private float load(long idx) {
-        return array != null ? array[(int) idx] : segment.getAtIndex(F32_LE, idx);
+        if (array != null) {
+            return array[(int) idx];
+        }
+        return segmentType == StorageType.F32 ? segment.getAtIndex(F32_LE, idx) : segmentType.widen(segment.getAtIndex(S16_LE, idx));
     }
 
     private void store(long idx, float v) {
@@ -423,6 +469,10 @@ public final class Tensor {
             throw new IllegalArgumentException("cannot " + action + " tensor " + Shapes.str(shape)
                     + ": its storage is a read-only memory segment (a read-only mapping); copy() it first");
         }
+        if (segmentType != StorageType.F32) {
+            throw new IllegalArgumentException("cannot " + action + " tensor " + Shapes.str(shape)
+                    + ": its storage is " + segmentType + ", read-only in place; copy() it first (a float32 copy)");
+        }
     }
 
     /**
@@ -440,7 +490,7 @@ public final class Tensor {
     // ------------------------------------------------------------------ views
 
     private Tensor view(long off, int[] newShape, int[] newStrides) {
-        return new Tensor(array, segment, off, newShape, newStrides);
+        return new Tensor(array, segment, segmentType, off, newShape, newStrides);
     }
 
     /**
@@ -795,6 +845,15 @@ public final class Tensor {
         return out;
     }
 
+    /** Copies {@code count} consecutive elements of the segment from element index {@code from}, widened to float32. */
+    private void widenRun(long from, float[] out, int outOff, int count) {
+        switch (segmentType) {
+            case F32 -> MemorySegment.copy(segment, F32_LE, from * 4, out, outOff, count);
+            case BF16 -> Float16.bf16ToF32(segment, from * 2, out, outOff, count);
+            case F16 -> Float16.f16ToF32(segment, from * 2, out, outOff, count);
+        }
+    }
+
     /** Copies the elements in row-major order into {@code out} starting at {@code outOff}. */
     private void copyInto(float[] out, int outOff) {
         if (size == 0) {
@@ -804,7 +863,7 @@ public final class Tensor {
             if (array != null) {
                 System.arraycopy(array, (int) offset, out, outOff, size);
             } else {
-                MemorySegment.copy(segment, F32_LE, offset * 4, out, outOff, size);
+                widenRun(offset, out, outOff, size);
             }
             return;
         }
@@ -825,9 +884,14 @@ public final class Tensor {
                     out[o++] = array[p];
                 }
             } else {
-                long p = base;
-                for (int j = 0; j < inner; j++, p += innerStride) {
-                    out[o++] = segment.getAtIndex(F32_LE, p);
+                if (innerStride == 1) {
+                    widenRun(base, out, o, inner);
+                    o += inner;
+                } else {
+                    long p = base;
+                    for (int j = 0; j < inner; j++, p += innerStride) {
+                        out[o++] = load(p);
+                    }
                 }
             }
             // odometer over the outer dimensions
@@ -1656,7 +1720,7 @@ public final class Tensor {
     }
 
     private MatrixOperand operand(long off, int rows, int cols, int rowStride, int colStride) {
-        return new MatrixOperand(array, segment, off, rows, cols, rowStride, colStride);
+        return new MatrixOperand(array, segment, off, rows, cols, rowStride, colStride, null, segmentType);
     }
 
     private static long[] batchOffsets(Tensor t, int[] batch) {

@@ -1,5 +1,6 @@
 package dev.lens4j.tensor;
 
+import dev.lens4j.tensor.matmul.StorageType;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -145,6 +146,38 @@ class TensorTest {
             assertThat(x.matmul(x.transpose(0, 1)).toArray()).containsExactly(14, 32, 32, 77);
             assertThat(x.add(1f).toArray()).containsExactly(2, 3, 4, 5, 6, 7);
             assertThatThrownBy(() -> Tensor.wrap(seg, 2, 2)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 2]");
+        }
+    }
+
+    @Test
+    void sixteenBitSegmentsWidenWhereReadAndMultiplyInPlace() {
+        // bf16 of 1.5, -2, 0.25, 3, 1 + 2^-7, 6 and f16 of the same values (all exact in both formats)
+        float[] v = {1.5f, -2f, 0.25f, 3f, 1f + 0x1p-7f, 6f};
+        try (Arena arena = Arena.ofConfined()) {
+            for (StorageType type : new StorageType[] {StorageType.BF16, StorageType.F16}) {
+                MemorySegment seg = arena.allocate(v.length * 2L);
+                for (int i = 0; i < v.length; i++) {
+                    short bits = type == StorageType.BF16 ? (short) (Float.floatToIntBits(v[i]) >>> 16) : Float.floatToFloat16(v[i]);
+                    seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, bits);
+                }
+                Tensor x = Tensor.wrap(type, seg, 2, 3);
+                assertThat(x.storageType()).isEqualTo(type);
+                assertThat(x.get(1, 1)).isEqualTo(1f + 0x1p-7f);
+                assertThat(x.toArray()).containsExactly(v);
+                assertThat(x.transpose(0, 1).toArray()).containsExactly(1.5f, 3f, -2f, 1f + 0x1p-7f, 0.25f, 6f);
+                assertThat(x.slice(1, 1, 3).copy().toArray()).containsExactly(-2f, 0.25f, 1f + 0x1p-7f, 6f);
+                Tensor f32 = Tensor.of(v.clone(), 2, 3);
+                // the product reads the 16-bit storage in place (asMatrix keeps the type) and equals the float32 one
+                assertThat(x.asMatrix().type()).isEqualTo(type);
+                assertThat(x.asMatrix().segment()).isNotNull();
+                assertThat(x.matmul(x.transpose(0, 1)).toArray()).containsExactly(f32.matmul(f32.transpose(0, 1)).toArray());
+                assertThat(f32.matmul(x.transpose(0, 1)).toArray()).containsExactly(f32.matmul(f32.transpose(0, 1)).toArray());
+                assertThat(x.copy().storageType()).isEqualTo(StorageType.F32);
+                assertThatThrownBy(() -> x.set(0f, 0, 0)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining(type + ", read-only in place");
+                assertThatThrownBy(() -> Tensor.wrap(type, seg, 2, 2)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("needs 8 bytes of " + type);
+            }
         }
     }
 

@@ -2,7 +2,9 @@ package dev.lens4j.transformer;
 
 import dev.lens4j.hooks.ActNames;
 import dev.lens4j.hooks.HookPoint;
+import dev.lens4j.tensor.io.Float16;
 import dev.lens4j.tensor.matmul.MatrixOperand;
+import dev.lens4j.tensor.matmul.StorageType;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -147,14 +149,18 @@ final class Embedding {
         return replaced;
     }
 
-    /** Copies row {@code row} of a {@code [rows, C]} weight (heap or mapped, any strides) into {@code dst}. */
+    /** Copies row {@code row} of a {@code [rows, C]} weight (heap or mapped, any storage type and strides) into {@code dst}, as float32. */
     static void copyRow(MatrixOperand m, int row, float[] dst, int dstOff) {
         int cols = m.cols();
         long start = m.offset() + row * m.rowStride();
         if (m.colStride() == 1 && m.array() != null) {
             System.arraycopy(m.array(), (int) start, dst, dstOff, cols);
-        } else if (m.colStride() == 1) {
+        } else if (m.colStride() == 1 && m.type() == StorageType.F32 && m.segment() != null) {
             MemorySegment.copy(m.segment(), F32_LE, start * Float.BYTES, dst, dstOff, cols);
+        } else if (m.colStride() == 1 && m.type() == StorageType.BF16 && m.segment() != null) {
+            Float16.bf16ToF32(m.segment(), start * 2, dst, dstOff, cols);
+        } else if (m.colStride() == 1 && m.type() == StorageType.F16 && m.segment() != null) {
+            Float16.f16ToF32(m.segment(), start * 2, dst, dstOff, cols);
         } else {
             for (int c = 0; c < cols; c++) {
                 dst[dstOff + c] = m.get(row, c);

@@ -1,8 +1,11 @@
 package dev.lens4j.transformer;
 
 import dev.lens4j.tensor.Parallel;
+import dev.lens4j.tensor.kernel.KernelProvider;
 import dev.lens4j.tensor.kernel.Kernels;
+import dev.lens4j.tensor.matmul.Epilogue;
 import dev.lens4j.tensor.matmul.Gemm;
+import dev.lens4j.tensor.matmul.Gemv;
 import dev.lens4j.tensor.matmul.MatrixOperand;
 
 import java.util.Arrays;
@@ -15,7 +18,9 @@ import java.util.Arrays;
  * generation) are bound by reading the weights, and packing them for a GEMM would read them
  * three times; they take a matrix-vector path that streams each weight once: {@code axpy} over the
  * rows of a row-major heap {@code W}, or a dot product per column of a transposed one (the tied
- * unembedding {@code W_U = W_E^T}). Weights in memory-mapped storage always go to {@link Gemm}.
+ * unembedding {@code W_U = W_E^T}). A few rows times weights in memory-mapped or 16-bit storage go to
+ * {@link Gemv}, which streams them in place (a bfloat16 weight at 2 bytes per element) and gives the
+ * bits {@link Gemm} would.
  */
 final class Linear {
 
@@ -48,15 +53,37 @@ final class Linear {
             gemvTransposed(kk, x, xOff, ldx, rows, w, bias, biasOff, out, outOff, ldo);
             return;
         }
-        boolean accumulate = bias != null;
-        if (accumulate) {
-            Parallel.forRange(rows, Math.max(1, 65536 / n), (s, e) -> {
-                for (int r = s; r < e; r++) {
-                    System.arraycopy(bias, biasOff, out, outOff + r * ldo, n);
-                }
-            });
+        if (rows <= GEMV_MAX_ROWS && w.array() == null) {
+            // mapped or 16-bit weights: streamed once, widened in registers, with exactly Gemm's bits
+            Gemv.multiply(x, xOff, ldx, rows, w, bias, biasOff, out, outOff, ldo);
+            return;
         }
-        Gemm.multiply(new MatrixOperand(x, null, xOff, rows, k, ldx, 1), w, out, outOff, ldo, accumulate);
+        // the products start from the bias inside the GEMM (the bits of copying it into out first and
+        // accumulating, without that extra pass over out)
+        Gemm.multiply(new MatrixOperand(x, null, xOff, rows, k, ldx, 1), w, out, outOff, ldo,
+                bias == null ? Epilogue.none() : Epilogue.bias(bias, biasOff));
+    }
+
+    /**
+     * {@code out = gelu_new(x W + bias)} in one pass over out when it is {@link Gemm}'s product (more
+     * than {@link #GEMV_MAX_ROWS} rows) and the pass uses the default kernels, whose {@code geluNew}
+     * the fused epilogue applies: the bits of {@link #apply} followed by {@code kk.geluNew}. Otherwise
+     * returns false and does nothing.
+     *
+     * @param kk the pass's kernels
+     * @param x activations {@code [rows, k]}, row r at {@code x[r * k]}
+     * @param rows number of rows
+     * @param w the weight {@code [k, n]}
+     * @param bias {@code [n]}
+     * @param out output {@code [rows, n]}, row-major
+     * @return whether it computed out
+     */
+    static boolean applyGeluNew(Kernels kk, float[] x, int rows, MatrixOperand w, float[] bias, float[] out) {
+        if (rows <= GEMV_MAX_ROWS || kk != KernelProvider.kernels()) {
+            return false;
+        }
+        Gemm.multiply(MatrixOperand.rowMajor(x, 0, rows, w.rows()), w, out, 0, w.cols(), Epilogue.biasGeluNew(bias, 0));
+        return true;
     }
 
     /**
@@ -103,7 +130,7 @@ final class Linear {
      * @return {@code [k, count]}
      */
     static MatrixOperand columns(MatrixOperand w, int col, int count) {
-        return new MatrixOperand(w.array(), w.segment(), w.offset() + col * w.colStride(), w.rows(), count, w.rowStride(), w.colStride());
+        return w.colRange(col, count);
     }
 
     /**
@@ -115,7 +142,7 @@ final class Linear {
      * @return {@code [count, n]}
      */
     static MatrixOperand rows(MatrixOperand w, int row, int count) {
-        return new MatrixOperand(w.array(), w.segment(), w.offset() + row * w.rowStride(), count, w.cols(), w.rowStride(), w.colStride());
+        return w.rowRange(row, count);
     }
 
     /**

@@ -54,7 +54,12 @@ final class Mlp {
         int N = p.N;
         float[] postAct = new float[N * F];
         float[] savedPre, savedLin = null;
-        if (wGate == null) {
+        boolean geluNew = act == Activation.GELU_NEW || act == Activation.GELU_PYTORCH_TANH;
+        if (wGate == null && geluNew && !p.active(pre) && !p.grad && bIn != null
+                && Linear.applyGeluNew(p.kk, x, N, wIn, bIn, postAct)) {
+            // nothing sees hook_pre: the bias and gelu_new are the GEMM's epilogue, no pre array at all
+            savedPre = null;
+        } else if (wGate == null) {
             // hook_pre = x W_in + b_in; hook_post = act(pre)
             float[] h = new float[N * F];
             Linear.apply(p.kk, x, 0, C, N, wIn, bIn, 0, h, 0, F);

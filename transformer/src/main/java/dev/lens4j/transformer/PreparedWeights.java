@@ -204,14 +204,14 @@ final class PreparedWeights {
                 }
             }
         }
-        MatrixOperand fused = new MatrixOperand(m[0].array(), m[0].segment(), base, d, width, rs, cs);
+        MatrixOperand fused = new MatrixOperand(m[0].array(), m[0].segment(), base, d, width, rs, cs, m[0].halves(), m[0].type());
         MatrixOperand[] w = {fused, fused, fused};
         return new Qkv(w, col, headCols, col.clone(), headCols.clone(), width, true, null);
     }
 
     private static boolean sameStorage(MatrixOperand a, MatrixOperand b) {
-        return a.array() != null ? a.array() == b.array() : a.segment() != null && b.segment() != null
-                && a.segment().address() == b.segment().address() && a.segment().byteSize() == b.segment().byteSize();
+        return a.type() == b.type() && (a.array() != null ? a.array() == b.array() : a.segment() != null && b.segment() != null
+                && a.segment().address() == b.segment().address() && a.segment().byteSize() == b.segment().byteSize());
     }
 
     /**

@@ -46,6 +46,40 @@ class LinearTest {
         }
     }
 
+    /**
+     * A decoding step's few rows times a mapped 16-bit weight (row-major, and transposed as the tied
+     * unembedding is) stream the weight through the matrix-vector product and give exactly the bits of
+     * the GEMM of many rows, whose row r is the same sum: a KV-cached step equals a full pass.
+     */
+    @Test
+    void fewRowsTimesSixteenBitWeightsEqualTheGemmBitForBit() {
+        int k = 203, n = 157;
+        float[] wa = Tensor.randn(1, k, n).toArray();
+        Tensor bias = Tensor.randn(3, n);
+        Tensor x = Tensor.randn(4, 9, k);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate((long) k * n * 2);
+            for (int i = 0; i < wa.length; i++) {
+                seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i,
+                        dev.lens4j.tensor.io.Float16.f32ToBf16(wa[i]));
+            }
+            Tensor rowMajor = Tensor.wrap(dev.lens4j.tensor.matmul.StorageType.BF16, seg, k, n);
+            Tensor transposed = Tensor.wrap(dev.lens4j.tensor.matmul.StorageType.BF16, seg, n, k).transpose(0, 1);
+            for (Tensor weight : new Tensor[] {rowMajor, transposed}) {
+                float[] many = new float[9 * n];
+                Linear.apply(dev.lens4j.tensor.kernel.KernelProvider.kernels(), x.heapArray(), 0, k, 9, weight.asMatrix(),
+                        bias.heapArray(), 0, many, 0, n);
+                assertThat(Tensor.of(many, 9, n).allClose(x.matmul(weight.copy()).add(bias), 1e-5f, 1e-4f)).isTrue();
+                for (int rows = 1; rows <= Linear.GEMV_MAX_ROWS; rows++) {
+                    float[] few = new float[rows * n];
+                    Linear.apply(dev.lens4j.tensor.kernel.KernelProvider.kernels(), x.heapArray(), 0, k, rows, weight.asMatrix(),
+                            bias.heapArray(), 0, few, 0, n);
+                    assertThat(few).as(rows + " rows").containsExactly(java.util.Arrays.copyOf(many, rows * n));
+                }
+            }
+        }
+    }
+
     @Test
     void resultsDoNotDependOnTheThreadCount() {
         int k = 300, n = 200;

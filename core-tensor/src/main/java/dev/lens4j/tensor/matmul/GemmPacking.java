@@ -130,6 +130,8 @@ final class GemmPacking {
             int d = dOff + jp * kc;
             if (b.array() != null) {
                 packBPanelHeap(b, p0, kc, j0 + jp, cols, w, dst, d);
+            } else if (b.rowStride() == 1) {
+                packBPanelTransposed(b, p0, kc, j0 + jp, cols, w, dst, d);
             } else {
                 packBPanelGeneric(b, p0, kc, j0 + jp, cols, w, dst, d);
             }
@@ -205,7 +207,31 @@ final class GemmPacking {
         }
     }
 
-    /** Any storage and type, element by element (a transposed 16-bit or segment B, or any strides). */
+    /**
+     * A transposed B in a segment or 16-bit storage (unit row stride: each column a contiguous run
+     * along k), e.g. a Hugging Face {@code nn.Linear} weight {@code [out, in]} of a memory-mapped
+     * checkpoint used as {@code W [in, out]}: each column's run is widened into a scratch row in bulk,
+     * then dealt out to the packed rows. Element by element through {@link MatrixOperand#get} this
+     * was the slowest part of a Llama or Pythia product loaded without processing.
+     */
+    private static void packBPanelTransposed(MatrixOperand b, int p0, int kc, int j, int cols, int w, float[] dst, int d) {
+        float[] run = new float[kc];
+        for (int jj = 0; jj < cols; jj++) {
+            long src = b.offset() + p0 + (j + jj) * b.colStride(); // element index of B[p0, j + jj]
+            if (b.type() == StorageType.F32) {
+                MemorySegment.copy(b.segment(), F32, src * Float.BYTES, run, 0, kc);
+            } else if (b.halves() != null) {
+                widen(b.type(), b.halves(), (int) src, run, 0, kc);
+            } else {
+                widen(b.type(), b.segment(), src * 2, run, 0, kc);
+            }
+            for (int p = 0, o = d + jj; p < kc; p++, o += w) {
+                dst[o] = run[p];
+            }
+        }
+    }
+
+    /** Any storage and type, element by element (a segment or 16-bit B with neither stride 1). */
     private static void packBPanelGeneric(MatrixOperand b, int p0, int kc, int j, int cols, int w, float[] dst, int d) {
         for (int p = 0; p < kc; p++) {
             for (int jj = 0, o = d + p * w; jj < cols; jj++, o++) {

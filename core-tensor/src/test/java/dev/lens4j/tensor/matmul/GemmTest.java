@@ -165,6 +165,16 @@ class GemmTest {
         }
     }
 
+    /** A transposed segment B over several k blocks (a mapped Hugging Face {@code [out, in]} weight), on any thread. */
+    @Test
+    void transposedSegmentBOverSeveralKBlocks() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        try (Arena arena = Arena.ofShared()) {
+            check(operand(rnd, 37, 1301, Layout.ROW_MAJOR, null), operand(rnd, 1301, 101, Layout.TRANSPOSED, arena),
+                    false, 0, "heap A, transposed segment B, k 1301");
+        }
+    }
+
     @Test
     void accumulateAddsToC() {
         SplittableRandom rnd = new SplittableRandom(13);

@@ -65,6 +65,23 @@ class HalfPrecisionGemmTest {
         }
     }
 
+    /**
+     * A transposed B in a segment, as a Hugging Face {@code [out, in]} weight of a mapped checkpoint:
+     * k long enough for several k blocks, so packing starts runs at {@code p0 > 0} (float32:
+     * {@code GemmTest.nativeSegmentOperands}).
+     */
+    @Test
+    void transposedSegmentBOverSeveralKBlocks() {
+        SplittableRandom rnd = new SplittableRandom(47);
+        try (Arena arena = Arena.ofShared()) {
+            MatrixOperand a = operand(rnd, 37, 1301, Layout.ROW_MAJOR, null);
+            for (StorageType type : new StorageType[] {StorageType.BF16, StorageType.F16}) {
+                MatrixOperand[] b = halfOperand(rnd, 1301, 101, Layout.TRANSPOSED, type, arena);
+                check(a, b[0], b[1], type + " transposed segment [37, 1301] x [1301, 101]");
+            }
+        }
+    }
+
     @Test
     void everyLayoutOfA16BitB() {
         SplittableRandom rnd = new SplittableRandom(43);

@@ -1,6 +1,7 @@
 package dev.lens4j.transformer.loading;
 
 import dev.lens4j.tensor.Shapes;
+import dev.lens4j.tensor.matmul.StorageType;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -17,6 +18,7 @@ import java.util.Locale;
 final class FiniteWeights {
 
     private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private FiniteWeights() {}
 
@@ -47,14 +49,25 @@ final class FiniteWeights {
      * @param file the file that holds the tensor, for the message
      * @param name the tensor's name in the file
      * @param shape its shape
-     * @param f32 its values as little-endian float32, row-major
+     * @param type how the values are stored
+     * @param data its values, little-endian, row-major
      * @throws CheckpointFormatException naming file, tensor and the first non-finite value's index
      */
-    static void require(String file, String name, int[] shape, MemorySegment f32) throws CheckpointFormatException {
-        long n = f32.byteSize() / Float.BYTES;
+    static void require(String file, String name, int[] shape, StorageType type, MemorySegment data) throws CheckpointFormatException {
+        long n = data.byteSize() / type.bytes();
+        if (type == StorageType.F32) {
+            for (long i = 0; i < n; i++) {
+                if (!Float.isFinite(data.getAtIndex(FLOAT_LE, i))) {
+                    throw refusal(file, name, shape, i, k -> data.getAtIndex(FLOAT_LE, k));
+                }
+            }
+            return;
+        }
+        // a 16-bit value is NaN or infinite exactly when its exponent bits are all ones
+        int exponent = type == StorageType.BF16 ? 0x7F80 : 0x7C00;
         for (long i = 0; i < n; i++) {
-            if (!Float.isFinite(f32.getAtIndex(FLOAT_LE, i))) {
-                throw refusal(file, name, shape, i, k -> f32.getAtIndex(FLOAT_LE, k));
+            if ((data.getAtIndex(SHORT_LE, i) & exponent) == exponent) {
+                throw refusal(file, name, shape, i, k -> type.widen(data.getAtIndex(SHORT_LE, k)));
             }
         }
     }

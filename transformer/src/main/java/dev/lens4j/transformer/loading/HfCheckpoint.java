@@ -34,9 +34,11 @@ import java.util.regex.Pattern;
  *   <li>every tensor the config needs is checked (present, float dtype, shape) before any is read, and
  *       a tensor the config does not use is refused, named (buffers such as GPT-2's causal masks and
  *       rotary {@code inv_freq} caches excepted);</li>
- *   <li>without weight processing, float32 weights are not copied: the file is memory-mapped and every
- *       weight is a view of the mapping, owned by the returned checkpoint (closing it unmaps the file);
- *       F16 and BF16 weights are converted to float32 heap copies;</li>
+ *   <li>without weight processing, float32, bfloat16 and half weights are not copied: the file is
+ *       memory-mapped and every weight is a view of the mapping, owned by the returned checkpoint
+ *       (closing it unmaps the file); 16-bit weights stay 16-bit and are widened to float32 where they
+ *       are read (in GEMM's packing, GEMV's loads, an embedding row), so a bfloat16 model takes about its
+ *       file size in memory (F64 weights become float32 heap copies);</li>
  *   <li>with processing, the headers are checked on the mapping, the file is unmapped, and the tensors
  *       are read with positional reads one block at a time (the parameters outside the blocks first),
  *       each block processed before the next is read, so the memory in use peaks at the processed
@@ -132,7 +134,8 @@ public final class HfCheckpoint {
             src.close();
             throw e;
         }
-        boolean viewsOfTheFile = processing.isNone() && src.names().stream().anyMatch(n -> src.dtype(n) == DType.F32) && !src.isHeap();
+        boolean viewsOfTheFile = processing.isNone() && !src.isHeap()
+                && src.names().stream().anyMatch(n -> src.dtype(n) == DType.F32 || src.dtype(n) == DType.BF16 || src.dtype(n) == DType.F16);
         if (viewsOfTheFile) {
             try {
                 return new LoadedCheckpoint(cfg, convert(family, cfg, src, layout, null), tok, src, count);
@@ -146,8 +149,8 @@ public final class HfCheckpoint {
             TransformerWeights w = convert(family, cfg, src, layout, processing);
             return new LoadedCheckpoint(WeightProcessing.processedConfig(cfg, processing), w, tok, null, count);
         }
-        // Every weight is read into a heap array (processing copies most of them anyway, F16/BF16 need
-        // converting): unmap, then read the tensors from the files one block at a time, so that neither
+        // Every weight is read into a heap array (processing copies most of them anyway, and computes
+        // in float32 as TransformerLens does): unmap, then read the tensors from the files one block at a time, so that neither
         // the mapping nor more than one unprocessed block is held while the copies grow.
         FileTensors files;
         try {

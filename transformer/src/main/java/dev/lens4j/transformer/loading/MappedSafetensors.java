@@ -4,6 +4,7 @@ import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.DType;
 import dev.lens4j.tensor.internal.Json;
 import dev.lens4j.tensor.io.SafetensorsFile;
+import dev.lens4j.tensor.matmul.StorageType;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +22,9 @@ import java.util.Set;
 
 /**
  * One safetensors file or a sharded checkpoint ({@code model.safetensors.index.json} and its shards),
- * memory-mapped (or, for a class-path resource inside a jar, read into memory). F32 tensors are zero-copy views of the mapping; closing unmaps every shard.
+ * memory-mapped (or, for a class-path resource inside a jar, read into memory). F32, BF16 and F16
+ * tensors are zero-copy views of the mapping (16-bit ones stay 16-bit: {@link Tensor#wrap(StorageType,
+ * java.lang.foreign.MemorySegment, int...)}), F64 ones float32 heap copies; closing unmaps every shard.
  */
 final class MappedSafetensors implements TensorSource {
 
@@ -232,17 +235,29 @@ final class MappedSafetensors implements TensorSource {
             throw TensorSource.unsupportedDtype(f.path().toString(), name, t);
         }
         int[] shape = f.info(name).shape();
-        if (heapCopies || t != DType.F32) {
-            float[] values = f.readFloats(name); // F16, BF16, F64: a converted heap copy
+        StorageType stored = storageType(t);
+        if (heapCopies || stored == null) {
+            float[] values = f.readFloats(name); // F64, or any dtype of an in-memory resource: a float32 heap copy
             if (requireFinite) {
                 FiniteWeights.require(f.path().toString(), name, shape, values, 0);
             }
             return Tensor.of(values, shape);
         }
         if (requireFinite) {
-            FiniteWeights.require(f.path().toString(), name, shape, f.segment(name));
+            FiniteWeights.require(f.path().toString(), name, shape, stored, f.segment(name));
         }
-        return f.tensor(name); // a zero-copy view of the mapping
+        // a zero-copy view of the mapping; F16 and BF16 stay 16-bit, widened where they are read
+        return Tensor.wrap(stored, f.segment(name), shape);
+    }
+
+    /** The storage a tensor of this dtype keeps as a view of the mapping, or null for one read into a float32 copy. */
+    private static StorageType storageType(DType t) {
+        return switch (t) {
+            case F32 -> StorageType.F32;
+            case BF16 -> StorageType.BF16;
+            case F16 -> StorageType.F16;
+            default -> null;
+        };
     }
 
     /**

@@ -105,6 +105,55 @@ class FamilyReferenceTest {
         }
     }
 
+    /**
+     * Issue 12 item 4: a 16-bit checkpoint loaded without processing keeps its matrices 16-bit, views
+     * of the mapped file that GEMM and GEMV widen as they read them, and gives exactly the logits (bit
+     * for bit) and every hook of the same model converted to float32 on the heap; against Hugging
+     * Face's logits of the 16-bit model, the bound of {@link #roundedCheckpointsAndShardsGiveTheirReferenceLogits}.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gpt2", "gpt_neox", "llama", "llama-untied", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "phi3"})
+    void sixteenBitCheckpointsStaySixteenBitAndEqualTheirFloat32Conversion(String family) throws IOException {
+        Path dir = ROOT.resolve(family);
+        try (SafetensorsFile hf = SafetensorsFile.open(dir.resolve("hf-logits.safetensors"))) {
+            int[][] tokens = ReferenceChecks.ints(hf, "tokens");
+            for (String kind : new String[] {"bf16", "f16"}) {
+                if (!Files.isDirectory(dir.resolve("hf-" + kind))) {
+                    continue;
+                }
+                try (LoadedCheckpoint c = HfCheckpoint.read(dir.resolve("hf-" + kind), LoadOptions.noProcessing())) {
+                    Map<String, Tensor> sd = c.weights().stateDict();
+                    Map<String, Tensor> widened = new java.util.LinkedHashMap<>();
+                    int sixteen = 0;
+                    for (Map.Entry<String, Tensor> e : sd.entrySet()) {
+                        if (e.getValue().storageType() != dev.lens4j.tensor.matmul.StorageType.F32) {
+                            sixteen++;
+                            assertThat(e.getValue().isHeap()).as(e.getKey()).isFalse();
+                            assertThat(e.getValue().storageType().name()).as(e.getKey()).isEqualTo(kind.toUpperCase(java.util.Locale.ROOT));
+                        }
+                        widened.put(e.getKey(), e.getValue().copy());
+                    }
+                    assertThat(sd.get("blocks.0.attn.W_Q").storageType().name()).as(family + " " + kind + " W_Q")
+                            .isEqualTo(kind.toUpperCase(java.util.Locale.ROOT));
+                    assertThat(sixteen).as(family + " " + kind + " 16-bit weights").isGreaterThan(4);
+                    TransformerConfig cfg = c.config().withHookSwitches(true, false, true, false);
+                    try (HookedTransformer mapped = HookedTransformer.of(cfg, c.weights(), c.tokenizer(), null);
+                         HookedTransformer heap = HookedTransformer.of(cfg, dev.lens4j.transformer.TransformerWeights.fromStateDict(
+                                 cfg, widened, "float32 copy"), c.tokenizer(), null)) {
+                        ForwardResult a = mapped.runWithCache(tokens), b = heap.runWithCache(tokens);
+                        assertThat(a.logits().toArray()).as(family + " " + kind + " logits, mapped 16-bit against float32 copies")
+                                .containsExactly(b.logits().toArray());
+                        for (String n : b.cache().names()) {
+                            assertThat(a.cache().get(n).toArray()).as(family + " " + kind + " " + n).containsExactly(b.cache().get(n).toArray());
+                        }
+                        ReferenceChecks.check(family + " " + kind + " log-probs, mapped", a.logits().logSoftmax(-1),
+                                ReferenceChecks.read(hf, kind + ".logits").logSoftmax(-1));
+                    }
+                }
+            }
+        }
+    }
+
     /** The model with the optional hooks the fixtures recorded ({@code use_attn_result}, {@code use_hook_mlp_in}). */
     static HookedTransformer withTlHooks(LoadedCheckpoint c) {
         TransformerConfig cfg = c.config().withHookSwitches(true, false, true, false);

@@ -3,6 +3,7 @@ package dev.lens4j.transformer.loading;
 import dev.lens4j.transformer.loading.family.Gpt2Family;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.io.DType;
+import dev.lens4j.tensor.io.Float16;
 import dev.lens4j.tensor.internal.Json;
 import dev.lens4j.tensor.io.SafetensorsWriter;
 import dev.lens4j.transformer.TransformerConfig;
@@ -83,17 +84,22 @@ final class SyntheticCheckpoints {
      * @return the header length in bytes plus 8 (the file offset of the first tensor's data)
      */
     static long writeSparse(Path file, Map<String, int[]> shapes) throws IOException {
+        return writeSparse(file, shapes, DType.F32);
+    }
+
+    /** {@link #writeSparse(Path, Map)} with tensors of {@code dtype} (F32, BF16 or F16). */
+    static long writeSparse(Path file, Map<String, int[]> shapes, DType dtype) throws IOException {
         Map<String, Object> header = new LinkedHashMap<>();
         long offset = 0;
         for (Map.Entry<String, int[]> e : shapes.entrySet()) {
-            long bytes = 4;
+            long bytes = dtype == DType.F32 ? 4 : 2;
             List<Object> shape = new java.util.ArrayList<>();
             for (int d : e.getValue()) {
                 bytes *= d;
                 shape.add((long) d);
             }
             Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("dtype", "F32");
+            entry.put("dtype", dtype.name());
             entry.put("shape", shape);
             entry.put("data_offsets", List.of(offset, offset + bytes));
             header.put(e.getKey(), entry);
@@ -135,7 +141,18 @@ final class SyntheticCheckpoints {
      * a megabyte at a time so the test itself holds no copy of the weights.
      */
     static void writeStreamed(Path file, Map<String, int[]> shapes) throws IOException {
-        long dataStart = writeSparse(file, shapes);
+        writeStreamed(file, shapes, DType.F32);
+    }
+
+    /**
+     * {@link #writeStreamed(Path, Map)} in {@code dtype}: F32, or BF16 holding each value rounded to
+     * bfloat16 ({@link Float16#f32ToBf16}).
+     */
+    static void writeStreamed(Path file, Map<String, int[]> shapes, DType dtype) throws IOException {
+        if (dtype != DType.F32 && dtype != DType.BF16) {
+            throw new IllegalArgumentException("writeStreamed writes F32 or BF16, not " + dtype);
+        }
+        long dataStart = writeSparse(file, shapes, dtype);
         ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.position(dataStart);
@@ -146,7 +163,11 @@ final class SyntheticCheckpoints {
                     n *= d;
                 }
                 for (long i = 0; i < n; i++) {
-                    buf.putFloat(streamedValue(k, i));
+                    if (dtype == DType.F32) {
+                        buf.putFloat(streamedValue(k, i));
+                    } else {
+                        buf.putShort(Float16.f32ToBf16(streamedValue(k, i)));
+                    }
                     if (!buf.hasRemaining()) {
                         flush(ch, buf);
                     }
