@@ -3,7 +3,8 @@
 # activation's gradient, forward + backward with every weight's gradient; default and reproducible passes)
 # against PyTorch 2.13 autograd on the same model and shapes (tools/bench/torch_backward.py), alternating the
 # two in one session. Raw results go to benchmarks/target/backward-vs-torch and are archived under
-# tools/bench/results/backward-vs-torch-<date>/; docs/perf/backward.md reads them.
+# tools/bench/results/backward-vs-torch-<date>-<shapes>/; tools/bench/backward_summary.py makes the table of
+# docs/perf/backward.md from them.
 #
 #   tools/bench/backward_vs_torch.sh [rounds]        # default 3 rounds
 #
@@ -39,7 +40,7 @@ for r in $(seq 1 "$rounds"); do
 done
 session_end "$out/session.json"
 
-archive="$root/tools/bench/results/backward-vs-torch-$(date -u +%Y-%m-%d)"
+archive="$root/tools/bench/results/backward-vs-torch-$(date -u +%Y-%m-%d)-$(echo "$shapes" | tr ' ' '_')"
 rm -rf "$archive"
 mkdir -p "$archive"
 cp "$out"/*.json "$out"/*.jsonl "$out"/*.txt "$archive"/
