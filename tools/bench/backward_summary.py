@@ -4,6 +4,9 @@ forward + backward with weight gradients, default and reproducible passes, besid
 the backward pass's time as a multiple of the forward's ((forward + backward - forward) / forward).
 
     python tools/bench/backward_summary.py benchmarks/target/backward-vs-torch
+
+The folder may instead hold CPU-time runs: lens4j-*.jsonl from dev.lens4j.bench.BackwardCpuTime and
+torch-*.jsonl from tools/bench/torch_backward.py --clock cpu (one thread); then those are summarised.
 """
 
 import glob
@@ -15,6 +18,11 @@ import sys
 
 def main(folder):
     lens = {}
+    names = {"forward": "forward", "forwardBackward": "forwardBackward", "forwardBackwardWeights": "forwardBackwardWeights"}
+    for f in sorted(glob.glob(os.path.join(folder, "lens4j-*.jsonl"))):
+        for line in open(f):
+            r = json.loads(line)
+            lens.setdefault((r["shape"], r["threads"], r["reproducible"], names[r["bench"]]), []).append(r["cpu_ms_median"])
     for f in sorted(glob.glob(os.path.join(folder, "jmh-*.json"))):
         for e in json.load(open(f)):
             p = e["params"]

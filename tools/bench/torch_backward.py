@@ -14,6 +14,7 @@ Prints one JSON object per line (median over --runs timed runs after one warm-up
 
     python tools/bench/torch_backward.py                      # threads 1 and 2, 1x128 and 8x128
     python tools/bench/torch_backward.py --runs 3 --threads 2 --shapes 1x128
+    python tools/bench/torch_backward.py --clock cpu --threads 1  # CPU time, as lens4j's BackwardCpuTime
 
 Runs under the reference venv (PyTorch 2.13 with MKL and oneDNN); OMP_WAIT_POLICY=PASSIVE unless set.
 """
@@ -35,6 +36,7 @@ import datetime
 import json
 import platform
 import statistics
+import time
 
 import torch.nn.functional as F
 
@@ -55,6 +57,19 @@ def forward_from_embeddings(w, tokens, embed):
     return tf.forward({**w, "wte": Lookup()}, tokens)
 
 
+def timed(fn, runs, clock):
+    """Seconds of each of `runs` calls after one warm-up call: wall clock, or the calling thread's CPU time
+    (with one intra-op thread, torch computes on the calling thread)."""
+    now = time.thread_time if clock == "cpu" else time.perf_counter
+    fn()
+    times = []
+    for _ in range(runs):
+        t0 = now()
+        fn()
+        times.append(now() - t0)
+    return times
+
+
 def trainable(w):
     """A copy of the weights with requires_grad set on every tensor (the tied unembedding follows wte)."""
     out = {k: v for k, v in w.items() if k not in ("layers",)}
@@ -72,7 +87,11 @@ def main():
     ap.add_argument("--shapes", nargs="+", default=["1x128", "8x128"], help="batch x pos")
     ap.add_argument("--modes", nargs="+", default=["forward", "forward_backward", "forward_backward_weights"])
     ap.add_argument("--runs", type=int, default=5, help="timed runs per point (median reported)")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="wall clock, or the calling thread's CPU time (one thread only)")
     args = ap.parse_args()
+    if args.clock == "cpu" and args.threads != [1]:
+        ap.error("--clock cpu measures the calling thread: use --threads 1")
 
     common = {
         "torch": torch.__version__,
@@ -123,8 +142,8 @@ def main():
             for mode, fn in (("forward", fwd), ("forward_backward", fwd_bwd), ("forward_backward_weights", fwd_bwd_weights)):
                 if mode not in args.modes:
                     continue
-                times = tf.timed(fn, args.runs)
-                print(json.dumps({"bench": mode, "batch": batch, "pos": pos, "threads": threads,
+                times = timed(fn, args.runs, args.clock)
+                print(json.dumps({"bench": mode, "batch": batch, "pos": pos, "threads": threads, "clock": args.clock,
                                   "median_s": round(statistics.median(times), 4),
                                   "runs_s": [round(t, 4) for t in times], "loadavg_1m": os.getloadavg()[0],
                                   **common}), flush=True)
