@@ -13,6 +13,7 @@ root="$(cd "$here/../.." && pwd)"
 "$here/gemv.sh" 5                     # docs/perf/matmul.md (GEMV against the memory bandwidth)
 "$here/kernels.sh"                    # docs/perf/kernels.md
 "$here/forward_vs_torch.sh" 3         # docs/perf/forward.md
+"$here/backward_vs_torch.sh" 3         # docs/perf/backward.md (tabulated by backward_summary.py)
 "$here/train_vs_torch.sh" 3           # the table in docs/perf/training.md (printed; paste it in)
 "$here/gradients_vs_torch.sh" 3       # docs/perf/gradients.md (PyTorch 2.13 from the reference venv)
 out="$root/tools/bench/results/analysis-$(date -u +%Y-%m-%d)"

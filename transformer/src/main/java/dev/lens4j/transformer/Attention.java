@@ -354,7 +354,9 @@ final class Attention {
         float[] dPatternH = p.hookGrad(pattern, dPattern);
 
         // 5. softmax: dscores = P (dP - sum_s P dP); then the mask: no gradient reaches masked scores
-        float[] dScores = new float[B * H * T * S];
+        //    (in place of dpattern when no cache or backward hook has seen it: a training step's
+        //    [B, H, T, S] arrays are megabytes, and fresh ones cost their zeroing and cache misses)
+        float[] dScores = p.gradientPrivate(pattern) ? dPatternH : new float[B * H * T * S];
         float[] pat = sv.pattern();
         Parallel.forRange(B * H * T, Math.max(1, Pass.GRAIN / S), (s0, e0) -> {
             for (int row = s0; row < e0; row++) {
@@ -370,7 +372,7 @@ final class Attention {
         });
         float[] dScoresH = p.hookGrad(attnScores, dScores);
         // 4. scores = cap tanh(scale q.k / cap), masked: d(q.k) = dscores (1 - (s / cap)^2) scale where allowed
-        float[] dQk = new float[B * H * T * S];
+        float[] dQk = p.gradientPrivate(attnScores) ? dScoresH : new float[B * H * T * S];
         float[] sc = sv.scores();
         int[][] mask = p.mask;
         Parallel.forRange(B * H * T, Math.max(1, Pass.GRAIN / S), (s0, e0) -> {
@@ -378,8 +380,11 @@ final class Attention {
                 int b = row / (H * T), t = row % T;
                 int base = row * S;
                 int from = window > 0 ? Math.max(0, t + 1 - window) : 0;
+                Arrays.fill(dQk, base, base + from, 0f);
+                Arrays.fill(dQk, base + t + 1, base + S, 0f);
                 for (int s = from; s <= t; s++) {
                     if (mask != null && mask[b][s] == 0) {
+                        dQk[base + s] = 0f;
                         continue;
                     }
                     float g = dScoresH[base + s];

@@ -7,7 +7,7 @@ import dev.lens4j.tensor.kernel.ReproducibleKernels;
 /**
  * The mean cross-entropy of chosen targets ({@link LogitMetric#crossEntropy}, and
  * {@link LogitMetric#meanLoss} with the next tokens as targets): the softmax of each position's logits
- * is taken in double precision, once for the value and once for the gradient.
+ * is taken in double precision, once for the value and the gradient together ({@link #evaluate}).
  */
 final class CrossEntropyMetric implements LogitMetric {
 
@@ -40,34 +40,39 @@ final class CrossEntropyMetric implements LogitMetric {
 
     @Override
     public double value(Tensor logits, boolean reproducible) {
-        check(logits);
-        int B = logits.dim(0), T = logits.dim(1), V = logits.dim(2);
-        float[] l = logits.contiguous().toArray();
-        double sum = 0;
-        for (int b = 0; b < B; b++) {
-            for (int t = 0; t < T; t++) {
-                if (targets[b][t] >= 0) {
-                    sum -= logSoftmaxAt(l, (b * T + t) * V, V, targets[b][t], reproducible);
-                }
-            }
-        }
-        return count == 0 ? 0 : sum / count;
+        return evaluate(logits, reproducible, false).value();
     }
 
     @Override
     public Tensor gradient(Tensor logits, boolean reproducible) {
+        return evaluate(logits, reproducible, true).gradient();
+    }
+
+    @Override
+    public Evaluation evaluate(Tensor logits, boolean reproducible) {
+        return evaluate(logits, reproducible, true);
+    }
+
+    /**
+     * The value and, when asked, the gradient, from one softmax per position: each position's
+     * {@code e^(l - max)} and their sum {@code z} give both {@code -log p = -(l[target] - max - log z)}
+     * and {@code dl = (e / z - [v = target]) / count}.
+     */
+    private Evaluation evaluate(Tensor logits, boolean reproducible, boolean withGradient) {
         check(logits);
         int B = logits.dim(0), T = logits.dim(1), V = logits.dim(2);
-        float[] l = logits.contiguous().toArray();
-        float[] g = new float[l.length];
+        float[] l = Pass.compact(logits.contiguous());
+        float[] g = withGradient ? new float[l.length] : null;
         if (count == 0) {
-            return Tensor.of(g, B, T, V);
+            return new Evaluation(0, withGradient ? Tensor.of(g, B, T, V) : null);
         }
         double w = 1.0 / count;
         double[] e = new double[V];
+        double sum = 0;
         for (int b = 0; b < B; b++) {
             for (int t = 0; t < T; t++) {
-                if (targets[b][t] < 0) {
+                int target = targets[b][t];
+                if (target < 0) {
                     continue;
                 }
                 int o = (b * T + t) * V;
@@ -77,14 +82,17 @@ final class CrossEntropyMetric implements LogitMetric {
                     e[v] = exp(l[o + v] - max, reproducible);
                     z += e[v];
                 }
-                double scale = w / z;
-                for (int v = 0; v < V; v++) {
-                    g[o + v] = (float) (scale * e[v]);
+                sum -= l[o + target] - max - log(z, reproducible);
+                if (withGradient) {
+                    double scale = w / z;
+                    for (int v = 0; v < V; v++) {
+                        g[o + v] = (float) (scale * e[v]);
+                    }
+                    g[o + target] -= (float) w;
                 }
-                g[o + targets[b][t]] -= (float) w;
             }
         }
-        return Tensor.of(g, B, T, V);
+        return new Evaluation(sum / count, withGradient ? Tensor.of(g, B, T, V) : null);
     }
 
     private void check(Tensor logits) {
@@ -114,7 +122,11 @@ final class CrossEntropyMetric implements LogitMetric {
         for (int v = 0; v < n; v++) {
             z += exp(l[o + v] - max, reproducible);
         }
-        return l[o + target] - max - (reproducible ? StrictMath.log(z) : Math.log(z)); // one log per position
+        return l[o + target] - max - log(z, reproducible); // one log per position
+    }
+
+    private static double log(double z, boolean reproducible) {
+        return reproducible ? StrictMath.log(z) : Math.log(z);
     }
 
     private static double max(float[] l, int o, int n) {

@@ -501,8 +501,9 @@ public final class HookedTransformer implements AutoCloseable {
         if (metric == null) {
             return new ForwardResult(out, hooks.cache(), stopped);
         }
-        double value = metric.value(out, o.reproducible());
-        Tensor dLogits = metric.gradient(out, o.reproducible());
+        LogitMetric.Evaluation ev = metric.evaluate(out, o.reproducible());
+        double value = ev.value();
+        Tensor dLogits = ev.gradient();
         dLogits.requireShape("the gradient of " + metric, out.shape());
         float[] dIn = engine.backward(pass, Pass.compact(dLogits.contiguous()), start, tokens != null);
         return new ForwardResult(out, hooks.cache(), false, value, wg == null ? null : wg.byName(prepared.weights),

@@ -61,6 +61,27 @@ public interface LogitMetric {
     }
 
     /**
+     * A metric's value and its gradient with respect to the logits, from one evaluation.
+     *
+     * @param value the metric's value
+     * @param gradient {@code [batch, pos, d_vocab]}, the gradient with respect to the logits
+     */
+    record Evaluation(double value, Tensor gradient) {}
+
+    /**
+     * {@link #value(Tensor, boolean)} and {@link #gradient(Tensor, boolean)} together, the same bits as
+     * the two calls: what a backward pass asks for. The default makes the two calls; a metric whose
+     * value and gradient share work (the cross-entropy's softmax) should override it and do the work once.
+     *
+     * @param logits {@code [batch, pos, d_vocab]}
+     * @param reproducible whether the results must be the same bits on every platform
+     * @return the value and the gradient
+     */
+    default Evaluation evaluate(Tensor logits, boolean reproducible) {
+        return new Evaluation(value(logits, reproducible), gradient(logits, reproducible));
+    }
+
+    /**
      * The mean next-token cross-entropy over every position but the last of every sequence
      * (TransformerLens's loss: {@code -log p(tokens[b, t + 1])} averaged over {@code [batch, pos - 1]}).
      *
@@ -117,6 +138,11 @@ public interface LogitMetric {
      */
     static double tokenLoss(Tensor logits, int b, int t, int target) {
         int V = logits.dim(2);
+        if (logits.isHeap() && logits.isContiguous() && logits.rank() == 3) {
+            // the row in place: a training step asks for every position's loss
+            int o = logits.heapOffset() + (b * logits.dim(1) + t) * V;
+            return -CrossEntropyMetric.logSoftmaxAt(logits.heapArray(), o, V, target, true);
+        }
         float[] row = logits.select(0, b).select(0, t).toArray();
         return -CrossEntropyMetric.logSoftmaxAt(row, 0, V, target, true);
     }

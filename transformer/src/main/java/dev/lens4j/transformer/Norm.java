@@ -157,21 +157,33 @@ final class Norm {
         Saved sv = p.saved(this);
         int C = width, rows = sv.rows();
         boolean rms = type.isRms();
+        float[] x = sv.x();
+        int grain = Math.max(1, Pass.GRAIN / C);
+        // each row's mean (LayerNorm), computed once for the steps below
+        float[] mean = new float[rows];
+        if (!rms) {
+            Parallel.forRange(rows, grain, (s0, e0) -> {
+                for (int r = s0; r < e0; r++) {
+                    mean[r] = p.kk.sum(x, r * C, C) / C;
+                }
+            });
+        }
         float[] du;
         if (rms) {
             // out = n * w (hook_normalized is n): dn = dOut * w, dw += dOut * n
             float[] dn = dOut;
             if (w != null) {
                 dn = new float[rows * C];
-                float[] dw = new float[C];
-                for (int r = 0; r < rows; r++) {
-                    for (int c = 0; c < C; c++) {
-                        dn[r * C + c] = dOut[r * C + c] * w[c];
-                        dw[c] += dOut[r * C + c] * sv.normalized()[r * C + c];
+                float[] dnw = dn;
+                Parallel.forRange(rows, grain, (s0, e0) -> {
+                    for (int r = s0; r < e0; r++) {
+                        for (int c = 0; c < C; c++) {
+                            dnw[r * C + c] = dOut[r * C + c] * w[c];
+                        }
                     }
-                }
+                });
                 if (p.weightGrads != null) {
-                    p.weightGrads.addVector(w, dw);
+                    p.weightGrads.addVector(w, columnProductSums(dOut, sv.normalized(), rows));
                 }
             }
             du = p.hookGrad(normalized, dn, sv.normShape());
@@ -181,36 +193,37 @@ final class Norm {
             if (w == null) {
                 du = dNorm;
             } else {
-                du = new float[rows * C];
-                float[] dw = new float[C], db = new float[C];
-                for (int r = 0; r < rows; r++) {
-                    float mean = p.kk.sum(sv.x(), r * C, C) / C;
-                    float s = sv.scale()[r];
-                    for (int c = 0; c < C; c++) {
-                        float g = dNorm[r * C + c];
-                        du[r * C + c] = g * w[c];
-                        dw[c] += g * ((sv.x()[r * C + c] - mean) / s);
-                        db[c] += g;
+                float[] duw = new float[rows * C];
+                float[] u = new float[rows * C];                // (x - mean) / s, as the forward pass's rows
+                Parallel.forRange(rows, grain, (s0, e0) -> {
+                    for (int r = s0; r < e0; r++) {
+                        float m = mean[r], s = sv.scale()[r];
+                        for (int c = 0; c < C; c++) {
+                            duw[r * C + c] = dNorm[r * C + c] * w[c];
+                            u[r * C + c] = (x[r * C + c] - m) / s;
+                        }
                     }
-                }
+                });
+                du = duw;
                 if (p.weightGrads != null) {
-                    p.weightGrads.addVector(w, dw);
-                    p.weightGrads.addVector(b, db);
+                    p.weightGrads.addVector(w, columnProductSums(dNorm, u, rows));
+                    p.weightGrads.addVector(b, columnProductSums(dNorm, null, rows));
                 }
             }
         }
         // u = x_c / s: the direct term and the scale's gradient
         float[] ds = new float[rows];
-        float[] mean = new float[rows];
-        for (int r = 0; r < rows; r++) {
-            mean[r] = rms ? 0f : p.kk.sum(sv.x(), r * C, C) / C;
-            float s = sv.scale()[r];
-            double acc = 0;
-            for (int c = 0; c < C; c++) {
-                acc += (double) du[r * C + c] * (sv.x()[r * C + c] - mean[r]);
+        float[] duf = du;
+        Parallel.forRange(rows, grain, (s0, e0) -> {
+            for (int r = s0; r < e0; r++) {
+                float s = sv.scale()[r];
+                double acc = 0;
+                for (int c = 0; c < C; c++) {
+                    acc += (double) duf[r * C + c] * (x[r * C + c] - mean[r]);
+                }
+                ds[r] = (float) (-acc / ((double) s * s));
             }
-            ds[r] = (float) (-acc / ((double) s * s));
-        }
+        });
         float[] dsHooked = p.hookGrad(scale, ds, sv.scaleShape());
         float[] dx = new float[rows * C];
         Parallel.forRange(rows, Math.max(1, Pass.GRAIN / C), (s0, e0) -> {
@@ -219,7 +232,7 @@ final class Norm {
                 float k = dsHooked[r] / (C * s);
                 double sum = 0;
                 for (int c = 0; c < C; c++) {
-                    float v = du[r * C + c] / s + k * (sv.x()[r * C + c] - mean[r]);
+                    float v = duf[r * C + c] / s + k * (x[r * C + c] - mean[r]);
                     dx[r * C + c] = v;
                     sum += v;
                 }
@@ -232,6 +245,25 @@ final class Norm {
             }
         });
         return dx;
+    }
+
+    /**
+     * {@code sum_r g[r, c] y[r, c]} (or {@code sum_r g[r, c]} when {@code y} is null) for every column
+     * c of {@code [rows, C]} arrays: a weight's or bias's gradient. Each column is summed over the rows
+     * in order, from zero, whatever the threads, which share the columns out in fixed blocks.
+     */
+    private float[] columnProductSums(float[] g, float[] y, int rows) {
+        int C = width;
+        float[] out = new float[C];
+        Parallel.forRange(C, Math.max(16, C / 4 / 16 * 16), (c0, c1) -> {
+            for (int r = 0; r < rows; r++) {
+                int o = r * C;
+                for (int c = c0; c < c1; c++) {
+                    out[c] += y == null ? g[o + c] : g[o + c] * y[o + c];
+                }
+            }
+        });
+        return out;
     }
 
     /**

@@ -262,6 +262,17 @@ final class Pass {
         return p == null ? g : hookGrad(p, g, shape(p));
     }
 
+    /**
+     * Whether the gradient {@link #hookGrad} returns for {@code p} is this pass's alone: no cache entry
+     * and no backward hook has seen it, so the backward pass may overwrite it with what it computes next.
+     *
+     * @param p the point, or null for a point the model does not have
+     * @return true unless a cache or backward hook takes {@code p}'s gradient
+     */
+    boolean gradientPrivate(HookPoint p) {
+        return p == null || !hooks.isGradientActive(p);
+    }
+
     /** {@link #hookGrad(HookPoint, float[])} for a value of the given shape. */
     float[] hookGrad(HookPoint p, float[] g, int[] shape) {
         if (p == null) {

@@ -36,6 +36,12 @@ final class BlockedGemm {
 
     /** Below this many flops a product runs on the calling thread. */
     static final double MIN_PARALLEL_FLOPS = 4e6;
+    /**
+     * A product whose A and B each hold at most this many floats (32 KB, an L1 cache) is offered to
+     * the kernel's {@link GemmMicroKernel#direct} path first: packing would cost about as much as the
+     * product (attention's 48 x 48 by 48 x 16 per (batch, head) pair).
+     */
+    static final int DIRECT_FLOATS = 8192;
     /** Rough cost of packing one element, in flops of the micro-kernel, for choosing a split. */
     private static final double PACK_COST_FLOPS = 64;
     /**
@@ -101,6 +107,10 @@ final class BlockedGemm {
             return;
         }
         int threads = parallel && 2.0 * m * n * k >= MIN_PARALLEL_FLOPS ? Parallel.threads() : 1;
+        if (threads == 1 && m >= kern.mr() && (long) m * k <= DIRECT_FLOATS && (long) k * n <= DIRECT_FLOATS
+                && !ep.hasBias() && !ep.hasFinish() && kern.direct(a, b, c, cOff, ldc, accumulate)) {
+            return;
+        }
         if (m < kern.mr() && kern.hasRowsTimesB() && n >= kern.rowsNr() && b.colStride() == 1
                 && b.type() == StorageType.F32) {
             fewRows(kern, a, b, c, cOff, ldc, accumulate, ep, threads);

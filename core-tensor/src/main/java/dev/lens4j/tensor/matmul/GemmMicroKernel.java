@@ -87,6 +87,24 @@ public interface GemmMicroKernel {
     }
 
     /**
+     * Optionally computes a whole small product {@code C (+)= A B} with both operands read in place,
+     * packing neither: for the thousands of tiny products of attention over (batch, head) pairs
+     * (48 x 48 by 48 x 16 in a training step of the shipped model), where packing A took as long as
+     * multiplying. The same fused multiply-add chains as {@link #tile}.
+     *
+     * @param a the left operand {@code [m, k]}, any strides
+     * @param b the right operand {@code [k, n]}
+     * @param c the output
+     * @param cOff index of {@code C[0, 0]}
+     * @param ldc elements between consecutive rows of {@code c}
+     * @param load start from the current contents of C instead of zero
+     * @return false, without touching C, if this kernel has no direct path for these operands
+     */
+    default boolean direct(MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc, boolean load) {
+        return false;
+    }
+
+    /**
      * Whether the kernel has the direct small-row path.
      *
      * @return true if {@link #rowsTimesB} is implemented: the path for A with fewer rows than

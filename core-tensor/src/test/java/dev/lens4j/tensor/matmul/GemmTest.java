@@ -128,6 +128,28 @@ class GemmTest {
     }
 
     @Test
+    void smallProductsReadBothOperandsInPlace() {
+        // attention's per-(batch, head) products: both operands within BlockedGemm.DIRECT_FLOATS take the
+        // kernel's direct path (no packing) when B has unit column stride and whole vectors of columns
+        SplittableRandom rnd = new SplittableRandom(23);
+        int lanes = GemmKernels.panama().nrStep();
+        float[] c = new float[48 * 16];
+        MatrixOperand a48 = operand(rnd, 48, 48, Layout.ROW_MAJOR, null), b16 = operand(rnd, 48, 16, Layout.ROW_MAJOR, null);
+        assertThat(GemmKernels.panama().direct(a48, b16, c, 0, 16, false)).as("the Vector API kernel's direct path").isTrue();
+        assertThat(GemmKernels.scalar().direct(a48, b16, c, 0, 16, false)).as("the scalar kernel has none").isFalse();
+        for (Layout la : Layout.values()) {
+            for (int m : new int[] {8, 13, 48}) {
+                for (int n : new int[] {lanes, 2 * lanes, 4 * lanes, 3 * lanes + 1}) {
+                    for (int k : new int[] {1, 16, 48}) {
+                        check(operand(rnd, m, k, la, null), operand(rnd, k, n, Layout.ROW_MAJOR, null), (m + k) % 2 == 0, 3,
+                                "[" + m + ", " + k + "] x [" + k + ", " + n + "], A " + la);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void everyLayoutOnEitherSide() {
         SplittableRandom rnd = new SplittableRandom(3);
         for (Layout la : Layout.values()) {

@@ -222,6 +222,75 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
         }
     }
 
+    /**
+     * A heap float32 B with unit column stride and whole vectors of columns, any heap float32 A: blocks
+     * of 8 rows by one vector of B, A broadcast from where it lies and B loaded from its rows, then
+     * the rows left one at a time.
+     */
+    @Override
+    public boolean direct(MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc, boolean load) {
+        int m = a.rows(), n = b.cols(), k = a.cols();
+        if (n % L != 0 || a.array() == null || b.array() == null || b.colStride() != 1) {
+            return false;
+        }
+        float[] x = a.array(), y = b.array();
+        int ao = (int) a.offset(), rs = (int) a.rowStride(), cs = (int) a.colStride();
+        int bo = (int) b.offset(), ldb = (int) b.rowStride();
+        int i = 0;
+        for (; i + 8 <= m; i += 8) {
+            for (int j = 0; j < n; j += L) {
+                direct8(x, ao + i * rs, rs, cs, k, y, bo + j, ldb, c, cOff + i * ldc + j, ldc, load);
+            }
+        }
+        for (; i < m; i++) {
+            for (int j = 0; j < n; j += L) {
+                direct1(x, ao + i * rs, cs, k, y, bo + j, ldb, c, cOff + i * ldc + j, load);
+            }
+        }
+        return true;
+    }
+
+    private static void direct8(float[] a, int ao, int rs, int cs, int k, float[] b, int bo, int ldb, float[] c, int co,
+                                int ldc, boolean load) {
+        int a0 = ao, a1 = ao + rs, a2 = ao + 2 * rs, a3 = ao + 3 * rs, a4 = ao + 4 * rs, a5 = ao + 5 * rs, a6 = ao + 6 * rs,
+                a7 = ao + 7 * rs;
+        FloatVector c0 = load ? FloatVector.fromArray(S, c, co) : FloatVector.zero(S);
+        FloatVector c1 = load ? FloatVector.fromArray(S, c, co + ldc) : FloatVector.zero(S);
+        FloatVector c2 = load ? FloatVector.fromArray(S, c, co + 2 * ldc) : FloatVector.zero(S);
+        FloatVector c3 = load ? FloatVector.fromArray(S, c, co + 3 * ldc) : FloatVector.zero(S);
+        FloatVector c4 = load ? FloatVector.fromArray(S, c, co + 4 * ldc) : FloatVector.zero(S);
+        FloatVector c5 = load ? FloatVector.fromArray(S, c, co + 5 * ldc) : FloatVector.zero(S);
+        FloatVector c6 = load ? FloatVector.fromArray(S, c, co + 6 * ldc) : FloatVector.zero(S);
+        FloatVector c7 = load ? FloatVector.fromArray(S, c, co + 7 * ldc) : FloatVector.zero(S);
+        for (int p = 0, ap = 0; p < k; p++, ap += cs) {
+            FloatVector bv = FloatVector.fromArray(S, b, bo + p * ldb);
+            c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(bv, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(bv, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(bv, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + ap]).fma(bv, c3);
+            c4 = FloatVector.broadcast(S, a[a4 + ap]).fma(bv, c4);
+            c5 = FloatVector.broadcast(S, a[a5 + ap]).fma(bv, c5);
+            c6 = FloatVector.broadcast(S, a[a6 + ap]).fma(bv, c6);
+            c7 = FloatVector.broadcast(S, a[a7 + ap]).fma(bv, c7);
+        }
+        c0.intoArray(c, co);
+        c1.intoArray(c, co + ldc);
+        c2.intoArray(c, co + 2 * ldc);
+        c3.intoArray(c, co + 3 * ldc);
+        c4.intoArray(c, co + 4 * ldc);
+        c5.intoArray(c, co + 5 * ldc);
+        c6.intoArray(c, co + 6 * ldc);
+        c7.intoArray(c, co + 7 * ldc);
+    }
+
+    private static void direct1(float[] a, int ao, int cs, int k, float[] b, int bo, int ldb, float[] c, int co, boolean load) {
+        FloatVector c0 = load ? FloatVector.fromArray(S, c, co) : FloatVector.zero(S);
+        for (int p = 0, ap = ao; p < k; p++, ap += cs) {
+            c0 = FloatVector.broadcast(S, a[ap]).fma(FloatVector.fromArray(S, b, bo + p * ldb), c0);
+        }
+        c0.intoArray(c, co);
+    }
+
     @Override
     public boolean hasRowsTimesB() {
         return true;

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The GPT-2-small backward pass: lens4j (JMH BackwardBenchmark: forward, forward + backward to every
+# activation's gradient, forward + backward with every weight's gradient; default and reproducible passes)
+# against PyTorch 2.13 autograd on the same model and shapes (tools/bench/torch_backward.py), alternating the
+# two in one session. Raw results go to benchmarks/target/backward-vs-torch and are archived under
+# tools/bench/results/backward-vs-torch-<date>-<shapes>/; tools/bench/backward_summary.py makes the table of
+# docs/perf/backward.md from them.
+#
+#   tools/bench/backward_vs_torch.sh [rounds]        # default 3 rounds
+#
+# Environment: SHAPES (default "1x128 8x128"), THREADS (default "1 2"), REPRODUCIBLE (default "false true"),
+# JMH_OPTS (default "-f 1 -wi 1 -w 1 -i 3 -r 1"), TORCH_OPTS (default "--runs 3").
+set -euo pipefail
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
+root="$ROOT"
+rounds="${1:-3}"
+shapes="${SHAPES:-1x128 8x128}"
+threads="${THREADS:-1 2}"
+reproducible="${REPRODUCIBLE:-false true}"
+jmh_opts="${JMH_OPTS:--f 1 -wi 1 -w 1 -i 3 -r 1}"
+torch_opts="${TORCH_OPTS:---runs 3}"
+out="$root/benchmarks/target/backward-vs-torch"
+
+(cd "$root" && ./mvnw -q -B -DskipTests -pl benchmarks -am package)
+rm -rf "$out"
+mkdir -p "$out"
+session_start "$out/session.json"
+printf '%s\n' "rounds $rounds" "shapes $shapes" "threads $threads" "reproducible $reproducible" "jmh $jmh_opts" \
+    "torch $torch_opts" >"$out/settings.txt"
+csv() { echo "$1" | tr ' ' ','; }
+
+for r in $(seq 1 "$rounds"); do
+  echo "round $r/$rounds: lens4j (JMH)" >&2
+  # shellcheck disable=SC2086
+  run_jmh "$out/jmh-$r.log" 'dev.lens4j.bench.BackwardBenchmark' -p shape="$(csv "$shapes")" -p threads="$(csv "$threads")" \
+      -p reproducible="$(csv "$reproducible")" $jmh_opts -rf json -rff "$out/jmh-$r.json"
+  echo "round $r/$rounds: PyTorch autograd" >&2
+  # shellcheck disable=SC2086
+  "$PYTHON" "$root/tools/bench/torch_backward.py" --shapes $shapes --threads $threads $torch_opts >"$out/torch-$r.jsonl"
+done
+session_end "$out/session.json"
+
+archive="$root/tools/bench/results/backward-vs-torch-$(date -u +%Y-%m-%d)-$(echo "$shapes" | tr ' ' '_')"
+rm -rf "$archive"
+mkdir -p "$archive"
+cp "$out"/*.json "$out"/*.jsonl "$out"/*.txt "$archive"/
+echo "raw results archived in ${archive#"$root"/}" >&2
