@@ -242,7 +242,7 @@ class DocValuesTest {
      */
     static void distinctWordLosses(HookedTransformer model, Map<String, String> out) {
         int half = 23, batch = 32;
-        InductionData.Batch b = new InductionData(model.config().dVocab(), 0, model.config().nCtx(), 8, half, true)
+        TrainingBatch b = new InductionData(model.config().dVocab(), 0, model.config().nCtx(), 8, half, true)
                 .repeatedSequences(new SplittableRandom(1), batch, half);
         int[][] tokens = new int[batch][1 + 2 * half];
         for (int s = 0; s < batch; s++) {
