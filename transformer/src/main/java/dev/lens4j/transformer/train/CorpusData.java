@@ -8,17 +8,26 @@ import java.util.SplittableRandom;
 
 /**
  * Training sequences cut from a tokenized text: BOS, then {@code pos - 1} consecutive tokens starting at a
- * uniformly random place of the token stream; every position predicts the next token. Nothing is
- * marked repeated: the text's own repetitions are for the model to find.
+ * uniformly random place of the token stream; every position predicts the next token.
+ *
+ * <p>Optionally every {@code repeatEvery}th sequence of a batch is instead a passage of
+ * {@code (pos - 1) / 2} tokens of the text followed by the same passage (and, when {@code pos - 1} is
+ * odd, one more token of the text): the copy's predictable targets (its second to last tokens) are
+ * marked {@link TrainingBatch#repeated() repeated}. Natural text repeats itself too rarely within a
+ * short window for a small model to learn induction in the few million tokens that two cores train
+ * on in an hour; these passages give the two-layer model that incentive (the toy
+ * {@link InductionData} does the same with random tokens). With {@code repeatEvery} 0 the sequences
+ * are plain text and nothing is marked repeated.
  */
 public final class CorpusData implements TrainingData {
 
     private final int[] stream;
     private final int bos;
     private final int pos;
+    private final int repeatEvery;
 
     /**
-     * Windows of a token stream.
+     * Windows of a token stream, none repeated.
      *
      * @param stream the tokenized text, {@code [n_tokens]}
      * @param bos the id put first in every sequence
@@ -26,10 +35,29 @@ public final class CorpusData implements TrainingData {
      * @throws IllegalArgumentException if the stream is shorter than a sequence
      */
     public CorpusData(int[] stream, int bos, int pos) {
+        this(stream, bos, pos, 0);
+    }
+
+    /**
+     * Windows of a token stream, every {@code repeatEvery}th of a batch a repeated passage.
+     *
+     * @param stream the tokenized text, {@code [n_tokens]}
+     * @param bos the id put first in every sequence
+     * @param pos the sequence length, BOS included: at least 2 and at most {@code stream.length + 1}
+     * @param repeatEvery every this many sequences of a batch, the last is a repeated passage; 0 for none
+     * @throws IllegalArgumentException if the stream is shorter than a sequence, {@code repeatEvery} is
+     *     negative, or a repeated passage would be shorter than 2 tokens
+     */
+    public CorpusData(int[] stream, int bos, int pos, int repeatEvery) {
         if (pos < 2 || stream.length < pos - 1) {
             throw new IllegalArgumentException("sequences of " + pos + " positions need at least " + (pos - 1)
                     + " tokens of text, got " + stream.length);
         }
+        if (repeatEvery < 0 || (repeatEvery > 0 && pos < 5)) {
+            throw new IllegalArgumentException("repeatEvery must be 0 or positive with sequences of at least 5 positions, got "
+                    + repeatEvery + " with " + pos);
+        }
+        this.repeatEvery = repeatEvery;
         this.stream = stream;
         this.bos = bos;
         this.pos = pos;
@@ -52,10 +80,20 @@ public final class CorpusData implements TrainingData {
     @Override
     public TrainingBatch next(SplittableRandom rng, int batch) {
         int[][] rows = new int[batch][];
+        boolean[] repeated = new boolean[batch * pos];
+        int half = (pos - 1) / 2;
         for (int b = 0; b < batch; b++) {
             rows[b] = window(rng.nextInt(stream.length - (pos - 1) + 1));
+            if (repeatEvery > 0 && b % repeatEvery == repeatEvery - 1) {
+                // BOS, passage, passage (, the token after the passage): the window's first half copied over its second
+                System.arraycopy(rows[b], 1, rows[b], 1 + half, half);
+                for (int t = half + 1; t < 2 * half; t++) {
+                    repeated[b * pos + t] = true; // targets 2 + half .. 2 half: the copy's second to last tokens
+                }
+            }
         }
-        return TrainingBatch.nextTokens(rows);
+        TrainingBatch plain = TrainingBatch.nextTokens(rows);
+        return new TrainingBatch(plain.tokens(), plain.targets(), repeated, batch, pos);
     }
 
     /** BOS and the {@code pos - 1} tokens from {@code start}. */
@@ -96,6 +134,7 @@ public final class CorpusData implements TrainingData {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("data", "corpus windows");
         m.put("stream_tokens", stream.length);
+        m.put("repeat_every", repeatEvery);
         return m;
     }
 }
