@@ -101,7 +101,7 @@ public final class LessonRecipes {
             case "english-1l" -> new Recipe(name, base.withArchitecture(1, 4, 64, 16, 0, 96, "LN").withSteps(STEPS).withSeed(1),
                     VOCAB_SIZE, 0, "one attention-only layer: the direct path (bigrams) and skip-trigrams");
             case "english-2l" -> new Recipe(name, base.withArchitecture(2, 4, 64, 16, 0, 96, "LN").withSteps(STEPS).withSeed(1),
-                    VOCAB_SIZE, 4, "two attention-only layers: previous-token and induction heads on natural text");
+                    VOCAB_SIZE, 1, "two attention-only layers: previous-token and induction heads on natural text");
             default -> throw new IllegalArgumentException("no recipe named " + name + "; there are " + names());
         };
     }

@@ -36,24 +36,48 @@ class CorpusDataTest {
         assertThat(b.repeated()).doesNotContain(true);
     }
 
-    /** pos 12: BOS, a passage of 5, the same 5, one more token; targets 7..10 are the copy's second to last. */
+    /**
+     * On the counting stream a window's tokens rise by one, so a copied block shows as the one place
+     * where they do not: every third sequence holds one block of 8 to 20 tokens copied to a later place,
+     * at varying lengths and distances, and its second to last tokens are marked repeated.
+     */
     @Test
-    void everyRepeatEveryThSequenceIsAPassageTwice() {
-        TrainingBatch b = new CorpusData(counting(1000), 5000, 12, 3).next(new SplittableRandom(2), 9);
-        for (int r = 0; r < 9; r++) {
-            int o = r * 12;
-            boolean copy = r % 3 == 2;
-            for (int t = 1; t <= 5; t++) {
-                if (copy) {
-                    assertThat(b.tokens()[o + 5 + t]).as("row %d position %d", r, 5 + t).isEqualTo(b.tokens()[o + t]);
-                } else {
-                    assertThat(b.tokens()[o + 5 + t]).isEqualTo(b.tokens()[o + t] + 5);
+    void everyRepeatEveryThSequenceRepeatsABlockAtRandomPlaces() {
+        int pos = 41;
+        TrainingBatch b = new CorpusData(counting(10_000), 50_000, pos, 3).next(new SplittableRandom(2), 300);
+        java.util.Set<Integer> lengths = new java.util.HashSet<>(), distances = new java.util.HashSet<>();
+        for (int r = 0; r < 300; r++) {
+            int o = r * pos;
+            int[] row = java.util.Arrays.copyOfRange(b.tokens(), o, o + pos);
+            int dst = -1;
+            for (int t = 2; t < pos; t++) {
+                if (row[t] != row[t - 1] + 1) {
+                    dst = t;
+                    break;
                 }
             }
-            for (int t = 0; t < 12; t++) {
-                assertThat(b.repeated()[o + t]).as("row %d position %d", r, t).isEqualTo(copy && t >= 6 && t <= 9);
+            if (r % 3 != 2) {
+                assertThat(dst).as("row %d is plain text", r).isEqualTo(-1);
+                assertThat(java.util.Arrays.copyOfRange(b.repeated(), o, o + pos)).doesNotContain(true);
+                continue;
             }
+            assertThat(dst).as("row %d holds a copy", r).isGreaterThan(0);
+            int src = row[dst] - row[1] + 1;   // where the copied block starts in the original window
+            int n = 0;
+            while (dst + n < pos && row[dst + n] == row[src + n]) {
+                n++;
+            }
+            // the copy may run into text that continues it by chance only if the block ended the window
+            assertThat(n).as("row %d block length", r).isBetween(CorpusData.MIN_BLOCK, (pos - 1) / 2);
+            assertThat(src + n).as("the block precedes its copy").isLessThanOrEqualTo(dst);
+            for (int t = 0; t < pos; t++) {
+                assertThat(b.repeated()[o + t]).as("row %d position %d", r, t).isEqualTo(t >= dst && t <= dst + n - 2);
+            }
+            lengths.add(n);
+            distances.add(dst - src);
         }
+        assertThat(lengths).hasSizeGreaterThan(8);
+        assertThat(distances).hasSizeGreaterThan(15);
     }
 
     @Test
@@ -67,6 +91,6 @@ class CorpusDataTest {
     @Test
     void badSettingsAreRefusedWithTheirValues() {
         assertThatThrownBy(() -> new CorpusData(counting(5), 0, 10)).hasMessageContaining("at least 9 tokens of text, got 5");
-        assertThatThrownBy(() -> new CorpusData(counting(50), 0, 10, -1)).hasMessageContaining("got -1");
+        assertThatThrownBy(() -> new CorpusData(counting(50), 0, 10, -1)).hasMessageContaining("got -1 with 10");
     }
 }
