@@ -22,7 +22,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -134,27 +133,15 @@ final class LessonCommand implements Callable<Integer> {
                     rows.length, shares[0], shares[1], shares[2], 100 * shares[0] / (shares[0] + shares[1] + shares[2]));
 
             o.println("== 3. Skip-trigrams of english-1l's heads (full QK and OV circuits between tokens) ==");
-            float[] scales = lesson.normScales(m1, WINDOWS);
-            TokenCircuits circuits = new TokenCircuits(m1.config(), m1.weights(), 0, scales[0], scales[1]);
+            EnglishLesson.SkipTrigramScan scan = lesson.skipTrigrams(m1, COMMON, 3, 0.3f, 1f);
+            TokenCircuits circuits = scan.circuits();
             int[] candidates = stats.mostFrequent(COMMON, bos);
-            List<SkipTrigrams.Triple> triples = new ArrayList<>();
-            for (int h = 0; h < m1.config().nHeads(); h++) {
-                List<SkipTrigrams.Triple> top = SkipTrigrams.top(circuits, h, candidates, 3);
-                for (SkipTrigrams.Triple t : top) {
-                    o.printf(Locale.ROOT, "  head %d: %-10s ... %-10s -> %-10s QK %.2f  OV %.2f%n", h, q(m1, t.source()), q(m1, t.dest()),
-                            q(m1, t.out()), t.qk(), t.ov());
-                }
-                triples.addAll(top);
+            for (SkipTrigrams.Triple t : scan.triples()) {
+                o.printf(Locale.ROOT, "  head %d: %-10s ... %-10s -> %-10s QK %.2f  OV %.2f%n", t.head(), q(m1, t.source()), q(m1, t.dest()),
+                        q(m1, t.out()), t.qk(), t.ov());
             }
             int[][] many = all;
-            List<SkipTrigrams.Firing> firings = new ArrayList<>();
-            for (int from = 0; from < many.length; from += 32) {
-                int[][] chunk = java.util.Arrays.copyOfRange(many, from, Math.min(many.length, from + 32));
-                for (SkipTrigrams.Firing f : SkipTrigrams.firings(m1, chunk, triples, 0.3f)) {
-                    firings.add(new SkipTrigrams.Firing(f.head(), f.sequence() + from, f.destPos(), f.sourcePos(), f.attention(),
-                            f.headLogit(), f.out(), f.next(), f.predicted()));
-                }
-            }
+            List<SkipTrigrams.Firing> firings = scan.firings();
             o.printf(Locale.ROOT, "They fire (attention >= 0.3 on the source) %d times in the held-out text; examples:%n", firings.size());
             int shownFirings = 0;
             for (SkipTrigrams.Firing f : firings) {
@@ -165,7 +152,7 @@ final class LessonCommand implements Callable<Integer> {
                     shownFirings++;
                 }
             }
-            List<SkipTrigrams.Firing> bugs = SkipTrigrams.bugInstances(firings, 1f);
+            List<SkipTrigrams.Firing> bugs = scan.bugs();
             o.println();
             o.println("The same-layer bug: the head attends to the source and its OV makes its completion the model's top "
                     + "prediction, but the words in between make the text go on otherwise.");

@@ -246,4 +246,46 @@ public final class EnglishLesson {
         }
         return new double[] {first / (passages * (half - 1)), second / (passages * (half - 1))};
     }
+
+    /**
+     * The skip-trigrams of a one-layer model's heads and where they fire in all the held-out text.
+     *
+     * @param circuits the token circuits of its layer, scaled by {@link #normScales}
+     * @param triples the top triples of every head, head by head, best first
+     * @param firings where they fire: attention of at least {@code minAttention} on the source
+     * @param bugs the firings that are same-layer bug instances ({@link SkipTrigrams#bugInstances}), largest head logit first
+     */
+    public record SkipTrigramScan(TokenCircuits circuits, List<SkipTrigrams.Triple> triples, List<SkipTrigrams.Firing> firings,
+                                  List<SkipTrigrams.Firing> bugs) {}
+
+    /**
+     * Reads the top skip-trigrams of each head of a one-layer model from its token circuits (candidates:
+     * the {@code common} most frequent tokens) and finds where they fire in every held-out window,
+     * {@link #CHUNK} windows per run with cache. Firing sequence indices are indices into {@link #heldOut()}.
+     *
+     * @param model the one-layer model
+     * @param common how many of the most frequent tokens are candidates
+     * @param perHead how many triples per head
+     * @param minAttention the least attention on the source for a firing
+     * @param minHeadLogit the least logit the head adds to the boosted token for a bug instance
+     * @return the scan
+     */
+    public SkipTrigramScan skipTrigrams(HookedTransformer model, int common, int perHead, float minAttention, float minHeadLogit) {
+        float[] scales = normScales(model, 64);
+        TokenCircuits circuits = new TokenCircuits(model.config(), model.weights(), 0, scales[0], scales[1]);
+        int[] candidates = stats.mostFrequent(common, bos);
+        List<SkipTrigrams.Triple> triples = new ArrayList<>();
+        for (int h = 0; h < model.config().nHeads(); h++) {
+            triples.addAll(SkipTrigrams.top(circuits, h, candidates, perHead));
+        }
+        List<SkipTrigrams.Firing> firings = new ArrayList<>();
+        for (int from = 0; from < heldOut.length; from += CHUNK) {
+            int[][] chunk = Arrays.copyOfRange(heldOut, from, Math.min(heldOut.length, from + CHUNK));
+            for (SkipTrigrams.Firing f : SkipTrigrams.firings(model, chunk, triples, minAttention)) {
+                firings.add(new SkipTrigrams.Firing(f.head(), f.sequence() + from, f.destPos(), f.sourcePos(), f.attention(),
+                        f.headLogit(), f.out(), f.next(), f.predicted()));
+            }
+        }
+        return new SkipTrigramScan(circuits, List.copyOf(triples), List.copyOf(firings), SkipTrigrams.bugInstances(firings, minHeadLogit));
+    }
 }
