@@ -1,7 +1,8 @@
 /**
  * Interpretability methods on a {@code HookedTransformer}: direct logit attribution, ablation and
  * activation patching, gradient attributions (attribution patching, EAP and EAP-IG edge scores, integrated
- * gradients), head detection, test_prompt, and weight-level circuits (FactoredMatrix, QK/OV, composition scores).
+ * gradients), head detection, test_prompt, the English lesson's text statistics (n-grams, direct path,
+ * skip-trigrams), and weight-level circuits (FactoredMatrix, QK/OV, composition scores).
  */
 module dev.lens4j.analysis {
     requires transitive dev.lens4j.transformer;
@@ -14,4 +15,5 @@ module dev.lens4j.analysis {
     exports dev.lens4j.analysis.heads;
     exports dev.lens4j.analysis.interventions;
     exports dev.lens4j.analysis.prompt;
+    exports dev.lens4j.analysis.text;
 }

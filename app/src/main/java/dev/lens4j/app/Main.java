@@ -51,7 +51,7 @@ import java.util.concurrent.Callable;
                         + "head ablation, QK/OV and composition scores), print each claim with its verdict and evidence "
                         + "tier, and write an offline HTML report with PNG plots."},
         subcommands = {InspectCommand.class, TokensCommand.class, CacheCommand.class, AttentionCommand.class,
-                TrainCommand.class, BenchCommand.class, ShellCommand.class, CommandLine.HelpCommand.class})
+                TrainCommand.class, BenchCommand.class, ShellCommand.class, LessonCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Spec

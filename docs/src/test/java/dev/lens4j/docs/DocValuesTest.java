@@ -12,6 +12,9 @@ import dev.lens4j.analysis.heads.RepeatedTokens;
 import dev.lens4j.analysis.interventions.Ablation;
 import dev.lens4j.analysis.interventions.ActivationPatching;
 import dev.lens4j.report.InductionInvestigation;
+import dev.lens4j.analysis.text.DirectPath;
+import dev.lens4j.analysis.text.EnglishLesson;
+import dev.lens4j.analysis.text.SkipTrigrams;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.testing.ComponentScores;
 import dev.lens4j.testing.Measurements;
@@ -19,6 +22,7 @@ import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.LogitMetric;
 import dev.lens4j.transformer.loading.Models;
 import dev.lens4j.transformer.train.InductionData;
+import dev.lens4j.transformer.train.TrainingBatch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,6 +97,7 @@ class DocValuesTest {
         out.put("perfect-detect-induction-5", String.format(Locale.ROOT, "%.3f", perfectDetectInduction(probe.withHalfLength(5))));
         out.put("n-over-2n-plus-1", f2(n / (2.0 * n + 1)));
         distinctWordLosses(model, out);
+        englishValues(out);
         ComponentScores induction = Measurements.inductionScores(model, probe);
         ComponentScores prev = Measurements.previousTokenScores(model, probe);
         ComponentScores dla = Measurements.directLogitAttribution(model, probe);
@@ -300,7 +305,7 @@ class DocValuesTest {
      */
     static void distinctWordLosses(HookedTransformer model, Map<String, String> out) {
         int half = 23, batch = 32;
-        InductionData.Batch b = new InductionData(model.config().dVocab(), 0, model.config().nCtx(), 8, half, true)
+        TrainingBatch b = new InductionData(model.config().dVocab(), 0, model.config().nCtx(), 8, half, true)
                 .repeatedSequences(new SplittableRandom(1), batch, half);
         int[][] tokens = new int[batch][1 + 2 * half];
         for (int s = 0; s < batch; s++) {
@@ -313,6 +318,38 @@ class DocValuesTest {
         float[] loss = model.perTokenLoss(tokens).mean(0, false).toArray();
         out.put("distinct-first-loss", f2(mean(loss, layout.firstHalfLossFrom(), layout.firstHalfLossTo())));
         out.put("distinct-repeated-loss", String.format(Locale.ROOT, "%.3f", mean(loss, layout.repeatedLossFrom(), layout.repeatedLossTo())));
+    }
+
+    /**
+     * The numbers of the lesson's first half and of induction on natural text, from the shipped models
+     * of English ({@link EnglishLesson}: what {@code lens4j lesson} prints).
+     */
+    static void englishValues(Map<String, String> out) {
+        try (HookedTransformer m1 = Models.fromPretrained("english-1l"); HookedTransformer m2 = Models.fromPretrained("english-2l")) {
+            EnglishLesson lesson = EnglishLesson.ofShippedCorpus(m1);
+            int[][] held = lesson.heldOut();
+            String f3 = "%.3f";
+            out.put("english-unigram-loss", String.format(Locale.ROOT, f3, lesson.stats().unigramLoss(held)));
+            out.put("english-bigram-loss", String.format(Locale.ROOT, f3, lesson.stats().bigramLoss(held, lesson.bos())));
+            out.put("english-1l-loss", String.format(Locale.ROOT, f3, EnglishLesson.loss(m1, held)));
+            out.put("english-2l-loss", String.format(Locale.ROOT, f3, EnglishLesson.loss(m2, held)));
+            DirectPath.Comparison c = DirectPath.compare(DirectPath.logits(m1.config(), m1.weights()), lesson.stats(),
+                    lesson.stats().mostFrequent(300, lesson.bos()), 5, lesson.bos());
+            out.put("english-direct-corr", f2(c.meanCorrelation()));
+            out.put("english-direct-top1", String.format(Locale.ROOT, "%.0f", 100 * c.top1Agreement()));
+            double[] dla = lesson.directLogitShares(m1, 64);
+            out.put("english-direct-share", String.format(Locale.ROOT, "%.0f", 100 * dla[0] / (dla[0] + dla[1] + dla[2])));
+            EnglishLesson.SkipTrigramScan scan = lesson.skipTrigrams(m1, 300, 3, 0.3f, 1f);
+            SkipTrigrams.Triple said = scan.triples().stream().filter(t -> t.head() == 2).findFirst().orElseThrow();
+            out.put("english-said-qk", f2(said.qk()));
+            out.put("english-said-ov", f2(said.ov()));
+            out.put("english-bug-count", String.valueOf(scan.bugs().size()));
+            double[] passages = lesson.repeatedPassageLosses(m2, 64);
+            out.put("english-2l-passage-first", f2(passages[0]));
+            out.put("english-2l-passage-second", f2(passages[1]));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static double mean(float[] v, int from, int to) {

@@ -44,7 +44,7 @@ class ModuleBoundariesTest {
                     "dev.lens4j.transformer.loading", "dev.lens4j.transformer.loading.family",
                     "dev.lens4j.transformer.processing", "dev.lens4j.transformer.tokenizer", "dev.lens4j.transformer.train"),
             "dev.lens4j.analysis", Set.of("dev.lens4j.analysis.attribution", "dev.lens4j.analysis.circuits", "dev.lens4j.analysis.gradients",
-                    "dev.lens4j.analysis.heads", "dev.lens4j.analysis.interventions", "dev.lens4j.analysis.prompt"),
+                    "dev.lens4j.analysis.heads", "dev.lens4j.analysis.interventions", "dev.lens4j.analysis.prompt", "dev.lens4j.analysis.text"),
             "dev.lens4j.report", Set.of("dev.lens4j.report", "dev.lens4j.report.chart", "dev.lens4j.report.view"),
             "dev.lens4j.testing", Set.of("dev.lens4j.testing"));
 

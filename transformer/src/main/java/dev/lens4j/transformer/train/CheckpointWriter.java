@@ -22,9 +22,10 @@ import java.util.Map;
  *       {@code HookedTransformerConfig} keys;</li>
  *   <li>{@value #WEIGHTS_FILE}: float32 tensors under TransformerLens state-dict names
  *       ({@link TransformerWeights#stateDict()}), metadata {@code format: pt};</li>
- *   <li>{@value WordTokenizer#FILE_NAME}: the vocabulary, one token per line.</li>
+ *   <li>the tokenizer: {@value WordTokenizer#FILE_NAME}, the vocabulary one token per line, or a
+ *       Hugging Face {@code tokenizer.json} ({@link dev.lens4j.transformer.tokenizer.BpeTrainer}).</li>
  * </ul>
- * All three are deterministic functions of their inputs (no time stamps), so a checkpoint can be
+ * All are deterministic functions of their inputs (no time stamps), so a checkpoint can be
  * compared byte for byte.
  *
  * <p>The files are written as a whole ({@link StagedFolder}): into a hidden folder beside {@code dir},
@@ -74,6 +75,38 @@ public final class CheckpointWriter {
         if (tokenizer.vocabSize() != cfg.dVocab()) {
             throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " tokens but d_vocab is " + cfg.dVocab());
         }
+        write(dir, cfg, weights, files(tokenizer), training);
+    }
+
+    /**
+     * The files of a word vocabulary in a checkpoint.
+     *
+     * @param tokenizer the vocabulary
+     * @return {@value WordTokenizer#FILE_NAME} and its bytes
+     */
+    public static Map<String, byte[]> files(WordTokenizer tokenizer) {
+        return Map.of(WordTokenizer.FILE_NAME, tokenizer.fileContent().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Writes config, weights, the tokenizer's files and the training record into {@code dir}, as a whole.
+     *
+     * @param dir the directory, created if needed; files of the same names are replaced, others kept
+     * @param cfg the model configuration
+     * @param weights the weights, shaped as {@code cfg} says
+     * @param tokenizerFiles the tokenizer's files by name ({@value WordTokenizer#FILE_NAME}, or
+     *                       {@code tokenizer.json}), written as they are
+     * @param training the content of {@value #TRAINING_FILE} (JSON values), or null to write none
+     * @throws IOException if writing fails; {@code dir} is then as it was
+     * @throws IllegalArgumentException if a tokenizer file has the name of another file of the checkpoint
+     */
+    public static void write(Path dir, TransformerConfig cfg, TransformerWeights weights, Map<String, byte[]> tokenizerFiles,
+                             Map<String, Object> training) throws IOException {
+        for (String name : tokenizerFiles.keySet()) {
+            if (name.equals(CONFIG_FILE) || name.equals(WEIGHTS_FILE) || name.equals(TRAINING_FILE) || name.contains("/")) {
+                throw new IllegalArgumentException("a tokenizer file cannot be named " + name);
+            }
+        }
         try (StagedFolder out = StagedFolder.begin(dir)) {
             Path d = out.dir();
             Files.writeString(d.resolve(CONFIG_FILE), Json.write(cfg.toJsonMap()) + "\n", StandardCharsets.UTF_8);
@@ -82,7 +115,9 @@ public final class CheckpointWriter {
                 w.add(e.getKey(), DType.F32, e.getValue().contiguous().toArray(), e.getValue().shape());
             }
             w.write(d.resolve(WEIGHTS_FILE));
-            tokenizer.write(d.resolve(WordTokenizer.FILE_NAME));
+            for (Map.Entry<String, byte[]> e : new java.util.TreeMap<>(tokenizerFiles).entrySet()) {
+                Files.write(d.resolve(e.getKey()), e.getValue());
+            }
             if (training != null) {
                 Files.writeString(d.resolve(TRAINING_FILE), Json.write(training) + "\n", StandardCharsets.UTF_8);
             }

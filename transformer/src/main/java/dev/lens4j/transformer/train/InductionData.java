@@ -1,5 +1,6 @@
 package dev.lens4j.transformer.train;
 
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -37,19 +38,7 @@ import java.util.SplittableRandom;
  * previous-token head and four induction heads, and the loss on the copies fell below 0.5 after about
  * 1,000 to 1,150 steps.
  */
-public final class InductionData {
-
-    /**
-     * One batch of sequences.
-     *
-     * @param tokens {@code [batch, pos]} token ids, BOS first in every row
-     * @param targets {@code [batch, pos]} the next token ({@code tokens[b, t + 1]}), -1 at the last position
-     * @param repeated {@code [batch, pos]} true where the target is a predictable token of the copy
-     *                 (the copy's second to last tokens)
-     * @param batch number of sequences
-     * @param pos sequence length
-     */
-    public record Batch(int[] tokens, int[] targets, boolean[] repeated, int batch, int pos) {}
+public final class InductionData implements TrainingData {
 
     private final int vocabSize;
     private final int bosId;
@@ -90,23 +79,26 @@ public final class InductionData {
         this.distinct = distinct;
     }
 
-    /**
-     * Returns the sequence length.
-     *
-     * @return the sequence length
-     */
+    @Override
     public int pos() {
         return pos;
     }
 
+    /** The data's settings are {@link TrainingOptions}' ({@code min_block}, {@code max_block}, {@code distinct_tokens}). */
+    @Override
+    public Map<String, Object> toJsonMap() {
+        return Map.of();
+    }
+
     /**
-     * Draws a batch.
+     * Draws a batch; {@code repeated} marks the predictable tokens of the copy (its second to last).
      *
      * @param rng the random source, advanced
      * @param batch number of sequences
      * @return the batch
      */
-    public Batch next(SplittableRandom rng, int batch) {
+    @Override
+    public TrainingBatch next(SplittableRandom rng, int batch) {
         int[] tokens = new int[batch * pos];
         int[] targets = new int[batch * pos];
         boolean[] repeated = new boolean[batch * pos];
@@ -132,7 +124,7 @@ public final class InductionData {
                 repeated[o + t] = t >= dst && t <= dst + n - 2;
             }
         }
-        return new Batch(tokens, targets, repeated, batch, pos);
+        return new TrainingBatch(tokens, targets, repeated, batch, pos);
     }
 
     /**
@@ -145,7 +137,7 @@ public final class InductionData {
      * @return {@code [batch, 1 + 2 half]} tokens; targets -1 at the last position; {@code repeated} marks
      *     the targets inside the second half (those after its first token)
      */
-    public Batch repeatedSequences(SplittableRandom rng, int batch, int half) {
+    public TrainingBatch repeatedSequences(SplittableRandom rng, int batch, int half) {
         int p = 1 + 2 * half;
         int[] tokens = new int[batch * p];
         int[] targets = new int[batch * p];
@@ -163,7 +155,7 @@ public final class InductionData {
                 repeated[o + t] = t > half && t < p - 1;
             }
         }
-        return new Batch(tokens, targets, repeated, batch, p);
+        return new TrainingBatch(tokens, targets, repeated, batch, p);
     }
 
     /** {@code count} tokens other than BOS: uniform, without replacement when {@code distinct}. */

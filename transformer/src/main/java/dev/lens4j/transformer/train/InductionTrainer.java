@@ -1,9 +1,7 @@
 package dev.lens4j.transformer.train;
 
-import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.Activation;
 import dev.lens4j.transformer.ForwardOptions;
-import dev.lens4j.transformer.ForwardResult;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.LogitMetric;
 import dev.lens4j.transformer.Normalization;
@@ -13,14 +11,12 @@ import dev.lens4j.transformer.TransformerWeights;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
- * Trains a small transformer on {@link InductionData} until an induction circuit forms, in pure Java.
+ * Trains a small transformer on {@link InductionData} until an induction circuit forms, in pure Java:
+ * lens4j's {@link Trainer} with the data, vocabulary and architecture of {@link TrainingOptions}.
  *
  * <p>Each step draws a batch of {@link TrainingOptions#batchSize()} sequences, runs the engine's
  * forward and backward passes over it ({@link HookedTransformer#run} with a {@link LogitMetric}
@@ -42,32 +38,10 @@ import java.util.SplittableRandom;
 public final class InductionTrainer {
 
     /** Number of recent steps averaged for the smoothed losses and the speed. */
-    public static final int SMOOTHING_WINDOW = 20;
+    public static final int SMOOTHING_WINDOW = Trainer.SMOOTHING_WINDOW;
 
-
-    /**
-     * The numbers of one step.
-     *
-     * @param step the step number, from 1
-     * @param loss mean loss over all positions
-     * @param repeatedLoss mean loss on the predictable tokens of the copied blocks
-     * @param otherLoss mean loss on the other positions
-     * @param gradNorm global gradient norm before clipping
-     */
-    public record StepResult(int step, double loss, double repeatedLoss, double otherLoss, double gradNorm) {}
-
-    private final TrainingOptions options;
     private final WordTokenizer tokenizer;
-    private final TransformerConfig config;
-    /** The model being trained: its weights are the parameters, updated in place. */
-    private final HookedTransformer model;
-    private final Parameters parameters;
-    private final AdamW optimizer;
-    private final InductionData data;
-    private final SplittableRandom dataRng;
-    private final double[] recentRepeated = new double[SMOOTHING_WINDOW];
-    private final double[] recentOther = new double[SMOOTHING_WINDOW];
-    private int step;
+    private final Trainer trainer;
 
     /**
      * A trainer for {@link WordTokenizer#induction()}'s vocabulary.
@@ -110,21 +84,9 @@ public final class InductionTrainer {
         if (config.nCtx() < options.nCtx()) {
             throw new IllegalArgumentException("the config's n_ctx " + config.nCtx() + " is below the sequences' length " + options.nCtx());
         }
-        this.options = options;
         this.tokenizer = tokenizer;
-        this.config = config;
-        SplittableRandom root = new SplittableRandom(options.seed());
-        long initSeed = root.nextLong();
-        this.dataRng = root.split();
-        TransformerWeights.Builder w = TransformerWeights.builder(config);
-        Parameters.initial(TransformerWeights.shapes(config), config.dModel(), initSeed).forEach(w::put);
-        this.model = HookedTransformer.of(config, w.build(), null, null);
-        // a Llama-style block has no biases: TransformerLens's layout holds them, as zeros that stay zero
-        boolean biases = !options.style().equals(TrainingOptions.LLAMA);
-        this.parameters = Parameters.of(model.weights(), name -> biases || !TransformerWeights.isOptionalBias(name));
-        this.optimizer = new AdamW(parameters, options.beta1(), options.beta2(), options.adamEps(), options.weightDecay());
-        this.data = new InductionData(tokenizer.vocabSize(), tokenizer.bosTokenId().orElseThrow(), options.nCtx(),
-                options.minBlock(), options.maxBlock(), options.distinctTokens());
+        this.trainer = new Trainer(options, config, new InductionData(tokenizer.vocabSize(), tokenizer.bosTokenId().orElseThrow(),
+                options.nCtx(), options.minBlock(), options.maxBlock(), options.distinctTokens()));
     }
 
     /**
@@ -157,7 +119,7 @@ public final class InductionTrainer {
      * @return the options
      */
     public TrainingOptions options() {
-        return options;
+        return trainer.options();
     }
 
     /**
@@ -166,7 +128,7 @@ public final class InductionTrainer {
      * @return the configuration of the model being trained
      */
     public TransformerConfig config() {
-        return config;
+        return trainer.config();
     }
 
     /**
@@ -184,7 +146,7 @@ public final class InductionTrainer {
      * @return steps taken so far
      */
     public int stepsDone() {
-        return step;
+        return trainer.stepsDone();
     }
 
     /**
@@ -195,26 +157,12 @@ public final class InductionTrainer {
      * @return the number of trained parameters
      */
     public long trainedParameterCount() {
-        long n = 0;
-        for (Parameters.Group g : parameters.groups()) {
-            n += g.values().length;
-        }
-        return n;
+        return trainer.trainedParameterCount();
     }
 
     /** Every parameter, the groups' arrays one after another (a copy), for tests in this package. */
     float[] params() {
-        int n = 0;
-        for (Parameters.Group g : parameters.groups()) {
-            n += g.values().length;
-        }
-        float[] out = new float[n];
-        int o = 0;
-        for (Parameters.Group g : parameters.groups()) {
-            System.arraycopy(g.values(), 0, out, o, g.values().length);
-            o += g.values().length;
-        }
-        return out;
+        return trainer.params();
     }
 
     /**
@@ -223,71 +171,27 @@ public final class InductionTrainer {
      * @return the live model
      */
     HookedTransformer model() {
-        return model;
+        return trainer.model();
+    }
+
+    /**
+     * Returns the trainer this one runs: the general trainer on {@link InductionData}.
+     *
+     * @return the trainer
+     */
+    public Trainer trainer() {
+        return trainer;
     }
 
     /**
      * Takes one training step (it may go beyond {@link TrainingOptions#steps()}).
      *
-     * @return the step's numbers
+     * @return the step's numbers; the repeated tokens are the predictable tokens of the copied blocks
      * @throws TrainingDivergedException naming the step if its loss or gradient norm is NaN or
      *     infinite; the parameters are then left as they were before it
      */
-    public StepResult step() {
-        InductionData.Batch batch = data.next(dataRng, options.batchSize());
-        int B = batch.batch(), T = batch.pos();
-        int[][] tokens = new int[B][T], targets = new int[B][T];
-        int count = 0;
-        for (int b = 0; b < B; b++) {
-            for (int t = 0; t < T; t++) {
-                tokens[b][t] = batch.tokens()[b * T + t];
-                targets[b][t] = batch.targets()[b * T + t];
-                count += targets[b][t] >= 0 ? 1 : 0;
-            }
-        }
-        // one forward and backward pass of the engine over the batch: the gradient of the mean loss
-        ForwardResult pass = model.run(tokens, ForwardOptions.builder().backward(LogitMetric.crossEntropy(targets))
-                .weightGradients(true).reproducible(true).build());
-        Map<String, Tensor> byName = pass.weightGradients();
-        List<float[]> grads = new ArrayList<>();
-        for (Parameters.Group g : parameters.groups()) {
-            grads.add(byName.get(g.names().get(0)).heapStorage());
-        }
-        double norm = AdamW.clipGradNorm(grads, options.gradClip());
-        double sum = 0, rep = 0, other = 0;
-        int nRep = 0, nOther = 0;
-        Tensor logits = pass.logits();
-        for (int b = 0; b < B; b++) {
-            for (int t = 0; t < T; t++) {
-                if (targets[b][t] < 0) {
-                    continue;
-                }
-                double l = LogitMetric.tokenLoss(logits, b, t, targets[b][t]);
-                sum += l;
-                if (batch.repeated()[b * T + t]) {
-                    rep += l;
-                    nRep++;
-                } else {
-                    other += l;
-                    nOther++;
-                }
-            }
-        }
-        double loss = count == 0 ? 0 : sum / count;
-        // Checked before the update, so that the parameters stay the last finite ones.
-        int next = step + 1;
-        if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-            throw new TrainingDivergedException(next, "training diverged at step " + next + ": the "
-                    + (!Double.isFinite(loss) ? "loss is " + loss : "gradient norm is " + norm)
-                    + " (learning rate " + options.learningRateAt(next) + " at that step, gradient clipping "
-                    + (options.gradClip() > 0 ? "to " + options.gradClip() : "off") + "); lower the learning rate");
-        }
-        step = next;
-        optimizer.step(grads, options.learningRateAt(step));
-        StepResult r = new StepResult(step, loss, nRep == 0 ? Double.NaN : rep / nRep, nOther == 0 ? Double.NaN : other / nOther, norm);
-        recentRepeated[(step - 1) % SMOOTHING_WINDOW] = r.repeatedLoss();
-        recentOther[(step - 1) % SMOOTHING_WINDOW] = r.otherLoss();
-        return r;
+    public Trainer.StepResult step() {
+        return trainer.step();
     }
 
     /**
@@ -311,34 +215,7 @@ public final class InductionTrainer {
      * @throws TrainingDivergedException naming the step at which the loss became NaN or infinite
      */
     public TrainingResult train(TrainingListener listener, double stopBelow) {
-        TimeLeft clock = new TimeLeft(step, options.steps(), SMOOTHING_WINDOW, System::nanoTime);
-        int stepsToTarget = -1;
-        double secondsToTarget = Double.NaN;
-        double smoothRep = Double.NaN, smoothOther = Double.NaN;
-        while (step < options.steps()) {
-            StepResult r = step();
-            clock.stepDone();
-            int n = Math.min(step, SMOOTHING_WINDOW);
-            smoothRep = mean(recentRepeated, n);
-            smoothOther = mean(recentOther, n);
-            double elapsed = clock.elapsedSeconds();
-            listener.onStep(new TrainingProgress(step, options.steps(), r.loss(), r.repeatedLoss(), r.otherLoss(),
-                    smoothRep, smoothOther, r.gradNorm(), elapsed, clock.stepsPerSecond(), clock.secondsLeft()));
-            if (stepsToTarget < 0 && step >= SMOOTHING_WINDOW && smoothRep < stopBelow) {
-                stepsToTarget = step;
-                secondsToTarget = elapsed;
-                break;
-            }
-        }
-        return new TrainingResult(step, smoothRep, smoothOther, clock.elapsedSeconds(), stepsToTarget, secondsToTarget);
-    }
-
-    private static double mean(double[] xs, int n) {
-        double s = 0;
-        for (int i = 0; i < n; i++) {
-            s += xs[i];
-        }
-        return s / n;
+        return trainer.train(listener, stopBelow);
     }
 
     /**
@@ -347,9 +224,7 @@ public final class InductionTrainer {
      * @return the current weights in TransformerLens layout (a copy)
      */
     public TransformerWeights weights() {
-        TransformerWeights.Builder b = TransformerWeights.builder(config);
-        model.weights().stateDict().forEach((n, t) -> b.put(n, t.copy()));
-        return b.build();
+        return trainer.weights();
     }
 
     /**
@@ -362,9 +237,9 @@ public final class InductionTrainer {
      * @throws IOException if writing fails; {@code dir} is then as it was
      */
     public void writeCheckpoint(Path dir) throws IOException {
-        Map<String, Object> training = new LinkedHashMap<>(options.toJsonMap());
-        training.put("steps_done", step);
+        Map<String, Object> training = new LinkedHashMap<>(options().toJsonMap());
+        training.put("steps_done", stepsDone());
         training.put("trainer", "dev.lens4j.transformer.train.InductionTrainer");
-        CheckpointWriter.write(dir, config, weights(), tokenizer, training);
+        trainer.writeCheckpoint(dir, CheckpointWriter.files(tokenizer), training);
     }
 }

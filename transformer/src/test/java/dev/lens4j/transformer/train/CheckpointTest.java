@@ -7,7 +7,7 @@ import dev.lens4j.transformer.PositionalEmbedding;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
 import dev.lens4j.transformer.loading.LensCheckpoint;
-import dev.lens4j.transformer.train.InductionData.Batch;
+import dev.lens4j.transformer.train.TrainingBatch;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,7 +52,7 @@ class CheckpointTest {
         assertThat(trainer.trainedParameterCount()).isEqualTo(trained);
 
         TransformerConfig cfg = trainer.config();
-        Batch batch = new InductionData(64, 0, 20, 4, 8, true).next(new SplittableRandom(5), 3);
+        TrainingBatch batch = new InductionData(64, 0, 20, 4, 8, true).next(new SplittableRandom(5), 3);
         int[][] tokens = new int[3][20];
         for (int b = 0; b < 3; b++) {
             System.arraycopy(batch.tokens(), b * 20, tokens[b], 0, 20);

@@ -13,7 +13,7 @@ class InductionDataTest {
     void everySequenceHoldsOneCopiedBlockAtRandomPlaces() {
         int pos = 48, n = 16;
         InductionData data = new InductionData(64, 0, pos, n, n, false);
-        InductionData.Batch batch = data.next(new SplittableRandom(3), 400);
+        TrainingBatch batch = data.next(new SplittableRandom(3), 400);
         boolean[] srcSeen = new boolean[pos];
         boolean[] gapSeen = new boolean[pos];
         for (int b = 0; b < batch.batch(); b++) {
@@ -62,7 +62,7 @@ class InductionDataTest {
     void distinctTokensRecurOnlyInsideTheCopy() {
         int pos = 48;
         InductionData data = new InductionData(64, 0, pos, 4, 23, true);
-        InductionData.Batch batch = data.next(new SplittableRandom(4), 200);
+        TrainingBatch batch = data.next(new SplittableRandom(4), 200);
         for (int b = 0; b < batch.batch(); b++) {
             int o = b * pos;
             int[] seen = new int[64];
@@ -90,8 +90,8 @@ class InductionDataTest {
     @Test
     void sameSeedSameBatches() {
         InductionData data = new InductionData(64, 0, 48, 4, 23, false);
-        InductionData.Batch a = data.next(new SplittableRandom(9), 8);
-        InductionData.Batch b = data.next(new SplittableRandom(9), 8);
+        TrainingBatch a = data.next(new SplittableRandom(9), 8);
+        TrainingBatch b = data.next(new SplittableRandom(9), 8);
         assertThat(a.tokens()).isEqualTo(b.tokens());
         assertThat(a.repeated()).isEqualTo(b.repeated());
     }
@@ -99,7 +99,7 @@ class InductionDataTest {
     @Test
     void repeatedSequencesAreBosThenTheSameHalfTwice() {
         InductionData data = new InductionData(64, 5, 48, 16, 16, true);
-        InductionData.Batch r = data.repeatedSequences(new SplittableRandom(1), 3, 10);
+        TrainingBatch r = data.repeatedSequences(new SplittableRandom(1), 3, 10);
         assertThat(r.pos()).isEqualTo(21);
         for (int b = 0; b < 3; b++) {
             int o = b * 21;

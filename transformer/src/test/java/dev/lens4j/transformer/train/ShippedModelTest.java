@@ -47,7 +47,7 @@ class ShippedModelTest {
     /** {@code [batch][1 + copies * half]}: BOS then {@code half} distinct random words, {@code copies} times. */
     private static int[][] repeated(long seed, int copies, int half) {
         InductionData data = new InductionData(64, 0, 48, 8, 23, true);
-        InductionData.Batch b = data.repeatedSequences(new SplittableRandom(seed), BATCH, half);
+        TrainingBatch b = data.repeatedSequences(new SplittableRandom(seed), BATCH, half);
         int[][] out = new int[BATCH][1 + copies * half];
         for (int s = 0; s < BATCH; s++) {
             out[s][0] = b.tokens()[s * b.pos()];
