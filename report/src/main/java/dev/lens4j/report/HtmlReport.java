@@ -180,7 +180,14 @@ public final class HtmlReport {
         b.append("<section id=\"claims\" class=\"card\">\n<h2>Claims and verdicts</h2>\n")
                 .append("<p class=\"lede\">Each claim is judged on its numbers. Evidence comes in tiers: attention patterns are ")
                 .append("clues; attribution and ablation show what the model does with its activations on this data; QK, OV and ")
-                .append("composition scores show what is built into the weights.</p>\n<div class=\"tiers\">\n");
+                .append("composition scores show what is built into the weights.</p>\n");
+        tiers(b, claims);
+        b.append("</section>\n");
+    }
+
+    /** The claims grouped by evidence tier: {@code <div class="tiers">}, one {@code .claim} per claim. */
+    static void tiers(StringBuilder b, List<Claim> claims) {
+        b.append("<div class=\"tiers\">\n");
         int index = 0;
         Map<EvidenceTier, List<Integer>> byTier = new EnumMap<>(EvidenceTier.class);
         for (int i = 0; i < claims.size(); i++) {
@@ -208,7 +215,7 @@ public final class HtmlReport {
             }
             b.append("</div>\n");
         }
-        b.append("</div>\n</section>\n");
+        b.append("</div>\n");
         assert index == claims.size();
     }
 
@@ -585,7 +592,7 @@ public final class HtmlReport {
         return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
 
-    private static String resource(String name) {
+    static String resource(String name) {
         try (InputStream in = HtmlReport.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException("report resource " + name + " is missing from the classpath");
