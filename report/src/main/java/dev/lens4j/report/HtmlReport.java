@@ -47,10 +47,15 @@ public final class HtmlReport {
      * @throws IOException if the file cannot be written
      */
     public static void write(ReportData data, Path file) throws IOException {
+        writePage(render(data), file);
+    }
+
+    /** Writes a page through a hidden temporary file beside it, so readers never see a partly written one. */
+    static void writePage(String html, Path file) throws IOException {
         Path abs = file.toAbsolutePath();
         Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
         try {
-            Files.writeString(tmp, render(data), StandardCharsets.UTF_8);
+            Files.writeString(tmp, html, StandardCharsets.UTF_8);
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);

@@ -3,10 +3,7 @@ package dev.lens4j.report;
 import dev.lens4j.report.chart.Html;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
@@ -34,14 +31,7 @@ public final class LessonReport {
      * @throws IOException if the file cannot be written
      */
     public static void write(LessonData data, Path file) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
-        try {
-            Files.writeString(tmp, render(data), StandardCharsets.UTF_8);
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        HtmlReport.writePage(render(data), file);
     }
 
     /**

@@ -43,7 +43,7 @@ class EnglishInductionVerdictsTest {
         try (HookedTransformer untrained = Models.fromPretrained(dir)) {
             ReportData r = run(untrained);
             assertThat(r.claims().stream().map(Claim::verdict).toList()).as("%s", r.claims())
-                    .containsExactly(N, N, N, A, A, A, A, A, A);
+                    .containsExactly(N, N, N, A, A, A, A, A, A, A); // the EAP-IG claim (merge attrib) is the tenth
         }
     }
 }
