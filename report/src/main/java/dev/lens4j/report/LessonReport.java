@@ -145,7 +145,7 @@ public final class LessonReport {
             max = Math.max(max, Math.abs(v));
         }
         double width = 600, label = 110, bar = 26, gap = 10;
-        b.append("<figure><svg id=\"dla-share-chart\" viewBox=\"0 0 ").append(f("%.0f %.0f", width, values.length * (bar + gap)))
+        b.append("<figure style=\"max-width: 640px\"><svg id=\"dla-share-chart\" viewBox=\"0 0 ").append(f("%.0f %.0f", width, values.length * (bar + gap)))
                 .append("\" role=\"img\" aria-label=\"direct logit attribution by component\">");
         for (int i = 0; i < values.length; i++) {
             double y = i * (bar + gap), len = Math.abs(values[i]) / max * (width - label - 70);
