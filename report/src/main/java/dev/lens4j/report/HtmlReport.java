@@ -47,10 +47,15 @@ public final class HtmlReport {
      * @throws IOException if the file cannot be written
      */
     public static void write(ReportData data, Path file) throws IOException {
+        writePage(render(data), file);
+    }
+
+    /** Writes a page through a hidden temporary file beside it, so readers never see a partly written one. */
+    static void writePage(String html, Path file) throws IOException {
         Path abs = file.toAbsolutePath();
         Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
         try {
-            Files.writeString(tmp, render(data), StandardCharsets.UTF_8);
+            Files.writeString(tmp, html, StandardCharsets.UTF_8);
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
@@ -180,7 +185,14 @@ public final class HtmlReport {
         b.append("<section id=\"claims\" class=\"card\">\n<h2>Claims and verdicts</h2>\n")
                 .append("<p class=\"lede\">Each claim is judged on its numbers. Evidence comes in tiers: attention patterns are ")
                 .append("clues; attribution and ablation show what the model does with its activations on this data; QK, OV and ")
-                .append("composition scores show what is built into the weights.</p>\n<div class=\"tiers\">\n");
+                .append("composition scores show what is built into the weights.</p>\n");
+        tiers(b, claims);
+        b.append("</section>\n");
+    }
+
+    /** The claims grouped by evidence tier: {@code <div class="tiers">}, one {@code .claim} per claim. */
+    static void tiers(StringBuilder b, List<Claim> claims) {
+        b.append("<div class=\"tiers\">\n");
         int index = 0;
         Map<EvidenceTier, List<Integer>> byTier = new EnumMap<>(EvidenceTier.class);
         for (int i = 0; i < claims.size(); i++) {
@@ -208,7 +220,7 @@ public final class HtmlReport {
             }
             b.append("</div>\n");
         }
-        b.append("</div>\n</section>\n");
+        b.append("</div>\n");
         assert index == claims.size();
     }
 
@@ -585,7 +597,7 @@ public final class HtmlReport {
         return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
 
-    private static String resource(String name) {
+    static String resource(String name) {
         try (InputStream in = HtmlReport.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException("report resource " + name + " is missing from the classpath");
