@@ -21,27 +21,21 @@ jmh_opts="${JMH_OPTS:--f 1 -wi 1 -w 1 -i 3 -r 1}"
 torch_opts="${TORCH_OPTS:---runs 3}"
 out="$root/benchmarks/target/backward-vs-torch"
 
-(cd "$root" && ./mvnw -q -B -DskipTests -pl benchmarks -am package)
-rm -rf "$out"
-mkdir -p "$out"
-session_start "$out/session.json"
+bench_begin "$out"
 printf '%s\n' "rounds $rounds" "shapes $shapes" "threads $threads" "reproducible $reproducible" "jmh $jmh_opts" \
     "torch $torch_opts" >"$out/settings.txt"
 csv() { echo "$1" | tr ' ' ','; }
 
-for r in $(seq 1 "$rounds"); do
-  echo "round $r/$rounds: lens4j (JMH)" >&2
+lens4j() {
   # shellcheck disable=SC2086
-  run_jmh "$out/jmh-$r.log" 'dev.lens4j.bench.BackwardBenchmark' -p shape="$(csv "$shapes")" -p threads="$(csv "$threads")" \
-      -p reproducible="$(csv "$reproducible")" $jmh_opts -rf json -rff "$out/jmh-$r.json"
-  echo "round $r/$rounds: PyTorch autograd" >&2
+  run_jmh "$out/jmh-$1.log" 'dev.lens4j.bench.BackwardBenchmark' -p shape="$(csv "$shapes")" -p threads="$(csv "$threads")" \
+      -p reproducible="$(csv "$reproducible")" $jmh_opts -rf json -rff "$out/jmh-$1.json"
+}
+pytorch() {   # autograd
   # shellcheck disable=SC2086
-  "$PYTHON" "$root/tools/bench/torch_backward.py" --shapes $shapes --threads $threads $torch_opts >"$out/torch-$r.jsonl"
-done
+  "$PYTHON" "$root/tools/bench/torch_backward.py" --shapes $shapes --threads $threads $torch_opts >"$out/torch-$1.jsonl"
+}
+bench_alternate "$rounds" lens4j pytorch
 session_end "$out/session.json"
 
-archive="$root/tools/bench/results/backward-vs-torch-$(date -u +%Y-%m-%d)-$(echo "$shapes" | tr ' ' '_')"
-rm -rf "$archive"
-mkdir -p "$archive"
-cp "$out"/*.json "$out"/*.jsonl "$out"/*.txt "$archive"/
-echo "raw results archived in ${archive#"$root"/}" >&2
+bench_archive "$out" "backward-vs-torch-$(date -u +%Y-%m-%d)-$(echo "$shapes" | tr ' ' '_')"

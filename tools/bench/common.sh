@@ -55,3 +55,37 @@ run_jmh() {
     fi
   done
 }
+
+# bench_begin DIR: builds the benchmarks jar, empties DIR and records the session's machine, JDK, torch and
+# load at the start in DIR/session.json.
+bench_begin() {
+  (cd "$ROOT" && ./mvnw -q -B -DskipTests -pl benchmarks -am package)
+  rm -rf "$1"
+  mkdir -p "$1"
+  session_start "$1/session.json"
+}
+
+# bench_alternate ROUNDS LENS4J_FN TORCH_FN: calls the two functions with each round's number, lens4j first in
+# odd rounds and PyTorch first in even ones, so that a drift in the machine's load falls on both sides.
+bench_alternate() {
+  local rounds="$1" lens="$2" torch="$3" r
+  for r in $(seq 1 "$rounds"); do
+    if (( r % 2 )); then
+      echo "round $r/$rounds: lens4j, then PyTorch" >&2
+      "$lens" "$r"; "$torch" "$r"
+    else
+      echo "round $r/$rounds: PyTorch, then lens4j" >&2
+      "$torch" "$r"; "$lens" "$r"
+    fi
+  done
+}
+
+# bench_archive DIR NAME: copies DIR's raw results (*.json, *.jsonl, *.txt) to tools/bench/results/NAME,
+# replacing an archive of that name.
+bench_archive() {
+  local archive="$ROOT/tools/bench/results/$2"
+  rm -rf "$archive"
+  mkdir -p "$archive"
+  cp "$1"/*.json "$1"/*.jsonl "$1"/*.txt "$archive"/
+  echo "raw results archived in ${archive#"$ROOT"/}" >&2
+}

@@ -16,22 +16,20 @@ jmh_opts="${JMH_OPTS:--f 1 -wi 2 -w 3 -i 3 -r 3}"
 torch_opts="${TORCH_OPTS:---runs 3}"
 out="$root/benchmarks/target/forward-vs-torch"
 
-(cd "$root" && ./mvnw -q -B -DskipTests -pl benchmarks -am package)
-rm -rf "$out"
-mkdir -p "$out"
-session_start "$out/session.json"
+bench_begin "$out"
 echo "$rounds" >"$out/rounds.txt"
 echo "$jmh_opts" >"$out/jmh_opts.txt"
 echo "$torch_opts" >"$out/torch_opts.txt"
 
-for r in $(seq 1 "$rounds"); do
-  echo "round $r/$rounds: lens4j (JMH)" >&2
+lens4j() {
   # shellcheck disable=SC2086
-  run_jmh "$out/jmh-$r.log" 'dev.lens4j.bench.(ForwardBenchmark|ForwardDecodeBenchmark)' $jmh_opts -rf json -rff "$out/jmh-$r.json"
-  echo "round $r/$rounds: PyTorch and TransformerLens" >&2
+  run_jmh "$out/jmh-$1.log" 'dev.lens4j.bench.(ForwardBenchmark|ForwardDecodeBenchmark)' $jmh_opts -rf json -rff "$out/jmh-$1.json"
+}
+pytorch() {
   # shellcheck disable=SC2086
-  "$PYTHON" "$root/tools/bench/torch_forward.py" $torch_opts >"$out/torch-$r.jsonl"
-done
+  "$PYTHON" "$root/tools/bench/torch_forward.py" $torch_opts >"$out/torch-$1.jsonl"
+}
+bench_alternate "$rounds" lens4j pytorch
 echo "lens4j with the JVM's default collector and heap (G1), for the cache overhead" >&2
 # shellcheck disable=SC2086
 run_jmh "$out/jmh-default-gc.log" 'dev.lens4j.bench.ForwardBenchmark' $jmh_opts -jvmArgsAppend '--add-modules=jdk.incubator.vector -Xmx8g' \
@@ -40,8 +38,4 @@ session_end "$out/session.json"
 
 "$PYTHON" "$root/tools/bench/forward_summary.py" "$out" "$root/docs/perf/forward.md"
 
-archive="$root/tools/bench/results/forward-vs-torch-$(date -u +%Y-%m-%d)"
-rm -rf "$archive"
-mkdir -p "$archive"
-cp "$out"/*.json "$out"/*.jsonl "$out"/*.txt "$archive"/
-echo "raw results archived in ${archive#"$root"/}" >&2
+bench_archive "$out" "forward-vs-torch-$(date -u +%Y-%m-%d)"

@@ -15,28 +15,22 @@ jmh_opts="${JMH_OPTS:--f 1 -wi 1 -w 2 -i 3 -r 2}"
 torch_opts="${TORCH_OPTS:---runs 3}"
 out="$root/benchmarks/target/gradients-vs-torch"
 
-(cd "$root" && ./mvnw -q -B -DskipTests -pl benchmarks -am package)
-rm -rf "$out"
-mkdir -p "$out"
-session_start "$out/session.json"
+bench_begin "$out"
 echo "$rounds" >"$out/rounds.txt"
 echo "$jmh_opts" >"$out/jmh_opts.txt"
 echo "$torch_opts" >"$out/torch_opts.txt"
 
-for r in $(seq 1 "$rounds"); do
-  echo "round $r/$rounds: lens4j (JMH)" >&2
+lens4j() {
   # shellcheck disable=SC2086
-  run_jmh "$out/jmh-$r.log" 'dev.lens4j.bench.GradientBenchmark' $jmh_opts -rf json -rff "$out/jmh-$r.json"
-  echo "round $r/$rounds: PyTorch (TransformerLens, the EAP-IG reference)" >&2
+  run_jmh "$out/jmh-$1.log" 'dev.lens4j.bench.GradientBenchmark' $jmh_opts -rf json -rff "$out/jmh-$1.json"
+}
+pytorch() {   # TransformerLens and the EAP-IG reference
   # shellcheck disable=SC2086
-  "$PYTHON" "$root/tools/bench/torch_gradients.py" $torch_opts >"$out/torch-$r.jsonl"
-done
+  "$PYTHON" "$root/tools/bench/torch_gradients.py" $torch_opts >"$out/torch-$1.jsonl"
+}
+bench_alternate "$rounds" lens4j pytorch
 session_end "$out/session.json"
 
 "$PYTHON" "$root/tools/bench/gradients_summary.py" "$out" "$root/docs/perf/gradients.md"
 
-archive="$root/tools/bench/results/gradients-vs-torch-$(date -u +%Y-%m-%d)"
-rm -rf "$archive"
-mkdir -p "$archive"
-cp "$out"/*.json "$out"/*.jsonl "$out"/*.txt "$archive"/
-echo "raw results archived in ${archive#"$root"/}" >&2
+bench_archive "$out" "gradients-vs-torch-$(date -u +%Y-%m-%d)"
