@@ -5,14 +5,10 @@ import dev.lens4j.report.chart.Heatmap;
 import dev.lens4j.report.chart.Html;
 import dev.lens4j.report.chart.LossChart;
 import dev.lens4j.report.chart.SvgCanvas;
+import dev.lens4j.report.internal.PageFiles;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -50,16 +46,9 @@ public final class HtmlReport {
         writePage(render(data), file);
     }
 
-    /** Writes a page through a hidden temporary file beside it, so readers never see a partly written one. */
+    /** Writes a page whole (see {@link PageFiles#write}). */
     static void writePage(String html, Path file) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
-        try {
-            Files.writeString(tmp, html, StandardCharsets.UTF_8);
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        PageFiles.write(file, html);
     }
 
     /**
@@ -598,13 +587,6 @@ public final class HtmlReport {
     }
 
     static String resource(String name) {
-        try (InputStream in = HtmlReport.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("report resource " + name + " is missing from the classpath");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read report resource " + name, e);
-        }
+        return PageFiles.resource(HtmlReport.class, name);
     }
 }

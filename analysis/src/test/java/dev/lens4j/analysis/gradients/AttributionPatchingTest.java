@@ -6,11 +6,8 @@ import dev.lens4j.analysis.interventions.Patch;
 import dev.lens4j.hooks.HookHandle;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.ForwardOptions;
-import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.KvCache;
 import dev.lens4j.transformer.LogitMetric;
-import dev.lens4j.transformer.loading.Models;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,27 +23,13 @@ import static org.assertj.core.api.Assertions.within;
  * redrawn), measured by the mean log-probability of the repeated half. The exact numbers against
  * TransformerLens autograd are in {@link EapIgReferenceTest}.
  */
-class AttributionPatchingTest {
+class AttributionPatchingTest extends InductionProbeFixture {
 
-    static HookedTransformer model;
-    static RepeatedTokens probe;
-    static int[][] clean, corrupted;
-    static LogitMetric metric;
     static AttributionPatching ap;
 
     @BeforeAll
-    static void load() throws Exception {
-        model = Models.fromPretrained("induction-2l");
-        probe = RepeatedTokens.forModel(model);
-        clean = probe.tokens();
-        corrupted = probe.corruptedTokens();
-        metric = LogitMetrics.logProb(clean, probe.repeatedLossFrom(), probe.repeatedLossTo());
+    static void load() {
         ap = AttributionPatching.of(model, clean, corrupted, metric);
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
     }
 
     /**

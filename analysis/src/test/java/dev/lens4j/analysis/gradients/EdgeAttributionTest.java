@@ -1,14 +1,9 @@
 package dev.lens4j.analysis.gradients;
 
-import dev.lens4j.analysis.heads.RepeatedTokens;
 import dev.lens4j.hooks.HookHandle;
 import dev.lens4j.tensor.Tensor;
-import dev.lens4j.transformer.HookedTransformer;
-import dev.lens4j.transformer.LogitMetric;
 import dev.lens4j.transformer.Normalization;
 import dev.lens4j.transformer.TransformerConfig;
-import dev.lens4j.transformer.loading.Models;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -24,27 +19,13 @@ import static org.assertj.core.api.Assertions.within;
  * the exact edge scores, and refusals. The numbers against the reference implementation are in
  * {@link EapIgReferenceTest}.
  */
-class EdgeAttributionTest {
+class EdgeAttributionTest extends InductionProbeFixture {
 
-    static HookedTransformer model;
-    static RepeatedTokens probe;
-    static int[][] clean, corrupted;
-    static LogitMetric metric;
     static EdgeScores ig;
 
     @BeforeAll
-    static void load() throws Exception {
-        model = Models.fromPretrained("induction-2l");
-        probe = RepeatedTokens.forModel(model);
-        clean = probe.tokens();
-        corrupted = probe.corruptedTokens();
-        metric = LogitMetrics.logProb(clean, probe.repeatedLossFrom(), probe.repeatedLossTo());
+    static void load() {
         ig = EdgeAttribution.eapIg(model, clean, corrupted, metric, 10);
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
     }
 
     @Test

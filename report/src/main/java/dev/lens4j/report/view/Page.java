@@ -2,13 +2,10 @@ package dev.lens4j.report.view;
 
 import dev.lens4j.report.chart.Html;
 
+import dev.lens4j.report.internal.PageFiles;
+
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /** The page around a view: one HTML file with its style, content and script inline. */
 final class Page {
@@ -40,24 +37,10 @@ final class Page {
 
     /** Writes the page whole: to a hidden file beside the target, then renamed over it. */
     static void write(Path file, String html) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
-        try {
-            Files.writeString(tmp, html, StandardCharsets.UTF_8);
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        PageFiles.write(file, html);
     }
 
     static String resource(String name) {
-        try (InputStream in = Page.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("view resource " + name + " is missing from the classpath");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read view resource " + name, e);
-        }
+        return PageFiles.resource(Page.class, name);
     }
 }
