@@ -1,6 +1,7 @@
 package dev.lens4j.analysis.gradients;
 
 import dev.lens4j.analysis.interventions.ActivationPatching;
+import dev.lens4j.analysis.interventions.PatchingSweeps;
 import dev.lens4j.hooks.ActNames;
 import dev.lens4j.hooks.ActivationCache;
 import dev.lens4j.tensor.Shapes;
@@ -47,7 +48,7 @@ import java.util.function.Predicate;
  * a layer after the positions the metric reads): its estimates are zero, and
  * {@link #zeroGradientPoints()} names it, so that a zero is not mistaken for a small effect.
  */
-public final class AttributionPatching {
+public final class AttributionPatching extends PatchingSweeps {
 
     /** The hook points the sweep methods read, recorded by default. */
     private static final List<String> SWEEP_POINTS = List.of("hook_resid_pre", "hook_resid_mid", "hook_attn_out", "hook_mlp_out",
@@ -190,44 +191,26 @@ public final class AttributionPatching {
         return corrupted.get(name + "_grad").abs().max() > 0f;
     }
 
-    // ------------------------------------------------------------------ ActivationPatching's sweeps
+    // ------------------------------------------------------------------ the sweeps (PatchingSweeps), estimated
 
-    /**
-     * Estimates patching the residual stream entering each block, one position at a time.
-     *
-     * @return {@code [n_layers, pos]}, as {@link ActivationPatching#residPre()}
-     */
-    public Tensor residPre() {
-        return layerPos("resid_pre");
+    @Override
+    protected TransformerConfig sweepConfig() {
+        return cfg();
     }
 
-    /**
-     * Estimates patching the residual stream entering each MLP, one position at a time.
-     *
-     * @return {@code [n_layers, pos]} (models with MLPs and sequential blocks)
-     */
-    public Tensor residMid() {
-        requireMlp("residMid");
-        return layerPos("resid_mid");
+    @Override
+    protected Tensor layerPositionSweep(String shortName) {
+        return perLayer(l -> estimate(ActNames.of(shortName, l), 1));
     }
 
-    /**
-     * Estimates patching each attention layer's output, one position at a time.
-     *
-     * @return {@code [n_layers, pos]}
-     */
-    public Tensor attnOut() {
-        return layerPos("attn_out");
+    @Override
+    protected Tensor headVectorSweep(String which, boolean byPosition) {
+        return byPosition ? perLayer(l -> estimate(ActNames.of(which, l), 1, 2)) : perLayer(l -> estimate(ActNames.of(which, l), 2));
     }
 
-    /**
-     * Estimates patching each MLP's output, one position at a time.
-     *
-     * @return {@code [n_layers, pos]} (models with MLPs)
-     */
-    public Tensor mlpOut() {
-        requireMlp("mlpOut");
-        return layerPos("mlp_out");
+    @Override
+    protected Tensor patternSweep(boolean byPosition) {
+        return byPosition ? perLayer(l -> estimate(ActNames.of("pattern", l), 1, 2)) : perLayer(l -> estimate(ActNames.of("pattern", l), 1));
     }
 
     /**
@@ -240,86 +223,10 @@ public final class AttributionPatching {
         if (!List.of("resid_pre", "resid_mid", "attn_out", "mlp_out").contains(shortName)) {
             throw new IllegalArgumentException("allPositions takes resid_pre, resid_mid, attn_out or mlp_out, got '" + shortName + "'");
         }
-        Tensor byPos = layerPos(shortName);
-        return byPos.sum(1, false);
-    }
-
-    /**
-     * Estimates patching each head's output at every position at once.
-     *
-     * @return {@code [n_layers, n_heads]}, as {@link ActivationPatching#headOutAllPos()}
-     */
-    public Tensor headOutAllPos() {
-        return headVectorAllPos("z");
-    }
-
-    /**
-     * Estimates patching each head's output at one position at a time.
-     *
-     * @return {@code [n_layers, pos, n_heads]}
-     */
-    public Tensor headOutByPos() {
-        return headVectorByPos("z");
-    }
-
-    /**
-     * Estimates patching each head's query, key, value or output vectors at every position at once.
-     *
-     * @param which {@code "q"}, {@code "k"}, {@code "v"} or {@code "z"}
-     * @return {@code [n_layers, heads]} (with grouped K/V heads, {@code k} and {@code v} have {@code n_key_value_heads})
-     */
-    public Tensor headVectorAllPos(String which) {
-        checkVector(which);
-        return perLayer(l -> estimate(ActNames.of(which, l), 2));
-    }
-
-    /**
-     * Estimates patching each head's query, key, value or output vector at one position at a time.
-     *
-     * @param which {@code "q"}, {@code "k"}, {@code "v"} or {@code "z"}
-     * @return {@code [n_layers, pos, heads]}
-     */
-    public Tensor headVectorByPos(String which) {
-        checkVector(which);
-        return perLayer(l -> estimate(ActNames.of(which, l), 1, 2));
-    }
-
-    /**
-     * Estimates patching each head's whole attention pattern.
-     *
-     * @return {@code [n_layers, n_heads]}
-     */
-    public Tensor headPatternAllPos() {
-        return perLayer(l -> estimate(ActNames.of("pattern", l), 1));
-    }
-
-    /**
-     * Estimates patching each head's attention from one destination position at a time.
-     *
-     * @return {@code [n_layers, n_heads, dest_pos]}, as {@link ActivationPatching#headPatternByPos()}
-     */
-    public Tensor headPatternByPos() {
-        return perLayer(l -> estimate(ActNames.of("pattern", l), 1, 2));
-    }
-
-    /**
-     * Estimates {@link ActivationPatching#blockEvery()}.
-     *
-     * @return {@code resid_pre}, {@code attn_out} and {@code mlp_out} by layer and position, {@code [3, n_layers, pos]}
-     */
-    public Tensor blockEvery() {
-        requireMlp("blockEvery");
-        return Tensor.stack(0, residPre(), attnOut(), mlpOut());
-    }
-
-    /**
-     * Estimates {@link ActivationPatching#headAllPosEvery()}.
-     *
-     * @return output, query, key, value and pattern of each head, {@code [5, n_layers, n_heads]}
-     */
-    public Tensor headAllPosEvery() {
-        return Tensor.stack(0, headOutAllPos(), headVectorAllPos("q"), headVectorAllPos("k"), headVectorAllPos("v"),
-                headPatternAllPos());
+        if (shortName.equals("resid_mid") || shortName.equals("mlp_out")) {
+            requireMlp("allPositions(" + shortName + ")");
+        }
+        return layerPositionSweep(shortName).sum(1, false);
     }
 
     // ------------------------------------------------------------------ against real patching
@@ -372,10 +279,6 @@ public final class AttributionPatching {
 
     // ------------------------------------------------------------------ helpers
 
-    private Tensor layerPos(String shortName) {
-        return perLayer(l -> estimate(ActNames.of(shortName, l), 1));
-    }
-
     private Tensor perLayer(java.util.function.IntFunction<Tensor> f) {
         Tensor[] rows = new Tensor[cfg().nLayers()];
         for (int l = 0; l < rows.length; l++) {
@@ -419,17 +322,5 @@ public final class AttributionPatching {
 
     private TransformerConfig cfg() {
         return model.config();
-    }
-
-    private static void checkVector(String which) {
-        if (!(which.equals("q") || which.equals("k") || which.equals("v") || which.equals("z"))) {
-            throw new IllegalArgumentException("head vector must be q, k, v or z, got '" + which + "'");
-        }
-    }
-
-    private void requireMlp(String what) {
-        if (cfg().attnOnly()) {
-            throw new IllegalArgumentException(what + " needs MLPs, but model " + cfg().modelName() + " is attention-only");
-        }
     }
 }

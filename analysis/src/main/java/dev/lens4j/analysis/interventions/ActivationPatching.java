@@ -44,7 +44,7 @@ import java.util.function.Function;
  * half the block computations a full run per patch would. The model's own hooks ({@link
  * HookedTransformer#hooks()}) in earlier blocks are in that cached stream, but do not fire again.
  */
-public final class ActivationPatching {
+public final class ActivationPatching extends PatchingSweeps {
 
     private final HookedTransformer model;
     private final int[][] corrupted;
@@ -273,7 +273,7 @@ public final class ActivationPatching {
         return s;
     }
 
-    // ------------------------------------------------------------------ TransformerLens's sweeps
+    // ------------------------------------------------------------------ TransformerLens's sweeps (PatchingSweeps)
 
     private TransformerConfig cfg() {
         return model.config();
@@ -283,159 +283,28 @@ public final class ActivationPatching {
         return corrupted[0].length;
     }
 
-    /** Patches one residual-stream-like activation at each layer and position. */
-    private Tensor layerPos(String shortName) {
+    @Override
+    protected TransformerConfig sweepConfig() {
+        return cfg();
+    }
+
+    @Override
+    protected Tensor layerPositionSweep(String shortName) {
         return generic(new int[] {cfg().nLayers(), pos()}, i -> Patch.position(ActNames.of(shortName, i[0]), i[1]));
     }
 
-    /**
-     * Patches the residual stream entering each block, one position at a time.
-     *
-     * @return TransformerLens's {@code get_act_patch_resid_pre}: {@code [n_layers, pos]}
-     */
-    public Tensor residPre() {
-        return layerPos("resid_pre");
+    @Override
+    protected Tensor headVectorSweep(String which, boolean byPosition) {
+        return byPosition
+                ? generic(new int[] {cfg().nLayers(), pos(), headsOf(which)}, i -> Patch.headAtPosition(ActNames.of(which, i[0]), i[1], i[2]))
+                : generic(new int[] {cfg().nLayers(), headsOf(which)}, i -> Patch.head(ActNames.of(which, i[0]), i[1]));
     }
 
-    /**
-     * Patches the residual stream entering each MLP, one position at a time.
-     *
-     * @return TransformerLens's {@code get_act_patch_resid_mid}: {@code [n_layers, pos]} (models with MLPs)
-     */
-    public Tensor residMid() {
-        requireMlp("residMid");
-        return layerPos("resid_mid");
-    }
-
-    /**
-     * Patches each attention layer's output, one position at a time.
-     *
-     * @return TransformerLens's {@code get_act_patch_attn_out}: {@code [n_layers, pos]}
-     */
-    public Tensor attnOut() {
-        return layerPos("attn_out");
-    }
-
-    /**
-     * Patches each MLP's output, one position at a time.
-     *
-     * @return TransformerLens's {@code get_act_patch_mlp_out}: {@code [n_layers, pos]} (models with MLPs)
-     */
-    public Tensor mlpOut() {
-        requireMlp("mlpOut");
-        return layerPos("mlp_out");
-    }
-
-    /**
-     * Patches each head's output at every position at once.
-     *
-     * @return TransformerLens's {@code get_act_patch_attn_head_out_all_pos}: each head's {@code hook_z}, {@code [n_layers, n_heads]}
-     */
-    public Tensor headOutAllPos() {
-        return headVectorAllPos("z");
-    }
-
-    /**
-     * Patches each head's output at one position at a time.
-     *
-     * @return TransformerLens's {@code get_act_patch_attn_head_out_by_pos}: {@code [n_layers, pos, n_heads]}
-     */
-    public Tensor headOutByPos() {
-        return headVectorByPos("z");
-    }
-
-    /**
-     * Patches one head's query, key, value or output vectors at every position
-     * (TransformerLens's {@code get_act_patch_attn_head_q_all_pos} and its relatives).
-     *
-     * @param which {@code "q"}, {@code "k"}, {@code "v"} or {@code "z"}
-     * @return {@code [n_layers, n_heads]}; for {@code "k"} and {@code "v"} of a model with grouped-query
-     *     attention {@code [n_layers, n_key_value_heads]}, one entry per key/value head (patching one
-     *     patches it for every query head that shares it), as TransformerLens
-     */
-    public Tensor headVectorAllPos(String which) {
-        checkVector(which);
-        return generic(new int[] {cfg().nLayers(), headsOf(which)}, i -> Patch.head(ActNames.of(which, i[0]), i[1]));
-    }
-
-    /**
-     * Patches one head's query, key, value or output vector at one position
-     * (TransformerLens's {@code get_act_patch_attn_head_q_by_pos} and its relatives).
-     *
-     * @param which {@code "q"}, {@code "k"}, {@code "v"} or {@code "z"}
-     * @return {@code [n_layers, pos, n_heads]} ({@code n_key_value_heads} for {@code "k"} and {@code "v"})
-     */
-    public Tensor headVectorByPos(String which) {
-        checkVector(which);
-        return generic(new int[] {cfg().nLayers(), pos(), headsOf(which)},
-                i -> Patch.headAtPosition(ActNames.of(which, i[0]), i[1], i[2]));
-    }
-
-    /**
-     * Patches each head's whole attention pattern.
-     *
-     * @return TransformerLens's {@code get_act_patch_attn_head_pattern_all_pos}: {@code [n_layers, n_heads]}
-     */
-    public Tensor headPatternAllPos() {
-        return generic(new int[] {cfg().nLayers(), cfg().nHeads()}, i -> Patch.head(ActNames.of("pattern", i[0]), i[1]));
-    }
-
-    /**
-     * Patches each head's attention from one destination position at a time.
-     *
-     * @return TransformerLens's {@code get_act_patch_attn_head_pattern_by_pos}: one head's attention
-     *     row for one destination position, {@code [n_layers, n_heads, dest_pos]}
-     */
-    public Tensor headPatternByPos() {
-        return generic(new int[] {cfg().nLayers(), cfg().nHeads(), pos()},
-                i -> Patch.headAtPosition(ActNames.of("pattern", i[0]), i[2], i[1]));
-    }
-
-    /**
-     * Patches every block's input, attention output and MLP output, by position.
-     *
-     * @return TransformerLens's {@code get_act_patch_block_every}: {@code resid_pre}, {@code attn_out}
-     *     and {@code mlp_out} by layer and position, {@code [3, n_layers, pos]} (models with MLPs)
-     */
-    public Tensor blockEvery() {
-        requireMlp("blockEvery");
-        return Tensor.stack(0, residPre(), attnOut(), mlpOut());
-    }
-
-    /**
-     * Patches every head's output, query, key, value and pattern, at all positions.
-     *
-     * @return TransformerLens's {@code get_act_patch_attn_head_all_pos_every}: output, query, key,
-     *     value and pattern of each head, {@code [5, n_layers, n_heads]}; with grouped-query attention
-     *     the key and value rows hold one entry per key/value head, padded with zeros to n_heads, as
-     *     TransformerLens pads them
-     */
-    public Tensor headAllPosEvery() {
-        return Tensor.stack(0, headOutAllPos(), headVectorAllPos("q"), paddedToHeads(headVectorAllPos("k")),
-                paddedToHeads(headVectorAllPos("v")), headPatternAllPos());
-    }
-
-    /** {@code [n_layers, n]} padded with zero columns to {@code [n_layers, n_heads]}. */
-    private Tensor paddedToHeads(Tensor t) {
-        int missing = cfg().nHeads() - t.dim(1);
-        return missing == 0 ? t : Tensor.concat(1, t, Tensor.zeros(t.dim(0), missing));
-    }
-
-    /** Heads of a per-head hook: key and value hooks have n_key_value_heads, the others n_heads. */
-    private int headsOf(String which) {
-        return which.equals("k") || which.equals("v") ? cfg().nKvHeads() : cfg().nHeads();
-    }
-
-    private static void checkVector(String which) {
-        if (!(which.equals("q") || which.equals("k") || which.equals("v") || which.equals("z"))) {
-            throw new IllegalArgumentException("head vector must be q, k, v or z, got '" + which + "'");
-        }
-    }
-
-    private void requireMlp(String what) {
-        if (cfg().attnOnly()) {
-            throw new IllegalArgumentException(what + " needs MLPs, but model " + cfg().modelName() + " is attention-only");
-        }
+    @Override
+    protected Tensor patternSweep(boolean byPosition) {
+        return byPosition
+                ? generic(new int[] {cfg().nLayers(), cfg().nHeads(), pos()}, i -> Patch.headAtPosition(ActNames.of("pattern", i[0]), i[2], i[1]))
+                : generic(new int[] {cfg().nLayers(), cfg().nHeads()}, i -> Patch.head(ActNames.of("pattern", i[0]), i[1]));
     }
 
     private static String dims(int[][] t) {

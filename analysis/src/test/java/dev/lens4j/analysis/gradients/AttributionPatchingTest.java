@@ -6,11 +6,14 @@ import dev.lens4j.analysis.interventions.Patch;
 import dev.lens4j.hooks.HookHandle;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.ForwardOptions;
+import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.KvCache;
 import dev.lens4j.transformer.LogitMetric;
+import dev.lens4j.transformer.loading.Models;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -101,6 +104,29 @@ class AttributionPatchingTest extends InductionProbeFixture {
         assertThat(ap.headAllPosEvery().shape()).containsExactly(5, 2, 4);
         // nothing before the corrupted positions differs, so nothing there can be patched
         assertThat(ap.residPre().select(1, 0).abs().max()).isZero();
+    }
+
+    /**
+     * Grouped-query attention (the Llama fixture: 4 query heads sharing 2 key/value heads): key and value
+     * sweeps have one entry per key/value head, and the every-head sweep pads them with zeros to n_heads, as
+     * real patching and TransformerLens do (the estimates used to fail to stack there).
+     */
+    @Test
+    void groupedKeyValueHeadsArePaddedInTheEveryHeadSweepAsInRealPatching() throws Exception {
+        try (HookedTransformer llama = Models.fromPretrained(Path.of("../transformer/src/test/resources/reference/families/llama/hf"))) {
+            int vocab = llama.config().dVocab();
+            int[][] a = {{1, 5 % vocab, 9 % vocab, 14 % vocab, 5 % vocab, 9 % vocab}};
+            int[][] b = {{1, 7 % vocab, 3 % vocab, 14 % vocab, 5 % vocab, 9 % vocab}};
+            AttributionPatching gqa = AttributionPatching.of(llama, a, b, LogitMetrics.logProb(a, 3, 5));
+            ActivationPatching real = ActivationPatching.of(llama, a, b, LogitMetrics.asMetric(LogitMetrics.logProb(a, 3, 5)));
+            assertThat(gqa.headVectorAllPos("k").shape()).containsExactly(2, 2);
+            assertThat(gqa.headVectorByPos("v").shape()).containsExactly(2, 6, 2);
+            Tensor every = gqa.headAllPosEvery();
+            assertThat(every.shape()).containsExactly(5, 2, 4).isEqualTo(real.headAllPosEvery().shape());
+            assertThat(every.select(0, 2).slice(1, 0, 2).maxAbsDiff(gqa.headVectorAllPos("k"))).isZero();
+            assertThat(every.select(0, 3).slice(1, 2, 4).abs().max()).isZero();
+            assertThat(every.select(0, 1).maxAbsDiff(gqa.headVectorAllPos("q"))).isZero();
+        }
     }
 
     /** A metric that cannot see a point: every entry of its gradient is zero, and the point is named. */
