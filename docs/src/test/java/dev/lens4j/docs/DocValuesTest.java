@@ -119,6 +119,7 @@ class DocValuesTest {
         String prevHead = prev.top(1).getFirst().label();
         String dlaTop = dla.heads().top(1).getFirst().label();
         out.put("prev-head", prevHead);
+        out.put("shipped-parameters", model.parameterCount().describe());
         out.put("dla-top-head", dlaTop);
         out.put("ablation-top-head", ablation.top(1).getFirst().label());
         out.put("repeated-half-loss", f2(Measurements.repeatedHalfLoss(model, probe)));
