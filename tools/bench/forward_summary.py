@@ -60,8 +60,8 @@ for f in sorted(glob.glob(os.path.join(out, "torch-*.jsonl"))):
 
 med = statistics.median
 lines = []
-lines.append("Measured %s by `tools/bench/forward_vs_torch.sh %s`: %s rounds, each lens4j (JMH) then PyTorch and "
-             "TransformerLens (`torch_forward.py %s`); medians over every measured iteration of every round."
+lines.append("Measured %s by `tools/bench/forward_vs_torch.sh %s`: %s rounds of lens4j (JMH) and of PyTorch and "
+             "TransformerLens (`torch_forward.py %s`), the side that goes first alternating by round; medians over every measured iteration of every round."
              % (session["load_start"]["time"], session["rounds"], session["rounds"], session["torch_opts"]))
 lines.append("")
 lines += benchenv.describe_session(session)

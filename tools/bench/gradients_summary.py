@@ -60,8 +60,8 @@ def fmt(x, f="%.3f"):
     return f % x if x is not None else "-"
 
 
-lines = ["Measured %s by `tools/bench/gradients_vs_torch.sh %s`: %s rounds, each lens4j (JMH `%s`, one fork) then "
-         "PyTorch (`torch_gradients.py %s`, each case timed after one warm-up run)." % (
+lines = ["Measured %s by `tools/bench/gradients_vs_torch.sh %s`: %s rounds of lens4j (JMH `%s`, one fork) and "
+         "PyTorch (`torch_gradients.py %s`, each case timed after one warm-up run), the side that goes first alternating by round." % (
              session["load_start"]["time"], rounds, rounds, jmh_opts, torch_opts), ""]
 lines += benchenv.describe_session(session)
 lines.append("- TransformerLens %s; EAP-IG with %d steps on both sides (PyTorch's: the reference implementation, "
