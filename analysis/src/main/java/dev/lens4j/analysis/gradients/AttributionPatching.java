@@ -157,7 +157,7 @@ public final class AttributionPatching extends PatchingSweeps {
                         + shape.length + ") of " + name + " " + Shapes.str(shape));
             }
         }
-        return sumKeeping(a.sub(b).mul(g), keep);
+        return sumProductKeeping(a, b, g, keep);
     }
 
     /**
@@ -287,9 +287,13 @@ public final class AttributionPatching extends PatchingSweeps {
         return Tensor.stack(0, rows);
     }
 
-    /** Sums a tensor over every axis but {@code keep}, in double precision. */
-    static Tensor sumKeeping(Tensor t, int[] keep) {
-        int[] shape = t.shape();
+    /**
+     * Sums {@code (a - b) * g} over every axis but {@code keep}, in double precision, in one pass over the
+     * three tensors (no temporaries): each term is the float {@code (a - b) * g} that {@code a.sub(b).mul(g)}
+     * would hold, so the result has the same bits.
+     */
+    static Tensor sumProductKeeping(Tensor a, Tensor b, Tensor g, int[] keep) {
+        int[] shape = a.shape();
         int[] outShape = new int[keep.length];
         int[] outStride = new int[shape.length]; // the output stride of each input axis, 0 when summed over
         int stride = 1;
@@ -299,12 +303,20 @@ public final class AttributionPatching extends PatchingSweeps {
             stride *= shape[keep[i]];
         }
         double[] acc = new double[stride];
-        float[] v = t.contiguous().toArray();
+        Tensor ca = a.contiguous(), cb = b.contiguous(), cg = g.contiguous();
+        float[] va = ca.heapArray(), vb = cb.heapArray(), vg = cg.heapArray();
+        int oa = ca.heapOffset(), ob = cb.heapOffset(), og = cg.heapOffset();
+        int n = a.size();
+        // the innermost axis runs contiguously in the input; its output stride is 0 (summed) or 1 (kept last)
+        int last = shape.length - 1, inner = shape.length == 0 ? 1 : shape[last], innerStride = shape.length == 0 ? 0 : outStride[last];
         int[] idx = new int[shape.length];
         int o = 0;
-        for (float x : v) {
-            acc[o] += x;
-            for (int d = shape.length - 1; d >= 0; d--) { // row-major increment, keeping the output offset
+        for (int i = 0; i < n; i += inner) {
+            for (int j = 0; j < inner; j++) {
+                float term = (va[oa + i + j] - vb[ob + i + j]) * vg[og + i + j];
+                acc[o + j * innerStride] += term;
+            }
+            for (int d = last - 1; d >= 0; d--) { // row-major increment of the outer axes, keeping the output offset
                 o += outStride[d];
                 if (++idx[d] < shape[d]) {
                     break;

@@ -129,6 +129,44 @@ class AttributionPatchingTest extends InductionProbeFixture {
         }
     }
 
+    /**
+     * The estimates' one-pass sum of {@code (clean - corrupted) * grad} gives the bits of summing
+     * {@code a.sub(b).mul(g)} element by element in double precision, for every set of kept axes, and on
+     * views that are not contiguous.
+     */
+    @Test
+    void theFusedSumOfProductsHasTheBitsOfTheElementwiseProductSummed() {
+        Tensor a = Tensor.randn(1, 2, 3, 4, 5), b = Tensor.randn(2, 2, 3, 4, 5), g = Tensor.randn(3, 2, 5, 4, 3).transpose(1, 3);
+        for (int[] keep : new int[][] {{}, {1}, {2}, {3}, {1, 2}, {1, 3}, {2, 3}, {1, 2, 3}}) {
+            float[] p = a.sub(b).mul(g).contiguous().toArray();
+            int[] shape = a.shape();
+            int outSize = 1;
+            for (int k : keep) {
+                outSize *= shape[k];
+            }
+            double[] acc = new double[outSize];
+            for (int i = 0; i < p.length; i++) {
+                int rest = i, o = 0, mul = 1;
+                int[] idx = new int[shape.length];
+                for (int d = shape.length - 1; d >= 0; d--) {
+                    idx[d] = rest % shape[d];
+                    rest /= shape[d];
+                }
+                for (int k = keep.length - 1; k >= 0; k--) {
+                    o += idx[keep[k]] * mul;
+                    mul *= shape[keep[k]];
+                }
+                acc[o] += p[i];
+            }
+            float[] expected = new float[outSize];
+            for (int i = 0; i < outSize; i++) {
+                expected[i] = (float) acc[i];
+            }
+            assertThat(AttributionPatching.sumProductKeeping(a, b, g, keep).toArray()).as("keep %s", java.util.Arrays.toString(keep))
+                    .containsExactly(expected);
+        }
+    }
+
     /** A metric that cannot see a point: every entry of its gradient is zero, and the point is named. */
     @Test
     void aPointTheMetricDoesNotDependOnIsReportedAsSuch() {
