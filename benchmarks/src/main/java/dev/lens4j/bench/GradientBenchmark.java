@@ -183,9 +183,28 @@ public class GradientBenchmark {
      */
     @Benchmark
     public Tensor[] attributionPatching() {
-        AttributionPatching ap = AttributionPatching.of(model, clean, corrupted, metric);
+        return sweeps(AttributionPatching.of(model, clean, corrupted, metric));
+    }
+
+    /** Every head and layer sweep of attribution patching (the estimates alone, for GradientCpuTime's breakdown). */
+    static Tensor[] sweeps(AttributionPatching ap) {
         return new Tensor[] {ap.headAllPosEvery(), ap.headOutByPos(), ap.headVectorByPos("q"), ap.headVectorByPos("k"),
             ap.headVectorByPos("v"), ap.headPatternByPos(), ap.blockEvery()};
+    }
+
+    /** Attribution patching's first part (GradientCpuTime's breakdown): the clean run with the cache the sweeps read. */
+    Object cleanRunWithCache() {
+        return model.runWithCache(clean, AttributionPatching::isSweepPoint);
+    }
+
+    /** Attribution patching's second part (GradientCpuTime's breakdown): the corrupted run with that cache and the backward pass. */
+    Object corruptedRunWithCacheAndBackward() {
+        return model.run(corrupted, ForwardOptions.builder().cache(AttributionPatching::isSweepPoint).backward(metric).build());
+    }
+
+    /** The two runs of attribution patching, ready for {@link #sweeps} (GradientCpuTime's breakdown). */
+    AttributionPatching attributionRuns() {
+        return AttributionPatching.of(model, clean, corrupted, metric);
     }
 
     /**

@@ -31,7 +31,9 @@ public final class GradientCpuTime {
      * Runs the measurement.
      *
      * @param args rounds, a shape {@code batch x pos}, then the cases (default: forward, forwardBackward,
-     *     attributionPatching, forwardBackwardGraphView, eapIg)
+     *     attributionPatching, forwardBackwardGraphView, eapIg; attribution patching's parts: cleanRunWithCache,
+     *     corruptedRunWithCacheAndBackward, attributionRuns (both), attributionSweeps (the estimates of the last
+     *     attributionRuns))
      */
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
@@ -42,6 +44,7 @@ public final class GradientCpuTime {
         List<String> names = args.length > 2 ? Arrays.asList(args).subList(2, args.length)
                 : List.of("forward", "forwardBackward", "attributionPatching", "forwardBackwardGraphView", "eapIg");
         Map<String, Supplier<Object>> cases = new LinkedHashMap<>();
+        dev.lens4j.analysis.gradients.AttributionPatching[] runs = new dev.lens4j.analysis.gradients.AttributionPatching[1];
         for (String n : names) {
             cases.put(n, switch (n) {
                 case "forward" -> b::forward;
@@ -49,8 +52,13 @@ public final class GradientCpuTime {
                 case "attributionPatching" -> b::attributionPatching;
                 case "forwardBackwardGraphView" -> b::forwardBackwardGraphView;
                 case "eapIg" -> b::eapIg;
+                case "cleanRunWithCache" -> b::cleanRunWithCache;
+                case "corruptedRunWithCacheAndBackward" -> b::corruptedRunWithCacheAndBackward;
+                case "attributionRuns" -> () -> runs[0] = b.attributionRuns();
+                case "attributionSweeps" -> () -> GradientBenchmark.sweeps(runs[0] != null ? runs[0] : (runs[0] = b.attributionRuns()));
                 default -> throw new IllegalArgumentException("no case " + n + "; there are forward, forwardBackward,"
-                        + " attributionPatching, forwardBackwardGraphView, eapIg");
+                        + " attributionPatching, forwardBackwardGraphView, eapIg, and attribution patching's parts:"
+                        + " cleanRunWithCache, corruptedRunWithCacheAndBackward, attributionRuns, attributionSweeps");
             });
         }
         b.setUp();   // builds everything and checks each case's result once

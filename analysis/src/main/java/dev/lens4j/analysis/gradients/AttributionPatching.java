@@ -81,7 +81,19 @@ public final class AttributionPatching extends PatchingSweeps {
      * @return the estimates
      */
     public static AttributionPatching of(HookedTransformer model, int[][] cleanTokens, int[][] corruptedTokens, LogitMetric metric) {
-        return of(model, cleanTokens, corruptedTokens, metric, name -> SWEEP_POINTS.stream().anyMatch(name::endsWith));
+        return of(model, cleanTokens, corruptedTokens, metric, AttributionPatching::isSweepPoint);
+    }
+
+    /**
+     * Whether a hook point is one that {@link #of(HookedTransformer, int[][], int[][], LogitMetric)} records
+     * (the points its sweeps read), e.g. to run the same caches oneself.
+     *
+     * @param hookName a full hook point name, such as {@code blocks.0.attn.hook_z}
+     * @return true for {@code resid_pre}, {@code resid_mid}, {@code attn_out}, {@code mlp_out}, {@code q},
+     *     {@code k}, {@code v}, {@code z} and {@code pattern} points
+     */
+    public static boolean isSweepPoint(String hookName) {
+        return SWEEP_POINTS.stream().anyMatch(hookName::endsWith);
     }
 
     /**
@@ -311,19 +323,47 @@ public final class AttributionPatching extends PatchingSweeps {
         int last = shape.length - 1, inner = shape.length == 0 ? 1 : shape[last], innerStride = shape.length == 0 ? 0 : outStride[last];
         int[] idx = new int[shape.length];
         int o = 0;
-        for (int i = 0; i < n; i += inner) {
-            for (int j = 0; j < inner; j++) {
-                float term = (va[oa + i + j] - vb[ob + i + j]) * vg[og + i + j];
-                acc[o + j * innerStride] += term;
-            }
-            for (int d = last - 1; d >= 0; d--) { // row-major increment of the outer axes, keeping the output offset
-                o += outStride[d];
-                if (++idx[d] < shape[d]) {
-                    break;
+        int rows = inner == 0 ? 0 : n / inner;
+        int[] os = new int[4];
+        for (int row = 0; row < rows; ) {
+            int group = Math.min(4, rows - row);
+            for (int k = 0; k < group; k++) {        // the output offsets of the next rows
+                os[k] = o;
+                for (int d = last - 1; d >= 0; d--) { // row-major increment of the outer axes, keeping the output offset
+                    o += outStride[d];
+                    if (++idx[d] < shape[d]) {
+                        break;
+                    }
+                    o -= outStride[d] * shape[d];
+                    idx[d] = 0;
                 }
-                o -= outStride[d] * shape[d];
-                idx[d] = 0;
             }
+            int i = row * inner;
+            if (group == 4 && innerStride == 0 && os[0] != os[1] && os[0] != os[2] && os[0] != os[3] && os[1] != os[2]
+                    && os[1] != os[3] && os[2] != os[3]) {
+                // four rows summed into four different outputs: four independent chains of additions, each in
+                // its own order, so the same bits as one row after another at a quarter of the latency
+                double s0 = acc[os[0]], s1 = acc[os[1]], s2 = acc[os[2]], s3 = acc[os[3]];
+                for (int j = 0; j < inner; j++) {
+                    int i0 = i + j, i1 = i0 + inner, i2 = i1 + inner, i3 = i2 + inner;
+                    s0 += (va[oa + i0] - vb[ob + i0]) * vg[og + i0];
+                    s1 += (va[oa + i1] - vb[ob + i1]) * vg[og + i1];
+                    s2 += (va[oa + i2] - vb[ob + i2]) * vg[og + i2];
+                    s3 += (va[oa + i3] - vb[ob + i3]) * vg[og + i3];
+                }
+                acc[os[0]] = s0;
+                acc[os[1]] = s1;
+                acc[os[2]] = s2;
+                acc[os[3]] = s3;
+            } else {
+                for (int k = 0; k < group; k++, i += inner) {
+                    for (int j = 0; j < inner; j++) {
+                        float term = (va[oa + i + j] - vb[ob + i + j]) * vg[og + i + j];
+                        acc[os[k] + j * innerStride] += term;
+                    }
+                }
+            }
+            row += group;
         }
         float[] out = new float[acc.length];
         for (int i = 0; i < out.length; i++) {
