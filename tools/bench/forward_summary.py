@@ -4,11 +4,12 @@ results markers of DOC (docs/perf/forward.md) with the tables, which it also pri
 
     python tools/bench/forward_summary.py DIR DOC
 """
-import glob, json, os, re, statistics, sys
+import glob, json, os, statistics, sys
 
 out, doc = sys.argv[1], sys.argv[2]
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchenv
+import resultsblock
 session = json.load(open(os.path.join(out, "session.json")))
 session["rounds"] = open(os.path.join(out, "rounds.txt")).read().strip()
 session["jmh_opts"] = open(os.path.join(out, "jmh_opts.txt")).read().strip()
@@ -128,11 +129,5 @@ for threads in (1, 2):
     t = med(torch[key]) if key in torch else None
     lines.append("| %d | %.1f | %.0f%% | %s | %s |" % (threads, l, 100 * l / (30.0 * threads),
                  "%.1f" % t if t else "-", "%.2f" % (l / t) if t else "-"))
-block = "<!-- results:begin -->\n" + "\n".join(lines) + "\n<!-- results:end -->"
-text = open(doc).read() if os.path.exists(doc) else "# The forward pass: lens4j against PyTorch\n"
-if "<!-- results:begin -->" in text:
-    text = re.sub(r"<!-- results:begin -->.*<!-- results:end -->", lambda m: block, text, flags=re.S)
-else:
-    text = text.rstrip() + "\n\n" + block + "\n"
-open(doc, "w").write(text)
+resultsblock.write_results(doc, lines, "The forward pass: lens4j against PyTorch")
 print("\n".join(lines))

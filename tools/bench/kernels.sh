@@ -27,7 +27,9 @@ mkdir -p "$out"
 echo "load_end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/session.txt"
 
 "$python" - "$out" "$root/docs/perf/kernels.md" <<'PY'
-import json, os, re, statistics, sys
+import json, os, statistics, sys
+sys.path.insert(0, os.path.join(os.environ["ROOT"], "tools", "bench"))
+import resultsblock
 out, doc = sys.argv[1], sys.argv[2]
 session = dict(line.split(": ", 1) for line in open(os.path.join(out, "session.txt")).read().splitlines())
 rows = {}
@@ -63,13 +65,7 @@ for (name, shape) in sorted(rows, key=lambda k: (k[0], elements(*k))):
     lines.append("| %s | %s | %s (%s-%s) %s | %s (%s-%s) %s | %.1fx | %.2f |" % (
         name, label, fmt(s[0]), fmt(s[1]), fmt(s[2]), unit, fmt(p[0]), fmt(p[1]), fmt(p[2]), unit,
         s[0] / p[0], p[0] * to_ns / elements(name, shape)))
-block = "<!-- results:begin -->\n" + "\n".join(lines) + "\n<!-- results:end -->"
-text = open(doc).read()
-if "<!-- results:begin -->" in text:
-    text = re.sub(r"<!-- results:begin -->.*<!-- results:end -->", lambda m: block, text, flags=re.S)
-else:
-    text = text.rstrip() + "\n\n" + block + "\n"
-open(doc, "w").write(text)
+resultsblock.write_results(doc, lines, "Kernels: the Vector API against the scalar oracle")
 print("\n".join(lines))
 PY
 echo "raw results archived in ${out#"$root"/}" >&2
