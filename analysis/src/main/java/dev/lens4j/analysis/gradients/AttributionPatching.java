@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
@@ -59,6 +60,8 @@ public final class AttributionPatching extends PatchingSweeps {
     private final ActivationCache corrupted;   // activations and <name>_grad of the corrupted run
     private final double cleanMetric;
     private final double corruptedMetric;
+    /** {@link #byPosition} of each sweep point, by name. */
+    private final Map<String, double[]> byPositionSums = new ConcurrentHashMap<>();
 
     private AttributionPatching(HookedTransformer model, ActivationCache clean, ActivationCache corrupted, double cleanMetric,
                                 double corruptedMetric) {
@@ -155,21 +158,26 @@ public final class AttributionPatching extends PatchingSweeps {
      * @throws IllegalArgumentException if the point was not recorded, or an axis is out of range
      */
     public Tensor estimate(String hookName, int... keep) {
+        Tensor[] abg = operands(hookName);
+        int[] shape = abg[0].shape();
+        for (int i = 0; i < keep.length; i++) {
+            if (keep[i] < 1 || keep[i] >= shape.length || (i > 0 && keep[i] <= keep[i - 1])) {
+                throw new IllegalArgumentException("axes to keep " + Arrays.toString(keep) + " must increase within [1, "
+                        + shape.length + ") of " + ActNames.of(hookName) + " " + Shapes.str(shape));
+            }
+        }
+        return sumProductKeeping(abg[0], abg[1], abg[2], keep);
+    }
+
+    /** The clean and corrupted activations of a recorded point and the gradient on the corrupted run. */
+    private Tensor[] operands(String hookName) {
         String name = ActNames.of(hookName);
         if (!corrupted.contains(name)) {
             throw new IllegalArgumentException("hook point " + name + " was not recorded"
                     + (model.hookPointNames().contains(name) ? "; pass a names filter that accepts it to AttributionPatching.of"
                     : "; model " + model.config().modelName() + " has no such hook point"));
         }
-        Tensor a = clean.get(name), b = corrupted.get(name), g = corrupted.get(name + "_grad");
-        int[] shape = a.shape();
-        for (int i = 0; i < keep.length; i++) {
-            if (keep[i] < 1 || keep[i] >= shape.length || (i > 0 && keep[i] <= keep[i - 1])) {
-                throw new IllegalArgumentException("axes to keep " + Arrays.toString(keep) + " must increase within [1, "
-                        + shape.length + ") of " + name + " " + Shapes.str(shape));
-            }
-        }
-        return sumProductKeeping(a, b, g, keep);
+        return new Tensor[] {clean.get(name), corrupted.get(name), corrupted.get(name + "_grad")};
     }
 
     /**
@@ -212,17 +220,73 @@ public final class AttributionPatching extends PatchingSweeps {
 
     @Override
     protected Tensor layerPositionSweep(String shortName) {
-        return perLayer(l -> estimate(ActNames.of(shortName, l), 1));
+        return perLayer(l -> {
+            String name = ActNames.of(shortName, l);
+            return floats(byPosition(name, 1), operands(name)[0].dim(1));
+        });
     }
 
     @Override
     protected Tensor headVectorSweep(String which, boolean byPosition) {
-        return byPosition ? perLayer(l -> estimate(ActNames.of(which, l), 1, 2)) : perLayer(l -> estimate(ActNames.of(which, l), 2));
+        return perLayer(l -> {
+            String name = ActNames.of(which, l);
+            int[] shape = operands(name)[0].shape();      // [batch, pos, heads, d_head]
+            double[] sums = byPosition(name, 1, 2);         // [pos, heads]
+            return byPosition ? floats(sums, shape[1], shape[2]) : floats(sumRows(sums, shape[1], shape[2]), shape[2]);
+        });
     }
 
     @Override
     protected Tensor patternSweep(boolean byPosition) {
-        return byPosition ? perLayer(l -> estimate(ActNames.of("pattern", l), 1, 2)) : perLayer(l -> estimate(ActNames.of("pattern", l), 1));
+        return perLayer(l -> {
+            String name = ActNames.of("pattern", l);
+            int[] shape = operands(name)[0].shape();      // [batch, heads, dest, src]
+            double[] sums = byPosition(name, 1, 2);         // [heads, dest]
+            return byPosition ? floats(sums, shape[1], shape[2]) : floats(sumColumns(sums, shape[1], shape[2]), shape[1]);
+        });
+    }
+
+    /**
+     * A sweep point's estimate by position (and head), in double precision, computed once: the
+     * all-position sweeps are its sums, so one pass over a point's activations serves both sweeps.
+     */
+    private double[] byPosition(String name, int... keep) {
+        return byPositionSums.computeIfAbsent(name, n -> {
+            Tensor[] abg = operands(n);
+            return sumProducts(abg[0], abg[1], abg[2], keep, new int[keep.length]);
+        });
+    }
+
+    /** {@code [rows, cols]} summed over its rows, in order. */
+    private static double[] sumRows(double[] m, int rows, int cols) {
+        double[] out = new double[cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[c] += m[r * cols + c];
+            }
+        }
+        return out;
+    }
+
+    /** {@code [rows, cols]} summed over its columns, in order. */
+    private static double[] sumColumns(double[] m, int rows, int cols) {
+        double[] out = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            double sum = 0;
+            for (int c = 0; c < cols; c++) {
+                sum += m[r * cols + c];
+            }
+            out[r] = sum;
+        }
+        return out;
+    }
+
+    private static Tensor floats(double[] acc, int... shape) {
+        float[] out = new float[acc.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) acc[i];
+        }
+        return Tensor.of(out, shape);
     }
 
     /**
@@ -305,8 +369,13 @@ public final class AttributionPatching extends PatchingSweeps {
      * would hold, so the result has the same bits.
      */
     static Tensor sumProductKeeping(Tensor a, Tensor b, Tensor g, int[] keep) {
-        int[] shape = a.shape();
         int[] outShape = new int[keep.length];
+        return floats(sumProducts(a, b, g, keep, outShape), outShape);
+    }
+
+    /** {@link #sumProductKeeping}'s sums in double precision; fills {@code outShape} with the kept axes' sizes. */
+    private static double[] sumProducts(Tensor a, Tensor b, Tensor g, int[] keep, int[] outShape) {
+        int[] shape = a.shape();
         int[] outStride = new int[shape.length]; // the output stride of each input axis, 0 when summed over
         int stride = 1;
         for (int i = keep.length - 1; i >= 0; i--) {
@@ -365,11 +434,7 @@ public final class AttributionPatching extends PatchingSweeps {
             }
             row += group;
         }
-        float[] out = new float[acc.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) acc[i];
-        }
-        return Tensor.of(out, outShape);
+        return acc;
     }
 
     private TransformerConfig cfg() {
