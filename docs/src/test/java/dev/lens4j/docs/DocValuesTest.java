@@ -348,6 +348,18 @@ class DocValuesTest {
             double[] passages = lesson.repeatedPassageLosses(m2, 64);
             out.put("english-2l-passage-first", f2(passages[0]));
             out.put("english-2l-passage-second", f2(passages[1]));
+            // induction on english-2l, on the main job's probe (repeated random tokens over the whole vocabulary)
+            RepeatedTokens probe2 = RepeatedTokens.forModel(m2);
+            ComponentScores prev2 = Measurements.previousTokenScores(m2, probe2);
+            ComponentScores ind2 = Measurements.inductionScores(m2, probe2);
+            out.put("english-2l-prev-head", prev2.top(1).getFirst().label());
+            out.put("english-2l-prev-score", f2(prev2.top(1).getFirst().value()));
+            out.put("english-2l-induction-head", ind2.top(1).getFirst().label());
+            out.put("english-2l-induction-score", f2(ind2.top(1).getFirst().value()));
+            out.put("english-2l-induction-heads", String.valueOf(ind2.ranked().stream()
+                    .filter(h -> h.value() >= InductionInvestigation.PATTERN_BAR).count()));
+            out.put("english-2l-random-first", f2(Measurements.firstHalfLoss(m2, probe2)));
+            out.put("english-2l-random-second", f2(Measurements.repeatedHalfLoss(m2, probe2)));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -141,6 +141,30 @@ final class Parameters {
         return out;
     }
 
+    /**
+     * Overwrites {@code unembed.W_U [d_model, d_vocab]} with the transpose of {@code embed.W_E
+     * [d_vocab, d_model]}, in place: the unembedding starts as GPT-2's tied one, each token's output
+     * direction its input direction (the two are still separate parameters).
+     *
+     * @param initial the weights from {@link #initial}, both matrices on the heap
+     * @throws IllegalArgumentException if either matrix is missing or their shapes are not transposes
+     */
+    static void unembedFromEmbed(Map<String, Tensor> initial) {
+        Tensor e = initial.get("embed.W_E"), u = initial.get("unembed.W_U");
+        if (e == null || u == null || e.rank() != 2 || u.rank() != 2 || e.dim(0) != u.dim(1) || e.dim(1) != u.dim(0)) {
+            throw new IllegalArgumentException("W_U can start as W_E's transpose only with both, [d_vocab, d_model] and "
+                    + "[d_model, d_vocab]; got " + (e == null ? "no W_E" : java.util.Arrays.toString(e.shape())) + " and "
+                    + (u == null ? "no W_U" : java.util.Arrays.toString(u.shape())));
+        }
+        int vocab = e.dim(0), dModel = e.dim(1);
+        float[] src = e.heapArray(), dst = u.heapArray();
+        for (int v = 0; v < vocab; v++) {
+            for (int d = 0; d < dModel; d++) {
+                dst[d * vocab + v] = src[v * dModel + d];
+            }
+        }
+    }
+
     /** A standard normal sample (Box-Muller with StrictMath, so identical on every platform). */
     static double gaussian(SplittableRandom rng) {
         double u = 1.0 - rng.nextDouble(); // (0, 1]

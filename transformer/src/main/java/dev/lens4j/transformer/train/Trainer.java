@@ -82,6 +82,24 @@ public final class Trainer {
      * @throws IllegalArgumentException if the config's context is shorter than the data's sequences
      */
     public Trainer(TrainingOptions options, TransformerConfig config, TrainingData data) {
+        this(options, config, data, false);
+    }
+
+    /**
+     * A trainer whose model is initialised from the options' seed, with {@code W_U} optionally starting
+     * as the transpose of {@code W_E} ({@link Parameters#unembedFromEmbed}): the two stay separate
+     * parameters and train apart. Over a large vocabulary this is what lets a copying head form in a few
+     * thousand steps: with {@code W_U = W_E^T} an OV circuit near a multiple of the identity copies every
+     * token at once, while from independent draws each token's row and column must be aligned by its
+     * own rare occurrences.
+     *
+     * @param options the optimizer, schedule, batch size, seed and steps
+     * @param config the model to train
+     * @param data the batches
+     * @param unembedFromEmbed start {@code W_U} as {@code W_E}'s transpose instead of its own draw
+     * @throws IllegalArgumentException if the config's context is shorter than the data's sequences
+     */
+    public Trainer(TrainingOptions options, TransformerConfig config, TrainingData data, boolean unembedFromEmbed) {
         if (config.nCtx() < data.pos()) {
             throw new IllegalArgumentException("the config's n_ctx " + config.nCtx() + " is below the sequences' length " + data.pos());
         }
@@ -92,7 +110,11 @@ public final class Trainer {
         long initSeed = root.nextLong();
         this.dataRng = root.split();
         TransformerWeights.Builder w = TransformerWeights.builder(config);
-        Parameters.initial(TransformerWeights.shapes(config), config.dModel(), initSeed).forEach(w::put);
+        Map<String, Tensor> initial = Parameters.initial(TransformerWeights.shapes(config), config.dModel(), initSeed);
+        if (unembedFromEmbed) {
+            Parameters.unembedFromEmbed(initial);
+        }
+        initial.forEach(w::put);
         this.model = HookedTransformer.of(config, w.build(), null, null);
         // a Llama-style block has no biases: TransformerLens's layout holds them, as zeros that stay zero
         boolean biases = !options.style().equals(TrainingOptions.LLAMA);

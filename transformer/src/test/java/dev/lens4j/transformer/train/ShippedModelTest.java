@@ -7,6 +7,8 @@ import dev.lens4j.transformer.loading.Models;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -118,18 +120,21 @@ class ShippedModelTest {
         assertThat(max(prev[1])).isLessThan(0.2);
     }
 
-    @Test
-    void weightsAreSmallAndMatchTheChecksumInTheReadme() throws Exception {
+    /** Each shipped model's weights are as small as promised and the file its README's sha256 names. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"induction-2l, 1", "english-1l, 10", "english-2l, 10"})
+    void weightsAreSmallAndMatchTheChecksumInTheReadme(String name, int maxMegabytes) throws Exception {
+        String dir = "/dev/lens4j/transformer/models/" + name + "/";
         byte[] weights;
         String readme;
-        try (InputStream w = ShippedModelTest.class.getResourceAsStream(RESOURCE + CheckpointWriter.WEIGHTS_FILE);
-             InputStream r = ShippedModelTest.class.getResourceAsStream(RESOURCE + "README.md")) {
+        try (InputStream w = ShippedModelTest.class.getResourceAsStream(dir + CheckpointWriter.WEIGHTS_FILE);
+             InputStream r = ShippedModelTest.class.getResourceAsStream(dir + "README.md")) {
             assertThat(w).isNotNull();
             assertThat(r).isNotNull();
             weights = w.readAllBytes();
             readme = new String(r.readAllBytes(), StandardCharsets.UTF_8);
         }
-        assertThat(weights.length).isLessThan(1 << 20);
+        assertThat(weights.length).isLessThan(maxMegabytes << 20);
         Matcher m = Pattern.compile("model\\.safetensors sha256:\\s*([0-9a-f]{64})").matcher(readme);
         assertThat(m.find()).as("README.md states the sha256 of model.safetensors").isTrue();
         String actual = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(weights));
