@@ -68,6 +68,20 @@ public final class LessonConsole {
         o.append("== 4. Induction on english-2l ==\n");
         f(o, "Repeated held-out passages (%d tokens, then the same again): loss %.3f on the first copy, %.3f on the second.%n",
                 i.passageTokens(), i.firstCopy(), i.secondCopy());
+        LessonData.NaturalText t = i.naturalText();
+        f(o, "Natural text (%d held-out windows): %d of %d queries (%.0f%%) have an induction target (their token occurred earlier);%n"
+                        + "where the others' attention parks, the fallback:%n", t.windows(), t.queriesWithTarget(), t.queries(),
+                100.0 * t.queriesWithTarget() / t.queries());
+        o.append("  head   induction  previous token  BOS (no target)  itself (no target)\n");
+        for (LessonData.HeadRow h : t.heads()) {
+            f(o, "  %-5s  %9.2f  %14.2f  %15.2f  %18.2f%n", h.head(), h.induction(), h.previousToken(), h.bosWithoutTarget(),
+                    h.selfWithoutTarget());
+        }
+        f(o, "Loss (english-2l / english-1l): where copying predicts the next token %.3f / %.3f (%d), where the token recurred%n"
+                        + "followed by another %.3f / %.3f (%d), where it had not occurred %.3f / %.3f (%d).%n",
+                t.lossCopyable(), t.lossCopyableOneLayer(), t.copyable(), t.lossSeenOtherwise(), t.lossSeenOtherwiseOneLayer(),
+                t.seenOtherwise(), t.lossUnseen(), t.lossUnseenOneLayer(), t.unseen());
+        o.append("Repeated random tokens:\n");
         o.append(ConsoleReport.render(i.report()));
         return o.toString();
     }

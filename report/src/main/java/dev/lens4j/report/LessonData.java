@@ -2,6 +2,7 @@ package dev.lens4j.report;
 
 import dev.lens4j.analysis.text.DirectPath;
 import dev.lens4j.analysis.text.EnglishLesson;
+import dev.lens4j.analysis.text.NaturalTextInduction;
 import dev.lens4j.analysis.text.NgramStatistics;
 import dev.lens4j.analysis.text.SkipTrigrams;
 import dev.lens4j.analysis.text.TokenCircuits;
@@ -210,17 +211,82 @@ public record LessonData(Baselines baselines, DirectPathSection directPath, Skip
      * @param passageTokens tokens in each copy of the repeated passages
      * @param firstCopy the loss on the first copy
      * @param secondCopy the loss on the second
+     * @param naturalText induction on held-out windows of text ({@link NaturalTextInduction})
      * @param report the investigation's report, with its claims and verdicts
      */
-    public record InductionSection(int passageTokens, double firstCopy, double secondCopy, ReportData report) {
+    public record InductionSection(int passageTokens, double firstCopy, double secondCopy, NaturalText naturalText, ReportData report) {
 
         /**
-         * Validates the report.
+         * Validates the parts.
          */
         public InductionSection {
             Checks.notNull("induction report", report);
+            Checks.notNull("natural-text induction", naturalText);
         }
     }
+
+    /**
+     * Induction on held-out windows of text ({@link NaturalTextInduction}): where the two-layer model's
+     * heads attend, and its loss beside the one-layer model's where copying could predict the next token
+     * and where it could not.
+     *
+     * @param windows held-out windows measured
+     * @param queries queries after BOS
+     * @param queriesWithTarget how many of them have an induction target (their token occurred earlier)
+     * @param heads every head of the two-layer model, layer by layer
+     * @param copyable predictions whose current token occurred earlier followed by the same next token
+     * @param lossCopyable the two-layer model's mean loss on them
+     * @param lossCopyableOneLayer the one-layer model's
+     * @param seenOtherwise predictions whose current token occurred earlier, never followed by the next one
+     * @param lossSeenOtherwise the two-layer model's mean loss on them
+     * @param lossSeenOtherwiseOneLayer the one-layer model's
+     * @param unseen predictions whose current token had not occurred earlier in the window
+     * @param lossUnseen the two-layer model's mean loss on them
+     * @param lossUnseenOneLayer the one-layer model's
+     */
+    public record NaturalText(int windows, int queries, int queriesWithTarget, List<HeadRow> heads, int copyable, double lossCopyable,
+                              double lossCopyableOneLayer, int seenOtherwise, double lossSeenOtherwise, double lossSeenOtherwiseOneLayer,
+                              int unseen, double lossUnseen, double lossUnseenOneLayer) {
+
+        /**
+         * Copies the rows.
+         */
+        public NaturalText {
+            heads = List.copyOf(heads);
+        }
+
+        /**
+         * From the two models' measurements on the same windows.
+         *
+         * @param two the two-layer model's
+         * @param one the one-layer model's
+         * @return the section's numbers
+         */
+        public static NaturalText of(NaturalTextInduction two, NaturalTextInduction one) {
+            List<HeadRow> rows = new ArrayList<>();
+            Tensor ind = two.induction();
+            for (int l = 0; l < ind.dim(0); l++) {
+                for (int h = 0; h < ind.dim(1); h++) {
+                    rows.add(new HeadRow("L" + l + "H" + h, ind.get(l, h), two.previousToken().get(l, h), two.bosWithoutTarget().get(l, h),
+                            two.selfWithoutTarget().get(l, h)));
+                }
+            }
+            return new NaturalText(two.windows(), two.queries(), two.queriesWithTarget(), rows, two.copyable(), two.lossCopyable(),
+                    one.lossCopyable(), two.seenOtherwise(), two.lossSeenOtherwise(), one.lossSeenOtherwise(), two.unseen(),
+                    two.lossUnseen(), one.lossUnseen());
+        }
+    }
+
+    /**
+     * One head on natural text.
+     *
+     * @param head e.g. {@code L1H2}
+     * @param induction its share of attention on induction targets, where there is one
+     * @param previousToken its share on the previous position
+     * @param bosWithoutTarget its mean attention on BOS where there is no induction target
+     * @param selfWithoutTarget its mean attention on the query's own position there
+     */
+    public record HeadRow(String head, double induction, double previousToken, double bosWithoutTarget, double selfWithoutTarget) {}
 
     /**
      * Measures the lesson on the one-layer and two-layer models of the shipped corpus.
@@ -284,9 +350,11 @@ public record LessonData(Baselines baselines, DirectPathSection directPath, Skip
 
         progress.update("induction on the two-layer model", 0, 1);
         double[] passage = lesson.repeatedPassageLosses(twoLayer, 64);
+        int[][] text = lesson.heldOut(WINDOWS);
+        NaturalText natural = NaturalText.of(NaturalTextInduction.measure(twoLayer, text), NaturalTextInduction.measure(m1, text));
         ReportData report = InductionInvestigation.run(twoLayer, "english-2l", InductionInvestigation.Options.defaultsFor(twoLayer.config()),
                 progress);
-        InductionSection induction = new InductionSection((twoLayer.config().nCtx() - 1) / 2, passage[0], passage[1], report);
+        InductionSection induction = new InductionSection((twoLayer.config().nCtx() - 1) / 2, passage[0], passage[1], natural, report);
         return new LessonData(baselines, directPath, skip, induction);
     }
 

@@ -217,15 +217,42 @@ public final class LessonReport {
     private static void induction(StringBuilder b, LessonData.InductionSection i) {
         b.append("<section id=\"induction\" class=\"card\">\n<h2>Induction on english-2l</h2>\n<p class=\"lede\" id=\"passages\">")
                 .append(esc(f("Repeated held-out passages (%d tokens, then the same again): loss %.3f on the first copy, %.3f on the "
-                        + "second. The investigation's claims, judged on their numbers by evidence tier:", i.passageTokens(),
+                        + "second.", i.passageTokens(),
                         i.firstCopy(), i.secondCopy())))
                 .append("</p>\n");
+        naturalText(b, i.naturalText());
         if (i.report().claims().isEmpty()) {
             b.append("<p>The investigation made no claims.</p>\n");
         } else {
             HtmlReport.tiers(b, i.report().claims());
         }
         b.append("</section>\n");
+    }
+
+    private static void naturalText(StringBuilder b, LessonData.NaturalText t) {
+        b.append("<h3>On natural text</h3>\n<p id=\"natural-text\">").append(esc(f("In %d held-out windows, %d of %d queries (%.0f%%) have"
+                + " an induction target: their token occurred earlier in the window. Each head's share of attention on those"
+                + " targets, on the previous position, and, where there is no target, on BOS and on the query itself (where an"
+                + " induction head parks when there is nothing to copy):", t.windows(), t.queriesWithTarget(), t.queries(),
+                100.0 * t.queriesWithTarget() / t.queries()))).append("</p>\n");
+        b.append("<table id=\"natural-text-heads\">\n<tr><th>head</th><th>induction</th><th>previous token</th>"
+                + "<th>BOS (no target)</th><th>itself (no target)</th></tr>\n");
+        for (LessonData.HeadRow h : t.heads()) {
+            b.append("<tr><td>").append(esc(h.head())).append("</td><td>").append(f("%.2f", h.induction())).append("</td><td>")
+                    .append(f("%.2f", h.previousToken())).append("</td><td>").append(f("%.2f", h.bosWithoutTarget())).append("</td><td>")
+                    .append(f("%.2f", h.selfWithoutTarget())).append("</td></tr>\n");
+        }
+        b.append("</table>\n<table id=\"natural-text-loss\">\n<tr><th>next-token loss</th><th>predictions</th><th>english-2l</th>"
+                + "<th>english-1l</th></tr>\n");
+        lossRow(b, "copying predicts it (the token recurred, followed by this one)", t.copyable(), t.lossCopyable(), t.lossCopyableOneLayer());
+        lossRow(b, "the token recurred, followed by another", t.seenOtherwise(), t.lossSeenOtherwise(), t.lossSeenOtherwiseOneLayer());
+        lossRow(b, "the token had not occurred", t.unseen(), t.lossUnseen(), t.lossUnseenOneLayer());
+        b.append("</table>\n<p>Repeated random tokens, the investigation's probe, and its claims by evidence tier:</p>\n");
+    }
+
+    private static void lossRow(StringBuilder b, String what, int n, double two, double one) {
+        b.append("<tr><td>").append(esc(what)).append("</td><td>").append(n).append("</td><td>").append(f("%.3f", two))
+                .append("</td><td>").append(f("%.3f", one)).append("</td></tr>\n");
     }
 
     private static String snippet(LessonData.Snippet s) {

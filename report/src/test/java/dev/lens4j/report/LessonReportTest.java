@@ -45,7 +45,8 @@ class LessonReportTest {
         ReportData report = ReportData.builder("t", FakeReports.induction().model())
                 .claims(List.of(new Claim("an induction head " + evil, Verdict.NOT_SUPPORTED, "score 0.01 < 0.4", EvidenceTier.CLUE),
                         new Claim("prev-token head", Verdict.INCONCLUSIVE, "", EvidenceTier.WEIGHT))).build();
-        return new LessonData(baselines, direct, skip, new LessonData.InductionSection(47, 4.5, 4.0, report));
+        return new LessonData(baselines, direct, skip, new LessonData.InductionSection(47, 4.5, 4.0, new LessonData.NaturalText(4, 380, 120,
+                java.util.List.of(new LessonData.HeadRow("L1H0", 0.8, 0.1, 0.6, 0.2)), 30, 1.2, 2.4, 50, 4.1, 4.3, 250, 3.7, 3.8), report));
     }
 
     @Test
@@ -65,6 +66,11 @@ class LessonReportTest {
                 "data-verdict=\"not-supported\" data-tier=\"clue\"", "data-verdict=\"inconclusive\" data-tier=\"weight\"",
                 "score 0.01 &lt; 0.4");
         assertThat(count(html, "<div class=\"bug\">")).isEqualTo(1);
+        assertThat(html).contains("In 4 held-out windows, 120 of 380 queries (32%) have an induction target",
+                "<tr><td>L1H0</td><td>0.80</td><td>0.10</td><td>0.60</td><td>0.20</td></tr>",
+                "<td>30</td><td>1.200</td><td>2.400</td>", "<td>50</td><td>4.100</td><td>4.300</td>", "<td>250</td><td>3.700</td><td>3.800</td>");
+        assertThat(LessonConsole.render(madeUp())).contains("120 of 380 queries (32%) have an induction target",
+                "  L1H0        0.80            0.10             0.60                0.20", "1.200 / 2.400 (30)");
         assertThat(LessonConsole.render(madeUp())).contains("'</script><b>&x\"''", "r=0.63", "share 60%", "QK 2.50  OV 3.75",
                 "fire (attention >= 0.3 on the source) 42 times", "\" the[ king] of\"", "9 instances");
     }
@@ -106,6 +112,18 @@ class LessonReportTest {
             assertThat(html).contains("the head adds " + logit);
             assertThat(text).contains("the head adds " + logit);
         }
+
+        // on natural text: a layer-1 head attends to induction targets where there is one and parks on BOS where there
+        // is none (a perfect head scores 1 on both), and the model predicts what copying predicts far better than english-1l
+        LessonData.NaturalText t = real.induction().naturalText();
+        LessonData.HeadRow best = t.heads().stream().filter(h -> h.head().startsWith("L1"))
+                .max(java.util.Comparator.comparingDouble(LessonData.HeadRow::induction)).orElseThrow();
+        assertThat(best.induction()).as("%s's natural-text induction score", best.head()).isGreaterThan(0.5);
+        assertThat(best.bosWithoutTarget()).as("%s's attention on BOS without a target", best.head()).isGreaterThan(0.5);
+        assertThat(t.lossCopyable()).isLessThan(t.lossCopyableOneLayer() - 0.5);
+        assertThat(t.queriesWithTarget()).isPositive().isLessThan(t.queries());
+        assertThat(html).contains(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.2f</td>", best.head(), best.induction()));
+        assertThat(text).contains(String.format(Locale.ROOT, "%.3f / %.3f (%d)", t.lossCopyable(), t.lossCopyableOneLayer(), t.copyable()));
 
         List<Claim> claims = real.induction().report().claims();
         assertThat(claims).isNotEmpty();
