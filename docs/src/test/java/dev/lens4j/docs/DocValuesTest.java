@@ -14,6 +14,7 @@ import dev.lens4j.analysis.interventions.ActivationPatching;
 import dev.lens4j.report.InductionInvestigation;
 import dev.lens4j.analysis.text.DirectPath;
 import dev.lens4j.analysis.text.EnglishLesson;
+import dev.lens4j.analysis.text.NaturalTextInduction;
 import dev.lens4j.analysis.text.SkipTrigrams;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.testing.ComponentScores;
@@ -360,6 +361,18 @@ class DocValuesTest {
                     .filter(h -> h.value() >= InductionInvestigation.PATTERN_BAR).count()));
             out.put("english-2l-random-first", f2(Measurements.firstHalfLoss(m2, probe2)));
             out.put("english-2l-random-second", f2(Measurements.repeatedHalfLoss(m2, probe2)));
+            // induction on held-out windows of text, as the lesson measures it (LessonData.WINDOWS windows)
+            int[][] text = lesson.heldOut(64);
+            NaturalTextInduction n2 = NaturalTextInduction.measure(m2, text), n1 = NaturalTextInduction.measure(m1, text);
+            String head = ind2.top(1).getFirst().label();              // "L1H0"
+            int l = head.charAt(1) - '0', h = Integer.parseInt(head.substring(3));
+            out.put("english-2l-text-targets", String.format(Locale.ROOT, "%.0f", 100 * n2.targetShare()));
+            out.put("english-2l-text-induction", f2(n2.induction().get(l, h)));
+            out.put("english-2l-text-bos", f2(n2.bosWithoutTarget().get(l, h)));
+            out.put("english-2l-text-copyable", f2(n2.lossCopyable()));
+            out.put("english-1l-text-copyable", f2(n1.lossCopyable()));
+            out.put("english-2l-text-seen", f2(n2.lossSeenOtherwise()));
+            out.put("english-1l-text-seen", f2(n1.lossSeenOtherwise()));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
