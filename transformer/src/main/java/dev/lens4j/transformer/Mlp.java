@@ -3,6 +3,7 @@ package dev.lens4j.transformer;
 import dev.lens4j.hooks.ActNames;
 import dev.lens4j.hooks.HookPoint;
 import dev.lens4j.tensor.Parallel;
+import dev.lens4j.tensor.kernel.Erf;
 import dev.lens4j.tensor.matmul.MatrixOperand;
 
 import static dev.lens4j.transformer.HookPoints.Dim.BATCH;
@@ -155,7 +156,7 @@ final class Mlp {
     private float value(Pass p, float x) {
         return switch (act) {
             case GELU_NEW, GELU_PYTORCH_TANH -> (float) (0.5 * x * (1 + p.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))));
-            case GELU -> (float) (0.5 * x * (1 + Erf.erf(x / SQRT_2, p.reproducible)));
+            case GELU -> Erf.gelu(x, p.reproducible);
             case RELU -> Math.max(0f, x);
             case SILU -> (float) (x / (1 + p.exp(-x)));
         };
@@ -182,10 +183,15 @@ final class Mlp {
         };
     }
 
-    /** The activation, elementwise: the kernels' {@code gelu_new}, else {@link #value} of each element. */
+    /**
+     * The activation, elementwise: the kernels' {@code gelu_new} or {@code gelu} (a reproducible pass's
+     * kernels compute {@link #value}'s bits), else {@link #value} of each element.
+     */
     private void activation(Pass p, float[] x, float[] out, int n) {
         if (act == Activation.GELU_NEW || act == Activation.GELU_PYTORCH_TANH) {
             Parallel.forRange(n, Pass.GRAIN, (s, e) -> p.kk.geluNew(x, s, out, s, e - s));
+        } else if (act == Activation.GELU) {
+            Parallel.forRange(n, Pass.GRAIN, (s, e) -> p.kk.gelu(x, s, out, s, e - s));
         } else {
             Parallel.forRange(n, Pass.GRAIN, (s, e) -> {
                 for (int i = s; i < e; i++) {
