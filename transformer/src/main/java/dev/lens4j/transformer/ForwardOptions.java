@@ -37,12 +37,14 @@ import java.util.function.Predicate;
  *                     kernels and functions: the same bits on every CPU, JVM and thread count
  *                     (every product is a fixed-order chain in either mode; what changes is the order of
  *                     the other sums and the transcendental functions), at the cost of the SIMD kernels
+ * @param packedWeights whether the model's heap float32 weight matrices may be multiplied from copies packed
+ *                      once into the GEMM's panel layout ({@link Builder#packedWeights}; the same bits either way)
  */
 public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] attentionMask, List<HookSpec> hooks,
                              Predicate<String> cacheFilter, KvCache kvCache, LogitMetric backward, boolean weightGradients,
-                             boolean reproducible) {
+                             boolean reproducible, boolean packedWeights) {
 
-    private static final ForwardOptions DEFAULTS = new ForwardOptions(0, null, null, List.of(), null, null, null, false, false);
+    private static final ForwardOptions DEFAULTS = new ForwardOptions(0, null, null, List.of(), null, null, null, false, false, true);
 
     /** Copies the hook list and checks that weight gradients come with a metric. */
     public ForwardOptions {
@@ -50,6 +52,25 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         if (weightGradients && backward == null) {
             throw new IllegalArgumentException("weightGradients needs a metric to differentiate: set backward(metric)");
         }
+    }
+
+    /**
+     * Options with packed weights allowed ({@link Builder#packedWeights}, the default).
+     *
+     * @param startAtLayer see the record
+     * @param stopAtLayer see the record
+     * @param attentionMask see the record
+     * @param hooks see the record
+     * @param cacheFilter see the record
+     * @param kvCache see the record
+     * @param backward see the record
+     * @param weightGradients see the record
+     * @param reproducible see the record
+     */
+    public ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] attentionMask, List<HookSpec> hooks,
+                          Predicate<String> cacheFilter, KvCache kvCache, LogitMetric backward, boolean weightGradients,
+                          boolean reproducible) {
+        this(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, backward, weightGradients, reproducible, true);
     }
 
     /**
@@ -64,7 +85,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
      */
     public ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] attentionMask, List<HookSpec> hooks,
                           Predicate<String> cacheFilter, KvCache kvCache) {
-        this(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, null, false, false);
+        this(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, null, false, false, true);
     }
 
     /**
@@ -101,6 +122,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         b.backward = backward;
         b.weightGradients = weightGradients;
         b.reproducible = reproducible;
+        b.packedWeights = packedWeights;
         return b;
     }
 
@@ -109,7 +131,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         return "ForwardOptions[start=" + startAtLayer + ", stop=" + stopAtLayer + ", mask=" + (attentionMask != null)
                 + ", hooks=" + hooks.size() + ", cache=" + (cacheFilter != null) + ", kvCache=" + (kvCache != null)
                 + (backward != null ? ", backward=" + backward + (weightGradients ? " with weight gradients" : "") : "")
-                + (reproducible ? ", reproducible" : "") + "]";
+                + (reproducible ? ", reproducible" : "") + (packedWeights ? "" : ", unpacked weights") + "]";
     }
 
     /** Builds {@link ForwardOptions}. */
@@ -123,6 +145,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         private LogitMetric backward;
         private boolean weightGradients;
         private boolean reproducible;
+        private boolean packedWeights = true;
 
         private Builder() {}
 
@@ -260,13 +283,33 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         }
 
         /**
+         * Whether the pass may multiply by the model's weight matrices from copies packed once into the
+         * GEMM's panel layout (on by default). A model packs a heap float32 matrix the first time a pass
+         * of more than {@code 4} positions multiplies by it and keeps the copy, a float32 copy of the
+         * matrix (for GPT-2 small 498 MB, see {@link HookedTransformer#packedWeightBytes()}); it repacks
+         * a matrix written through {@link HookedTransformer#weights()} since, and never packs again one
+         * whose raw array was handed out ({@code heapArray()}, {@code heapStorage()}, {@code asMatrix()}:
+         * the trainer's weights, for example). Memory-mapped and 16-bit weights are never packed (they
+         * would no longer cost the file once). The results are the same bits either way: the packed
+         * panels are read in the order the per-call packing gives. Off: every product packs the panels
+         * it needs per call, as before (for measurements, or to keep memory down).
+         *
+         * @param on whether to
+         * @return this builder
+         */
+        public Builder packedWeights(boolean on) {
+            this.packedWeights = on;
+            return this;
+        }
+
+        /**
          * Returns the options.
          *
          * @return the options
          */
         public ForwardOptions build() {
             return new ForwardOptions(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, backward,
-                    weightGradients, reproducible);
+                    weightGradients, reproducible, packedWeights);
         }
     }
 }

@@ -57,23 +57,23 @@ final class Mlp {
         float[] savedPre, savedLin = null;
         boolean geluNew = act == Activation.GELU_NEW || act == Activation.GELU_PYTORCH_TANH;
         if (wGate == null && geluNew && !p.active(pre) && !p.grad && bIn != null
-                && Linear.applyGeluNew(p.kk, x, N, wIn, bIn, postAct)) {
+                && Linear.applyGeluNew(p, x, N, wIn, bIn, postAct)) {
             // nothing sees hook_pre: the bias and gelu_new are the GEMM's epilogue, no pre array at all
             savedPre = null;
         } else if (wGate == null) {
             // hook_pre = x W_in + b_in; hook_post = act(pre)
             float[] h = new float[N * F];
-            Linear.apply(p.kk, x, 0, C, N, wIn, bIn, 0, h, 0, F);
+            Linear.apply(p, x, 0, C, N, wIn, bIn, 0, h, 0, F);
             float[] hookedPre = p.hook(pre, h);
             savedPre = hookedPre;
             activation(p, hookedPre, postAct, N * F);
         } else {
             // hook_pre = x W_gate; hook_pre_linear = x W_in; hook_post = act(pre) * pre_linear + b_in
             float[] gate = new float[N * F];
-            Linear.apply(p.kk, x, 0, C, N, wGate, null, 0, gate, 0, F);
+            Linear.apply(p, x, 0, C, N, wGate, null, 0, gate, 0, F);
             float[] hookedGate = p.hook(pre, gate);
             float[] lin = new float[N * F];
-            Linear.apply(p.kk, x, 0, C, N, wIn, null, 0, lin, 0, F);
+            Linear.apply(p, x, 0, C, N, wIn, null, 0, lin, 0, F);
             float[] hookedLin = p.hook(preLinear, lin);
             savedPre = hookedGate;
             savedLin = hookedLin;
@@ -90,7 +90,7 @@ final class Mlp {
             p.save(this, new Saved(x, savedPre, savedLin, hookedPost));
         }
         float[] out = new float[N * C];
-        Linear.apply(p.kk, hookedPost, 0, F, N, wOut, bOut, 0, out, 0, C);
+        Linear.apply(p, hookedPost, 0, F, N, wOut, bOut, 0, out, 0, C);
         return out;
     }
 
