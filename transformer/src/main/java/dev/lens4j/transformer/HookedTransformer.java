@@ -171,9 +171,9 @@ public final class HookedTransformer implements AutoCloseable {
 
     /**
      * The memory held now by the model's packed weight matrices ({@link ForwardOptions.Builder#packedWeights}):
-     * copies of its float32 heap matrices in the GEMM's panel layout, made by the first pass of more than
-     * 4 positions that multiplies by each and dropped when the matrix's raw array is handed out. Zero for
-     * memory-mapped or 16-bit weights and before such a pass.
+     * float32 copies of its matrices in the GEMM's panel layout, made by the first pass of more than 4
+     * positions that multiplies by each and dropped when the matrix's raw array is handed out. Zero
+     * before such a pass, and for 16-bit weights unless a pass asked for {@link WeightPacking#ALL}.
      *
      * @return bytes
      */
@@ -515,7 +515,7 @@ public final class HookedTransformer implements AutoCloseable {
         }
         WeightGradients wg = o.weightGradients() ? new WeightGradients() : null;
         Pass pass = new Pass(cfg, points, hooks, batch, pos, mask, kv, metric != null, wg, o.reproducible(),
-                o.packedWeights() ? packedWeights : null);
+                o.packedWeights() == WeightPacking.NONE ? null : packedWeights, o.packedWeights());
         float[] resid = tokens != null ? engine.embed(pass, tokens) : residual.copy().heapArray();
         Tensor out = engine.run(pass, resid, start, stop, !stopped);
         if (kv != null) {

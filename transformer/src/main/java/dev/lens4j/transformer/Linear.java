@@ -88,7 +88,7 @@ final class Linear {
 
     /** {@link Gemm#multiply} of many rows, from the packed copy of w when the pass has one (the same bits). */
     private static void multiply(Pass p, MatrixOperand a, MatrixOperand w, float[] out, int outOff, int ldo, Epilogue ep) {
-        PackedMatrix packed = p.packed == null ? null : p.packed.get(w);
+        PackedMatrix packed = p.packed == null ? null : p.packed.get(w, p.packing);
         if (packed != null) {
             Gemm.multiplyPacked(a, packed, out, outOff, ldo, ep);
         } else {

@@ -17,10 +17,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * once the storage was handed out as a raw array.
  *
  * <p>Which matrices: those the forward pass multiplies whole ({@code [d_model, 3 H D]} QKV or its parts,
- * {@code W_O}, {@code W_in}, {@code W_gate}, {@code W_out}, {@code W_U}), when they are float32 heap
- * arrays. Memory-mapped and 16-bit weights are multiplied in place as before: a packed copy would be
- * a float32 heap copy of the file. A matrix is packed the first time a pass needs it (so a model used
- * only for decoding or analysis never pays), on the calling thread, and costs a float32 copy of it.
+ * {@code W_O}, {@code W_in}, {@code W_gate}, {@code W_out}, {@code W_U}), when they are heap arrays or
+ * read-only memory segments (a checkpoint's mapping, which nothing can write); of those, the
+ * {@link WeightPacking} of the pass says which types (float32 by default; 16-bit ones only when asked,
+ * since their copy is a float32 heap copy of the file). A writable segment is never packed: its writes
+ * cannot be seen. A matrix is packed the first time a pass needs it (so a model used only for decoding
+ * or analysis never pays), on the calling thread, and costs a float32 copy of it.
  *
  * <p>Thread-safe: passes on several threads may pack the same matrix at once; one copy is kept.
  */
@@ -53,21 +55,30 @@ final class PackedWeights {
     }
 
     private void register(MatrixOperand m) {
-        if (m != null && m.array() != null && m.type() == StorageType.F32) {
+        if (m == null) {
+            return;
+        }
+        if (m.array() != null && m.type() == StorageType.F32) {
             watches.computeIfAbsent(m, o -> StorageWatch.watch(o.array()));
+        } else if (m.segment() != null && m.segment().isReadOnly()) {
+            watches.putIfAbsent(m, READ_ONLY);
         }
     }
+
+    /** The watch of read-only memory: never written, never handed out writable. */
+    private static final StorageWatch.Watch READ_ONLY = StorageWatch.neverWritten();
 
     /**
      * The packed copy of a matrix, packing it now if it has none or its storage was written since.
      *
      * @param w a matrix the pass multiplies by
-     * @return its packed copy, or null to multiply {@code w} as it is (not packable, or its raw array was
-     *     handed out, or it was written while being packed)
+     * @param packing which matrices the pass allows packed
+     * @return its packed copy, or null to multiply {@code w} as it is (not packable or not allowed, or its
+     *     raw array was handed out, or it was written while being packed)
      */
-    PackedMatrix get(MatrixOperand w) {
+    PackedMatrix get(MatrixOperand w, WeightPacking packing) {
         StorageWatch.Watch watch = watches.get(w);
-        if (watch == null) {
+        if (watch == null || packing == WeightPacking.NONE || (packing == WeightPacking.FLOAT32 && w.type() != StorageType.F32)) {
             return null;
         }
         if (watch.escaped()) {

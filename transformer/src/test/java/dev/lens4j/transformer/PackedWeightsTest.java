@@ -28,7 +28,7 @@ class PackedWeightsTest {
     private static final TransformerConfig C = TransformerConfig.gpt2(2, 48, 4, 16, 61).withModelName("packed");
     /** 2 x 9 positions: 18 rows, above the few-row matrix-vector path, so the GEMM runs. */
     private static final int[][] TOKENS = RandomModels.tokens(5, 2, 9, 61);
-    private static final ForwardOptions UNPACKED = ForwardOptions.builder().packedWeights(false).build();
+    private static final ForwardOptions UNPACKED = ForwardOptions.builder().packedWeights(WeightPacking.NONE).build();
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"gpt2", "gpt_neox", "llama", "llama-untied", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "phi3"})
@@ -49,7 +49,7 @@ class PackedWeightsTest {
                 assertThat(m.packedWeightBytes()).as(family + ": packed copies made").isEqualTo(expectedBytes(m));
                 assertThat(packed.toArray()).as(family + " logits, " + threads + " threads").containsExactly(unpacked.toArray());
                 ForwardResult cached = m.runWithCache(tokens), cachedUnpacked = m.run(tokens,
-                        ForwardOptions.builder().cache(n -> true).packedWeights(false).build());
+                        ForwardOptions.builder().cache(n -> true).packedWeights(WeightPacking.NONE).build());
                 for (String n : cachedUnpacked.cache().names()) {
                     assertThat(cached.cache().get(n).toArray()).as(family + " " + n).containsExactly(cachedUnpacked.cache().get(n).toArray());
                 }
@@ -195,15 +195,53 @@ class PackedWeightsTest {
     }
 
     @Test
-    void aFewPositionsAndMappedWeightsAreNotPacked() throws IOException {
+    void aFewPositionsAreNotPacked() {
         try (HookedTransformer m = RandomModels.model(C, 15)) {
             m.forward(RandomModels.tokens(1, 1, 4, 61));   // 4 rows: the matrix-vector path
             assertThat(m.packedWeightBytes()).isZero();
         }
-        Path dir = Path.of("src/test/resources/reference/families/gpt_neox/hf");
-        try (HookedTransformer m = HfCheckpoint.load(dir, LoadOptions.noProcessing())) {
-            m.forward(RandomModels.tokens(1, 2, 7, m.config().dVocab()));
-            assertThat(m.packedWeightBytes()).as("memory-mapped weights stay in place").isZero();
+    }
+
+    @Test
+    void mappedFloat32IsPackedSixteenBitOnlyWhenAskedAndTheBitsNeverChange() throws IOException {
+        Path dir = Path.of("src/test/resources/reference/families/gpt_neox");
+        int[][] tokens = RandomModels.tokens(1, 2, 7, 512);
+        try (HookedTransformer m = HfCheckpoint.load(dir.resolve("hf"), LoadOptions.noProcessing())) {
+            assertThat(m.weights().layers().get(0).wIn().isHeap()).as("mapped").isFalse();
+            Tensor unpacked = m.run(tokens, UNPACKED).logits();
+            Tensor packed = m.forward(tokens);
+            assertThat(m.packedWeightBytes()).as("a read-only float32 mapping is packed").isEqualTo(expectedBytes(m));
+            assertThat(packed.toArray()).containsExactly(unpacked.toArray());
+        }
+        try (HookedTransformer m = HfCheckpoint.load(dir.resolve("hf-bf16"), LoadOptions.noProcessing())) {
+            Tensor unpacked = m.run(tokens, UNPACKED).logits();
+            Tensor byDefault = m.forward(tokens);
+            assertThat(m.packedWeightBytes()).as("bfloat16 is not packed by default").isZero();
+            Tensor all = m.run(tokens, ForwardOptions.builder().packedWeights(WeightPacking.ALL).build()).logits();
+            assertThat(m.packedWeightBytes()).as("bfloat16 packed when asked").isEqualTo(expectedBytes(m));
+            assertThat(byDefault.toArray()).containsExactly(unpacked.toArray());
+            assertThat(all.toArray()).containsExactly(unpacked.toArray());
+        }
+    }
+
+    @Test
+    void aWritableSegmentIsNeverPacked() {
+        TransformerWeights w = RandomModels.weights(C, 16, 0.3f);
+        Map<String, Tensor> sd = new LinkedHashMap<>(w.stateDict());
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined();
+        try (arena) {
+            float[] a = sd.get("blocks.0.mlp.W_in").toArray();
+            java.lang.foreign.MemorySegment seg = arena.allocate((long) a.length * Float.BYTES, 64);
+            java.lang.foreign.MemorySegment.copy(a, 0, seg, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, a.length);
+            Tensor inSegment = Tensor.wrap(seg, C.dModel(), C.dMlp());
+            sd.put("blocks.0.mlp.W_in", inSegment);
+            try (HookedTransformer m = HookedTransformer.of(C, TransformerWeights.fromStateDict(C, sd, "segment"), null, null)) {
+                m.forward(TOKENS);
+                long bytes = m.packedWeightBytes();
+                inSegment.set(6f, 1, 1);                                    // a write Tensor cannot report for memory
+                assertThat(m.forward(TOKENS).toArray()).as("the write into the segment").containsExactly(fresh(m).toArray());
+                assertThat(m.packedWeightBytes()).isEqualTo(bytes);
+            }
         }
     }
 }

@@ -46,6 +46,15 @@ public final class StorageWatch {
         }
     }
 
+    /**
+     * A watch that never counts a write nor escapes, for storage nothing can write (a read-only mapping).
+     *
+     * @return a new watch of no array
+     */
+    public static Watch neverWritten() {
+        return new Watch();
+    }
+
     private static final Map<float[], Watch> WATCHES = new WeakHashMap<>();
     /** Whether any array was ever registered: until then the write paths cost one volatile read. */
     private static volatile boolean any;
