@@ -34,6 +34,8 @@ final class PackedWeights {
     /** The matrices that may be packed, each with its storage's watch; equal operands are the same matrix. */
     private final Map<MatrixOperand, StorageWatch.Watch> watches = new LinkedHashMap<>();
     private final Map<MatrixOperand, Entry> packed = new ConcurrentHashMap<>();
+    /** Matrices whose copy did not fit in the heap. */
+    private final java.util.Set<MatrixOperand> tooBig = ConcurrentHashMap.newKeySet();
 
     /**
      * Registers the packable matrices of a model; called when the model is built, before its weights
@@ -90,7 +92,19 @@ final class PackedWeights {
         if (e != null && e.writes() == writes) {
             return e.packed();
         }
-        PackedMatrix p = PackedMatrix.pack(w);
+        if (tooBig.contains(w)) {
+            return null;
+        }
+        PackedMatrix p;
+        try {
+            p = PackedMatrix.pack(w);
+        } catch (OutOfMemoryError e) {
+            // one large array that the heap cannot give: nothing else was allocated or changed, and the
+            // product packs what it needs per call as it did before packed weights (a heap sized for the
+            // weights and activations alone keeps working); not tried again for this matrix
+            tooBig.add(w);
+            return null;
+        }
         if (watch.writes() != writes || watch.escaped()) {
             return null;   // written meanwhile: the copy may mix old and new values
         }
