@@ -98,7 +98,7 @@ final class PackedWeights {
         PackedMatrix p;
         try {
             p = PackedMatrix.pack(w);
-        } catch (OutOfMemoryError e) {
+        } catch (OutOfMemoryError tooLarge) {
             // one large array that the heap cannot give: nothing else was allocated or changed, and the
             // product packs what it needs per call as it did before packed weights (a heap sized for the
             // weights and activations alone keeps working); not tried again for this matrix
