@@ -172,8 +172,9 @@ public final class HookedTransformer implements AutoCloseable {
     /**
      * The memory held now by the model's packed weight matrices ({@link ForwardOptions.Builder#packedWeights}):
      * float32 copies of its matrices in the GEMM's panel layout, made by the first pass of more than 4
-     * positions that multiplies by each and dropped when the matrix's raw array is handed out. Zero
-     * before such a pass, and for 16-bit weights unless a pass asked for {@link WeightPacking#ALL}.
+     * positions that multiplies by each, dropped by the first pass after the matrix's raw array is handed
+     * out and when the model is closed. Zero before such a pass, and for 16-bit weights unless a pass
+     * asked for {@link WeightPacking#ALL}.
      *
      * @return bytes
      */
@@ -589,6 +590,7 @@ public final class HookedTransformer implements AutoCloseable {
             return;
         }
         registry.close("model " + cfg.modelName() + " is closed");
+        packedWeights.clear();
         if (owner == null) {
             return;
         }

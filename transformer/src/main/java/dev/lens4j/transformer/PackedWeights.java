@@ -112,6 +112,11 @@ final class PackedWeights {
         return p;
     }
 
+    /** Drops every packed copy (the model is closed). */
+    void clear() {
+        packed.clear();
+    }
+
     /**
      * The memory the packed copies hold now.
      *

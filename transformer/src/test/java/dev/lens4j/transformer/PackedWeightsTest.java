@@ -195,6 +195,15 @@ class PackedWeightsTest {
     }
 
     @Test
+    void closingTheModelDropsItsPackedCopies() {
+        HookedTransformer m = RandomModels.model(C, 17);
+        m.forward(TOKENS);
+        assertThat(m.packedWeightBytes()).isPositive();
+        m.close();
+        assertThat(m.packedWeightBytes()).isZero();
+    }
+
+    @Test
     void aFewPositionsAreNotPacked() {
         try (HookedTransformer m = RandomModels.model(C, 15)) {
             m.forward(RandomModels.tokens(1, 1, 4, 61));   // 4 rows: the matrix-vector path
