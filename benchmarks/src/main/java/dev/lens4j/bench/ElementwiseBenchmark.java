@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code dot}, {@code axpy} and {@code gelu_new} over one vector of {@code n} floats, scalar
+ * {@code dot}, {@code axpy}, {@code gelu_new} and the exact {@code gelu} over one vector of {@code n} floats, scalar
  * against Vector API kernels. Sizes: 127 (not a multiple of any lane count), {@code d_model} 768,
  * 1024, {@code d_mlp} 3072 and {@code d_vocab} 50257; all fit in L2. Setup checks that the two
  * implementations agree before anything is timed.
@@ -69,6 +69,9 @@ public class ElementwiseBenchmark {
         ScalarKernels.INSTANCE.geluNew(x, 0, expected, 0, n);
         kernels.geluNew(x, 0, actual, 0, n);
         checkClose("geluNew n=" + n, expected, actual, 1e-6f);
+        ScalarKernels.INSTANCE.gelu(x, 0, expected, 0, n);
+        kernels.gelu(x, 0, actual, 0, n);
+        checkClose("gelu n=" + n, expected, actual, 1e-6f);
         System.arraycopy(y, 0, expected, 0, n);
         System.arraycopy(y, 0, actual, 0, n);
         ScalarKernels.INSTANCE.axpy(0.5f, x, 0, expected, 0, n);
@@ -102,6 +105,17 @@ public class ElementwiseBenchmark {
     @Benchmark
     public float[] geluNew() {
         kernels.geluNew(x, 0, out, 0, n);
+        return out;
+    }
+
+    /**
+     * {@code gelu(x)} with erf (GPT-NeoX/Pythia's activation).
+     *
+     * @return the output array
+     */
+    @Benchmark
+    public float[] gelu() {
+        kernels.gelu(x, 0, out, 0, n);
         return out;
     }
 

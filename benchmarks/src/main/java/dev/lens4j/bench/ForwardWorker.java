@@ -49,7 +49,8 @@ import java.util.Set;
  *       decoding with a KV cache, one position per pass, in tokens per second (the prompt's pass is
  *       not timed); the first request checks that the cached steps choose what full passes
  *       choose.</li>
- *   <li>{@code {"op": "memory"}} gives the heap in use after a collection, the resident set and its peak.</li>
+ *   <li>{@code {"op": "memory"}} gives the heap in use after a collection, the resident set and its peak,
+ *       and what the model's packed weight matrices hold.</li>
  *   <li>{@code {"op": "quit"}} ends the process.</li>
  * </ul>
  * Every timed answer holds each run's wall-clock and process CPU seconds.
@@ -107,8 +108,8 @@ public final class ForwardWorker {
         if ("memory".equals(op)) {
             System.gc();
             Runtime rt = Runtime.getRuntime();
-            return String.format(Locale.ROOT, "{\"heap_used_mb\": %.1f, \"rss_mb\": %.1f, \"rss_peak_mb\": %.1f}",
-                    (rt.totalMemory() - rt.freeMemory()) / 1048576.0, statusMb("VmRSS:"), statusMb("VmHWM:"));
+            return String.format(Locale.ROOT, "{\"heap_used_mb\": %.1f, \"rss_mb\": %.1f, \"rss_peak_mb\": %.1f, \"packed_weight_mb\": %.1f}",
+                    (rt.totalMemory() - rt.freeMemory()) / 1048576.0, statusMb("VmRSS:"), statusMb("VmHWM:"), packedWeightMb());
         }
         Parallel.setThreads(Integer.parseInt(req.getOrDefault("threads", "1")));
         int runs = Integer.parseInt(req.getOrDefault("runs", "3"));
@@ -146,6 +147,18 @@ public final class ForwardWorker {
                         + "\"rss_peak_mb\": %.1f, \"vocab\": %d}",
                 name, seconds, (rt.totalMemory() - rt.freeMemory()) / 1048576.0, statusMb("VmRSS:"), statusMb("VmHWM:"),
                 model.config().dVocab());
+    }
+
+    /**
+     * {@code HookedTransformer.packedWeightBytes()} in MB, looked up reflectively so that this source still
+     * builds against a lens4j from before packed weights (-1 there).
+     */
+    private double packedWeightMb() {
+        try {
+            return ((Long) HookedTransformer.class.getMethod("packedWeightBytes").invoke(model)) / 1048576.0;
+        } catch (ReflectiveOperationException e) {
+            return -1;
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.lens4j.tensor;
 
+import dev.lens4j.tensor.internal.StorageWatch;
 import dev.lens4j.tensor.io.Float16;
 import dev.lens4j.tensor.kernel.KernelProvider;
 import dev.lens4j.tensor.kernel.Kernels;
@@ -327,6 +328,12 @@ public final class Tensor {
      * @throws IllegalStateException when the tensor is not a contiguous heap tensor (call {@link #contiguous()} first)
      */
     public float[] heapArray() {
+        requireHeapContiguous();
+        StorageWatch.escaped(array);   // the caller may write it at any time: a model's packed copy of it is stale for good
+        return array;
+    }
+
+    private void requireHeapContiguous() {
         if (array == null) {
             throw new IllegalStateException("tensor " + Shapes.str(shape) + " is stored in a memory segment, not a heap"
                     + " array; call contiguous() for a heap copy");
@@ -336,7 +343,6 @@ public final class Tensor {
                     + " is not contiguous (contiguous strides would be " + Arrays.toString(Shapes.contiguousStrides(shape))
                     + "); call contiguous() first");
         }
-        return array;
     }
 
     /**
@@ -346,7 +352,7 @@ public final class Tensor {
      * @throws IllegalStateException when the tensor is not a contiguous heap tensor, as {@link #heapArray()}
      */
     public int heapOffset() {
-        heapArray();
+        requireHeapContiguous();
         return (int) offset;
     }
 
@@ -368,6 +374,7 @@ public final class Tensor {
      * @return the array, or null when the tensor is off-heap
      */
     public float[] heapStorage() {
+        StorageWatch.escaped(array);
         return array;
     }
 
@@ -385,6 +392,7 @@ public final class Tensor {
         if (array == null) {
             throw new IllegalArgumentException("sameViewOver needs a heap tensor; this one is off-heap, shape " + Shapes.str(shape));
         }
+        StorageWatch.escaped(array);   // the function sees the array itself
         return sameViewOf(parallel.apply(array));
     }
 
@@ -461,6 +469,7 @@ public final class Tensor {
         long p = index(idx);
         requireWritable("write element " + Arrays.toString(idx) + " of");
         store(p, value);
+        StorageWatch.written(array);
     }
 
     /** Throws unless the storage accepts writes; {@code action} completes "cannot ... tensor [shape]". */
@@ -925,6 +934,7 @@ public final class Tensor {
         }
         if (isContiguous() && array != null) {
             System.arraycopy(vals, 0, array, (int) offset, size);
+            StorageWatch.written(array);
             return this;
         }
         int[] idx = new int[r];
@@ -941,6 +951,7 @@ public final class Tensor {
                 idx[d] = 0;
             }
         }
+        StorageWatch.written(array);
         return this;
     }
 
@@ -1716,6 +1727,7 @@ public final class Tensor {
         if (shape.length != 2) {
             throw new IllegalArgumentException("asMatrix needs a rank-2 tensor, shape is " + Shapes.str(shape));
         }
+        StorageWatch.escaped(array);   // the operand holds the array itself
         return operand(offset, shape[0], shape[1], strides[0], strides[1]);
     }
 

@@ -110,10 +110,10 @@ final class Attention {
         float[] bias = Linear.unlessZero(qkv.bias());
         if (!in.perHead()) {
             if (qkv.fused()) {
-                Linear.apply(p.kk, in.x()[0], 0, C, N, qkv.w()[0], bias, 0, buf, 0, qkv.width());
+                Linear.apply(p, in.x()[0], 0, C, N, qkv.w()[0], bias, 0, buf, 0, qkv.width());
             } else {
                 for (int part = 0; part < 3; part++) {
-                    Linear.apply(p.kk, in.x()[part], 0, C, N, qkv.w()[part], bias, qkv.out()[part], buf, qkv.out()[part], qkv.width());
+                    Linear.apply(p, in.x()[part], 0, C, N, qkv.w()[part], bias, qkv.out()[part], buf, qkv.out()[part], qkv.width());
                 }
             }
         } else {
@@ -122,7 +122,7 @@ final class Attention {
                 for (int h = 0; h < hp; h++) {
                     int col = qkv.col()[part] + h * qkv.headCols()[part];
                     int outCol = qkv.out()[part] + h * qkv.outHeadCols()[part];
-                    Linear.apply(p.kk, in.x()[part], h * C, hp * C, N, Linear.columns(qkv.w()[part], col, D), bias, outCol,
+                    Linear.apply(p, in.x()[part], h * C, hp * C, N, Linear.columns(qkv.w()[part], col, D), bias, outCol,
                             buf, outCol, qkv.width());
                 }
             }
@@ -268,7 +268,7 @@ final class Attention {
         if (p.active(result)) {
             float[] res = new float[N * H * C]; // [N, H, C], without b_O
             for (int h = 0; h < H; h++) {
-                Linear.apply(p.kk, zHooked, h * D, HD, N, Linear.rows(wO, h * D, D), null, 0, res, h * C, H * C);
+                Linear.apply(p, zHooked, h * D, HD, N, Linear.rows(wO, h * D, D), null, 0, res, h * C, H * C);
             }
             float[] hookedResult = p.hook(result, res);
             Parallel.forRange(N, Math.max(1, Pass.GRAIN / (H * C)), (s0, e0) -> {
@@ -282,7 +282,7 @@ final class Attention {
                 }
             });
         } else {
-            Linear.apply(p.kk, zHooked, 0, HD, N, wO, bO, 0, out, 0, C);
+            Linear.apply(p, zHooked, 0, HD, N, wO, bO, 0, out, 0, C);
         }
         return out;
     }

@@ -37,19 +37,43 @@ import java.util.function.Predicate;
  *                     kernels and functions: the same bits on every CPU, JVM and thread count
  *                     (every product is a fixed-order chain in either mode; what changes is the order of
  *                     the other sums and the transcendental functions), at the cost of the SIMD kernels
+ * @param packedWeights which of the model's weight matrices may be multiplied from copies packed once into
+ *                      the GEMM's panel layout ({@link Builder#packedWeights}; the same bits either way)
  */
 public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] attentionMask, List<HookSpec> hooks,
                              Predicate<String> cacheFilter, KvCache kvCache, LogitMetric backward, boolean weightGradients,
-                             boolean reproducible) {
+                             boolean reproducible, WeightPacking packedWeights) {
 
-    private static final ForwardOptions DEFAULTS = new ForwardOptions(0, null, null, List.of(), null, null, null, false, false);
+    private static final ForwardOptions DEFAULTS = new ForwardOptions(0, null, null, List.of(), null, null, null, false, false, WeightPacking.FLOAT32);
 
-    /** Copies the hook list and checks that weight gradients come with a metric. */
+    /** Copies the hook list and checks that weight gradients come with a metric and packing is named. */
     public ForwardOptions {
         hooks = List.copyOf(hooks);
+        if (packedWeights == null) {
+            throw new IllegalArgumentException("packedWeights is null; use WeightPacking.NONE to multiply the weights as they are");
+        }
         if (weightGradients && backward == null) {
             throw new IllegalArgumentException("weightGradients needs a metric to differentiate: set backward(metric)");
         }
+    }
+
+    /**
+     * Options with float32 weights packed ({@link WeightPacking#FLOAT32}, the default).
+     *
+     * @param startAtLayer see the record
+     * @param stopAtLayer see the record
+     * @param attentionMask see the record
+     * @param hooks see the record
+     * @param cacheFilter see the record
+     * @param kvCache see the record
+     * @param backward see the record
+     * @param weightGradients see the record
+     * @param reproducible see the record
+     */
+    public ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] attentionMask, List<HookSpec> hooks,
+                          Predicate<String> cacheFilter, KvCache kvCache, LogitMetric backward, boolean weightGradients,
+                          boolean reproducible) {
+        this(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, backward, weightGradients, reproducible, WeightPacking.FLOAT32);
     }
 
     /**
@@ -64,7 +88,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
      */
     public ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] attentionMask, List<HookSpec> hooks,
                           Predicate<String> cacheFilter, KvCache kvCache) {
-        this(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, null, false, false);
+        this(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, null, false, false, WeightPacking.FLOAT32);
     }
 
     /**
@@ -101,6 +125,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         b.backward = backward;
         b.weightGradients = weightGradients;
         b.reproducible = reproducible;
+        b.packedWeights = packedWeights;
         return b;
     }
 
@@ -109,7 +134,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         return "ForwardOptions[start=" + startAtLayer + ", stop=" + stopAtLayer + ", mask=" + (attentionMask != null)
                 + ", hooks=" + hooks.size() + ", cache=" + (cacheFilter != null) + ", kvCache=" + (kvCache != null)
                 + (backward != null ? ", backward=" + backward + (weightGradients ? " with weight gradients" : "") : "")
-                + (reproducible ? ", reproducible" : "") + "]";
+                + (reproducible ? ", reproducible" : "") + (packedWeights == WeightPacking.FLOAT32 ? "" : ", packed weights " + packedWeights) + "]";
     }
 
     /** Builds {@link ForwardOptions}. */
@@ -123,6 +148,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         private LogitMetric backward;
         private boolean weightGradients;
         private boolean reproducible;
+        private WeightPacking packedWeights = WeightPacking.FLOAT32;
 
         private Builder() {}
 
@@ -260,13 +286,32 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         }
 
         /**
+         * Which of the model's weight matrices the pass may multiply from copies packed once into the
+         * GEMM's panel layout ({@link WeightPacking#FLOAT32} by default). A model packs a matrix the first
+         * time a pass of more than 4 positions needs it and keeps the copy
+         * ({@link HookedTransformer#packedWeightBytes()}); it packs again a matrix written through
+         * {@link HookedTransformer#weights()} since ({@code set}, {@code copyFrom}), and never again one whose
+         * raw array was handed out ({@code heapArray()}, {@code heapStorage()}, {@code asMatrix()}: the
+         * trainer's weights, for example). Memory in writable segments is never packed. The results are the
+         * same bits whichever is chosen: the packed panels hold what per-call packing gives.
+         *
+         * @param packing which matrices; {@link WeightPacking#NONE} packs per product, as before (for
+         *                measurements, or to keep memory down)
+         * @return this builder
+         */
+        public Builder packedWeights(WeightPacking packing) {
+            this.packedWeights = packing;
+            return this;
+        }
+
+        /**
          * Returns the options.
          *
          * @return the options
          */
         public ForwardOptions build() {
             return new ForwardOptions(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, backward,
-                    weightGradients, reproducible);
+                    weightGradients, reproducible, packedWeights);
         }
     }
 }

@@ -57,7 +57,12 @@ import java.util.function.Predicate;
  * the new positions only), but not in {@link #runFromResidual}, which has no tokens.
  *
  * <p>A model is thread-safe for forward passes. Its weights are read-only during a pass; see
- * {@link #of} for how they are laid out.
+ * {@link #of} for how they are laid out. Between passes they may be changed through {@link #weights()}
+ * ({@code set}, {@code copyFrom}, or the raw arrays of {@code heapArray()} and the like): a pass of many
+ * positions multiplies by copies of the float32 matrices packed for the GEMM
+ * ({@link ForwardOptions.Builder#packedWeights}), which are made again after a {@code set} or
+ * {@code copyFrom} and never used again once a matrix's raw array has been handed out, so every pass
+ * sees the weights as they are.
  */
 public final class HookedTransformer implements AutoCloseable {
 
@@ -67,6 +72,8 @@ public final class HookedTransformer implements AutoCloseable {
     private final AutoCloseable owner;
     private final ParameterCount parameterCount;
     private final Engine engine;
+    /** The weight matrices packed for the GEMM, made as passes need them and watched for writes. */
+    private final PackedWeights packedWeights;
     private final HookPoints points;
     private final HookRegistry registry;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -79,6 +86,7 @@ public final class HookedTransformer implements AutoCloseable {
         this.owner = owner;
         this.parameterCount = parameterCount;
         this.engine = new Engine(cfg, prepared);
+        this.packedWeights = new PackedWeights(prepared);
         this.points = engine.points;
         this.registry = new HookRegistry(points.names());
     }
@@ -92,7 +100,9 @@ public final class HookedTransformer implements AutoCloseable {
      * (as a GPT-2 checkpoint's {@code c_attn} is), they are copied into one once, and
      * {@link #weights()} then returns views of that copy (likewise {@code b_Q}, {@code b_K},
      * {@code b_V}, and vectors that were not contiguous heap arrays). Change weights through
-     * {@link #weights()}, not through the tensors passed in.
+     * {@link #weights()} (or through the tensors passed in, which share their storage), never through a
+     * {@code float[]} held from before the model was built: the model watches its weights' storage for
+     * writes from when it is built, to keep its packed copies current.
      *
      * @param cfg the config
      * @param weights the weights, checked against the config
@@ -157,6 +167,19 @@ public final class HookedTransformer implements AutoCloseable {
      */
     public TransformerWeights weights() {
         return prepared.weights;
+    }
+
+    /**
+     * The memory held now by the model's packed weight matrices ({@link ForwardOptions.Builder#packedWeights}):
+     * float32 copies of its matrices in the GEMM's panel layout, made by the first pass of more than 4
+     * positions that multiplies by each, dropped by the first pass after the matrix's raw array is handed
+     * out and when the model is closed. Zero before such a pass, and for 16-bit weights unless a pass
+     * asked for {@link WeightPacking#ALL}.
+     *
+     * @return bytes
+     */
+    public long packedWeightBytes() {
+        return packedWeights.bytes();
     }
 
     /**
@@ -492,7 +515,8 @@ public final class HookedTransformer implements AutoCloseable {
             kv.ensureCapacity(past + pos);
         }
         WeightGradients wg = o.weightGradients() ? new WeightGradients() : null;
-        Pass pass = new Pass(cfg, points, hooks, batch, pos, mask, kv, metric != null, wg, o.reproducible());
+        Pass pass = new Pass(cfg, points, hooks, batch, pos, mask, kv, metric != null, wg, o.reproducible(),
+                o.packedWeights() == WeightPacking.NONE ? null : packedWeights, o.packedWeights());
         float[] resid = tokens != null ? engine.embed(pass, tokens) : residual.copy().heapArray();
         Tensor out = engine.run(pass, resid, start, stop, !stopped);
         if (kv != null) {
@@ -566,6 +590,7 @@ public final class HookedTransformer implements AutoCloseable {
             return;
         }
         registry.close("model " + cfg.modelName() + " is closed");
+        packedWeights.clear();
         if (owner == null) {
             return;
         }

@@ -7,6 +7,7 @@ import dev.lens4j.tensor.matmul.Epilogue;
 import dev.lens4j.tensor.matmul.Gemm;
 import dev.lens4j.tensor.matmul.Gemv;
 import dev.lens4j.tensor.matmul.MatrixOperand;
+import dev.lens4j.tensor.matmul.PackedMatrix;
 
 import java.util.Arrays;
 
@@ -20,7 +21,8 @@ import java.util.Arrays;
  * rows of a row-major heap {@code W}, or a dot product per column of a transposed one (the tied
  * unembedding {@code W_U = W_E^T}). A few rows times weights in memory-mapped or 16-bit storage go to
  * {@link Gemv}, which streams them in place (a bfloat16 weight at 2 bytes per element) and gives the
- * bits {@link Gemm} would.
+ * bits {@link Gemm} would. Many rows times a weight the model keeps packed ({@link PackedWeights}) go to
+ * {@link Gemm#multiplyPacked}, with the same bits as packing it for the call.
  */
 final class Linear {
 
@@ -32,8 +34,28 @@ final class Linear {
     /**
      * {@code out[r, :] = x[r, :] W + bias} for {@code r < rows}.
      *
-     * @param kk the pass's kernels, for the matrix-vector paths (products of more rows are
-     *           {@link Gemm}'s, whose sums are in a fixed order with either kernel)
+     * @param p the pass: its kernels, for the matrix-vector paths (products of more rows are
+     *          {@link Gemm}'s, whose sums are in a fixed order with either kernel), and its packed weights
+     * @param x activations, row {@code r} at {@code x[xOff + r * ldx ...]}, {@code k} wide
+     * @param w the weight {@code [k, n]}, any storage and strides
+     * @param bias {@code [n]} starting at {@code bias[biasOff]}, or null
+     * @param out output, row {@code r} at {@code out[outOff + r * ldo ...]}, {@code n} wide; must not overlap x
+     */
+    static void apply(Pass p, float[] x, int xOff, int ldx, int rows, MatrixOperand w, float[] bias, int biasOff,
+                      float[] out, int outOff, int ldo) {
+        if (rows <= GEMV_MAX_ROWS || p.packed == null || w.cols() == 0) {
+            apply(p.kk, x, xOff, ldx, rows, w, bias, biasOff, out, outOff, ldo);
+            return;
+        }
+        multiply(p, new MatrixOperand(x, null, xOff, rows, w.rows(), ldx, 1), w, out, outOff, ldo,
+                bias == null ? Epilogue.none() : Epilogue.bias(bias, biasOff));
+    }
+
+    /**
+     * {@link #apply(Pass, float[], int, int, int, MatrixOperand, float[], int, float[], int, int)} without
+     * packed weights: W as it is.
+     *
+     * @param kk the kernels of the matrix-vector paths
      * @param x activations, row {@code r} at {@code x[xOff + r * ldx ...]}, {@code k} wide
      * @param w the weight {@code [k, n]}, any storage and strides
      * @param bias {@code [n]} starting at {@code bias[biasOff]}, or null
@@ -64,13 +86,23 @@ final class Linear {
                 bias == null ? Epilogue.none() : Epilogue.bias(bias, biasOff));
     }
 
+    /** {@link Gemm#multiply} of many rows, from the packed copy of w when the pass has one (the same bits). */
+    private static void multiply(Pass p, MatrixOperand a, MatrixOperand w, float[] out, int outOff, int ldo, Epilogue ep) {
+        PackedMatrix packed = p.packed == null ? null : p.packed.get(w, p.packing);
+        if (packed != null) {
+            Gemm.multiplyPacked(a, packed, out, outOff, ldo, ep);
+        } else {
+            Gemm.multiply(a, w, out, outOff, ldo, ep);
+        }
+    }
+
     /**
      * {@code out = gelu_new(x W + bias)} in one pass over out when it is {@link Gemm}'s product (more
      * than {@link #GEMV_MAX_ROWS} rows) and the pass uses the default kernels, whose {@code geluNew}
      * the fused epilogue applies: the bits of {@link #apply} followed by {@code kk.geluNew}. Otherwise
      * returns false and does nothing.
      *
-     * @param kk the pass's kernels
+     * @param p the pass
      * @param x activations {@code [rows, k]}, row r at {@code x[r * k]}
      * @param rows number of rows
      * @param w the weight {@code [k, n]}
@@ -78,11 +110,11 @@ final class Linear {
      * @param out output {@code [rows, n]}, row-major
      * @return whether it computed out
      */
-    static boolean applyGeluNew(Kernels kk, float[] x, int rows, MatrixOperand w, float[] bias, float[] out) {
-        if (rows <= GEMV_MAX_ROWS || kk != KernelProvider.kernels()) {
+    static boolean applyGeluNew(Pass p, float[] x, int rows, MatrixOperand w, float[] bias, float[] out) {
+        if (rows <= GEMV_MAX_ROWS || p.kk != KernelProvider.kernels()) {
             return false;
         }
-        Gemm.multiply(MatrixOperand.rowMajor(x, 0, rows, w.rows()), w, out, 0, w.cols(), Epilogue.biasGeluNew(bias, 0));
+        multiply(p, MatrixOperand.rowMajor(x, 0, rows, w.rows()), w, out, 0, w.cols(), Epilogue.biasGeluNew(bias, 0));
         return true;
     }
 

@@ -3,6 +3,7 @@ package dev.lens4j.transformer;
 import dev.lens4j.hooks.ActNames;
 import dev.lens4j.hooks.HookPoint;
 import dev.lens4j.tensor.Parallel;
+import dev.lens4j.tensor.kernel.Erf;
 import dev.lens4j.tensor.matmul.MatrixOperand;
 
 import static dev.lens4j.transformer.HookPoints.Dim.BATCH;
@@ -56,23 +57,23 @@ final class Mlp {
         float[] savedPre, savedLin = null;
         boolean geluNew = act == Activation.GELU_NEW || act == Activation.GELU_PYTORCH_TANH;
         if (wGate == null && geluNew && !p.active(pre) && !p.grad && bIn != null
-                && Linear.applyGeluNew(p.kk, x, N, wIn, bIn, postAct)) {
+                && Linear.applyGeluNew(p, x, N, wIn, bIn, postAct)) {
             // nothing sees hook_pre: the bias and gelu_new are the GEMM's epilogue, no pre array at all
             savedPre = null;
         } else if (wGate == null) {
             // hook_pre = x W_in + b_in; hook_post = act(pre)
             float[] h = new float[N * F];
-            Linear.apply(p.kk, x, 0, C, N, wIn, bIn, 0, h, 0, F);
+            Linear.apply(p, x, 0, C, N, wIn, bIn, 0, h, 0, F);
             float[] hookedPre = p.hook(pre, h);
             savedPre = hookedPre;
             activation(p, hookedPre, postAct, N * F);
         } else {
             // hook_pre = x W_gate; hook_pre_linear = x W_in; hook_post = act(pre) * pre_linear + b_in
             float[] gate = new float[N * F];
-            Linear.apply(p.kk, x, 0, C, N, wGate, null, 0, gate, 0, F);
+            Linear.apply(p, x, 0, C, N, wGate, null, 0, gate, 0, F);
             float[] hookedGate = p.hook(pre, gate);
             float[] lin = new float[N * F];
-            Linear.apply(p.kk, x, 0, C, N, wIn, null, 0, lin, 0, F);
+            Linear.apply(p, x, 0, C, N, wIn, null, 0, lin, 0, F);
             float[] hookedLin = p.hook(preLinear, lin);
             savedPre = hookedGate;
             savedLin = hookedLin;
@@ -89,7 +90,7 @@ final class Mlp {
             p.save(this, new Saved(x, savedPre, savedLin, hookedPost));
         }
         float[] out = new float[N * C];
-        Linear.apply(p.kk, hookedPost, 0, F, N, wOut, bOut, 0, out, 0, C);
+        Linear.apply(p, hookedPost, 0, F, N, wOut, bOut, 0, out, 0, C);
         return out;
     }
 
@@ -155,7 +156,7 @@ final class Mlp {
     private float value(Pass p, float x) {
         return switch (act) {
             case GELU_NEW, GELU_PYTORCH_TANH -> (float) (0.5 * x * (1 + p.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))));
-            case GELU -> (float) (0.5 * x * (1 + Erf.erf(x / SQRT_2, p.reproducible)));
+            case GELU -> Erf.gelu(x, p.reproducible);
             case RELU -> Math.max(0f, x);
             case SILU -> (float) (x / (1 + p.exp(-x)));
         };
@@ -182,10 +183,15 @@ final class Mlp {
         };
     }
 
-    /** The activation, elementwise: the kernels' {@code gelu_new}, else {@link #value} of each element. */
+    /**
+     * The activation, elementwise: the kernels' {@code gelu_new} or {@code gelu} (a reproducible pass's
+     * kernels compute {@link #value}'s bits), else {@link #value} of each element.
+     */
     private void activation(Pass p, float[] x, float[] out, int n) {
         if (act == Activation.GELU_NEW || act == Activation.GELU_PYTORCH_TANH) {
             Parallel.forRange(n, Pass.GRAIN, (s, e) -> p.kk.geluNew(x, s, out, s, e - s));
+        } else if (act == Activation.GELU) {
+            Parallel.forRange(n, Pass.GRAIN, (s, e) -> p.kk.gelu(x, s, out, s, e - s));
         } else {
             Parallel.forRange(n, Pass.GRAIN, (s, e) -> {
                 for (int i = s; i < e; i++) {

@@ -59,18 +59,24 @@ final class Pass {
     final boolean grad;
     /** Where the backward pass accumulates weight gradients, or null for activation gradients only. */
     final WeightGradients weightGrads;
+    /** The model's packed weight matrices, or null when this pass multiplies the weights as they are. */
+    final PackedWeights packed;
+    /** Which matrices {@link #packed} may pack for this pass. */
+    final WeightPacking packing;
     /** What each component kept for the backward pass, one entry per call (ln1 runs three times with split inputs). */
     private final Map<Object, ArrayDeque<Object>> saved = new IdentityHashMap<>();
     /** Per hook point, which elements the forward hooks changed (their gradient stops there), or null. */
     private final boolean[][] changed;
 
     Pass(TransformerConfig cfg, HookPoints points, ForwardHooks hooks, int batch, int pos, int[][] mask, KvCache kv) {
-        this(cfg, points, hooks, batch, pos, mask, kv, false, null, false);
+        this(cfg, points, hooks, batch, pos, mask, kv, false, null, false, null, WeightPacking.NONE);
     }
 
     Pass(TransformerConfig cfg, HookPoints points, ForwardHooks hooks, int batch, int pos, int[][] mask, KvCache kv,
-         boolean grad, WeightGradients weightGrads, boolean reproducible) {
+         boolean grad, WeightGradients weightGrads, boolean reproducible, PackedWeights packed, WeightPacking packing) {
         this.cfg = cfg;
+        this.packed = packed;
+        this.packing = packing;
         this.reproducible = reproducible;
         this.kk = reproducible ? KernelProvider.reproducible() : KernelProvider.kernels();
         this.points = points;

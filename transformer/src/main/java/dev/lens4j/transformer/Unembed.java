@@ -45,7 +45,7 @@ final class Unembed {
     Tensor forward(Pass p, float[] resid) {
         float[] x = lnFinal.forward(p, resid, p.N);
         float[] logits = new float[p.N * V];
-        Linear.apply(p.kk, x, 0, C, p.N, wU, Linear.unlessZero(bU), 0, logits, 0, V);
+        Linear.apply(p, x, 0, C, p.N, wU, Linear.unlessZero(bU), 0, logits, 0, V);
         if (p.grad) {
             p.save(this, new Saved(x, logits));
         }

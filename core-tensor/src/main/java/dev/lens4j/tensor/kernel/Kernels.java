@@ -140,6 +140,20 @@ public interface Kernels {
      */
     void geluNew(float[] a, int aOff, float[] out, int outOff, int n);
 
+    /**
+     * {@code out[i] = gelu(a[i]) = 0.5 a (1 + erf(a / sqrt 2))}, the exact GELU of GPT-NeoX/Pythia
+     * (TransformerLens {@code act_fn="gelu"}): {@link Erf#gelu} of each element in the scalar and
+     * reproducible kernels (within 3 ulp of the exact value); the Vector API kernel computes the same fit in
+     * float32, within 8 ulp of the exact value and 7 of the scalar kernel's. {@code gelu(-inf)} is NaN, {@code gelu(+inf) = +inf}.
+     *
+     * @param a input, e.g. one row of {@code mlp.hook_pre} {@code [d_mlp]}
+     * @param aOff index of {@code a[0]}
+     * @param out output, e.g. one row of {@code mlp.hook_post} {@code [d_mlp]}
+     * @param outOff index of {@code out[0]}
+     * @param n number of elements
+     */
+    void gelu(float[] a, int aOff, float[] out, int outOff, int n);
+
     // ---- reductions over n contiguous elements ----
 
     /**

@@ -148,6 +148,14 @@ public final class ReproducibleKernels implements Kernels {
         }
     }
 
+    /** {@link Erf#gelu} with this class's exp: IEEE double arithmetic and {@link #exp(float)}, the same bits everywhere. */
+    @Override
+    public void gelu(float[] a, int aOff, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = Erf.gelu(a[aOff + i], true);
+        }
+    }
+
     @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;

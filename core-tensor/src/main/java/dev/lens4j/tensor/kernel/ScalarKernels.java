@@ -84,6 +84,13 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void gelu(float[] a, int aOff, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = Erf.gelu(a[aOff + i], false);
+        }
+    }
+
+    @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         double s = 0;
         for (int i = 0; i < n; i++) {

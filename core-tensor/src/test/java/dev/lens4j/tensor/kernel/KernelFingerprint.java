@@ -28,7 +28,7 @@ final class KernelFingerprint {
     static final class Case {
         final int n;
         final float[] expIn, geluIn, scores, logits, a, b, x, w, bias;
-        final float[] expOut, geluOut, softmaxOut, logSoftmaxOut, layerNormOut;
+        final float[] expOut, geluOut, erfGeluOut, softmaxOut, logSoftmaxOut, layerNormOut;
         float sum, sumOfSquares, dot, scale;
 
         Case(int n) {
@@ -48,6 +48,7 @@ final class KernelFingerprint {
             bias = gaussian(r, n, 0, 0.5);
             expOut = new float[n];
             geluOut = new float[n];
+            erfGeluOut = new float[n];
             softmaxOut = new float[n];
             logSoftmaxOut = new float[n];
             layerNormOut = new float[n];
@@ -57,6 +58,7 @@ final class KernelFingerprint {
         void run(Kernels k) {
             k.exp(expIn, OFF, expOut, 0, n);
             k.geluNew(geluIn, OFF, geluOut, 0, n);
+            k.gelu(geluIn, OFF, erfGeluOut, 0, n);
             k.softmax(scores, OFF, softmaxOut, 0, n);
             k.logSoftmax(logits, OFF, logSoftmaxOut, 0, n);
             sum = k.sum(a, OFF, n);
@@ -70,6 +72,7 @@ final class KernelFingerprint {
             Map<String, int[]> m = new LinkedHashMap<>();
             m.put("exp " + n, toBits(expOut));
             m.put("geluNew " + n, toBits(geluOut));
+            m.put("gelu " + n, toBits(erfGeluOut));
             m.put("softmax " + n, toBits(softmaxOut));
             m.put("logSoftmax " + n, toBits(logSoftmaxOut));
             m.put("sum " + n, toBits(sum));

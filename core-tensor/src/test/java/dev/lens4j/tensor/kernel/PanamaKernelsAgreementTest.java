@@ -204,6 +204,20 @@ class PanamaKernelsAgreementTest {
         assertSentinelsIntact(actual, n, "geluNew");
     }
 
+    @ParameterizedTest
+    @MethodSource("sizes")
+    void geluAgrees(int n) {
+        float[] a = gaussian(8, A_OFF, n, 0, 3);
+        float[] expected = sentinels(n), actual = sentinels(n);
+        SCALAR.gelu(a, A_OFF, expected, OUT_OFF, n);
+        PANAMA.gelu(a, A_OFF, actual, OUT_OFF, n);
+        for (int i = 0; i < n; i++) {
+            // the same erfc fit, in double (scalar) and in float32 (vector): within 7 ulp (PanamaGeluAccuracyTest)
+            assertClose(expected[OUT_OFF + i], actual[OUT_OFF + i], 7 * Math.ulp(expected[OUT_OFF + i]), "gelu(" + a[A_OFF + i] + ") n=" + n);
+        }
+        assertSentinelsIntact(actual, n, "gelu");
+    }
+
     // ------------------------------------------------------------ reductions
 
     @ParameterizedTest

@@ -51,6 +51,16 @@ public final class PanamaKernels implements Kernels {
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
     private static final float GELU_CUBIC = 0.044715f;
 
+    /** {@code 1 / (2 sqrt 2)}: {@code t = 1 / (1 + |x| / (2 sqrt 2))} for the exact GELU's {@code erfc(|x| / sqrt 2)}. */
+    private static final float HALF_INV_SQRT_2 = (float) (0.5 / Math.sqrt(2));
+    /** Beyond {@code |x| = 20}, {@code erfc(|x| / sqrt 2)} (below 1e-88) is 0 in float. */
+    private static final float ERF_CLAMP = 20f;
+    /** {@code e^-16} rounded to float. */
+    private static final float E_MINUS_16 = (float) Math.exp(-16);
+    // P(t) of Erf's fit, E0 + E1 t + ... + E9 t^9 (constants, not an array, so that C2 folds them)
+    private static final float E0 = -1.26551223f, E1 = 1.00002368f, E2 = 0.37409196f, E3 = 0.09678418f,
+            E4 = -0.18628806f, E5 = 0.27886807f, E6 = -1.13520398f, E7 = 1.48851587f, E8 = -0.82215223f, E9 = 0.17087277f;
+
     // exp(x) = 2^n * exp(r), n = round(x / ln 2), r = x - n ln 2 in [-ln2/2, ln2/2] (Cephes expf).
     private static final float EXP_LO = -104f;          // exp(-104) < the smallest subnormal: rounds to 0
     private static final float EXP_HI = 89f;            // exp(89) > Float.MAX_VALUE: overflows to infinity
@@ -234,6 +244,71 @@ public final class PanamaKernels implements Kernels {
     private static FloatVector gelu(FloatVector x) {
         FloatVector u = x.mul(GELU_CUBIC).mul(x).mul(x).add(x).mul(SQRT_2_OVER_PI);
         return x.div(exp(u.mul(-2f)).add(1f));
+    }
+
+    @Override
+    public void gelu(float[] a, int aOff, float[] out, int outOff, int n) {
+        int bound = SPECIES.loopBound(n);
+        geluErf(a, aOff, out, outOff, bound);
+        if (bound < n) {
+            // the tail through a zero-padded vector's worth of scratch: the same lanes, no second copy of the math
+            float[] tail = new float[LANES];
+            System.arraycopy(a, aOff + bound, tail, 0, n - bound);
+            geluErf(tail, 0, tail, 0, LANES);
+            System.arraycopy(tail, 0, out, outOff + bound, n - bound);
+        }
+    }
+
+    /**
+     * {@code out[i] = gelu(a[i])} for {@code i < n}, a multiple of the lanes: the exact GELU,
+     * {@code 0.5 x (1 + erf(x / sqrt 2))}, with {@link dev.lens4j.tensor.kernel.Erf}'s fit of {@code erfc(z) = t exp(-z^2 + P(t))}, {@code z = |x| / sqrt 2}, {@code t = 1 / (1 + z / 2)}, in
+     * float32, as {@code x (1 - erfc / 2)} for {@code x >= 0} and {@code x erfc / 2} below, so that
+     * both sides keep the fit's relative accuracy (the negative side is a small difference of two
+     * numbers near 1 otherwise). {@code -z^2 = -x^2 / 2} is carried exactly as a float pair (an FMA
+     * gives the rounding error of {@code x^2}) and the rounding of {@code -z^2 + P(t)} is put back as
+     * {@code exp(s) (1 + err)}: a rounded exponent alone would cost up to 32 ulp near {@code x = -13}.
+     * {@code |x|} is clamped to 20 inside {@code erfc} (where it is 0 in float), so {@code +inf} gives
+     * {@code +inf} and {@code -inf} gives NaN ({@code -inf * 0}), as the scalar kernel does.
+     */
+    private static void geluErf(float[] a, int aOff, float[] out, int outOff, int n) {
+        // one loop body, no vector crosses a call (a helper this size is too big for C2 to inline, and its
+        // vectors would be boxed: 8x slower than gelu_new, measured)
+        for (int i = 0; i < n; i += LANES) {
+            FloatVector x = FloatVector.fromArray(SPECIES, a, aOff + i);
+            FloatVector ax = x.abs().min(ERF_CLAMP);
+            FloatVector t = ax.fma(HALF_INV_SQRT_2, 1f);
+            t = t.broadcast(1f).div(t);
+            FloatVector p = t.fma(E9, E8);
+            p = horner(p, t, E7);
+            p = horner(p, t, E6);
+            p = horner(p, t, E5);
+            p = horner(p, t, E4);
+            p = horner(p, t, E3);
+            p = horner(p, t, E2);
+            p = horner(p, t, E1);
+            p = horner(p, t, E0);
+            FloatVector hi = ax.mul(ax);                 // x^2 = hi + lo exactly
+            FloatVector lo = ax.fma(ax, hi.neg());
+            FloatVector nh = hi.mul(-0.5f);              // -x^2 / 2, exact
+            FloatVector s = nh.add(p);                   // -z^2 + P(t), rounded; TwoSum: s + e = nh + p exactly
+            FloatVector bv = s.sub(nh);
+            FloatVector e = nh.sub(s.sub(bv)).add(p.sub(bv));
+            FloatVector corr = e.sub(lo.mul(0.5f));
+            // below s = -64 exp(s) is computed as exp(s + 16) e^-16 (s + 16 is exact there), so that a
+            // subnormal exp(s) does not drop the correction: the result stays a normal float down to x = -13.2
+            VectorMask<Float> deep = s.lt(-64f);
+            FloatVector ex = exp(s.add(s.broadcast(0f).blend(16f, deep)));
+            FloatVector scale = s.broadcast(1f).blend(E_MINUS_16, deep);
+            FloatVector halfErfc = t.mul(ex.fma(corr, ex)).mul(0.5f);      // times e^16 where deep
+            FloatVector neg = x.mul(halfErfc).mul(scale);                  // scaled last: x erfc / 2 may be normal where erfc / 2 is not
+            FloatVector pos = x.mul(halfErfc.mul(scale).neg().add(1f));
+            pos.blend(neg, x.lt(0f)).intoArray(out, outOff + i);
+        }
+    }
+
+    /** One Horner step, {@code p t + c} as one fused multiply-add. */
+    private static FloatVector horner(FloatVector p, FloatVector t, float c) {
+        return p.fma(t, FloatVector.broadcast(SPECIES, c));
     }
 
     /** Lane {@code i} takes lane {@code i + h} (mod the length), for h = LANES/2, LANES/4, ..., 1. */

@@ -1,0 +1,132 @@
+package dev.lens4j.transformer;
+
+import dev.lens4j.tensor.internal.StorageWatch;
+import dev.lens4j.tensor.matmul.MatrixOperand;
+import dev.lens4j.tensor.matmul.PackedMatrix;
+import dev.lens4j.tensor.matmul.StorageType;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A model's weight matrices packed once into the GEMM's panel layout ({@link PackedMatrix}), so that
+ * a forward pass of many positions does not pack every weight again (a fifth to a third of a product
+ * with 128 rows). The weights stay mutable: a packed copy is used only while the matrix's storage has
+ * not been written since it was packed, which {@link StorageWatch} tells, and is never trusted again
+ * once the storage was handed out as a raw array.
+ *
+ * <p>Which matrices: those the forward pass multiplies whole ({@code [d_model, 3 H D]} QKV or its parts,
+ * {@code W_O}, {@code W_in}, {@code W_gate}, {@code W_out}, {@code W_U}), when they are heap arrays or
+ * read-only memory segments (a checkpoint's mapping, which nothing can write); of those, the
+ * {@link WeightPacking} of the pass says which types (float32 by default; 16-bit ones only when asked,
+ * since their copy is a float32 heap copy of the file). A writable segment is never packed: its writes
+ * cannot be seen. A matrix is packed the first time a pass needs it (so a model used only for decoding
+ * or analysis never pays), on the calling thread, and costs a float32 copy of it.
+ *
+ * <p>Thread-safe: passes on several threads may pack the same matrix at once; one copy is kept.
+ */
+final class PackedWeights {
+
+    /** A packed copy and the write count of the storage when packing began. */
+    private record Entry(long writes, PackedMatrix packed) {}
+
+    /** The matrices that may be packed, each with its storage's watch; equal operands are the same matrix. */
+    private final Map<MatrixOperand, StorageWatch.Watch> watches = new LinkedHashMap<>();
+    private final Map<MatrixOperand, Entry> packed = new ConcurrentHashMap<>();
+    /** Matrices whose copy did not fit in the heap. */
+    private final java.util.Set<MatrixOperand> tooBig = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Registers the packable matrices of a model; called when the model is built, before its weights
+     * are handed out, so that every later write or escape is seen.
+     *
+     * @param w the prepared weights
+     */
+    PackedWeights(PreparedWeights w) {
+        for (PreparedWeights.Layer l : w.layers) {
+            for (MatrixOperand q : l.qkv().w()) {
+                register(q);
+            }
+            register(l.wO());
+            register(l.wIn());
+            register(l.wGate());
+            register(l.wOut());
+        }
+        register(w.wU);
+    }
+
+    private void register(MatrixOperand m) {
+        if (m == null) {
+            return;
+        }
+        if (m.array() != null && m.type() == StorageType.F32) {
+            watches.computeIfAbsent(m, o -> StorageWatch.watch(o.array()));
+        } else if (m.segment() != null && m.segment().isReadOnly()) {
+            watches.putIfAbsent(m, READ_ONLY);
+        }
+    }
+
+    /** The watch of read-only memory: never written, never handed out writable. */
+    private static final StorageWatch.Watch READ_ONLY = StorageWatch.neverWritten();
+
+    /**
+     * The packed copy of a matrix, packing it now if it has none or its storage was written since.
+     *
+     * @param w a matrix the pass multiplies by
+     * @param packing which matrices the pass allows packed
+     * @return its packed copy, or null to multiply {@code w} as it is (not packable or not allowed, or its
+     *     raw array was handed out, or it was written while being packed)
+     */
+    PackedMatrix get(MatrixOperand w, WeightPacking packing) {
+        StorageWatch.Watch watch = watches.get(w);
+        if (watch == null || packing == WeightPacking.NONE || (packing == WeightPacking.FLOAT32 && w.type() != StorageType.F32)) {
+            return null;
+        }
+        if (watch.escaped()) {
+            packed.remove(w);   // free the copy: it can never be trusted again
+            return null;
+        }
+        long writes = watch.writes();
+        Entry e = packed.get(w);
+        if (e != null && e.writes() == writes) {
+            return e.packed();
+        }
+        if (tooBig.contains(w)) {
+            return null;
+        }
+        PackedMatrix p;
+        try {
+            p = PackedMatrix.pack(w);
+        } catch (OutOfMemoryError tooLarge) {
+            // one large array that the heap cannot give: nothing else was allocated or changed, and the
+            // product packs what it needs per call as it did before packed weights (a heap sized for the
+            // weights and activations alone keeps working); not tried again for this matrix
+            tooBig.add(w);
+            return null;
+        }
+        if (watch.writes() != writes || watch.escaped()) {
+            return null;   // written meanwhile: the copy may mix old and new values
+        }
+        packed.put(w, new Entry(writes, p));
+        return p;
+    }
+
+    /** Drops every packed copy (the model is closed). */
+    void clear() {
+        packed.clear();
+    }
+
+    /**
+     * The memory the packed copies hold now.
+     *
+     * @return bytes of float32 panels, padding included
+     */
+    long bytes() {
+        long b = 0;
+        for (Entry e : packed.values()) {
+            b += e.packed().bytes();
+        }
+        return b;
+    }
+}

@@ -1,0 +1,256 @@
+package dev.lens4j.transformer;
+
+import dev.lens4j.tensor.Parallel;
+import dev.lens4j.tensor.Tensor;
+import dev.lens4j.tensor.matmul.MatrixOperand;
+import dev.lens4j.transformer.loading.HfCheckpoint;
+import dev.lens4j.transformer.loading.LoadOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Weights packed once for the GEMM ({@link PackedWeights}): a pass from the packed copies gives the
+ * bits of a pass that packs per call, for every family and thread count, and a weight changed after a
+ * pass, through any path that reaches its storage, is what the next pass multiplies by. The reference
+ * for "sees the edit" is a new model built from copies of the edited weights, run without packing.
+ */
+class PackedWeightsTest {
+
+    private static final TransformerConfig C = TransformerConfig.gpt2(2, 48, 4, 16, 61).withModelName("packed");
+    /** 2 x 9 positions: 18 rows, above the few-row matrix-vector path, so the GEMM runs. */
+    private static final int[][] TOKENS = RandomModels.tokens(5, 2, 9, 61);
+    private static final ForwardOptions UNPACKED = ForwardOptions.builder().packedWeights(WeightPacking.NONE).build();
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gpt2", "gpt_neox", "llama", "llama-untied", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "phi3"})
+    void packedAndUnpackedPassesGiveTheSameBits(String family) throws IOException {
+        Path dir = Path.of("src/test/resources/reference/families").resolve(family).resolve("hf");
+        int before = Parallel.threads();
+        // processed: the weights are float32 heap arrays, which the model packs
+        try (HookedTransformer m = HfCheckpoint.load(dir, LoadOptions.defaults())) {
+            int[][] tokens = RandomModels.tokens(3, 2, 7, m.config().dVocab());
+            assertThat(m.packedWeightBytes()).as("nothing packed before a pass").isZero();
+            for (int threads = 1; threads <= 2; threads++) {
+                Parallel.setThreads(threads);
+                Tensor unpacked = m.run(tokens, UNPACKED).logits();
+                if (threads == 1) {
+                    assertThat(m.packedWeightBytes()).as("a pass without packing packs nothing").isZero();
+                }
+                Tensor packed = m.forward(tokens);
+                assertThat(m.packedWeightBytes()).as(family + ": packed copies made").isEqualTo(expectedBytes(m));
+                assertThat(packed.toArray()).as(family + " logits, " + threads + " threads").containsExactly(unpacked.toArray());
+                ForwardResult cached = m.runWithCache(tokens), cachedUnpacked = m.run(tokens,
+                        ForwardOptions.builder().cache(n -> true).packedWeights(WeightPacking.NONE).build());
+                for (String n : cachedUnpacked.cache().names()) {
+                    assertThat(cached.cache().get(n).toArray()).as(family + " " + n).containsExactly(cachedUnpacked.cache().get(n).toArray());
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    /** What the packed copies of every whole matrix a pass multiplies by come to, from PackedMatrix itself. */
+    private static long expectedBytes(HookedTransformer m) {
+        PreparedWeights w = preparedOf(m);
+        java.util.Set<MatrixOperand> all = new java.util.LinkedHashSet<>();
+        for (PreparedWeights.Layer l : w.layers) {
+            all.addAll(java.util.Arrays.asList(l.qkv().w()));
+            all.add(l.wO());
+            all.add(l.wIn());
+            all.add(l.wGate());
+            all.add(l.wOut());
+        }
+        all.add(w.wU);
+        all.remove(null);
+        long b = 0;
+        for (MatrixOperand o : all) {
+            b += dev.lens4j.tensor.matmul.PackedMatrix.pack(o).bytes();
+        }
+        return b;
+    }
+
+    private static PreparedWeights preparedOf(HookedTransformer m) {
+        try {
+            var f = HookedTransformer.class.getDeclaredField("prepared");
+            f.setAccessible(true);
+            return (PreparedWeights) f.get(m);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The logits of a new, unpacked model built from copies of the given model's weights as they are now. */
+    private static Tensor fresh(HookedTransformer m) {
+        Map<String, Tensor> copies = new LinkedHashMap<>();
+        m.weights().stateDict().forEach((k, v) -> copies.put(k, v.copy()));
+        try (HookedTransformer n = HookedTransformer.of(m.config(), TransformerWeights.fromStateDict(m.config(), copies, "copies"), null, null)) {
+            return n.run(TOKENS, UNPACKED).logits();
+        }
+    }
+
+    /** Runs a packed pass, applies an edit, and checks the next pass against a fresh model of the edited weights. */
+    private static void editAfterAPass(String what, Consumer<HookedTransformer> edit) {
+        try (HookedTransformer m = RandomModels.model(C, 11)) {
+            Tensor before = m.forward(TOKENS);
+            assertThat(m.packedWeightBytes()).as("packed").isPositive();
+            edit.accept(m);
+            Tensor after = m.forward(TOKENS);
+            assertThat(after.allClose(before, 1e-3f, 1e-3f)).as(what + ": the edit changes the logits").isFalse();
+            assertThat(after.toArray()).as(what + ": the next pass sees the edit").containsExactly(fresh(m).toArray());
+            // and the pass after (a repacked copy, or the matrix as it is) still does
+            assertThat(m.forward(TOKENS).toArray()).as(what + ", again").containsExactly(after.toArray());
+        }
+    }
+
+    @Test
+    void setReachesTheNextPass() {
+        editAfterAPass("set on W_in", m -> {
+            Tensor w = m.weights().layers().get(0).wIn();
+            for (int j = 0; j < 40; j++) {
+                w.set(2f, j % C.dModel(), j);
+            }
+        });
+        editAfterAPass("set on W_U", m -> m.weights().wU().set(5f, 3, 7));
+    }
+
+    @Test
+    void copyFromReachesTheNextPass() {
+        // W_Q is a view of the fused [d_model, 3 d_model] QKV matrix the pass multiplies by
+        editAfterAPass("copyFrom into W_Q", m -> {
+            Tensor wq = m.weights().layers().get(1).wQ();
+            wq.copyFrom(wq.mul(3f));
+        });
+        editAfterAPass("copyFrom into a head of W_O (ablating it)", m -> m.weights().layers().get(0).wO().select(0, 2).copyFrom(Tensor.scalar(0f)));
+    }
+
+    @Test
+    void rawArraysReachTheNextPass() {
+        editAfterAPass("heapArray of W_out, written after it was handed out", m -> {
+            float[] a = m.weights().layers().get(1).wOut().heapArray();
+            for (int i = 0; i < a.length; i += 3) {
+                a[i] = -a[i] * 2;
+            }
+        });
+        editAfterAPass("heapStorage of W_K", m -> {
+            float[] a = m.weights().layers().get(0).wK().heapStorage();
+            java.util.Arrays.fill(a, 0, 500, 0.25f);
+        });
+        editAfterAPass("asMatrix of W_in", m -> {
+            MatrixOperand o = m.weights().layers().get(0).wIn().asMatrix();
+            o.array()[(int) o.offset() + 5] = 9f;
+            o.array()[(int) o.offset() + 77] = -9f;
+        });
+        editAfterAPass("sameViewOver's function, which sees W_U's array", m -> m.weights().wU().sameViewOver(a -> {
+            a[12] = 40f;
+            return new float[a.length];
+        }));
+    }
+
+    @Test
+    void rawArraysHandedOutBeforeAPassAreNeverTrusted() {
+        try (HookedTransformer m = RandomModels.model(C, 12)) {
+            float[] raw = m.weights().layers().get(0).wIn().heapArray();   // handed out before any pass
+            m.forward(TOKENS);
+            long packed = m.packedWeightBytes();
+            raw[3] = 7f;                                                   // no Tensor call at all
+            assertThat(m.forward(TOKENS).toArray()).as("the write through the early raw array").containsExactly(fresh(m).toArray());
+            assertThat(m.packedWeightBytes()).as("W_in is not packed: its array is out").isEqualTo(packed);
+        }
+    }
+
+    @Test
+    void viewsMadeBeforeAPassAndTheTensorsPassedInReachTheNextPass() {
+        TransformerWeights w = RandomModels.weights(C, 13, 0.3f);
+        try (HookedTransformer m = HookedTransformer.of(C, w, null, null)) {
+            Tensor row = m.weights().layers().get(1).wIn().select(0, 4);   // a view made before the pass
+            m.forward(TOKENS);
+            row.copyFrom(Tensor.scalar(1.5f));
+            assertThat(m.forward(TOKENS).toArray()).as("a view made before the pass").containsExactly(fresh(m).toArray());
+            w.layers().get(0).wOut().set(4f, 2, 3);                          // the tensor passed to of(), same storage
+            assertThat(m.forward(TOKENS).toArray()).as("the tensor passed in").containsExactly(fresh(m).toArray());
+        }
+    }
+
+    @Test
+    void twoModelsOverOneSetOfWeightsSeeEachOthersEdits() {
+        try (HookedTransformer a = RandomModels.model(C, 14);
+             HookedTransformer b = HookedTransformer.of(C, a.weights(), null, null)) {
+            a.forward(TOKENS);
+            b.forward(TOKENS);
+            a.weights().layers().get(1).wOut().set(3f, 0, 0);
+            Tensor expected = fresh(a);
+            assertThat(a.forward(TOKENS).toArray()).as("a").containsExactly(expected.toArray());
+            assertThat(b.forward(TOKENS).toArray()).as("b, edited through a").containsExactly(expected.toArray());
+        }
+    }
+
+    @Test
+    void closingTheModelDropsItsPackedCopies() {
+        HookedTransformer m = RandomModels.model(C, 17);
+        m.forward(TOKENS);
+        assertThat(m.packedWeightBytes()).isPositive();
+        m.close();
+        assertThat(m.packedWeightBytes()).isZero();
+    }
+
+    @Test
+    void aFewPositionsAreNotPacked() {
+        try (HookedTransformer m = RandomModels.model(C, 15)) {
+            m.forward(RandomModels.tokens(1, 1, 4, 61));   // 4 rows: the matrix-vector path
+            assertThat(m.packedWeightBytes()).isZero();
+        }
+    }
+
+    @Test
+    void mappedFloat32IsPackedSixteenBitOnlyWhenAskedAndTheBitsNeverChange() throws IOException {
+        Path dir = Path.of("src/test/resources/reference/families/gpt_neox");
+        int[][] tokens = RandomModels.tokens(1, 2, 7, 512);
+        try (HookedTransformer m = HfCheckpoint.load(dir.resolve("hf"), LoadOptions.noProcessing())) {
+            assertThat(m.weights().layers().get(0).wIn().isHeap()).as("mapped").isFalse();
+            Tensor unpacked = m.run(tokens, UNPACKED).logits();
+            Tensor packed = m.forward(tokens);
+            assertThat(m.packedWeightBytes()).as("a read-only float32 mapping is packed").isEqualTo(expectedBytes(m));
+            assertThat(packed.toArray()).containsExactly(unpacked.toArray());
+        }
+        try (HookedTransformer m = HfCheckpoint.load(dir.resolve("hf-bf16"), LoadOptions.noProcessing())) {
+            Tensor unpacked = m.run(tokens, UNPACKED).logits();
+            Tensor byDefault = m.forward(tokens);
+            assertThat(m.packedWeightBytes()).as("bfloat16 is not packed by default").isZero();
+            Tensor all = m.run(tokens, ForwardOptions.builder().packedWeights(WeightPacking.ALL).build()).logits();
+            assertThat(m.packedWeightBytes()).as("bfloat16 packed when asked").isEqualTo(expectedBytes(m));
+            assertThat(byDefault.toArray()).containsExactly(unpacked.toArray());
+            assertThat(all.toArray()).containsExactly(unpacked.toArray());
+        }
+    }
+
+    @Test
+    void aWritableSegmentIsNeverPacked() {
+        TransformerWeights w = RandomModels.weights(C, 16, 0.3f);
+        Map<String, Tensor> sd = new LinkedHashMap<>(w.stateDict());
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined();
+        try (arena) {
+            float[] a = sd.get("blocks.0.mlp.W_in").toArray();
+            java.lang.foreign.MemorySegment seg = arena.allocate((long) a.length * Float.BYTES, 64);
+            java.lang.foreign.MemorySegment.copy(a, 0, seg, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, a.length);
+            Tensor inSegment = Tensor.wrap(seg, C.dModel(), C.dMlp());
+            sd.put("blocks.0.mlp.W_in", inSegment);
+            try (HookedTransformer m = HookedTransformer.of(C, TransformerWeights.fromStateDict(C, sd, "segment"), null, null)) {
+                m.forward(TOKENS);
+                long bytes = m.packedWeightBytes();
+                inSegment.set(6f, 1, 1);                                    // a write Tensor cannot report for memory
+                assertThat(m.forward(TOKENS).toArray()).as("the write into the segment").containsExactly(fresh(m).toArray());
+                assertThat(m.packedWeightBytes()).isEqualTo(bytes);
+            }
+        }
+    }
+}
