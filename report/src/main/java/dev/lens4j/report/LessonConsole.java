@@ -81,6 +81,10 @@ public final class LessonConsole {
                         + "followed by another %.3f / %.3f (%d), where it had not occurred %.3f / %.3f (%d).%n",
                 t.lossCopyable(), t.lossCopyableOneLayer(), t.copyable(), t.lossSeenOtherwise(), t.lossSeenOtherwiseOneLayer(),
                 t.seenOtherwise(), t.lossUnseen(), t.lossUnseenOneLayer(), t.unseen());
+        int last = t.lossByPosition().length, early = Math.min(10, last / 3);
+        f(o, "Loss by position in the window (english-2l / english-1l): predicting tokens 2-%d %.3f / %.3f, the last %d %.3f / %.3f.%n",
+                early + 1, t.meanLoss(false, 1, early + 1), t.meanLoss(true, 1, early + 1), early, t.meanLoss(false, last - early, last),
+                t.meanLoss(true, last - early, last));
         o.append("Repeated random tokens:\n");
         o.append(ConsoleReport.render(i.report()));
         return o.toString();

@@ -243,16 +243,42 @@ public record LessonData(Baselines baselines, DirectPathSection directPath, Skip
      * @param unseen predictions whose current token had not occurred earlier in the window
      * @param lossUnseen the two-layer model's mean loss on them
      * @param lossUnseenOneLayer the one-layer model's
+     * @param lossByPosition the two-layer model's mean loss of predicting the token after each position {@code 0 .. pos - 2}
+     * @param lossByPositionOneLayer the one-layer model's
      */
     public record NaturalText(int windows, int queries, int queriesWithTarget, List<HeadRow> heads, int copyable, double lossCopyable,
                               double lossCopyableOneLayer, int seenOtherwise, double lossSeenOtherwise, double lossSeenOtherwiseOneLayer,
-                              int unseen, double lossUnseen, double lossUnseenOneLayer) {
+                              int unseen, double lossUnseen, double lossUnseenOneLayer, double[] lossByPosition,
+                              double[] lossByPositionOneLayer) {
 
         /**
-         * Copies the rows.
+         * Copies the rows and checks the two loss curves have one length.
          */
         public NaturalText {
             heads = List.copyOf(heads);
+            lossByPosition = lossByPosition.clone();
+            lossByPositionOneLayer = lossByPositionOneLayer.clone();
+            if (lossByPosition.length != lossByPositionOneLayer.length || lossByPosition.length < 2) {
+                throw new IllegalArgumentException("the loss by position needs one value per position for both models, got "
+                        + lossByPosition.length + " and " + lossByPositionOneLayer.length);
+            }
+        }
+
+        /**
+         * A model's mean loss over a range of positions.
+         *
+         * @param oneLayer the one-layer model's, else the two-layer one's
+         * @param from first position (predicting the token after it)
+         * @param to one past the last
+         * @return the mean
+         */
+        public double meanLoss(boolean oneLayer, int from, int to) {
+            double[] l = oneLayer ? lossByPositionOneLayer : lossByPosition;
+            double sum = 0;
+            for (int t = from; t < to; t++) {
+                sum += l[t];
+            }
+            return sum / (to - from);
         }
 
         /**
@@ -273,7 +299,7 @@ public record LessonData(Baselines baselines, DirectPathSection directPath, Skip
             }
             return new NaturalText(two.windows(), two.queries(), two.queriesWithTarget(), rows, two.copyable(), two.lossCopyable(),
                     one.lossCopyable(), two.seenOtherwise(), two.lossSeenOtherwise(), one.lossSeenOtherwise(), two.unseen(),
-                    two.lossUnseen(), one.lossUnseen());
+                    two.lossUnseen(), one.lossUnseen(), two.lossByPosition(), one.lossByPosition());
         }
     }
 

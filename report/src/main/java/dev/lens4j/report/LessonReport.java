@@ -1,6 +1,8 @@
 package dev.lens4j.report;
 
 import dev.lens4j.report.chart.Html;
+import dev.lens4j.report.chart.LineChart;
+import dev.lens4j.report.chart.SvgCanvas;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -247,7 +249,21 @@ public final class LessonReport {
         lossRow(b, "copying predicts it (the token recurred, followed by this one)", t.copyable(), t.lossCopyable(), t.lossCopyableOneLayer());
         lossRow(b, "the token recurred, followed by another", t.seenOtherwise(), t.lossSeenOtherwise(), t.lossSeenOtherwiseOneLayer());
         lossRow(b, "the token had not occurred", t.unseen(), t.lossUnseen(), t.lossUnseenOneLayer());
-        b.append("</table>\n<p>Repeated random tokens, the investigation's probe, and its claims by evidence tier:</p>\n");
+        b.append("</table>\n<figure>");
+        int n = t.lossByPosition().length;
+        double[] x = new double[n - 1];
+        double[][] ys = new double[2][n - 1];
+        for (int p = 1; p < n; p++) {               // position 0 predicts from BOS alone: left out
+            x[p - 1] = p;
+            ys[0][p - 1] = t.lossByPosition()[p];
+            ys[1][p - 1] = t.lossByPositionOneLayer()[p];
+        }
+        LineChart chart = new LineChart(x, ys, new String[] {"english-2l", "english-1l"}, "position in the window",
+                "mean next-token loss (nats)", HtmlReport.HTML_CHART_WIDTH);
+        SvgCanvas c = new SvgCanvas(chart.width(), LineChart.HEIGHT);
+        chart.draw(c, null);
+        b.append(c.toSvg("natural-text-loss-chart", null, "loss by position in held-out windows, english-2l and english-1l"))
+                .append("</figure>\n<p>Repeated random tokens, the investigation's probe, and its claims by evidence tier:</p>\n");
     }
 
     private static void lossRow(StringBuilder b, String what, int n, double two, double one) {

@@ -46,7 +46,8 @@ class LessonReportTest {
                 .claims(List.of(new Claim("an induction head " + evil, Verdict.NOT_SUPPORTED, "score 0.01 < 0.4", EvidenceTier.CLUE),
                         new Claim("prev-token head", Verdict.INCONCLUSIVE, "", EvidenceTier.WEIGHT))).build();
         return new LessonData(baselines, direct, skip, new LessonData.InductionSection(47, 4.5, 4.0, new LessonData.NaturalText(4, 380, 120,
-                java.util.List.of(new LessonData.HeadRow("L1H0", 0.8, 0.1, 0.6, 0.2)), 30, 1.2, 2.4, 50, 4.1, 4.3, 250, 3.7, 3.8), report));
+                java.util.List.of(new LessonData.HeadRow("L1H0", 0.8, 0.1, 0.6, 0.2)), 30, 1.2, 2.4, 50, 4.1, 4.3, 250, 3.7, 3.8,
+                new double[] {5, 4, 3.5, 3.25}, new double[] {5, 4.5, 4.25, 4.125}), report));
     }
 
     @Test
@@ -70,7 +71,9 @@ class LessonReportTest {
                 "<tr><td>L1H0</td><td>0.80</td><td>0.10</td><td>0.60</td><td>0.20</td></tr>",
                 "<td>30</td><td>1.200</td><td>2.400</td>", "<td>50</td><td>4.100</td><td>4.300</td>", "<td>250</td><td>3.700</td><td>3.800</td>");
         assertThat(LessonConsole.render(madeUp())).contains("120 of 380 queries (32%) have an induction target",
-                "  L1H0        0.80            0.10             0.60                0.20", "1.200 / 2.400 (30)");
+                "  L1H0        0.80            0.10             0.60                0.20", "1.200 / 2.400 (30)",
+                "predicting tokens 2-2 4.000 / 4.500, the last 1 3.250 / 4.125");
+        assertThat(html).contains("id=\"natural-text-loss-chart\"");
         assertThat(LessonConsole.render(madeUp())).contains("'</script><b>&x\"''", "r=0.63", "share 60%", "QK 2.50  OV 3.75",
                 "fire (attention >= 0.3 on the source) 42 times", "\" the[ king] of\"", "9 instances");
     }
@@ -122,6 +125,12 @@ class LessonReportTest {
         assertThat(best.bosWithoutTarget()).as("%s's attention on BOS without a target", best.head()).isGreaterThan(0.5);
         assertThat(t.lossCopyable()).isLessThan(t.lossCopyableOneLayer() - 0.5);
         assertThat(t.queriesWithTarget()).isPositive().isLessThan(t.queries());
+        // more context, lower loss, for both models (both use earlier tokens: skip-trigrams too); the two-layer model's
+        // lead shows where copying applies (above), not in the average over every position, where the two gain alike
+        int last = t.lossByPosition().length;
+        assertThat(t.meanLoss(false, 1, 11)).isGreaterThan(t.meanLoss(false, last - 10, last));
+        assertThat(t.meanLoss(true, 1, 11)).isGreaterThan(t.meanLoss(true, last - 10, last));
+        assertThat(t.meanLoss(false, last - 10, last)).isLessThan(t.meanLoss(true, last - 10, last));
         assertThat(html).contains(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.2f</td>", best.head(), best.induction()));
         assertThat(text).contains(String.format(Locale.ROOT, "%.3f / %.3f (%d)", t.lossCopyable(), t.lossCopyableOneLayer(), t.copyable()));
 
