@@ -7,6 +7,7 @@ import dev.lens4j.hooks.HookSpec;
 import dev.lens4j.tensor.Functional;
 import dev.lens4j.tensor.Shapes;
 import dev.lens4j.tensor.Tensor;
+import dev.lens4j.tensor.internal.StorageWatch;
 import dev.lens4j.transformer.generation.GenerationConfig;
 import dev.lens4j.transformer.generation.GenerationResult;
 import dev.lens4j.transformer.generation.Generator;
@@ -137,7 +138,11 @@ public final class HookedTransformer implements AutoCloseable {
         if (cfg == null || weights == null || parameterCount == null) {
             throw new IllegalArgumentException("config, weights and parameter count are required");
         }
-        return new HookedTransformer(cfg, new PreparedWeights(cfg, weights), tokenizer, owner, parameterCount);
+        // the prepared operands only read the weights: building them over weights another model already
+        // watches (a second model over the same weights, such as EAP-IG's graph view) leaves that model's
+        // packed copies trusted
+        PreparedWeights prepared = StorageWatch.reading(() -> new PreparedWeights(cfg, weights));
+        return new HookedTransformer(cfg, prepared, tokenizer, owner, parameterCount);
     }
 
     /**

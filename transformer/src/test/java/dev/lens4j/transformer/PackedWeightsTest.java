@@ -194,6 +194,24 @@ class PackedWeightsTest {
         }
     }
 
+    /** Building a second model over the same weights (as EAP-IG's graph view does) only reads them: the first stays packed. */
+    @Test
+    void aSecondModelOverTheSameWeightsLeavesTheFirstPacked() {
+        try (HookedTransformer a = RandomModels.model(C, 18)) {
+            Tensor before = a.forward(TOKENS);
+            long packed = a.packedWeightBytes();
+            assertThat(packed).isPositive();
+            try (HookedTransformer b = HookedTransformer.of(C, a.weights(), null, null)) {
+                assertThat(b.forward(TOKENS).toArray()).containsExactly(before.toArray());
+                assertThat(b.packedWeightBytes()).as("the second model packs its own copies").isEqualTo(packed);
+            }
+            assertThat(a.forward(TOKENS).toArray()).containsExactly(before.toArray());
+            assertThat(a.packedWeightBytes()).as("the first model's copies are still trusted").isEqualTo(packed);
+            a.weights().layers().get(0).wIn().set(2f, 1, 1);   // and a write is still seen
+            assertThat(a.forward(TOKENS).toArray()).containsExactly(fresh(a).toArray());
+        }
+    }
+
     @Test
     void closingTheModelDropsItsPackedCopies() {
         HookedTransformer m = RandomModels.model(C, 17);

@@ -93,9 +93,37 @@ public final class StorageWatch {
      * @param storage the array
      */
     public static void escaped(float[] storage) {
+        if (READING.get() != null) {
+            return;
+        }
         Watch w = find(storage);
         if (w != null) {
             w.escaped = true;
+        }
+    }
+
+    /** Set on a thread while it runs code that only reads the arrays it is handed ({@link #reading}). */
+    private static final ThreadLocal<Boolean> READING = new ThreadLocal<>();
+
+    /**
+     * Runs code of lens4j's own that takes raw arrays only to read them, such as a model building its
+     * matrix operands over weights another model already watches: the arrays it is handed on this thread
+     * are not marked escaped, so the packed copies derived from them stay trusted. Writes through
+     * {@code Tensor} are still counted. Never for code that could keep an array and write it later.
+     *
+     * @param code what to run
+     * @param <T> its result
+     * @return the result
+     */
+    public static <T> T reading(java.util.function.Supplier<T> code) {
+        if (READING.get() != null) {
+            return code.get();
+        }
+        READING.set(Boolean.TRUE);
+        try {
+            return code.get();
+        } finally {
+            READING.remove();
         }
     }
 
