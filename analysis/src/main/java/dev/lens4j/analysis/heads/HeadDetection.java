@@ -185,16 +185,54 @@ public final class HeadDetection {
         Tensor apply(Tensor patterns, Tensor detection);
     }
 
+    /**
+     * One detection pattern and whether attention to BOS is left out, for
+     * {@link #targetScores(HookedTransformer, int[][], List)}.
+     *
+     * @param detection from a sequence's tokens {@code [pos]} to a lower-triangular {@code [pos, pos]} pattern
+     * @param excludeBos leave attention to position 0 out
+     */
+    public record Target(Function<int[], Tensor> detection, boolean excludeBos) {}
+
+    /**
+     * {@link #targetScores(HookedTransformer, int[][], Function, boolean)} of several detection patterns
+     * from one run of the model over the sequences (in the same batches), instead of one run each.
+     *
+     * @param model the model
+     * @param sequences token sequences {@code [n][pos_i]}
+     * @param targets the detection patterns
+     * @return one {@code [n_layers, n_heads]} tensor of mean scores per target, in order
+     * @throws IllegalArgumentException when no query of any sequence has a target in one of the patterns
+     */
+    public static List<Tensor> targetScores(HookedTransformer model, int[][] sequences, List<Target> targets) {
+        List<Function<int[], Tensor>> detections = new ArrayList<>();
+        List<SequenceScore> scores = new ArrayList<>();
+        for (Target t : targets) {
+            detections.add(t.detection());
+            scores.add((patterns, p) -> HeadDetector.targetScores(patterns, p, t.excludeBos()));
+        }
+        return means(model, sequences, detections, scores, true, "target score");
+    }
+
     /** The mean score over the sequences, run in batches of one length. */
     private static Tensor mean(HookedTransformer model, int[][] sequences, Function<int[], Tensor> detection, SequenceScore score,
                                boolean skipNaN, String what) {
+        return means(model, sequences, List.of(detection), List.of(score), skipNaN, what).getFirst();
+    }
+
+    /** The mean scores of several detections over the sequences, from one run in batches of one length. */
+    private static List<Tensor> means(HookedTransformer model, int[][] sequences, List<Function<int[], Tensor>> detections,
+                                      List<SequenceScore> scores, boolean skipNaN, String what) {
         checkSequences(sequences);
         int layers = model.config().nLayers(), heads = model.config().nHeads();
         Map<Integer, List<Integer>> byLength = new LinkedHashMap<>();
         for (int i = 0; i < sequences.length; i++) {
             byLength.computeIfAbsent(sequences[i].length, k -> new ArrayList<>()).add(i);
         }
-        Sums sums = new Sums(layers * heads);
+        List<Sums> sums = new ArrayList<>();
+        for (int d = 0; d < detections.size(); d++) {
+            sums.add(new Sums(layers * heads));
+        }
         for (List<Integer> group : byLength.values()) {
             for (int start = 0; start < group.size(); start += BATCH) {
                 List<Integer> chunk = group.subList(start, Math.min(group.size(), start + BATCH));
@@ -202,11 +240,17 @@ public final class HeadDetection {
                 for (int b = 0; b < batch.length; b++) {
                     batch[b] = sequences[chunk.get(b)];
                 }
-                ActivationCache cache = model.runWithCache(batch, n -> n.endsWith(".attn.hook_pattern")).cache();
-                sums.add(cache.stack("pattern"), batch, chunk, detection, score, skipNaN);
+                Tensor patterns = model.runWithCache(batch, n -> n.endsWith(".attn.hook_pattern")).cache().stack("pattern");
+                for (int d = 0; d < detections.size(); d++) {
+                    sums.get(d).add(patterns, batch, chunk, detections.get(d), scores.get(d), skipNaN);
+                }
             }
         }
-        return sums.mean(layers, heads, skipNaN, what);
+        List<Tensor> out = new ArrayList<>();
+        for (Sums s : sums) {
+            out.add(s.mean(layers, heads, skipNaN, what));
+        }
+        return out;
     }
 
     /** The mean score over the sequences of one cached run. */

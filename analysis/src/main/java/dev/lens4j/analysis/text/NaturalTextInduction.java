@@ -5,6 +5,7 @@ import dev.lens4j.analysis.heads.HeadDetection;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.HookedTransformer;
 
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -84,10 +85,12 @@ public record NaturalTextInduction(int windows, int queries, int queriesWithTarg
             throw new IllegalArgumentException("no query of the " + windows.length + " windows has an induction target"
                     + " (no token recurs): nothing to measure induction on");
         }
-        Tensor induction = HeadDetection.targetScores(model, windows, DetectionPatterns::induction, true);
-        Tensor previous = HeadDetection.targetScores(model, windows, tokens -> DetectionPatterns.previousToken(tokens.length), true);
-        Tensor bos = HeadDetection.targetScores(model, windows, fallback(true), false);
-        Tensor self = HeadDetection.targetScores(model, windows, fallback(false), false);
+        List<Tensor> scores = HeadDetection.targetScores(model, windows, List.of(
+                new HeadDetection.Target(DetectionPatterns::induction, true),
+                new HeadDetection.Target(tokens -> DetectionPatterns.previousToken(tokens.length), true),
+                new HeadDetection.Target(fallback(true), false),
+                new HeadDetection.Target(fallback(false), false)));
+        Tensor induction = scores.get(0), previous = scores.get(1), bos = scores.get(2), self = scores.get(3);
 
         double[] byPos = new double[pos - 1];
         double[] sums = new double[3];

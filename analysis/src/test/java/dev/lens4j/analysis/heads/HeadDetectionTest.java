@@ -109,6 +109,11 @@ class HeadDetectionTest {
                     .maxAbsDiff(HeadDetection.detectHead(m, seqs, "induction", false, false, HeadDetector.ErrorMeasure.MUL))).isLessThan(1e-6f);
             // the forced previous-token head is perfect on its target rows: 1 (detect_head gives it (n - 1) / n)
             assertThat(HeadDetection.targetScores(m, seqs, "previous_token", false).get(0, 1)).isCloseTo(1f, within(1e-6f));
+            // several patterns from one run give each one's scores, bit for bit
+            var both = HeadDetection.targetScores(m, seqs, java.util.List.of(new HeadDetection.Target(HeadDetection.pattern("induction"), true),
+                    new HeadDetection.Target(HeadDetection.pattern("previous_token"), false)));
+            assertThat(both.get(0).toArray()).containsExactly(got.toArray());
+            assertThat(both.get(1).toArray()).containsExactly(HeadDetection.targetScores(m, seqs, "previous_token", false).toArray());
             assertThatThrownBy(() -> HeadDetection.targetScores(m, new int[][] {seqs[2]}, "induction", true))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no query position of any sequence has a target");
             assertThatThrownBy(() -> HeadDetection.targetScores(cache, new int[][] {seqs[0]}, HeadDetection.pattern("induction"), true))
