@@ -110,6 +110,20 @@ final class CrossEntropyMetric implements LogitMetric {
         }
     }
 
+    /** The positions with a target (the others' logits are not read), when the pass has the targets' shape. */
+    @Override
+    public int[][] positionsRead(int batch, int pos) {
+        if (batch != targets.length || pos != targets[0].length) {
+            return null;
+        }
+        int[][] at = new int[batch][];
+        for (int b = 0; b < batch; b++) {
+            int[] row = targets[b];
+            at[b] = java.util.stream.IntStream.range(0, pos).filter(t -> row[t] >= 0).toArray();
+        }
+        return at;
+    }
+
     @Override
     public String toString() {
         return name;

@@ -505,6 +505,7 @@ public final class HookedTransformer implements AutoCloseable {
             throw new IllegalArgumentException("a backward pass needs the logits of a pass over the whole sequence: "
                     + (stopped ? "stopAtLayer " + o.stopAtLayer() + " stops before them" : "a KV-cached step is not supported"));
         }
+        int[] logitRows = o.logitPositions() == null ? null : logitRows(o.logitPositions(), batch, pos, stopped);
         if (o.cacheFilter() != null) {
             // before any work: a cache that cannot fit would otherwise end in an OutOfMemoryError after seconds
             // (a backward pass records each point's gradient beside its activation: twice the bytes)
@@ -522,6 +523,7 @@ public final class HookedTransformer implements AutoCloseable {
         WeightGradients wg = o.weightGradients() ? new WeightGradients() : null;
         Pass pass = new Pass(cfg, points, hooks, batch, pos, mask, kv, metric != null, wg, o.reproducible(),
                 o.packedWeights() == WeightPacking.NONE ? null : packedWeights, o.packedWeights());
+        pass.logitRows = logitRows;
         float[] resid = tokens != null ? engine.embed(pass, tokens) : residual.copy().heapArray();
         Tensor out = engine.run(pass, resid, start, stop, !stopped);
         if (kv != null) {
@@ -537,6 +539,39 @@ public final class HookedTransformer implements AutoCloseable {
         float[] dIn = engine.backward(pass, Pass.compact(dLogits.contiguous()), start, tokens != null);
         return new ForwardResult(out, hooks.cache(), false, value, wg == null ? null : wg.byName(prepared.weights),
                 Tensor.of(dIn, batch, pos, cfg.dModel()));
+    }
+
+    /** {@link ForwardOptions#logitPositions} as increasing rows {@code b * pos + t} without repeats, checked. */
+    private static int[] logitRows(int[][] positions, int batch, int pos, boolean stopped) {
+        if (stopped) {
+            throw new IllegalArgumentException("logitPositions needs a pass that ends in logits; stopAtLayer stops before them");
+        }
+        if (positions.length != batch) {
+            throw new IllegalArgumentException("logitPositions has " + positions.length + " rows but the batch has " + batch
+                    + " sequences");
+        }
+        boolean[] wanted = new boolean[batch * pos];
+        int count = 0;
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < positions[b].length; i++) {
+                int t = positions[b][i];
+                if (t < 0 || t >= pos) {
+                    throw new IllegalArgumentException("logitPositions[" + b + "][" + i + "] is " + t + ", outside the " + pos
+                            + " positions [0, " + pos + ") of the pass");
+                }
+                if (!wanted[b * pos + t]) {
+                    wanted[b * pos + t] = true;
+                    count++;
+                }
+            }
+        }
+        int[] rows = new int[count];
+        for (int r = 0, j = 0; r < wanted.length; r++) {
+            if (wanted[r]) {
+                rows[j++] = r;
+            }
+        }
+        return rows;
     }
 
     private void checkTokens(int[][] tokens) {

@@ -86,6 +86,47 @@ final class Linear {
                 bias == null ? Epilogue.none() : Epilogue.bias(bias, biasOff));
     }
 
+    /**
+     * {@link #apply} for some of the rows only: {@code out[r, :] = x[r, :] W + bias} for each r in
+     * {@code rows}, with the bits a pass over all {@code total} rows gives them; the other rows of out are
+     * left as they are. The rows are gathered and multiplied together (by {@link Gemv}, which gives the
+     * GEMM's bits, when there are a few), so the cost is that of the chosen rows. A pass of at most
+     * {@link #GEMV_MAX_ROWS} rows in all takes the matrix-vector path of {@link #apply}, whose bits depend
+     * on the rows' count: it computes every row, as that pass would.
+     *
+     * @param p the pass
+     * @param x activations {@code [total, k]}, row-major
+     * @param total rows of x
+     * @param rows the rows to compute, increasing
+     * @param w the weight {@code [k, n]}
+     * @param bias {@code [n]}, or null
+     * @param out output {@code [total, n]}, row-major
+     */
+    static void applyRows(Pass p, float[] x, int total, int[] rows, MatrixOperand w, float[] bias, float[] out) {
+        int k = w.rows(), n = w.cols();
+        if (total <= GEMV_MAX_ROWS || rows.length == total) {
+            apply(p, x, 0, k, total, w, bias, 0, out, 0, n);
+            return;
+        }
+        int r = rows.length;
+        if (r == 0 || n == 0) {
+            return;
+        }
+        float[] xs = new float[r * k];
+        for (int i = 0; i < r; i++) {
+            System.arraycopy(x, rows[i] * k, xs, i * k, k);
+        }
+        float[] ys = new float[r * n];
+        if (r <= Gemv.MAX_ROWS) {
+            Gemv.multiply(xs, 0, k, r, w, bias, 0, ys, 0, n);
+        } else {
+            multiply(p, MatrixOperand.rowMajor(xs, 0, r, k), w, ys, 0, n, bias == null ? Epilogue.none() : Epilogue.bias(bias, 0));
+        }
+        for (int i = 0; i < r; i++) {
+            System.arraycopy(ys, i * n, out, rows[i] * n, n);
+        }
+    }
+
     /** {@link Gemm#multiply} of many rows, from the packed copy of w when the pass has one (the same bits). */
     private static void multiply(Pass p, MatrixOperand a, MatrixOperand w, float[] out, int outOff, int ldo, Epilogue ep) {
         PackedMatrix packed = p.packed == null ? null : p.packed.get(w, p.packing);
@@ -150,7 +191,57 @@ final class Linear {
         if (rows == 0 || w.rows() == 0) {
             return;
         }
-        Gemm.multiply(new MatrixOperand(dy, null, dyOff, rows, w.cols(), ldy, 1), w.transpose(), dx, dxOff, lddx, accumulate);
+        int n = w.cols(), k = w.rows();
+        int[] live = nonzeroRows(dy, dyOff, ldy, rows, n);
+        if (live.length == rows) {
+            Gemm.multiply(new MatrixOperand(dy, null, dyOff, rows, n, ldy, 1), w.transpose(), dx, dxOff, lddx, accumulate);
+            return;
+        }
+        // rows of dy that are all zero give rows of dX that are zero (or unchanged when accumulating): a metric
+        // that reads a few positions (a logit difference) leaves most rows of the unembedding's gradient zero,
+        // and the product runs over the other rows only. Each element is the GEMM's chain without its terms
+        // 0 * w, which add nothing to it (for finite weights), so the bits are those of the whole product.
+        if (!accumulate) {
+            for (int r = 0, j = 0; r < rows; r++) {
+                if (j < live.length && live[j] == r) {
+                    j++;
+                } else {
+                    Arrays.fill(dx, dxOff + r * lddx, dxOff + r * lddx + k, 0f);
+                }
+            }
+        }
+        int m = live.length;
+        if (m == 0) {
+            return;
+        }
+        float[] a = new float[m * n];
+        float[] c = new float[m * k];
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(dy, dyOff + live[i] * ldy, a, i * n, n);
+            if (accumulate) {
+                System.arraycopy(dx, dxOff + live[i] * lddx, c, i * k, k);
+            }
+        }
+        Gemm.multiply(MatrixOperand.rowMajor(a, 0, m, n), w.transpose(), c, 0, k, accumulate);
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(c, i * k, dx, dxOff + live[i] * lddx, k);
+        }
+    }
+
+    /** The rows of {@code [rows, n]} (row r at {@code a[off + r * ld]}) with a nonzero element, increasing. */
+    static int[] nonzeroRows(float[] a, int off, int ld, int rows, int n) {
+        int[] live = new int[rows];
+        int count = 0;
+        for (int r = 0; r < rows; r++) {
+            int o = off + r * ld;
+            for (int j = 0; j < n; j++) {
+                if (a[o + j] != 0f) {
+                    live[count++] = r;
+                    break;
+                }
+            }
+        }
+        return count == rows ? live : Arrays.copyOf(live, count);
     }
 
     /**

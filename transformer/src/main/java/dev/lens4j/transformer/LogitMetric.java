@@ -61,6 +61,27 @@ public interface LogitMetric {
     }
 
     /**
+     * The positions whose logits the metric reads, per sequence, for logits of {@code batch}
+     * sequences of {@code pos} positions, or null (the default) when it may read any. A pass run with
+     * {@link ForwardOptions.Builder#logitPositions} set to them computes only those logits (the
+     * unembedding is about a fifth of a GPT-2-small pass at 128 positions) and its backward pass skips
+     * the rows of the unembedding whose gradient is zero; the metric's value and gradient are the same
+     * bits. A metric that returns positions must read no logit elsewhere (those are NaN in such a pass).
+     *
+     * <pre>{@code
+     * int[][] at = metric.positionsRead(tokens.length, tokens[0].length);   // a logit difference: {{pos - 1}, ...}
+     * model.run(tokens, ForwardOptions.builder().backward(metric).logitPositions(at).build());
+     * }</pre>
+     *
+     * @param batch the sequences of the logits
+     * @param pos the positions of each sequence
+     * @return {@code [batch][k]} positions in {@code [0, pos)}, or null for every position
+     */
+    default int[][] positionsRead(int batch, int pos) {
+        return null;
+    }
+
+    /**
      * A metric's value and its gradient with respect to the logits, from one evaluation.
      *
      * @param value the metric's value
@@ -183,6 +204,19 @@ public interface LogitMetric {
                     g.set(g.get(b, pos[b], incorrect[b]) - 1f, b, pos[b], incorrect[b]);
                 }
                 return g;
+            }
+
+            @Override
+            public int[][] positionsRead(int batch, int positions) {
+                int[][] at = new int[pos.length][];
+                for (int b = 0; b < pos.length; b++) {
+                    if (pos[b] < 0 || pos[b] >= positions) {
+                        throw new IllegalArgumentException("logitDifference reads position " + pos[b] + " of sequence " + b
+                                + ", outside the " + positions + " positions of the pass");
+                    }
+                    at[b] = new int[] {pos[b]};
+                }
+                return batch == pos.length ? at : null;
             }
 
             private void checkBatch(Tensor logits) {

@@ -63,6 +63,11 @@ final class Pass {
     final PackedWeights packed;
     /** Which matrices {@link #packed} may pack for this pass. */
     final WeightPacking packing;
+    /**
+     * The rows ({@code b * T + t}, increasing, no repeats) whose logits the pass computes, or null for
+     * every row ({@link ForwardOptions#logitPositions}); set before the pass runs.
+     */
+    int[] logitRows;
     /** What each component kept for the backward pass, one entry per call (ln1 runs three times with split inputs). */
     private final Map<Object, ArrayDeque<Object>> saved = new IdentityHashMap<>();
     /** Per hook point, which elements the forward hooks changed (their gradient stops there), or null. */

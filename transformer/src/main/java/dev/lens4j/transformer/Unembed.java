@@ -3,6 +3,7 @@ package dev.lens4j.transformer;
 import dev.lens4j.tensor.Parallel;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.matmul.MatrixOperand;
+import java.util.Arrays;
 
 import static dev.lens4j.transformer.HookPoints.Dim.BATCH;
 import static dev.lens4j.transformer.HookPoints.Dim.D_MODEL;
@@ -45,7 +46,19 @@ final class Unembed {
     Tensor forward(Pass p, float[] resid) {
         float[] x = lnFinal.forward(p, resid, p.N);
         float[] logits = new float[p.N * V];
-        Linear.apply(p, x, 0, C, p.N, wU, Linear.unlessZero(bU), 0, logits, 0, V);
+        if (p.logitRows == null) {
+            Linear.apply(p, x, 0, C, p.N, wU, Linear.unlessZero(bU), 0, logits, 0, V);
+        } else {
+            // only the rows asked for (ForwardOptions.logitPositions); the others are NaN
+            Linear.applyRows(p, x, p.N, p.logitRows, wU, Linear.unlessZero(bU), logits);
+            for (int r = 0, j = 0; r < p.N; r++) {
+                if (j < p.logitRows.length && p.logitRows[j] == r) {
+                    j++;
+                } else {
+                    Arrays.fill(logits, r * V, (r + 1) * V, Float.NaN);
+                }
+            }
+        }
         if (p.grad) {
             p.save(this, new Saved(x, logits));
         }
@@ -77,7 +90,8 @@ final class Unembed {
             Parallel.forRange(d.length, Pass.GRAIN, (s, e) -> {
                 for (int i = s; i < e; i++) {
                     float r = sv.logits()[i] / softCap;
-                    dl[i] = dLogits[i] * (1 - r * r);
+                    // a zero gradient stays zero where the logit was not computed (NaN: ForwardOptions.logitPositions)
+                    dl[i] = dLogits[i] == 0f ? 0f : dLogits[i] * (1 - r * r);
                 }
             });
             d = dl;

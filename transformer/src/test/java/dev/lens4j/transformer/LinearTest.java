@@ -98,4 +98,34 @@ class LinearTest {
         }
         assertThat(outs[1]).containsExactly(outs[0]);
     }
+
+    /**
+     * The input gradient skips the rows of dY that are all zero (a logit difference leaves all but one
+     * row of the unembedding's gradient zero): the result is the bits of the whole product, on every
+     * layout, overwriting and accumulating, with no row, some rows and every row zero.
+     */
+    @Test
+    void backwardInputSkipsZeroRowsWithTheBitsOfTheWholeProduct() {
+        int k = 97, n = 203, rows = 11;
+        Tensor w = Tensor.randn(5, k, n);
+        Tensor wT = Tensor.randn(6, n, k).transpose(0, 1);
+        for (int[] zero : new int[][] {{}, {0, 3, 4, 10}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}}) {
+            float[] dy = Tensor.randn(7, rows, n).toArray();
+            for (int r : zero) {
+                java.util.Arrays.fill(dy, r * n, (r + 1) * n, 0f);
+            }
+            for (Tensor weight : new Tensor[] {w, wT}) {
+                for (boolean accumulate : new boolean[] {false, true}) {
+                    float[] start = Tensor.randn(8, rows, k + 2).toArray();
+                    float[] expected = start.clone(), got = start.clone();
+                    dev.lens4j.tensor.matmul.Gemm.multiply(new dev.lens4j.tensor.matmul.MatrixOperand(dy, null, 0, rows, n, n, 1),
+                            weight.asMatrix().transpose(), expected, 0, k + 2, accumulate);
+                    Linear.backwardInput(dy, 0, n, rows, weight.asMatrix(), got, 0, k + 2, accumulate);
+                    assertThat(got).as(zero.length + " zero rows, " + (weight == wT ? "transposed" : "row-major")
+                            + (accumulate ? ", accumulating" : "")).containsExactly(expected);
+                }
+            }
+        }
+        assertThat(Linear.nonzeroRows(new float[] {0, 0, 0, Float.NaN, 0, -0f, 1, 0}, 0, 2, 4, 2)).containsExactly(1, 3);
+    }
 }

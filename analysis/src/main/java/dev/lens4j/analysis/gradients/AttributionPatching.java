@@ -42,7 +42,9 @@ import java.util.function.Predicate;
  * the batch, as the metrics of {@link LogitMetrics} do). The shapes are those of the matching
  * {@link ActivationPatching} sweep. Cost: a forward pass on the clean tokens and a forward and
  * backward pass on the corrupted tokens, whatever the number of estimates; an activation-patching
- * sweep costs one forward pass per patch.
+ * sweep costs one forward pass per patch. Both runs compute the logits only where the metric reads them
+ * ({@link LogitMetric#positionsRead}, {@link ForwardOptions.Builder#logitPositions}): for a logit
+ * difference at the last position that leaves out most of the unembedding and of its backward pass.
  *
  * <p>Where the metric's gradient is exactly zero at every element of a recorded hook point, the
  * metric does not depend on it (for example a point that a forward hook of the model replaces, or
@@ -118,8 +120,11 @@ public final class AttributionPatching extends PatchingSweeps {
             throw new IllegalArgumentException("attribution patching needs a model, a metric and a names filter");
         }
         Batches.requireSameShape(cleanTokens, corruptedTokens);
-        ForwardResult c = model.runWithCache(cleanTokens, names);
-        ForwardResult r = model.run(corruptedTokens, ForwardOptions.builder().cache(names).backward(metric).build());
+        // the logits of both runs feed only the metric: computed where it reads them (a logit difference: one
+        // position per sequence), the same bits there
+        int[][] read = metric.positionsRead(cleanTokens.length, cleanTokens[0].length);
+        ForwardResult c = model.run(cleanTokens, ForwardOptions.builder().cache(names).logitPositions(read).build());
+        ForwardResult r = model.run(corruptedTokens, ForwardOptions.builder().cache(names).backward(metric).logitPositions(read).build());
         return new AttributionPatching(model, c.cache(), r.cache(), metric.value(c.logits()), r.metric());
     }
 

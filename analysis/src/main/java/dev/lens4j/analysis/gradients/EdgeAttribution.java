@@ -56,12 +56,14 @@ public final class EdgeAttribution {
         check(model, cleanTokens, corruptedTokens, metric);
         try (GraphModel gm = GraphModel.of(model)) {
             GraphModel.Sources diff = gm.new Sources(cleanTokens.length, cleanTokens[0].length);
-            Tensor corruptedLogits = gm.run(corruptedTokens, ForwardOptions.builder(), diff.capture(1f)).logits();
+            // every run's logits feed only the metric: computed where it reads them
+            int[][] read = metric.positionsRead(cleanTokens.length, cleanTokens[0].length);
+            Tensor corruptedLogits = gm.run(corruptedTokens, ForwardOptions.builder().logitPositions(read), diff.capture(1f)).logits();
             Scoring s = new Scoring(gm, diff);
             // the clean sources are subtracted as the forward pass runs, before the backward pass reads diff
             List<HookSpec> hooks = new ArrayList<>(diff.capture(-1f));
             hooks.addAll(s.hooks());
-            ForwardResult clean = gm.run(cleanTokens, ForwardOptions.builder().backward(metric), hooks);
+            ForwardResult clean = gm.run(cleanTokens, ForwardOptions.builder().backward(metric).logitPositions(read), hooks);
             return s.scores("EAP", 1, clean.metric(), metric.value(corruptedLogits));
         }
     }
@@ -84,14 +86,17 @@ public final class EdgeAttribution {
         }
         try (GraphModel gm = GraphModel.of(model)) {
             GraphModel.Sources diff = gm.new Sources(cleanTokens.length, cleanTokens[0].length);
-            ForwardResult clean = gm.run(cleanTokens, ForwardOptions.builder().cache(n -> n.equals("hook_embed")), diff.capture(-1f));
+            // every run's logits feed only the metric: computed where it reads them
+            int[][] read = metric.positionsRead(cleanTokens.length, cleanTokens[0].length);
+            ForwardResult clean = gm.run(cleanTokens, ForwardOptions.builder().cache(n -> n.equals("hook_embed")).logitPositions(read),
+                    diff.capture(-1f));
             Tensor cleanEmbed = clean.cache().get("hook_embed");
             Scoring s = new Scoring(gm, diff);
             // step 0 is the corrupted run itself; it also completes diff before its own backward pass
             List<HookSpec> first = new ArrayList<>(diff.capture(1f));
             first.addAll(s.hooks());
-            ForwardResult corrupted = gm.run(corruptedTokens, ForwardOptions.builder().cache(n -> n.equals("hook_embed")).backward(metric),
-                    first);
+            ForwardResult corrupted = gm.run(corruptedTokens, ForwardOptions.builder().cache(n -> n.equals("hook_embed")).backward(metric)
+                    .logitPositions(read), first);
             Tensor corruptedEmbed = corrupted.cache().get("hook_embed");
             Tensor towardClean = cleanEmbed.sub(corruptedEmbed);
             for (int k = 1; k < steps; k++) {
@@ -99,7 +104,7 @@ public final class EdgeAttribution {
                 List<HookSpec> hooks = new ArrayList<>();
                 hooks.add(HookSpec.of("hook_embed", (a, p) -> embed));
                 hooks.addAll(s.hooks());
-                gm.run(cleanTokens, ForwardOptions.builder().backward(metric), hooks);
+                gm.run(cleanTokens, ForwardOptions.builder().backward(metric).logitPositions(read), hooks);
             }
             return s.scores("EAP-IG (" + steps + (steps == 1 ? " step)" : " steps)"), steps, metric.value(clean.logits()), corrupted.metric());
         }

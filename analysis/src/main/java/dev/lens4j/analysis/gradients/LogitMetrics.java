@@ -82,6 +82,22 @@ public final class LogitMetrics {
             }
 
             @Override
+            public int[][] positionsRead(int batch, int pos) {
+                if (batch != c.length) {
+                    return null;
+                }
+                int[][] at = new int[batch][];
+                for (int b = 0; b < batch; b++) {
+                    int q = p[b] < 0 ? p[b] + pos : p[b];
+                    if (q < 0 || q >= pos) {
+                        throw new IllegalArgumentException("position " + p[b] + " is outside the " + pos + " positions of the logits");
+                    }
+                    at[b] = new int[] {q};
+                }
+                return at;
+            }
+
+            @Override
             public String toString() {
                 return "mean logit difference";
             }
@@ -150,6 +166,18 @@ public final class LogitMetrics {
                     }
                 }
                 return Tensor.of(g, logits.shape());
+            }
+
+            @Override
+            public int[][] positionsRead(int batch, int pos) {
+                if (batch != t.length || pos != t[0].length) {
+                    return null;
+                }
+                int[][] at = new int[batch][];
+                for (int b = 0; b < batch; b++) {
+                    at[b] = java.util.stream.IntStream.range(from, to).toArray();
+                }
+                return at;
             }
 
             private void checkPositions(Tensor logits) {

@@ -222,4 +222,22 @@ class AttributionPatchingTest extends InductionProbeFixture {
         assertThatThrownBy(() -> model.run(next, ForwardOptions.builder().kvCache(kv).backward(step).build()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a KV-cached step is not supported");
     }
+
+    /**
+     * The two runs compute the logits only where the metric reads them (the repeated half): every
+     * estimate is the bits of the same runs with every logit computed.
+     */
+    @Test
+    void runsWithOnlyTheMetricsLogitsGiveTheEstimatesOfFullRuns() {
+        int[] read = metric.positionsRead(clean.length, clean[0].length)[0];
+        assertThat(read.length).isPositive().isLessThan(clean[0].length);
+        var fullClean = model.runWithCache(clean, AttributionPatching::isSweepPoint).cache();
+        var fullCorrupted = model.run(corrupted, ForwardOptions.builder().cache(AttributionPatching::isSweepPoint).backward(metric).build());
+        assertThat(ap.corruptedMetric()).isEqualTo(fullCorrupted.metric());
+        for (String name : new String[] {"blocks.0.hook_resid_pre", "blocks.1.attn.hook_z", "blocks.1.attn.hook_pattern", "blocks.0.attn.hook_k"}) {
+            Tensor want = AttributionPatching.sumProductKeeping(fullClean.get(name), fullCorrupted.cache().get(name),
+                    fullCorrupted.cache().get(name + "_grad"), new int[] {1, 2});
+            assertThat(ap.estimate(name, 1, 2).toArray()).as(name).containsExactly(want.toArray());
+        }
+    }
 }
