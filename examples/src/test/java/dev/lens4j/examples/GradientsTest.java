@@ -52,6 +52,23 @@ class GradientsTest {
     }
 
     @Test
+    void onlyTheLogitsTheMetricReads() {
+        int[][] tokens = RepeatedTokens.forModel(model).tokens();
+        int pos = tokens[0].length, right = tokens[0][pos - 1], wrong = (right + 1) % model.config().dVocab();
+        // tag::logit-positions[]
+        LogitMetric diff = LogitMetric.logitDifference(new int[] {pos - 1}, new int[] {right}, new int[] {wrong});
+        int[][] read = diff.positionsRead(1, pos);                             // {{pos - 1}}
+        ForwardResult r = model.run(new int[][] {tokens[0]}, ForwardOptions.builder().cache(n -> true).backward(diff)
+                .logitPositions(read).build());
+        assertThat(Float.isNaN(r.logits().get(0, 0, right))).isTrue();         // not computed
+        ForwardResult full = model.runWithCache(new int[][] {tokens[0]}, diff);
+        assertThat(r.metric()).isEqualTo(full.metric());                       // the same bits
+        assertThat(r.cache().get("blocks.0.attn.hook_k_grad").toArray())
+                .containsExactly(full.cache().get("blocks.0.attn.hook_k_grad").toArray());
+        // end::logit-positions[]
+    }
+
+    @Test
     void aBackwardHookCutsTheRouteThroughTheKeys() {
         int[][] tokens = RepeatedTokens.forModel(model).tokens();
         int n = RepeatedTokens.forModel(model).halfLength();
