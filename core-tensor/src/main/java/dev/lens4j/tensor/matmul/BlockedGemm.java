@@ -117,6 +117,16 @@ final class BlockedGemm {
             return;
         }
         GemmBlocking bl = GemmBlocking.of(kern);
+        int kChunk = depthChunk(kern, bl, b, m, k, n);
+        if (kChunk < k && !ep.hasBias() && !ep.hasFinish()) {
+            // one product per chunk of k, in order, each adding to C: every element's chain of fused
+            // multiply-adds is the same, in the same order, so the bits are those of one product
+            for (int k0 = 0; k0 < k; k0 += kChunk) {
+                int kb = Math.min(kChunk, k - k0);
+                multiply(kern, a.colRange(k0, kb), b.rowRange(k0, kb), c, cOff, ldc, accumulate || k0 > 0, ep, parallel);
+            }
+            return;
+        }
         int nr = kern.nr();
         int mc = bl.mc(k, m);
         if (m <= mc) {
@@ -146,6 +156,32 @@ final class BlockedGemm {
             };
             split(kern, bl, a, packed, jb, je, panels, c, cOff, ldc, accumulate, ep, threads);
         }
+    }
+
+    /**
+     * The depth of the chunks of k a product packed for the call runs in, or k for one chunk. Packing a
+     * row-major B reads each of its k rows as runs of the panels packed together: a group packed on the
+     * fly holds about {@link #GROUP_FLOATS} floats, a shared column block {@link #bBlockFloats}, so the
+     * deeper B is, the fewer panels a run holds. With very many rows (the unembedding's backward pass
+     * multiplies by {@code W_E}, k = 50,257 rows of 768) a run was one panel, 192 bytes of a 3 KB row,
+     * a new page per row, which no prefetcher follows: packing took twice as long as multiplying.
+     * Splitting k into chunks whose rows are read in runs of at least 16 panels (or whole rows) keeps
+     * packing at memory speed; C is read and written once more per chunk.
+     */
+    static int depthChunk(GemmMicroKernel kern, GemmBlocking bl, MatrixOperand b, int m, int k, int n) {
+        if (b.colStride() != 1 || k <= bl.kcMax()) {
+            return k;
+        }
+        int nr = kern.nr();
+        int panels = ceilDiv(n, nr);
+        boolean oneBlock = m <= bl.mc(k, m);
+        int run = oneBlock ? Math.min(GROUP_FLOATS / k / nr, 16) : bBlockFloats / k / nr;
+        if (run >= Math.min(panels, 8)) {
+            return k;
+        }
+        long rows = oneBlock ? GROUP_FLOATS / ((long) Math.min(panels, 16) * nr) : bBlockFloats / paddedWidth(n, nr, kern.nrStep());
+        int kc = bl.kcMax();
+        return (int) Math.min(k, Math.max(kc, rows / kc * kc));
     }
 
     /** {@code C[m, n] (+)= A[m, k] B[k, n]} on validated arguments, B packed beforehand. */

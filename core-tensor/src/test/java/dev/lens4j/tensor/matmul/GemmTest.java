@@ -105,6 +105,32 @@ class GemmTest {
                 false, 0, "[7, 1025] x [1025, 31]^T");
     }
 
+    /**
+     * A deep row-major B (the unembedding's backward pass multiplies by W_E: 50,257 rows of 768) runs
+     * in chunks of k, each adding to C, with the bits of one product: one A block and several (the
+     * shared column blocks made small to cross them), overwriting and accumulating.
+     */
+    @Test
+    void deepRowMajorBRunsInChunksOfKWithTheBitsOfOneProduct() {
+        SplittableRandom rnd = new SplittableRandom(29);
+        GemmBlocking bl = GemmBlocking.of(GemmKernels.panama());
+        MatrixOperand deep = operand(rnd, 3001, 400, Layout.ROW_MAJOR, null);
+        assertThat(BlockedGemm.depthChunk(GemmKernels.panama(), bl, deep, 20, 3001, 400)).isLessThan(3001);
+        check(operand(rnd, 20, 3001, Layout.ROW_MAJOR, null), deep, false, 1, "[20, 3001] x [3001, 400]");
+        check(operand(rnd, 9, 3001, Layout.TRANSPOSED, null), deep, true, 0, "[9, 3001]^T x [3001, 400], accumulating");
+        int saved = BlockedGemm.bBlockFloats;
+        BlockedGemm.bBlockFloats = 60_000;
+        try {
+            assertThat(BlockedGemm.depthChunk(GemmKernels.panama(), bl, deep, 600, 3001, 400)).isLessThan(3001);
+            check(operand(rnd, 600, 3001, Layout.ROW_MAJOR, null), deep, true, 2, "[600, 3001] x [3001, 400], several A blocks");
+        } finally {
+            BlockedGemm.bBlockFloats = saved;
+        }
+        // a B whose rows are read whole, or in runs of 8 panels and more, is packed in one piece
+        assertThat(BlockedGemm.depthChunk(GemmKernels.panama(), bl, operand(rnd, 768, 2304, Layout.ROW_MAJOR, null), 128, 768, 2304))
+                .isEqualTo(768);
+    }
+
     @Test
     void wideOutputLikeTheUnembedding() {
         // n = 50257 (GPT-2's vocabulary) crosses many NC blocks and ends in a 1-column panel
