@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx2g"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx3g"})
 public class MemoryBandwidthBenchmark {
 
     /** Threads of lens4j's pool. */
@@ -38,6 +38,7 @@ public class MemoryBandwidthBenchmark {
     public int threads;
 
     private Triad triad;
+    private Reader reader;
     private int savedThreads;
 
     /** Allocates and touches the arrays and sets the thread count. */
@@ -46,6 +47,7 @@ public class MemoryBandwidthBenchmark {
         savedThreads = Parallel.threads();
         Parallel.setThreads(threads);
         triad = new Triad(32 << 20);
+        reader = new Reader(96 << 20);
     }
 
     /** Restores the thread count. */
@@ -62,6 +64,18 @@ public class MemoryBandwidthBenchmark {
         return triad.a;
     }
 
+    /**
+     * A read-only stream: the sum of a 384 MB float array in 4 independent vector accumulators per
+     * thread (so neither the adds' latency nor the reduction limits it). What a decoding step does to
+     * its weights, which it reads and never writes: the bound its tokens per second are measured against.
+     */
+    @Benchmark
+    public float read(Bytes bytes) {
+        float s = reader.run();
+        bytes.gbps += reader.bytes() * 1e-9;
+        return s;
+    }
+
     /** Counts GB moved; JMH divides by time, so the secondary metric {@code gbps} reads as GB/s. */
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     @State(Scope.Thread)
@@ -73,6 +87,54 @@ public class MemoryBandwidthBenchmark {
         @Setup(Level.Iteration)
         public void reset() {
             gbps = 0;
+        }
+    }
+
+    /** A read-only pass over one float array, in chunks split between lens4j's threads. */
+    static final class Reader {
+        private static final jdk.incubator.vector.VectorSpecies<Float> S = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        final float[] a;
+
+        Reader(int n) {
+            a = new float[n];
+            Arrays.fill(a, 1f);
+        }
+
+        /** @return the bytes one pass reads: 4 per element */
+        long bytes() {
+            return 4L * a.length;
+        }
+
+        float run() {
+            int chunk = 1 << 16;
+            int chunks = a.length / chunk;
+            float[] sums = new float[chunks];
+            Parallel.forRange(chunks, Math.max(1, chunks / Parallel.threads()), (s, e) -> {
+                for (int c = s; c < e; c++) {
+                    sums[c] = sum(a, c * chunk, chunk);
+                }
+            });
+            float total = 0;
+            for (float v : sums) {
+                total += v;
+            }
+            return total;
+        }
+
+        /** {@code len} a multiple of 4 vectors. */
+        private static float sum(float[] a, int off, int len) {
+            int l = S.length();
+            var s0 = jdk.incubator.vector.FloatVector.zero(S);
+            var s1 = s0;
+            var s2 = s0;
+            var s3 = s0;
+            for (int i = off, end = off + len; i < end; i += 4 * l) {
+                s0 = s0.add(jdk.incubator.vector.FloatVector.fromArray(S, a, i));
+                s1 = s1.add(jdk.incubator.vector.FloatVector.fromArray(S, a, i + l));
+                s2 = s2.add(jdk.incubator.vector.FloatVector.fromArray(S, a, i + 2 * l));
+                s3 = s3.add(jdk.incubator.vector.FloatVector.fromArray(S, a, i + 3 * l));
+            }
+            return s0.add(s1).add(s2).add(s3).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
         }
     }
 
