@@ -43,6 +43,16 @@ final class Linear {
      */
     static void apply(Pass p, float[] x, int xOff, int ldx, int rows, MatrixOperand w, float[] bias, int biasOff,
                       float[] out, int outOff, int ldo) {
+        if (rows <= GEMV_MAX_ROWS && rows > 0 && p.packed != null && w.cols() > 0) {
+            // a decoding step: the packed copy an earlier pass made (the prompt's), if any, streams in one
+            // contiguous run per panel and gives the bits of the full pass's GEMM
+            PackedMatrix packed = p.packed.existing(w, p.packing);
+            if (packed != null) {
+                Gemm.multiplyPacked(new MatrixOperand(x, null, xOff, rows, w.rows(), ldx, 1), packed, out, outOff, ldo,
+                        bias == null ? Epilogue.none() : Epilogue.bias(bias, biasOff));
+                return;
+            }
+        }
         if (rows <= GEMV_MAX_ROWS || p.packed == null || w.cols() == 0) {
             apply(p.kk, x, xOff, ldx, rows, w, bias, biasOff, out, outOff, ldo);
             return;

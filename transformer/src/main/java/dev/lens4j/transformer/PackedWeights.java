@@ -112,6 +112,25 @@ final class PackedWeights {
         return p;
     }
 
+    /**
+     * The packed copy of a matrix if it has a current one, without packing it: for a decoding step,
+     * which streams the weights once and would not pay for packing them, but reads a copy made by an
+     * earlier pass (the prompt's) as fast as the weights themselves, in one contiguous run per panel.
+     *
+     * @param w a matrix the pass multiplies by
+     * @param packing which matrices the pass allows packed
+     * @return its packed copy, or null when it has no current one
+     */
+    PackedMatrix existing(MatrixOperand w, WeightPacking packing) {
+        StorageWatch.Watch watch = watches.get(w);
+        if (watch == null || packing == WeightPacking.NONE || (packing == WeightPacking.FLOAT32 && w.type() != StorageType.F32)
+                || watch.escaped()) {
+            return null;
+        }
+        Entry e = packed.get(w);
+        return e != null && e.writes() == watch.writes() ? e.packed() : null;
+    }
+
     /** Drops every packed copy (the model is closed). */
     void clear() {
         packed.clear();

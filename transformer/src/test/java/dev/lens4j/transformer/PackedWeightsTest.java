@@ -251,6 +251,37 @@ class PackedWeightsTest {
         }
     }
 
+    /**
+     * A decoding step multiplies by the packed copies the prompt's pass made (one contiguous run per
+     * panel instead of the weights' layout) and gets the full pass's bits at its position, on heap
+     * (processed) and mapped weights; a model used only one position at a time packs nothing.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gpt2", "gpt_neox", "llama"})
+    void aDecodingStepReadsThePackedCopiesWithTheFullPassesBits(String family) throws IOException {
+        Path dir = Path.of("src/test/resources/reference/families").resolve(family).resolve("hf");
+        for (boolean mapped : new boolean[] {false, true}) {
+            try (HookedTransformer m = HfCheckpoint.load(dir, mapped ? LoadOptions.noProcessing() : LoadOptions.defaults())) {
+                int[] all = RandomModels.tokens(9, 1, 8, m.config().dVocab())[0];
+                int[][] prompt = {java.util.Arrays.copyOf(all, 7)};
+                KvCache kv = m.newKvCache(1);
+                m.run(prompt, ForwardOptions.builder().kvCache(kv).build());
+                assertThat(m.packedWeightBytes()).as(family + ": the prompt packed").isPositive();
+                Tensor step = m.run(new int[][] {{all[7]}}, ForwardOptions.builder().kvCache(kv).build()).logits();
+                Tensor full = m.forward(new int[][] {all});
+                assertThat(step.select(1, 0).toArray()).as(family + (mapped ? ", mapped" : ", processed"))
+                        .containsExactly(full.select(1, 7).toArray());
+            }
+        }
+        try (HookedTransformer m = HfCheckpoint.load(dir, LoadOptions.defaults())) {
+            KvCache kv = m.newKvCache(1);
+            for (int t = 0; t < 3; t++) {
+                m.run(new int[][] {{t + 1}}, ForwardOptions.builder().kvCache(kv).build());
+            }
+            assertThat(m.packedWeightBytes()).as("one position at a time packs nothing").isZero();
+        }
+    }
+
     @Test
     void aWritableSegmentIsNeverPacked() {
         TransformerWeights w = RandomModels.weights(C, 16, 0.3f);

@@ -36,6 +36,8 @@ final class BlockedGemm {
 
     /** Below this many flops a product runs on the calling thread. */
     static final double MIN_PARALLEL_FLOPS = 4e6;
+    /** Below this many bytes of B a product of fewer rows than a tile runs on the calling thread. */
+    static final double MIN_PARALLEL_BYTES = 256 * 1024;
     /**
      * A product whose A and B each hold at most this many floats (32 KB, an L1 cache) is offered to
      * the kernel's {@link GemmMicroKernel#direct} path first: packing would cost about as much as the
@@ -191,9 +193,15 @@ final class BlockedGemm {
         if (m == 0 || n == 0 || degenerate(k, c, cOff, ldc, m, n, accumulate, ep)) {
             return;
         }
-        int threads = parallel && 2.0 * m * n * k >= MIN_PARALLEL_FLOPS ? Parallel.threads() : 1;
+        // fewer rows than a tile (a decoding step): bound by streaming B, worth splitting once B is a few hundred KB
+        boolean big = 2.0 * m * n * k >= MIN_PARALLEL_FLOPS || (m < kern.mr() && (double) k * n * Float.BYTES >= MIN_PARALLEL_BYTES);
+        int threads = parallel && big ? Parallel.threads() : 1;
         int nr = b.nr();
         float[] data = b.data;
+        if (m < kern.mr() && kern.hasRowsTimesB() && kern.rowsNr() == nr && n >= nr) {
+            fewRowsPacked(kern, a, b, c, cOff, ldc, accumulate, ep, threads);
+            return;
+        }
         Panels packed = (q, off) -> {
             off[0] = q * nr * k;
             return data;
@@ -371,6 +379,47 @@ final class BlockedGemm {
             GemmBlocking bl = GemmBlocking.of(kern);
             compute(kern, bl, a, 0, m, onTheFlyFrom(kern, b, j0, k), j0, n, 0, ceilDiv(n - j0, kern.nr()), c, cOff, ldc,
                     accumulate, ep);
+        }
+    }
+
+    /**
+     * {@link #fewRows} from panels packed beforehand: each full panel is a row-major {@code [k, nr]} block,
+     * which the kernel's small-row path streams in one contiguous run with up to 4 rows of A at a time
+     * (the tile's 8 rows would do 2 to 8 times the multiply-adds and, with them, keep too few loads in
+     * flight to stream at memory speed). The narrower last panel, if any, takes the tile.
+     */
+    private static void fewRowsPacked(GemmMicroKernel kern, MatrixOperand a, PackedMatrix b, float[] c, int cOff, int ldc,
+                                      boolean accumulate, Epilogue ep, int threads) {
+        int m = a.rows(), n = b.cols(), k = a.cols(), nr = b.nr();
+        float[] rows = new float[m * k];
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                rows[i * k + p] = a.get(i, p);
+            }
+        }
+        int panels = n / nr;
+        if (ep.hasBias()) {
+            ep.prefill(c, cOff, ldc, 0, m, 0, panels * nr);
+        }
+        boolean load = accumulate || ep.hasBias();
+        float[] data = b.data;
+        Parallel.forRange(panels, threads > 1 ? Math.max(1, panels / threads) : panels, (s, e) -> {
+            for (int q = s; q < e; q++) {
+                MatrixOperand panel = new MatrixOperand(data, null, (long) q * nr * k, k, nr, nr, 1);
+                for (int i = 0; i < m; i += 4) {
+                    kern.rowsTimesB(rows, i * k, Math.min(4, m - i), k, panel, 0, c, cOff + i * ldc + q * nr, ldc, load);
+                }
+            }
+        });
+        if (ep.hasFinish()) {
+            ep.finish(c, cOff, ldc, 0, m, 0, panels * nr);
+        }
+        if (panels * nr < n) {
+            Panels packed = (q, off) -> {
+                off[0] = q * nr * k;
+                return data;
+            };
+            compute(kern, GemmBlocking.of(kern), a, 0, m, packed, 0, n, panels, panels + 1, c, cOff, ldc, accumulate, ep);
         }
     }
 

@@ -62,6 +62,21 @@ class PackedGemmTest {
         }
     }
 
+    /**
+     * Fewer rows than a tile (a decoding step) stream the packed panels with the kernel's small-row path,
+     * split between the threads once B is a few hundred KB, and the narrow last panel takes the tile:
+     * the oracle's bits for 1 to 7 rows.
+     */
+    @Test
+    void aFewRowsStreamThePanels() {
+        SplittableRandom rnd = new SplittableRandom(27);
+        MatrixOperand b = operand(rnd, 301, 350, Layout.ROW_MAJOR, null);   // 421 KB; 7 panels of 48 and one of 16
+        for (int m = 1; m <= 7; m++) {
+            check(operand(rnd, m, 301, m % 2 == 0 ? Layout.ROW_MAJOR : Layout.TRANSPOSED, null), b, m % 3 == 0,
+                    "[" + m + ", 301] x [301, 350]");
+        }
+    }
+
     @Test
     void everyLayoutAndStorageOfB() {
         SplittableRandom rnd = new SplittableRandom(23);
