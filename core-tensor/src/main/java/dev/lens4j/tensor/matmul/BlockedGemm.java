@@ -404,7 +404,22 @@ final class BlockedGemm {
         boolean load = accumulate || ep.hasBias();
         float[] data = b.data;
         Parallel.forRange(panels, threads > 1 ? Math.max(1, panels / threads) : panels, (s, e) -> {
-            for (int q = s; q < e; q++) {
+            int q = s;
+            if (m == 1) {
+                // one row (batch 1): four or two panels at a time, as many streams of B in flight
+                for (; q + 3 < e; q += 4) {
+                    if (!kern.rowTimesFourPanels(rows, 0, k, data, q * nr * k, nr * k, c, cOff + q * nr, load)) {
+                        break;
+                    }
+                }
+                for (; q + 1 < e; q += 2) {
+                    if (!kern.rowTimesTwoPanels(rows, 0, k, data, q * nr * k, (q + 1) * nr * k, c, cOff + q * nr,
+                            cOff + (q + 1) * nr, load)) {
+                        break;
+                    }
+                }
+            }
+            for (; q < e; q++) {
                 MatrixOperand panel = new MatrixOperand(data, null, (long) q * nr * k, k, nr, nr, 1);
                 for (int i = 0; i < m; i += 4) {
                     kern.rowsTimesB(rows, i * k, Math.min(4, m - i), k, panel, 0, c, cOff + i * ldc + q * nr, ldc, load);

@@ -328,6 +328,79 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
         }
     }
 
+    @Override
+    public boolean rowTimesTwoPanels(float[] a, int ao, int k, float[] b, int p0, int p1, float[] c, int c0, int c1, boolean load) {
+        int w = 3 * L;
+        FloatVector x0 = load ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        FloatVector x1 = load ? FloatVector.fromArray(S, c, c0 + L) : FloatVector.zero(S);
+        FloatVector x2 = load ? FloatVector.fromArray(S, c, c0 + 2 * L) : FloatVector.zero(S);
+        FloatVector y0 = load ? FloatVector.fromArray(S, c, c1) : FloatVector.zero(S);
+        FloatVector y1 = load ? FloatVector.fromArray(S, c, c1 + L) : FloatVector.zero(S);
+        FloatVector y2 = load ? FloatVector.fromArray(S, c, c1 + 2 * L) : FloatVector.zero(S);
+        for (int p = 0, s = p0, t = p1; p < k; p++, s += w, t += w) {
+            FloatVector v = FloatVector.broadcast(S, a[ao + p]);
+            x0 = v.fma(FloatVector.fromArray(S, b, s), x0);
+            x1 = v.fma(FloatVector.fromArray(S, b, s + L), x1);
+            x2 = v.fma(FloatVector.fromArray(S, b, s + 2 * L), x2);
+            y0 = v.fma(FloatVector.fromArray(S, b, t), y0);
+            y1 = v.fma(FloatVector.fromArray(S, b, t + L), y1);
+            y2 = v.fma(FloatVector.fromArray(S, b, t + 2 * L), y2);
+        }
+        x0.intoArray(c, c0);
+        x1.intoArray(c, c0 + L);
+        x2.intoArray(c, c0 + 2 * L);
+        y0.intoArray(c, c1);
+        y1.intoArray(c, c1 + L);
+        y2.intoArray(c, c1 + 2 * L);
+        return true;
+    }
+
+    @Override
+    public boolean rowTimesFourPanels(float[] a, int ao, int k, float[] b, int p0, int stride, float[] c, int c0, boolean load) {
+        int w = 3 * L;
+        int c1 = c0 + w, c2 = c1 + w, c3 = c2 + w;
+        FloatVector x0 = load ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        FloatVector x1 = load ? FloatVector.fromArray(S, c, c0 + L) : FloatVector.zero(S);
+        FloatVector x2 = load ? FloatVector.fromArray(S, c, c0 + 2 * L) : FloatVector.zero(S);
+        FloatVector y0 = load ? FloatVector.fromArray(S, c, c1) : FloatVector.zero(S);
+        FloatVector y1 = load ? FloatVector.fromArray(S, c, c1 + L) : FloatVector.zero(S);
+        FloatVector y2 = load ? FloatVector.fromArray(S, c, c1 + 2 * L) : FloatVector.zero(S);
+        FloatVector z0 = load ? FloatVector.fromArray(S, c, c2) : FloatVector.zero(S);
+        FloatVector z1 = load ? FloatVector.fromArray(S, c, c2 + L) : FloatVector.zero(S);
+        FloatVector z2 = load ? FloatVector.fromArray(S, c, c2 + 2 * L) : FloatVector.zero(S);
+        FloatVector u0 = load ? FloatVector.fromArray(S, c, c3) : FloatVector.zero(S);
+        FloatVector u1 = load ? FloatVector.fromArray(S, c, c3 + L) : FloatVector.zero(S);
+        FloatVector u2 = load ? FloatVector.fromArray(S, c, c3 + 2 * L) : FloatVector.zero(S);
+        for (int p = 0, s = p0, t = p0 + stride, r = p0 + 2 * stride, q = p0 + 3 * stride; p < k; p++, s += w, t += w, r += w, q += w) {
+            FloatVector v = FloatVector.broadcast(S, a[ao + p]);
+            x0 = v.fma(FloatVector.fromArray(S, b, s), x0);
+            x1 = v.fma(FloatVector.fromArray(S, b, s + L), x1);
+            x2 = v.fma(FloatVector.fromArray(S, b, s + 2 * L), x2);
+            y0 = v.fma(FloatVector.fromArray(S, b, t), y0);
+            y1 = v.fma(FloatVector.fromArray(S, b, t + L), y1);
+            y2 = v.fma(FloatVector.fromArray(S, b, t + 2 * L), y2);
+            z0 = v.fma(FloatVector.fromArray(S, b, r), z0);
+            z1 = v.fma(FloatVector.fromArray(S, b, r + L), z1);
+            z2 = v.fma(FloatVector.fromArray(S, b, r + 2 * L), z2);
+            u0 = v.fma(FloatVector.fromArray(S, b, q), u0);
+            u1 = v.fma(FloatVector.fromArray(S, b, q + L), u1);
+            u2 = v.fma(FloatVector.fromArray(S, b, q + 2 * L), u2);
+        }
+        x0.intoArray(c, c0);
+        x1.intoArray(c, c0 + L);
+        x2.intoArray(c, c0 + 2 * L);
+        y0.intoArray(c, c1);
+        y1.intoArray(c, c1 + L);
+        y2.intoArray(c, c1 + 2 * L);
+        z0.intoArray(c, c2);
+        z1.intoArray(c, c2 + L);
+        z2.intoArray(c, c2 + 2 * L);
+        u0.intoArray(c, c3);
+        u1.intoArray(c, c3 + L);
+        u2.intoArray(c, c3 + 2 * L);
+        return true;
+    }
+
     // rowsN{Heap,Segment}: N rows of A by 3 vectors of B read in place, N x 3 accumulators; generated
     // like the tiles below, one variant per row count and storage.
 
