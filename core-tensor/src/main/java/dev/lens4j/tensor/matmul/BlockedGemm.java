@@ -198,7 +198,7 @@ final class BlockedGemm {
         int threads = parallel && big ? Parallel.threads() : 1;
         int nr = b.nr();
         float[] data = b.data;
-        if (m < kern.mr() && kern.hasRowsTimesB() && kern.rowsNr() == nr && n >= nr) {
+        if (m < kern.mr() && kern.hasRowsTimesB() && n >= nr && (kern.rowsNr() == nr || m == 1)) {
             fewRowsPacked(kern, a, b, c, cOff, ldc, accumulate, ep, threads);
             return;
         }
@@ -419,6 +419,12 @@ final class BlockedGemm {
                     }
                 }
             }
+            if (q < e && kern.rowsNr() != nr) {
+                // one row and panels narrower than the small-row path's (the 4 x 2 tile): the rest by the tile
+                compute(kern, GemmBlocking.of(kern), a, 0, m, packedPanels(data, nr, k), 0, n, q, e, c, cOff, ldc, load,
+                        Epilogue.none());
+                return;
+            }
             for (; q < e; q++) {
                 MatrixOperand panel = new MatrixOperand(data, null, (long) q * nr * k, k, nr, nr, 1);
                 for (int i = 0; i < m; i += 4) {
@@ -430,12 +436,17 @@ final class BlockedGemm {
             ep.finish(c, cOff, ldc, 0, m, 0, panels * nr);
         }
         if (panels * nr < n) {
-            Panels packed = (q, off) -> {
-                off[0] = q * nr * k;
-                return data;
-            };
-            compute(kern, GemmBlocking.of(kern), a, 0, m, packed, 0, n, panels, panels + 1, c, cOff, ldc, accumulate, ep);
+            compute(kern, GemmBlocking.of(kern), a, 0, m, packedPanels(data, nr, k), 0, n, panels, panels + 1, c, cOff, ldc,
+                    accumulate, ep);
         }
+    }
+
+    /** The panels of a {@link PackedMatrix}'s data: panel q from {@code q nr k}. */
+    private static Panels packedPanels(float[] data, int nr, int k) {
+        return (q, off) -> {
+            off[0] = q * nr * k;
+            return data;
+        };
     }
 
     /** Panels of the columns from {@code j0} of b packed on the fly: panel q holds columns {@code j0 + q nr ...}. */
