@@ -1,5 +1,6 @@
 package dev.lens4j.transformer;
 
+import dev.lens4j.tensor.Parallel;
 import dev.lens4j.tensor.Shapes;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.kernel.ReproducibleKernels;
@@ -67,22 +68,24 @@ final class CrossEntropyMetric implements LogitMetric {
             return new Evaluation(0, withGradient ? Tensor.of(g, B, T, V) : null);
         }
         double w = 1.0 / count;
-        double[] e = new double[V];
-        double sum = 0;
-        for (int b = 0; b < B; b++) {
-            for (int t = 0; t < T; t++) {
-                int target = targets[b][t];
+        // positions are independent: each is computed on some thread, its loss kept, and the losses
+        // added in position order afterwards, so the value is the same bits on any number of threads
+        double[] losses = new double[B * T];
+        Parallel.forRange(B * T, Math.max(1, 65536 / V), (s, end) -> {
+            double[] e = new double[V];
+            for (int row = s; row < end; row++) {
+                int target = targets[row / T][row % T];
                 if (target < 0) {
                     continue;
                 }
-                int o = (b * T + t) * V;
+                int o = row * V;
                 double max = max(l, o, V);
                 double z = 0;
                 for (int v = 0; v < V; v++) {
                     e[v] = exp(l[o + v] - max, reproducible);
                     z += e[v];
                 }
-                sum -= l[o + target] - max - log(z, reproducible);
+                losses[row] = -(l[o + target] - max - log(z, reproducible));
                 if (withGradient) {
                     double scale = w / z;
                     for (int v = 0; v < V; v++) {
@@ -90,6 +93,12 @@ final class CrossEntropyMetric implements LogitMetric {
                     }
                     g[o + target] -= (float) w;
                 }
+            }
+        });
+        double sum = 0;
+        for (int row = 0; row < B * T; row++) {
+            if (targets[row / T][row % T] >= 0) {
+                sum += losses[row];
             }
         }
         return new Evaluation(sum / count, withGradient ? Tensor.of(g, B, T, V) : null);

@@ -95,4 +95,46 @@ class LogitMetricTest {
             }
         }
     }
+
+    /**
+     * The cross-entropy's positions run on several threads and their losses are added in position order:
+     * a reproducible evaluation is the same bits on one thread and on two, and its value is the mean of
+     * the per-position losses taken one by one.
+     */
+    @Test
+    void theCrossEntropyIsTheSameBitsOnAnyNumberOfThreads() {
+        int V = 70_000;
+        Tensor logits = Tensor.randn(5, 3, 7, V);
+        int[][] targets = new int[3][7];
+        for (int b = 0; b < 3; b++) {
+            for (int t = 0; t < 7; t++) {
+                targets[b][t] = (b * 7 + t) % 4 == 3 ? -1 : (b * 7919 + t * 104_729) % V;
+            }
+        }
+        LogitMetric ce = LogitMetric.crossEntropy(targets);
+        int saved = dev.lens4j.tensor.Parallel.threads();
+        try {
+            // reproducible: the mode that promises the same bits (the default's Math.exp may differ in the last
+            // bit between the interpreter and compiled code)
+            dev.lens4j.tensor.Parallel.setThreads(1);
+            LogitMetric.Evaluation one = ce.evaluate(logits, true);
+            dev.lens4j.tensor.Parallel.setThreads(2);
+            LogitMetric.Evaluation two = ce.evaluate(logits, true);
+            assertThat(two.value()).isEqualTo(one.value());
+            assertThat(java.util.Arrays.equals(two.gradient().toArray(), one.gradient().toArray())).as("gradient bits").isTrue();
+            double sum = 0;
+            int n = 0;
+            for (int b = 0; b < 3; b++) {
+                for (int t = 0; t < 7; t++) {
+                    if (targets[b][t] >= 0) {
+                        sum += LogitMetric.tokenLoss(logits, b, t, targets[b][t]);   // reproducible, as above
+                        n++;
+                    }
+                }
+            }
+            assertThat(one.value()).isCloseTo(sum / n, within(1e-12));
+        } finally {
+            dev.lens4j.tensor.Parallel.setThreads(saved);
+        }
+    }
 }
