@@ -43,21 +43,15 @@ final class Linear {
      */
     static void apply(Pass p, float[] x, int xOff, int ldx, int rows, MatrixOperand w, float[] bias, int biasOff,
                       float[] out, int outOff, int ldo) {
-        if (rows <= GEMV_MAX_ROWS && rows > 0 && p.packed != null && w.cols() > 0) {
-            // a decoding step: the packed copy an earlier pass made (the prompt's), if any, streams in one
-            // contiguous run per panel and gives the bits of the full pass's GEMM
-            PackedMatrix packed = p.packed.existing(w, p.packing);
-            if (packed != null) {
-                Gemm.multiplyPacked(new MatrixOperand(x, null, xOff, rows, w.rows(), ldx, 1), packed, out, outOff, ldo,
-                        bias == null ? Epilogue.none() : Epilogue.bias(bias, biasOff));
-                return;
-            }
-        }
-        if (rows <= GEMV_MAX_ROWS || p.packed == null || w.cols() == 0) {
+        // many rows pack the matrix if it has no packed copy yet; a decoding step's few rows use the copy an
+        // earlier pass made (the prompt's), which streams in one contiguous run per panel, and never pack
+        PackedMatrix packed = p.packed == null || rows == 0 || w.cols() == 0 ? null
+                : rows <= GEMV_MAX_ROWS ? p.packed.existing(w, p.packing) : p.packed.get(w, p.packing);
+        if (packed == null) {
             apply(p.kk, x, xOff, ldx, rows, w, bias, biasOff, out, outOff, ldo);
             return;
         }
-        multiply(p, new MatrixOperand(x, null, xOff, rows, w.rows(), ldx, 1), w, out, outOff, ldo,
+        Gemm.multiplyPacked(new MatrixOperand(x, null, xOff, rows, w.rows(), ldx, 1), packed, out, outOff, ldo,
                 bias == null ? Epilogue.none() : Epilogue.bias(bias, biasOff));
     }
 

@@ -79,8 +79,8 @@ final class PackedWeights {
      *     raw array was handed out, or it was written while being packed)
      */
     PackedMatrix get(MatrixOperand w, WeightPacking packing) {
-        StorageWatch.Watch watch = watches.get(w);
-        if (watch == null || packing == WeightPacking.NONE || (packing == WeightPacking.FLOAT32 && w.type() != StorageType.F32)) {
+        StorageWatch.Watch watch = allowed(w, packing);
+        if (watch == null) {
             return null;
         }
         if (watch.escaped()) {
@@ -122,13 +122,19 @@ final class PackedWeights {
      * @return its packed copy, or null when it has no current one
      */
     PackedMatrix existing(MatrixOperand w, WeightPacking packing) {
-        StorageWatch.Watch watch = watches.get(w);
-        if (watch == null || packing == WeightPacking.NONE || (packing == WeightPacking.FLOAT32 && w.type() != StorageType.F32)
-                || watch.escaped()) {
+        StorageWatch.Watch watch = allowed(w, packing);
+        if (watch == null || watch.escaped()) {
             return null;
         }
         Entry e = packed.get(w);
         return e != null && e.writes() == watch.writes() ? e.packed() : null;
+    }
+
+    /** The watch of a registered matrix that {@code packing} allows packed, or null. */
+    private StorageWatch.Watch allowed(MatrixOperand w, WeightPacking packing) {
+        StorageWatch.Watch watch = watches.get(w);
+        boolean ok = watch != null && packing != WeightPacking.NONE && (packing != WeightPacking.FLOAT32 || w.type() == StorageType.F32);
+        return ok ? watch : null;
     }
 
     /** Drops every packed copy (the model is closed). */

@@ -152,11 +152,7 @@ final class BlockedGemm {
             int base = jb;
             Parallel.forRange(panels, threads == 1 ? panels : Math.max(1, panels / (2 * threads)), (s, e) ->
                     packPanels(kern, b, base + s * nr, Math.min(je, base + e * nr), block, s * nr * k));
-            Panels packed = (q, off) -> {
-                off[0] = q * nr * k;
-                return block;
-            };
-            split(kern, bl, a, packed, jb, je, panels, c, cOff, ldc, accumulate, ep, threads);
+            split(kern, bl, a, packedPanels(block, nr, k), jb, je, panels, c, cOff, ldc, accumulate, ep, threads);
         }
     }
 
@@ -202,11 +198,7 @@ final class BlockedGemm {
             fewRowsPacked(kern, a, b, c, cOff, ldc, accumulate, ep, threads);
             return;
         }
-        Panels packed = (q, off) -> {
-            off[0] = q * nr * k;
-            return data;
-        };
-        split(kern, GemmBlocking.of(kern), a, packed, 0, n, ceilDiv(n, nr), c, cOff, ldc, accumulate, ep, threads);
+        split(kern, GemmBlocking.of(kern), a, packedPanels(data, nr, k), 0, n, ceilDiv(n, nr), c, cOff, ldc, accumulate, ep, threads);
     }
 
     /** k = 0: C is the bias (or zero, or unchanged when accumulating), then the epilogue. @return true if k was 0 */
@@ -350,19 +342,14 @@ final class BlockedGemm {
     private static void fewRows(GemmMicroKernel kern, MatrixOperand a, MatrixOperand b, float[] c, int cOff, int ldc,
                                 boolean accumulate, Epilogue ep, int threads) {
         int m = a.rows(), n = b.cols(), k = a.cols(), nr = kern.rowsNr();
-        float[] rows = new float[m * k];
-        for (int i = 0; i < m; i++) {
-            for (int p = 0; p < k; p++) {
-                rows[i * k + p] = a.get(i, p);
-            }
-        }
+        float[] rows = contiguousRows(a);
         int panels = n / nr;
         if (ep.hasBias()) {
             ep.prefill(c, cOff, ldc, 0, m, 0, panels * nr);
         }
         boolean load = accumulate || ep.hasBias();
         // memory-bound: worth splitting once B is a few hundred KB
-        boolean split = threads > 1 && (double) k * n * Float.BYTES >= 256 * 1024;
+        boolean split = threads > 1 && (double) k * n * Float.BYTES >= MIN_PARALLEL_BYTES;
         Parallel.forRange(panels, split ? Math.max(1, panels / threads) : panels, (s, e) -> {
             for (int jp = s; jp < e; jp++) {
                 for (int i = 0; i < m; i += 4) {
@@ -391,12 +378,7 @@ final class BlockedGemm {
     private static void fewRowsPacked(GemmMicroKernel kern, MatrixOperand a, PackedMatrix b, float[] c, int cOff, int ldc,
                                       boolean accumulate, Epilogue ep, int threads) {
         int m = a.rows(), n = b.cols(), k = a.cols(), nr = b.nr();
-        float[] rows = new float[m * k];
-        for (int i = 0; i < m; i++) {
-            for (int p = 0; p < k; p++) {
-                rows[i * k + p] = a.get(i, p);
-            }
-        }
+        float[] rows = contiguousRows(a);
         int panels = n / nr;
         if (ep.hasBias()) {
             ep.prefill(c, cOff, ldc, 0, m, 0, panels * nr);
@@ -406,15 +388,9 @@ final class BlockedGemm {
         Parallel.forRange(panels, threads > 1 ? Math.max(1, panels / threads) : panels, (s, e) -> {
             int q = s;
             if (m == 1) {
-                // one row (batch 1): four or two panels at a time, as many streams of B in flight
+                // one row (batch 1): four panels at a time, four streams of B in flight
                 for (; q + 3 < e; q += 4) {
                     if (!kern.rowTimesFourPanels(rows, 0, k, data, q * nr * k, nr * k, c, cOff + q * nr, load)) {
-                        break;
-                    }
-                }
-                for (; q + 1 < e; q += 2) {
-                    if (!kern.rowTimesTwoPanels(rows, 0, k, data, q * nr * k, (q + 1) * nr * k, c, cOff + q * nr,
-                            cOff + (q + 1) * nr, load)) {
                         break;
                     }
                 }
@@ -441,7 +417,19 @@ final class BlockedGemm {
         }
     }
 
-    /** The panels of a {@link PackedMatrix}'s data: panel q from {@code q nr k}. */
+    /** The rows of A copied into one contiguous row-major array, {@code A[i, p]} at {@code i k + p}. */
+    private static float[] contiguousRows(MatrixOperand a) {
+        int m = a.rows(), k = a.cols();
+        float[] rows = new float[m * k];
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                rows[i * k + p] = a.get(i, p);
+            }
+        }
+        return rows;
+    }
+
+    /** Panels laid out as a {@link PackedMatrix}'s data: panel q from {@code q nr k}. */
     private static Panels packedPanels(float[] data, int nr, int k) {
         return (q, off) -> {
             off[0] = q * nr * k;

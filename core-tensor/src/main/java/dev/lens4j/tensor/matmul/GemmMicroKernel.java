@@ -124,32 +124,10 @@ public interface GemmMicroKernel {
     }
 
     /**
-     * One row of A times two full packed panels at once, {@code C[0, c0 : c0+nr] (+)= A[0, :] P0} and
-     * {@code C[0, c1 : c1+nr] (+)= A[0, :] P1}, each panel a row-major {@code [k, rowsNr()]} block in
-     * {@code b}: two contiguous streams of B in one loop, which a decoding step reads faster than one.
-     * The same fused multiply-add chains as {@link #tile}.
-     *
-     * @param a the row of A, {@code A[0, p] = a[aOff + p]}
-     * @param aOff index of {@code A[0, 0]}
-     * @param k the inner dimension
-     * @param b the packed panels
-     * @param p0 index of the first panel's element (0, 0)
-     * @param p1 index of the second panel's element (0, 0)
-     * @param c the output
-     * @param c0 index of the first panel's {@code C[0, 0]}
-     * @param c1 index of the second panel's {@code C[0, 0]}
-     * @param load start from the current contents of C instead of zero
-     * @return false, touching nothing, if the kernel has no such path
-     */
-    default boolean rowTimesTwoPanels(float[] a, int aOff, int k, float[] b, int p0, int p1, float[] c, int c0, int c1,
-                                      boolean load) {
-        return false;
-    }
-
-    /**
-     * One row of A times four consecutive full packed panels at once (four contiguous streams of B),
-     * like {@link #rowTimesTwoPanels}: panel i at {@code b[p0 + i * stride]}, its columns of C from
-     * {@code c[c0 + i * rowsNr()]}.
+     * One row of A times four consecutive full packed panels at once, {@code C[0, c0 + i nr : c0 + (i+1) nr]
+     * (+)= A[0, :] P_i} with panel {@code P_i}, a row-major {@code [k, nr()]} block, at {@code b[p0 + i * stride]}:
+     * four contiguous streams of B in one loop, which a decoding step reads faster than one. The same fused
+     * multiply-add chains as {@link #tile}.
      *
      * @param a the row of A, {@code A[0, p] = a[aOff + p]}
      * @param aOff index of {@code A[0, 0]}

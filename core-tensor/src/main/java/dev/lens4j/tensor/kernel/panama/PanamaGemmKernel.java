@@ -329,40 +329,9 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
     }
 
     @Override
-    public boolean rowTimesTwoPanels(float[] a, int ao, int k, float[] b, int p0, int p1, float[] c, int c0, int c1, boolean load) {
-        if (vectors == 2) {
-            rowTimesFourNarrowPanels(a, ao, k, b, p0, p1 - p0, 2, c, c0, load);
-            return true;
-        }
-        int w = 3 * L;
-        FloatVector x0 = load ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
-        FloatVector x1 = load ? FloatVector.fromArray(S, c, c0 + L) : FloatVector.zero(S);
-        FloatVector x2 = load ? FloatVector.fromArray(S, c, c0 + 2 * L) : FloatVector.zero(S);
-        FloatVector y0 = load ? FloatVector.fromArray(S, c, c1) : FloatVector.zero(S);
-        FloatVector y1 = load ? FloatVector.fromArray(S, c, c1 + L) : FloatVector.zero(S);
-        FloatVector y2 = load ? FloatVector.fromArray(S, c, c1 + 2 * L) : FloatVector.zero(S);
-        for (int p = 0, s = p0, t = p1; p < k; p++, s += w, t += w) {
-            FloatVector v = FloatVector.broadcast(S, a[ao + p]);
-            x0 = v.fma(FloatVector.fromArray(S, b, s), x0);
-            x1 = v.fma(FloatVector.fromArray(S, b, s + L), x1);
-            x2 = v.fma(FloatVector.fromArray(S, b, s + 2 * L), x2);
-            y0 = v.fma(FloatVector.fromArray(S, b, t), y0);
-            y1 = v.fma(FloatVector.fromArray(S, b, t + L), y1);
-            y2 = v.fma(FloatVector.fromArray(S, b, t + 2 * L), y2);
-        }
-        x0.intoArray(c, c0);
-        x1.intoArray(c, c0 + L);
-        x2.intoArray(c, c0 + 2 * L);
-        y0.intoArray(c, c1);
-        y1.intoArray(c, c1 + L);
-        y2.intoArray(c, c1 + 2 * L);
-        return true;
-    }
-
-    @Override
     public boolean rowTimesFourPanels(float[] a, int ao, int k, float[] b, int p0, int stride, float[] c, int c0, boolean load) {
         if (vectors == 2) {
-            rowTimesFourNarrowPanels(a, ao, k, b, p0, stride, 4, c, c0, load);
+            rowTimesFourNarrowPanels(a, ao, k, b, p0, stride, c, c0, load);
             return true;
         }
         int w = 3 * L;
@@ -409,55 +378,38 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
         return true;
     }
 
-    /**
-     * The 4 x 2 tile's panels (2 vectors wide, AVX2): one row of A times {@code count} (2 or 4)
-     * consecutive panels at once, 2 accumulators each; two panels are read as four with the last two
-     * accumulators left out.
-     */
-    private static void rowTimesFourNarrowPanels(float[] a, int ao, int k, float[] b, int p0, int stride, int count, float[] c,
-                                                 int c0, boolean load) {
+    /** {@link #rowTimesFourPanels} for the 4 x 2 tile's panels (2 vectors wide, AVX2): 8 accumulators. */
+    private static void rowTimesFourNarrowPanels(float[] a, int ao, int k, float[] b, int p0, int stride, float[] c, int c0,
+                                                 boolean load) {
         int w = 2 * L;
-        boolean four = count == 4;
         int c1 = c0 + w, c2 = c1 + w, c3 = c2 + w;
         FloatVector x0 = load ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
         FloatVector x1 = load ? FloatVector.fromArray(S, c, c0 + L) : FloatVector.zero(S);
         FloatVector y0 = load ? FloatVector.fromArray(S, c, c1) : FloatVector.zero(S);
         FloatVector y1 = load ? FloatVector.fromArray(S, c, c1 + L) : FloatVector.zero(S);
-        FloatVector z0 = four && load ? FloatVector.fromArray(S, c, c2) : FloatVector.zero(S);
-        FloatVector z1 = four && load ? FloatVector.fromArray(S, c, c2 + L) : FloatVector.zero(S);
-        FloatVector u0 = four && load ? FloatVector.fromArray(S, c, c3) : FloatVector.zero(S);
-        FloatVector u1 = four && load ? FloatVector.fromArray(S, c, c3 + L) : FloatVector.zero(S);
-        if (four) {
-            for (int p = 0, s = p0, t = p0 + stride, r = p0 + 2 * stride, q = p0 + 3 * stride; p < k; p++, s += w, t += w, r += w, q += w) {
-                FloatVector v = FloatVector.broadcast(S, a[ao + p]);
-                x0 = v.fma(FloatVector.fromArray(S, b, s), x0);
-                x1 = v.fma(FloatVector.fromArray(S, b, s + L), x1);
-                y0 = v.fma(FloatVector.fromArray(S, b, t), y0);
-                y1 = v.fma(FloatVector.fromArray(S, b, t + L), y1);
-                z0 = v.fma(FloatVector.fromArray(S, b, r), z0);
-                z1 = v.fma(FloatVector.fromArray(S, b, r + L), z1);
-                u0 = v.fma(FloatVector.fromArray(S, b, q), u0);
-                u1 = v.fma(FloatVector.fromArray(S, b, q + L), u1);
-            }
-        } else {
-            for (int p = 0, s = p0, t = p0 + stride; p < k; p++, s += w, t += w) {
-                FloatVector v = FloatVector.broadcast(S, a[ao + p]);
-                x0 = v.fma(FloatVector.fromArray(S, b, s), x0);
-                x1 = v.fma(FloatVector.fromArray(S, b, s + L), x1);
-                y0 = v.fma(FloatVector.fromArray(S, b, t), y0);
-                y1 = v.fma(FloatVector.fromArray(S, b, t + L), y1);
-            }
+        FloatVector z0 = load ? FloatVector.fromArray(S, c, c2) : FloatVector.zero(S);
+        FloatVector z1 = load ? FloatVector.fromArray(S, c, c2 + L) : FloatVector.zero(S);
+        FloatVector u0 = load ? FloatVector.fromArray(S, c, c3) : FloatVector.zero(S);
+        FloatVector u1 = load ? FloatVector.fromArray(S, c, c3 + L) : FloatVector.zero(S);
+        for (int p = 0, s = p0, t = p0 + stride, r = p0 + 2 * stride, q = p0 + 3 * stride; p < k; p++, s += w, t += w, r += w, q += w) {
+            FloatVector v = FloatVector.broadcast(S, a[ao + p]);
+            x0 = v.fma(FloatVector.fromArray(S, b, s), x0);
+            x1 = v.fma(FloatVector.fromArray(S, b, s + L), x1);
+            y0 = v.fma(FloatVector.fromArray(S, b, t), y0);
+            y1 = v.fma(FloatVector.fromArray(S, b, t + L), y1);
+            z0 = v.fma(FloatVector.fromArray(S, b, r), z0);
+            z1 = v.fma(FloatVector.fromArray(S, b, r + L), z1);
+            u0 = v.fma(FloatVector.fromArray(S, b, q), u0);
+            u1 = v.fma(FloatVector.fromArray(S, b, q + L), u1);
         }
         x0.intoArray(c, c0);
         x1.intoArray(c, c0 + L);
         y0.intoArray(c, c1);
         y1.intoArray(c, c1 + L);
-        if (four) {
-            z0.intoArray(c, c2);
-            z1.intoArray(c, c2 + L);
-            u0.intoArray(c, c3);
-            u1.intoArray(c, c3 + L);
-        }
+        z0.intoArray(c, c2);
+        z1.intoArray(c, c2 + L);
+        u0.intoArray(c, c3);
+        u1.intoArray(c, c3 + L);
     }
 
     // rowsN{Heap,Segment}: N rows of A by 3 vectors of B read in place, N x 3 accumulators; generated
