@@ -64,6 +64,8 @@ final class BlockedGemm {
         float[] block = new float[0];
         /** A scratch tile for edge tiles. */
         float[] tile = new float[0];
+        /** One bfloat16 panel of a {@link PackedMatrix} widened to float32, {@code [k, nr]}. */
+        float[] widened = new float[0];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -193,12 +195,11 @@ final class BlockedGemm {
         boolean big = 2.0 * m * n * k >= MIN_PARALLEL_FLOPS || (m < kern.mr() && (double) k * n * Float.BYTES >= MIN_PARALLEL_BYTES);
         int threads = parallel && big ? Parallel.threads() : 1;
         int nr = b.nr();
-        float[] data = b.data;
         if (m < kern.mr() && kern.hasRowsTimesB() && n >= nr && (kern.rowsNr() == nr || m == 1)) {
             fewRowsPacked(kern, a, b, c, cOff, ldc, accumulate, ep, threads);
             return;
         }
-        split(kern, GemmBlocking.of(kern), a, packedPanels(data, nr, k), 0, n, ceilDiv(n, nr), c, cOff, ldc, accumulate, ep, threads);
+        split(kern, GemmBlocking.of(kern), a, panelsOf(kern, b), 0, n, ceilDiv(n, nr), c, cOff, ldc, accumulate, ep, threads);
     }
 
     /** k = 0: C is the bias (or zero, or unchanged when accumulating), then the epilogue. @return true if k was 0 */
@@ -373,11 +374,13 @@ final class BlockedGemm {
      * {@link #fewRows} from panels packed beforehand: each full panel is a row-major {@code [k, nr]} block,
      * which the kernel's small-row path streams in one contiguous run with up to 4 rows of A at a time
      * (the tile's 8 rows would do 2 to 8 times the multiply-adds and, with them, keep too few loads in
-     * flight to stream at memory speed). The narrower last panel, if any, takes the tile.
+     * flight to stream at memory speed). One row reads four panels at once, bfloat16 ones widened in
+     * registers; a bfloat16 panel read any other way is widened into scratch first. The narrower last
+     * panel, if any, takes the tile.
      */
     private static void fewRowsPacked(GemmMicroKernel kern, MatrixOperand a, PackedMatrix b, float[] c, int cOff, int ldc,
                                       boolean accumulate, Epilogue ep, int threads) {
-        int m = a.rows(), n = b.cols(), k = a.cols(), nr = b.nr();
+        int m = a.rows(), n = b.cols(), k = a.cols(), nr = b.nr(), kp = (k + 1) / 2;
         float[] rows = contiguousRows(a);
         int panels = n / nr;
         if (ep.hasBias()) {
@@ -385,24 +388,30 @@ final class BlockedGemm {
         }
         boolean load = accumulate || ep.hasBias();
         float[] data = b.data;
+        int[] pairs = b.pairs;
+        Panels src = panelsOf(kern, b);
         Parallel.forRange(panels, threads > 1 ? Math.max(1, panels / threads) : panels, (s, e) -> {
             int q = s;
             if (m == 1) {
                 // one row (batch 1): four panels at a time, four streams of B in flight
                 for (; q + 3 < e; q += 4) {
-                    if (!kern.rowTimesFourPanels(rows, 0, k, data, q * nr * k, nr * k, c, cOff + q * nr, load)) {
+                    boolean done = data != null
+                            ? kern.rowTimesFourPanels(rows, 0, k, data, q * nr * k, nr * k, c, cOff + q * nr, load)
+                            : kern.rowTimesFourPairedPanels(rows, 0, k, pairs, q * nr * kp, nr * kp, c, cOff + q * nr, load);
+                    if (!done) {
                         break;
                     }
                 }
             }
             if (q < e && kern.rowsNr() != nr) {
                 // one row and panels narrower than the small-row path's (the 4 x 2 tile): the rest by the tile
-                compute(kern, GemmBlocking.of(kern), a, 0, m, packedPanels(data, nr, k), 0, n, q, e, c, cOff, ldc, load,
-                        Epilogue.none());
+                compute(kern, GemmBlocking.of(kern), a, 0, m, src, 0, n, q, e, c, cOff, ldc, load, Epilogue.none());
                 return;
             }
+            int[] off = new int[1];
             for (; q < e; q++) {
-                MatrixOperand panel = new MatrixOperand(data, null, (long) q * nr * k, k, nr, nr, 1);
+                float[] p = src.panel(q, off);
+                MatrixOperand panel = new MatrixOperand(p, null, off[0], k, nr, nr, 1);
                 for (int i = 0; i < m; i += 4) {
                     kern.rowsTimesB(rows, i * k, Math.min(4, m - i), k, panel, 0, c, cOff + i * ldc + q * nr, ldc, load);
                 }
@@ -412,8 +421,7 @@ final class BlockedGemm {
             ep.finish(c, cOff, ldc, 0, m, 0, panels * nr);
         }
         if (panels * nr < n) {
-            compute(kern, GemmBlocking.of(kern), a, 0, m, packedPanels(data, nr, k), 0, n, panels, panels + 1, c, cOff, ldc,
-                    accumulate, ep);
+            compute(kern, GemmBlocking.of(kern), a, 0, m, src, 0, n, panels, panels + 1, c, cOff, ldc, accumulate, ep);
         }
     }
 
@@ -434,6 +442,28 @@ final class BlockedGemm {
         return (q, off) -> {
             off[0] = q * nr * k;
             return data;
+        };
+    }
+
+    /**
+     * The panels of a {@link PackedMatrix}: its float32 data as it is, or a bfloat16 panel widened into
+     * the calling thread's scratch when asked for (valid until that thread asks for another).
+     */
+    private static Panels panelsOf(GemmMicroKernel kern, PackedMatrix b) {
+        int k = b.rows(), n = b.cols(), nr = b.nr();
+        if (b.data != null) {
+            return packedPanels(b.data, nr, k);
+        }
+        int kp = (k + 1) / 2;
+        return (q, off) -> {
+            Scratch s = SCRATCH.get();
+            if (s.widened.length < k * nr) {
+                s.widened = new float[k * nr];
+            }
+            kern.widenPairs(b.pairs, q * nr * kp, k, GemmPacking.panelWidth(Math.min(nr, n - q * nr), kern.nrStep()),
+                    s.widened, 0);
+            off[0] = 0;
+            return s.widened;
         };
     }
 

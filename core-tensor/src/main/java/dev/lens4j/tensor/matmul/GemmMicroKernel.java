@@ -145,6 +145,50 @@ public interface GemmMicroKernel {
     }
 
     /**
+     * {@link #rowTimesFourPanels} from bfloat16 panels ({@link PackedMatrix#packBfloat16}'s layout: panel
+     * {@code i} is {@code ceil(k / 2)} rows of {@code nr()} ints from {@code b[p0 + i * stride]}, each int two
+     * consecutive rows' elements, the first in its low half), widened in registers. The same fused
+     * multiply-add chains as {@link #tile} on the widened panels.
+     *
+     * @param a the row of A, {@code A[0, p] = a[aOff + p]}
+     * @param aOff index of {@code A[0, 0]}
+     * @param k the inner dimension
+     * @param b the packed pairs
+     * @param p0 index of the first panel's first pair
+     * @param stride ints from one panel to the next
+     * @param c the output
+     * @param c0 index of the first panel's {@code C[0, 0]}
+     * @param load start from the current contents of C instead of zero
+     * @return false, touching nothing, if the kernel has no such path
+     */
+    default boolean rowTimesFourPairedPanels(float[] a, int aOff, int k, int[] b, int p0, int stride, float[] c, int c0,
+                                             boolean load) {
+        return false;
+    }
+
+    /**
+     * Widens one bfloat16 panel ({@link PackedMatrix#packBfloat16}'s layout) into the float32 panel
+     * layout: {@code dst[dOff + p * w + j] = B[p, j]} for {@code p < k}, {@code j < w}. Exact.
+     *
+     * @param src the packed pairs
+     * @param sOff index of the panel's first pair
+     * @param k the panel's rows
+     * @param w the panel's width
+     * @param dst the float32 panel
+     * @param dOff where it starts
+     */
+    default void widenPairs(int[] src, int sOff, int k, int w, float[] dst, int dOff) {
+        for (int p = 0; p < k; p++) {
+            int row = sOff + p / 2 * w, out = dOff + p * w;
+            boolean high = (p & 1) == 1;
+            for (int j = 0; j < w; j++) {
+                int v = src[row + j];
+                dst[out + j] = Float.intBitsToFloat(high ? v & 0xffff0000 : v << 16);
+            }
+        }
+    }
+
+    /**
      * {@code C[r, 0:nr] (+)= A[r, :] B[:, j0 : j0+nr]} for {@code r < rows} and {@code nr = rowsNr()}, with A contiguous
      * ({@code A[r, p] = a[aOff + r * k + p]}) and B, which has unit column stride, read in place. The
      * same fused multiply-add chains as {@link #tile}.

@@ -1,6 +1,9 @@
 package dev.lens4j.tensor.matmul;
 
 import dev.lens4j.tensor.Parallel;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * A right-hand GEMM operand {@code B [k, n]} packed once into the panel layout the micro-kernel
@@ -18,6 +21,14 @@ import dev.lens4j.tensor.Parallel;
  * GEMM can choose its cache blocking along k per call. Elements are float32 whatever B's storage (16-bit
  * weights are widened exactly while packing).
  *
+ * <p>A bfloat16 matrix can instead be packed as it is stored ({@link #packBfloat16}): the same panels,
+ * each holding its {@code [k, w]} block as {@code ceil(k / 2)} rows of {@code w} ints, int {@code (t, j)}
+ * the bfloat16 bits of {@code B[2t, j]} in its low half and of {@code B[2t + 1, j]} in its high half
+ * (zero past the last row). A copy of the file's bytes rather than twice them; a product of a few rows
+ * (a decoding step) streams it at 2 bytes per element, widening in registers with one shift or one mask
+ * per element pair and no shuffles, and a product of many rows widens one panel at a time as it goes.
+ * The bits are those of the float32 copy.
+ *
  * <pre>{@code
  * PackedMatrix wIn = PackedMatrix.pack(weights.wIn());                       // [d_model, d_mlp], once at load
  * Gemm.multiplyPacked(x, wIn, hidden, 0, dMlp, Epilogue.biasGeluNew(bIn, 0)); // per forward pass: x [pos, d_model]
@@ -32,15 +43,18 @@ public final class PackedMatrix {
     private final int n;
     private final int nr;
     private final GemmMicroKernel kernel;
-    /** The panels, {@code [ceil(n / nr)][k][w]}; see the class comment. */
+    /** The panels, {@code [ceil(n / nr)][k][w]}; see the class comment. Null when packed as bfloat16. */
     final float[] data;
+    /** The bfloat16 panels, {@code [ceil(n / nr)][ceil(k / 2)][w]} pairs; see the class comment. Null for float32. */
+    final int[] pairs;
 
-    private PackedMatrix(int k, int n, GemmMicroKernel kernel, float[] data) {
+    private PackedMatrix(int k, int n, GemmMicroKernel kernel, float[] data, int[] pairs) {
         this.k = k;
         this.n = n;
         this.nr = kernel.nr();
         this.kernel = kernel;
         this.data = data;
+        this.pairs = pairs;
     }
 
     /**
@@ -62,19 +76,103 @@ public final class PackedMatrix {
         }
         b.checkBounds(() -> "the matrix [" + b.rows() + ", " + b.cols() + "] to pack");
         int k = b.rows(), n = b.cols(), nr = kern.nr();
-        int panels = BlockedGemm.ceilDiv(n, nr);
-        long size = (long) k * BlockedGemm.paddedWidth(n, nr, kern.nrStep());
+        float[] data = new float[size("pack", k, n, k, kern, "floats")];
+        forPanels(k, n, nr, (s, e) -> BlockedGemm.packPanels(kern, b, s * nr, Math.min(n, e * nr), data, s * nr * k));
+        return new PackedMatrix(k, n, kern, data, null);
+    }
+
+    /**
+     * Packs a bfloat16 matrix for this JVM's GEMM kernel as bfloat16 (see the class comment): a copy of
+     * its stored bytes, in the panel layout, for a weight kept 16-bit (a memory-mapped bfloat16
+     * checkpoint) that is multiplied many times, above all by a decoding step's single row. On all of
+     * lens4j's threads when it is large.
+     *
+     * @param b the matrix {@code [k, n]}, bfloat16 storage (a {@code short[]} or memory), any strides
+     * @return the packed copy, 2 bytes per element
+     * @throws IllegalArgumentException if b is not bfloat16, reaches outside its storage, or the packed
+     *     copy would not fit a Java array
+     */
+    public static PackedMatrix packBfloat16(MatrixOperand b) {
+        return packBfloat16(b, GemmKernels.preferred());
+    }
+
+    /** Packs a bfloat16 {@code b} as bfloat16 pairs for a given kernel (tests run both tiles on one machine). */
+    static PackedMatrix packBfloat16(MatrixOperand b, GemmMicroKernel kern) {
+        if (b == null) {
+            throw new IllegalArgumentException("PackedMatrix.packBfloat16: the matrix is null");
+        }
+        if (b.type() != StorageType.BF16) {
+            throw new IllegalArgumentException("PackedMatrix.packBfloat16: the matrix [" + b.rows() + ", " + b.cols()
+                    + "] is stored as " + b.type() + ", not BF16 (pack() copies any storage as float32)");
+        }
+        b.checkBounds(() -> "the matrix [" + b.rows() + ", " + b.cols() + "] to pack");
+        int k = b.rows(), n = b.cols(), nr = kern.nr(), kp = (k + 1) / 2;
+        int[] pairs = new int[size("packBfloat16", k, n, kp, kern, "ints")];
+        forPanels(k, n, nr, (s, e) -> {
+            short[] run = new short[Math.max(k, nr)];
+            for (int q = s; q < e; q++) {
+                int j0 = q * nr, cols = Math.min(nr, n - j0);
+                int w = GemmPacking.panelWidth(cols, kern.nrStep());
+                int base = q * nr * kp;
+                if (b.rowStride() == 1) {
+                    // a column is contiguous along k (the [out, in] layout of a Hugging Face weight): column by column
+                    for (int j = 0; j < cols; j++) {
+                        bits(b, b.offset() + (j0 + j) * b.colStride(), k, run);
+                        for (int t = 0; t < kp; t++) {
+                            int hi = 2 * t + 1 < k ? run[2 * t + 1] << 16 : 0;
+                            pairs[base + t * w + j] = hi | (run[2 * t] & 0xffff);
+                        }
+                    }
+                } else {
+                    // row by row (contiguous when the column stride is 1)
+                    for (int p = 0; p < k; p++) {
+                        long row = b.offset() + p * b.rowStride() + j0 * b.colStride();
+                        if (b.colStride() == 1) {
+                            bits(b, row, cols, run);
+                        } else {
+                            for (int j = 0; j < cols; j++) {
+                                run[j] = (short) (Float.floatToRawIntBits(b.get(p, j0 + j)) >>> 16);
+                            }
+                        }
+                        int at = base + p / 2 * w;
+                        for (int j = 0; j < cols; j++) {
+                            pairs[at + j] |= (p & 1) == 0 ? run[j] & 0xffff : run[j] << 16;
+                        }
+                    }
+                }
+            }
+        });
+        return new PackedMatrix(k, n, kern, null, pairs);
+    }
+
+    /** Copies {@code count} consecutive 16-bit elements of b's storage, from element index {@code idx}. */
+    private static void bits(MatrixOperand b, long idx, int count, short[] dst) {
+        if (b.halves() != null) {
+            System.arraycopy(b.halves(), (int) idx, dst, 0, count);
+        } else {
+            MemorySegment.copy(b.segment(), S16, idx * 2, dst, 0, count);
+        }
+    }
+
+    private static final ValueLayout.OfShort S16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** The length of the packed array, {@code depth} rows of all panels, checked to fit a Java array. */
+    private static int size(String method, int k, int n, int depth, GemmMicroKernel kern, String unit) {
+        long size = (long) depth * BlockedGemm.paddedWidth(n, kern.nr(), kern.nrStep());
         if (size > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("PackedMatrix.pack: [" + k + ", " + n + "] packs to " + size
-                    + " floats, more than a Java array holds");
+            throw new IllegalArgumentException("PackedMatrix." + method + ": [" + k + ", " + n + "] packs to " + size
+                    + " " + unit + ", more than a Java array holds");
         }
-        float[] data = new float[(int) size];
+        return (int) size;
+    }
+
+    /** Runs {@code body} over ranges of the panels, on all threads when the matrix is large. */
+    private static void forPanels(int k, int n, int nr, Parallel.RangeTask body) {
         if (k > 0 && n > 0) {
+            int panels = BlockedGemm.ceilDiv(n, nr);
             boolean parallel = (double) k * n >= 1 << 18;
-            Parallel.forRange(panels, parallel ? Math.max(1, panels / (4 * Parallel.threads())) : panels, (s, e) ->
-                    BlockedGemm.packPanels(kern, b, s * nr, Math.min(n, e * nr), data, s * nr * k));
+            Parallel.forRange(panels, parallel ? Math.max(1, panels / (4 * Parallel.threads())) : panels, body);
         }
-        return new PackedMatrix(k, n, kern, data);
     }
 
     /**
@@ -98,10 +196,19 @@ public final class PackedMatrix {
     /**
      * The memory the packed copy holds.
      *
-     * @return bytes of the float32 panels, padding included
+     * @return bytes of the panels, padding included: 4 per element, or 2 when packed as bfloat16
      */
     public long bytes() {
-        return (long) data.length * Float.BYTES;
+        return data != null ? (long) data.length * Float.BYTES : (long) pairs.length * Integer.BYTES;
+    }
+
+    /**
+     * How the elements are kept.
+     *
+     * @return {@link StorageType#F32}, or {@link StorageType#BF16} for {@link #packBfloat16}
+     */
+    public StorageType type() {
+        return data != null ? StorageType.F32 : StorageType.BF16;
     }
 
     /** @return the panel width this matrix was packed with */
@@ -116,6 +223,6 @@ public final class PackedMatrix {
 
     @Override
     public String toString() {
-        return "PackedMatrix[" + k + ", " + n + "] (" + kernel.name() + ", " + bytes() + " bytes)";
+        return "PackedMatrix[" + k + ", " + n + "] (" + type() + ", " + kernel.name() + ", " + bytes() + " bytes)";
     }
 }

@@ -187,6 +187,63 @@ class PackedGemmTest {
         }
     }
 
+    /**
+     * A bfloat16 B packed as bfloat16 ({@link PackedMatrix#packBfloat16}) gives the oracle's bits on its
+     * exactly widened values for every kernel, thread count, layout and storage: one row (four panels
+     * read at once, widened in registers, the rest widened into scratch), 2 to 7 rows (the small-row
+     * path on widened panels), many rows (the tile on widened panels); k odd and even, a narrow last
+     * panel; with and without a bias.
+     */
+    @Test
+    void bfloat16PanelsGiveTheBitsOfTheWidenedMatrix() {
+        SplittableRandom rnd = new SplittableRandom(35);
+        try (Arena arena = Arena.ofShared()) {
+            int[][] shapes = {{1, 301, 350}, {1, 300, 400}, {1, 7, 49}, {2, 301, 350}, {4, 64, 200}, {7, 13, 150}, {37, 201, 101}, {300, 77, 61}};
+            for (int[] sh : shapes) {
+                int m = sh[0], k = sh[1], n = sh[2];
+                for (Layout lb : new Layout[] {Layout.ROW_MAJOR, Layout.TRANSPOSED}) {
+                    for (Arena where : new Arena[] {null, arena}) {
+                        MatrixOperand[] b = GemmFixtures.halfOperand(rnd, k, n, lb, StorageType.BF16, where);
+                        MatrixOperand a = operand(rnd, m, k, m % 2 == 0 ? Layout.ROW_MAJOR : Layout.TRANSPOSED, null);
+                        String what = "[" + m + ", " + k + "] x bfloat16 [" + k + ", " + n + "] " + lb
+                                + (where == null ? " heap" : " segment");
+                        float[] bias = random(rnd, n);
+                        float[] ref = new float[m * n], refBias = new float[m * n];
+                        Gemm.multiplyScalar(a, b[1], ref, 0, n, false);
+                        for (int i = 0; i < m; i++) {
+                            System.arraycopy(bias, 0, refBias, i * n, n);
+                        }
+                        Gemm.multiplyScalar(a, b[1], refBias, 0, n, true);
+                        for (GemmMicroKernel kern : kernels()) {
+                            PackedMatrix packed = PackedMatrix.packBfloat16(b[0], kern);
+                            assertThat(packed.type()).isEqualTo(StorageType.BF16);
+                            assertThat(packed.bytes()).isEqualTo(2L * ((k + 1) / 2 * 2) * BlockedGemm.paddedWidth(n, kern.nr(), kern.nrStep()));
+                            for (boolean parallel : new boolean[] {false, true}) {
+                                float[] c = new float[m * n];
+                                Gemm.multiplyPackedWith(a, packed, c, 0, n, false, Epilogue.none(), parallel);
+                                assertBitIdentical(c, ref, what + " packed for " + kern.name() + (parallel ? ", parallel" : ""));
+                                Gemm.multiplyPackedWith(a, packed, c, 0, n, false, Epilogue.bias(bias, 0), parallel);
+                                assertBitIdentical(c, refBias, what + " + bias packed for " + kern.name() + (parallel ? ", parallel" : ""));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void onlyBfloat16PacksAsBfloat16() {
+        SplittableRandom rnd = new SplittableRandom(37);
+        MatrixOperand half = GemmFixtures.halfOperand(rnd, 4, 5, Layout.ROW_MAJOR, StorageType.F16, null)[0];
+        assertThatThrownBy(() -> PackedMatrix.packBfloat16(half))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stored as F16, not BF16");
+        assertThatThrownBy(() -> PackedMatrix.packBfloat16(operand(rnd, 4, 5, Layout.ROW_MAJOR, null)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stored as F32, not BF16");
+        assertThatThrownBy(() -> PackedMatrix.packBfloat16(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("null");
+    }
+
     @Test
     void badPackedProductsAreNamed() {
         SplittableRandom rnd = new SplittableRandom(33);

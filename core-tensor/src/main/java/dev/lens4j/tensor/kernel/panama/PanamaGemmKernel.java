@@ -5,7 +5,10 @@ import dev.lens4j.tensor.matmul.MatrixOperand;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -42,6 +45,8 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** Ints of the same width as S: a pair of bfloat16 elements per lane. */
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
 
     /** Rows of the register tile: 8 or 4. */
     private final int mr;
@@ -376,6 +381,178 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
         u1.intoArray(c, c3 + L);
         u2.intoArray(c, c3 + 2 * L);
         return true;
+    }
+
+    @Override
+    public void widenPairs(int[] src, int sOff, int k, int w, float[] dst, int dOff) {
+        for (int p = 0; p + 1 < k; p += 2) {
+            int row = sOff + p / 2 * w, out = dOff + p * w;
+            for (int j = 0; j < w; j += L) {
+                IntVector v = IntVector.fromArray(I, src, row + j);
+                v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, out + j);
+                v.and(0xffff0000).reinterpretAsFloats().intoArray(dst, out + w + j);
+            }
+        }
+        if ((k & 1) == 1) {
+            int row = sOff + k / 2 * w, out = dOff + (k - 1) * w;
+            for (int j = 0; j < w; j += L) {
+                IntVector.fromArray(I, src, row + j).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, out + j);
+            }
+        }
+    }
+
+    /**
+     * {@link #rowTimesFourPanels} from bfloat16 pairs: each int vector holds two steps of k for one vector
+     * of columns; a shift left by 16 gives the first step's float32 values and a mask of the high halves
+     * the second's, so a step costs half a load and one integer operation per vector on top of its fused
+     * multiply-add, and no shuffle. The widening is written out at every use: with it in two small helper
+     * methods, C2 left them out of this large method and boxed every vector they returned (2.9 GB/s
+     * against 29).
+     */
+    @Override
+    public boolean rowTimesFourPairedPanels(float[] a, int ao, int k, int[] b, int p0, int stride, float[] c, int c0,
+                                            boolean load) {
+        if (vectors == 2) {
+            rowTimesFourNarrowPairedPanels(a, ao, k, b, p0, stride, c, c0, load);
+            return true;
+        }
+        int w = 3 * L;
+        int c1 = c0 + w, c2 = c1 + w, c3 = c2 + w;
+        FloatVector x0 = load ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        FloatVector x1 = load ? FloatVector.fromArray(S, c, c0 + L) : FloatVector.zero(S);
+        FloatVector x2 = load ? FloatVector.fromArray(S, c, c0 + 2 * L) : FloatVector.zero(S);
+        FloatVector y0 = load ? FloatVector.fromArray(S, c, c1) : FloatVector.zero(S);
+        FloatVector y1 = load ? FloatVector.fromArray(S, c, c1 + L) : FloatVector.zero(S);
+        FloatVector y2 = load ? FloatVector.fromArray(S, c, c1 + 2 * L) : FloatVector.zero(S);
+        FloatVector z0 = load ? FloatVector.fromArray(S, c, c2) : FloatVector.zero(S);
+        FloatVector z1 = load ? FloatVector.fromArray(S, c, c2 + L) : FloatVector.zero(S);
+        FloatVector z2 = load ? FloatVector.fromArray(S, c, c2 + 2 * L) : FloatVector.zero(S);
+        FloatVector u0 = load ? FloatVector.fromArray(S, c, c3) : FloatVector.zero(S);
+        FloatVector u1 = load ? FloatVector.fromArray(S, c, c3 + L) : FloatVector.zero(S);
+        FloatVector u2 = load ? FloatVector.fromArray(S, c, c3 + 2 * L) : FloatVector.zero(S);
+        // one induction variable, the indexes derived from it, and one range check up front: C2 then drops
+        // the check of every load (with four indexes stepped separately it kept them, a third slower in L2)
+        int pairs = k / 2;
+        Objects.checkFromIndexSize(p0, 3 * stride + (k + 1) / 2 * w, b.length);
+        for (int i = 0; i < pairs; i++) {
+            int p = 2 * i, s = p0 + i * w, t = s + stride, r = t + stride, q = r + stride;
+            FloatVector v = FloatVector.broadcast(S, a[ao + p]);
+            FloatVector u = FloatVector.broadcast(S, a[ao + p + 1]);
+            IntVector b0 = IntVector.fromArray(I, b, s);
+            IntVector b1 = IntVector.fromArray(I, b, s + L);
+            IntVector b2 = IntVector.fromArray(I, b, s + 2 * L);
+            x0 = u.fma(b0.and(0xffff0000).reinterpretAsFloats(), v.fma(b0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), x0));
+            x1 = u.fma(b1.and(0xffff0000).reinterpretAsFloats(), v.fma(b1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), x1));
+            x2 = u.fma(b2.and(0xffff0000).reinterpretAsFloats(), v.fma(b2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), x2));
+            b0 = IntVector.fromArray(I, b, t);
+            b1 = IntVector.fromArray(I, b, t + L);
+            b2 = IntVector.fromArray(I, b, t + 2 * L);
+            y0 = u.fma(b0.and(0xffff0000).reinterpretAsFloats(), v.fma(b0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), y0));
+            y1 = u.fma(b1.and(0xffff0000).reinterpretAsFloats(), v.fma(b1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), y1));
+            y2 = u.fma(b2.and(0xffff0000).reinterpretAsFloats(), v.fma(b2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), y2));
+            b0 = IntVector.fromArray(I, b, r);
+            b1 = IntVector.fromArray(I, b, r + L);
+            b2 = IntVector.fromArray(I, b, r + 2 * L);
+            z0 = u.fma(b0.and(0xffff0000).reinterpretAsFloats(), v.fma(b0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), z0));
+            z1 = u.fma(b1.and(0xffff0000).reinterpretAsFloats(), v.fma(b1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), z1));
+            z2 = u.fma(b2.and(0xffff0000).reinterpretAsFloats(), v.fma(b2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), z2));
+            b0 = IntVector.fromArray(I, b, q);
+            b1 = IntVector.fromArray(I, b, q + L);
+            b2 = IntVector.fromArray(I, b, q + 2 * L);
+            u0 = u.fma(b0.and(0xffff0000).reinterpretAsFloats(), v.fma(b0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), u0));
+            u1 = u.fma(b1.and(0xffff0000).reinterpretAsFloats(), v.fma(b1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), u1));
+            u2 = u.fma(b2.and(0xffff0000).reinterpretAsFloats(), v.fma(b2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), u2));
+        }
+        if ((k & 1) == 1) {
+            // k odd: the last step is the low halves of the last pairs
+            int p = k - 1, s = p0 + pairs * w, t = s + stride, r = t + stride, q = r + stride;
+            FloatVector v = FloatVector.broadcast(S, a[ao + p]);
+            x0 = v.fma(IntVector.fromArray(I, b, s).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), x0);
+            x1 = v.fma(IntVector.fromArray(I, b, s + L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), x1);
+            x2 = v.fma(IntVector.fromArray(I, b, s + 2 * L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), x2);
+            y0 = v.fma(IntVector.fromArray(I, b, t).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), y0);
+            y1 = v.fma(IntVector.fromArray(I, b, t + L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), y1);
+            y2 = v.fma(IntVector.fromArray(I, b, t + 2 * L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), y2);
+            z0 = v.fma(IntVector.fromArray(I, b, r).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), z0);
+            z1 = v.fma(IntVector.fromArray(I, b, r + L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), z1);
+            z2 = v.fma(IntVector.fromArray(I, b, r + 2 * L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), z2);
+            u0 = v.fma(IntVector.fromArray(I, b, q).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), u0);
+            u1 = v.fma(IntVector.fromArray(I, b, q + L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), u1);
+            u2 = v.fma(IntVector.fromArray(I, b, q + 2 * L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), u2);
+        }
+        x0.intoArray(c, c0);
+        x1.intoArray(c, c0 + L);
+        x2.intoArray(c, c0 + 2 * L);
+        y0.intoArray(c, c1);
+        y1.intoArray(c, c1 + L);
+        y2.intoArray(c, c1 + 2 * L);
+        z0.intoArray(c, c2);
+        z1.intoArray(c, c2 + L);
+        z2.intoArray(c, c2 + 2 * L);
+        u0.intoArray(c, c3);
+        u1.intoArray(c, c3 + L);
+        u2.intoArray(c, c3 + 2 * L);
+        return true;
+    }
+
+    /** {@link #rowTimesFourPairedPanels} for the 4 x 2 tile's panels (2 vectors wide, AVX2): 8 accumulators. */
+    private static void rowTimesFourNarrowPairedPanels(float[] a, int ao, int k, int[] b, int p0, int stride, float[] c,
+                                                       int c0, boolean load) {
+        int w = 2 * L;
+        int c1 = c0 + w, c2 = c1 + w, c3 = c2 + w;
+        FloatVector x0 = load ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        FloatVector x1 = load ? FloatVector.fromArray(S, c, c0 + L) : FloatVector.zero(S);
+        FloatVector y0 = load ? FloatVector.fromArray(S, c, c1) : FloatVector.zero(S);
+        FloatVector y1 = load ? FloatVector.fromArray(S, c, c1 + L) : FloatVector.zero(S);
+        FloatVector z0 = load ? FloatVector.fromArray(S, c, c2) : FloatVector.zero(S);
+        FloatVector z1 = load ? FloatVector.fromArray(S, c, c2 + L) : FloatVector.zero(S);
+        FloatVector u0 = load ? FloatVector.fromArray(S, c, c3) : FloatVector.zero(S);
+        FloatVector u1 = load ? FloatVector.fromArray(S, c, c3 + L) : FloatVector.zero(S);
+        // one induction variable, the indexes derived from it, and one range check up front: C2 then drops
+        // the check of every load (with four indexes stepped separately it kept them, a third slower in L2)
+        int pairs = k / 2;
+        Objects.checkFromIndexSize(p0, 3 * stride + (k + 1) / 2 * w, b.length);
+        for (int i = 0; i < pairs; i++) {
+            int p = 2 * i, s = p0 + i * w, t = s + stride, r = t + stride, q = r + stride;
+            FloatVector v = FloatVector.broadcast(S, a[ao + p]);
+            FloatVector u = FloatVector.broadcast(S, a[ao + p + 1]);
+            IntVector b0 = IntVector.fromArray(I, b, s);
+            IntVector b1 = IntVector.fromArray(I, b, s + L);
+            x0 = u.fma(b0.and(0xffff0000).reinterpretAsFloats(), v.fma(b0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), x0));
+            x1 = u.fma(b1.and(0xffff0000).reinterpretAsFloats(), v.fma(b1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), x1));
+            b0 = IntVector.fromArray(I, b, t);
+            b1 = IntVector.fromArray(I, b, t + L);
+            y0 = u.fma(b0.and(0xffff0000).reinterpretAsFloats(), v.fma(b0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), y0));
+            y1 = u.fma(b1.and(0xffff0000).reinterpretAsFloats(), v.fma(b1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), y1));
+            b0 = IntVector.fromArray(I, b, r);
+            b1 = IntVector.fromArray(I, b, r + L);
+            z0 = u.fma(b0.and(0xffff0000).reinterpretAsFloats(), v.fma(b0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), z0));
+            z1 = u.fma(b1.and(0xffff0000).reinterpretAsFloats(), v.fma(b1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), z1));
+            b0 = IntVector.fromArray(I, b, q);
+            b1 = IntVector.fromArray(I, b, q + L);
+            u0 = u.fma(b0.and(0xffff0000).reinterpretAsFloats(), v.fma(b0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), u0));
+            u1 = u.fma(b1.and(0xffff0000).reinterpretAsFloats(), v.fma(b1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), u1));
+        }
+        if ((k & 1) == 1) {
+            int p = k - 1, s = p0 + pairs * w, t = s + stride, r = t + stride, q = r + stride;
+            FloatVector v = FloatVector.broadcast(S, a[ao + p]);
+            x0 = v.fma(IntVector.fromArray(I, b, s).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), x0);
+            x1 = v.fma(IntVector.fromArray(I, b, s + L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), x1);
+            y0 = v.fma(IntVector.fromArray(I, b, t).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), y0);
+            y1 = v.fma(IntVector.fromArray(I, b, t + L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), y1);
+            z0 = v.fma(IntVector.fromArray(I, b, r).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), z0);
+            z1 = v.fma(IntVector.fromArray(I, b, r + L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), z1);
+            u0 = v.fma(IntVector.fromArray(I, b, q).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), u0);
+            u1 = v.fma(IntVector.fromArray(I, b, q + L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), u1);
+        }
+        x0.intoArray(c, c0);
+        x1.intoArray(c, c0 + L);
+        y0.intoArray(c, c1);
+        y1.intoArray(c, c1 + L);
+        z0.intoArray(c, c2);
+        z1.intoArray(c, c2 + L);
+        u0.intoArray(c, c3);
+        u1.intoArray(c, c3 + L);
     }
 
     /** {@link #rowTimesFourPanels} for the 4 x 2 tile's panels (2 vectors wide, AVX2): 8 accumulators. */
