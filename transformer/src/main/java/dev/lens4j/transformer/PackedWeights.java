@@ -20,9 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code W_O}, {@code W_in}, {@code W_gate}, {@code W_out}, {@code W_U}), when they are heap arrays or
  * read-only memory segments (a checkpoint's mapping, which nothing can write); of those, the
  * {@link WeightPacking} of the pass says which types (float32 by default; 16-bit ones only when asked,
- * since their copy is a float32 heap copy of the file). A writable segment is never packed: its writes
- * cannot be seen. A matrix is packed the first time a pass needs it (so a model used only for decoding
- * or analysis never pays), on the calling thread, and costs a float32 copy of it.
+ * since their copy is a second copy of the file on the heap). A writable segment is never packed: its
+ * writes cannot be seen. A matrix is packed the first time a pass of many positions needs it (so a model
+ * used only for decoding or analysis never pays), on the calling thread, and costs a copy of it: float32,
+ * or bfloat16 for a bfloat16 matrix ({@link PackedMatrix#packBfloat16}).
  *
  * <p>Thread-safe: passes on several threads may pack the same matrix at once; one copy is kept.
  */
@@ -97,7 +98,8 @@ final class PackedWeights {
         }
         PackedMatrix p;
         try {
-            p = PackedMatrix.pack(w);
+            // bfloat16 kept as bfloat16 (the file's bytes again, read at 2 bytes per element by a decoding step)
+            p = w.type() == StorageType.BF16 ? PackedMatrix.packBfloat16(w) : PackedMatrix.pack(w);
         } catch (OutOfMemoryError tooLarge) {
             // one large array that the heap cannot give: nothing else was allocated or changed, and the
             // product packs what it needs per call as it did before packed weights (a heap sized for the
@@ -145,7 +147,7 @@ final class PackedWeights {
     /**
      * The memory the packed copies hold now.
      *
-     * @return bytes of float32 panels, padding included
+     * @return bytes of the panels, padding included
      */
     long bytes() {
         long b = 0;

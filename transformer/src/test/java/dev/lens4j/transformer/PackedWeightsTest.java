@@ -3,6 +3,9 @@ package dev.lens4j.transformer;
 import dev.lens4j.tensor.Parallel;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.tensor.matmul.MatrixOperand;
+import dev.lens4j.transformer.generation.GenerationConfig;
+import dev.lens4j.transformer.generation.GenerationResult;
+import dev.lens4j.transformer.generation.Generator;
 import dev.lens4j.transformer.loading.HfCheckpoint;
 import dev.lens4j.transformer.loading.LoadOptions;
 import org.junit.jupiter.api.Test;
@@ -61,20 +64,10 @@ class PackedWeightsTest {
 
     /** What the packed copies of every whole matrix a pass multiplies by come to, from PackedMatrix itself. */
     private static long expectedBytes(HookedTransformer m) {
-        PreparedWeights w = preparedOf(m);
-        java.util.Set<MatrixOperand> all = new java.util.LinkedHashSet<>();
-        for (PreparedWeights.Layer l : w.layers) {
-            all.addAll(java.util.Arrays.asList(l.qkv().w()));
-            all.add(l.wO());
-            all.add(l.wIn());
-            all.add(l.wGate());
-            all.add(l.wOut());
-        }
-        all.add(w.wU);
-        all.remove(null);
         long b = 0;
-        for (MatrixOperand o : all) {
-            b += dev.lens4j.tensor.matmul.PackedMatrix.pack(o).bytes();
+        for (MatrixOperand o : packable(m)) {
+            b += (o.type() == dev.lens4j.tensor.matmul.StorageType.BF16 ? dev.lens4j.tensor.matmul.PackedMatrix.packBfloat16(o)
+                    : dev.lens4j.tensor.matmul.PackedMatrix.pack(o)).bytes();
         }
         return b;
     }
@@ -280,6 +273,64 @@ class PackedWeightsTest {
             }
             assertThat(m.packedWeightBytes()).as("one position at a time packs nothing").isZero();
         }
+    }
+
+    /**
+     * {@link WeightPacking#ALL} on 16-bit checkpoints loaded without processing: bfloat16 matrices are
+     * copied as bfloat16 (2 bytes per element, half what a float32 copy takes), half precision into
+     * float32; a decoding step reads the copies the prompt's pass made and gets the full pass's bits at
+     * its position, and generation with the KV cache and the copies chooses what full passes choose.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gpt2/hf-bf16", "gpt_neox/hf-bf16", "llama/hf-bf16", "gemma/hf-bf16", "llama/hf-f16"})
+    void sixteenBitCheckpointsDecodeFromTheirPackedCopiesWithTheFullPassesBits(String folder) throws IOException {
+        Path dir = Path.of("src/test/resources/reference/families").resolve(folder);
+        ForwardOptions all = ForwardOptions.builder().packedWeights(WeightPacking.ALL).build();
+        try (HookedTransformer m = HfCheckpoint.load(dir, LoadOptions.noProcessing())) {
+            MatrixOperand wIn = preparedOf(m).layers.getFirst().wIn();
+            int[] tokens = RandomModels.tokens(11, 1, 9, m.config().dVocab())[0];
+            int[][] prompt = {java.util.Arrays.copyOf(tokens, 8)};
+            KvCache kv = m.newKvCache(1);
+            m.run(prompt, ForwardOptions.builder().kvCache(kv).packedWeights(WeightPacking.ALL).build());
+            long bytes = m.packedWeightBytes();
+            assertThat(bytes).as(folder + ": the prompt packed").isEqualTo(expectedBytes(m));
+            long elements = 0;
+            for (MatrixOperand o : packable(m)) {
+                elements += (long) o.rows() * o.cols();
+            }
+            if (wIn.type() == dev.lens4j.tensor.matmul.StorageType.BF16) {
+                assertThat(bytes).as(folder + ": about 2 bytes per element").isBetween(2 * elements, 3 * elements);
+            } else {
+                assertThat(bytes).as(folder + ": half precision packs as float32").isGreaterThanOrEqualTo(4 * elements);
+            }
+            Tensor step = m.run(new int[][] {{tokens[8]}}, ForwardOptions.builder().kvCache(kv).packedWeights(WeightPacking.ALL).build())
+                    .logits();
+            Tensor full = m.run(new int[][] {tokens}, all).logits();
+            Tensor unpacked = m.run(new int[][] {tokens}, UNPACKED).logits();
+            assertThat(full.toArray()).as(folder + ": packed and unpacked full passes").isEqualTo(unpacked.toArray());
+            assertThat(step.select(1, 0).toArray()).as(folder + ": a step against the full pass").isEqualTo(full.select(1, 8).toArray());
+            GenerationResult cached = Generator.generate(m, prompt[0], GenerationConfig.builder().maxNewTokens(4)
+                    .packedWeights(WeightPacking.ALL).build());
+            GenerationResult uncached = Generator.generate(m, prompt[0], GenerationConfig.builder().maxNewTokens(4)
+                    .useKvCache(false).packedWeights(WeightPacking.NONE).build());
+            assertThat(cached.tokens()).as(folder + ": generation").isEqualTo(uncached.tokens());
+        }
+    }
+
+    /** The distinct whole matrices a pass multiplies by. */
+    private static java.util.Set<MatrixOperand> packable(HookedTransformer m) {
+        PreparedWeights w = preparedOf(m);
+        java.util.Set<MatrixOperand> all = new java.util.LinkedHashSet<>();
+        for (PreparedWeights.Layer l : w.layers) {
+            all.addAll(java.util.Arrays.asList(l.qkv().w()));
+            all.add(l.wO());
+            all.add(l.wIn());
+            all.add(l.wGate());
+            all.add(l.wOut());
+        }
+        all.add(w.wU);
+        all.remove(null);
+        return all;
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.lens4j.transformer.generation;
 
+import dev.lens4j.transformer.WeightPacking;
+
 /**
  * How to continue a prompt (TransformerLens's {@code generate} arguments). Build with
  * {@link #builder()}; the defaults are greedy decoding of 10 tokens with a KV cache, not stopping at
@@ -23,9 +25,14 @@ package dev.lens4j.transformer.generation;
  * @param useKvCache reuse keys and values of earlier positions (one position per step) instead of
  *                   running the whole sequence again at every step
  * @param keepLogits return the logits that chose each new token
+ * @param packedWeights which weight matrices the passes may multiply from packed copies ({@link
+ *                      dev.lens4j.transformer.ForwardOptions.Builder#packedWeights}): the prompt's pass
+ *                      packs them, every step reads the copies; {@link WeightPacking#ALL} makes a
+ *                      bfloat16 checkpoint decode from bfloat16 panels (the file's bytes again on the heap)
  */
 public record GenerationConfig(int maxNewTokens, boolean doSample, float temperature, int topK, float topP, long seed,
-                               boolean stopAtEos, int eosTokenId, boolean useKvCache, boolean keepLogits) {
+                               boolean stopAtEos, int eosTokenId, boolean useKvCache, boolean keepLogits,
+                               WeightPacking packedWeights) {
 
     /** Validates the values; a bad one throws an exception naming it. */
     public GenerationConfig {
@@ -40,6 +47,9 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
         }
         if (!(topP > 0 && topP <= 1)) {
             throw new IllegalArgumentException("topP must be in (0, 1] (1 = off), got " + topP);
+        }
+        if (packedWeights == null) {
+            throw new IllegalArgumentException("packedWeights is null; use WeightPacking.NONE to multiply the weights as they are");
         }
     }
 
@@ -73,6 +83,7 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
         private int eosTokenId = -1;
         private boolean useKvCache = true;
         private boolean keepLogits;
+        private WeightPacking packedWeights = WeightPacking.FLOAT32;
 
         private Builder() {}
 
@@ -187,13 +198,26 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
         }
 
         /**
+         * Returns this builder.
+         *
+         * @param packing which weight matrices the passes may multiply from packed copies (default
+         *                {@link WeightPacking#FLOAT32}); {@link WeightPacking#ALL} for the fastest decoding
+         *                of a bfloat16 checkpoint
+         * @return this builder
+         */
+        public Builder packedWeights(WeightPacking packing) {
+            this.packedWeights = packing;
+            return this;
+        }
+
+        /**
          * Returns the config.
          *
          * @return the config
          */
         public GenerationConfig build() {
             return new GenerationConfig(maxNewTokens, doSample, temperature, topK, topP, seed, stopAtEos, eosTokenId,
-                    useKvCache, keepLogits);
+                    useKvCache, keepLogits, packedWeights);
         }
     }
 }

@@ -46,7 +46,7 @@ public final class Generator {
         }
         Sampler sampler = new Sampler(cfg);
         KvCache kv = cfg.useKvCache() ? model.newKvCache(1) : null;
-        ForwardOptions.Builder ob = ForwardOptions.builder().hooks(hooks);
+        ForwardOptions.Builder ob = ForwardOptions.builder().hooks(hooks).packedWeights(cfg.packedWeights());
         if (kv != null) {
             ob.kvCache(kv);
         }
