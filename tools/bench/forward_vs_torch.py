@@ -16,7 +16,8 @@ Suites:
            processing against transformers' GPTNeoXForCausalLM on the same file; forward 1x128, 8x128, decoding.
   llama    a Llama-3.2-1B-shaped folder, the same way (LlamaForCausalLM).
   pythia-bf16, llama-bf16   the bfloat16 copies of those folders: lens4j keeps the weights 16-bit (memory-mapped)
-           and widens them in its products; torch runs the model in bfloat16.
+           and widens them in its products, and "lens4j packed" also keeps bfloat16 panel copies of them
+           (WeightPacking.ALL); torch runs the model in bfloat16.
 
     python tools/bench/forward_vs_torch.py --java JAVA --jar benchmarks/target/benchmarks.jar \
         --suite gpt2 --rounds 3 --out DIR [--before-jar OLD.jar]
@@ -54,6 +55,9 @@ def suite(name):
     torch_dtype = "bfloat16" if dtype == "bf16" else "float32"
     workers = [("lens4j", "java", {"model": folder, "processing": "none"}),
                ("torch", "torch", {"model": folder, "dtype": torch_dtype})]
+    if dtype == "bf16":
+        # the same folder with bfloat16 panel copies of the weights (WeightPacking.ALL): the file's bytes again
+        workers.insert(1, ("lens4j packed", "java", {"model": folder, "processing": "none", "packing": "ALL"}))
     cases = [("forward", 1, 128), ("forward", 8, 128), ("decode", 1, 16)]
     return workers, cases
 

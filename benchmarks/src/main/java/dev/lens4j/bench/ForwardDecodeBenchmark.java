@@ -5,8 +5,10 @@ import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.ForwardOptions;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.KvCache;
+import dev.lens4j.transformer.WeightPacking;
 import dev.lens4j.transformer.generation.GenerationConfig;
 import dev.lens4j.transformer.generation.Sampler;
+import dev.lens4j.transformer.loading.Models;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -22,6 +24,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
@@ -30,6 +35,14 @@ import java.util.concurrent.TimeUnit;
  * tokens per second of one-position passes after a 16-token prompt. Each step reads every weight
  * once (124M floats, 497 MB), so the memory bandwidth bounds it: about 15 GB/s on one core and
  * 30 GB/s on two of the reference machine, i.e. 30 and 60 tokens per second.
+ *
+ * <p>{@code -p model=DIR} decodes a Hugging Face folder loaded without processing instead (e.g. the
+ * bfloat16 Pythia of {@code tools/bench/make_bench_models.py}), and {@code -p packing=ALL} lets its
+ * passes keep packed copies of 16-bit weights ({@link WeightPacking}):
+ * <pre>{@code
+ * java -jar benchmarks/target/benchmarks.jar ForwardDecodeBenchmark \
+ *     -p model=$HOME/.cache/lens4j/bench-models/pythia-bf16 -p packing=FLOAT32,ALL
+ * }</pre>
  *
  * <p>Set-up checks that the cached steps choose the same tokens as full passes over the sequence.
  */
@@ -48,7 +61,15 @@ public class ForwardDecodeBenchmark {
     @Param({"1", "2"})
     public int threads;
 
-    private HookedTransformer model;
+    /** {@code gpt2-random}, or a Hugging Face folder loaded without processing. */
+    @Param({"gpt2-random"})
+    public String model;
+
+    /** The passes' {@link WeightPacking}. */
+    @Param({"FLOAT32"})
+    public String packing;
+
+    private HookedTransformer lens;
     private int[] prompt;
     private KvCache kv;
     private ForwardOptions options;
@@ -58,32 +79,37 @@ public class ForwardDecodeBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         Parallel.setThreads(threads);
-        model = ForwardModels.gpt2Small(1);
-        prompt = ForwardModels.tokens(3, 1, PROMPT, model.config().dVocab())[0];
-        int[] generated = model.generate(prompt, GenerationConfig.builder().maxNewTokens(8).build()).tokens();
-        Tensor full = model.forward(new int[][] {Arrays.copyOf(generated, generated.length - 1)});
+        try {
+            lens = "gpt2-random".equals(model) ? ForwardModels.gpt2Small(1) : Models.fromPretrainedNoProcessing(Path.of(model));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        WeightPacking wp = WeightPacking.valueOf(packing);
+        prompt = ForwardModels.tokens(3, 1, PROMPT, lens.config().dVocab())[0];
+        int[] generated = lens.generate(prompt, GenerationConfig.builder().maxNewTokens(8).packedWeights(wp).build()).tokens();
+        Tensor full = lens.forward(new int[][] {Arrays.copyOf(generated, generated.length - 1)});
         for (int i = 0; i < 8; i++) {
             int expected = Sampler.argmax(full.select(0, 0).select(0, PROMPT - 1 + i).toArray());
             if (generated[PROMPT + i] != expected) {
                 throw new IllegalStateException("cached step " + i + " chose " + generated[PROMPT + i] + ", a full pass " + expected);
             }
         }
-        kv = model.newKvCache(1);
-        options = ForwardOptions.builder().kvCache(kv).build();
+        kv = lens.newKvCache(1);
+        options = ForwardOptions.builder().kvCache(kv).packedWeights(wp).build();
     }
 
     /** Runs the prompt into a fresh KV cache (not timed). */
     @Setup(Level.Invocation)
     public void prefill() {
         kv.clear();
-        Tensor logits = model.run(new int[][] {prompt}, options).logits();
+        Tensor logits = lens.run(new int[][] {prompt}, options).logits();
         next = Sampler.argmax(logits.select(0, 0).select(0, PROMPT - 1).toArray());
     }
 
     /** Frees the model. */
     @TearDown(Level.Trial)
     public void tearDown() {
-        model.close();
+        lens.close();
     }
 
     /** @return the last token; one operation is one generated token */
@@ -92,7 +118,7 @@ public class ForwardDecodeBenchmark {
     public int decode() {
         int token = next;
         for (int i = 0; i < STEPS; i++) {
-            Tensor logits = model.run(new int[][] {{token}}, options).logits();
+            Tensor logits = lens.run(new int[][] {{token}}, options).logits();
             token = Sampler.argmax(logits.toArray());
         }
         return token;

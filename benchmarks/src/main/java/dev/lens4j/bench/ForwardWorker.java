@@ -6,6 +6,7 @@ import dev.lens4j.transformer.ForwardOptions;
 import dev.lens4j.transformer.ForwardResult;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.KvCache;
+import dev.lens4j.transformer.WeightPacking;
 import dev.lens4j.transformer.generation.Sampler;
 import dev.lens4j.transformer.loading.Models;
 
@@ -38,7 +39,8 @@ import java.util.Set;
  *   <li>{@code {"op": "load", "model": "gpt2-random"}} builds GPT-2 small's shape with random weights
  *       ({@link ForwardModels#gpt2Small}); {@code {"op": "load", "model": "/path/to/hf-folder",
  *       "processing": "none"}} loads a Hugging Face folder with {@link Models#fromPretrainedNoProcessing}
- *       ({@code "default"}: {@link Models#fromPretrained}). The answer gives the load time, the heap in
+ *       ({@code "default"}: {@link Models#fromPretrained}); {@code "packing": "ALL"} (a {@link WeightPacking})
+ *       sets the packed weights of the forward and decoding passes. The answer gives the load time, the heap in
  *       use and the process's resident memory.</li>
  *   <li>{@code {"op": "forward", "batch": 1, "pos": 128, "threads": 1, "runs": 3}} times
  *       {@code runs} forward passes to logits; {@code "op": "cache"} the same with
@@ -65,6 +67,8 @@ public final class ForwardWorker {
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private HookedTransformer model;
     private String modelName;
+    /** The passes' packed weights, or null for the default. */
+    private WeightPacking packing;
     private final Set<String> checked = new HashSet<>();
 
     private ForwardWorker() {}
@@ -100,6 +104,7 @@ public final class ForwardWorker {
     private String serve(Map<String, String> req) throws IOException {
         String op = req.get("op");
         if ("load".equals(op)) {
+            packing = req.containsKey("packing") ? WeightPacking.valueOf(req.get("packing")) : null;
             return load(req.get("model"), req.getOrDefault("processing", "none"));
         }
         if (model == null) {
@@ -185,7 +190,8 @@ public final class ForwardWorker {
     private String forward(String op, int batch, int pos, int runs, int warmup) {
         int[][] tokens = tokens(batch, pos);
         String key = op + " " + batch + "x" + pos;
-        Runnable pass = op.equals("forward") ? () -> model.forward(tokens) : () -> model.runWithCache(tokens);
+        ForwardOptions plain = options().build();
+        Runnable pass = op.equals("forward") ? () -> model.run(tokens, plain) : () -> model.runWithCache(tokens);
         if (checked.add(key)) {
             check(tokens);
             for (int i = 0; i < warmup; i++) {
@@ -209,7 +215,7 @@ public final class ForwardWorker {
     private String decode(int promptLength, int steps, int runs, int warmup) {
         int[] prompt = ForwardModels.tokens(3, 1, promptLength, model.config().dVocab())[0];
         KvCache kv = model.newKvCache(1);
-        ForwardOptions options = ForwardOptions.builder().kvCache(kv).build();
+        ForwardOptions options = options().kvCache(kv).build();
         int[] generated = new int[promptLength + steps];
         Runnable run = () -> {
             kv.clear();
@@ -247,6 +253,12 @@ public final class ForwardWorker {
             t.add(time(steps1));
         }
         return answer(t, (double) (steps - 1));
+    }
+
+    /** @return a builder with the load request's packed weights, if it named them */
+    private ForwardOptions.Builder options() {
+        ForwardOptions.Builder b = ForwardOptions.builder();
+        return packing == null ? b : b.packedWeights(packing);
     }
 
     /** @return wall-clock and process CPU seconds of one call */
