@@ -123,13 +123,26 @@ final class WeightGradients {
      * @return name to gradient, in the weights' order
      */
     Map<String, Tensor> byName(TransformerWeights weights) {
+        // matched by storage without handing the weights' arrays out (Tensor.heapArray or sameViewOver
+        // would mark them escaped, and the model would never trust its packed copies of them again)
+        Map<Tensor, float[]> gradientOf = new LinkedHashMap<>();
+        synchronized (this) {
+            byStorage.forEach((w, g) -> gradientOf.put(Tensor.of(w, w.length), g));
+        }
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : weights.stateDict().entrySet()) {
             Tensor w = e.getValue();
             if (!w.isHeap()) {
                 throw new IllegalStateException("weight " + e.getKey() + " is memory-mapped: no gradient kept for it");
             }
-            out.put(e.getKey(), w.sameViewOver(this::of));
+            float[] g = null;
+            for (Map.Entry<Tensor, float[]> s : gradientOf.entrySet()) {
+                if (w.sharesStorageWith(s.getKey())) {
+                    g = s.getValue();
+                    break;
+                }
+            }
+            out.put(e.getKey(), g != null ? w.sameViewOf(g) : Tensor.zeros(w.shape()));
         }
         return out;
     }

@@ -9,6 +9,7 @@ import dev.lens4j.transformer.generation.Generator;
 import dev.lens4j.transformer.loading.HfCheckpoint;
 import dev.lens4j.transformer.loading.LoadOptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -331,6 +332,32 @@ class PackedWeightsTest {
         all.add(w.wU);
         all.remove(null);
         return all;
+    }
+
+    /**
+     * Saving a checkpoint and taking weight gradients read the weights without handing their arrays
+     * out, so the model keeps trusting its packed copies: the next pass multiplies from the same copies
+     * (none dropped, none made again), with the bits of an unpacked pass.
+     */
+    @Test
+    void savingACheckpointAndTakingWeightGradientsKeepThePackedCopies(@TempDir Path dir) throws IOException {
+        try (HookedTransformer m = RandomModels.model(C, 17)) {
+            m.forward(TOKENS);
+            long bytes = m.packedWeightBytes();
+            assertThat(bytes).isPositive();
+            dev.lens4j.transformer.loading.LensCheckpoint.save(m, dir.resolve("ckpt"));
+            ForwardResult r = m.run(TOKENS, ForwardOptions.builder().backward(LogitMetric.meanLoss(TOKENS))
+                    .weightGradients(true).build());
+            assertThat(r.weightGradients()).containsKey("blocks.0.mlp.W_in");
+            assertThat(r.weightGradients().get("blocks.0.mlp.W_in").toArray()).as("a real gradient").isNotEqualTo(
+                    new float[r.weightGradients().get("blocks.0.mlp.W_in").size()]);
+            Tensor after = m.forward(TOKENS);
+            assertThat(m.packedWeightBytes()).as("the packed copies kept").isEqualTo(bytes);
+            assertThat(after.toArray()).isEqualTo(m.run(TOKENS, UNPACKED).logits().toArray());
+            try (HookedTransformer loaded = dev.lens4j.transformer.loading.LensCheckpoint.load(dir.resolve("ckpt"))) {
+                assertThat(loaded.forward(TOKENS).toArray()).as("the checkpoint").isEqualTo(after.toArray());
+            }
+        }
     }
 
     @Test

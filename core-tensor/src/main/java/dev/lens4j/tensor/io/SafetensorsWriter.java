@@ -265,14 +265,6 @@ public final class SafetensorsWriter {
         });
     }
 
-    /** The elements of a tensor in row-major order, without a copy when it already is a whole heap array. */
-    private static float[] floatsOf(Tensor t) {
-        if (t.isHeap() && t.isContiguous() && t.heapOffset() == 0 && t.heapArray().length == t.size()) {
-            return t.heapArray();
-        }
-        return t.toArray();
-    }
-
     private static void writeData(FileChannel ch, Entry e, MemorySegment stage) throws IOException {
         if (e.raw() != null) {
             for (long done = 0; done < e.byteLength(); ) {
@@ -285,7 +277,7 @@ public final class SafetensorsWriter {
         }
         int size = e.dtype().byteSize();
         int perChunk = (int) (stage.byteSize() / size);
-        float[] src = e.floats() != null ? e.floats() : floatsOf(e.tensor());
+        float[] src = e.floats() != null ? e.floats() : e.tensor().toArray();
         for (int done = 0; done < src.length; ) {
             int n = Math.min(perChunk, src.length - done);
             switch (e.dtype()) {

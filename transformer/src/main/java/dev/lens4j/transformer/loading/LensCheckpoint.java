@@ -93,7 +93,7 @@ public final class LensCheckpoint {
         SafetensorsWriter out = new SafetensorsWriter().metadata("format", "pt");
         for (Map.Entry<String, Tensor> e : weights.stateDict().entrySet()) {
             Tensor t = e.getValue();
-            out.add(e.getKey(), DType.F32, wholeArray(t), t.shape());
+            out.add(e.getKey(), DType.F32, t);   // read when written, without handing out its array
         }
         try (StagedFolder staged = StagedFolder.begin(dir)) {
             Path d = staged.dir();
@@ -110,14 +110,6 @@ public final class LensCheckpoint {
             }
             return written;
         }
-    }
-
-    /** The elements in row-major order, without a copy when the tensor is exactly a whole heap array. */
-    private static float[] wholeArray(Tensor t) {
-        if (t.isHeap() && t.isContiguous() && t.heapOffset() == 0 && t.heapArray().length == t.size()) {
-            return t.heapArray();
-        }
-        return t.toArray();
     }
 
     /**
