@@ -64,11 +64,12 @@ public record CacheEstimate(int batch, int pos, int hookPoints, long cacheBytes,
     }
 
     /**
-     * Refuses a pass whose cache and logits cannot fit in the heap beside the model's heap weights.
+     * Refuses a pass whose cache and logits cannot fit in the heap beside the model's heap weights and
+     * the packed copies of its weight matrices it holds ({@link HookedTransformer#packedWeightBytes()}).
      * Only what cannot fit even in an otherwise empty heap is refused: a pass that fits may still run
      * out of memory when the program holds much else.
      *
-     * @param model the model, whose weights on the heap count against the limit
+     * @param model the model, whose weights on the heap and packed copies count against the limit
      * @param heapLimit the JVM's heap limit ({@link Runtime#maxMemory()})
      * @throws IllegalArgumentException with the estimate, the limit and what to change, if it cannot fit
      */
@@ -76,13 +77,13 @@ public record CacheEstimate(int batch, int pos, int hookPoints, long cacheBytes,
         if (heapLimit == Long.MAX_VALUE) {
             return; // no limit
         }
-        long weights = heapWeightBytes(model);
+        long weights = heapWeightBytes(model) + model.packedWeightBytes();
         if (cacheBytes + logitsBytes <= heapLimit - weights) {
             return;
         }
         throw new IllegalArgumentException(String.format(Locale.ROOT,
                 "caching %d hook points for a batch of %d x %d positions needs about %s (the largest, %s, %s), plus %s of "
-                        + "logits, but the JVM's heap limit is %s, of which the weights take %s; cache fewer hook points "
+                        + "logits, but the JVM's heap limit is %s, of which the weights and their packed copies take %s; cache fewer hook points "
                         + "(a names filter such as n -> n.endsWith(\"hook_pattern\")), run a smaller batch or fewer "
                         + "positions, or raise the heap limit (-Xmx)",
                 hookPoints, batch, pos, bytes(cacheBytes), largest, bytes(largestBytes), bytes(logitsBytes), bytes(heapLimit),

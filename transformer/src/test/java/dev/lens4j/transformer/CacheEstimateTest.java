@@ -78,6 +78,13 @@ class CacheEstimateTest {
             e.requireFits(m, need + weights);
             assertThatThrownBy(() -> e.requireFits(m, need + weights - 1)).isInstanceOf(IllegalArgumentException.class);
             e.requireFits(m, Long.MAX_VALUE);
+            // a pass of many positions packs the weight matrices: their copies count too
+            m.forward(RandomModels.tokens(3, 1, 12, m.config().dVocab()));
+            long packed = m.packedWeightBytes();
+            assertThat(packed).isPositive();
+            e.requireFits(m, need + weights + packed);
+            assertThatThrownBy(() -> e.requireFits(m, need + weights + packed - 1)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("the weights and their packed copies take " + CacheEstimate.bytes(weights + packed));
         }
         assertThat(CacheEstimate.bytes(80)).isEqualTo("80 bytes");
         assertThat(CacheEstimate.bytes(3 << 20)).isEqualTo("3.0 MB");
