@@ -80,6 +80,8 @@ def main():
     p.add_argument("--warmup", type=int, default=2, help="untimed passes before a case's first timed one, per worker")
     p.add_argument("--xmx", default="10g")
     p.add_argument("--java-opts", default="", help="more JVM options for the lens4j workers")
+    p.add_argument("--alt-java-opts", help="also run this build with these JVM options instead, as 'lens4j alt' "
+                                            "(e.g. -XX:+UseZGC), alternating with the others")
     args = p.parse_args()
     if args.summarize:
         resummarize(args.summarize)
@@ -95,15 +97,19 @@ def main():
         cases = [c for c in cases if c[0] == "decode" or "%dx%d" % (c[1], c[2]) in args.shapes]
     if args.before_jar:
         workers_spec = [("lens4j before", "java-before", workers_spec[0][2])] + workers_spec
+    if args.alt_java_opts:
+        lens4j_load = next(load for label, _, load in workers_spec if label == "lens4j")
+        workers_spec = [("lens4j alt", "java-alt", lens4j_load)] + workers_spec
     session = {"suite": args.suite, "cpu": benchenv.cpu_info(), "jdk": benchenv.jdk_version(args.java),
                "load_start": benchenv.load(), "rounds": args.rounds, "runs": args.runs, "warmup": args.warmup,
                "threads": args.threads, "new_tokens": args.new_tokens,
-               "xmx": args.xmx, "java_opts": args.java_opts, "workers": {}}
+               "xmx": args.xmx, "java_opts": args.java_opts, "alt_java_opts": args.alt_java_opts, "workers": {}}
     workers = {}
     for label, kind, load in workers_spec:
         if kind.startswith("java"):
             jar = args.before_jar if kind == "java-before" else args.jar
-            cmd = [args.java, "--add-modules", "jdk.incubator.vector", "-Xmx" + args.xmx] + args.java_opts.split() + \
+            opts = args.alt_java_opts if kind == "java-alt" else args.java_opts
+            cmd = [args.java, "--add-modules", "jdk.incubator.vector", "-Xmx" + args.xmx] + opts.split() + \
                   ["-cp", jar, "dev.lens4j.bench.ForwardWorker"]
         else:
             cmd = [sys.executable, os.path.join(HERE, "torch_forward_worker.py")]

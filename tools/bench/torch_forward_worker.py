@@ -155,8 +155,17 @@ def main():
                         gen = torch.cat([prompt] + state["tokens"], dim=1)
                         n = min(8, steps - 1)
                         full = model.forward(gen[:, :n_prompt + n - 1])
-                        assert torch.equal(full[0, n_prompt - 1:].argmax(-1), gen[0, n_prompt:n_prompt + n]), \
-                            "KV-cache decoding disagrees with full passes"
+                        chosen = gen[0, n_prompt:n_prompt + n]
+                        if full.dtype == torch.float32:
+                            assert torch.equal(full[0, n_prompt - 1:].argmax(-1), chosen), \
+                                "KV-cache decoding disagrees with full passes"
+                        else:
+                            # bfloat16: the cached and the full pass round differently, so a near tie may go
+                            # either way; the chosen token must be within bfloat16's round-off of the best
+                            rows = full[0, n_prompt - 1:].float()
+                            gap = rows.max(-1).values - rows.gather(1, chosen[:, None])[:, 0]
+                            assert (gap <= 0.02 * rows.abs().max()).all(), \
+                                "KV-cache decoding disagrees with full passes beyond bfloat16 round-off: %s" % gap.tolist()
                         for _ in range(warmup):
                             prefill()
                             run_steps()
