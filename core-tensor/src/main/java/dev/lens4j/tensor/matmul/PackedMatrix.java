@@ -111,38 +111,43 @@ public final class PackedMatrix {
         forPanels(k, n, nr, (s, e) -> {
             short[] run = new short[Math.max(k, nr)];
             for (int q = s; q < e; q++) {
-                int j0 = q * nr, cols = Math.min(nr, n - j0);
-                int w = GemmPacking.panelWidth(cols, kern.nrStep());
-                int base = q * nr * kp;
-                if (b.rowStride() == 1) {
-                    // a column is contiguous along k (the [out, in] layout of a Hugging Face weight): column by column
-                    for (int j = 0; j < cols; j++) {
-                        bits(b, b.offset() + (j0 + j) * b.colStride(), k, run);
-                        for (int t = 0; t < kp; t++) {
-                            int hi = 2 * t + 1 < k ? run[2 * t + 1] << 16 : 0;
-                            pairs[base + t * w + j] = hi | (run[2 * t] & 0xffff);
-                        }
-                    }
-                } else {
-                    // row by row (contiguous when the column stride is 1)
-                    for (int p = 0; p < k; p++) {
-                        long row = b.offset() + p * b.rowStride() + j0 * b.colStride();
-                        if (b.colStride() == 1) {
-                            bits(b, row, cols, run);
-                        } else {
-                            for (int j = 0; j < cols; j++) {
-                                run[j] = (short) (Float.floatToRawIntBits(b.get(p, j0 + j)) >>> 16);
-                            }
-                        }
-                        int at = base + p / 2 * w;
-                        for (int j = 0; j < cols; j++) {
-                            pairs[at + j] |= (p & 1) == 0 ? run[j] & 0xffff : run[j] << 16;
-                        }
-                    }
-                }
+                packPairPanel(b, kern, q, pairs, run);
             }
         });
         return new PackedMatrix(k, n, kern, null, pairs);
+    }
+
+    /** Packs panel {@code q} of a bfloat16 b into {@code pairs}; {@code run} is scratch of max(k, nr) shorts. */
+    private static void packPairPanel(MatrixOperand b, GemmMicroKernel kern, int q, int[] pairs, short[] run) {
+        int k = b.rows(), nr = kern.nr(), kp = (k + 1) / 2;
+        int j0 = q * nr, cols = Math.min(nr, b.cols() - j0);
+        int w = GemmPacking.panelWidth(cols, kern.nrStep());
+        int base = q * nr * kp;
+        if (b.rowStride() == 1) {
+            // a column is contiguous along k (the [out, in] layout of a Hugging Face weight): column by column
+            for (int j = 0; j < cols; j++) {
+                bits(b, b.offset() + (j0 + j) * b.colStride(), k, run);
+                for (int t = 0; t < kp; t++) {
+                    int hi = 2 * t + 1 < k ? run[2 * t + 1] << 16 : 0;
+                    pairs[base + t * w + j] = hi | (run[2 * t] & 0xffff);
+                }
+            }
+            return;
+        }
+        // row by row (one contiguous run when the column stride is 1)
+        for (int p = 0; p < k; p++) {
+            if (b.colStride() == 1) {
+                bits(b, b.offset() + p * b.rowStride() + j0, cols, run);
+            } else {
+                for (int j = 0; j < cols; j++) {
+                    run[j] = (short) (Float.floatToRawIntBits(b.get(p, j0 + j)) >>> 16);
+                }
+            }
+            int at = base + p / 2 * w;
+            for (int j = 0; j < cols; j++) {
+                pairs[at + j] |= (p & 1) == 0 ? run[j] & 0xffff : run[j] << 16;
+            }
+        }
     }
 
     /** Copies {@code count} consecutive 16-bit elements of b's storage, from element index {@code idx}. */

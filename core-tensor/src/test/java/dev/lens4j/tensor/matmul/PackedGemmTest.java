@@ -192,7 +192,8 @@ class PackedGemmTest {
      * exactly widened values for every kernel, thread count, layout and storage: one row (four panels
      * read at once, widened in registers, the rest widened into scratch), 2 to 7 rows (the small-row
      * path on widened panels), many rows (the tile on widened panels); k odd and even, a narrow last
-     * panel; with and without a bias.
+     * panel; with and without a bias; B row-major, transposed (a Hugging Face {@code [out, in]} weight),
+     * a window and strided.
      */
     @Test
     void bfloat16PanelsGiveTheBitsOfTheWidenedMatrix() {
@@ -201,7 +202,7 @@ class PackedGemmTest {
             int[][] shapes = {{1, 301, 350}, {1, 300, 400}, {1, 7, 49}, {2, 301, 350}, {4, 64, 200}, {7, 13, 150}, {37, 201, 101}, {300, 77, 61}};
             for (int[] sh : shapes) {
                 int m = sh[0], k = sh[1], n = sh[2];
-                for (Layout lb : new Layout[] {Layout.ROW_MAJOR, Layout.TRANSPOSED}) {
+                for (Layout lb : Layout.values()) {
                     for (Arena where : new Arena[] {null, arena}) {
                         MatrixOperand[] b = GemmFixtures.halfOperand(rnd, k, n, lb, StorageType.BF16, where);
                         MatrixOperand a = operand(rnd, m, k, m % 2 == 0 ? Layout.ROW_MAJOR : Layout.TRANSPOSED, null);
