@@ -75,19 +75,22 @@ public final class HookedTransformer implements AutoCloseable {
     private final Engine engine;
     /** The weight matrices packed for the GEMM, made as passes need them and watched for writes. */
     private final PackedWeights packedWeights;
+    /** False for a view ({@link #withHookSwitches}), which shares its model's packed copies and leaves them at close. */
+    private final boolean ownsPackedWeights;
     private final HookPoints points;
     private final HookRegistry registry;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private HookedTransformer(TransformerConfig cfg, PreparedWeights prepared, Tokenizer tokenizer, AutoCloseable owner,
-                              ParameterCount parameterCount) {
+                              ParameterCount parameterCount, PackedWeights shared) {
         this.cfg = cfg;
         this.prepared = prepared;
         this.tokenizer = tokenizer;
         this.owner = owner;
         this.parameterCount = parameterCount;
         this.engine = new Engine(cfg, prepared);
-        this.packedWeights = new PackedWeights(prepared);
+        this.ownsPackedWeights = shared == null;
+        this.packedWeights = shared != null ? shared : new PackedWeights(prepared);
         this.points = engine.points;
         this.registry = new HookRegistry(points.names());
     }
@@ -142,7 +145,30 @@ public final class HookedTransformer implements AutoCloseable {
         // watches (a second model over the same weights, such as EAP-IG's graph view) leaves that model's
         // packed copies trusted
         PreparedWeights prepared = StorageWatch.reading(() -> new PreparedWeights(cfg, weights));
-        return new HookedTransformer(cfg, prepared, tokenizer, owner, parameterCount);
+        return new HookedTransformer(cfg, prepared, tokenizer, owner, parameterCount, null);
+    }
+
+    /**
+     * This model with TransformerLens's optional hook switches set otherwise ({@code use_attn_result},
+     * {@code use_split_qkv_input}, {@code use_hook_mlp_in}, {@code use_attn_in}; see
+     * {@link TransformerConfig#withHookSwitches}): a view over the same weights that also shares this
+     * model's packed weight copies, so it neither packs them again nor holds a second copy (EAP-IG's
+     * graph view of GPT-2 small held 494 MB of its own). Its hooks are its own. Closing it leaves this
+     * model, its weights and its packed copies as they are; close this model only after its views.
+     *
+     * @param attnResult record per-head results ({@code hook_result})
+     * @param splitQkvInput per-head Q/K/V inputs
+     * @param hookMlpIn record {@code hook_mlp_in}
+     * @param attnIn per-head attention input
+     * @return the view
+     * @throws IllegalStateException if this model is closed
+     */
+    public HookedTransformer withHookSwitches(boolean attnResult, boolean splitQkvInput, boolean hookMlpIn, boolean attnIn) {
+        if (closed.get()) {
+            throw new IllegalStateException("model " + cfg.modelName() + " is closed");
+        }
+        return new HookedTransformer(cfg.withHookSwitches(attnResult, splitQkvInput, hookMlpIn, attnIn), prepared, tokenizer,
+                null, parameterCount, packedWeights);
     }
 
     /**
@@ -630,7 +656,9 @@ public final class HookedTransformer implements AutoCloseable {
             return;
         }
         registry.close("model " + cfg.modelName() + " is closed");
-        packedWeights.clear();
+        if (ownsPackedWeights) {
+            packedWeights.clear();
+        }
         if (owner == null) {
             return;
         }

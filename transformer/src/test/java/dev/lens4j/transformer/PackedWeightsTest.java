@@ -360,6 +360,41 @@ class PackedWeightsTest {
         }
     }
 
+    /**
+     * A view with other hook switches shares the model's packed copies: it packs nothing more, holds no
+     * second copy, gives the bits of a separate model built with those switches, and closing it leaves
+     * the model's copies in place.
+     */
+    @Test
+    void aViewWithOtherHookSwitchesSharesThePackedCopies() {
+        try (HookedTransformer m = RandomModels.model(C, 18)) {
+            Tensor logits = m.forward(TOKENS);
+            long bytes = m.packedWeightBytes();
+            assertThat(bytes).isPositive();
+            HookedTransformer view = m.withHookSwitches(true, true, true, false);
+            assertThat(view.hookPointNames()).contains("blocks.0.attn.hook_result", "blocks.1.hook_q_input")
+                    .hasSizeGreaterThan(m.hookPointNames().size());
+            ForwardResult r = view.runWithCache(TOKENS);
+            Tensor separate;
+            try (HookedTransformer other = HookedTransformer.of(m.config().withHookSwitches(true, true, true, false), m.weights(), null, null)) {
+                separate = other.run(TOKENS, ForwardOptions.builder().cache(n -> true).packedWeights(WeightPacking.NONE).build()).logits();
+            }
+            // a cached hook_result adds the per-head results in another order than W_O's product: the bits
+            // of a separate model with the same switches and cache
+            assertThat(r.logits().toArray()).as("the view's logits").isEqualTo(separate.toArray());
+            assertThat(r.cache().get("blocks.1.attn.hook_result").shape()).containsExactly(2, 9, 4, 48);
+            assertThat(view.packedWeightBytes()).as("shared, not packed again").isEqualTo(bytes);
+            assertThat(m.packedWeightBytes()).isEqualTo(bytes);
+            view.close();
+            assertThat(m.packedWeightBytes()).as("closing the view leaves the model's copies").isEqualTo(bytes);
+            assertThat(m.forward(TOKENS).toArray()).isEqualTo(logits.toArray());
+        }
+        HookedTransformer closed = RandomModels.model(C, 18);
+        closed.close();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> closed.withHookSwitches(true, false, false, false))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
+    }
+
     @Test
     void aWritableSegmentIsNeverPacked() {
         TransformerWeights w = RandomModels.weights(C, 16, 0.3f);

@@ -36,7 +36,7 @@ final class GraphModel implements AutoCloseable {
     }
 
     /**
-     * The graph view of a model; the weights are shared, not copied.
+     * The graph view of a model; the weights and their packed copies are shared, not copied.
      *
      * @param original the model
      * @return its graph view (close it when done; closing leaves the original open)
@@ -44,8 +44,7 @@ final class GraphModel implements AutoCloseable {
     static GraphModel of(HookedTransformer original) {
         TransformerConfig cfg = original.config();
         AttributionGraph graph = AttributionGraph.of(cfg);
-        TransformerConfig switched = cfg.withHookSwitches(true, true, !cfg.attnOnly(), false);
-        HookedTransformer view = HookedTransformer.of(switched, original.weights(), original.hasTokenizer() ? original.tokenizer() : null, null);
+        HookedTransformer view = original.withHookSwitches(true, true, !cfg.attnOnly(), false);
         return new GraphModel(view, graph, original.hooks().snapshot());
     }
 
