@@ -393,7 +393,13 @@ final class BlockedGemm {
         Parallel.forRange(panels, threads > 1 ? Math.max(1, panels / threads) : panels, (s, e) -> {
             int q = s;
             if (m == 1) {
-                // one row (batch 1): four panels at a time, four streams of B in flight
+                // one row (batch 1): four panels at a time, four streams of B in flight; bfloat16 ones eight at
+                // a time where the kernel has the registers (fewer broadcasts and loop steps per byte)
+                for (; pairs != null && q + 7 < e; q += 8) {
+                    if (!kern.rowTimesEightPairedPanels(rows, 0, k, pairs, q * nr * kp, nr * kp, c, cOff + q * nr, load)) {
+                        break;
+                    }
+                }
                 for (; q + 3 < e; q += 4) {
                     boolean done = data != null
                             ? kern.rowTimesFourPanels(rows, 0, k, data, q * nr * k, nr * k, c, cOff + q * nr, load)

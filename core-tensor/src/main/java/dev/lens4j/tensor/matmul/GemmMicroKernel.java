@@ -167,6 +167,26 @@ public interface GemmMicroKernel {
     }
 
     /**
+     * {@link #rowTimesFourPairedPanels} over eight consecutive panels ({@code b[p0 + i * stride]}, output
+     * {@code c0 + i nr()}, i &lt; 8), where the kernel has registers for them.
+     *
+     * @param a the row of A, {@code A[0, p] = a[aOff + p]}
+     * @param aOff index of {@code A[0, 0]}
+     * @param k the inner dimension
+     * @param b the packed pairs
+     * @param p0 index of the first panel's first pair
+     * @param stride ints from one panel to the next
+     * @param c the output
+     * @param c0 index of the first panel's {@code C[0, 0]}
+     * @param load start from the current contents of C instead of zero
+     * @return false, touching nothing, if the kernel has no such path
+     */
+    default boolean rowTimesEightPairedPanels(float[] a, int aOff, int k, int[] b, int p0, int stride, float[] c, int c0,
+                                              boolean load) {
+        return false;
+    }
+
+    /**
      * Widens one bfloat16 panel ({@link PackedMatrix#packBfloat16}'s layout) into the float32 panel
      * layout: {@code dst[dOff + p * w + j] = B[p, j]} for {@code p < k}, {@code j < w}. Exact.
      *

@@ -189,8 +189,8 @@ class PackedGemmTest {
 
     /**
      * A bfloat16 B packed as bfloat16 ({@link PackedMatrix#packBfloat16}) gives the oracle's bits on its
-     * exactly widened values for every kernel, thread count, layout and storage: one row (four panels
-     * read at once, widened in registers, the rest widened into scratch), 2 to 7 rows (the small-row
+     * exactly widened values for every kernel, thread count, layout and storage: one row (eight or four
+     * panels read at once, widened in registers, the rest widened into scratch), 2 to 7 rows (the small-row
      * path on widened panels), many rows (the tile on widened panels); k odd and even, a narrow last
      * panel; with and without a bias; B row-major, transposed (a Hugging Face {@code [out, in]} weight),
      * a window and strided.
@@ -199,7 +199,7 @@ class PackedGemmTest {
     void bfloat16PanelsGiveTheBitsOfTheWidenedMatrix() {
         SplittableRandom rnd = new SplittableRandom(35);
         try (Arena arena = Arena.ofShared()) {
-            int[][] shapes = {{1, 301, 350}, {1, 300, 400}, {1, 7, 49}, {2, 301, 350}, {4, 64, 200}, {7, 13, 150}, {37, 201, 101}, {300, 77, 61}};
+            int[][] shapes = {{1, 301, 350}, {1, 300, 400}, {1, 63, 800}, {1, 7, 49}, {2, 301, 350}, {4, 64, 200}, {7, 13, 150}, {37, 201, 101}, {300, 77, 61}};
             for (int[] sh : shapes) {
                 int m = sh[0], k = sh[1], n = sh[2];
                 for (Layout lb : Layout.values()) {
