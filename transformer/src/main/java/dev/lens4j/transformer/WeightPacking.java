@@ -18,7 +18,7 @@ public enum WeightPacking {
      * Also bfloat16 and half-precision matrices in a read-only mapping (a 16-bit checkpoint loaded
      * without processing). A bfloat16 matrix is copied as bfloat16 ({@link
      * dev.lens4j.tensor.matmul.PackedMatrix#packBfloat16}), the file's bytes again: a decoding step
-     * then streams its panels at 2 bytes per element, about 3.4 times faster than the mapped
+     * then streams its panels at 2 bytes per element, about 3.5 times faster than the mapped
      * {@code [out, in]} layout in place (Pythia-160M), and a pass of many positions widens one panel
      * at a time. A
      * half-precision matrix is widened into a float32 copy, twice the file's bytes. Without it a 16-bit
