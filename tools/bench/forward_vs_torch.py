@@ -20,7 +20,10 @@ Suites:
            (WeightPacking.ALL); torch runs the model in bfloat16.
 
     python tools/bench/forward_vs_torch.py --java JAVA --jar benchmarks/target/benchmarks.jar \
-        --suite gpt2 --rounds 3 --out DIR [--before-jar OLD.jar]
+        --suite gpt2 --rounds 3 --out DIR [--before-jar OLD.jar] [--alt-java-opts=-XX:+UseZGC]
+
+--alt-java-opts runs the same build a second time with other JVM options ("lens4j alt"), alternating
+with the rest: a collector's effect on runWithCache, for instance.
 
 Writes DIR/session.json (machine, JDK, torch, load at the start and end, worker hellos and loads),
 DIR/raw.jsonl (every answer) and DIR/summary.md (medians and median per-round ratios);

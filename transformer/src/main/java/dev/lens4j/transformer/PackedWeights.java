@@ -37,6 +37,8 @@ final class PackedWeights {
     private final Map<MatrixOperand, Entry> packed = new ConcurrentHashMap<>();
     /** Matrices whose copy did not fit in the heap. */
     private final java.util.Set<MatrixOperand> tooBig = ConcurrentHashMap.newKeySet();
+    /** Makes a packed copy: bfloat16 kept as bfloat16 (the file's bytes again), anything else as float32. */
+    private final java.util.function.Function<MatrixOperand, PackedMatrix> packer;
 
     /**
      * Registers the packable matrices of a model; called when the model is built, before its weights
@@ -45,6 +47,12 @@ final class PackedWeights {
      * @param w the prepared weights
      */
     PackedWeights(PreparedWeights w) {
+        this(w, m -> m.type() == StorageType.BF16 ? PackedMatrix.packBfloat16(m) : PackedMatrix.pack(m));
+    }
+
+    /** The same, with the packing given (tests make it run out of memory). */
+    PackedWeights(PreparedWeights w, java.util.function.Function<MatrixOperand, PackedMatrix> packer) {
+        this.packer = packer;
         for (PreparedWeights.Layer l : w.layers) {
             for (MatrixOperand q : l.qkv().w()) {
                 register(q);
@@ -98,8 +106,7 @@ final class PackedWeights {
         }
         PackedMatrix p;
         try {
-            // bfloat16 kept as bfloat16 (the file's bytes again, read at 2 bytes per element by a decoding step)
-            p = w.type() == StorageType.BF16 ? PackedMatrix.packBfloat16(w) : PackedMatrix.pack(w);
+            p = packer.apply(w);
         } catch (OutOfMemoryError tooLarge) {
             // one large array that the heap cannot give: nothing else was allocated or changed, and the
             // product packs what it needs per call as it did before packed weights (a heap sized for the

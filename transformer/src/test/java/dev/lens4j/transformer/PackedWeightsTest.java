@@ -395,6 +395,32 @@ class PackedWeightsTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
     }
 
+    /**
+     * A matrix whose copy does not fit in the heap (the packing throws {@link OutOfMemoryError}) is
+     * multiplied as it is from then on: {@code get} answers null, never tries it again, and the other
+     * matrices are packed as usual.
+     */
+    @Test
+    void aCopyThatDoesNotFitIsNotTriedAgainAndTheOthersArePacked() {
+        TransformerWeights w = RandomModels.weights(C, 19, 0.3f);
+        PreparedWeights prepared = new PreparedWeights(C, w);
+        MatrixOperand tooBig = prepared.layers.getFirst().wIn();
+        java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+        PackedWeights packed = new PackedWeights(prepared, m -> {
+            if (m.equals(tooBig)) {
+                tries.incrementAndGet();
+                throw new OutOfMemoryError("Java heap space (simulated)");
+            }
+            return dev.lens4j.tensor.matmul.PackedMatrix.pack(m);
+        });
+        assertThat(packed.get(tooBig, WeightPacking.FLOAT32)).isNull();
+        assertThat(packed.get(tooBig, WeightPacking.FLOAT32)).as("not tried again").isNull();
+        assertThat(tries).hasValue(1);
+        MatrixOperand wOut = prepared.layers.getFirst().wOut();
+        assertThat(packed.get(wOut, WeightPacking.FLOAT32)).isNotNull();
+        assertThat(packed.bytes()).isEqualTo(dev.lens4j.tensor.matmul.PackedMatrix.pack(wOut).bytes());
+    }
+
     @Test
     void aWritableSegmentIsNeverPacked() {
         TransformerWeights w = RandomModels.weights(C, 16, 0.3f);
