@@ -164,9 +164,7 @@ public final class HookedTransformer implements AutoCloseable {
      * @throws IllegalStateException if this model is closed
      */
     public HookedTransformer withHookSwitches(boolean attnResult, boolean splitQkvInput, boolean hookMlpIn, boolean attnIn) {
-        if (closed.get()) {
-            throw new IllegalStateException("model " + cfg.modelName() + " is closed");
-        }
+        requireOpen();
         return new HookedTransformer(cfg.withHookSwitches(attnResult, splitQkvInput, hookMlpIn, attnIn), prepared, tokenizer,
                 null, parameterCount, packedWeights);
     }
@@ -495,10 +493,15 @@ public final class HookedTransformer implements AutoCloseable {
 
     // ------------------------------------------------------------------ internals
 
-    private ForwardResult execute(int[][] tokens, Tensor residual, int batch, int pos, ForwardOptions o) {
+    /** @throws IllegalStateException if the model is closed */
+    private void requireOpen() {
         if (closed.get()) {
             throw new IllegalStateException("model " + cfg.modelName() + " is closed");
         }
+    }
+
+    private ForwardResult execute(int[][] tokens, Tensor residual, int batch, int pos, ForwardOptions o) {
+        requireOpen();
         int layers = cfg.nLayers();
         int start = o.startAtLayer() < 0 ? layers + o.startAtLayer() : o.startAtLayer();
         if (start < 0 || start > layers) {
