@@ -8,7 +8,6 @@ import dev.lens4j.transformer.KvCache;
 import dev.lens4j.transformer.WeightPacking;
 import dev.lens4j.transformer.generation.GenerationConfig;
 import dev.lens4j.transformer.generation.Sampler;
-import dev.lens4j.transformer.loading.Models;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -26,7 +25,6 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
@@ -80,7 +78,7 @@ public class ForwardDecodeBenchmark {
     public void setUp() {
         Parallel.setThreads(threads);
         try {
-            lens = "gpt2-random".equals(model) ? ForwardModels.gpt2Small(1) : Models.fromPretrainedNoProcessing(Path.of(model));
+            lens = ForwardModels.load(model, "none");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

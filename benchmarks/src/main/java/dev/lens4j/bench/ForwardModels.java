@@ -4,6 +4,9 @@ import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
+import dev.lens4j.transformer.loading.Models;
+import java.io.IOException;
+import java.nio.file.Path;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +21,27 @@ import java.util.concurrent.Future;
 final class ForwardModels {
 
     private ForwardModels() {}
+
+    /**
+     * A benchmark's model by name: {@code gpt2-random} ({@link #gpt2Small} with seed 1), or a Hugging Face
+     * folder loaded without weight processing ({@code "none"}) or with it ({@code "default"}).
+     *
+     * @param name {@code gpt2-random} or a folder
+     * @param processing {@code none} or {@code default} (ignored for {@code gpt2-random})
+     * @return the model
+     * @throws IOException if the folder cannot be read
+     * @throws IllegalArgumentException for another processing
+     */
+    static HookedTransformer load(String name, String processing) throws IOException {
+        if ("gpt2-random".equals(name)) {
+            return gpt2Small(1);
+        }
+        return switch (processing) {
+            case "none" -> Models.fromPretrainedNoProcessing(Path.of(name));
+            case "default" -> Models.fromPretrained(Path.of(name));
+            default -> throw new IllegalArgumentException("processing must be none or default, got " + processing);
+        };
+    }
 
     /**
      * GPT-2 small's shape (12 layers, d_model 768, 12 heads, d_mlp 3072, n_ctx 1024, d_vocab 50257)

@@ -135,15 +135,7 @@ public final class ForwardWorker {
         }
         System.gc();
         long t0 = System.nanoTime();
-        if ("gpt2-random".equals(name)) {
-            model = ForwardModels.gpt2Small(1);
-        } else if ("none".equals(processing)) {
-            model = Models.fromPretrainedNoProcessing(Path.of(name));
-        } else if ("default".equals(processing)) {
-            model = Models.fromPretrained(Path.of(name));
-        } else {
-            throw new IllegalArgumentException("processing must be none or default, got " + processing);
-        }
+        model = ForwardModels.load(name, processing);
         double seconds = (System.nanoTime() - t0) * 1e-9;
         modelName = name;
         System.gc();
