@@ -20,9 +20,8 @@ public enum WeightPacking {
      * dev.lens4j.tensor.matmul.PackedMatrix#packBfloat16}), the file's bytes again: a decoding step
      * then streams its panels at 2 bytes per element, about 3.5 times faster than the mapped
      * {@code [out, in]} layout in place (Pythia-160M), and a pass of many positions widens one panel
-     * at a time. A
-     * half-precision matrix is widened into a float32 copy, twice the file's bytes. Without it a 16-bit
-     * checkpoint costs its file once.
+     * at a time. A half-precision matrix is widened into a float32 copy, twice the file's bytes.
+     * Without it a 16-bit checkpoint costs its file once.
      */
     ALL
 }
