@@ -115,6 +115,20 @@ final class BlockedGemm {
                 && !ep.hasBias() && !ep.hasFinish() && kern.direct(a, b, c, cOff, ldc, accumulate)) {
             return;
         }
+        if (m <= Gemv.MAX_ROWS && m < kern.mr() && !accumulate && b.type() == StorageType.F32 && b.array() != null
+                && (b.colStride() == 1 || b.rowStride() == 1)) {
+            // One to four rows times a float32 B on the heap: a decoding step's attention (q k^T, pattern v)
+            // and the products of weights that have no packed copy. The GEMV streams B once, row-major in
+            // long runs of each row and transposed through 16 x 16 register transposes, where the tile path
+            // packs panels of B (all of a transposed B; the columns past the last whole panel of a row-major
+            // one) and pads A to 8 rows: 1.1 to 2.6 times faster in probes, and the same chains, so the same bits.
+            Gemv.run(kern == ScalarGemmKernel.INSTANCE ? GemmKernels.scalarGemv() : GemmKernels.preferredGemv(),
+                    contiguousRows(a), 0, k, m, b, ep.biasArray(), ep.biasOffset(), c, cOff, ldc, parallel);
+            if (ep.hasFinish()) {
+                ep.finish(c, cOff, ldc, 0, m, 0, n);
+            }
+            return;
+        }
         if (m < kern.mr() && kern.hasRowsTimesB() && n >= kern.rowsNr() && b.colStride() == 1
                 && b.type() == StorageType.F32) {
             fewRows(kern, a, b, c, cOff, ldc, accumulate, ep, threads);

@@ -102,6 +102,16 @@ public final class Epilogue {
         return bias == null && !gelu && residual == null;
     }
 
+    /** @return the bias array, or null when this epilogue adds none */
+    float[] biasArray() {
+        return bias;
+    }
+
+    /** @return the index of the bias's first element (0 when there is no bias) */
+    int biasOffset() {
+        return bias == null ? 0 : biasOff;
+    }
+
     /** @return true if the products start from the bias (prefilled into C) */
     boolean hasBias() {
         return bias != null;

@@ -77,8 +77,9 @@ public final class Gemv {
         run(kern, x, xOff, ldx, rows, w, bias, biasOff, out, outOff, ldo, parallel);
     }
 
-    private static void run(GemvKernel kern, float[] x, int xOff, int ldx, int rows, MatrixOperand w, float[] bias,
-                            int biasOff, float[] out, int outOff, int ldo, boolean parallel) {
+    /** {@link #multiply} on validated arguments (also {@link BlockedGemm}'s route for a few rows times a transposed B). */
+    static void run(GemvKernel kern, float[] x, int xOff, int ldx, int rows, MatrixOperand w, float[] bias,
+                    int biasOff, float[] out, int outOff, int ldo, boolean parallel) {
         int n = w.cols();
         if (rows == 0 || n == 0) {
             return;

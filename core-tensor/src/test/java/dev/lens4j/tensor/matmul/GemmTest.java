@@ -154,6 +154,30 @@ class GemmTest {
     }
 
     @Test
+    void fewRowsTimesATransposedBLikeADecodingStepsAttentionScores() {
+        // q [m <= 4, d_head] times k^T: B is a transposed view of the cached keys, rows d_model apart, which
+        // the GEMV reads through its register transposes; every k and n around its 16-lane groups
+        SplittableRandom rnd = new SplittableRandom(29);
+        int width = 96; // the keys' row stride: several heads side by side
+        for (int m = 1; m <= 5; m++) {
+            for (int k : new int[] {1, 15, 16, 33, 64}) {
+                for (int n : new int[] {1, 16, 17, 47, 300}) {
+                    float[] keys = random(rnd, n * width + 5);
+                    MatrixOperand kT = new MatrixOperand(keys, null, 5 + (m % 2) * 16, k, n, 1, width);
+                    check(operand(rnd, m, k, Layout.ROW_MAJOR, null), kT, false, m % 3,
+                            "[" + m + ", " + k + "] x k^T [" + k + ", " + n + "]");
+                }
+            }
+        }
+        // big enough for the GEMV to split the columns between threads (more than 256 KB of B)
+        float[] keys = random(rnd, 1200 * width);
+        check(operand(rnd, 3, 64, Layout.TRANSPOSED, null), new MatrixOperand(keys, null, 0, 64, 1200, 1, width), false, 0,
+                "[3, 64] x k^T [64, 1200]");
+        check(operand(rnd, 1, 64, Layout.ROW_MAJOR, null), new MatrixOperand(keys, null, 0, 64, 1200, 1, width), true, 0,
+                "[1, 64] x k^T [64, 1200], accumulating");
+    }
+
+    @Test
     void smallProductsReadBothOperandsInPlace() {
         // attention's per-(batch, head) products: both operands within BlockedGemm.DIRECT_FLOATS take the
         // kernel's direct path (no packing) when B has unit column stride and whole vectors of columns

@@ -149,41 +149,44 @@ class PackedGemmTest {
     void fusedEpiloguesEqualTheSeparateSteps() {
         SplittableRandom rnd = new SplittableRandom(31);
         var kk = KernelProvider.kernels();
-        // shapes for the few-rows path, one tile block, several A blocks; n with a narrow last panel
-        int[][] shapes = {{3, 64, 150}, {37, 200, 101}, {300, 77, 61}};
+        // shapes for the GEMV's few rows (1 to 4), the small-row path (5 to 7), one tile block, several A
+        // blocks; n with a narrow last panel; B row-major and transposed
+        int[][] shapes = {{1, 33, 47}, {3, 64, 150}, {4, 17, 16}, {6, 64, 150}, {37, 200, 101}, {300, 77, 61}};
         for (int[] s : shapes) {
-            int m = s[0], k = s[1], n = s[2];
-            MatrixOperand a = operand(rnd, m, k, Layout.ROW_MAJOR, null);
-            MatrixOperand b = operand(rnd, k, n, Layout.ROW_MAJOR, null);
-            float[] bias = random(rnd, n + 2);
-            float[] resid = random(rnd, m * n + 5);
-            // unfused: copy the bias into C, accumulate the product, then gelu_new / add the residual
-            float[] withBias = new float[m * n];
-            for (int i = 0; i < m; i++) {
-                System.arraycopy(bias, 2, withBias, i * n, n);
+            for (Layout lb : new Layout[] {Layout.ROW_MAJOR, Layout.TRANSPOSED}) {
+                int m = s[0], k = s[1], n = s[2];
+                MatrixOperand a = operand(rnd, m, k, Layout.ROW_MAJOR, null);
+                MatrixOperand b = operand(rnd, k, n, lb, null);
+                float[] bias = random(rnd, n + 2);
+                float[] resid = random(rnd, m * n + 5);
+                // unfused: copy the bias into C, accumulate the product, then gelu_new / add the residual
+                float[] withBias = new float[m * n];
+                for (int i = 0; i < m; i++) {
+                    System.arraycopy(bias, 2, withBias, i * n, n);
+                }
+                Gemm.multiplyScalar(a, b, withBias, 0, n, true);
+                float[] gelu = withBias.clone();
+                float[] added = withBias.clone();
+                for (int i = 0; i < m; i++) {
+                    kk.geluNew(gelu, i * n, gelu, i * n, n);
+                    kk.add(resid, 5 + i * n, added, i * n, added, i * n, n);
+                }
+                String what = "[" + m + ", " + k + "] x [" + k + ", " + n + "], B " + lb;
+                PackedMatrix packed = PackedMatrix.pack(b);
+                float[] c = new float[m * n];
+                Gemm.multiply(a, b, c, 0, n, Epilogue.bias(bias, 2));
+                assertBitIdentical(c, withBias, what + ": bias");
+                Gemm.multiplyPacked(a, packed, c, 0, n, Epilogue.bias(bias, 2));
+                assertBitIdentical(c, withBias, what + ": bias, packed");
+                Gemm.multiply(a, b, c, 0, n, Epilogue.biasGeluNew(bias, 2));
+                assertBitIdentical(c, gelu, what + ": bias + gelu_new");
+                Gemm.multiplyPacked(a, packed, c, 0, n, Epilogue.biasGeluNew(bias, 2));
+                assertBitIdentical(c, gelu, what + ": bias + gelu_new, packed");
+                Gemm.multiply(a, b, c, 0, n, Epilogue.biasResidual(bias, 2, resid, 5, n));
+                assertBitIdentical(c, added, what + ": bias + residual");
+                Gemm.multiplyPacked(a, packed, c, 0, n, Epilogue.biasResidual(bias, 2, resid, 5, n));
+                assertBitIdentical(c, added, what + ": bias + residual, packed");
             }
-            Gemm.multiplyScalar(a, b, withBias, 0, n, true);
-            float[] gelu = withBias.clone();
-            float[] added = withBias.clone();
-            for (int i = 0; i < m; i++) {
-                kk.geluNew(gelu, i * n, gelu, i * n, n);
-                kk.add(resid, 5 + i * n, added, i * n, added, i * n, n);
-            }
-            String what = "[" + m + ", " + k + "] x [" + k + ", " + n + "]";
-            PackedMatrix packed = PackedMatrix.pack(b);
-            float[] c = new float[m * n];
-            Gemm.multiply(a, b, c, 0, n, Epilogue.bias(bias, 2));
-            assertBitIdentical(c, withBias, what + ": bias");
-            Gemm.multiplyPacked(a, packed, c, 0, n, Epilogue.bias(bias, 2));
-            assertBitIdentical(c, withBias, what + ": bias, packed");
-            Gemm.multiply(a, b, c, 0, n, Epilogue.biasGeluNew(bias, 2));
-            assertBitIdentical(c, gelu, what + ": bias + gelu_new");
-            Gemm.multiplyPacked(a, packed, c, 0, n, Epilogue.biasGeluNew(bias, 2));
-            assertBitIdentical(c, gelu, what + ": bias + gelu_new, packed");
-            Gemm.multiply(a, b, c, 0, n, Epilogue.biasResidual(bias, 2, resid, 5, n));
-            assertBitIdentical(c, added, what + ": bias + residual");
-            Gemm.multiplyPacked(a, packed, c, 0, n, Epilogue.biasResidual(bias, 2, resid, 5, n));
-            assertBitIdentical(c, added, what + ": bias + residual, packed");
         }
     }
 
