@@ -79,6 +79,8 @@ def main():
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--ops", nargs="+", help="only these ops (forward, cache, decode)")
     p.add_argument("--shapes", nargs="+", help="only these batch x pos (decode is 1x16)")
+    p.add_argument("--decode-prompts", type=int, nargs="+", default=[16],
+                   help="prompt lengths the decoding cases follow (default 16; e.g. 16 960 for long contexts)")
     p.add_argument("--new-tokens", type=int, default=32)
     p.add_argument("--warmup", type=int, default=2, help="untimed passes before a case's first timed one, per worker")
     p.add_argument("--xmx", default="10g")
@@ -94,6 +96,8 @@ def main():
     os.makedirs(args.out, exist_ok=True)
 
     workers_spec, cases = suite(args.suite)
+    cases = [c for c in cases if c[0] != "decode"] + [("decode", 1, n) for n in args.decode_prompts
+                                                       if any(c[0] == "decode" for c in cases)]
     if args.ops:
         cases = [c for c in cases if c[0] in args.ops]
     if args.shapes:
@@ -105,7 +109,7 @@ def main():
         workers_spec = [("lens4j alt", "java-alt", lens4j_load)] + workers_spec
     session = {"suite": args.suite, "cpu": benchenv.cpu_info(), "jdk": benchenv.jdk_version(args.java),
                "load_start": benchenv.load(), "rounds": args.rounds, "runs": args.runs, "warmup": args.warmup,
-               "threads": args.threads, "new_tokens": args.new_tokens,
+               "threads": args.threads, "new_tokens": args.new_tokens, "decode_prompts": args.decode_prompts,
                "xmx": args.xmx, "java_opts": args.java_opts, "alt_java_opts": args.alt_java_opts, "workers": {}}
     workers = {}
     for label, kind, load in workers_spec:

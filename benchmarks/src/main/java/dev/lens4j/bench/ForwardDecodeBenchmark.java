@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * KV-cached greedy decoding on a GPT-2-small-shaped model with random weights (tied unembedding):
- * tokens per second of one-position passes after a 16-token prompt. Each step reads every weight
+ * tokens per second of one-position passes after a 16-token prompt ({@code -p prompt=N} for another
+ * length: at 1,000 positions the attention over the cached keys and values is part of the cost). Each step reads every weight
  * once (124M floats, 497 MB), so the memory bandwidth bounds it: about 15 GB/s on one core and
  * 30 GB/s on two of the reference machine, i.e. 30 and 60 tokens per second.
  *
@@ -52,7 +53,6 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g"})
 public class ForwardDecodeBenchmark {
 
-    private static final int PROMPT = 16;
     private static final int STEPS = 32;
 
     /** Threads of lens4j's pool. */
@@ -67,8 +67,12 @@ public class ForwardDecodeBenchmark {
     @Param({"FLOAT32"})
     public String packing;
 
+    /** Tokens of the prompt the steps follow (they and the 32 steps must fit the model's context). */
+    @Param({"16"})
+    public int prompt;
+
     private HookedTransformer lens;
-    private int[] prompt;
+    private int[] promptTokens;
     private KvCache kv;
     private ForwardOptions options;
     private int next;
@@ -83,13 +87,17 @@ public class ForwardDecodeBenchmark {
             throw new UncheckedIOException(e);
         }
         WeightPacking wp = WeightPacking.valueOf(packing);
-        prompt = ForwardModels.tokens(3, 1, PROMPT, lens.config().dVocab())[0];
-        int[] generated = lens.generate(prompt, GenerationConfig.builder().maxNewTokens(8).packedWeights(wp).build()).tokens();
+        if (prompt < 1 || prompt + STEPS > lens.config().nCtx()) {
+            throw new IllegalArgumentException("-p prompt=" + prompt + ": 1 to " + (lens.config().nCtx() - STEPS)
+                    + " tokens (the model's context is " + lens.config().nCtx() + " and each invocation decodes " + STEPS + ")");
+        }
+        promptTokens = ForwardModels.tokens(3, 1, prompt, lens.config().dVocab())[0];
+        int[] generated = lens.generate(promptTokens, GenerationConfig.builder().maxNewTokens(8).packedWeights(wp).build()).tokens();
         Tensor full = lens.forward(new int[][] {Arrays.copyOf(generated, generated.length - 1)});
         for (int i = 0; i < 8; i++) {
-            int expected = Sampler.argmax(full.select(0, 0).select(0, PROMPT - 1 + i).toArray());
-            if (generated[PROMPT + i] != expected) {
-                throw new IllegalStateException("cached step " + i + " chose " + generated[PROMPT + i] + ", a full pass " + expected);
+            int expected = Sampler.argmax(full.select(0, 0).select(0, prompt - 1 + i).toArray());
+            if (generated[prompt + i] != expected) {
+                throw new IllegalStateException("cached step " + i + " chose " + generated[prompt + i] + ", a full pass " + expected);
             }
         }
         kv = lens.newKvCache(1);
@@ -100,8 +108,8 @@ public class ForwardDecodeBenchmark {
     @Setup(Level.Invocation)
     public void prefill() {
         kv.clear();
-        Tensor logits = lens.run(new int[][] {prompt}, options).logits();
-        next = Sampler.argmax(logits.select(0, 0).select(0, PROMPT - 1).toArray());
+        Tensor logits = lens.run(new int[][] {promptTokens}, options).logits();
+        next = Sampler.argmax(logits.select(0, 0).select(0, prompt - 1).toArray());
     }
 
     /** Frees the model. */
