@@ -3,7 +3,7 @@
 
 For each method named (default: every C2-compiled method in the log), takes its last standard (not
 OSR) C2 nmethod, finds the loops (a conditional branch back to an earlier instruction of the same
-method) and reports the one with the most vector FMAs (ties: the shortest), counting its
+method) and reports the innermost one with the most vector FMAs (ties: the shortest), counting its
 instructions by kind: FMAs, vector loads (including FMAs and broadcasts that read memory), other
 vector operations, scalar operations, conditional branches other than the back edge (C2's range
 checks and null checks that stayed in the loop) and stack accesses (spills and reloads).
@@ -50,8 +50,9 @@ def nmethods(lines):
 
 
 def hot_loop(code):
+    """The innermost loop (no other back edge inside it) with the most FMAs; ties: the shortest."""
     index = {address: i for i, (address, _, _) in enumerate(code)}
-    best = None
+    loops = []
     for i, (address, mnemonic, operands) in enumerate(code):
         if not BRANCH.match(mnemonic):
             continue
@@ -59,8 +60,12 @@ def hot_loop(code):
         if not target:
             continue
         start = index.get(int(target.group(1), 16))
-        if start is None or start > i:
-            continue
+        if start is not None and start <= i:
+            loops.append((start, i))
+    best = None
+    for start, i in loops:
+        if any(start <= s2 and e2 < i for s2, e2 in loops if (s2, e2) != (start, i)):
+            continue  # an outer loop: report the inner one
         body = code[start:i + 1]
         fmas = sum(m.startswith("vfmadd") or m.startswith("vfnmadd") for _, m, _ in body)
         key = (fmas, -len(body))
