@@ -31,9 +31,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * KV-cached greedy decoding on a GPT-2-small-shaped model with random weights (tied unembedding):
  * tokens per second of one-position passes after a 16-token prompt ({@code -p prompt=N} for another
- * length: at 1,000 positions the attention over the cached keys and values is part of the cost). Each step reads every weight
- * once (124M floats, 497 MB), so the memory bandwidth bounds it: about 15 GB/s on one core and
- * 30 GB/s on two of the reference machine, i.e. 30 and 60 tokens per second.
+ * length: at 1,000 positions the attention over the cached keys and values is part of the cost). Each
+ * step reads every weight once (124M floats, 497 MB), so the memory bandwidth bounds it: about 16 GB/s
+ * on one core and 32 GB/s on two of the reference machine, i.e. 33 and 66 tokens per second.
  *
  * <p>{@code -p model=DIR} decodes a Hugging Face folder loaded without processing instead (e.g. the
  * bfloat16 Pythia of {@code tools/bench/make_bench_models.py}), and {@code -p packing=ALL} lets its
