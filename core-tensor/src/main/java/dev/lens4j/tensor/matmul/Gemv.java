@@ -77,7 +77,10 @@ public final class Gemv {
         run(kern, x, xOff, ldx, rows, w, bias, biasOff, out, outOff, ldo, parallel);
     }
 
-    /** {@link #multiply} on validated arguments; also {@link BlockedGemm}'s route for one to four rows times a heap B. */
+    /**
+     * {@link #multiply} on validated arguments; also {@link BlockedGemm}'s route for one to four rows times
+     * a float32 B on the heap.
+     */
     static void run(GemvKernel kern, float[] x, int xOff, int ldx, int rows, MatrixOperand w, float[] bias,
                     int biasOff, float[] out, int outOff, int ldo, boolean parallel) {
         int n = w.cols();
