@@ -145,11 +145,11 @@ final class Attention {
         // 3. keys and values of every position: this pass's, after the cached ones
         Keys keys, values;
         if (p.kv != null) {
-            keys = append(p, p.kv.keys(layer), kh);
+            keys = appendTransposed(p, p.kv.keys(layer), kh);
             values = append(p, p.kv.values(layer), vh);
         } else {
-            keys = new Keys(kh.a(), kh.off(), T * kh.stride(), kh.stride(), kh.headStride());
-            values = new Keys(vh.a(), vh.off(), T * vh.stride(), vh.stride(), vh.headStride());
+            keys = new Keys(kh.a(), kh.off(), T * kh.stride(), kh.stride(), kh.headStride(), 1);
+            values = new Keys(vh.a(), vh.off(), T * vh.stride(), vh.stride(), vh.headStride(), 1);
         }
         Heads qq = qh;
 
@@ -169,7 +169,7 @@ final class Attention {
                 },
                 i -> {
                     int bh = i / blocks, r0 = (i % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, T - r0);
-                    return new MatrixOperand(keys.a(), null, keys.at(bh / H, 0, (bh % H) / group), D, P + r0 + rows, 1, keys.stride());
+                    return keys.transposed(bh / H, (bh % H) / group, D, P + r0 + rows);
                 },
                 scores, i -> ((i / blocks) * T + (i % blocks) * QUERY_BLOCK) * S, S, false);
         int[][] mask = p.mask;
@@ -493,11 +493,16 @@ final class Attention {
     }
 
     /**
-     * Keys or values: element (b, s, j, d) at {@code a[off + b * batchStride + s * stride + j * headStride + d]}.
+     * Keys or values: element (b, s, j, d) at {@code a[off + b * batchStride + s * stride + j * headStride + d * dStride]}.
      */
-    private record Keys(float[] a, int off, int batchStride, int stride, int headStride) {
+    private record Keys(float[] a, int off, int batchStride, int stride, int headStride, int dStride) {
         long at(int b, int s, int j) {
             return off + (long) b * batchStride + (long) s * stride + (long) j * headStride;
+        }
+
+        /** {@code k^T [d, cols]} of sequence b and key/value head j: positions 0 .. cols - 1 as columns. */
+        MatrixOperand transposed(int b, int j, int d, int cols) {
+            return new MatrixOperand(a, null, at(b, 0, j), d, cols, dStride, stride);
         }
     }
 
@@ -514,7 +519,28 @@ final class Attention {
                 }
             }
         });
-        return new Keys(cache, 0, cap * W, W, D);
+        return new Keys(cache, 0, cap * W, W, D, 1);
+    }
+
+    /**
+     * Copies this pass's keys into the cache's transposed layout ({@link KvCache#keys}: each (sequence,
+     * head, d) a row of positions) after the cached positions. A decoding step's {@code q k^T} then reads
+     * a row-major {@code [d_head, positions]} matrix, where the cached keys in their own layout had to be
+     * transposed 16 x 16 at every step; the products' chains, and so their bits, are the same.
+     */
+    private Keys appendTransposed(Pass p, float[] cache, Heads x) {
+        int cap = p.kv.capacity();
+        int T = p.T, P = p.P;
+        Parallel.forRange(p.B * KV * D, Math.max(1, Pass.GRAIN / Math.max(1, T)), (s0, e0) -> {
+            for (int row = s0; row < e0; row++) {
+                int b = row / (KV * D), j = row / D % KV, d = row % D;
+                int dst = row * cap + P;
+                for (int t = 0; t < T; t++) {
+                    cache[dst + t] = x.a()[x.at(b * T + t, j) + d];
+                }
+            }
+        });
+        return new Keys(cache, 0, KV * D * cap, 1, D * cap, cap);
     }
 
     /** Whether {@code x[from, to)} is all zeros (NaN is not). */

@@ -16,7 +16,7 @@ public final class KvCache {
     private final int maxPositions;   // n_ctx
     private int length;
     private int capacity;
-    private float[][] keys;           // per layer [batch, capacity, n_kv_heads, d_head]
+    private float[][] keys;           // per layer [batch, n_kv_heads, d_head, capacity]: transposed
     private float[][] values;         // per layer [batch, capacity, n_kv_heads, d_head]
 
     KvCache(TransformerConfig cfg, int batch) {
@@ -61,7 +61,7 @@ public final class KvCache {
         }
         int cap = Math.min(maxPositions, Math.max(needed, Math.max(16, capacity * 2)));
         for (int l = 0; l < nLayers; l++) {
-            keys[l] = grow(keys[l], cap);
+            keys[l] = growTransposed(keys[l], cap);
             values[l] = grow(values[l], cap);
         }
         capacity = cap;
@@ -71,6 +71,14 @@ public final class KvCache {
         float[] n = new float[batch * cap * width];
         for (int b = 0; b < batch; b++) {
             System.arraycopy(old, b * capacity * width, n, b * cap * width, length * width);
+        }
+        return n;
+    }
+
+    private float[] growTransposed(float[] old, int cap) {
+        float[] n = new float[batch * cap * width];
+        for (int row = 0; row < batch * width; row++) {
+            System.arraycopy(old, row * capacity, n, row * cap, length);
         }
         return n;
     }
@@ -85,9 +93,10 @@ public final class KvCache {
     }
 
     /**
-     * Returns layer {@code l}'s keys {@code [batch, capacity, n_heads, d_head]}.
+     * Returns layer {@code l}'s keys, transposed: {@code [batch, n_kv_heads, d_head, capacity]}, so that a
+     * decoding step's {@code q k^T} reads each head's keys as a row-major {@code [d_head, positions]} matrix.
      *
-     * @return layer {@code l}'s keys {@code [batch, capacity, n_heads, d_head]}
+     * @return layer {@code l}'s keys {@code [batch, n_kv_heads, d_head, capacity]}
      */
     float[] keys(int l) {
         return keys[l];
