@@ -61,24 +61,20 @@ public final class KvCache {
         }
         int cap = Math.min(maxPositions, Math.max(needed, Math.max(16, capacity * 2)));
         for (int l = 0; l < nLayers; l++) {
-            keys[l] = growTransposed(keys[l], cap);
-            values[l] = grow(values[l], cap);
+            keys[l] = grow(keys[l], cap, batch * width, 1);    // a row of positions per (sequence, head, d)
+            values[l] = grow(values[l], cap, batch, width);    // a row of positions x width per sequence
         }
         capacity = cap;
     }
 
-    private float[] grow(float[] old, int cap) {
-        float[] n = new float[batch * cap * width];
-        for (int b = 0; b < batch; b++) {
-            System.arraycopy(old, b * capacity * width, n, b * cap * width, length * width);
-        }
-        return n;
-    }
-
-    private float[] growTransposed(float[] old, int cap) {
-        float[] n = new float[batch * cap * width];
-        for (int row = 0; row < batch * width; row++) {
-            System.arraycopy(old, row * capacity, n, row * cap, length);
+    /**
+     * A buffer of {@code rows} rows of {@code cap} positions ({@code unit} floats each) holding the cached
+     * positions of the old one, whose rows held {@code capacity}.
+     */
+    private float[] grow(float[] old, int cap, int rows, int unit) {
+        float[] n = new float[rows * cap * unit];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(old, r * capacity * unit, n, r * cap * unit, length * unit);
         }
         return n;
     }
