@@ -85,13 +85,12 @@ def classify(body):
             if memory:
                 kinds["vector load"] += 1
         elif mnemonic.startswith("v"):
-            if memory and not mnemonic.startswith("vmovdqu") and not mnemonic.startswith("vmovup") or \
-                    memory and operands.split(",")[0].find("[") < 0:
-                kinds["vector load"] += 1
-            elif memory:
-                kinds["vector store"] += 1
-            else:
+            if not memory:
                 kinds["vector other"] += 1
+            elif "[" in operands.split(",")[0]:
+                kinds["vector store"] += 1  # memory is the destination
+            else:
+                kinds["vector load"] += 1
         elif BRANCH.match(mnemonic):
             kinds["branch"] += 1
         else:
