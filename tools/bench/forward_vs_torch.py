@@ -11,7 +11,7 @@ and case, asks every worker of the suite in turn (the order reversed every other
 Suites:
   gpt2     GPT-2 small's shape, random float32 weights: lens4j (and lens4j before), PyTorch written the
            efficient way (torch_forward.py), TransformerLens 2.18; forward and cache at 1x128, 8x128,
-           1x1024, decoding after a 16-token prompt.
+           1x1024, decoding after a 16-token prompt (--decode-prompts 16 960: after each length).
   pythia   a Pythia-160M-shaped folder (tools/bench/make_bench_models.py), float32: lens4j without weight
            processing against transformers' GPTNeoXForCausalLM on the same file; forward 1x128, 8x128, decoding.
   llama    a Llama-3.2-1B-shaped folder, the same way (LlamaForCausalLM).
@@ -46,12 +46,13 @@ from workers import Worker  # noqa: E402
 MODELS_DIR = os.environ.get("LENS4J_BENCH_MODELS", os.path.expanduser("~/.cache/lens4j/bench-models"))
 
 
-def suite(name):
-    """(workers: [(label, kind, load request)], cases: [(op, batch, pos)] ) for a suite."""
+def suite(name, decode_prompts=(16,)):
+    """(workers: [(label, kind, load request)], cases: [(op, batch, pos)] ) for a suite; decoding after each prompt length."""
+    decode = [("decode", 1, n) for n in decode_prompts]
     if name == "gpt2":
         workers = [("lens4j", "java", {"model": "gpt2-random"}), ("torch", "torch", {"model": "gpt2-plain"}),
                    ("tl", "torch", {"model": "gpt2-tl"})]
-        cases = [(op, b, p) for op in ("forward", "cache") for (b, p) in ((1, 128), (8, 128), (1, 1024))] + [("decode", 1, 16)]
+        cases = [(op, b, p) for op in ("forward", "cache") for (b, p) in ((1, 128), (8, 128), (1, 1024))] + decode
         return workers, cases
     family, _, dtype = name.partition("-")
     folder = os.path.join(MODELS_DIR, "%s-%s" % (family, dtype or "f32"))
@@ -61,7 +62,7 @@ def suite(name):
     if dtype == "bf16":
         # the same folder with bfloat16 panel copies of the weights (WeightPacking.ALL): the file's bytes again
         workers.insert(1, ("lens4j packed", "java", {"model": folder, "processing": "none", "packing": "ALL"}))
-    cases = [("forward", 1, 128), ("forward", 8, 128), ("decode", 1, 16)]
+    cases = [("forward", 1, 128), ("forward", 8, 128)] + decode
     return workers, cases
 
 
@@ -78,7 +79,7 @@ def main():
     p.add_argument("--runs", type=int, default=3, help="timed passes per case per round and worker")
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--ops", nargs="+", help="only these ops (forward, cache, decode)")
-    p.add_argument("--shapes", nargs="+", help="only these batch x pos (decode is 1x16)")
+    p.add_argument("--shapes", nargs="+", help="only these batch x pos (decoding: --decode-prompts)")
     p.add_argument("--decode-prompts", type=int, nargs="+", default=[16],
                    help="prompt lengths the decoding cases follow (default 16; e.g. 16 960 for long contexts)")
     p.add_argument("--new-tokens", type=int, default=32)
@@ -95,9 +96,7 @@ def main():
         p.error("--java, --jar, --suite and --out are required")
     os.makedirs(args.out, exist_ok=True)
 
-    workers_spec, cases = suite(args.suite)
-    cases = [c for c in cases if c[0] != "decode"] + [("decode", 1, n) for n in args.decode_prompts
-                                                       if any(c[0] == "decode" for c in cases)]
+    workers_spec, cases = suite(args.suite, args.decode_prompts)
     if args.ops:
         cases = [c for c in cases if c[0] in args.ops]
     if args.shapes:
