@@ -26,16 +26,23 @@ def venv_python():
 
 def cpu_info():
     """Model name, logical CPUs, the flags of FLAGS_OF_INTEREST this CPU has, and the cache sizes."""
-    model, flags = platform.processor() or "?", set()
+    model, flags, ident = platform.processor() or "?", set(), {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name") and model in ("?", "x86_64", ""):
-                    model = line.split(":", 1)[1].strip()
-                elif line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "model name" and model in ("?", "x86_64", ""):
+                    model = value.strip()
+                elif key == "flags":
+                    flags = set(value.split())
+                elif key in ("vendor_id", "cpu family", "model") and key not in ident:
+                    # a VM may name its CPU only "AMD EPYC": the family and model numbers tell Zen 3 (25, 1) from Zen 4 (25, 17)
+                    ident[key] = value.strip()
     except OSError:
         pass
+    if ident.get("cpu family") and ident.get("model"):
+        model = "%s (%s family %s, model %s)" % (model, ident.get("vendor_id", "?"), ident["cpu family"], ident["model"])
     caches = {}
     base = "/sys/devices/system/cpu/cpu0/cache"
     for idx in sorted(os.listdir(base)) if os.path.isdir(base) else []:
