@@ -390,7 +390,7 @@ final class BlockedGemm {
      * (the tile's 8 rows would do 2 to 8 times the multiply-adds and, with them, keep too few loads in
      * flight to stream at memory speed). One row reads four panels at once, bfloat16 ones widened in
      * registers; a bfloat16 panel read any other way is widened into scratch first. The narrower last
-     * panel, if any, takes the tile.
+     * panel, if any, takes one GEMV pass for up to four rows ({@link #narrowLastPanel}), else the tile.
      */
     private static void fewRowsPacked(GemmMicroKernel kern, MatrixOperand a, PackedMatrix b, float[] c, int cOff, int ldc,
                                       boolean accumulate, Epilogue ep, int threads) {
@@ -441,7 +441,49 @@ final class BlockedGemm {
             ep.finish(c, cOff, ldc, 0, m, 0, panels * nr);
         }
         if (panels * nr < n) {
-            compute(kern, GemmBlocking.of(kern), a, 0, m, src, 0, n, panels, panels + 1, c, cOff, ldc, accumulate, ep);
+            if (m <= Gemv.MAX_ROWS) {
+                narrowLastPanel(kern, rows, m, k, b, src, panels, n, c, cOff, ldc, accumulate, ep);
+            } else {
+                compute(kern, GemmBlocking.of(kern), a, 0, m, src, 0, n, panels, panels + 1, c, cOff, ldc, accumulate, ep);
+            }
+        }
+    }
+
+    /**
+     * The narrower last panel q of a packed B (Llama's 512- and 2,048-column products end in 32 columns)
+     * for one to {@link Gemv#MAX_ROWS} rows of A, where the tile would multiply A padded to its 8 rows, 2 to
+     * 8 times the work: one row times a bfloat16 panel read in place ({@link GemmMicroKernel#rowTimesPairedPanel}),
+     * else one GEMV pass over the panel (a bfloat16 one widened first). The chains are the GEMM's (from the
+     * bias or zero or C, in increasing p), so the bits are too.
+     */
+    private static void narrowLastPanel(GemmMicroKernel kern, float[] rows, int m, int k, PackedMatrix b, Panels src,
+                                        int q, int n, float[] c, int cOff, int ldc, boolean accumulate, Epilogue ep) {
+        int j = q * b.nr(), cols = n - j, w = GemmPacking.panelWidth(cols, kern.nrStep());
+        if (ep.hasBias()) {
+            ep.prefill(c, cOff, ldc, 0, m, j, n);
+        } else if (!accumulate) {
+            for (int i = 0; i < m; i++) {
+                Arrays.fill(c, cOff + i * ldc + j, cOff + i * ldc + n, 0f);
+            }
+        }
+        boolean done = false;
+        if (m == 1 && b.pairs != null) {
+            // the kernel writes whole vectors: through a row of w floats, C's columns copied in and out
+            float[] row = new float[w];
+            System.arraycopy(c, cOff + j, row, 0, cols);
+            done = kern.rowTimesPairedPanel(rows, 0, k, b.pairs, q * b.nr() * ((k + 1) / 2), w, row, 0, true);
+            if (done) {
+                System.arraycopy(row, 0, c, cOff + j, cols);
+            }
+        }
+        if (!done) {
+            int[] off = new int[1];
+            float[] p = src.panel(q, off);
+            MatrixOperand panel = new MatrixOperand(p, null, off[0], k, cols, w, 1);
+            GemmKernels.preferredGemv().rowMajor(rows, 0, k, m, panel, 0, cols, c, cOff + j, ldc);
+        }
+        if (ep.hasFinish()) {
+            ep.finish(c, cOff, ldc, 0, m, j, n);
         }
     }
 

@@ -187,6 +187,27 @@ public interface GemmMicroKernel {
     }
 
     /**
+     * {@code C[0, 0:w] (+)= A[0, :] B} for one bfloat16 panel narrower than {@link #nr()} (the last panel of
+     * a B whose width is not a multiple of it: {@code ceil(k / 2)} rows of {@code w} ints from {@code b[p0]}),
+     * widened in registers: the same chains as {@link #rowTimesFourPairedPanels}. Writes all {@code w}
+     * columns of C.
+     *
+     * @param a the row of A, {@code A[0, p] = a[aOff + p]}
+     * @param aOff index of {@code A[0, 0]}
+     * @param k the inner dimension
+     * @param b the packed pairs
+     * @param p0 index of the panel's first pair
+     * @param w the panel's width, a multiple of {@link #nrStep()}
+     * @param c the output
+     * @param c0 index of {@code C[0, 0]}
+     * @param load start from the current contents of C instead of zero
+     * @return false, touching nothing, if the kernel has no such path for this width
+     */
+    default boolean rowTimesPairedPanel(float[] a, int aOff, int k, int[] b, int p0, int w, float[] c, int c0, boolean load) {
+        return false;
+    }
+
+    /**
      * Widens one bfloat16 panel ({@link PackedMatrix#packBfloat16}'s layout) into the float32 panel
      * layout: {@code dst[dOff + p * w + j] = B[p, j]} for {@code p < k}, {@code j < w}. Exact.
      *

@@ -64,8 +64,8 @@ class PackedGemmTest {
 
     /**
      * Fewer rows than a tile (a decoding step) stream the packed panels with the kernel's small-row path,
-     * split between the threads once B is a few hundred KB, and the narrow last panel takes the tile:
-     * the oracle's bits for 1 to 7 rows.
+     * split between the threads once B is a few hundred KB, and the narrow last panel takes one GEMV pass
+     * (1 to 4 rows) or the tile (5 to 7): the oracle's bits for 1 to 7 rows, overwriting and accumulating.
      */
     @Test
     void aFewRowsStreamThePanels() {
@@ -195,14 +195,14 @@ class PackedGemmTest {
      * exactly widened values for every kernel, thread count, layout and storage: one row (eight or four
      * panels read at once, widened in registers, the rest widened into scratch), 2 to 7 rows (the small-row
      * path on widened panels), many rows (the tile on widened panels); k odd and even, a narrow last
-     * panel; with and without a bias; B row-major, transposed (a Hugging Face {@code [out, in]} weight),
+     * panel (of 32 columns, as Llama's 512- and 2,048-column products end); with and without a bias; B row-major, transposed (a Hugging Face {@code [out, in]} weight),
      * a window and strided.
      */
     @Test
     void bfloat16PanelsGiveTheBitsOfTheWidenedMatrix() {
         SplittableRandom rnd = new SplittableRandom(35);
         try (Arena arena = Arena.ofShared()) {
-            int[][] shapes = {{1, 301, 350}, {1, 300, 400}, {1, 63, 800}, {1, 7, 49}, {2, 301, 350}, {4, 64, 200}, {7, 13, 150}, {37, 201, 101}, {300, 77, 61}};
+            int[][] shapes = {{1, 301, 350}, {1, 300, 400}, {1, 63, 800}, {1, 7, 49}, {1, 64, 512}, {2, 301, 350}, {3, 130, 512}, {4, 64, 200}, {7, 13, 150}, {37, 201, 101}, {300, 77, 61}};
             for (int[] sh : shapes) {
                 int m = sh[0], k = sh[1], n = sh[2];
                 for (Layout lb : Layout.values()) {
