@@ -12,7 +12,7 @@ import java.util.Locale;
  * <ul>
  *   <li><b>KC</b>, the depth of a block: one B depth block {@code [KC, nr]} should take about three
  *       quarters of the L1 data cache, leaving room for the A micro-panel it is multiplied with. With a
- *       48 KB L1 (Sapphire Rapids) and 48-float panels that is 192; with 32 KB (Zen 3 and 4) 128 (or
+ *       48 KB L1 (Sapphire Rapids) and 48-float panels that is 192; with 32 KB 128 (or
  *       384 for the 16-float AVX2 panels). Measured on Sapphire Rapids, the 8 x 48 tile alone on panels
  *       in L1: 227 GFLOP/s at KC = 128, 196 at 384, where the panel (72 KB) spills to L2. <b>Except on
  *       AMD's Zen cores</b> (vendor {@code AuthenticAMD}): KC = 384. Zen 4 runs a 512-bit FMA on both of
