@@ -102,7 +102,7 @@ class GemvTest {
         try (Arena arena = Arena.ofShared()) {
             for (StorageType type : new StorageType[] {StorageType.BF16, StorageType.F16}) {
                 for (Layout layout : new Layout[] {Layout.ROW_MAJOR, Layout.TRANSPOSED, Layout.WINDOW}) {
-                    for (int[] kn : new int[][] {{13, 31}, {207, 1025}, {33, 17}}) {
+                    for (int[] kn : new int[][] {{13, 31}, {207, 1025}, {33, 17}, {64, 48}, {96, 33}}) {
                         MatrixOperand[] heap = halfOperand(rnd, kn[0], kn[1], layout, type, null);
                         check(heap[0], heap[1], type + " heap " + layout + " [" + kn[0] + ", " + kn[1] + "]");
                         MatrixOperand[] seg = halfOperand(rnd, kn[0], kn[1], layout, type, arena);

@@ -6,7 +6,9 @@ import dev.lens4j.tensor.matmul.StorageType;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -23,8 +25,12 @@ import jdk.incubator.vector.VectorSpecies;
  *       than a float32 array is widened into float32 runs first ({@link Widening#widen}).</li>
  *   <li><b>Transposed W</b> (a column contiguous along k, e.g. {@code W_E^T}): 16 columns at a time,
  *       16 steps of k loaded from each, transposed in registers ({@link Transpose16}) into 16 vectors
- *       of 16 columns, multiplied in order of k. Sixteen sequential streams, one per column. Only for
- *       16 lanes; with fewer, the scalar kernel (8 interleaved chains) runs.</li>
+ *       of 16 columns, multiplied in order of k. Sixteen sequential streams, one per column. A bfloat16
+ *       W (a memory-mapped Hugging Face {@code [out, in]} weight) is read as ints, two steps of k each,
+ *       so one transpose covers 32 steps and the pairs are widened in registers by a shift and a mask
+ *       (as the packed panels are): twice as fast as widening 16 steps into float32 before each
+ *       transpose (3.8 to 7.5 GB/s on one Zen 4 core, 7.3-7.6 to 13.8-14.9 on two). Only for 16 lanes;
+ *       with fewer, the scalar kernel (8 interleaved chains) runs.</li>
  * </ul>
  * Either way every output element is one fused multiply-add chain along k, in order, as in the GEMM.
  * Created through {@link PanamaBackend}, like {@link PanamaGemmKernel}.
@@ -43,6 +49,10 @@ public final class PanamaGemvKernel implements GemvKernel {
     private static final int CHUNK = 256;
 
     private final GemvKernel fallback;
+    /** 16 ints: two bfloat16 steps of k each, the first in the low half (little-endian storage). */
+    private static final VectorSpecies<Integer> PAIRS = IntVector.SPECIES_512;
+    /** The 32 bfloat16 elements those ints are read from, on the heap. */
+    private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_512;
 
     private PanamaGemvKernel(GemvKernel fallback) {
         this.fallback = fallback;
@@ -209,6 +219,9 @@ public final class PanamaGemvKernel implements GemvKernel {
         float[] wa = w.array();
         // any storage but a float32 array: 16 columns' runs of CHUNK steps widened into float32 first
         float[] stage = wa != null ? null : new float[L * CHUNK];
+        // bfloat16: 32 steps of k per transpose, read as 16 ints (pairs of steps) from each column
+        boolean pairs = w.type() == StorageType.BF16 && wa == null;
+        int pairsEnd = pairs ? k / (2 * L) * (2 * L) : 0;
         for (int j = j0; j < groupsEnd; j += L) {
             int o = outOff + j;
             FloatVector a0 = FloatVector.fromArray(S, out, o);
@@ -216,8 +229,38 @@ public final class PanamaGemvKernel implements GemvKernel {
             FloatVector a2 = rows > 2 ? FloatVector.fromArray(S, out, o + 2 * ldo) : a0;
             FloatVector a3 = rows > 3 ? FloatVector.fromArray(S, out, o + 3 * ldo) : a0;
             long col = w.offset() + j * cs;
-            for (int p = 0; p < k; p += L) {
-                if (p < full) {
+            for (int p = 0; p < pairsEnd; p += 2 * L) {
+                // stage row c: column j + c's steps p .. p+31 as 16 ints; t row i: pair i of the 16 columns
+                for (int c = 0; c < L; c++) {
+                    pairsOf(w, col + c * cs + p).reinterpretAsFloats().intoArray(stage, c * L);
+                }
+                Transpose16.transpose(stage, 0, L, t, 0, L);
+                for (int i = 0; i < L; i++) {
+                    IntVector pair = FloatVector.fromArray(S, t, i * L).reinterpretAsInts();
+                    FloatVector lo = pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                    FloatVector hi = pair.and(0xffff0000).reinterpretAsFloats();
+                    int xi = xOff + p + 2 * i;
+                    a0 = FloatVector.broadcast(S, x[xi + 1]).fma(hi, FloatVector.broadcast(S, x[xi]).fma(lo, a0));
+                    if (rows > 1) {
+                        a1 = FloatVector.broadcast(S, x[xi + 1 + ldx]).fma(hi, FloatVector.broadcast(S, x[xi + ldx]).fma(lo, a1));
+                        if (rows > 2) {
+                            a2 = FloatVector.broadcast(S, x[xi + 1 + 2 * ldx]).fma(hi, FloatVector.broadcast(S, x[xi + 2 * ldx]).fma(lo, a2));
+                            if (rows > 3) {
+                                a3 = FloatVector.broadcast(S, x[xi + 1 + 3 * ldx]).fma(hi, FloatVector.broadcast(S, x[xi + 3 * ldx]).fma(lo, a3));
+                            }
+                        }
+                    }
+                }
+            }
+            for (int p = pairsEnd; p < k; p += L) {
+                if (pairs) {
+                    // the last steps after whole blocks of 32 (k odd, or not a multiple of 32): read one by one
+                    for (int q = 0; q < Math.min(L, k - p); q++) {
+                        for (int c = 0; c < L; c++) {
+                            t[q * L + c] = w.get(p + q, j + c);
+                        }
+                    }
+                } else if (p < full) {
                     // t[q * 16 + c] = W[p + q, j + c]
                     if (wa != null) {
                         Transpose16.transpose(wa, (int) (col + p), (int) cs, t, 0, L);
@@ -268,5 +311,16 @@ public final class PanamaGemvKernel implements GemvKernel {
         if (groupsEnd < j1) {
             fallback.transposed(x, xOff, ldx, rows, w, groupsEnd, j1, out, outOff, ldo);
         }
+    }
+    /**
+     * Elements {@code idx .. idx+31} of a bfloat16 weight's storage as 16 ints, element {@code idx + 2i}
+     * in the low half of int i and {@code idx + 2i + 1} in its high half (only with 16-lane vectors).
+     */
+    private static IntVector pairsOf(MatrixOperand w, long idx) {
+        short[] halves = w.halves();
+        if (halves != null) {
+            return ShortVector.fromArray(HALVES, halves, (int) idx).reinterpretAsInts();
+        }
+        return IntVector.fromMemorySegment(PAIRS, w.segment(), idx * 2, LE);
     }
 }
