@@ -31,8 +31,9 @@ import java.util.Locale;
  * </ul>
  *
  * <p>Cache sizes come from Linux's {@code /sys/devices/system/cpu/cpu0/cache} and the vendor from
- * {@code /proc/cpuinfo}; elsewhere 32 KB, 1 MB and not AMD are assumed. The system properties {@code lens4j.gemm.kc} and {@code lens4j.gemm.mc}
- * (numbers) override the choice, for measuring other blockings; the blocking never changes results.
+ * {@code /proc/cpuinfo}; elsewhere 32 KB, 1 MB and not AMD are assumed. The system properties
+ * {@code lens4j.gemm.kc} and {@code lens4j.gemm.mc} (numbers) override the choice, for measuring other
+ * blockings; the blocking never changes results.
  */
 record GemmBlocking(int kcMax, int mcMax, int mr) {
 

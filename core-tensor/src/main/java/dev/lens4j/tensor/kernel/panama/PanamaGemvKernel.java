@@ -312,6 +312,7 @@ public final class PanamaGemvKernel implements GemvKernel {
             fallback.transposed(x, xOff, ldx, rows, w, groupsEnd, j1, out, outOff, ldo);
         }
     }
+
     /**
      * Elements {@code idx .. idx+31} of a bfloat16 weight's storage as 16 ints, element {@code idx + 2i}
      * in the low half of int i and {@code idx + 2i + 1} in its high half (only with 16-lane vectors).
