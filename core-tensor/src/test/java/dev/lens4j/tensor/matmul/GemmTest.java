@@ -108,21 +108,22 @@ class GemmTest {
     /**
      * A deep row-major B (the unembedding's backward pass multiplies by W_E: 50,257 rows of 768) runs
      * in chunks of k, each adding to C, with the bits of one product: one A block and several (the
-     * shared column blocks made small to cross them), overwriting and accumulating.
+     * shared column blocks made small to cross them), overwriting and accumulating. Deep enough (5,001
+     * rows) to be split with the AVX2 tile's 16-float panels too, not only with the 48-float ones.
      */
     @Test
     void deepRowMajorBRunsInChunksOfKWithTheBitsOfOneProduct() {
         SplittableRandom rnd = new SplittableRandom(29);
         GemmBlocking bl = GemmBlocking.of(GemmKernels.panama());
-        MatrixOperand deep = operand(rnd, 3001, 400, Layout.ROW_MAJOR, null);
-        assertThat(BlockedGemm.depthChunk(GemmKernels.panama(), bl, deep, 20, 3001, 400)).isLessThan(3001);
-        check(operand(rnd, 20, 3001, Layout.ROW_MAJOR, null), deep, false, 1, "[20, 3001] x [3001, 400]");
-        check(operand(rnd, 9, 3001, Layout.TRANSPOSED, null), deep, true, 0, "[9, 3001]^T x [3001, 400], accumulating");
+        MatrixOperand deep = operand(rnd, 5001, 400, Layout.ROW_MAJOR, null);
+        assertThat(BlockedGemm.depthChunk(GemmKernels.panama(), bl, deep, 20, 5001, 400)).isLessThan(5001);
+        check(operand(rnd, 20, 5001, Layout.ROW_MAJOR, null), deep, false, 1, "[20, 5001] x [5001, 400]");
+        check(operand(rnd, 9, 5001, Layout.TRANSPOSED, null), deep, true, 0, "[9, 5001]^T x [5001, 400], accumulating");
         int saved = BlockedGemm.bBlockFloats;
         BlockedGemm.bBlockFloats = 60_000;
         try {
-            assertThat(BlockedGemm.depthChunk(GemmKernels.panama(), bl, deep, 600, 3001, 400)).isLessThan(3001);
-            check(operand(rnd, 600, 3001, Layout.ROW_MAJOR, null), deep, true, 2, "[600, 3001] x [3001, 400], several A blocks");
+            assertThat(BlockedGemm.depthChunk(GemmKernels.panama(), bl, deep, 600, 5001, 400)).isLessThan(5001);
+            check(operand(rnd, 600, 5001, Layout.ROW_MAJOR, null), deep, true, 2, "[600, 5001] x [5001, 400], several A blocks");
         } finally {
             BlockedGemm.bBlockFloats = saved;
         }
