@@ -216,18 +216,23 @@ final class BlockedGemm {
         split(kern, GemmBlocking.of(kern), a, panelsOf(kern, b), 0, n, ceilDiv(n, nr), c, cOff, ldc, accumulate, ep, threads);
     }
 
+    /** The chains' starting values in {@code C[0:m, j0:j1]}: the bias, else zero unless accumulating (C as it is). */
+    private static void startChains(float[] c, int cOff, int ldc, int m, int j0, int j1, boolean accumulate, Epilogue ep) {
+        if (ep.hasBias()) {
+            ep.prefill(c, cOff, ldc, 0, m, j0, j1);
+        } else if (!accumulate) {
+            for (int i = 0; i < m; i++) {
+                Arrays.fill(c, cOff + i * ldc + j0, cOff + i * ldc + j1, 0f);
+            }
+        }
+    }
+
     /** k = 0: C is the bias (or zero, or unchanged when accumulating), then the epilogue. @return true if k was 0 */
     private static boolean degenerate(int k, float[] c, int cOff, int ldc, int m, int n, boolean accumulate, Epilogue ep) {
         if (k > 0) {
             return false;
         }
-        if (ep.hasBias()) {
-            ep.prefill(c, cOff, ldc, 0, m, 0, n);
-        } else if (!accumulate) {
-            for (int i = 0; i < m; i++) {
-                Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
-            }
-        }
+        startChains(c, cOff, ldc, m, 0, n, accumulate, ep);
         if (ep.hasFinish()) {
             ep.finish(c, cOff, ldc, 0, m, 0, n);
         }
@@ -459,13 +464,7 @@ final class BlockedGemm {
     private static void narrowLastPanel(GemmMicroKernel kern, float[] rows, int m, int k, PackedMatrix b, Panels src,
                                         int q, int n, float[] c, int cOff, int ldc, boolean accumulate, Epilogue ep) {
         int j = q * b.nr(), cols = n - j, w = GemmPacking.panelWidth(cols, kern.nrStep());
-        if (ep.hasBias()) {
-            ep.prefill(c, cOff, ldc, 0, m, j, n);
-        } else if (!accumulate) {
-            for (int i = 0; i < m; i++) {
-                Arrays.fill(c, cOff + i * ldc + j, cOff + i * ldc + n, 0f);
-            }
-        }
+        startChains(c, cOff, ldc, m, j, n, accumulate, ep);
         boolean done = false;
         if (m == 1 && b.pairs != null) {
             // the kernel writes whole vectors: through a row of w floats, C's columns copied in and out
