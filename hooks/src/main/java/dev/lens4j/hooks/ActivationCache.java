@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The activations recorded by one forward pass, by TransformerLens hook point name, in the order
@@ -28,17 +29,84 @@ import java.util.Map;
  * <p>A cache holds only the activations its filter asked for, and only compact tensors (a view into
  * a larger buffer is copied when it is recorded). It is immutable once built and safe to read from
  * several threads.
+ *
+ * <p>Closing a cache is optional. A cache that is never closed is reclaimed by the garbage collector
+ * like any object. Closing one says its activations will not be read again, so the model that made it
+ * may write the next cached pass's largest activations (the attention scores and patterns) into the
+ * same arrays instead of allocating new ones:
+ *
+ * <pre>{@code
+ * for (int[][] batch : batches) {
+ *     try (ActivationCache cache = model.runWithCache(batch).cache()) {
+ *         scores.add(cache.get("pattern", 5).get(0, 7, 10, 9));     // read what you need inside the block
+ *     }                                                             // the next pass reuses the arrays
+ * }
+ * }</pre>
+ *
+ * After {@link #close()} every lookup throws {@link IllegalStateException}, also on the caches derived
+ * from this one ({@link #removeBatchDim()}, {@link #applySliceToBatchDim}, which may share its arrays),
+ * and a tensor taken from it before may be overwritten by a later pass: copy what must outlive the
+ * block. A cache built without a model ({@link Builder}) has nothing to give back; closing it only
+ * ends its use.
  */
-public final class ActivationCache {
+public final class ActivationCache implements AutoCloseable {
 
     private final Map<String, Tensor> acts;
     private final int nLayers;
     private final boolean hasBatchDim;
+    /** Shared by this cache and every cache derived from it. */
+    private final Lifetime lifetime;
 
-    private ActivationCache(Map<String, Tensor> acts, int nLayers, boolean hasBatchDim) {
+    private ActivationCache(Map<String, Tensor> acts, int nLayers, boolean hasBatchDim, Lifetime lifetime) {
         this.acts = Collections.unmodifiableMap(acts);
         this.nLayers = nLayers;
         this.hasBatchDim = hasBatchDim;
+        this.lifetime = lifetime;
+    }
+
+    /** Whether a cache and those derived from it were closed, and what closing gives back (once). */
+    private static final class Lifetime {
+        private final AtomicReference<Runnable> onClose;
+        private volatile boolean closed;
+
+        Lifetime(Runnable onClose) {
+            this.onClose = new AtomicReference<>(onClose == null ? () -> { } : onClose);
+        }
+
+        void close() {
+            closed = true;
+            Runnable r = onClose.getAndSet(null);
+            if (r != null) {
+                r.run();
+            }
+        }
+    }
+
+    /**
+     * Ends the use of this cache and of every cache derived from it, and gives the arrays of the
+     * activations the model allocated for it back to that model for its next cached pass (see the
+     * class comment). Idempotent.
+     */
+    @Override
+    public void close() {
+        lifetime.close();
+    }
+
+    /**
+     * Returns true once this cache, or one derived from the same pass, was closed.
+     *
+     * @return true once this cache, or one derived from the same pass, was closed
+     */
+    public boolean isClosed() {
+        return lifetime.closed;
+    }
+
+    private void requireOpen(String what) {
+        if (lifetime.closed) {
+            throw new IllegalStateException(what + " on a closed ActivationCache (" + acts.size()
+                    + " activations): after close() its arrays may hold a later pass's activations; read what you need"
+                    + " before closing it, or do not close it");
+        }
     }
 
     /**
@@ -57,7 +125,7 @@ public final class ActivationCache {
      * @return an empty cache
      */
     public static ActivationCache empty() {
-        return new ActivationCache(new LinkedHashMap<>(), -1, true);
+        return new ActivationCache(new LinkedHashMap<>(), -1, true, new Lifetime(null));
     }
 
     /**
@@ -69,6 +137,7 @@ public final class ActivationCache {
      * @throws IllegalArgumentException if the cache does not hold it; the message lists close names
      */
     public Tensor get(String name) {
+        requireOpen("get(\"" + name + "\")");
         Tensor exact = acts.get(name);
         return exact != null ? exact : lookup(ActNames.of(name));
     }
@@ -123,6 +192,7 @@ public final class ActivationCache {
      * @return the recorded activations by name, in firing order (unmodifiable)
      */
     public Map<String, Tensor> asMap() {
+        requireOpen("asMap()");
         return acts;
     }
 
@@ -161,6 +231,7 @@ public final class ActivationCache {
      * @throws IllegalArgumentException if the batch has more than one sequence
      */
     public ActivationCache removeBatchDim() {
+        requireOpen("removeBatchDim()");
         if (!hasBatchDim) {
             return this;
         }
@@ -173,7 +244,7 @@ public final class ActivationCache {
             }
             out.put(e.getKey(), t.squeeze(0));
         }
-        return new ActivationCache(out, nLayers, false);
+        return new ActivationCache(out, nLayers, false, lifetime);
     }
 
     /**
@@ -196,6 +267,7 @@ public final class ActivationCache {
         if (batchSlice == null) {
             throw new IllegalArgumentException("applySliceToBatchDim: the slice is null; use Slice.all() for every sequence");
         }
+        requireOpen("applySliceToBatchDim");
         if (!hasBatchDim) {
             throw new IllegalArgumentException("applySliceToBatchDim: this cache's batch dimension was removed; slice a cache that has it");
         }
@@ -208,7 +280,7 @@ public final class ActivationCache {
                         + Shapes.str(e.getValue().shape()) + ": " + ex.getMessage(), ex);
             }
         }
-        return new ActivationCache(out, nLayers, !batchSlice.removesDimension());
+        return new ActivationCache(out, nLayers, !batchSlice.removesDimension(), lifetime);
     }
 
     /**
@@ -266,6 +338,7 @@ public final class ActivationCache {
     }
 
     private Tensor lookup(String fullName) {
+        requireOpen("get(\"" + fullName + "\")");
         Tensor t = acts.get(fullName);
         if (t == null) {
             throw new IllegalArgumentException("activation cache has no '" + fullName + "'"
@@ -277,7 +350,8 @@ public final class ActivationCache {
 
     @Override
     public String toString() {
-        return "ActivationCache[" + acts.size() + " activations" + (hasBatchDim ? "" : ", batch dim removed") + "]";
+        return "ActivationCache[" + acts.size() + " activations" + (hasBatchDim ? "" : ", batch dim removed")
+                + (lifetime.closed ? ", closed" : "") + "]";
     }
 
     /** Collects activations during a forward pass. Not thread-safe; one builder per pass. */
@@ -309,7 +383,18 @@ public final class ActivationCache {
          * @return the cache; the builder must not be used afterwards
          */
         public ActivationCache build() {
-            return new ActivationCache(new LinkedHashMap<>(acts), nLayers, true);
+            return build(null);
+        }
+
+        /**
+         * Returns the cache, with what its {@link ActivationCache#close()} gives back; the builder must
+         * not be used afterwards.
+         *
+         * @param onClose run once, by the first close of the cache or of one derived from it, or null
+         * @return the cache
+         */
+        public ActivationCache build(Runnable onClose) {
+            return new ActivationCache(new LinkedHashMap<>(acts), nLayers, true, new Lifetime(onClose));
         }
 
         private static Tensor compact(Tensor t) {

@@ -257,7 +257,18 @@ public final class ForwardHooks {
      * @return the cache of this pass (empty when no cache was asked for)
      */
     public ActivationCache cache() {
-        return cache == null ? ActivationCache.empty() : cache.build();
+        return cache(null);
+    }
+
+    /**
+     * Returns the cache of this pass (empty when no cache was asked for), with what closing it gives
+     * back to the model that ran the pass ({@link ActivationCache#close()}).
+     *
+     * @param onClose run once when the cache (or one derived from it) is first closed, or null
+     * @return the cache of this pass (empty when no cache was asked for)
+     */
+    public ActivationCache cache(Runnable onClose) {
+        return cache == null ? ActivationCache.empty() : cache.build(onClose);
     }
 
     /**

@@ -99,4 +99,43 @@ class ActivationCacheTest {
         assertThat(c.names()).containsExactly("x", "y");
         assertThat(c.get("x").item()).isEqualTo(3f);
     }
+
+    @Test
+    void closingRunsTheGiveBackOnceAndEndsLookupsOnDerivedCachesToo() {
+        int[] runs = new int[1];
+        ActivationCache.Builder b = ActivationCache.builder(1);
+        b.put("blocks.0.attn.hook_pattern", Tensor.full(3f, 1, 2, 2, 2));
+        ActivationCache c = b.build(() -> runs[0]++);
+        ActivationCache derived = c.removeBatchDim();
+        assertThat(derived.get("pattern", 0).get(1, 1, 1)).isEqualTo(3f);
+        assertThat(c.isClosed()).isFalse();
+
+        derived.close();           // a derived cache shares the arrays, so it ends the origin's use too
+        c.close();                 // idempotent: the give-back runs once
+        assertThat(runs[0]).isEqualTo(1);
+        assertThat(c.isClosed()).isTrue();
+        assertThat(c.toString()).contains("closed");
+        assertThatThrownBy(() -> c.get("pattern", 0)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed ActivationCache").hasMessageContaining("blocks.0.attn.hook_pattern");
+        assertThatThrownBy(() -> c.get("blocks.0.attn.hook_pattern")).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(c::asMap).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> c.stack("pattern")).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(c::removeBatchDim).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> c.applySliceToBatchDim(0)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> derived.get("pattern", 0)).isInstanceOf(IllegalStateException.class);
+        // what it holds is still listed
+        assertThat(c.names()).containsExactly("blocks.0.attn.hook_pattern");
+        assertThat(c.contains("pattern0")).isTrue();
+    }
+
+    @Test
+    void aCacheBuiltWithoutAGiveBackClosesQuietly() {
+        ActivationCache c = cache();
+        c.close();
+        assertThat(c.isClosed()).isTrue();
+        assertThatThrownBy(() -> c.get("embed")).isInstanceOf(IllegalStateException.class);
+        ActivationCache empty = ActivationCache.empty();
+        empty.close();
+        assertThat(empty.isClosed()).isTrue();
+    }
 }

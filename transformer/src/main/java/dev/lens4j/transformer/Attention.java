@@ -158,7 +158,7 @@ final class Attention {
         //    Queries go in blocks of QUERY_BLOCK rows, and a block multiplies only the keys its last
         //    query may see, which skips most of the masked upper triangle.
         boolean scoresSeen = p.active(attnScores) || p.grad;
-        float[] scores = scoresSeen ? new float[B * H * T * S]
+        float[] scores = scoresSeen ? p.arrayForHook(B * H * T * S)
                 : (p.scoresScratch != null && p.scoresScratch.length == B * H * T * S ? p.scoresScratch
                 : (p.scoresScratch = new float[B * H * T * S]));
         int blocks = (T + QUERY_BLOCK - 1) / QUERY_BLOCK;
@@ -206,7 +206,7 @@ final class Attention {
 
         // 5. hook_pattern = softmax over keys; a row with no allowed key is all zeros (TL's NaN -> 0)
         boolean patternSeen = p.active(pattern) || p.grad;
-        float[] pat = patternSeen ? new float[B * H * T * S]
+        float[] pat = patternSeen ? p.arrayForHook(B * H * T * S)
                 : (p.patternScratch != null && p.patternScratch.length == B * H * T * S ? p.patternScratch
                 : (p.patternScratch = new float[B * H * T * S]));
         Parallel.forRange(B * H * T, Math.max(1, Pass.GRAIN / S), (s0, e0) -> {

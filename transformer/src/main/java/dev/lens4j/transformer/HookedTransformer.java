@@ -80,6 +80,8 @@ public final class HookedTransformer implements AutoCloseable {
     private final HookPoints points;
     private final HookRegistry registry;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The arrays of the last closed cache, for the next cached pass ({@link dev.lens4j.hooks.ActivationCache#close()}). */
+    private final ReusableArrays reusable = new ReusableArrays();
 
     private HookedTransformer(TransformerConfig cfg, PreparedWeights prepared, Tokenizer tokenizer, AutoCloseable owner,
                               ParameterCount parameterCount, PackedWeights shared) {
@@ -553,20 +555,38 @@ public final class HookedTransformer implements AutoCloseable {
         Pass pass = new Pass(cfg, points, hooks, batch, pos, mask, kv, metric != null, wg, o.reproducible(),
                 o.packedWeights() == WeightPacking.NONE ? null : packedWeights, o.packedWeights());
         pass.logitRows = logitRows;
-        float[] resid = tokens != null ? engine.embed(pass, tokens) : residual.copy().heapArray();
-        Tensor out = engine.run(pass, resid, start, stop, !stopped);
+        if (hooks.caching()) {
+            pass.reusable = reusable;
+        }
+        float[] resid;
+        Tensor out;
+        try {
+            resid = tokens != null ? engine.embed(pass, tokens) : residual.copy().heapArray();
+            out = engine.run(pass, resid, start, stop, !stopped);
+        } finally {
+            if (hooks.caching()) {
+                reusable.clear(); // what this pass did not take: a shape it does not run
+            }
+        }
         if (kv != null) {
             kv.advance(pos);
         }
+        // closing the cache gives the arrays this pass allocated for it back to this model's next cached pass
+        List<float[]> forCache = List.copyOf(pass.forCache);
+        Runnable giveBack = forCache.isEmpty() ? null : () -> {
+            if (!closed.get()) {
+                reusable.give(forCache);
+            }
+        };
         if (metric == null) {
-            return new ForwardResult(out, hooks.cache(), stopped);
+            return new ForwardResult(out, hooks.cache(giveBack), stopped);
         }
         LogitMetric.Evaluation ev = metric.evaluate(out, o.reproducible());
         double value = ev.value();
         Tensor dLogits = ev.gradient();
         dLogits.requireShape("the gradient of " + metric, out.shape());
         float[] dIn = engine.backward(pass, Pass.compact(dLogits.contiguous()), start, tokens != null);
-        return new ForwardResult(out, hooks.cache(), false, value, wg == null ? null : wg.byName(prepared.weights),
+        return new ForwardResult(out, hooks.cache(giveBack), false, value, wg == null ? null : wg.byName(prepared.weights),
                 Tensor.of(dIn, batch, pos, cfg.dModel()));
     }
 
@@ -659,6 +679,7 @@ public final class HookedTransformer implements AutoCloseable {
             return;
         }
         registry.close("model " + cfg.modelName() + " is closed");
+        reusable.clear();
         if (ownsPackedWeights) {
             packedWeights.clear();
         }

@@ -10,7 +10,9 @@ import dev.lens4j.tensor.kernel.Kernels;
 import dev.lens4j.tensor.kernel.ReproducibleKernels;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -55,6 +57,13 @@ final class Pass {
     final int[][] positions;
     /** Scratch for attention scores and patterns that no hook sees, reused across layers (not with a backward pass). */
     float[] scoresScratch, patternScratch;
+    /**
+     * The model's arrays of a closed cache, which this pass may write the scores and patterns that hooks
+     * or its cache see into ({@link #arrayForHook}), or null; set before the pass runs, only when it caches.
+     */
+    ReusableArrays reusable;
+    /** What {@link #arrayForHook} handed out in a pass with a cache, given back when that cache is closed. */
+    final List<float[]> forCache = new ArrayList<>();
     /** Whether a backward pass follows: components keep what it needs ({@link #save}) and hooks record what they changed. */
     final boolean grad;
     /** Where the backward pass accumulates weight gradients, or null for activation gradients only. */
@@ -113,6 +122,22 @@ final class Pass {
                 }
             }
         }
+    }
+
+    /**
+     * A new array of {@code length} floats for a value that hooks or the cache will see (and that is
+     * therefore never written again in this pass): one of a closed cache's arrays of that length when
+     * the model has one, whose old values the caller overwrites, element by element, else a zeroed new one.
+     */
+    float[] arrayForHook(int length) {
+        float[] a = reusable == null ? null : reusable.take(length);
+        if (a == null) {
+            a = new float[length];
+        }
+        if (hooks.caching()) {
+            forCache.add(a);
+        }
+        return a;
     }
 
     /** {@code exp(x)}: the reproducible kernels' (in float) in a reproducible pass, else {@link Math}'s. */

@@ -1,0 +1,132 @@
+package dev.lens4j.transformer;
+
+import dev.lens4j.hooks.ActivationCache;
+import dev.lens4j.hooks.Hook;
+import dev.lens4j.hooks.HookSpec;
+import dev.lens4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link ActivationCache#close()} on a model's cache: the next cached pass writes its attention scores
+ * and patterns into the closed cache's arrays, with the same values as a pass that allocates new ones,
+ * and nothing that is still open (or that a hook supplied) is ever written.
+ */
+class CacheReuseTest {
+
+    private static final TransformerConfig CFG = RandomModels.small();
+
+    /** Copies of every activation, by name. */
+    private static Map<String, float[]> values(ActivationCache c) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        c.asMap().forEach((n, t) -> out.put(n, t.toArray()));
+        return out;
+    }
+
+    /** The arrays behind the scores and patterns of every layer, a set by identity (not by contents). */
+    private static Set<float[]> attentionArrays(ActivationCache c) {
+        Set<float[]> s = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (int l = 0; l < CFG.nLayers(); l++) {
+            s.add(c.get("attn_scores", l).heapArray());
+            s.add(c.get("pattern", l).heapArray());
+        }
+        return s;
+    }
+
+    private static void assertSameValues(ActivationCache actual, Map<String, float[]> expected) {
+        assertThat(actual.names()).containsExactlyElementsOf(expected.keySet());
+        expected.forEach((n, v) -> assertThat(actual.get(n).toArray()).as(n).containsExactly(v));
+    }
+
+    @Test
+    void theNextPassWritesIntoAClosedCachesArraysWithTheSameValues() {
+        int[][] a = RandomModels.tokens(1, 2, 10, CFG.dVocab());
+        int[][] b = RandomModels.tokens(2, 2, 10, CFG.dVocab());
+        try (HookedTransformer model = RandomModels.model(CFG, 7);
+             HookedTransformer reference = RandomModels.model(CFG, 7)) {
+            Map<String, float[]> expected = values(reference.runWithCache(b).cache());
+            ForwardResult first = model.runWithCache(a);
+            Set<float[]> firstArrays = attentionArrays(first.cache());
+            assertThat(firstArrays).hasSize(2 * CFG.nLayers());
+            first.cache().close();
+
+            ForwardResult second = model.runWithCache(b);
+            assertThat(firstArrays.containsAll(attentionArrays(second.cache()))).isTrue();   // every one reused (by identity)
+            assertSameValues(second.cache(), expected);
+            assertThat(second.output().toArray()).containsExactly(reference.forward(b).toArray());
+        }
+    }
+
+    @Test
+    void aCacheThatIsNotClosedIsNeverWritten() {
+        int[][] a = RandomModels.tokens(3, 2, 10, CFG.dVocab());
+        int[][] b = RandomModels.tokens(4, 2, 10, CFG.dVocab());
+        try (HookedTransformer model = RandomModels.model(CFG, 7)) {
+            ActivationCache first = model.runWithCache(a).cache();
+            Map<String, float[]> before = values(first);
+            ActivationCache closed = model.runWithCache(b).cache();
+            closed.close();                                      // only this one's arrays may be reused
+            ActivationCache third = model.runWithCache(a).cache();
+            assertSameValues(first, before);
+            assertSameValues(third, before);
+            Set<float[]> firstArrays = attentionArrays(first);
+            assertThat(attentionArrays(third)).noneMatch(firstArrays::contains);
+        }
+    }
+
+    @Test
+    void arraysAreKeptOnlyUntilTheNextCachedPass() {
+        int[][] ten = RandomModels.tokens(5, 1, 10, CFG.dVocab());
+        int[][] eight = RandomModels.tokens(6, 1, 8, CFG.dVocab());
+        try (HookedTransformer model = RandomModels.model(CFG, 7)) {
+            ActivationCache first = model.runWithCache(ten).cache();
+            Set<float[]> firstArrays = attentionArrays(first);
+            first.close();
+            model.runWithCache(eight);            // another shape: takes nothing, and the model drops the arrays
+            ActivationCache third = model.runWithCache(ten).cache();
+            assertThat(attentionArrays(third)).noneMatch(firstArrays::contains);
+        }
+    }
+
+    @Test
+    void anArrayAHookSuppliedIsNotReused() {
+        int[][] a = RandomModels.tokens(7, 1, 10, CFG.dVocab());
+        int[][] b = RandomModels.tokens(8, 1, 10, CFG.dVocab());
+        try (HookedTransformer model = RandomModels.model(CFG, 7)) {
+            ActivationCache clean = model.runWithCache(a).cache();
+            Tensor cleanPattern = clean.get("pattern", 1);
+            float[] kept = cleanPattern.toArray();
+            ActivationCache patched = model.run(b, ForwardOptions.builder()
+                    .hooks(HookSpec.of("blocks.1.attn.hook_pattern", Hook.replaceWith(cleanPattern)))
+                    .cache(n -> true).build()).cache();
+            assertThat(patched.get("pattern", 1).heapArray()).isSameAs(cleanPattern.heapArray());
+            patched.close();
+            model.runWithCache(b);
+            assertThat(clean.get("pattern", 1).toArray()).containsExactly(kept);
+        }
+    }
+
+    @Test
+    void aCachedPassWithGradientsReusesArraysToo() {
+        int[][] a = RandomModels.tokens(9, 2, 10, CFG.dVocab());
+        int[][] b = RandomModels.tokens(10, 2, 10, CFG.dVocab());
+        try (HookedTransformer model = RandomModels.model(CFG, 7);
+             HookedTransformer reference = RandomModels.model(CFG, 7)) {
+            ForwardResult expected = reference.runWithCache(b, LogitMetric.meanLoss(b));
+            ActivationCache first = model.runWithCache(a, LogitMetric.meanLoss(a)).cache();
+            Set<float[]> firstArrays = attentionArrays(first);
+            first.close();
+            ForwardResult second = model.runWithCache(b, LogitMetric.meanLoss(b));
+            assertThat(firstArrays.containsAll(attentionArrays(second.cache()))).isTrue();
+            assertThat(second.metric()).isEqualTo(expected.metric());
+            assertSameValues(second.cache(), values(expected.cache()));
+        }
+    }
+}
