@@ -52,7 +52,7 @@ def suite(name, decode_prompts=(16,)):
     if name == "gpt2":
         workers = [("lens4j", "java", {"model": "gpt2-random"}), ("torch", "torch", {"model": "gpt2-plain"}),
                    ("tl", "torch", {"model": "gpt2-tl"})]
-        cases = [(op, b, p) for op in ("forward", "cache") for (b, p) in ((1, 128), (8, 128), (1, 1024))] + decode
+        cases = [(op, b, p) for op in ("forward", "cache", "cache-closed") for (b, p) in ((1, 128), (8, 128), (1, 1024))] + decode
         return workers, cases
     family, _, dtype = name.partition("-")
     folder = os.path.join(MODELS_DIR, "%s-%s" % (family, dtype or "f32"))
@@ -78,7 +78,7 @@ def main():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--runs", type=int, default=3, help="timed passes per case per round and worker")
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    p.add_argument("--ops", nargs="+", help="only these ops (forward, cache, decode)")
+    p.add_argument("--ops", nargs="+", help="only these ops (forward, cache, cache-closed, decode)")
     p.add_argument("--shapes", nargs="+", help="only these batch x pos (decoding: --decode-prompts)")
     p.add_argument("--decode-prompts", type=int, nargs="+", default=[16],
                    help="prompt lengths the decoding cases follow (default 16; e.g. 16 960 for long contexts)")
@@ -135,6 +135,8 @@ def main():
                     for label, kind, _ in order:
                         if (op == "cache" and label == "torch" and args.suite != "gpt2") or (op == "decode" and label == "tl"):
                             continue  # transformers has no run_with_cache; TransformerLens's generate is not timed here
+                        if op == "cache-closed" and label != "lens4j":
+                            continue  # lens4j closing each cache (its arrays reused); Python frees a cache when it drops it
                         if label == "lens4j before" and op not in args.before_ops:
                             continue
                         req = {"op": op, "threads": threads, "runs": args.runs, "warmup": args.warmup}
@@ -179,7 +181,7 @@ def summary(raw, impls):
     head = ["op", "batch x pos", "threads"] + ["%s (s, or tok/s)" % i for i in impls] + \
            ["%s / torch, wall" % i for i in others] + ["%s / torch, per CPU s" % i for i in others]
     lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
-    order = ["forward", "cache", "decode"]
+    order = ["forward", "cache", "cache-closed", "decode"]
     for (op, shape, threads), per in sorted(by.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][2], kv[0][1])):
         cells = [op, shape, str(threads)]
         for impl in impls:
@@ -199,12 +201,13 @@ def summary(raw, impls):
         lines += ["", "| batch x pos | threads | impl | cache over its own forward, wall | per CPU s | cache speed-up over tl, wall | per CPU s |",
                   "|---|---|---|---|---|---|---|"]
         for (op, shape, threads), per in sorted(by.items(), key=lambda kv: (kv[0][2], kv[0][1])):
-            if op != "cache":
+            if op not in ("cache", "cache-closed"):
                 continue
             fwd = by.get(("forward", shape, threads), {})
+            tl = by.get(("cache", shape, threads), {}).get("tl", {})
             for impl in [i for i in impls if i != "tl" and i in per]:
-                cells = [shape, str(threads), impl]
-                for ref, speedup in ((fwd.get(impl, {}), False), (per.get("tl", {}), True)):
+                cells = [shape, str(threads), impl + (", cache closed" if op == "cache-closed" else "")]
+                for ref, speedup in ((fwd.get(impl, {}), False), (tl, True)):
                     for cpu in (False, True):
                         ratios = [statistics.median(rate(ref[rnd], cpu)) / statistics.median(rate(r, cpu)) if speedup
                                   else statistics.median(rate(r, cpu)) / statistics.median(rate(ref[rnd], cpu)) - 1

@@ -44,7 +44,8 @@ import java.util.Set;
  *       use and the process's resident memory.</li>
  *   <li>{@code {"op": "forward", "batch": 1, "pos": 128, "threads": 1, "runs": 3}} times
  *       {@code runs} forward passes to logits; {@code "op": "cache"} the same with
- *       {@code runWithCache} of every hook point. The first request of a case checks the result
+ *       {@code runWithCache} of every hook point; {@code "op": "cache-closed"} closes each cache after its
+ *       pass, so the next pass writes its scores and patterns into the closed cache's arrays. The first request of a case checks the result
  *       (logits finite, the cached pass's logits equal to the plain pass's within 1e-5) and warms it
  *       up ({@code warmup} passes, default 2).</li>
  *   <li>{@code {"op": "decode", "prompt": 16, "new": 32, "threads": 1, "runs": 3}} times greedy
@@ -120,7 +121,7 @@ public final class ForwardWorker {
         int runs = Integer.parseInt(req.getOrDefault("runs", "3"));
         int warmup = Integer.parseInt(req.getOrDefault("warmup", "2"));
         return switch (op) {
-            case "forward", "cache" -> forward(op, Integer.parseInt(req.get("batch")), Integer.parseInt(req.get("pos")), runs, warmup);
+            case "forward", "cache", "cache-closed" -> forward(op, Integer.parseInt(req.get("batch")), Integer.parseInt(req.get("pos")), runs, warmup);
             case "decode" -> decode(Integer.parseInt(req.getOrDefault("prompt", "16")), Integer.parseInt(req.getOrDefault("new", "32")),
                     runs, warmup);
             default -> throw new IllegalArgumentException("unknown op " + op);
@@ -183,7 +184,11 @@ public final class ForwardWorker {
         int[][] tokens = tokens(batch, pos);
         String key = op + " " + batch + "x" + pos;
         ForwardOptions plain = options().build();
-        Runnable pass = op.equals("forward") ? () -> model.run(tokens, plain) : () -> model.runWithCache(tokens);
+        Runnable pass = switch (op) {
+            case "forward" -> () -> model.run(tokens, plain);
+            case "cache" -> () -> model.runWithCache(tokens);
+            default -> () -> model.runWithCache(tokens).cache().close(); // the next pass reuses its arrays
+        };
         if (checked.add(key)) {
             check(tokens);
             for (int i = 0; i < warmup; i++) {
