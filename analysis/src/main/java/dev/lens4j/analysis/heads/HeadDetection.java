@@ -240,7 +240,11 @@ public final class HeadDetection {
                 for (int b = 0; b < batch.length; b++) {
                     batch[b] = sequences[chunk.get(b)];
                 }
-                Tensor patterns = model.runWithCache(batch, n -> n.endsWith(".attn.hook_pattern")).cache().stack("pattern");
+                Tensor patterns;
+                // stack copies the patterns, so the cache can be closed: the next batch's pass reuses its arrays
+                try (ActivationCache cache = model.runWithCache(batch, n -> n.endsWith(".attn.hook_pattern")).cache()) {
+                    patterns = cache.stack("pattern");
+                }
                 for (int d = 0; d < detections.size(); d++) {
                     sums.get(d).add(patterns, batch, chunk, detections.get(d), scores.get(d), skipNaN);
                 }
