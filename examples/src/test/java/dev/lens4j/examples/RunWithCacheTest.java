@@ -8,6 +8,8 @@ import dev.lens4j.transformer.ForwardResult;
 import dev.lens4j.transformer.HookedTransformer;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -80,6 +82,31 @@ class RunWithCacheTest {
         assertThat(patternBytes).isEqualTo(2 * 16 * 4 * 47 * 47 * 4);    // [n_layers][batch, n_heads, pos, pos] floats
         assertThat(allBytes).isLessThan(6_000_000);                   // 5.9 MB for 16 x 47 tokens
         // end::cache-memory[]
+    }
+
+    @Test
+    void closingACacheLetsTheNextPassReuseItsArrays() {
+        List<String> texts = List.of(TEXT, "tree cloud stone river apple tree cloud stone river apple",
+                "stone apple tree river cloud stone apple tree river cloud");
+        // tag::cache-close[]
+        float[] toPrevious = new float[texts.size()];
+        ActivationCache last = null;
+        for (int i = 0; i < texts.size(); i++) {
+            int[][] tokens = {model.tokenizer().toTokens(texts.get(i))};
+            try (ActivationCache cache = model.runWithCache(tokens).cache()) {
+                toPrevious[i] = cache.get("pattern", 0).get(0, 1, 6, 5);   // read what you need inside the block
+                last = cache;
+            }                                                   // closed: the next pass writes into its arrays
+        }
+        ActivationCache closed = last;
+        assertThatThrownBy(() -> closed.get("pattern", 0))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed ActivationCache");
+        // end::cache-close[]
+        for (int i = 0; i < texts.size(); i++) {
+            int[][] tokens = {model.tokenizer().toTokens(texts.get(i))};
+            assertThat(toPrevious[i]).isEqualTo(model.runWithCache(tokens).cache().get("pattern", 0).get(0, 1, 6, 5));
+        }
     }
 
     @Test
