@@ -145,6 +145,16 @@ public final class ForwardHooks {
     }
 
     /**
+     * Returns true when this pass's cache records this point's value.
+     *
+     * @param point a hook point of the model
+     * @return true when this pass's cache records this point's value
+     */
+    public boolean isCached(HookPoint point) {
+        return cached[point.index()];
+    }
+
+    /**
      * Returns true when at least one hook (not just the cache) runs at this point: only then can the
      * value change, by replacement or in place, while the pass runs.
      *

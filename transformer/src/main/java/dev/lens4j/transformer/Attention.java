@@ -158,7 +158,7 @@ final class Attention {
         //    Queries go in blocks of QUERY_BLOCK rows, and a block multiplies only the keys its last
         //    query may see, which skips most of the masked upper triangle.
         boolean scoresSeen = p.active(attnScores) || p.grad;
-        float[] scores = scoresSeen ? p.arrayForHook(B * H * T * S)
+        float[] scores = scoresSeen ? p.overwrittenArrayFor(attnScores, B * H * T * S)
                 : (p.scoresScratch != null && p.scoresScratch.length == B * H * T * S ? p.scoresScratch
                 : (p.scoresScratch = new float[B * H * T * S]));
         int blocks = (T + QUERY_BLOCK - 1) / QUERY_BLOCK;
@@ -206,7 +206,7 @@ final class Attention {
 
         // 5. hook_pattern = softmax over keys; a row with no allowed key is all zeros (TL's NaN -> 0)
         boolean patternSeen = p.active(pattern) || p.grad;
-        float[] pat = patternSeen ? p.arrayForHook(B * H * T * S)
+        float[] pat = patternSeen ? p.overwrittenArrayFor(pattern, B * H * T * S)
                 : (p.patternScratch != null && p.patternScratch.length == B * H * T * S ? p.patternScratch
                 : (p.patternScratch = new float[B * H * T * S]));
         Parallel.forRange(B * H * T, Math.max(1, Pass.GRAIN / S), (s0, e0) -> {
@@ -226,7 +226,7 @@ final class Attention {
         float[] hookedPattern = p.hook(pattern, pat);
 
         // 6. hook_z[b, t, h] = sum_s pattern[b, h, t, s] v[b, s, h / group]
-        float[] zz = new float[N * HD];
+        float[] zz = p.arrayFor(z, N * HD);
         //    Each block of queries multiplies the keys up to its last query's causal limit, where the
         //    pattern ends unless the scores hook put weight beyond it or the pattern hook wrote there;
         //    a block with any nonzero weight beyond its limit multiplies every key, as TL does.
@@ -266,7 +266,7 @@ final class Attention {
         // 7. sum_h z[h] W_O[h] + b_O (through hook_result, the per-head terms, when asked for)
         float[] out = new float[N * C];
         if (p.active(result)) {
-            float[] res = new float[N * H * C]; // [N, H, C], without b_O
+            float[] res = p.arrayFor(result, N * H * C); // [N, H, C], without b_O
             for (int h = 0; h < H; h++) {
                 Linear.apply(p, zHooked, h * D, HD, N, Linear.rows(wO, h * D, D), null, 0, res, h * C, H * C);
             }

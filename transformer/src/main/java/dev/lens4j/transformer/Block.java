@@ -113,15 +113,15 @@ final class Block {
         }
         a = p.hook(attnOut, a);
         if (mlp == null) {
-            return p.hook(residPost, p.add(pre, a, N * C));
+            return p.hook(residPost, p.add(residPost, pre, a, N * C));
         }
         if (cfg.parallelAttnMlp()) {
             float[] m = mlpOut(p, pre);
-            return p.hook(residPost, p.add(pre, a, m, N * C));
+            return p.hook(residPost, p.add(residPost, pre, a, m, N * C));
         }
-        float[] mid = p.hook(residMid, p.add(pre, a, N * C));
+        float[] mid = p.hook(residMid, p.add(residMid, pre, a, N * C));
         float[] m = mlpOut(p, mid);
-        return p.hook(residPost, p.add(mid, m, N * C));
+        return p.hook(residPost, p.add(residPost, mid, m, N * C));
     }
 
     /**

@@ -56,7 +56,7 @@ final class Embedding {
         if (p.grad) {
             p.save(this, new Saved(ids));
         }
-        float[] e = new float[N * C];
+        float[] e = p.arrayFor(embed, N * C);
         for (int b = 0; b < B; b++) {
             for (int t = 0; t < T; t++) {
                 copyRow(wE, ids[b][t], e, (b * T + t) * C);
@@ -66,7 +66,7 @@ final class Embedding {
         if (wPos == null) {
             return e;
         }
-        float[] pos = new float[N * C];
+        float[] pos = p.arrayFor(posEmbed, N * C);
         for (int b = 0; b < B; b++) {
             for (int t = 0; t < T; t++) {
                 if (p.real(b, t)) {

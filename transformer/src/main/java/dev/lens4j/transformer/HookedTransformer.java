@@ -1,5 +1,6 @@
 package dev.lens4j.transformer;
 
+import dev.lens4j.hooks.ActivationCache;
 import dev.lens4j.hooks.ForwardHooks;
 import dev.lens4j.hooks.HookPoint;
 import dev.lens4j.hooks.HookRegistry;
@@ -16,8 +17,12 @@ import dev.lens4j.transformer.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 /**
@@ -80,7 +85,7 @@ public final class HookedTransformer implements AutoCloseable {
     private final HookPoints points;
     private final HookRegistry registry;
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** The arrays of the last closed cache, for the next cached pass ({@link dev.lens4j.hooks.ActivationCache#close()}). */
+    /** The arrays of the last closed cache, for the next cached pass ({@link ActivationCache#close()}). */
     private final ReusableArrays reusable = new ReusableArrays();
 
     private HookedTransformer(TransformerConfig cfg, PreparedWeights prepared, Tokenizer tokenizer, AutoCloseable owner,
@@ -399,7 +404,7 @@ public final class HookedTransformer implements AutoCloseable {
      * A forward pass that records activations (TransformerLens's {@code run_with_cache}). Closing the
      * cache once it has been read ({@code try (ActivationCache c = model.runWithCache(t).cache())}) lets
      * this model's next cached pass write its attention scores and patterns into the closed cache's
-     * arrays instead of allocating new ones ({@link dev.lens4j.hooks.ActivationCache#close()}).
+     * arrays instead of allocating new ones ({@link ActivationCache#close()}).
      *
      * @param tokens {@code [batch][pos]}
      * @param namesFilter the hook point names to record; the cache holds only these
@@ -574,23 +579,50 @@ public final class HookedTransformer implements AutoCloseable {
         if (kv != null) {
             kv.advance(pos);
         }
-        // closing the cache gives the arrays this pass allocated for it back to this model's next cached pass
-        List<float[]> forCache = List.copyOf(pass.forCache);
-        Runnable giveBack = forCache.isEmpty() ? null : () -> {
-            if (!closed.get()) {
-                reusable.give(forCache);
-            }
-        };
         if (metric == null) {
-            return new ForwardResult(out, hooks.cache(giveBack), stopped);
+            return new ForwardResult(out, cacheOf(hooks, pass, out), stopped);
         }
         LogitMetric.Evaluation ev = metric.evaluate(out, o.reproducible());
         double value = ev.value();
         Tensor dLogits = ev.gradient();
         dLogits.requireShape("the gradient of " + metric, out.shape());
         float[] dIn = engine.backward(pass, Pass.compact(dLogits.contiguous()), start, tokens != null);
-        return new ForwardResult(out, hooks.cache(giveBack), false, value, wg == null ? null : wg.byName(prepared.weights),
+        return new ForwardResult(out, cacheOf(hooks, pass, out), false, value, wg == null ? null : wg.byName(prepared.weights),
                 Tensor.of(dIn, batch, pos, cfg.dModel()));
+    }
+
+    /**
+     * The pass's cache, which gives back to this model's next cached pass, when it is closed, the
+     * arrays the pass allocated for it ({@link Pass#arrayFor}) that it holds: not one a hook replaced,
+     * not the pass's output (a pass stopped early returns a residual it may also have cached), each once.
+     */
+    private ActivationCache cacheOf(ForwardHooks hooks, Pass pass, Tensor out) {
+        AtomicReference<List<float[]>> giveBack = new AtomicReference<>(List.of());
+        ActivationCache cache = hooks.cache(() -> {
+            if (!closed.get() && !giveBack.get().isEmpty()) {
+                reusable.give(giveBack.get());
+            }
+        });
+        if (pass.forCache.isEmpty()) {
+            return cache;
+        }
+        Set<float[]> held = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Tensor t : cache.asMap().values()) {
+            if (t.isHeap() && t.isContiguous()) {
+                held.add(t.heapArray());
+            }
+        }
+        if (out.isHeap() && out.isContiguous()) {
+            held.remove(out.heapArray());
+        }
+        List<float[]> arrays = new ArrayList<>();
+        for (float[] a : pass.forCache) {
+            if (held.remove(a)) { // once, though a residual is cached as one block's resid_post and the next's resid_pre
+                arrays.add(a);
+            }
+        }
+        giveBack.set(List.copyOf(arrays));
+        return cache;
     }
 
     /** {@link ForwardOptions#logitPositions} as increasing rows {@code b * pos + t} without repeats, checked. */

@@ -94,8 +94,8 @@ final class Norm {
     private float[] forward(Pass p, float[] x, int rows, int[] scaleShape, int[] normShape) {
         int C = width;
         boolean rms = type.isRms();
-        float[] out = new float[rows * C];
-        float[] s = new float[rows];
+        float[] out = p.arrayFor(normalized, rows * C);
+        float[] s = p.arrayFor(scale, rows);
         float[] lnW = rms ? null : w, lnB = rms ? null : b;
         Parallel.forRange(rows, Math.max(1, Pass.GRAIN / C), (s0, e0) -> {
             for (int r = s0; r < e0; r++) {

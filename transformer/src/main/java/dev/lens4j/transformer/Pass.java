@@ -11,6 +11,7 @@ import dev.lens4j.tensor.kernel.ReproducibleKernels;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,11 +59,11 @@ final class Pass {
     /** Scratch for attention scores and patterns that no hook sees, reused across layers (not with a backward pass). */
     float[] scoresScratch, patternScratch;
     /**
-     * The model's arrays of a closed cache, which this pass may write the scores and patterns that hooks
-     * or its cache see into ({@link #arrayForHook}), or null; set before the pass runs, only when it caches.
+     * The model's arrays of a closed cache, which this pass may write the values its own cache records
+     * into ({@link #arrayFor}), or null; set before the pass runs, only when it caches.
      */
     ReusableArrays reusable;
-    /** What {@link #arrayForHook} handed out in a pass with a cache, given back when that cache is closed. */
+    /** What {@link #arrayFor} handed out for values the cache records; those the cache holds go back when it is closed. */
     final List<float[]> forCache = new ArrayList<>();
     /** Whether a backward pass follows: components keep what it needs ({@link #save}) and hooks record what they changed. */
     final boolean grad;
@@ -125,18 +126,34 @@ final class Pass {
     }
 
     /**
-     * A new array of {@code length} floats for a value that hooks or the cache will see (and that is
-     * therefore never written again in this pass): one of a closed cache's arrays of that length when
-     * the model has one, whose old values the caller overwrites, element by element, else a zeroed new one.
+     * A new array of {@code length} zeros for a value that will be shown at {@code target} (and is
+     * therefore never written again in this pass). When this pass's cache records {@code target}, it
+     * is one of a closed cache's arrays of that length if the model has one, zeroed, and the cache
+     * gives it back when it is closed in turn; otherwise {@code new float[length]}.
      */
-    float[] arrayForHook(int length) {
-        float[] a = reusable == null ? null : reusable.take(length);
+    float[] arrayFor(HookPoint target, int length) {
+        return arrayFor(target, length, true);
+    }
+
+    /**
+     * Like {@link #arrayFor(HookPoint, int)}, for a caller that writes every element itself (the
+     * attention scores and pattern): a reused array keeps a closed cache's values until then.
+     */
+    float[] overwrittenArrayFor(HookPoint target, int length) {
+        return arrayFor(target, length, false);
+    }
+
+    private float[] arrayFor(HookPoint target, int length, boolean zeroed) {
+        if (target == null || reusable == null || !hooks.isCached(target)) {
+            return new float[length];
+        }
+        float[] a = reusable.take(length);
         if (a == null) {
             a = new float[length];
+        } else if (zeroed) {
+            Arrays.fill(a, 0f);
         }
-        if (hooks.caching()) {
-            forCache.add(a);
-        }
+        forCache.add(a);
         return a;
     }
 
@@ -336,14 +353,24 @@ final class Pass {
 
     /** {@code a + b} elementwise into a new array. */
     float[] add(float[] a, float[] b, int n) {
-        float[] out = new float[n];
+        return add((HookPoint) null, a, b, n);
+    }
+
+    /** {@code a + b} elementwise into a new array that will be shown at {@code target} ({@link #arrayFor}). */
+    float[] add(HookPoint target, float[] a, float[] b, int n) {
+        float[] out = arrayFor(target, n);
         Parallel.forRange(n, GRAIN, (s, e) -> kk.add(a, s, b, s, out, s, e - s));
         return out;
     }
 
     /** {@code a + b + c} elementwise into a new array. */
     float[] add(float[] a, float[] b, float[] c, int n) {
-        float[] out = new float[n];
+        return add((HookPoint) null, a, b, c, n);
+    }
+
+    /** {@code a + b + c} elementwise into a new array that will be shown at {@code target} ({@link #arrayFor}). */
+    float[] add(HookPoint target, float[] a, float[] b, float[] c, int n) {
+        float[] out = arrayFor(target, n);
         Parallel.forRange(n, GRAIN, (s, e) -> {
             kk.add(a, s, b, s, out, s, e - s);
             kk.add(out, s, c, s, out, s, e - s);

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -40,6 +41,24 @@ class CacheReuseTest {
         return s;
     }
 
+    /** The arrays behind every activation of a cache, by identity. */
+    private static Set<float[]> allArrays(ActivationCache c) {
+        Set<float[]> s = Collections.newSetFromMap(new IdentityHashMap<>());
+        c.asMap().values().forEach(t -> s.add(t.heapArray()));
+        return s;
+    }
+
+    /**
+     * The activations whose arrays the model writes and the next pass reuses: all but the views of the
+     * fused Q|K|V projection (hook_q, hook_k, hook_v, copied when cached), the MLP's and attention's
+     * outputs (written by the block, not by the component that owns the hook) and the first resid_pre.
+     */
+    private static final List<String> REUSED = List.of("hook_embed", "hook_pos_embed", "blocks.0.ln1.hook_scale",
+            "blocks.0.ln1.hook_normalized", "blocks.0.attn.hook_attn_scores", "blocks.0.attn.hook_pattern",
+            "blocks.0.attn.hook_z", "blocks.0.hook_resid_mid", "blocks.0.ln2.hook_scale", "blocks.0.mlp.hook_pre",
+            "blocks.0.mlp.hook_post", "blocks.0.hook_resid_post", "blocks.1.hook_resid_pre", "blocks.1.hook_resid_post",
+            "ln_final.hook_normalized", "ln_final.hook_scale");
+
     private static void assertSameValues(ActivationCache actual, Map<String, float[]> expected) {
         assertThat(actual.names()).containsExactlyElementsOf(expected.keySet());
         expected.forEach((n, v) -> assertThat(actual.get(n).toArray()).as(n).containsExactly(v));
@@ -55,10 +74,14 @@ class CacheReuseTest {
             ForwardResult first = model.runWithCache(a);
             Set<float[]> firstArrays = attentionArrays(first.cache());
             assertThat(firstArrays).hasSize(2 * CFG.nLayers());
+            Set<float[]> everyFirst = allArrays(first.cache());
             first.cache().close();
 
             ForwardResult second = model.runWithCache(b);
             assertThat(firstArrays.containsAll(attentionArrays(second.cache()))).isTrue();   // every one reused (by identity)
+            for (String name : REUSED) {
+                assertThat(everyFirst.contains(second.cache().get(name).heapArray())).as(name).isTrue();
+            }
             assertSameValues(second.cache(), expected);
             assertThat(second.output().toArray()).containsExactly(reference.forward(b).toArray());
         }
@@ -127,6 +150,39 @@ class CacheReuseTest {
             assertThat(firstArrays.containsAll(attentionArrays(second.cache()))).isTrue();
             assertThat(second.metric()).isEqualTo(expected.metric());
             assertSameValues(second.cache(), values(expected.cache()));
+        }
+    }
+
+    @Test
+    void paddedBatchesGetTheSameValuesFromReusedArrays() {
+        // padding rows of hook_pos_embed stay zero in a new array; a reused one is zeroed first
+        int[][] a = RandomModels.tokens(11, 2, 10, CFG.dVocab());
+        int[][] b = RandomModels.tokens(12, 2, 10, CFG.dVocab());
+        int[][] maskA = {{1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, {0, 0, 1, 1, 1, 1, 1, 1, 1, 1}};
+        int[][] maskB = {{0, 0, 0, 0, 1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1}};
+        try (HookedTransformer model = RandomModels.model(CFG, 7);
+             HookedTransformer reference = RandomModels.model(CFG, 7)) {
+            ForwardOptions all = ForwardOptions.builder().cache(n -> true).build();
+            Map<String, float[]> expected = values(reference.run(b, all.toBuilder().attentionMask(maskB).build()).cache());
+            model.run(a, all.toBuilder().attentionMask(maskA).build()).cache().close();
+            ActivationCache second = model.run(b, all.toBuilder().attentionMask(maskB).build()).cache();
+            assertSameValues(second, expected);
+        }
+    }
+
+    @Test
+    void theOutputOfAPassStoppedEarlyIsNotReused() {
+        // stopped after block 0, the pass returns the residual it also cached as blocks.0.hook_resid_post
+        int[][] a = RandomModels.tokens(13, 1, 10, CFG.dVocab());
+        int[][] b = RandomModels.tokens(14, 1, 10, CFG.dVocab());
+        try (HookedTransformer model = RandomModels.model(CFG, 7)) {
+            ForwardOptions stopped = ForwardOptions.builder().stopAtLayer(1).cache(n -> true).build();
+            ForwardResult first = model.run(a, stopped);
+            float[] kept = first.output().toArray();
+            assertThat(first.cache().get("blocks.0.hook_resid_post").heapArray()).isSameAs(first.output().heapArray());
+            first.cache().close();
+            model.run(b, stopped);
+            assertThat(first.output().toArray()).containsExactly(kept);
         }
     }
 }

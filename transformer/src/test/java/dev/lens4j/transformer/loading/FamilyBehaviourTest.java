@@ -68,6 +68,28 @@ class FamilyBehaviourTest {
     }
 
     /**
+     * A closed cache's arrays reused by the next cached pass (gated MLPs, RMS norms, rotary, grouped K/V
+     * heads, soft caps, sliding windows): every activation equals that of a pass on new arrays.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gpt2", "gpt_neox", "llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "phi3"})
+    void aClosedCachesArraysGiveTheNextPassTheSameValues(String family) throws IOException {
+        int[][] b = tokens(family);
+        int[][] a = new int[b.length][];
+        for (int i = 0; i < b.length; i++) {
+            a[i] = b[b.length - 1 - i].clone();
+        }
+        try (HookedTransformer m = HfCheckpoint.load(ROOT.resolve(family).resolve("hf"), LoadOptions.noProcessing())) {
+            java.util.Map<String, float[]> expected = new java.util.LinkedHashMap<>();
+            m.runWithCache(b).cache().asMap().forEach((n, t) -> expected.put(n, t.toArray()));   // never closed
+            m.runWithCache(a).cache().close();
+            dev.lens4j.hooks.ActivationCache reused = m.runWithCache(b).cache();
+            assertThat(reused.names()).containsExactlyElementsOf(expected.keySet());
+            expected.forEach((n, v) -> assertThat(reused.get(n).toArray()).as(family + " " + n).containsExactly(v));
+        }
+    }
+
+    /**
      * Generation with hooks on grouped key/value heads, rotary offsets and sliding windows: a hook that
      * zeroes one key/value head's values ({@code hook_v}, {@code [batch, pos, n_key_value_heads, d_head]})
      * in every pass gives the same tokens with the KV cache as without, and those are the greedy tokens
