@@ -32,8 +32,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Closing a cache is optional. A cache that is never closed is reclaimed by the garbage collector
  * like any object. Closing one says its activations will not be read again, so the model that made it
- * may write the next cached pass's largest activations (the attention scores and patterns) into the
- * same arrays instead of allocating new ones:
+ * may write the next cached pass's activations into the same arrays instead of allocating new ones
+ * (all that the model writes whole: the attention scores and patterns, the residual stream, the norms'
+ * and the MLP's; not the copies of views such as {@code hook_q}):
  *
  * <pre>{@code
  * for (int[][] batch : batches) {

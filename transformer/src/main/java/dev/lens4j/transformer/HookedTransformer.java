@@ -403,8 +403,8 @@ public final class HookedTransformer implements AutoCloseable {
     /**
      * A forward pass that records activations (TransformerLens's {@code run_with_cache}). Closing the
      * cache once it has been read ({@code try (ActivationCache c = model.runWithCache(t).cache())}) lets
-     * this model's next cached pass write its attention scores and patterns into the closed cache's
-     * arrays instead of allocating new ones ({@link ActivationCache#close()}).
+     * this model's next cached pass write its activations into the closed cache's arrays instead of
+     * allocating new ones ({@link ActivationCache#close()}).
      *
      * @param tokens {@code [batch][pos]}
      * @param namesFilter the hook point names to record; the cache holds only these

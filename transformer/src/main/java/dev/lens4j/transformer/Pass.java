@@ -31,7 +31,8 @@ import java.util.Map;
  * </pre>
  * Activations are row-major {@code float[]}: {@code [B, T, C]} holds row {@code n = b * T + t} at
  * {@code n * C}. An array that has been shown to a hook is never written afterwards (every step
- * writes a new array), so hooks and the cache may keep what they are given.
+ * writes a new array), so hooks and the cache may keep what they are given, until the cache that
+ * holds it is closed: then a later pass may write into it ({@link #arrayFor}).
  */
 final class Pass {
 
