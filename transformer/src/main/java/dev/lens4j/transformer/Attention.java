@@ -101,9 +101,11 @@ final class Attention {
      * @param p the pass
      * @param in the normalised input(s)
      * @param rope this pass's rotary angles, or null
+     * @param outPoint the block's hook point that will show the output ({@code hook_attn_out}), or null
+     *        when another step comes between ({@link Pass#arrayFor})
      * @return {@code sum_h z[h] W_O[h] + b_O}, {@code [N, C]}
      */
-    float[] forward(Pass p, Inputs in, Rotary.Table rope) {
+    float[] forward(Pass p, Inputs in, Rotary.Table rope, HookPoint outPoint) {
         int N = p.N, B = p.B, T = p.T, P = p.P, S = p.S;
         // 1-2. q, k, v of every head: one GEMM for all of them, or one per part, or one per head with per-head inputs
         float[] buf = new float[N * qkv.width()];
@@ -264,7 +266,7 @@ final class Attention {
         }
 
         // 7. sum_h z[h] W_O[h] + b_O (through hook_result, the per-head terms, when asked for)
-        float[] out = new float[N * C];
+        float[] out = p.arrayFor(outPoint, N * C);
         if (p.active(result)) {
             float[] res = p.arrayFor(result, N * H * C); // [N, H, C], without b_O
             for (int h = 0; h < H; h++) {

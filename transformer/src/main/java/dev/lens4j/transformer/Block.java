@@ -107,7 +107,7 @@ final class Block {
             float[] x = ln1.forward(p, pre, N);
             in = new Attention.Inputs(new float[][] {x, x, x}, false);
         }
-        float[] a = attn.forward(p, in, rope);
+        float[] a = attn.forward(p, in, rope, ln1Post == null ? attnOut : null);
         if (ln1Post != null) {
             a = ln1Post.forward(p, a, N);
         }
@@ -202,7 +202,7 @@ final class Block {
     /** hook_mlp_out of the MLP reading {@code x} (through hook_mlp_in, which gets its own copy, as TL clones it). */
     private float[] mlpOut(Pass p, float[] x) {
         float[] in = p.active(mlpIn) ? p.hook(mlpIn, x.clone()) : x;
-        float[] m = mlp.forward(p, ln2.forward(p, in, p.N));
+        float[] m = mlp.forward(p, ln2.forward(p, in, p.N), ln2Post == null ? mlpOut : null);
         if (ln2Post != null) {
             m = ln2Post.forward(p, m, p.N);
         }

@@ -49,9 +49,11 @@ final class Mlp {
      *
      * @param p the pass
      * @param x {@code [N, C]} the normalised input
+     * @param outPoint the block's hook point that will show the output ({@code hook_mlp_out}), or null
+     *        when another step comes between ({@link Pass#arrayFor})
      * @return {@code post W_out + b_out}, {@code [N, C]}
      */
-    float[] forward(Pass p, float[] x) {
+    float[] forward(Pass p, float[] x, HookPoint outPoint) {
         int N = p.N;
         float[] postAct = p.arrayFor(post, N * F);
         float[] savedPre, savedLin = null;
@@ -89,7 +91,7 @@ final class Mlp {
         if (p.grad) {
             p.save(this, new Saved(x, savedPre, savedLin, hookedPost));
         }
-        float[] out = new float[N * C];
+        float[] out = p.arrayFor(outPoint, N * C);
         Linear.apply(p, hookedPost, 0, F, N, wOut, bOut, 0, out, 0, C);
         return out;
     }

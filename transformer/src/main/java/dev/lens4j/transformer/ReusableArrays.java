@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * The arrays of a closed {@link dev.lens4j.hooks.ActivationCache} of one model, which that model's next
- * cached pass writes the activations it caches into instead of allocating new ones (1.7 GB of the 1.9 GB
+ * cached pass writes the activations it caches into instead of allocating new ones (1.8 GB of the 1.9 GB
  * of GPT-2 small's cache at 1 x 1024, which the garbage collector would otherwise reclaim). It
  * holds the arrays of the last cache closed, only until the end of the next cached pass: what that pass
  * did not take is dropped, so a model keeps no memory for a shape it no longer runs. Thread-safe.

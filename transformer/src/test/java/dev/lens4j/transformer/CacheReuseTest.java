@@ -50,12 +50,11 @@ class CacheReuseTest {
 
     /**
      * The activations whose arrays the model writes and the next pass reuses: all but the views of the
-     * fused Q|K|V projection (hook_q, hook_k, hook_v, copied when cached), the MLP's and attention's
-     * outputs (written by the block, not by the component that owns the hook) and the first resid_pre.
+     * fused Q|K|V projection (hook_q, hook_k, hook_v, copied when cached) and the first resid_pre.
      */
     private static final List<String> REUSED = List.of("hook_embed", "hook_pos_embed", "blocks.0.ln1.hook_scale",
             "blocks.0.ln1.hook_normalized", "blocks.0.attn.hook_attn_scores", "blocks.0.attn.hook_pattern",
-            "blocks.0.attn.hook_z", "blocks.0.hook_resid_mid", "blocks.0.ln2.hook_scale", "blocks.0.mlp.hook_pre",
+            "blocks.0.attn.hook_z", "blocks.0.hook_attn_out", "blocks.0.hook_resid_mid", "blocks.0.hook_mlp_out", "blocks.0.ln2.hook_scale", "blocks.0.mlp.hook_pre",
             "blocks.0.mlp.hook_post", "blocks.0.hook_resid_post", "blocks.1.hook_resid_pre", "blocks.1.hook_resid_post",
             "ln_final.hook_normalized", "ln_final.hook_scale");
 
