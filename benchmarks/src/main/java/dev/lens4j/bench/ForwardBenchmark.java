@@ -101,7 +101,7 @@ public class ForwardBenchmark {
 
     /**
      * The same, closing each cache once it has been read ({@code try (ActivationCache c = ...)}): the next
-     * pass writes its attention scores and patterns into the closed cache's arrays instead of new ones.
+     * pass writes the activations it caches into the closed cache's arrays instead of new ones.
      *
      * @return one value read from the cache before it was closed
      */

@@ -45,7 +45,7 @@ import java.util.Set;
  *   <li>{@code {"op": "forward", "batch": 1, "pos": 128, "threads": 1, "runs": 3}} times
  *       {@code runs} forward passes to logits; {@code "op": "cache"} the same with
  *       {@code runWithCache} of every hook point; {@code "op": "cache-closed"} closes each cache after its
- *       pass, so the next pass writes its scores and patterns into the closed cache's arrays. The first request of a case checks the result
+ *       pass, so the next pass writes the activations it caches into the closed cache's arrays. The first request of a case checks the result
  *       (logits finite, the cached pass's logits equal to the plain pass's within 1e-5) and warms it
  *       up ({@code warmup} passes, default 2).</li>
  *   <li>{@code {"op": "decode", "prompt": 16, "new": 32, "threads": 1, "runs": 3}} times greedy
