@@ -114,8 +114,10 @@ public final class ForwardWorker {
         if ("memory".equals(op)) {
             System.gc();
             Runtime rt = Runtime.getRuntime();
-            return String.format(Locale.ROOT, "{\"heap_used_mb\": %.1f, \"rss_mb\": %.1f, \"rss_peak_mb\": %.1f, \"packed_weight_mb\": %.1f}",
-                    (rt.totalMemory() - rt.freeMemory()) / 1048576.0, statusMb("VmRSS:"), statusMb("VmHWM:"), packedWeightMb());
+            return String.format(Locale.ROOT, "{\"heap_used_mb\": %.1f, \"rss_mb\": %.1f, \"rss_peak_mb\": %.1f, \"packed_weight_mb\": %.1f, "
+                            + "\"safetensors_rss_mb\": %.1f}",
+                    (rt.totalMemory() - rt.freeMemory()) / 1048576.0, statusMb("VmRSS:"), statusMb("VmHWM:"), packedWeightMb(),
+                    safetensorsRssMb());
         }
         Parallel.setThreads(Integer.parseInt(req.getOrDefault("threads", "1")));
         int runs = Integer.parseInt(req.getOrDefault("runs", "3"));
@@ -176,6 +178,28 @@ public final class ForwardWorker {
         return -1;
     }
 
+    /**
+     * The resident part of the process's mappings of {@code .safetensors} files in MB, from
+     * {@code /proc/self/smaps} (a checkpoint used in place; its pages leave once packed copies replace
+     * them); -1 where there is none.
+     */
+    private static double safetensorsRssMb() {
+        try {
+            long kb = 0;
+            boolean inFile = false;
+            for (String l : Files.readAllLines(Path.of("/proc/self/smaps"))) {
+                if (l.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                    inFile = l.endsWith(".safetensors");
+                } else if (inFile && l.startsWith("Rss:")) {
+                    kb += Long.parseLong(l.replaceAll("[^0-9]", ""));
+                }
+            }
+            return kb / 1024.0;
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
     private int[][] tokens(int batch, int pos) {
         return ForwardModels.tokens(2, batch, pos, model.config().dVocab());
     }
@@ -232,7 +256,8 @@ public final class ForwardWorker {
             run.run();
             steps1.run();
             int n = Math.min(8, steps - 1);
-            Tensor full = model.forward(new int[][] {Arrays.copyOf(generated, promptLength + n)});
+            // the same packing as the steps: a full pass in place would page a mapping in again
+            Tensor full = model.run(new int[][] {Arrays.copyOf(generated, promptLength + n)}, options().build()).logits();
             for (int i = 0; i < n; i++) {
                 int expected = Sampler.argmax(full.select(0, 0).select(0, promptLength - 1 + i).toArray());
                 if (generated[promptLength + i] != expected) {

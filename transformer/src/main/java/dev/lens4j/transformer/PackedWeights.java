@@ -23,7 +23,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * since their copy is a second copy of the file on the heap). A writable segment is never packed: its
  * writes cannot be seen. A matrix is packed the first time a pass of many positions needs it (so a model
  * used only for decoding or analysis never pays), on the calling thread, and costs a copy of it: float32,
- * or bfloat16 for a bfloat16 matrix ({@link PackedMatrix#packBfloat16}).
+ * or bfloat16 for a bfloat16 matrix ({@link PackedMatrix#packBfloat16}). For a mapped matrix the copy
+ * takes the place of the mapping: once it is made, the matrix's pages are released from the process
+ * ({@link MatrixOperand#unloadMapping()}), so that the process holds the copy instead of the file's pages,
+ * not both (they come back from the file only if something reads the mapping itself again: analysis of the
+ * weights, or a pass that does not allow the copy).
  *
  * <p>Thread-safe: passes on several threads may pack the same matrix at once; one copy is kept.
  */
@@ -118,6 +122,9 @@ final class PackedWeights {
             return null;   // written meanwhile: the copy may mix old and new values
         }
         packed.put(w, new Entry(writes, p));
+        // the copy replaces a mapped matrix: its pages leave the resident set (read again only if a
+        // product ever multiplies the mapping itself), so a mapped checkpoint costs about its file once
+        w.unloadMapping();
         return p;
     }
 

@@ -213,6 +213,26 @@ public record MatrixOperand(float[] array, MemorySegment segment, long offset, i
     }
 
     /**
+     * Releases the memory pages of a memory-mapped view from the process ({@link MemorySegment#unload()}:
+     * the kernel drops them from the resident set and reads them from the file again when next touched,
+     * same values), for a view that a copy has replaced, such as a weight matrix once its
+     * {@link PackedMatrix} is made. The pages released are those of the view's index range, whole pages,
+     * so a neighbouring tensor sharing a page may be paged in again later. Nothing happens for heap or
+     * native storage.
+     *
+     * @return the bytes of the range released, 0 when the view is not mapped or is empty
+     * @throws IllegalStateException if the mapping was closed
+     */
+    public long unloadMapping() {
+        if (segment == null || !segment.isMapped() || rows == 0 || cols == 0) {
+            return 0;
+        }
+        long lo = minIndex() * type.bytes(), bytes = (maxIndex() + 1) * type.bytes() - lo;
+        segment.asSlice(lo, bytes).unload();
+        return bytes;
+    }
+
+    /**
      * Checks that every element of the view lies inside its storage.
      *
      * @param what how to name this operand in the message, e.g. {@code "A of [2, 3] x [3, 4]"}
