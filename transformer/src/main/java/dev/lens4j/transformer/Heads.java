@@ -30,7 +30,11 @@ record Heads(float[] a, int off, int stride, int headStride) {
 
     /** A compact copy {@code [rows, heads, d]}. */
     float[] gather(int rows, int heads, int d) {
-        float[] out = new float[rows * heads * d];
+        return gather(rows, heads, d, new float[rows * heads * d]);
+    }
+
+    /** A compact copy {@code [rows, heads, d]} written into {@code out} (at least that long); returns {@code out}. */
+    float[] gather(int rows, int heads, int d, float[] out) {
         for (int n = 0; n < rows; n++) {
             for (int h = 0; h < heads; h++) {
                 System.arraycopy(a, at(n, h), out, (n * heads + h) * d, d);

@@ -245,6 +245,11 @@ final class Pass {
             float[] compact = x.isCompact(N, heads, d) ? x.a() : x.gather(N, heads, d);
             return Heads.compact(hook(p, compact), heads, d);
         }
+        if (!x.isCompact(N, heads, d) && hooks.isCached(p)) {
+            // the cache would keep a compact copy of the view: make it here, in an array a closed cache
+            // gives back, and go on with it (nothing writes q, k or v in place)
+            x = Heads.compact(x.gather(N, heads, d, overwrittenArrayFor(p, N * heads * d)), heads, d);
+        }
         Tensor in;
         if (x.isCompact(N, heads, d)) {
             in = Tensor.of(x.a(), B, T, heads, d);

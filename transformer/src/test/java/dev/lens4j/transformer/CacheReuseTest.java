@@ -16,8 +16,8 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link ActivationCache#close()} on a model's cache: the next cached pass writes its attention scores
- * and patterns into the closed cache's arrays, with the same values as a pass that allocates new ones,
+ * {@link ActivationCache#close()} on a model's cache: the next cached pass writes its activations
+ * into the closed cache's arrays, with the same values as a pass that allocates new ones,
  * and nothing that is still open (or that a hook supplied) is ever written.
  */
 class CacheReuseTest {
@@ -49,11 +49,12 @@ class CacheReuseTest {
     }
 
     /**
-     * The activations whose arrays the model writes and the next pass reuses: all but the views of the
-     * fused Q|K|V projection (hook_q, hook_k, hook_v, copied when cached) and the first resid_pre.
+     * The activations whose arrays the model writes and the next pass reuses: all but the first resid_pre
+     * (hook_q, hook_k and hook_v are gathered from the fused Q|K|V projection into reused arrays).
      */
     private static final List<String> REUSED = List.of("hook_embed", "hook_pos_embed", "blocks.0.ln1.hook_scale",
-            "blocks.0.ln1.hook_normalized", "blocks.0.attn.hook_attn_scores", "blocks.0.attn.hook_pattern",
+            "blocks.0.ln1.hook_normalized", "blocks.0.attn.hook_q", "blocks.0.attn.hook_k", "blocks.0.attn.hook_v",
+            "blocks.1.attn.hook_q", "blocks.0.attn.hook_attn_scores", "blocks.0.attn.hook_pattern",
             "blocks.0.attn.hook_z", "blocks.0.hook_attn_out", "blocks.0.hook_resid_mid", "blocks.0.hook_mlp_out", "blocks.0.ln2.hook_scale", "blocks.0.mlp.hook_pre",
             "blocks.0.mlp.hook_post", "blocks.0.hook_resid_post", "blocks.1.hook_resid_pre", "blocks.1.hook_resid_post",
             "ln_final.hook_normalized", "ln_final.hook_scale");
@@ -98,8 +99,8 @@ class CacheReuseTest {
             ActivationCache third = model.runWithCache(a).cache();
             assertSameValues(first, before);
             assertSameValues(third, before);
-            Set<float[]> firstArrays = attentionArrays(first);
-            assertThat(attentionArrays(third)).noneMatch(firstArrays::contains);
+            Set<float[]> firstArrays = allArrays(first);
+            assertThat(allArrays(third)).noneMatch(firstArrays::contains);
         }
     }
 
@@ -109,11 +110,11 @@ class CacheReuseTest {
         int[][] eight = RandomModels.tokens(6, 1, 8, CFG.dVocab());
         try (HookedTransformer model = RandomModels.model(CFG, 7)) {
             ActivationCache first = model.runWithCache(ten).cache();
-            Set<float[]> firstArrays = attentionArrays(first);
+            Set<float[]> firstArrays = allArrays(first);
             first.close();
             model.runWithCache(eight);            // another shape: takes nothing, and the model drops the arrays
             ActivationCache third = model.runWithCache(ten).cache();
-            assertThat(attentionArrays(third)).noneMatch(firstArrays::contains);
+            assertThat(allArrays(third)).noneMatch(firstArrays::contains);
         }
     }
 
