@@ -60,7 +60,7 @@ def suite(name, decode_prompts=(16,)):
     workers = [("lens4j", "java", {"model": folder, "processing": "none"}),
                ("torch", "torch", {"model": folder, "dtype": torch_dtype})]
     if dtype == "bf16":
-        # the same folder with bfloat16 panel copies of the weights (WeightPacking.ALL): the file's bytes again
+        # the same folder with bfloat16 panel copies of the weights (WeightPacking.ALL), which replace the mapped pages
         workers.insert(1, ("lens4j packed", "java", {"model": folder, "processing": "none", "packing": "ALL"}))
     cases = [("forward", 1, 128), ("forward", 8, 128)] + decode
     return workers, cases

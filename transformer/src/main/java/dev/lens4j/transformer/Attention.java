@@ -108,7 +108,12 @@ final class Attention {
     float[] forward(Pass p, Inputs in, Rotary.Table rope, HookPoint outPoint) {
         int N = p.N, B = p.B, T = p.T, P = p.P, S = p.S;
         // 1-2. q, k, v of every head: one GEMM for all of them, or one per part, or one per head with per-head inputs
-        float[] buf = new float[N * qkv.width()];
+        //    into the pass's scratch unless something may keep a view of it: a hook on q, k or v (a cache of
+        //    them gathers its own copy, Pass#hookHeads) or a backward pass, which keeps the views
+        boolean viewsKept = p.grad || p.hooked(q) || p.hooked(k) || p.hooked(v);
+        float[] buf = viewsKept ? new float[N * qkv.width()]
+                : (p.qkvScratch != null && p.qkvScratch.length == N * qkv.width() ? p.qkvScratch
+                : (p.qkvScratch = new float[N * qkv.width()]));
         float[] bias = Linear.unlessZero(qkv.bias());
         if (!in.perHead()) {
             if (qkv.fused()) {

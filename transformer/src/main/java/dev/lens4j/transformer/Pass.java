@@ -59,6 +59,8 @@ final class Pass {
     final int[][] positions;
     /** Scratch for attention scores and patterns that no hook sees, reused across layers (not with a backward pass). */
     float[] scoresScratch, patternScratch;
+    /** Scratch for the fused q | k | v projection when no hook sees it, reused across layers (not with a backward pass). */
+    float[] qkvScratch;
     /**
      * The model's arrays of a closed cache, which this pass may write the values its own cache records
      * into ({@link #arrayFor}), or null; set before the pass runs, only when it caches.
