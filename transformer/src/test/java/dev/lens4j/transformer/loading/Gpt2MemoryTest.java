@@ -2,6 +2,7 @@ package dev.lens4j.transformer.loading;
 
 import dev.lens4j.tensor.io.DType;
 import dev.lens4j.tensor.io.Float16;
+import dev.lens4j.tensor.internal.ResidentMemory;
 import dev.lens4j.transformer.HookedTransformer;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
@@ -122,8 +123,7 @@ class Gpt2MemoryTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = DType.class, names = {"F32", "BF16"})
     void aPackedCopyTakesThePlaceOfTheMappedPages(DType dtype, @TempDir Path dir) throws IOException {
-        Path smaps = Path.of("/proc/self/smaps");
-        Assumptions.assumeTrue(Files.isReadable(smaps), "needs Linux's /proc/self/smaps");
+        Assumptions.assumeTrue(ResidentMemory.available(), "needs Linux's /proc/self/smaps");
         TransformerConfig cfg = TransformerConfig.gpt2(2, 512, 8, 256, 16_384);
         SyntheticCheckpoints.writeJson(dir.resolve("config.json"), SyntheticCheckpoints.hfConfig(cfg));
         Map<String, int[]> shapes = new LinkedHashMap<>();
@@ -137,11 +137,11 @@ class Gpt2MemoryTest {
         try (LoadedCheckpoint c = HfCheckpoint.read(dir, LoadOptions.noProcessing());
              HookedTransformer m = HookedTransformer.of(c.config(), c.weights(), c.tokenizer(), null)) {
             float[] expected = m.run(tokens, inPlace).logits().toArray();
-            long resident = mappedRss(smaps, file);
+            long resident = mappedRss(file);
             assertThat(resident).as("every page multiplied in place is resident").isGreaterThan(fileSize * 9 / 10);
 
             float[] fromCopies = m.run(tokens, packed).logits().toArray();
-            long afterPacking = mappedRss(smaps, file);
+            long afterPacking = mappedRss(file);
             System.out.printf("%s checkpoint %.1f MB: mapping resident %.1f MB after a pass in place, %.1f MB after packing "
                     + "(copies %.1f MB)%n", dtype, fileSize / 1e6, resident / 1e6, afterPacking / 1e6, m.packedWeightBytes() / 1e6);
             assertThat(m.packedWeightBytes()).as("the matrices are packed").isGreaterThan(fileSize * 9 / 10);
@@ -149,23 +149,14 @@ class Gpt2MemoryTest {
             assertThat(fromCopies).containsExactly(expected);
 
             assertThat(m.run(tokens, inPlace).logits().toArray()).as("the mapping read again").containsExactly(expected);
-            assertThat(mappedRss(smaps, file)).as("paged in again").isGreaterThan(fileSize * 9 / 10);
+            assertThat(mappedRss(file)).as("paged in again").isGreaterThan(fileSize * 9 / 10);
         }
     }
 
-    /** The resident bytes of every mapping of {@code file} in this process, from {@code /proc/self/smaps}. */
-    private static long mappedRss(Path smaps, Path file) throws IOException {
-        String name = " " + file.toRealPath();
-        long kb = 0;
-        boolean inFile = false;
-        for (String line : Files.readAllLines(smaps)) {
-            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
-                inFile = line.endsWith(name);
-            } else if (inFile && line.startsWith("Rss:")) {
-                kb += Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return kb * 1024;
+    /** The resident bytes of this process's mappings of {@code file}. */
+    private static long mappedRss(Path file) throws IOException {
+        String name = file.toRealPath().toString();
+        return ResidentMemory.mappedBytes(name::equals);
     }
 
     /**
