@@ -61,6 +61,8 @@ final class Pass {
     float[] scoresScratch, patternScratch;
     /** Scratch for the fused q | k | v projection when no hook sees it, reused across layers (not with a backward pass). */
     float[] qkvScratch;
+    /** Scratch arrays of {@link #scratchFor}, by slot. */
+    private final float[][] scratch = new float[3][];
     /**
      * The model's arrays of a closed cache, which this pass may write the values its own cache records
      * into ({@link #arrayFor}), or null; set before the pass runs, only when it caches.
@@ -157,6 +159,28 @@ final class Pass {
             Arrays.fill(a, 0f);
         }
         forCache.add(a);
+        return a;
+    }
+
+    /**
+     * An array for a value that lives only inside one component's step and that its caller overwrites
+     * whole: when no hook or cache sees {@code target} and no backward pass keeps it, the pass's scratch
+     * array of that slot, shared by every layer (its contents are left from the last use); otherwise
+     * {@link #arrayFor(HookPoint, int)}.
+     *
+     * @param target the value's hook point (null: none)
+     * @param slot which scratch array, {@code 0 <= slot < 3}; two values alive at once take different slots
+     * @param length its length
+     * @return the array
+     */
+    float[] scratchFor(HookPoint target, int slot, int length) {
+        if (grad || active(target)) {
+            return arrayFor(target, length);
+        }
+        float[] a = scratch[slot];
+        if (a == null || a.length != length) {
+            a = scratch[slot] = new float[length];
+        }
         return a;
     }
 

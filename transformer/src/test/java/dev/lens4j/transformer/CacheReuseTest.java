@@ -138,19 +138,20 @@ class CacheReuseTest {
 
     /**
      * A tensor shown to a hook is never written afterwards: hooks that keep the q, k and v they are given
-     * (views of the fused projection, which a pass without such hooks computes into one scratch array for
-     * every layer) still hold each layer's values after the pass, which equal those a cache recorded.
+     * (views of the fused projection) and the MLP's pre and post activations (values that a pass without
+     * such hooks computes into scratch arrays shared by every layer) still hold each layer's values after
+     * the pass, which equal those a cache recorded.
      */
     @Test
-    void theQueriesKeysAndValuesAHookKeepsAreNotOverwrittenByLaterLayers() {
+    void theValuesAHookKeepsAreNotOverwrittenByLaterLayers() {
         int[][] a = RandomModels.tokens(15, 2, 10, CFG.dVocab());
         try (HookedTransformer model = RandomModels.model(CFG, 7)) {
             ActivationCache expected = model.runWithCache(a).cache();
             Map<String, Tensor> kept = new LinkedHashMap<>();
             List<HookSpec> keep = new java.util.ArrayList<>();
             for (int l = 0; l < CFG.nLayers(); l++) {
-                for (String part : List.of("q", "k", "v")) {
-                    String name = "blocks." + l + ".attn.hook_" + part;
+                for (String part : List.of("attn.hook_q", "attn.hook_k", "attn.hook_v", "mlp.hook_pre", "mlp.hook_post")) {
+                    String name = "blocks." + l + "." + part;
                     keep.add(HookSpec.of(name, (t, point) -> {
                         kept.put(name, t);
                         return t;
@@ -159,7 +160,7 @@ class CacheReuseTest {
             }
             model.run(a, ForwardOptions.builder().hooks(keep).build());
             model.forward(a);   // another pass, which may reuse its own scratch
-            assertThat(kept).hasSize(3 * CFG.nLayers());
+            assertThat(kept).hasSize(5 * CFG.nLayers());
             kept.forEach((n, t) -> assertThat(t.toArray()).as(n).containsExactly(expected.get(n).toArray()));
         }
     }
