@@ -111,9 +111,7 @@ final class Attention {
         //    into the pass's scratch unless something may keep a view of it: a hook on q, k or v (a cache of
         //    them gathers its own copy, Pass#hookHeads) or a backward pass, which keeps the views
         boolean viewsKept = p.grad || p.hooked(q) || p.hooked(k) || p.hooked(v);
-        float[] buf = viewsKept ? new float[N * qkv.width()]
-                : (p.qkvScratch != null && p.qkvScratch.length == N * qkv.width() ? p.qkvScratch
-                : (p.qkvScratch = new float[N * qkv.width()]));
+        float[] buf = viewsKept ? new float[N * qkv.width()] : p.scratch(Pass.Scratch.QKV, N * qkv.width());
         float[] bias = Linear.unlessZero(qkv.bias());
         if (!in.perHead()) {
             if (qkv.fused()) {
@@ -166,8 +164,7 @@ final class Attention {
         //    query may see, which skips most of the masked upper triangle.
         boolean scoresSeen = p.active(attnScores) || p.grad;
         float[] scores = scoresSeen ? p.overwrittenArrayFor(attnScores, B * H * T * S)
-                : (p.scoresScratch != null && p.scoresScratch.length == B * H * T * S ? p.scoresScratch
-                : (p.scoresScratch = new float[B * H * T * S]));
+                : p.scratch(Pass.Scratch.SCORES, B * H * T * S);
         int blocks = (T + QUERY_BLOCK - 1) / QUERY_BLOCK;
         Gemm.multiplyBatched(B * H * blocks,
                 i -> {
@@ -214,8 +211,7 @@ final class Attention {
         // 5. hook_pattern = softmax over keys; a row with no allowed key is all zeros (TL's NaN -> 0)
         boolean patternSeen = p.active(pattern) || p.grad;
         float[] pat = patternSeen ? p.overwrittenArrayFor(pattern, B * H * T * S)
-                : (p.patternScratch != null && p.patternScratch.length == B * H * T * S ? p.patternScratch
-                : (p.patternScratch = new float[B * H * T * S]));
+                : p.scratch(Pass.Scratch.PATTERN, B * H * T * S);
         Parallel.forRange(B * H * T, Math.max(1, Pass.GRAIN / S), (s0, e0) -> {
             for (int row = s0; row < e0; row++) {
                 int base = row * S;

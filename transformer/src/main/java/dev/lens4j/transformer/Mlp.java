@@ -56,7 +56,7 @@ final class Mlp {
     float[] forward(Pass p, float[] x, HookPoint outPoint) {
         int N = p.N;
         // pre, pre_linear and post live only in this step: scratch shared by the layers when nothing sees them
-        float[] postAct = p.scratchFor(post, 0, N * F);
+        float[] postAct = p.scratchFor(post, Pass.Scratch.MLP_POST, N * F);
         float[] savedPre, savedLin = null;
         boolean geluNew = act == Activation.GELU_NEW || act == Activation.GELU_PYTORCH_TANH;
         if (wGate == null && geluNew && !p.active(pre) && !p.grad && bIn != null
@@ -65,17 +65,17 @@ final class Mlp {
             savedPre = null;
         } else if (wGate == null) {
             // hook_pre = x W_in + b_in; hook_post = act(pre)
-            float[] h = p.scratchFor(pre, 1, N * F);
+            float[] h = p.scratchFor(pre, Pass.Scratch.MLP_PRE, N * F);
             Linear.apply(p, x, 0, C, N, wIn, bIn, 0, h, 0, F);
             float[] hookedPre = p.hook(pre, h);
             savedPre = hookedPre;
             activation(p, hookedPre, postAct, N * F);
         } else {
             // hook_pre = x W_gate; hook_pre_linear = x W_in; hook_post = act(pre) * pre_linear + b_in
-            float[] gate = p.scratchFor(pre, 1, N * F);
+            float[] gate = p.scratchFor(pre, Pass.Scratch.MLP_PRE, N * F);
             Linear.apply(p, x, 0, C, N, wGate, null, 0, gate, 0, F);
             float[] hookedGate = p.hook(pre, gate);
-            float[] lin = p.scratchFor(preLinear, 2, N * F);
+            float[] lin = p.scratchFor(preLinear, Pass.Scratch.MLP_PRE_LINEAR, N * F);
             Linear.apply(p, x, 0, C, N, wIn, null, 0, lin, 0, F);
             float[] hookedLin = p.hook(preLinear, lin);
             savedPre = hookedGate;

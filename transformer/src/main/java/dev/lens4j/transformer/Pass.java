@@ -57,12 +57,42 @@ final class Pass {
      * left padding does not shift positions.
      */
     final int[][] positions;
-    /** Scratch for attention scores and patterns that no hook sees, reused across layers (not with a backward pass). */
-    float[] scoresScratch, patternScratch;
-    /** Scratch for the fused q | k | v projection when no hook sees it, reused across layers (not with a backward pass). */
-    float[] qkvScratch;
-    /** Scratch arrays of {@link #scratchFor}, by slot. */
-    private final float[][] scratch = new float[3][];
+    /** The pass's scratch arrays, by slot ({@link #scratch}). */
+    private final float[][] scratch = new float[Scratch.values().length][];
+
+    /**
+     * The pass's scratch arrays: each holds a value that no hook or cache sees and no backward pass
+     * keeps, from one layer's step to the next's. Values alive at the same time take different slots.
+     */
+    enum Scratch {
+        /** The fused q | k | v projection when no hook sees q, k or v. */
+        QKV,
+        /** Attention scores. */
+        SCORES,
+        /** Attention pattern. */
+        PATTERN,
+        /** The MLP's post activation. */
+        MLP_POST,
+        /** The MLP's pre activation (the gate of a gated MLP). */
+        MLP_PRE,
+        /** A gated MLP's linear part. */
+        MLP_PRE_LINEAR
+    }
+
+    /**
+     * The pass's scratch array of a slot, {@code length} long; its contents are left from its last use.
+     *
+     * @param slot the slot
+     * @param length its length (a new array when it differs from the slot's)
+     * @return the array
+     */
+    float[] scratch(Scratch slot, int length) {
+        float[] a = scratch[slot.ordinal()];
+        if (a == null || a.length != length) {
+            a = scratch[slot.ordinal()] = new float[length];
+        }
+        return a;
+    }
     /**
      * The model's arrays of a closed cache, which this pass may write the values its own cache records
      * into ({@link #arrayFor}), or null; set before the pass runs, only when it caches.
@@ -165,23 +195,16 @@ final class Pass {
     /**
      * An array for a value that lives only inside one component's step and that its caller overwrites
      * whole: when no hook or cache sees {@code target} and no backward pass keeps it, the pass's scratch
-     * array of that slot, shared by every layer (its contents are left from the last use); otherwise
+     * array of that slot, shared by every layer ({@link #scratch}); otherwise
      * {@link #arrayFor(HookPoint, int)}.
      *
      * @param target the value's hook point (null: none)
-     * @param slot which scratch array, {@code 0 <= slot < 3}; two values alive at once take different slots
+     * @param slot which scratch array
      * @param length its length
      * @return the array
      */
-    float[] scratchFor(HookPoint target, int slot, int length) {
-        if (grad || active(target)) {
-            return arrayFor(target, length);
-        }
-        float[] a = scratch[slot];
-        if (a == null || a.length != length) {
-            a = scratch[slot] = new float[length];
-        }
-        return a;
+    float[] scratchFor(HookPoint target, Scratch slot, int length) {
+        return grad || active(target) ? arrayFor(target, length) : scratch(slot, length);
     }
 
     /** {@code exp(x)}: the reproducible kernels' (in float) in a reproducible pass, else {@link Math}'s. */
