@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Closing a cache is optional. A cache that is never closed is reclaimed by the garbage collector
  * like any object. Closing one says its activations will not be read again, so the model that made it
  * may write the next cached pass's activations into the same arrays instead of allocating new ones
- * (all that the model writes whole: the attention scores and patterns, the residual stream, the norms'
- * and the MLP's; not the copies of views such as {@code hook_q}):
+ * (all that the model writes whole: the attention scores and patterns, the residual stream, queries,
+ * keys and values, the norms' and the MLP's; never an array a hook supplied):
  *
  * <pre>{@code
  * for (int[][] batch : batches) {
