@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -57,8 +56,7 @@ class Gpt2FamilyTest {
         SyntheticCheckpoints.writeJson(dir.resolve("config.json"), hf);
         TransformerConfig cfg = SyntheticCheckpoints.gpt2Config(hf, name);
         int d = cfg.dModel(), h = cfg.nHeads(), dh = cfg.dHead(), last = cfg.nLayers() - 1;
-        Map<String, int[]> shapes = new LinkedHashMap<>();
-        SyntheticCheckpoints.gpt2Shapes(cfg).forEach((n, s) -> shapes.put("transformer." + n, s));
+        Map<String, int[]> shapes = SyntheticCheckpoints.gpt2HfShapes(cfg);
         Path file = dir.resolve("model.safetensors");
         long dataStart = SyntheticCheckpoints.writeSparse(file, shapes);
         // Mark c_attn[r, d + i*dh + j] of the last layer (head i, dim j of the K block), a row of

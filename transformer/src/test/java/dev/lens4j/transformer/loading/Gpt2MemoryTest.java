@@ -19,7 +19,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -58,11 +57,8 @@ class Gpt2MemoryTest {
 
     private static void loadWithoutProcessing(Path dir, DType dtype, double bound) throws IOException {
         TransformerConfig cfg = TransformerConfig.gpt2(2, 768, 12, 1024, 50257);
-        SyntheticCheckpoints.writeJson(dir.resolve("config.json"), SyntheticCheckpoints.hfConfig(cfg));
-        Map<String, int[]> shapes = new LinkedHashMap<>();
-        SyntheticCheckpoints.gpt2Shapes(cfg).forEach((n, s) -> shapes.put("transformer." + n, s));
+        Map<String, int[]> shapes = SyntheticCheckpoints.writeStreamedGpt2(dir, cfg, dtype);
         Path file = dir.resolve("model.safetensors");
-        SyntheticCheckpoints.writeStreamed(file, shapes, dtype);
         long fileSize = Files.size(file);
         List<String> names = List.copyOf(shapes.keySet());
         // the value stored for element i of tensor k, as read back (bfloat16 widens exactly)
@@ -124,12 +120,8 @@ class Gpt2MemoryTest {
     @EnumSource(value = DType.class, names = {"F32", "BF16"})
     void aPackedCopyTakesThePlaceOfTheMappedPages(DType dtype, @TempDir Path dir) throws IOException {
         Assumptions.assumeTrue(ResidentMemory.available(), "needs Linux's /proc/self/smaps");
-        TransformerConfig cfg = TransformerConfig.gpt2(2, 512, 8, 256, 16_384);
-        SyntheticCheckpoints.writeJson(dir.resolve("config.json"), SyntheticCheckpoints.hfConfig(cfg));
-        Map<String, int[]> shapes = new LinkedHashMap<>();
-        SyntheticCheckpoints.gpt2Shapes(cfg).forEach((n, s) -> shapes.put("transformer." + n, s));
+        SyntheticCheckpoints.writeStreamedGpt2(dir, TransformerConfig.gpt2(2, 512, 8, 256, 16_384), dtype);
         Path file = dir.resolve("model.safetensors");
-        SyntheticCheckpoints.writeStreamed(file, shapes, dtype);
         long fileSize = Files.size(file);
         ForwardOptions inPlace = ForwardOptions.builder().packedWeights(WeightPacking.NONE).build();
         ForwardOptions packed = ForwardOptions.builder().packedWeights(WeightPacking.ALL).build();

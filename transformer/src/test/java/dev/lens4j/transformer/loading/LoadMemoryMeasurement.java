@@ -1,13 +1,12 @@
 package dev.lens4j.transformer.loading;
 
+import dev.lens4j.tensor.io.DType;
 import dev.lens4j.transformer.TransformerConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The memory it takes to load a GPT-2-small-shaped checkpoint (12 layers, d_model 768, d_vocab 50257,
@@ -72,10 +71,7 @@ public final class LoadMemoryMeasurement {
         Files.createDirectories(dir);
         Path file = dir.resolve("model.safetensors");
         if (!Files.isRegularFile(file)) {
-            SyntheticCheckpoints.writeJson(dir.resolve("config.json"), SyntheticCheckpoints.hfConfig(cfg));
-            Map<String, int[]> shapes = new LinkedHashMap<>();
-            SyntheticCheckpoints.gpt2Shapes(cfg).forEach((n, s) -> shapes.put("transformer." + n, s));
-            SyntheticCheckpoints.writeStreamed(file, shapes);
+            SyntheticCheckpoints.writeStreamedGpt2(dir, cfg, DType.F32);
         }
         return Files.size(file);
     }

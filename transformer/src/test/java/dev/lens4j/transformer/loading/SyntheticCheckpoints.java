@@ -59,6 +59,26 @@ final class SyntheticCheckpoints {
         }
     }
 
+    /** GPT-2's tensors of {@code cfg} under Hugging Face's names ({@code transformer.} prefix), in file order. */
+    static Map<String, int[]> gpt2HfShapes(TransformerConfig cfg) {
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        gpt2Shapes(cfg).forEach((n, s) -> shapes.put("transformer." + n, s));
+        return shapes;
+    }
+
+    /**
+     * Writes {@code dir/config.json} and {@code dir/model.safetensors} for {@code cfg}, the weights streamed
+     * in {@code dtype} ({@link #writeStreamed(Path, Map, DType)}).
+     *
+     * @return the tensors written, by name in file order
+     */
+    static Map<String, int[]> writeStreamedGpt2(Path dir, TransformerConfig cfg, DType dtype) throws IOException {
+        writeJson(dir.resolve("config.json"), hfConfig(cfg));
+        Map<String, int[]> shapes = gpt2HfShapes(cfg);
+        writeStreamed(dir.resolve("model.safetensors"), shapes, dtype);
+        return shapes;
+    }
+
     /** A Hugging Face GPT-2 config.json read by the gpt2 family. */
     static TransformerConfig gpt2Config(Map<String, Object> json, String name) throws CheckpointFormatException {
         return new Gpt2Family().config(new HfConfig(json, name), name);
