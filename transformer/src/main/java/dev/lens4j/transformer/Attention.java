@@ -162,9 +162,7 @@ final class Attention {
         //    -inf where s is in the future of t, outside a local window, or a padding token.
         //    Queries go in blocks of QUERY_BLOCK rows, and a block multiplies only the keys its last
         //    query may see, which skips most of the masked upper triangle.
-        boolean scoresSeen = p.active(attnScores) || p.grad;
-        float[] scores = scoresSeen ? p.overwrittenArrayFor(attnScores, B * H * T * S)
-                : p.scratch(Pass.Scratch.SCORES, B * H * T * S);
+        float[] scores = p.scratchFor(attnScores, Pass.Scratch.SCORES, B * H * T * S);
         int blocks = (T + QUERY_BLOCK - 1) / QUERY_BLOCK;
         Gemm.multiplyBatched(B * H * blocks,
                 i -> {
@@ -209,9 +207,7 @@ final class Attention {
         boolean scoresHooked = p.hooked(attnScores);
 
         // 5. hook_pattern = softmax over keys; a row with no allowed key is all zeros (TL's NaN -> 0)
-        boolean patternSeen = p.active(pattern) || p.grad;
-        float[] pat = patternSeen ? p.overwrittenArrayFor(pattern, B * H * T * S)
-                : p.scratch(Pass.Scratch.PATTERN, B * H * T * S);
+        float[] pat = p.scratchFor(pattern, Pass.Scratch.PATTERN, B * H * T * S);
         Parallel.forRange(B * H * T, Math.max(1, Pass.GRAIN / S), (s0, e0) -> {
             for (int row = s0; row < e0; row++) {
                 int base = row * S;

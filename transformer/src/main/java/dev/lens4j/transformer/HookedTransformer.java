@@ -209,9 +209,10 @@ public final class HookedTransformer implements AutoCloseable {
      * The memory held now by the model's packed weight matrices ({@link ForwardOptions.Builder#packedWeights}):
      * copies of its matrices in the GEMM's panel layout (float32, or bfloat16 for a bfloat16 matrix),
      * made by the first pass of more than 4 positions that multiplies by each, dropped by the first pass
-     * after the matrix's raw array is handed out and when the model is closed. Zero before such a pass, and for 16-bit weights unless a pass
-     * asked for {@link WeightPacking#ALL}. The copy of a memory-mapped matrix replaces its mapped pages in
-     * the process's resident set (they are released once it is made).
+     * after the matrix's raw array is handed out and when the model is closed. Zero before such a pass,
+     * and for 16-bit weights unless a pass asked for {@link WeightPacking#ALL}. The copy of a
+     * memory-mapped matrix replaces its mapped pages in the process's resident set (they are released
+     * once it is made).
      *
      * @return bytes
      */

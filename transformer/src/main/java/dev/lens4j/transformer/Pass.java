@@ -172,7 +172,8 @@ final class Pass {
 
     /**
      * Like {@link #arrayFor(HookPoint, int)}, for a caller that writes every element itself (the
-     * attention scores and pattern): a reused array keeps a closed cache's values until then.
+     * attention scores and pattern, the MLP's activations, q, k and v): a reused array keeps a closed
+     * cache's values until then.
      */
     float[] overwrittenArrayFor(HookPoint target, int length) {
         return arrayFor(target, length, false);
@@ -193,10 +194,10 @@ final class Pass {
     }
 
     /**
-     * An array for a value that lives only inside one component's step and that its caller overwrites
-     * whole: when no hook or cache sees {@code target} and no backward pass keeps it, the pass's scratch
+     * An array for a value that its caller overwrites whole: when no hook or cache sees {@code target}
+     * and no backward pass keeps it (it lives only inside one component's step), the pass's scratch
      * array of that slot, shared by every layer ({@link #scratch}); otherwise
-     * {@link #arrayFor(HookPoint, int)}.
+     * {@link #overwrittenArrayFor(HookPoint, int)}.
      *
      * @param target the value's hook point (null: none)
      * @param slot which scratch array
@@ -204,7 +205,7 @@ final class Pass {
      * @return the array
      */
     float[] scratchFor(HookPoint target, Scratch slot, int length) {
-        return grad || active(target) ? arrayFor(target, length) : scratch(slot, length);
+        return grad || active(target) ? overwrittenArrayFor(target, length) : scratch(slot, length);
     }
 
     /** {@code exp(x)}: the reproducible kernels' (in float) in a reproducible pass, else {@link Math}'s. */
