@@ -91,6 +91,10 @@ def torch_info(torch):
         "num_threads": torch.get_num_threads(),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
     }
+    isa = {k: os.environ[k] for k in ("MKL_ENABLE_INSTRUCTIONS", "ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY")
+           if k in os.environ}
+    if isa:
+        info["isa_env"] = isa
     if not any("Math Kernel Library" in b or "OpenBLAS" in b for b in blas):
         # Debian's torch calls whatever libblas.so.3 points to; name it.
         info["libblas"] = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
@@ -125,7 +129,10 @@ def describe_session(session):
     ]
     for name, t in session.get("torch", {}).items():
         lines.append("- %s: PyTorch %s, %s, `OMP_WAIT_POLICY=%s`, `torch.set_num_threads` per row" % (
-            name, t["torch"], blas_summary(t), t.get("omp_wait_policy") or "unset"))
+            name, t["torch"], blas_summary(t), t.get("omp_wait_policy") or "unset")
+            + "".join(", `%s=%s`" % kv for kv in sorted(t.get("isa_env", {}).items())))
+    if session.get("java_opts"):
+        lines.append("- lens4j JVM options: `%s`" % " ".join(session["java_opts"]))
     start, end = session.get("load_start"), session.get("load_end")
     if start:
         lines.append("- Load average (1, 5, 15 min): %s at the start (%s), %s at the end" % (

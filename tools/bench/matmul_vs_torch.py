@@ -111,6 +111,11 @@ def main():
     p.add_argument("--omp-wait-policy", default="PASSIVE", help="for the torch workers; 'unset' leaves it unset")
     p.add_argument("--no-debian", action="store_true", help="skip Debian's torch even when it is installed")
     p.add_argument("--command", default="", help="the command line to quote in the doc")
+    p.add_argument("--java-opts", nargs="*", default=[],
+                   help="extra JVM options for lens4j's worker, e.g. -XX:UseAVX=2 (with --isa avx2)")
+    p.add_argument("--isa", choices=["native", "avx2"], default="native",
+                   help="avx2: both sides as on an AVX2-only CPU (give lens4j --java-opts -XX:UseAVX=2; PyTorch gets "
+                        "MKL_ENABLE_INSTRUCTIONS=AVX2, ONEDNN_MAX_CPU_ISA=AVX2, ATEN_CPU_CAPABILITY=avx2)")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
@@ -119,10 +124,14 @@ def main():
         env.pop("OMP_WAIT_POLICY", None)
     else:
         env["OMP_WAIT_POLICY"] = args.omp_wait_policy
+    if args.isa == "avx2":
+        env.update(MKL_ENABLE_INSTRUCTIONS="AVX2", ONEDNN_MAX_CPU_ISA="AVX2", ATEN_CPU_CAPABILITY="avx2")
     session = {"cpu": benchenv.cpu_info(), "jdk": benchenv.jdk_version(args.java), "load_start": benchenv.load(),
-               "rounds": args.rounds, "seconds": args.seconds, "threads": args.threads, "torch": {}}
+               "rounds": args.rounds, "seconds": args.seconds, "threads": args.threads, "torch": {},
+               "isa": args.isa, "java_opts": args.java_opts}
     workers = {}
-    workers["lens4j"] = Worker("lens4j", [args.java, "--add-modules", "jdk.incubator.vector", "-Xmx8g", "-cp", args.jar,
+    workers["lens4j"] = Worker("lens4j", [args.java, *args.java_opts, "--add-modules", "jdk.incubator.vector", "-Xmx8g",
+                                          "-cp", args.jar,
                                           "dev.lens4j.bench.GemmWorker"])
     session["gemm_kernel"] = workers["lens4j"].hello.get("gemm_kernel")
     workers["torch"] = Worker("torch", [sys.executable, os.path.join(HERE, "torch_matmul.py"), "--serve"], env)
