@@ -47,7 +47,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
                              boolean reproducible, WeightPacking packedWeights, int[][] logitPositions) {
 
     private static final ForwardOptions DEFAULTS = new ForwardOptions(0, null, null, List.of(), null, null, null, false, false,
-            WeightPacking.FLOAT32, null);
+            WeightPacking.AUTO, null);
 
     /** Copies the hook list and checks that weight gradients come with a metric and packing is named. */
     public ForwardOptions {
@@ -92,7 +92,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
     }
 
     /**
-     * Options with float32 weights packed ({@link WeightPacking#FLOAT32}, the default).
+     * Options with the default weight packing ({@link WeightPacking#AUTO}).
      *
      * @param startAtLayer see the record
      * @param stopAtLayer see the record
@@ -107,7 +107,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
     public ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] attentionMask, List<HookSpec> hooks,
                           Predicate<String> cacheFilter, KvCache kvCache, LogitMetric backward, boolean weightGradients,
                           boolean reproducible) {
-        this(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, backward, weightGradients, reproducible, WeightPacking.FLOAT32,
+        this(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, backward, weightGradients, reproducible, WeightPacking.AUTO,
                 null);
     }
 
@@ -123,7 +123,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
      */
     public ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] attentionMask, List<HookSpec> hooks,
                           Predicate<String> cacheFilter, KvCache kvCache) {
-        this(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, null, false, false, WeightPacking.FLOAT32, null);
+        this(startAtLayer, stopAtLayer, attentionMask, hooks, cacheFilter, kvCache, null, false, false, WeightPacking.AUTO, null);
     }
 
     /**
@@ -170,7 +170,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         return "ForwardOptions[start=" + startAtLayer + ", stop=" + stopAtLayer + ", mask=" + (attentionMask != null)
                 + ", hooks=" + hooks.size() + ", cache=" + (cacheFilter != null) + ", kvCache=" + (kvCache != null)
                 + (backward != null ? ", backward=" + backward + (weightGradients ? " with weight gradients" : "") : "")
-                + (reproducible ? ", reproducible" : "") + (packedWeights == WeightPacking.FLOAT32 ? "" : ", packed weights " + packedWeights)
+                + (reproducible ? ", reproducible" : "") + (packedWeights == WeightPacking.AUTO ? "" : ", packed weights " + packedWeights)
                 + (logitPositions != null ? ", logits at chosen positions" : "") + "]";
     }
 
@@ -185,7 +185,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         private LogitMetric backward;
         private boolean weightGradients;
         private boolean reproducible;
-        private WeightPacking packedWeights = WeightPacking.FLOAT32;
+        private WeightPacking packedWeights = WeightPacking.AUTO;
         private int[][] logitPositions;
 
         private Builder() {}
@@ -325,7 +325,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
 
         /**
          * Which of the model's weight matrices the pass may multiply from copies packed once into the
-         * GEMM's panel layout ({@link WeightPacking#FLOAT32} by default). A model packs a matrix the first
+         * GEMM's panel layout ({@link WeightPacking#AUTO} by default). A model packs a matrix the first
          * time a pass of more than 4 positions needs it and keeps the copy
          * ({@link HookedTransformer#packedWeightBytes()}); it packs again a matrix written through
          * {@link HookedTransformer#weights()} since ({@code set}, {@code copyFrom}), and never again one whose

@@ -210,7 +210,8 @@ public final class HookedTransformer implements AutoCloseable {
      * copies of its matrices in the GEMM's panel layout (float32, or bfloat16 for a bfloat16 matrix),
      * made by the first pass of more than 4 positions that multiplies by each, dropped by the first pass
      * after the matrix's raw array is handed out and when the model is closed. Zero before such a pass,
-     * and for 16-bit weights unless a pass asked for {@link WeightPacking#ALL}. The copy of a
+     * and for 16-bit weights unless a pass allowed them ({@link WeightPacking#ALL}, or the default
+     * {@link WeightPacking#AUTO} when {@link #packsSixteenBitWeights()}). The copy of a
      * memory-mapped matrix replaces its mapped pages in the process's resident set (they are released
      * once it is made).
      *
@@ -218,6 +219,30 @@ public final class HookedTransformer implements AutoCloseable {
      */
     public long packedWeightBytes() {
         return packedWeights.bytes();
+    }
+
+    /**
+     * Whether the default {@link WeightPacking#AUTO} packs this model's 16-bit matrices: true when it has
+     * bfloat16 or half-precision matrices in a read-only mapping (a 16-bit checkpoint loaded without
+     * processing) and their copies together take at most half of the heap's maximum
+     * ({@link Runtime#maxMemory()}) when the model is built. Otherwise they are multiplied from the mapping,
+     * and a decoding step reads bfloat16 at a quarter of the speed (run with a larger {@code -Xmx}, or ask
+     * for {@link WeightPacking#ALL}).
+     *
+     * @return whether passes with the default packing copy the 16-bit matrices
+     */
+    public boolean packsSixteenBitWeights() {
+        return packedWeights.autoPacksSixteenBit();
+    }
+
+    /**
+     * The bytes that the packed copies of this model's 16-bit matrices would take together (bfloat16 kept
+     * 2 bytes per element, half precision widened to 4), whether or not they are packed.
+     *
+     * @return bytes; 0 when the model has no 16-bit matrices in a read-only mapping
+     */
+    public long sixteenBitCopyBytes() {
+        return packedWeights.sixteenBitCopyBytes();
     }
 
     /**

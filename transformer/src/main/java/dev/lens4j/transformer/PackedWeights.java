@@ -19,8 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Which matrices: those the forward pass multiplies whole ({@code [d_model, 3 H D]} QKV or its parts,
  * {@code W_O}, {@code W_in}, {@code W_gate}, {@code W_out}, {@code W_U}), when they are heap arrays or
  * read-only memory segments (a checkpoint's mapping, which nothing can write); of those, the
- * {@link WeightPacking} of the pass says which types (float32 by default; 16-bit ones only when asked,
- * since their copy is a second copy of the file on the heap). A writable segment is never packed: its
+ * {@link WeightPacking} of the pass says which types (by default float32, and 16-bit ones when all their
+ * copies together take at most {@value #AUTO_HEAP_SHARE_PERCENT}% of the heap's maximum, since they are
+ * on the heap). A writable segment is never packed: its
  * writes cannot be seen. A matrix is packed the first time a pass of many positions needs it (so a model
  * used only for decoding or analysis never pays), on the calling thread, and costs a copy of it: float32,
  * or bfloat16 for a bfloat16 matrix ({@link PackedMatrix#packBfloat16}). For a mapped matrix the copy
@@ -43,6 +44,15 @@ final class PackedWeights {
     private final java.util.Set<MatrixOperand> tooBig = ConcurrentHashMap.newKeySet();
     /** Makes a packed copy: bfloat16 kept as bfloat16 (the file's bytes again), anything else as float32. */
     private final java.util.function.Function<MatrixOperand, PackedMatrix> packer;
+    /**
+     * The share of the heap's maximum, in percent, that the copies of a model's 16-bit matrices may take
+     * together for {@link WeightPacking#AUTO} to pack them: the rest is for the activations.
+     */
+    static final int AUTO_HEAP_SHARE_PERCENT = 50;
+    /** The bytes the copies of every registered 16-bit matrix would take together. */
+    private final long sixteenBitCopyBytes;
+    /** Whether {@link WeightPacking#AUTO} packs the 16-bit matrices. */
+    private final boolean autoSixteenBit;
 
     /**
      * Registers the packable matrices of a model; called when the model is built, before its weights
@@ -51,11 +61,15 @@ final class PackedWeights {
      * @param w the prepared weights
      */
     PackedWeights(PreparedWeights w) {
-        this(w, m -> m.type() == StorageType.BF16 ? PackedMatrix.packBfloat16(m) : PackedMatrix.pack(m));
+        this(w, m -> m.type() == StorageType.BF16 ? PackedMatrix.packBfloat16(m) : PackedMatrix.pack(m),
+                Runtime.getRuntime().maxMemory());
     }
 
-    /** The same, with the packing given (tests make it run out of memory). */
-    PackedWeights(PreparedWeights w, java.util.function.Function<MatrixOperand, PackedMatrix> packer) {
+    /**
+     * The same, with the packing and the heap's maximum given (tests make packing run out of memory, or
+     * give a small heap).
+     */
+    PackedWeights(PreparedWeights w, java.util.function.Function<MatrixOperand, PackedMatrix> packer, long maxHeap) {
         this.packer = packer;
         for (PreparedWeights.Layer l : w.layers) {
             for (MatrixOperand q : l.qkv().w()) {
@@ -67,6 +81,38 @@ final class PackedWeights {
             register(l.wOut());
         }
         register(w.wU);
+        long sixteen = 0;
+        for (MatrixOperand m : watches.keySet()) {
+            if (m.type() != StorageType.F32) {
+                sixteen += copyBytes(m);
+            }
+        }
+        sixteenBitCopyBytes = sixteen;
+        autoSixteenBit = sixteen > 0 && sixteen <= maxHeap * (AUTO_HEAP_SHARE_PERCENT / 100.0);
+    }
+
+    /** The bytes of a 16-bit matrix's packed copy: bfloat16 stays 2 bytes per element, half precision 4. */
+    private static long copyBytes(MatrixOperand m) {
+        return (long) m.rows() * m.cols() * (m.type() == StorageType.BF16 ? 2 : 4);
+    }
+
+    /**
+     * Whether {@link WeightPacking#AUTO} packs this model's 16-bit matrices.
+     *
+     * @return true when the model has 16-bit matrices in a read-only mapping and their copies fit in
+     *     {@value #AUTO_HEAP_SHARE_PERCENT}% of the heap's maximum
+     */
+    boolean autoPacksSixteenBit() {
+        return autoSixteenBit;
+    }
+
+    /**
+     * The bytes the copies of the model's 16-bit matrices would take together.
+     *
+     * @return 0 for a model without 16-bit matrices in a read-only mapping
+     */
+    long sixteenBitCopyBytes() {
+        return sixteenBitCopyBytes;
     }
 
     private void register(MatrixOperand m) {
@@ -149,7 +195,15 @@ final class PackedWeights {
     /** The watch of a registered matrix that {@code packing} allows packed, or null. */
     private StorageWatch.Watch allowed(MatrixOperand w, WeightPacking packing) {
         StorageWatch.Watch watch = watches.get(w);
-        boolean ok = watch != null && packing != WeightPacking.NONE && (packing != WeightPacking.FLOAT32 || w.type() == StorageType.F32);
+        if (watch == null) {
+            return null;
+        }
+        boolean ok = switch (packing) {
+            case NONE -> false;
+            case FLOAT32 -> w.type() == StorageType.F32;
+            case AUTO -> w.type() == StorageType.F32 || autoSixteenBit;
+            case ALL -> true;
+        };
         return ok ? watch : null;
     }
 

@@ -224,7 +224,7 @@ class PackedWeightsTest {
     }
 
     @Test
-    void mappedFloat32IsPackedSixteenBitOnlyWhenAskedAndTheBitsNeverChange() throws IOException {
+    void mappedFloat32IsPackedSixteenBitWhenItFitsAndTheBitsNeverChange() throws IOException {
         Path dir = Path.of("src/test/resources/reference/families/gpt_neox");
         int[][] tokens = RandomModels.tokens(1, 2, 7, 512);
         try (HookedTransformer m = HfCheckpoint.load(dir.resolve("hf"), LoadOptions.noProcessing())) {
@@ -236,10 +236,14 @@ class PackedWeightsTest {
         }
         try (HookedTransformer m = HfCheckpoint.load(dir.resolve("hf-bf16"), LoadOptions.noProcessing())) {
             Tensor unpacked = m.run(tokens, UNPACKED).logits();
+            Tensor float32Only = m.run(tokens, ForwardOptions.builder().packedWeights(WeightPacking.FLOAT32).build()).logits();
+            assertThat(m.packedWeightBytes()).as("FLOAT32 leaves bfloat16 in the mapping").isZero();
+            assertThat(m.packsSixteenBitWeights()).as("a tiny model's copies fit in half the heap").isTrue();
             Tensor byDefault = m.forward(tokens);
-            assertThat(m.packedWeightBytes()).as("bfloat16 is not packed by default").isZero();
+            assertThat(m.packedWeightBytes()).as("bfloat16 packed by default (AUTO)").isEqualTo(expectedBytes(m));
             Tensor all = m.run(tokens, ForwardOptions.builder().packedWeights(WeightPacking.ALL).build()).logits();
-            assertThat(m.packedWeightBytes()).as("bfloat16 packed when asked").isEqualTo(expectedBytes(m));
+            assertThat(m.packedWeightBytes()).as("ALL reuses the same copies").isEqualTo(expectedBytes(m));
+            assertThat(float32Only.toArray()).containsExactly(unpacked.toArray());
             assertThat(byDefault.toArray()).containsExactly(unpacked.toArray());
             assertThat(all.toArray()).containsExactly(unpacked.toArray());
         }
@@ -412,13 +416,47 @@ class PackedWeightsTest {
                 throw new OutOfMemoryError("Java heap space (simulated)");
             }
             return dev.lens4j.tensor.matmul.PackedMatrix.pack(m);
-        });
+        }, Runtime.getRuntime().maxMemory());
         assertThat(packed.get(tooBig, WeightPacking.FLOAT32)).isNull();
         assertThat(packed.get(tooBig, WeightPacking.FLOAT32)).as("not tried again").isNull();
         assertThat(tries).hasValue(1);
         MatrixOperand wOut = prepared.layers.getFirst().wOut();
         assertThat(packed.get(wOut, WeightPacking.FLOAT32)).isNotNull();
         assertThat(packed.bytes()).isEqualTo(dev.lens4j.tensor.matmul.PackedMatrix.pack(wOut).bytes());
+    }
+
+    /**
+     * {@link WeightPacking#AUTO} packs a model's 16-bit matrices when their copies together take at most
+     * half of the heap's maximum, every one of them or none; float32 matrices whatever the heap. The copies'
+     * bytes are 2 per bfloat16 element and 4 per half-precision one, counted by hand here.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"llama/hf-bf16", "llama/hf-f16", "gpt2/hf"})
+    void autoPacksSixteenBitMatricesOnlyWhenTheirCopiesFitInHalfTheHeap(String folder) throws IOException {
+        Path dir = Path.of("src/test/resources/reference/families").resolve(folder);
+        try (HookedTransformer m = HfCheckpoint.load(dir, LoadOptions.noProcessing())) {
+            PreparedWeights prepared = preparedOf(m);
+            long copies = 0;
+            for (MatrixOperand o : packable(m)) {
+                copies += switch (o.type()) {
+                    case BF16 -> 2L * o.rows() * o.cols();
+                    case F16 -> 4L * o.rows() * o.cols();
+                    default -> 0;
+                };
+            }
+            assertThat(m.sixteenBitCopyBytes()).as(folder).isEqualTo(copies);
+            MatrixOperand wIn = prepared.layers.getFirst().wIn();
+            boolean sixteen = copies > 0;
+            PackedWeights roomy = new PackedWeights(prepared, dev.lens4j.tensor.matmul.PackedMatrix::pack, 2 * copies);
+            PackedWeights tight = new PackedWeights(prepared, dev.lens4j.tensor.matmul.PackedMatrix::pack, 2 * copies - 1);
+            assertThat(roomy.autoPacksSixteenBit()).as(folder + ": exactly half the heap").isEqualTo(sixteen);
+            assertThat(tight.autoPacksSixteenBit()).as(folder + ": a byte more than half").isFalse();
+            assertThat(roomy.get(wIn, WeightPacking.AUTO) != null).as(folder + ": AUTO with room").isTrue();
+            assertThat(tight.get(wIn, WeightPacking.AUTO) != null).as(folder + ": AUTO without room packs only float32")
+                    .isEqualTo(!sixteen);
+            assertThat(tight.get(wIn, WeightPacking.ALL)).as(folder + ": ALL whatever the heap").isNotNull();
+            assertThat(tight.get(wIn, WeightPacking.FLOAT32) != null).as(folder + ": FLOAT32").isEqualTo(!sixteen);
+        }
     }
 
     @Test

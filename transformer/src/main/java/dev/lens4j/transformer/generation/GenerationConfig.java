@@ -27,8 +27,9 @@ import dev.lens4j.transformer.WeightPacking;
  * @param keepLogits return the logits that chose each new token
  * @param packedWeights which weight matrices the passes may multiply from packed copies ({@link
  *                      dev.lens4j.transformer.ForwardOptions.Builder#packedWeights}): the prompt's pass
- *                      packs them, every step reads the copies; {@link WeightPacking#ALL} makes a
- *                      bfloat16 checkpoint decode from bfloat16 panels (the file's bytes again on the heap)
+ *                      packs them, every step reads the copies; a bfloat16 checkpoint decodes from
+ *                      bfloat16 panels (its bytes on the heap instead of the mapping) by default when they
+ *                      fit in half the heap ({@link WeightPacking#AUTO}), and always with {@link WeightPacking#ALL}
  */
 public record GenerationConfig(int maxNewTokens, boolean doSample, float temperature, int topK, float topP, long seed,
                                boolean stopAtEos, int eosTokenId, boolean useKvCache, boolean keepLogits,
@@ -83,7 +84,7 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
         private int eosTokenId = -1;
         private boolean useKvCache = true;
         private boolean keepLogits;
-        private WeightPacking packedWeights = WeightPacking.FLOAT32;
+        private WeightPacking packedWeights = WeightPacking.AUTO;
 
         private Builder() {}
 
@@ -201,8 +202,9 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
          * Returns this builder.
          *
          * @param packing which weight matrices the passes may multiply from packed copies (default
-         *                {@link WeightPacking#FLOAT32}); {@link WeightPacking#ALL} for the fastest decoding
-         *                of a bfloat16 checkpoint
+         *                {@link WeightPacking#AUTO}, which packs a 16-bit checkpoint's matrices when they fit
+         *                in half the heap); {@link WeightPacking#ALL} for the fastest decoding of a bfloat16
+         *                checkpoint whatever the heap
          * @return this builder
          */
         public Builder packedWeights(WeightPacking packing) {
