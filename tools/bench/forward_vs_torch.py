@@ -15,9 +15,10 @@ Suites:
   pythia   a Pythia-160M-shaped folder (tools/bench/make_bench_models.py), float32: lens4j without weight
            processing against transformers' GPTNeoXForCausalLM on the same file; forward 1x128, 8x128, decoding.
   llama    a Llama-3.2-1B-shaped folder, the same way (LlamaForCausalLM).
-  pythia-bf16, llama-bf16   the bfloat16 copies of those folders: lens4j keeps the weights 16-bit (memory-mapped)
-           and widens them in its products, and "lens4j packed" also keeps bfloat16 panel copies of them
-           (WeightPacking.ALL); torch runs the model in bfloat16.
+  pythia-bf16, llama-bf16   the bfloat16 copies of those folders: lens4j keeps the weights 16-bit and widens
+           them in its products, by default (WeightPacking.AUTO) from bfloat16 panel copies that replace the
+           mapped pages, and "lens4j mapped" from the mapping in place (WeightPacking.FLOAT32); torch runs the
+           model in bfloat16.
 
     python tools/bench/forward_vs_torch.py --java JAVA --jar benchmarks/target/benchmarks.jar \
         --suite gpt2 --rounds 3 --out DIR [--before-jar OLD.jar] [--alt-java-opts=-XX:+UseZGC]
@@ -60,8 +61,9 @@ def suite(name, decode_prompts=(16,)):
     workers = [("lens4j", "java", {"model": folder, "processing": "none"}),
                ("torch", "torch", {"model": folder, "dtype": torch_dtype})]
     if dtype == "bf16":
-        # the same folder with bfloat16 panel copies of the weights (WeightPacking.ALL), which replace the mapped pages
-        workers.insert(1, ("lens4j packed", "java", {"model": folder, "processing": "none", "packing": "ALL"}))
+        # by default (WeightPacking.AUTO) lens4j copies the bfloat16 matrices into bfloat16 panels on the heap when
+        # they fit in half of it, releasing the mapped pages; "lens4j mapped" multiplies the mapping in place (FLOAT32)
+        workers.insert(1, ("lens4j mapped", "java", {"model": folder, "processing": "none", "packing": "FLOAT32"}))
     cases = [("forward", 1, 128), ("forward", 8, 128)] + decode
     return workers, cases
 

@@ -36,11 +36,12 @@ import java.util.concurrent.TimeUnit;
  * on one core and 32 GB/s on two of the reference machine, i.e. 33 and 66 tokens per second.
  *
  * <p>{@code -p model=DIR} decodes a Hugging Face folder loaded without processing instead (e.g. the
- * bfloat16 Pythia of {@code tools/bench/make_bench_models.py}), and {@code -p packing=ALL} lets its
- * passes keep packed copies of 16-bit weights ({@link WeightPacking}):
+ * bfloat16 Pythia of {@code tools/bench/make_bench_models.py}); by default its passes keep packed copies of
+ * 16-bit weights when they fit in half the heap ({@link WeightPacking#AUTO}), and {@code -p packing=FLOAT32}
+ * multiplies them from the mapping:
  * <pre>{@code
  * java -jar benchmarks/target/benchmarks.jar ForwardDecodeBenchmark \
- *     -p model=$HOME/.cache/lens4j/bench-models/pythia-bf16 -p packing=FLOAT32,ALL
+ *     -p model=$HOME/.cache/lens4j/bench-models/pythia-bf16 -p packing=AUTO,FLOAT32
  * }</pre>
  *
  * <p>Set-up checks that the cached steps choose the same tokens as full passes over the sequence.
@@ -64,7 +65,7 @@ public class ForwardDecodeBenchmark {
     public String model;
 
     /** The passes' {@link WeightPacking}. */
-    @Param({"FLOAT32"})
+    @Param({"AUTO"})
     public String packing;
 
     /** Tokens of the prompt the steps follow (they and the 32 steps must fit the model's context). */
