@@ -61,6 +61,10 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
             out.println("Model " + m.name());
             kv(out, "source", m.source());
             kv(out, "weights", modelOptions.noProcessing ? "as stored (from_pretrained_no_processing)" : processing(cfg));
+            if (model.sixteenBitCopyBytes() > 0) {
+                kv(out, "16-bit weights", sixteenBit(model.sixteenBitCopyBytes(), model.packsSixteenBitWeights(),
+                        Runtime.getRuntime().maxMemory()));
+            }
             // the checkpoint's count, as the reports and lens4j train give it, whatever the processing
             kv(out, "parameters", model.parameterCount().describe());
             out.println();
@@ -125,6 +129,26 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
         done.add("fold_value_biases");
         return "processed as TransformerLens's from_pretrained (" + String.join(", ", done) + ")"
                 + (skipped.isEmpty() ? "" : "; not " + String.join("; not ", skipped));
+    }
+
+    /**
+     * Where a 16-bit checkpoint's matrices are multiplied from by default ({@code WeightPacking.AUTO}).
+     *
+     * @param copies the bytes of their packed copies
+     * @param packed whether the default packs them
+     * @param maxHeap the heap's maximum
+     * @return one line
+     */
+    static String sixteenBit(long copies, boolean packed, long maxHeap) {
+        String sizes = mib(copies) + " of copies, " + mib(maxHeap) + " heap maximum";
+        return packed
+                ? "packed by the first pass of more than 4 positions, the copies in place of the mapped pages (" + sizes + ")"
+                : "multiplied from the mapping (a bfloat16 model decodes about 4x slower): the copies would take more "
+                        + "than half the heap (" + sizes + "; give a larger -Xmx, or pass WeightPacking.ALL)";
+    }
+
+    private static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%,.1f MiB", bytes / (1024.0 * 1024.0));
     }
 
     private static String special(Tokenizer tok, OptionalInt id) {

@@ -94,6 +94,28 @@ class FamilyCommandsTest {
         assertThat(qwen).containsPattern("prompts start\\s+without BOS \\(default_prepend_bos false");
     }
 
+    /** A 16-bit checkpoint loaded without processing says where its matrices are multiplied from. */
+    @Test
+    void inspectSaysWhetherSixteenBitWeightsArePacked() throws IOException {
+        Path bf16 = FAMILIES.resolve("llama").resolve("hf-bf16");
+        String out = ok("inspect", "--model", bf16.toString(), "--no-processing", "--pos", "4").out();
+        long copies;
+        try (HookedTransformer m = Models.fromPretrainedNoProcessing(bf16)) {
+            copies = m.sixteenBitCopyBytes();
+        }
+        assertThat(copies).isPositive();
+        assertThat(out).containsPattern("16-bit weights\\s+packed by the first pass of more than 4 positions")
+                .contains(String.format(java.util.Locale.ROOT, "%,.1f MiB of copies", copies / (1024.0 * 1024.0)));
+        assertThat(ok("inspect", "--model", hf("llama").toString(), "--no-processing", "--pos", "4").out())
+                .as("float32").doesNotContain("16-bit weights");
+        assertThat(ok("inspect", "--model", bf16.toString(), "--pos", "4").out())
+                .as("processed into float32").doesNotContain("16-bit weights");
+        assertThat(InspectCommand.sixteenBit(3L << 30, false, 4L << 30))
+                .isEqualTo("multiplied from the mapping (a bfloat16 model decodes about 4x slower): the copies would take "
+                        + "more than half the heap (3,072.0 MiB of copies, 4,096.0 MiB heap maximum; give a larger -Xmx, "
+                        + "or pass WeightPacking.ALL)");
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"llama", "gpt_neox", "gemma2"})
     void cacheSavesTheModelsActivations(String family) throws IOException {
