@@ -320,7 +320,7 @@ final class BlockedGemm {
             // the A block: depth block pc of micro-panel ir at ap[pc * mcPad + ir * kc]
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
-                GemmPacking.packA(a, ic, mc, pc, kc, mr, ap, pc * mcPad);
+                GemmPacking.packA(kern, a, ic, mc, pc, kc, mr, ap, pc * mcPad);
             }
             for (int q = q0; q < q1; q++) {
                 int j = j0 + q * nr;

@@ -87,6 +87,22 @@ public interface GemmMicroKernel {
     }
 
     /**
+     * Optionally packs one whole micro-panel of a row-major float32 A on the heap, {@code A[i : i+mr(),
+     * p0 : p0+kc]} into {@code dst[d + p * mr() + r] = A[i + r, p0 + p]}, faster than element by element.
+     *
+     * @param src A's storage
+     * @param base index of {@code A[i, p0]} in {@code src}
+     * @param rowStride elements between consecutive rows of A
+     * @param kc columns of the panel
+     * @param dst the packed panel
+     * @param d where the panel starts in {@code dst}
+     * @return false, without touching {@code dst}, if this kernel has no fast path
+     */
+    default boolean packAPanel(float[] src, int base, int rowStride, int kc, float[] dst, int d) {
+        return false;
+    }
+
+    /**
      * Optionally computes a whole small product {@code C (+)= A B} with both operands read in place,
      * packing neither: for the thousands of tiny products of attention over (batch, head) pairs
      * (48 x 48 by 48 x 16 in a training step of the shipped model), where packing A took as long as

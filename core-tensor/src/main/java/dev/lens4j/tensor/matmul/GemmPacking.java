@@ -20,12 +20,19 @@ final class GemmPacking {
 
     /**
      * Packs {@code A[i0 : i0+mc, p0 : p0+kc]} as consecutive micro-panels of {@code mr} rows; panel
-     * {@code q} starts at {@code dst[dOff + q * mr * kc]}.
+     * {@code q} starts at {@code dst[dOff + q * mr * kc]}. Whole panels of a row-major float32 heap A go
+     * through the kernel's {@link GemmMicroKernel#packAPanel} when it has one.
      */
-    static void packA(MatrixOperand a, int i0, int mc, int p0, int kc, int mr, float[] dst, int dOff) {
+    static void packA(GemmMicroKernel kern, MatrixOperand a, int i0, int mc, int p0, int kc, int mr, float[] dst,
+                      int dOff) {
         for (int ip = 0; ip < mc; ip += mr) {
             int rows = Math.min(mr, mc - ip);
             int d = dOff + ip * kc;
+            if (rows == mr && a.array() != null && a.colStride() == 1 && a.type() == StorageType.F32
+                    && kern.packAPanel(a.array(), (int) (a.offset() + (i0 + ip) * a.rowStride() + p0),
+                            (int) a.rowStride(), kc, dst, d)) {
+                continue;
+            }
             if (a.array() != null) {
                 packAPanelHeap(a, i0 + ip, rows, p0, kc, mr, dst, d);
             } else if (a.segment() != null && a.type() == StorageType.F32) {
