@@ -132,47 +132,13 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
     }
 
     /**
-     * Packs a block of a B with unit column stride (row-major, heap or little-endian segment) row by
-     * row: every row of the block is read once, left to right, and dealt out to the panels in whole
-     * vectors. This is the packing that matters when A has few rows (the unembedding, attention),
-     * where B is streamed from memory once per product and a copy per 48 floats would cost a third
-     * of the time.
-     */
-    /** Lane indexes of {@link #packAPanel}'s butterfly stages (see {@link Transpose16}). */
-    private static final FloatVector A_LO1 = butterfly(1, false);
-    private static final FloatVector A_HI1 = butterfly(1, true);
-    private static final FloatVector A_LO2 = butterfly(2, false);
-    private static final FloatVector A_HI2 = butterfly(2, true);
-    private static final FloatVector A_LO4 = butterfly(4, false);
-    private static final FloatVector A_HI4 = butterfly(4, true);
-    private static final FloatVector A_LO8 = butterfly(8, false);
-    private static final FloatVector A_HI8 = butterfly(8, true);
-
-    /**
-     * For rows x and y, lane c of the result: {@code LOb} takes the first b lanes of every 2b-lane group
-     * from x and the matching lanes of y, {@code HIb} the second b lanes from both (null when b is not
-     * below the lane count).
-     */
-    private static FloatVector butterfly(int b, boolean high) {
-        if (b >= L) {
-            return null;
-        }
-        float[] idx = new float[L];
-        for (int c = 0; c < L; c++) {
-            boolean first = c % (2 * b) < b;
-            idx[c] = high ? (first ? c + b : L + c) : (first ? c : L + c - b);
-        }
-        return FloatVector.fromArray(S, idx, 0);
-    }
-
-    /**
      * The 8 x 3 tile's A panels (16 lanes, 8 rows): 16 steps of k of the 8 rows at a time, loaded as 8
-     * vectors and transposed in registers by four stages of two-vector permutes into 8 vectors of two
-     * steps each (lanes 0-7 step q, lanes 8-15 step q + 1), stored in order: 32 permutes and 16 vector
-     * memory operations per 128 elements, where the scalar packing stores one element at a time 8 apart
-     * (3-14% faster products at 768 and 3,072 columns of A on one Zen 4 core). Not with 8 lanes: the same
-     * transpose in three stages for the 4 x 2 tile was no faster under {@code -XX:UseAVX=2} (0.87-1.09x in
-     * the VM's noise), so AVX2 keeps the scalar packing.
+     * vectors and transposed in registers by four stages of two-vector permutes (those of
+     * {@link Transpose16}) into 8 vectors of two steps each (lanes 0-7 step q, lanes 8-15 step q + 1),
+     * stored in order: 32 permutes and 16 vector memory operations per 128 elements, where the scalar
+     * packing stores one element at a time 8 apart (3-14% faster products at 768 and 3,072 columns of A on
+     * one Zen 4 core). Not with 8 lanes: the same transpose in three stages for the 4 x 2 tile was no
+     * faster under {@code -XX:UseAVX=2} (0.87-1.09x in the VM's noise), so AVX2 keeps the scalar packing.
      */
     @Override
     public boolean packAPanel(float[] src, int base, int rowStride, int kc, float[] dst, int d) {
@@ -191,30 +157,30 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
             FloatVector r6 = FloatVector.fromArray(S, src, s + 6 * rowStride);
             FloatVector r7 = FloatVector.fromArray(S, src, s + 7 * rowStride);
             // rows (0,1), (2,3), ...: even steps in L, odd in H, the two rows alternating
-            FloatVector a01l = A_LO1.selectFrom(r0, r1), a01h = A_HI1.selectFrom(r0, r1);
-            FloatVector a23l = A_LO1.selectFrom(r2, r3), a23h = A_HI1.selectFrom(r2, r3);
-            FloatVector a45l = A_LO1.selectFrom(r4, r5), a45h = A_HI1.selectFrom(r4, r5);
-            FloatVector a67l = A_LO1.selectFrom(r6, r7), a67h = A_HI1.selectFrom(r6, r7);
+            FloatVector a01l = Transpose16.LO1.selectFrom(r0, r1), a01h = Transpose16.HI1.selectFrom(r0, r1);
+            FloatVector a23l = Transpose16.LO1.selectFrom(r2, r3), a23h = Transpose16.HI1.selectFrom(r2, r3);
+            FloatVector a45l = Transpose16.LO1.selectFrom(r4, r5), a45h = Transpose16.HI1.selectFrom(r4, r5);
+            FloatVector a67l = Transpose16.LO1.selectFrom(r6, r7), a67h = Transpose16.HI1.selectFrom(r6, r7);
             // four rows per step: steps 0,4,8,12 / 2,6,10,14 / 1,5,9,13 / 3,7,11,15
-            FloatVector b0 = A_LO2.selectFrom(a01l, a23l), b2 = A_HI2.selectFrom(a01l, a23l);
-            FloatVector b1 = A_LO2.selectFrom(a01h, a23h), b3 = A_HI2.selectFrom(a01h, a23h);
-            FloatVector b4 = A_LO2.selectFrom(a45l, a67l), b6 = A_HI2.selectFrom(a45l, a67l);
-            FloatVector b5 = A_LO2.selectFrom(a45h, a67h), b7 = A_HI2.selectFrom(a45h, a67h);
+            FloatVector b0 = Transpose16.LO2.selectFrom(a01l, a23l), b2 = Transpose16.HI2.selectFrom(a01l, a23l);
+            FloatVector b1 = Transpose16.LO2.selectFrom(a01h, a23h), b3 = Transpose16.HI2.selectFrom(a01h, a23h);
+            FloatVector b4 = Transpose16.LO2.selectFrom(a45l, a67l), b6 = Transpose16.HI2.selectFrom(a45l, a67l);
+            FloatVector b5 = Transpose16.LO2.selectFrom(a45h, a67h), b7 = Transpose16.HI2.selectFrom(a45h, a67h);
             // eight rows per step, two steps per vector: (0,8) (4,12) (2,10) (6,14) (1,9) (5,13) (3,11) (7,15)
-            FloatVector c08 = A_LO4.selectFrom(b0, b4), c412 = A_HI4.selectFrom(b0, b4);
-            FloatVector c210 = A_LO4.selectFrom(b2, b6), c614 = A_HI4.selectFrom(b2, b6);
-            FloatVector c19 = A_LO4.selectFrom(b1, b5), c513 = A_HI4.selectFrom(b1, b5);
-            FloatVector c311 = A_LO4.selectFrom(b3, b7), c715 = A_HI4.selectFrom(b3, b7);
+            FloatVector c08 = Transpose16.LO4.selectFrom(b0, b4), c412 = Transpose16.HI4.selectFrom(b0, b4);
+            FloatVector c210 = Transpose16.LO4.selectFrom(b2, b6), c614 = Transpose16.HI4.selectFrom(b2, b6);
+            FloatVector c19 = Transpose16.LO4.selectFrom(b1, b5), c513 = Transpose16.HI4.selectFrom(b1, b5);
+            FloatVector c311 = Transpose16.LO4.selectFrom(b3, b7), c715 = Transpose16.HI4.selectFrom(b3, b7);
             // consecutive steps: (0,1) (8,9) (4,5) (12,13) (2,3) (10,11) (6,7) (14,15)
             int o = d + p * 8;
-            A_LO8.selectFrom(c08, c19).intoArray(dst, o);
-            A_HI8.selectFrom(c08, c19).intoArray(dst, o + 64);
-            A_LO8.selectFrom(c412, c513).intoArray(dst, o + 32);
-            A_HI8.selectFrom(c412, c513).intoArray(dst, o + 96);
-            A_LO8.selectFrom(c210, c311).intoArray(dst, o + 16);
-            A_HI8.selectFrom(c210, c311).intoArray(dst, o + 80);
-            A_LO8.selectFrom(c614, c715).intoArray(dst, o + 48);
-            A_HI8.selectFrom(c614, c715).intoArray(dst, o + 112);
+            Transpose16.LO8.selectFrom(c08, c19).intoArray(dst, o);
+            Transpose16.HI8.selectFrom(c08, c19).intoArray(dst, o + 64);
+            Transpose16.LO8.selectFrom(c412, c513).intoArray(dst, o + 32);
+            Transpose16.HI8.selectFrom(c412, c513).intoArray(dst, o + 96);
+            Transpose16.LO8.selectFrom(c210, c311).intoArray(dst, o + 16);
+            Transpose16.HI8.selectFrom(c210, c311).intoArray(dst, o + 80);
+            Transpose16.LO8.selectFrom(c614, c715).intoArray(dst, o + 48);
+            Transpose16.HI8.selectFrom(c614, c715).intoArray(dst, o + 112);
         }
         for (int r = 0; r < 8; r++) {
             int s = base + r * rowStride;
@@ -225,6 +191,13 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
         return true;
     }
 
+    /**
+     * Packs a block of a B with unit column stride (row-major, heap or little-endian segment) row by
+     * row: every row of the block is read once, left to right, and dealt out to the panels in whole
+     * vectors. This is the packing that matters when A has few rows (the unembedding, attention),
+     * where B is streamed from memory once per product and a copy per 48 floats would cost a third
+     * of the time.
+     */
     @Override
     public boolean packB(MatrixOperand b, int p0, int kc, int j0, int nc, float[] dst, int dOff) {
         if (b.colStride() != 1) {

@@ -14,15 +14,15 @@ final class Transpose16 {
     private static final int L = Widening.L;
     // Lane indexes (into the 32 lanes of two vectors) of the butterfly stages: for rows i and i + b,
     // LOb takes the first b lanes of every 2b-lane group from row i and the matching lanes of row i + b;
-    // HIb takes the second b lanes from both.
-    private static final FloatVector LO8 = butterfly(8, false);
-    private static final FloatVector HI8 = butterfly(8, true);
-    private static final FloatVector LO4 = butterfly(4, false);
-    private static final FloatVector HI4 = butterfly(4, true);
-    private static final FloatVector LO2 = butterfly(2, false);
-    private static final FloatVector HI2 = butterfly(2, true);
-    private static final FloatVector LO1 = butterfly(1, false);
-    private static final FloatVector HI1 = butterfly(1, true);
+    // HIb takes the second b lanes from both. Also PanamaGemmKernel.packAPanel's stages.
+    static final FloatVector LO8 = butterfly(8, false);
+    static final FloatVector HI8 = butterfly(8, true);
+    static final FloatVector LO4 = butterfly(4, false);
+    static final FloatVector HI4 = butterfly(4, true);
+    static final FloatVector LO2 = butterfly(2, false);
+    static final FloatVector HI2 = butterfly(2, true);
+    static final FloatVector LO1 = butterfly(1, false);
+    static final FloatVector HI1 = butterfly(1, true);
 
     private Transpose16() {}
 
