@@ -44,9 +44,10 @@ final class Linear {
     static void apply(Pass p, float[] x, int xOff, int ldx, int rows, MatrixOperand w, float[] bias, int biasOff,
                       float[] out, int outOff, int ldo) {
         // many rows pack the matrix if it has no packed copy yet; a decoding step's few rows use the copy an
-        // earlier pass made (the prompt's), which streams in one contiguous run per panel, and never pack
+        // earlier pass made (the prompt's), which streams in one contiguous run per panel, and pack only a
+        // mapped 16-bit matrix (PackedWeights.forStep)
         PackedMatrix packed = p.packed == null || rows == 0 || w.cols() == 0 ? null
-                : rows <= GEMV_MAX_ROWS ? p.packed.existing(w, p.packing) : p.packed.get(w, p.packing);
+                : rows <= GEMV_MAX_ROWS ? p.packed.forStep(w, p.packing) : p.packed.get(w, p.packing);
         if (packed == null) {
             apply(p.kk, x, xOff, ldx, rows, w, bias, biasOff, out, outOff, ldo);
             return;

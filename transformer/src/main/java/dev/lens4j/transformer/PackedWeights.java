@@ -192,6 +192,25 @@ final class PackedWeights {
         return e != null && e.writes() == watch.writes() ? e.packed() : null;
     }
 
+    /**
+     * The packed copy a decoding step (a few rows) multiplies by: the copy an earlier pass made (the
+     * prompt's), and otherwise none, since streaming the weights once costs less than packing them; except
+     * a 16-bit matrix of a read-only mapping that {@code packing} allows, which is packed now: its mapped
+     * {@code [out, in]} layout decodes 3 to 4 times slower than its copy, and the copy takes the mapping's
+     * place, so a model decoded after a prompt of 4 tokens or fewer is as fast as after a longer one.
+     *
+     * @param w a matrix the step multiplies by
+     * @param packing which matrices the pass allows packed
+     * @return its packed copy, or null to multiply {@code w} as it is
+     */
+    PackedMatrix forStep(MatrixOperand w, WeightPacking packing) {
+        PackedMatrix copy = existing(w, packing);
+        if (copy != null || w.type() == StorageType.F32 || w.segment() == null) {
+            return copy;
+        }
+        return get(w, packing);
+    }
+
     /** The watch of a registered matrix that {@code packing} allows packed, or null. */
     private StorageWatch.Watch allowed(MatrixOperand w, WeightPacking packing) {
         StorageWatch.Watch watch = watches.get(w);

@@ -426,6 +426,38 @@ class PackedWeightsTest {
     }
 
     /**
+     * A decoding step packs a mapped 16-bit matrix that has no copy yet (a prompt of one token packs
+     * nothing), when the packing allows it, and gets the full pass's bits; float32 matrices are not packed
+     * by a step, nor 16-bit ones under {@link WeightPacking#FLOAT32}.
+     */
+    @Test
+    void aDecodingStepPacksAMappedSixteenBitMatrixItNeeds() throws IOException {
+        Path dir = Path.of("src/test/resources/reference/families/llama/hf-bf16");
+        int[] tokens;
+        Tensor full;
+        try (HookedTransformer m = HfCheckpoint.load(dir, LoadOptions.noProcessing())) {
+            tokens = RandomModels.tokens(13, 1, 3, m.config().dVocab())[0];
+            full = m.run(new int[][] {tokens}, UNPACKED).logits();
+        }
+        for (WeightPacking packing : new WeightPacking[] {WeightPacking.AUTO, WeightPacking.FLOAT32}) {
+            try (HookedTransformer m = HfCheckpoint.load(dir, LoadOptions.noProcessing())) {
+                KvCache kv = m.newKvCache(1);
+                for (int t = 0; t < tokens.length; t++) {
+                    Tensor step = m.run(new int[][] {{tokens[t]}}, ForwardOptions.builder().kvCache(kv).packedWeights(packing)
+                            .build()).logits();
+                    assertThat(step.select(1, 0).toArray()).as(packing + ", step " + t).isEqualTo(full.select(1, t).toArray());
+                    assertThat(m.packedWeightBytes()).as(packing + ", after step " + t)
+                            .isEqualTo(packing == WeightPacking.AUTO ? expectedBytes(m) : 0);
+                }
+            }
+        }
+        try (HookedTransformer m = HfCheckpoint.load(dir.resolveSibling("hf"), LoadOptions.noProcessing())) {
+            m.run(new int[][] {{tokens[0]}}, ForwardOptions.builder().kvCache(m.newKvCache(1)).build());
+            assertThat(m.packedWeightBytes()).as("a float32 mapping is not packed by a step").isZero();
+        }
+    }
+
+    /**
      * {@link WeightPacking#AUTO} packs a model's 16-bit matrices when their copies together take at most
      * half of the heap's maximum, every one of them or none; float32 matrices whatever the heap. The copies'
      * bytes are 2 per bfloat16 element and 4 per half-precision one, counted by hand here.
