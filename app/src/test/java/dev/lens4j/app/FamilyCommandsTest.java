@@ -104,7 +104,7 @@ class FamilyCommandsTest {
             copies = m.sixteenBitCopyBytes();
         }
         assertThat(copies).isPositive();
-        assertThat(out).containsPattern("16-bit weights\\s+packed by the first pass of more than 4 positions")
+        assertThat(out).containsPattern("16-bit weights\\s+packed by the first pass, the copies in place")
                 .contains(String.format(java.util.Locale.ROOT, "%,.1f MiB of copies", copies / (1024.0 * 1024.0)));
         assertThat(ok("inspect", "--model", hf("llama").toString(), "--no-processing", "--pos", "4").out())
                 .as("float32").doesNotContain("16-bit weights");

@@ -326,7 +326,7 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         /**
          * Which of the model's weight matrices the pass may multiply from copies packed once into the
          * GEMM's panel layout ({@link WeightPacking#AUTO} by default). A model packs a matrix the first
-         * time a pass of more than 4 positions needs it and keeps the copy
+         * time a pass of more than 4 positions needs it (a mapped 16-bit matrix: any pass) and keeps the copy
          * ({@link HookedTransformer#packedWeightBytes()}); it packs again a matrix written through
          * {@link HookedTransformer#weights()} since ({@code set}, {@code copyFrom}), and never again one whose
          * raw array was handed out ({@code heapArray()}, {@code heapStorage()}, {@code asMatrix()}: the

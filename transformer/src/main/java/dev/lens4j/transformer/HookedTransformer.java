@@ -208,7 +208,8 @@ public final class HookedTransformer implements AutoCloseable {
     /**
      * The memory held now by the model's packed weight matrices ({@link ForwardOptions.Builder#packedWeights}):
      * copies of its matrices in the GEMM's panel layout (float32, or bfloat16 for a bfloat16 matrix),
-     * made by the first pass of more than 4 positions that multiplies by each, dropped by the first pass
+     * made by the first pass of more than 4 positions that multiplies by each (or by the first decoding
+     * step, for a mapped 16-bit matrix), dropped by the first pass
      * after the matrix's raw array is handed out and when the model is closed. Zero before such a pass,
      * and for 16-bit weights unless a pass allowed them ({@link WeightPacking#ALL}, or the default
      * {@link WeightPacking#AUTO} when {@link #packsSixteenBitWeights()}). The copy of a

@@ -23,7 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * copies together take at most {@value #AUTO_HEAP_SHARE_PERCENT}% of the heap's maximum, since they are
  * on the heap). A writable segment is never packed: its
  * writes cannot be seen. A matrix is packed the first time a pass of many positions needs it (so a model
- * used only for decoding or analysis never pays), on the calling thread, and costs a copy of it: float32,
+ * used only for decoding or analysis never pays; except a mapped 16-bit matrix, which a decoding step
+ * packs too, {@link #forStep}), on the calling thread, and costs a copy of it: float32,
  * or bfloat16 for a bfloat16 matrix ({@link PackedMatrix#packBfloat16}). For a mapped matrix the copy
  * takes the place of the mapping: once it is made, the matrix's pages are released from the process
  * ({@link MatrixOperand#unloadMapping()}), so that the process holds the copy instead of the file's pages,

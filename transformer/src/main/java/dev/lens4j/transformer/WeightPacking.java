@@ -3,7 +3,7 @@ package dev.lens4j.transformer;
 /**
  * Which weight matrices a forward pass may multiply from copies packed once into the GEMM's panel
  * layout ({@link ForwardOptions.Builder#packedWeights}). A model packs a matrix the first time a pass
- * of more than 4 positions allowed to needs it, and keeps the copy (what the copies hold:
+ * of more than 4 positions allowed to needs it (a mapped 16-bit matrix: any pass), and keeps the copy (what the copies hold:
  * {@link HookedTransformer#packedWeightBytes()}). The results are the same bits whichever is chosen.
  */
 public enum WeightPacking {
