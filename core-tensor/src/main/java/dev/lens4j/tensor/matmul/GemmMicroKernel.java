@@ -87,8 +87,9 @@ public interface GemmMicroKernel {
     }
 
     /**
-     * Optionally packs one whole micro-panel of a row-major float32 A on the heap, {@code A[i : i+mr(),
-     * p0 : p0+kc]} into {@code dst[d + p * mr() + r] = A[i + r, p0 + p]}, faster than element by element.
+     * Optionally packs the leading steps of one whole micro-panel of a row-major float32 A on the heap,
+     * {@code A[i : i+mr(), p0 : p0+kc]}, into {@code dst[d + p * mr() + r] = A[i + r, p0 + p]}, faster than
+     * element by element: as many steps as its vectors take whole; the caller packs the rest.
      *
      * @param src A's storage
      * @param base index of {@code A[i, p0]} in {@code src}
@@ -96,10 +97,11 @@ public interface GemmMicroKernel {
      * @param kc columns of the panel
      * @param dst the packed panel
      * @param d where the panel starts in {@code dst}
-     * @return false, without touching {@code dst}, if this kernel has no fast path
+     * @return the steps packed, {@code dst[d .. d + steps * mr())}; 0, without touching {@code dst}, if this
+     *     kernel has no fast path
      */
-    default boolean packAPanel(float[] src, int base, int rowStride, int kc, float[] dst, int d) {
-        return false;
+    default int packAPanel(float[] src, int base, int rowStride, int kc, float[] dst, int d) {
+        return 0;
     }
 
     /**

@@ -21,20 +21,23 @@ final class GemmPacking {
     /**
      * Packs {@code A[i0 : i0+mc, p0 : p0+kc]} as consecutive micro-panels of {@code mr} rows; panel
      * {@code q} starts at {@code dst[dOff + q * mr * kc]}. Whole panels of a row-major float32 heap A go
-     * through the kernel's {@link GemmMicroKernel#packAPanel} when it has one.
+     * through the kernel's {@link GemmMicroKernel#packAPanel} when it has one, and the steps it leaves
+     * through the element-by-element packing.
      */
     static void packA(GemmMicroKernel kern, MatrixOperand a, int i0, int mc, int p0, int kc, int mr, float[] dst,
                       int dOff) {
         for (int ip = 0; ip < mc; ip += mr) {
             int rows = Math.min(mr, mc - ip);
             int d = dOff + ip * kc;
-            if (rows == mr && a.array() != null && a.colStride() == 1 && a.type() == StorageType.F32
-                    && kern.packAPanel(a.array(), (int) (a.offset() + (i0 + ip) * a.rowStride() + p0),
-                            (int) a.rowStride(), kc, dst, d)) {
+            int done = rows == mr && a.array() != null && a.colStride() == 1 && a.type() == StorageType.F32
+                    ? kern.packAPanel(a.array(), (int) (a.offset() + (i0 + ip) * a.rowStride() + p0),
+                            (int) a.rowStride(), kc, dst, d)
+                    : 0;
+            if (done == kc) {
                 continue;
             }
             if (a.array() != null) {
-                packAPanelHeap(a, i0 + ip, rows, p0, kc, mr, dst, d);
+                packAPanelHeap(a, i0 + ip, rows, p0 + done, kc - done, mr, dst, d + done * mr);
             } else if (a.segment() != null && a.type() == StorageType.F32) {
                 packAPanelSegment(a, i0 + ip, rows, p0, kc, mr, dst, d);
             } else {

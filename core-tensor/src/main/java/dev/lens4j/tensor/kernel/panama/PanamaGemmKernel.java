@@ -141,9 +141,9 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
      * faster under {@code -XX:UseAVX=2} (0.87-1.09x in the VM's noise), so AVX2 keeps the scalar packing.
      */
     @Override
-    public boolean packAPanel(float[] src, int base, int rowStride, int kc, float[] dst, int d) {
+    public int packAPanel(float[] src, int base, int rowStride, int kc, float[] dst, int d) {
         if (L != 16 || mr != 8) {
-            return false;
+            return 0;
         }
         int full = kc / L * L;
         for (int p = 0; p < full; p += L) {
@@ -182,13 +182,7 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
             Transpose16.LO8.selectFrom(c614, c715).intoArray(dst, o + 48);
             Transpose16.HI8.selectFrom(c614, c715).intoArray(dst, o + 112);
         }
-        for (int r = 0; r < 8; r++) {
-            int s = base + r * rowStride;
-            for (int p = full, o = d + full * 8 + r; p < kc; p++, o += 8) {
-                dst[o] = src[s + p];
-            }
-        }
-        return true;
+        return full;
     }
 
     /**
