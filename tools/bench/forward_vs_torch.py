@@ -74,6 +74,8 @@ def main():
     p.add_argument("--java")
     p.add_argument("--jar")
     p.add_argument("--before-jar", help="an older lens4j build, measured as 'lens4j before'")
+    p.add_argument("--before-packing", help="the WeightPacking 'lens4j before' loads with (e.g. FLOAT32, to compare "
+                   "with 'lens4j mapped'); the default is the lens4j worker's")
     p.add_argument("--before-ops", nargs="+", default=["forward", "cache", "decode"], help="the ops 'lens4j before' runs")
     p.add_argument("--suite")
     p.add_argument("--out")
@@ -86,6 +88,9 @@ def main():
                    help="prompt lengths the decoding cases follow (default 16; e.g. 16 960 for long contexts)")
     p.add_argument("--new-tokens", type=int, default=32)
     p.add_argument("--warmup", type=int, default=2, help="untimed passes before a case's first timed one, per worker")
+    p.add_argument("--first-round-warmup", type=int, default=3,
+                   help="more untimed passes in the first round (a fresh JVM's first case could still be compiling: "
+                   "0.47-0.58 s against 0.35-0.43 later, GPT-2 1x128)")
     p.add_argument("--xmx", default="10g")
     p.add_argument("--java-opts", default="", help="more JVM options for the lens4j workers")
     p.add_argument("--alt-java-opts", help="also run this build with these JVM options instead, as 'lens4j alt' "
@@ -104,12 +109,16 @@ def main():
     if args.shapes:
         cases = [c for c in cases if c[0] == "decode" or "%dx%d" % (c[1], c[2]) in args.shapes]
     if args.before_jar:
-        workers_spec = [("lens4j before", "java-before", workers_spec[0][2])] + workers_spec
+        before_load = dict(workers_spec[0][2])
+        if args.before_packing:
+            before_load["packing"] = args.before_packing
+        workers_spec = [("lens4j before", "java-before", before_load)] + workers_spec
     if args.alt_java_opts:
         lens4j_load = next(load for label, _, load in workers_spec if label == "lens4j")
         workers_spec = [("lens4j alt", "java-alt", lens4j_load)] + workers_spec
     session = {"suite": args.suite, "cpu": benchenv.cpu_info(), "jdk": benchenv.jdk_version(args.java),
                "load_start": benchenv.load(), "rounds": args.rounds, "runs": args.runs, "warmup": args.warmup,
+               "first_round_warmup": args.first_round_warmup,
                "threads": args.threads, "new_tokens": args.new_tokens, "decode_prompts": args.decode_prompts,
                "xmx": args.xmx, "java_opts": args.java_opts, "alt_java_opts": args.alt_java_opts, "workers": {}}
     workers = {}
@@ -141,7 +150,8 @@ def main():
                             continue  # lens4j closing each cache (its arrays reused); Python frees a cache when it drops it
                         if label == "lens4j before" and op not in args.before_ops:
                             continue
-                        req = {"op": op, "threads": threads, "runs": args.runs, "warmup": args.warmup}
+                        warmup = args.warmup + (args.first_round_warmup if rnd == 0 else 0)
+                        req = {"op": op, "threads": threads, "runs": args.runs, "warmup": warmup}
                         if op == "decode":
                             req.update(prompt=pos, new=args.new_tokens)
                         else:

@@ -46,6 +46,13 @@ public class GemvBenchmark {
     @Param({"F32", "BF16"})
     public String type;
 
+    /**
+     * Where a 16-bit W lives: {@code heap} (a {@code short[]}) or {@code native} (off-heap memory, read as a
+     * memory-mapped checkpoint is: {@code -p storage=native}).
+     */
+    @Param({"heap"})
+    public String storage;
+
     /** Threads of lens4j's pool. */
     @Param({"1", "2"})
     public int threads;
@@ -56,9 +63,12 @@ public class GemvBenchmark {
     /** Allocates the operands, sets the thread count and checks the result. */
     @Setup(Level.Trial)
     public void setUp() {
+        if (!storage.equals("heap") && !storage.equals("native")) {
+            throw new IllegalArgumentException("storage must be heap or native, not " + storage);
+        }
         savedThreads = Parallel.threads();
         Parallel.setThreads(threads);
-        gemv = new GemvCase(shape, StorageType.valueOf(type), 1);
+        gemv = new GemvCase(shape, StorageType.valueOf(type), 1, storage.equals("native"));
         run();
         gemv.checkSample(64);
     }

@@ -2,6 +2,10 @@ package dev.lens4j.bench;
 
 import dev.lens4j.tensor.matmul.MatrixOperand;
 import dev.lens4j.tensor.matmul.StorageType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 
 /**
@@ -27,6 +31,17 @@ final class GemvCase {
      * @param rows rows of x
      */
     GemvCase(String shape, StorageType type, int rows) {
+        this(shape, type, rows, false);
+    }
+
+    /**
+     * @param shape {@code k x n}, with a trailing {@code T} for a transposed W
+     * @param type how W is stored
+     * @param rows rows of x
+     * @param offHeap whether a 16-bit W lives in native memory (as a memory-mapped checkpoint's does) rather than
+     *     in a {@code short[]}
+     */
+    GemvCase(String shape, StorageType type, int rows, boolean offHeap) {
         boolean transposed = shape.endsWith("T");
         String[] d = shape.replace("T", "").split("x");
         this.rows = rows;
@@ -44,7 +59,14 @@ final class GemvCase {
                 float v = (float) (rnd.nextDouble() * 2 - 1);
                 bits[i] = type == StorageType.BF16 ? (short) (Float.floatToRawIntBits(v) >>> 16) : Float.floatToFloat16(v);
             }
-            rowMajor = transposed ? MatrixOperand.of(type, bits, 0, n, k) : MatrixOperand.of(type, bits, 0, k, n);
+            if (offHeap) {
+                MemorySegment seg = Arena.ofAuto().allocate(2L * size, 64);
+                ValueLayout.OfShort le = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+                MemorySegment.copy(bits, 0, seg, le, 0, size);
+                rowMajor = transposed ? MatrixOperand.of(type, seg, 0, n, k) : MatrixOperand.of(type, seg, 0, k, n);
+            } else {
+                rowMajor = transposed ? MatrixOperand.of(type, bits, 0, n, k) : MatrixOperand.of(type, bits, 0, k, n);
+            }
         }
         w = transposed ? rowMajor.transpose() : rowMajor;
         x = MatmulBenchmark.GemmCase.random(rnd, rows * k);

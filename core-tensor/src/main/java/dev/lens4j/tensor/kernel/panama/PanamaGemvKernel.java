@@ -29,8 +29,12 @@ import jdk.incubator.vector.VectorSpecies;
  *       W (a memory-mapped Hugging Face {@code [out, in]} weight) is read as ints, two steps of k each,
  *       so one transpose covers 32 steps and the pairs are widened in registers by a shift and a mask
  *       (as the packed panels are): twice as fast as widening 16 steps into float32 before each
- *       transpose (3.8 to 7.5 GB/s on one Zen 4 core, 7.3-7.6 to 13.8-14.9 on two). Only for 16 lanes;
- *       with fewer, the scalar kernel (8 interleaved chains) runs.</li>
+ *       transpose (3.8 to 7.5 GB/s on one Zen 4 core, 7.3-7.6 to 13.8-14.9 on two). From a mapping the
+ *       16 rows are loaded straight into registers; staged through a float array first (the way a heap
+ *       {@code short[]} still goes), the loads waited for those 64-byte stores: 7.0-7.4 GB/s against
+ *       8.0-9.2 on one core. The transpose's 64 two-vector permutes, not memory, bound it: on weights
+ *       that fit in L2 the transpose alone runs at 18-19 GB/s and the whole product at 11. Only for 16
+ *       lanes; with fewer, the scalar kernel (8 interleaved chains) runs.</li>
  * </ul>
  * Either way every output element is one fused multiply-add chain along k, in order, as in the GEMM.
  * Created through {@link PanamaBackend}, like {@link PanamaGemmKernel}.
@@ -49,8 +53,6 @@ public final class PanamaGemvKernel implements GemvKernel {
     private static final int CHUNK = 256;
 
     private final GemvKernel fallback;
-    /** 16 ints: two bfloat16 steps of k each, the first in the low half (little-endian storage). */
-    private static final VectorSpecies<Integer> PAIRS = IntVector.SPECIES_512;
     /** The 32 bfloat16 elements those ints are read from, on the heap. */
     private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_512;
 
@@ -222,6 +224,8 @@ public final class PanamaGemvKernel implements GemvKernel {
         // bfloat16: 32 steps of k per transpose, read as 16 ints (pairs of steps) from each column
         boolean pairs = w.type() == StorageType.BF16 && wa == null;
         int pairsEnd = pairs ? k / (2 * L) * (2 * L) : 0;
+        // a mapped bfloat16 weight is transposed straight from the mapping
+        MemorySegment mapped = pairs && w.halves() == null ? w.segment() : null;
         for (int j = j0; j < groupsEnd; j += L) {
             int o = outOff + j;
             FloatVector a0 = FloatVector.fromArray(S, out, o);
@@ -230,11 +234,16 @@ public final class PanamaGemvKernel implements GemvKernel {
             FloatVector a3 = rows > 3 ? FloatVector.fromArray(S, out, o + 3 * ldo) : a0;
             long col = w.offset() + j * cs;
             for (int p = 0; p < pairsEnd; p += 2 * L) {
-                // stage row c: column j + c's steps p .. p+31 as 16 ints; t row i: pair i of the 16 columns
-                for (int c = 0; c < L; c++) {
-                    pairsOf(w, col + c * cs + p).reinterpretAsFloats().intoArray(stage, c * L);
+                // t row i: pair i (steps p + 2i and p + 2i + 1) of the 16 columns; from heap halves through
+                // stage, whose row c is column j + c's steps p .. p+31 as 16 ints
+                if (mapped != null) {
+                    Transpose16.transpose(mapped, 2 * (col + p), 2 * cs, t, 0, L);
+                } else {
+                    for (int c = 0; c < L; c++) {
+                        pairsOf(w.halves(), col + c * cs + p).reinterpretAsFloats().intoArray(stage, c * L);
+                    }
+                    Transpose16.transpose(stage, 0, L, t, 0, L);
                 }
-                Transpose16.transpose(stage, 0, L, t, 0, L);
                 for (int i = 0; i < L; i++) {
                     IntVector pair = FloatVector.fromArray(S, t, i * L).reinterpretAsInts();
                     FloatVector lo = pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
@@ -314,14 +323,10 @@ public final class PanamaGemvKernel implements GemvKernel {
     }
 
     /**
-     * Elements {@code idx .. idx+31} of a bfloat16 weight's storage as 16 ints, element {@code idx + 2i}
+     * Elements {@code idx .. idx+31} of a bfloat16 weight's heap storage as 16 ints, element {@code idx + 2i}
      * in the low half of int i and {@code idx + 2i + 1} in its high half (only with 16-lane vectors).
      */
-    private static IntVector pairsOf(MatrixOperand w, long idx) {
-        short[] halves = w.halves();
-        if (halves != null) {
-            return ShortVector.fromArray(HALVES, halves, (int) idx).reinterpretAsInts();
-        }
-        return IntVector.fromMemorySegment(PAIRS, w.segment(), idx * 2, LE);
+    private static IntVector pairsOf(short[] halves, long idx) {
+        return ShortVector.fromArray(HALVES, halves, (int) idx).reinterpretAsInts();
     }
 }

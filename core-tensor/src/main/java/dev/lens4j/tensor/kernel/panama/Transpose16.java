@@ -1,6 +1,8 @@
 package dev.lens4j.tensor.kernel.panama;
 
 import dev.lens4j.tensor.matmul.MatrixOperand;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -12,6 +14,7 @@ import jdk.incubator.vector.FloatVector;
 final class Transpose16 {
 
     private static final int L = Widening.L;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     // Lane indexes (into the 32 lanes of two vectors) of the butterfly stages: for rows i and i + b,
     // LOb takes the first b lanes of every 2b-lane group from row i and the matching lanes of row i + b;
     // HIb takes the second b lanes from both. Also PanamaGemmKernel.packAPanel's stages.
@@ -89,6 +92,91 @@ final class Transpose16 {
         FloatVector r13 = FloatVector.fromArray(Widening.S, src, idx + 13 * stride);
         FloatVector r14 = FloatVector.fromArray(Widening.S, src, idx + 14 * stride);
         FloatVector r15 = FloatVector.fromArray(Widening.S, src, idx + 15 * stride);
+        FloatVector t0a = LO8.selectFrom(r0, r8), t0i = HI8.selectFrom(r0, r8);
+        FloatVector t0b = LO8.selectFrom(r1, r9), t0j = HI8.selectFrom(r1, r9);
+        FloatVector t0c = LO8.selectFrom(r2, r10), t0k = HI8.selectFrom(r2, r10);
+        FloatVector t0d = LO8.selectFrom(r3, r11), t0l = HI8.selectFrom(r3, r11);
+        FloatVector t0e = LO8.selectFrom(r4, r12), t0m = HI8.selectFrom(r4, r12);
+        FloatVector t0f = LO8.selectFrom(r5, r13), t0n = HI8.selectFrom(r5, r13);
+        FloatVector t0g = LO8.selectFrom(r6, r14), t0o = HI8.selectFrom(r6, r14);
+        FloatVector t0h = LO8.selectFrom(r7, r15), t0p = HI8.selectFrom(r7, r15);
+        FloatVector t1a = LO4.selectFrom(t0a, t0e), t1e = HI4.selectFrom(t0a, t0e);
+        FloatVector t1b = LO4.selectFrom(t0b, t0f), t1f = HI4.selectFrom(t0b, t0f);
+        FloatVector t1c = LO4.selectFrom(t0c, t0g), t1g = HI4.selectFrom(t0c, t0g);
+        FloatVector t1d = LO4.selectFrom(t0d, t0h), t1h = HI4.selectFrom(t0d, t0h);
+        FloatVector t1i = LO4.selectFrom(t0i, t0m), t1m = HI4.selectFrom(t0i, t0m);
+        FloatVector t1j = LO4.selectFrom(t0j, t0n), t1n = HI4.selectFrom(t0j, t0n);
+        FloatVector t1k = LO4.selectFrom(t0k, t0o), t1o = HI4.selectFrom(t0k, t0o);
+        FloatVector t1l = LO4.selectFrom(t0l, t0p), t1p = HI4.selectFrom(t0l, t0p);
+        FloatVector t2a = LO2.selectFrom(t1a, t1c), t2c = HI2.selectFrom(t1a, t1c);
+        FloatVector t2b = LO2.selectFrom(t1b, t1d), t2d = HI2.selectFrom(t1b, t1d);
+        FloatVector t2e = LO2.selectFrom(t1e, t1g), t2g = HI2.selectFrom(t1e, t1g);
+        FloatVector t2f = LO2.selectFrom(t1f, t1h), t2h = HI2.selectFrom(t1f, t1h);
+        FloatVector t2i = LO2.selectFrom(t1i, t1k), t2k = HI2.selectFrom(t1i, t1k);
+        FloatVector t2j = LO2.selectFrom(t1j, t1l), t2l = HI2.selectFrom(t1j, t1l);
+        FloatVector t2m = LO2.selectFrom(t1m, t1o), t2o = HI2.selectFrom(t1m, t1o);
+        FloatVector t2n = LO2.selectFrom(t1n, t1p), t2p = HI2.selectFrom(t1n, t1p);
+        FloatVector t3a = LO1.selectFrom(t2a, t2b), t3b = HI1.selectFrom(t2a, t2b);
+        FloatVector t3c = LO1.selectFrom(t2c, t2d), t3d = HI1.selectFrom(t2c, t2d);
+        FloatVector t3e = LO1.selectFrom(t2e, t2f), t3f = HI1.selectFrom(t2e, t2f);
+        FloatVector t3g = LO1.selectFrom(t2g, t2h), t3h = HI1.selectFrom(t2g, t2h);
+        FloatVector t3i = LO1.selectFrom(t2i, t2j), t3j = HI1.selectFrom(t2i, t2j);
+        FloatVector t3k = LO1.selectFrom(t2k, t2l), t3l = HI1.selectFrom(t2k, t2l);
+        FloatVector t3m = LO1.selectFrom(t2m, t2n), t3n = HI1.selectFrom(t2m, t2n);
+        FloatVector t3o = LO1.selectFrom(t2o, t2p), t3p = HI1.selectFrom(t2o, t2p);
+        int o = dOff;
+        t3a.intoArray(dst, o);
+        t3b.intoArray(dst, o + dStride);
+        t3c.intoArray(dst, o + 2 * dStride);
+        t3d.intoArray(dst, o + 3 * dStride);
+        t3e.intoArray(dst, o + 4 * dStride);
+        t3f.intoArray(dst, o + 5 * dStride);
+        t3g.intoArray(dst, o + 6 * dStride);
+        t3h.intoArray(dst, o + 7 * dStride);
+        t3i.intoArray(dst, o + 8 * dStride);
+        t3j.intoArray(dst, o + 9 * dStride);
+        t3k.intoArray(dst, o + 10 * dStride);
+        t3l.intoArray(dst, o + 11 * dStride);
+        t3m.intoArray(dst, o + 12 * dStride);
+        t3n.intoArray(dst, o + 13 * dStride);
+        t3o.intoArray(dst, o + 14 * dStride);
+        t3p.intoArray(dst, o + 15 * dStride);
+    }
+
+    /**
+     * Transposes the 16 x 16 block of 32-bit elements whose rows start at byte {@code off + i * stride} of a
+     * segment (little-endian): row q of the result goes to {@code dst[dOff + q * dStride ..]}. The elements
+     * are moved as bits, so a row of 16 ints that each hold two bfloat16 values comes out as 16 vectors of
+     * pairs (the transposed GEMV on a mapped bfloat16 weight; its 16 loads straight from the mapping are
+     * 1.25 times as fast as staging them in a float array first, whose 64-byte stores the loads then wait
+     * for). A second copy of {@link #transpose(float[], int, int, float[], int, int)}'s stages, because a
+     * heap array read through a segment is not compiled to vector loads, and a method that took the 16
+     * loaded vectors from its caller would be too big for C2 to inline, which boxes them.
+     *
+     * @param src the segment
+     * @param off byte offset of the block's first row
+     * @param stride bytes between the starts of consecutive rows
+     * @param dst the output
+     * @param dOff where the first transposed row goes
+     * @param dStride elements between transposed rows in {@code dst}
+     */
+    static void transpose(MemorySegment src, long off, long stride, float[] dst, int dOff, int dStride) {
+        FloatVector r0 = FloatVector.fromMemorySegment(Widening.S, src, off, LE);
+        FloatVector r1 = FloatVector.fromMemorySegment(Widening.S, src, off + stride, LE);
+        FloatVector r2 = FloatVector.fromMemorySegment(Widening.S, src, off + 2 * stride, LE);
+        FloatVector r3 = FloatVector.fromMemorySegment(Widening.S, src, off + 3 * stride, LE);
+        FloatVector r4 = FloatVector.fromMemorySegment(Widening.S, src, off + 4 * stride, LE);
+        FloatVector r5 = FloatVector.fromMemorySegment(Widening.S, src, off + 5 * stride, LE);
+        FloatVector r6 = FloatVector.fromMemorySegment(Widening.S, src, off + 6 * stride, LE);
+        FloatVector r7 = FloatVector.fromMemorySegment(Widening.S, src, off + 7 * stride, LE);
+        FloatVector r8 = FloatVector.fromMemorySegment(Widening.S, src, off + 8 * stride, LE);
+        FloatVector r9 = FloatVector.fromMemorySegment(Widening.S, src, off + 9 * stride, LE);
+        FloatVector r10 = FloatVector.fromMemorySegment(Widening.S, src, off + 10 * stride, LE);
+        FloatVector r11 = FloatVector.fromMemorySegment(Widening.S, src, off + 11 * stride, LE);
+        FloatVector r12 = FloatVector.fromMemorySegment(Widening.S, src, off + 12 * stride, LE);
+        FloatVector r13 = FloatVector.fromMemorySegment(Widening.S, src, off + 13 * stride, LE);
+        FloatVector r14 = FloatVector.fromMemorySegment(Widening.S, src, off + 14 * stride, LE);
+        FloatVector r15 = FloatVector.fromMemorySegment(Widening.S, src, off + 15 * stride, LE);
         FloatVector t0a = LO8.selectFrom(r0, r8), t0i = HI8.selectFrom(r0, r8);
         FloatVector t0b = LO8.selectFrom(r1, r9), t0j = HI8.selectFrom(r1, r9);
         FloatVector t0c = LO8.selectFrom(r2, r10), t0k = HI8.selectFrom(r2, r10);
