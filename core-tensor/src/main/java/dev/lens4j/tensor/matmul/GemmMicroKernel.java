@@ -105,6 +105,26 @@ public interface GemmMicroKernel {
     }
 
     /**
+     * Optionally packs the leading steps of one bfloat16 panel ({@link PackedMatrix#packBfloat16}'s layout:
+     * {@code pairs[base + t * w + j]} holds {@code B[2t, j0 + j]} in its low half and {@code B[2t + 1, j0 + j]}
+     * in its high half) of a B whose columns are contiguous along k (a mapped Hugging Face {@code [out, in]}
+     * weight), faster than element by element: as many whole steps of k as its transposes take, for every
+     * column of the panel; the caller packs the rest.
+     *
+     * @param b the bfloat16 operand, {@code rowStride() == 1}
+     * @param j0 the panel's first column
+     * @param cols the panel's columns
+     * @param pairs the packed matrix
+     * @param base where the panel starts in {@code pairs}
+     * @param w the panel's width in ints
+     * @return the steps of k packed, even; 0, without touching {@code pairs}, if this kernel has no fast path
+     *     for {@code b}
+     */
+    default int packPairsTransposed(MatrixOperand b, int j0, int cols, int[] pairs, int base, int w) {
+        return 0;
+    }
+
+    /**
      * Optionally computes a whole small product {@code C (+)= A B} with both operands read in place,
      * packing neither: for the thousands of tiny products of attention over (batch, head) pairs
      * (48 x 48 by 48 x 16 in a training step of the shipped model), where packing A took as long as

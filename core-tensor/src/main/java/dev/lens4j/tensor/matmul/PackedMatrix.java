@@ -124,12 +124,14 @@ public final class PackedMatrix {
         int w = GemmPacking.panelWidth(cols, kern.nrStep());
         int base = q * nr * kp;
         if (b.rowStride() == 1) {
-            // a column is contiguous along k (the [out, in] layout of a Hugging Face weight): column by column
-            for (int j = 0; j < cols; j++) {
-                bits(b, b.offset() + (j0 + j) * b.colStride(), k, run);
-                for (int t = 0; t < kp; t++) {
-                    int hi = 2 * t + 1 < k ? run[2 * t + 1] << 16 : 0;
-                    pairs[base + t * w + j] = hi | (run[2 * t] & 0xffff);
+            // a column is contiguous along k (the [out, in] layout of a Hugging Face weight): the kernel's
+            // transposes, then column by column for the steps they leave
+            int done = kern.packPairsTransposed(b, j0, cols, pairs, base, w);
+            for (int j = 0; j < cols && done < k; j++) {
+                bits(b, b.offset() + (j0 + j) * b.colStride() + done, k - done, run);
+                for (int t = done / 2; t < kp; t++) {
+                    int lo = 2 * t - done, hi = lo + 1 < k - done ? run[lo + 1] << 16 : 0;
+                    pairs[base + t * w + j] = hi | (run[lo] & 0xffff);
                 }
             }
             return;

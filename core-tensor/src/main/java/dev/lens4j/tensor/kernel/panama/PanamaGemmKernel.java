@@ -2,6 +2,7 @@ package dev.lens4j.tensor.kernel.panama;
 
 import dev.lens4j.tensor.matmul.GemmMicroKernel;
 import dev.lens4j.tensor.matmul.MatrixOperand;
+import dev.lens4j.tensor.matmul.StorageType;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -183,6 +184,29 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
             Transpose16.HI8.selectFrom(c614, c715).intoArray(dst, o + 112);
         }
         return full;
+    }
+
+    /**
+     * A bfloat16 B in a segment with its columns contiguous along k (a mapped {@code [out, in]} weight):
+     * 16 columns x 32 steps at a time, read as 16 ints of pairs from each column and transposed in
+     * registers straight into the panel's rows of pairs ({@link Transpose16#transposePairs}); only with
+     * 16-lane vectors and whole groups of 16 columns.
+     */
+    @Override
+    public int packPairsTransposed(MatrixOperand b, int j0, int cols, int[] pairs, int base, int w) {
+        MemorySegment seg = b.segment();
+        if (L != 16 || seg == null || b.type() != StorageType.BF16 || b.rowStride() != 1 || cols % L != 0) {
+            return 0;
+        }
+        int steps = b.rows() / (2 * L) * (2 * L);
+        long cs = b.colStride();
+        for (int g = 0; g < cols; g += L) {
+            long col = b.offset() + (j0 + g) * cs;
+            for (int p = 0; p < steps; p += 2 * L) {
+                Transpose16.transposePairs(seg, 2 * (col + p), 2 * cs, pairs, base + p / 2 * w + g, w);
+            }
+        }
+        return steps;
     }
 
     /**

@@ -53,6 +53,8 @@ public final class PanamaGemvKernel implements GemvKernel {
     private static final int CHUNK = 256;
 
     private final GemvKernel fallback;
+    /** 16 ints: two bfloat16 steps of k each, the first in the low half. */
+    private static final VectorSpecies<Integer> PAIRS = IntVector.SPECIES_512;
     /** The 32 bfloat16 elements those ints are read from, on the heap. */
     private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_512;
 
@@ -218,6 +220,8 @@ public final class PanamaGemvKernel implements GemvKernel {
         int full = k / L * L;
         int groupsEnd = j0 + (j1 - j0) / L * L;
         float[] t = new float[L * L];
+        // bfloat16: t's rows as 16 ints of pairs
+        int[] pairT = new int[L * L];
         float[] wa = w.array();
         // any storage but a float32 array: 16 columns' runs of CHUNK steps widened into float32 first
         float[] stage = wa != null ? null : new float[L * CHUNK];
@@ -237,15 +241,18 @@ public final class PanamaGemvKernel implements GemvKernel {
                 // t row i: pair i (steps p + 2i and p + 2i + 1) of the 16 columns; from heap halves through
                 // stage, whose row c is column j + c's steps p .. p+31 as 16 ints
                 if (mapped != null) {
-                    Transpose16.transpose(mapped, 2 * (col + p), 2 * cs, t, 0, L);
+                    Transpose16.transposePairs(mapped, 2 * (col + p), 2 * cs, pairT, 0, L);
                 } else {
                     for (int c = 0; c < L; c++) {
                         pairsOf(w.halves(), col + c * cs + p).reinterpretAsFloats().intoArray(stage, c * L);
                     }
                     Transpose16.transpose(stage, 0, L, t, 0, L);
+                    for (int i = 0; i < L; i++) {
+                        FloatVector.fromArray(S, t, i * L).reinterpretAsInts().intoArray(pairT, i * L);
+                    }
                 }
                 for (int i = 0; i < L; i++) {
-                    IntVector pair = FloatVector.fromArray(S, t, i * L).reinterpretAsInts();
+                    IntVector pair = IntVector.fromArray(PAIRS, pairT, i * L);
                     FloatVector lo = pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
                     FloatVector hi = pair.and(0xffff0000).reinterpretAsFloats();
                     int xi = xOff + p + 2 * i;
