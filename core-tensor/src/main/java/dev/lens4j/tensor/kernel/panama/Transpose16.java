@@ -161,12 +161,13 @@ final class Transpose16 {
      * segment (little-endian), as bits: a row of 16 ints that each hold two bfloat16 values (two steps of k of
      * a mapped {@code [out, in]} weight's column) comes out as 16 rows of pairs, row q holding steps
      * {@code 2q} and {@code 2q + 1} of the 16 columns, as the packed bfloat16 panels hold them; row q of the
-     * result goes to {@code dst[dOff + q * dStride ..]}. Loaded from the mapping straight into registers: staged through a float array first, the
-     * loads waited for those 64-byte stores (the GEMV ran 1.25 times as fast without). A second copy of
-     * {@link #transpose(float[], int, int, float[], int, int)}'s stages, on ints (one method that stored
-     * either floats or ints was too big for C1's profiling tier, so C2 never compiled it), because a heap array read through
-     * a segment is not compiled to vector loads, and a method that took the 16 loaded vectors from its
-     * caller would be too big for C2 to inline, which boxes them.
+     * result goes to {@code dst[dOff + q * dStride ..]}. Loaded from the mapping straight into registers:
+     * staged through a float array first, the loads waited for those 64-byte stores (the GEMV ran 1.25 times
+     * as fast without). A second copy of {@link #transpose(float[], int, int, float[], int, int)}'s stages,
+     * on ints (one method that stored either floats or ints was too big for C1's profiling tier, so C2 never
+     * compiled it), because a heap array read through a segment is not compiled to vector loads, and a
+     * method that took the 16 loaded vectors from its caller would be too big for C2 to inline, which boxes
+     * them.
      *
      * @param src the segment
      * @param off byte offset of the block's first row
