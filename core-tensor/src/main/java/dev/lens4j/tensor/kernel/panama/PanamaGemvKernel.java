@@ -30,11 +30,12 @@ import jdk.incubator.vector.VectorSpecies;
  *       so one transpose covers 32 steps and the pairs are widened in registers by a shift and a mask
  *       (as the packed panels are): twice as fast as widening 16 steps into float32 before each
  *       transpose (3.8 to 7.5 GB/s on one Zen 4 core, 7.3-7.6 to 13.8-14.9 on two). From a mapping the
- *       16 rows are loaded straight into registers; staged through a float array first (the way a heap
+ *       16 rows are loaded straight into registers and transposed as ints
+ *       ({@link Transpose16#transposePairs}); staged through a float array first (the way a heap
  *       {@code short[]} still goes), the loads waited for those 64-byte stores: 7.0-7.4 GB/s against
- *       8.0-9.2 on one core. The transpose's 64 two-vector permutes, not memory, bound it: on weights
- *       that fit in L2 the transpose alone runs at 18-19 GB/s and the whole product at 11. Only for 16
- *       lanes; with fewer, the scalar kernel (8 interleaved chains) runs.</li>
+ *       10.0-12.4 on one core. The transpose's 64 two-vector permutes bind it as much as memory does: on
+ *       weights that fit in L2 the transpose alone runs at 18-19 GB/s and the whole product at 11. Only
+ *       for 16 lanes; with fewer, the scalar kernel (8 interleaved chains) runs.</li>
  * </ul>
  * Either way every output element is one fused multiply-add chain along k, in order, as in the GEMM.
  * Created through {@link PanamaBackend}, like {@link PanamaGemmKernel}.
