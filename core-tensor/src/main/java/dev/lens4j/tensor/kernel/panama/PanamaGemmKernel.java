@@ -286,15 +286,31 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
     /**
      * Packs one full panel of a transposed B: three groups of 16 columns, each 16 x 16 block
      * transposed in registers ({@link Transpose16}); the last {@code kc % 16} rows element by element.
+     * A bfloat16 B in a segment (a mapped {@code [out, in]} weight multiplied in place, as
+     * {@code WeightPacking.FLOAT32} leaves it) is read 32 steps at a time as ints of pairs
+     * ({@link Transpose16#transposePairs}), each pair widened into two packed rows by a shift and a mask.
      */
     private static void packTransposedPanel(MatrixOperand b, int p0, int kc, int j, float[] dst, int d) {
         int nr = 3 * L;
         long cs = b.colStride();
         int full = kc / L * L;
         float[] stage = b.array() != null ? null : new float[L * L];
+        // bfloat16 in a segment (a mapped [out, in] weight): 32 steps per transpose, as ints of pairs
+        // widened into two packed rows each; then 16 steps at a time
+        MemorySegment seg = b.type() == StorageType.BF16 ? b.segment() : null;
+        int pairSteps = seg != null ? kc / (2 * L) * (2 * L) : 0;
+        int[] pairs = seg != null ? new int[L * L] : null;
         for (int g = 0; g < 3; g++) {
             long col = b.offset() + (long) (j + g * L) * cs + p0;
-            for (int p = 0; p < full; p += L) {
+            for (int p = 0; p < pairSteps; p += 2 * L) {
+                Transpose16.transposePairs(seg, 2 * (col + p), 2 * cs, pairs, 0, L);
+                for (int i = 0, o = d + p * nr + g * L; i < L; i++, o += 2 * nr) {
+                    IntVector pair = IntVector.fromArray(I, pairs, i * L);
+                    pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, o);
+                    pair.and(0xffff0000).reinterpretAsFloats().intoArray(dst, o + nr);
+                }
+            }
+            for (int p = pairSteps; p < full; p += L) {
                 Transpose16.transpose(b, col + p, cs, dst, d + p * nr + g * L, nr, stage);
             }
             for (int p = full; p < kc; p++) {
