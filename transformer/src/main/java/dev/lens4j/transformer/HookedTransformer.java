@@ -227,7 +227,7 @@ public final class HookedTransformer implements AutoCloseable {
      * bfloat16 or half-precision matrices in a read-only mapping (a 16-bit checkpoint loaded without
      * processing) and their copies together take at most half of the heap's maximum
      * ({@link Runtime#maxMemory()}) when the model is built. Otherwise they are multiplied from the mapping,
-     * and a decoding step reads bfloat16 at a quarter of the speed (run with a larger {@code -Xmx}, or ask
+     * and a decoding step reads bfloat16 at a third of the speed or less (run with a larger {@code -Xmx}, or ask
      * for {@link WeightPacking#ALL}).
      *
      * @return whether passes with the default packing copy the 16-bit matrices

@@ -25,7 +25,7 @@ public enum WeightPacking {
      * ({@link Runtime#maxMemory()}), as {@link #FLOAT32} otherwise. Decided once per model, when it is
      * built: every 16-bit matrix or none ({@link HookedTransformer#packsSixteenBitWeights()} tells which).
      * Llama-3.2-1B in bfloat16 (2.4 GB of copies) is packed under the 6 GB default heap of a 24 GB machine
-     * and decodes 3.8 times faster than from its mapping, at the same resident memory; an 8B model (16 GB)
+     * and decodes 2.5 times faster than from its mapping, at the same resident memory; an 8B model (16 GB)
      * stays mapped unless the heap is at least 32 GB.
      */
     AUTO,
