@@ -63,12 +63,9 @@ public class GemvBenchmark {
     /** Allocates the operands, sets the thread count and checks the result. */
     @Setup(Level.Trial)
     public void setUp() {
-        if (!storage.equals("heap") && !storage.equals("native")) {
-            throw new IllegalArgumentException("storage must be heap or native, not " + storage);
-        }
         savedThreads = Parallel.threads();
         Parallel.setThreads(threads);
-        gemv = new GemvCase(shape, StorageType.valueOf(type), 1, storage.equals("native"));
+        gemv = new GemvCase(shape, StorageType.valueOf(type), 1, storage);
         run();
         gemv.checkSample(64);
     }
@@ -91,11 +88,14 @@ public class GemvBenchmark {
         Gemv.multiply(gemv.x, 0, gemv.k, 1, gemv.w, null, 0, gemv.out, 0, gemv.n);
     }
 
-    /** Counts GB read; JMH divides by time, so the secondary metric {@code gbps} reads as GB/s. */
+    /**
+     * Counts GB of W read (or packed, {@link PackBenchmark}); JMH divides by time, so the secondary metric
+     * {@code gbps} reads as GB/s.
+     */
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     @State(Scope.Thread)
     public static class Bytes {
-        /** GB of W read so far in this iteration. */
+        /** GB of W processed so far in this iteration. */
         public double gbps;
 
         /** Starts every iteration from zero. */

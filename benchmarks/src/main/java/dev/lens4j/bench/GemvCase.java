@@ -31,17 +31,22 @@ final class GemvCase {
      * @param rows rows of x
      */
     GemvCase(String shape, StorageType type, int rows) {
-        this(shape, type, rows, false);
+        this(shape, type, rows, "heap");
     }
 
     /**
      * @param shape {@code k x n}, with a trailing {@code T} for a transposed W
      * @param type how W is stored
      * @param rows rows of x
-     * @param offHeap whether a 16-bit W lives in native memory (as a memory-mapped checkpoint's does) rather than
-     *     in a {@code short[]}
+     * @param storage where a 16-bit W lives: {@code heap} (a {@code short[]}) or {@code native} (off-heap
+     *     memory, as a memory-mapped checkpoint's is)
+     * @throws IllegalArgumentException for another storage
      */
-    GemvCase(String shape, StorageType type, int rows, boolean offHeap) {
+    GemvCase(String shape, StorageType type, int rows, String storage) {
+        if (!storage.equals("heap") && !storage.equals("native")) {
+            throw new IllegalArgumentException("storage must be heap or native, not " + storage);
+        }
+        boolean offHeap = storage.equals("native");
         boolean transposed = shape.endsWith("T");
         String[] d = shape.replace("T", "").split("x");
         this.rows = rows;

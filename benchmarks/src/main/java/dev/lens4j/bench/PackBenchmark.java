@@ -6,7 +6,6 @@ import dev.lens4j.tensor.matmul.MatrixOperand;
 import dev.lens4j.tensor.matmul.PackedMatrix;
 import dev.lens4j.tensor.matmul.StorageType;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -61,12 +60,9 @@ public class PackBenchmark {
     /** Allocates W, sets the thread count and checks a product with the packed copy. */
     @Setup(Level.Trial)
     public void setUp() {
-        if (!storage.equals("heap") && !storage.equals("native")) {
-            throw new IllegalArgumentException("storage must be heap or native, not " + storage);
-        }
         savedThreads = Parallel.threads();
         Parallel.setThreads(threads);
-        gemv = new GemvCase(shape, StorageType.valueOf(type), 1, storage.equals("native"));
+        gemv = new GemvCase(shape, StorageType.valueOf(type), 1, storage);
         Gemm.multiplyPacked(MatrixOperand.rowMajor(gemv.x, 0, 1, gemv.k), pack(), gemv.out, 0, gemv.n, false);
         gemv.checkSample(64);
     }
@@ -79,26 +75,12 @@ public class PackBenchmark {
 
     /** One copy. */
     @Benchmark
-    public PackedMatrix pack(Bytes bytes) {
+    public PackedMatrix pack(GemvBenchmark.Bytes bytes) {
         bytes.gbps += gemv.bytes() * 1e-9;
         return pack();
     }
 
     private PackedMatrix pack() {
         return gemv.w.type() == StorageType.BF16 ? PackedMatrix.packBfloat16(gemv.w) : PackedMatrix.pack(gemv.w);
-    }
-
-    /** Counts GB packed; JMH divides by time, so the secondary metric {@code gbps} reads as GB/s. */
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Bytes {
-        /** GB of W packed so far in this iteration. */
-        public double gbps;
-
-        /** Starts every iteration from zero. */
-        @Setup(Level.Iteration)
-        public void reset() {
-            gbps = 0;
-        }
     }
 }
