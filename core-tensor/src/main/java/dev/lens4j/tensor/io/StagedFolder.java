@@ -31,8 +31,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * name beside it. A JVM that is shutting down (Ctrl-C, SIGTERM) waits for a commit in progress to
  * finish, so only a hard kill or a power cut in those microseconds can leave the target missing, and
  * then the old folder is there to recover. A staged folder that is never committed is deleted by
- * {@link #close()} or, on Ctrl-C, by the shutdown; one left by a hard kill is a hidden folder beside
- * the target ({@code .NAME.lens4j-new-*}) that nothing reads.
+ * {@link #close()} or, on Ctrl-C, by the shutdown (which renames it before deleting it, so that a thread
+ * still writing into it cannot keep it alive); one left by a hard kill is a hidden folder beside the
+ * target ({@code .NAME.lens4j-new-*}, or {@code .NAME.lens4j-new-*-gone} if the kill came during that
+ * shutdown) that nothing reads.
  *
  * <pre>{@code
  * try (StagedFolder out = StagedFolder.begin(Path.of("checkpoint"))) {
@@ -416,21 +418,20 @@ public final class StagedFolder implements AutoCloseable {
                     }
                 }
             }
-            // The writing thread runs on until the JVM halts and may create a file while the folder is
-            // being deleted, which leaves it not empty; once the folder is gone, creating fails. So
-            // delete until every folder is gone, or give up after a few seconds (a loaded machine can
-            // need more than a couple of passes; a hidden folder is what remains then).
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (!ACTIVE.isEmpty() && System.nanoTime() < deadline) {
-                for (Path p : ACTIVE) {
-                    deleteTree(p);
-                    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-                        ACTIVE.remove(p);
-                    }
+            // The writing thread runs on until the JVM halts and may be creating files in a staged folder;
+            // deleting under it races with those creations (a loaded machine lost that race). So each folder
+            // is first renamed to a name nobody writes to: the writer's paths then name nothing, and every
+            // file it creates from then on fails. What a halt between the rename and the deletion leaves is
+            // a hidden folder beside the target that nothing reads.
+            for (Path p : ACTIVE) {
+                Path gone = p.resolveSibling(p.getFileName() + "-gone");
+                try {
+                    move(p, gone);
+                } catch (IOException e) {
+                    gone = p; // no longer there, or the file system refused: delete where it is
                 }
-                if (!ACTIVE.isEmpty()) {
-                    Thread.onSpinWait();
-                }
+                deleteTree(gone);
+                ACTIVE.remove(p);
             }
         }
     }
