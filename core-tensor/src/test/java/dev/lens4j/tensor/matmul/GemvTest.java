@@ -114,6 +114,28 @@ class GemvTest {
     }
 
     @Test
+    void everyFiniteHalfThroughAMappedTransposedWeight() {
+        // [4096, 16] as a mapped [out, in] half-precision weight: column j holds the bit patterns j * 4096 + p,
+        // every half but the NaNs (zeroed): subnormals, signed zeros, the largest, and one infinity in each of
+        // columns 7 (+inf) and 15 (-inf), so that no column sums to NaN
+        int k = 4096, n = 16;
+        short[] bits = new short[k * n];
+        float[] wide = new float[k * n];
+        for (int i = 0; i < bits.length; i++) {
+            boolean nan = (i & 0x7c00) == 0x7c00 && (i & 0x03ff) != 0;
+            bits[i] = nan ? 0 : (short) i;
+            wide[i] = StorageType.F16.widen(bits[i]);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment seg = arena.allocate(2L * bits.length, 64);
+            java.lang.foreign.MemorySegment.copy(bits, 0, seg, GemmFixtures.S16_LE, 0, bits.length);
+            MatrixOperand w = new MatrixOperand(null, seg, 0, k, n, 1, k, null, StorageType.F16);
+            check(w, new MatrixOperand(wide, null, 0, k, n, 1, k), "every finite half, mapped [out, in]");
+        }
+        assertThat(StorageType.F16.widen((short) 0x7c00)).isEqualTo(Float.POSITIVE_INFINITY);
+    }
+
+    @Test
     void equalsTheGemmWithABiasEpilogue() {
         // the decoding step and the prompt's forward pass give the same bits
         SplittableRandom rnd = new SplittableRandom(57);
