@@ -19,6 +19,9 @@ Suites:
            them in its products, by default (WeightPacking.AUTO) from bfloat16 panel copies that replace the
            mapped pages, and "lens4j mapped" from the mapping in place (WeightPacking.FLOAT32); torch runs the
            model in bfloat16.
+  pythia-f16   the float16 copy of the Pythia folder (the dtype Pythia is published in): by default lens4j
+           widens its matrices into float32 panel copies when they fit in half the heap, "lens4j mapped"
+           multiplies the mapping in place; torch runs the model in float16.
 
     python tools/bench/forward_vs_torch.py --java JAVA --jar benchmarks/target/benchmarks.jar \
         --suite gpt2 --rounds 3 --out DIR [--before-jar OLD.jar] [--alt-java-opts=-XX:+UseZGC]
@@ -57,12 +60,13 @@ def suite(name, decode_prompts=(16,)):
         return workers, cases
     family, _, dtype = name.partition("-")
     folder = os.path.join(MODELS_DIR, "%s-%s" % (family, dtype or "f32"))
-    torch_dtype = "bfloat16" if dtype == "bf16" else "float32"
+    torch_dtype = {"bf16": "bfloat16", "f16": "float16"}.get(dtype, "float32")
     workers = [("lens4j", "java", {"model": folder, "processing": "none"}),
                ("torch", "torch", {"model": folder, "dtype": torch_dtype})]
-    if dtype == "bf16":
-        # by default (WeightPacking.AUTO) lens4j copies the bfloat16 matrices into bfloat16 panels on the heap when
-        # they fit in half of it, releasing the mapped pages; "lens4j mapped" multiplies the mapping in place (FLOAT32)
+    if dtype in ("bf16", "f16"):
+        # by default (WeightPacking.AUTO) lens4j copies the 16-bit matrices into panels on the heap when they fit in
+        # half of it (bfloat16 kept bfloat16, float16 widened to float32), releasing the mapped pages; "lens4j mapped"
+        # multiplies the mapping in place (FLOAT32)
         workers.insert(1, ("lens4j mapped", "java", {"model": folder, "processing": "none", "packing": "FLOAT32"}))
     cases = [("forward", 1, 128), ("forward", 8, 128)] + decode
     return workers, cases

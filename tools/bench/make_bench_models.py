@@ -1,14 +1,16 @@
 """Random-weight models of real shapes for the family benchmarks (tools/bench/forward_vs_torch.py's
 pythia and llama suites): Pythia-160M's and Llama-3.2-1B's configs, initialised at random by Hugging
-Face transformers itself (its own _init_weights) and saved with save_pretrained, float32 and bfloat16.
+Face transformers itself (its own _init_weights) and saved with save_pretrained, float32 and bfloat16, and
+Pythia also in float16 (the dtype EleutherAI publishes it in).
 Nothing is downloaded; the files are large (Llama: 4.9 GB float32, 2.5 GB bfloat16) and are not
 committed: they go to ~/.cache/lens4j/bench-models (or $LENS4J_BENCH_MODELS).
 
     ~/.cache/lens4j/venv/bin/python tools/bench/make_bench_models.py [pythia] [llama]
 
-Writes <dir>/pythia-f32, pythia-bf16, llama-f32, llama-bf16 (config.json + model.safetensors).
+Writes <dir>/pythia-f32, pythia-bf16, pythia-f16, llama-f32, llama-bf16 (config.json + model.safetensors).
 """
 
+import copy
 import os
 import sys
 
@@ -38,18 +40,20 @@ def llama_config():
         bos_token_id=128000, eos_token_id=128001)
 
 
-def make(name, config, cls):
-    f32 = os.path.join(OUT, name + "-f32")
-    bf16 = os.path.join(OUT, name + "-bf16")
-    if os.path.exists(os.path.join(f32, "model.safetensors")) and os.path.exists(os.path.join(bf16, "model.safetensors")):
+def make(name, config, cls, dtypes=("f32", "bf16")):
+    """Saves the model in each dtype (f32 first: the 16-bit files are its values rounded)."""
+    folders = {d: os.path.join(OUT, "%s-%s" % (name, d)) for d in dtypes}
+    if all(os.path.exists(os.path.join(f, "model.safetensors")) for f in folders.values()):
         print("%s: already in %s" % (name, OUT), flush=True)
         return
     torch.manual_seed(0)
     model = cls(config).eval()  # transformers' own random initialisation
     n = sum(p.numel() for p in model.parameters())
-    model.save_pretrained(f32)
-    model.to(torch.bfloat16).save_pretrained(bf16)
-    print("%s: %.1fM parameters; %s, %s" % (name, n / 1e6, f32, bf16), flush=True)
+    model.save_pretrained(folders["f32"])
+    for d in dtypes[1:]:
+        # each 16-bit copy from the float32 values (a bfloat16 model cast back to float32 would keep its rounding)
+        copy.deepcopy(model).to({"bf16": torch.bfloat16, "f16": torch.float16}[d]).save_pretrained(folders[d])
+    print("%s: %.1fM parameters; %s" % (name, n / 1e6, ", ".join(folders.values())), flush=True)
     del model
 
 
@@ -59,7 +63,7 @@ def main():
     print("transformers %s, torch %s" % (transformers.__version__, torch.__version__), flush=True)
     for w in which:
         if w == "pythia":
-            make("pythia", pythia_config(), transformers.GPTNeoXForCausalLM)
+            make("pythia", pythia_config(), transformers.GPTNeoXForCausalLM, ("f32", "bf16", "f16"))
         elif w == "llama":
             make("llama", llama_config(), transformers.LlamaForCausalLM)
         else:
