@@ -238,7 +238,8 @@ public final class PanamaGemvKernel implements GemvKernel {
         // a mapped bfloat16 weight is transposed straight from the mapping
         MemorySegment mapped = pairs && w.halves() == null ? w.segment() : null;
         // a mapped half-precision weight: pairs transposed the same way, then widened 32 steps at a time into t
-        MemorySegment mappedHalves = w.type() == StorageType.F16 && wa == null && w.halves() == null ? w.segment() : null;
+        boolean halfMapped = w.type() == StorageType.F16 && wa == null && w.halves() == null;
+        MemorySegment mappedHalves = halfMapped ? w.segment() : null;
         int halvesEnd = mappedHalves != null ? k / (2 * L) * (2 * L) : 0;
         float[] t32 = mappedHalves != null ? new float[2 * L * L] : null;
         short[] halfRows = mappedHalves != null ? new short[2 * L * L] : null;
