@@ -288,7 +288,8 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
      * transposed in registers ({@link Transpose16}); the last {@code kc % 16} rows element by element.
      * A bfloat16 B in a segment (a mapped {@code [out, in]} weight multiplied in place, as
      * {@code WeightPacking.FLOAT32} leaves it) is read 32 steps at a time as ints of pairs
-     * ({@link Transpose16#transposePairs}), each pair widened into two packed rows by a shift and a mask.
+     * ({@link Transpose16#transposePairs}), each pair widened into two packed rows by a shift and a mask;
+     * a half-precision one the same way, widened by {@link Widening#halfPairsToRows}.
      */
     private static void packTransposedPanel(MatrixOperand b, int p0, int kc, int j, float[] dst, int d) {
         int nr = 3 * L;
@@ -297,13 +298,24 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
         float[] stage = b.array() != null ? null : new float[L * L];
         // bfloat16 in a segment (a mapped [out, in] weight): 32 steps per transpose, as ints of pairs
         // widened into two packed rows each; then 16 steps at a time
-        MemorySegment seg = b.type() == StorageType.BF16 ? b.segment() : null;
+        // a half-precision one the same way, its pairs widened 32 steps at a time (Widening.halfPairsToRows)
+        boolean half = b.type() == StorageType.F16;
+        MemorySegment seg = b.type() == StorageType.BF16 || half ? b.segment() : null;
         int pairSteps = seg != null ? kc / (2 * L) * (2 * L) : 0;
         int[] pairs = seg != null ? new int[L * L] : null;
+        short[] halves = half ? new short[2 * L * L] : null;
+        float[] t32 = half ? new float[2 * L * L] : null;
         for (int g = 0; g < 3; g++) {
             long col = b.offset() + (long) (j + g * L) * cs + p0;
             for (int p = 0; p < pairSteps; p += 2 * L) {
                 Transpose16.transposePairs(seg, 2 * (col + p), 2 * cs, pairs, 0, L);
+                if (half) {
+                    Widening.halfPairsToRows(pairs, halves, t32);
+                    for (int s = 0, o = d + p * nr + g * L; s < 2 * L; s++, o += nr) {
+                        FloatVector.fromArray(S, t32, s * L).intoArray(dst, o);
+                    }
+                    continue;
+                }
                 for (int i = 0, o = d + p * nr + g * L; i < L; i++, o += 2 * nr) {
                     IntVector pair = IntVector.fromArray(I, pairs, i * L);
                     pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, o);

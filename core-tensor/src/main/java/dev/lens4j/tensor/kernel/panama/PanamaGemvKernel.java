@@ -37,7 +37,7 @@ import jdk.incubator.vector.VectorSpecies;
  *       weights that fit in L2 the transpose alone runs at 18-19 GB/s and the whole product at 11. A mapped
  *       half-precision W is transposed the same way, as ints of pairs, and its 32 steps are then widened
  *       into float32 rows through a short array by {@link Float#float16ToFloat}, which C2 compiles to the
- *       CPU's conversion instruction ({@code widenHalfPairs}): 6.2-8.1 GB/s on one Zen 4 core, against
+ *       CPU's conversion instruction ({@code Widening.halfPairsToRows}): 6.2-8.1 GB/s on one Zen 4 core, against
  *       2.6-4.1 widening each column into float32 before a float transpose of 16 steps. Only for 16 lanes;
  *       with fewer, the scalar kernel (8 interleaved chains) runs.</li>
  * </ul>
@@ -60,8 +60,6 @@ public final class PanamaGemvKernel implements GemvKernel {
     private final GemvKernel fallback;
     /** 16 ints: two bfloat16 steps of k each, the first in the low half. */
     private static final VectorSpecies<Integer> PAIRS = IntVector.SPECIES_512;
-    /** 16 half-precision steps, one of each of those ints. */
-    private static final VectorSpecies<Short> HALF_ROW = ShortVector.SPECIES_256;
     /** The 32 bfloat16 elements those ints are read from, on the heap. */
     private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_512;
 
@@ -288,7 +286,7 @@ public final class PanamaGemvKernel implements GemvKernel {
                     // t32 row s: step p - p % 32 + s of the 16 columns
                     if (p % (2 * L) == 0) {
                         Transpose16.transposePairs(mappedHalves, 2 * (col + p), 2 * cs, pairT, 0, L);
-                        widenHalfPairs(pairT, halfRows, t32);
+                        Widening.halfPairsToRows(pairT, halfRows, t32);
                     }
                     tArr = t32;
                     tBase = p % (2 * L) * L;
@@ -349,26 +347,6 @@ public final class PanamaGemvKernel implements GemvKernel {
         }
         if (groupsEnd < j1) {
             fallback.transposed(x, xOff, ldx, rows, w, groupsEnd, j1, out, outOff, ldo);
-        }
-    }
-
-    /**
-     * Widens 16 rows of 16 ints, each two half-precision steps of k (the first in the low half), into 32
-     * rows of float32 in order of k: row {@code 2i} of {@code t32} the low halves of row i, row {@code 2i + 1}
-     * the high halves. The halves are split apart and narrowed to shorts as vectors, then widened by a plain
-     * {@link Float#float16ToFloat} loop over {@code halves}, which C2 compiles to the CPU's conversion
-     * instruction a vector at a time (the Vector API has none; the same loop over ints cast to short is not
-     * vectorised, and ran 8 times slower).
-     */
-    private static void widenHalfPairs(int[] pairT, short[] halves, float[] t32) {
-        for (int i = 0; i < L; i++) {
-            IntVector pair = IntVector.fromArray(PAIRS, pairT, i * L);
-            pair.convertShape(VectorOperators.I2S, HALF_ROW, 0).reinterpretAsShorts().intoArray(halves, 2 * i * L);
-            pair.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, HALF_ROW, 0).reinterpretAsShorts()
-                    .intoArray(halves, (2 * i + 1) * L);
-        }
-        for (int i = 0; i < 2 * L * L; i++) {
-            t32[i] = Float.float16ToFloat(halves[i]);
         }
     }
 

@@ -28,6 +28,8 @@ final class Widening {
     /** Ints of the same width as S, and the 16-bit lanes that widen to them. */
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(L * Short.SIZE));
+    /** 16 half-precision steps of k, one from each int of a transposed row of pairs ({@link #halfPairsToRows}). */
+    private static final VectorSpecies<Short> HALF_ROW = ShortVector.SPECIES_256;
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort S16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -97,5 +99,30 @@ final class Widening {
     static FloatVector bf16ToFloat(ShortVector bits) {
         return ((IntVector) bits.convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0)).lanewise(VectorOperators.LSHL, 16)
                 .reinterpretAsFloats();
+    }
+
+    /**
+     * Widens 16 rows of 16 ints, each two half-precision steps of k (the first in the low half), into 32
+     * rows of float32 in order of k: row {@code 2i} of {@code t32} the low halves of row i, row {@code 2i + 1}
+     * the high halves. The halves are split apart and narrowed to shorts as vectors, then widened by a plain
+     * {@link Float#float16ToFloat} loop over {@code halves}, which C2 compiles to the CPU's conversion
+     * instruction a vector at a time (the Vector API has none; the same loop over ints cast to short is not
+     * vectorised, and ran 8 times slower). Used by the GEMV and the GEMM's packing on a mapped
+     * half-precision {@code [out, in]} weight, after {@link Transpose16#transposePairs}; only for 16 lanes.
+     *
+     * @param pairT the 16 x 16 transposed ints
+     * @param halves scratch of 512 shorts
+     * @param t32 the 32 x 16 floats out
+     */
+    static void halfPairsToRows(int[] pairT, short[] halves, float[] t32) {
+        for (int i = 0; i < L; i++) {
+            IntVector pair = IntVector.fromArray(IntVector.SPECIES_512, pairT, i * L);
+            pair.convertShape(VectorOperators.I2S, HALF_ROW, 0).reinterpretAsShorts().intoArray(halves, 2 * i * L);
+            pair.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, HALF_ROW, 0).reinterpretAsShorts()
+                    .intoArray(halves, (2 * i + 1) * L);
+        }
+        for (int i = 0; i < 2 * L * L; i++) {
+            t32[i] = Float.float16ToFloat(halves[i]);
+        }
     }
 }
