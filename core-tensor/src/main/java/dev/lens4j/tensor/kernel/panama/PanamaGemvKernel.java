@@ -37,9 +37,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       weights that fit in L2 the transpose alone runs at 18-19 GB/s and the whole product at 11. A mapped
  *       half-precision W is transposed the same way, as ints of pairs, and its 32 steps are then widened
  *       into float32 rows through a short array by {@link Float#float16ToFloat}, which C2 compiles to the
- *       CPU's conversion instruction ({@code Widening.halfPairsToRows}): 6.2-8.1 GB/s on one Zen 4 core, against
- *       2.6-4.1 widening each column into float32 before a float transpose of 16 steps. Only for 16 lanes;
- *       with fewer, the scalar kernel (8 interleaved chains) runs.</li>
+ *       CPU's conversion instruction ({@code Widening.halfPairsToRows}): 6.2-8.1 GB/s on one Zen 4 core,
+ *       against 2.6-4.1 widening each column into float32 before a float transpose of 16 steps. Only for
+ *       16 lanes; with fewer, the scalar kernel (8 interleaved chains) runs.</li>
  * </ul>
  * Either way every output element is one fused multiply-add chain along k, in order, as in the GEMM.
  * Created through {@link PanamaBackend}, like {@link PanamaGemmKernel}.
