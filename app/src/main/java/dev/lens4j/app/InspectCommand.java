@@ -143,7 +143,7 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
         String sizes = mib(copies) + " of copies, " + mib(maxHeap) + " heap maximum";
         return packed
                 ? "packed by the first pass, the copies in place of the mapped pages (" + sizes + ")"
-                : "multiplied from the mapping (a bfloat16 model decodes about 3x slower): the copies would take more "
+                : "multiplied from the mapping (decoding about 3x slower than from copies): the copies would take more "
                         + "than half the heap (" + sizes + "; give a larger -Xmx, or pass WeightPacking.ALL)";
     }
 

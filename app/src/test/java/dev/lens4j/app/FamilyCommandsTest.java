@@ -111,9 +111,9 @@ class FamilyCommandsTest {
         assertThat(ok("inspect", "--model", bf16.toString(), "--pos", "4").out())
                 .as("processed into float32").doesNotContain("16-bit weights");
         assertThat(InspectCommand.sixteenBit(3L << 30, false, 4L << 30))
-                .isEqualTo("multiplied from the mapping (a bfloat16 model decodes about 3x slower): the copies would take "
-                        + "more than half the heap (3,072.0 MiB of copies, 4,096.0 MiB heap maximum; give a larger -Xmx, "
-                        + "or pass WeightPacking.ALL)");
+                .isEqualTo("multiplied from the mapping (decoding about 3x slower than from copies): "
+                        + "the copies would take more than half the heap (3,072.0 MiB of copies, 4,096.0 MiB heap "
+                        + "maximum; give a larger -Xmx, or pass WeightPacking.ALL)");
     }
 
     @ParameterizedTest(name = "{0}")
