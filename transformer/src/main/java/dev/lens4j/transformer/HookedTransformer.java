@@ -238,7 +238,8 @@ public final class HookedTransformer implements AutoCloseable {
 
     /**
      * The bytes that the packed copies of this model's 16-bit matrices would take together (bfloat16 kept
-     * 2 bytes per element, half precision widened to 4), whether or not they are packed.
+     * 2 bytes per element, half precision widened to 4, the panels' padding included), whether or not they
+     * are packed.
      *
      * @return bytes; 0 when the model has no 16-bit matrices in a read-only mapping
      */

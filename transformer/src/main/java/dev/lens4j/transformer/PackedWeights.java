@@ -92,9 +92,12 @@ final class PackedWeights {
         autoSixteenBit = sixteen > 0 && sixteen <= maxHeap * (AUTO_HEAP_SHARE_PERCENT / 100.0);
     }
 
-    /** The bytes of a 16-bit matrix's packed copy: bfloat16 stays 2 bytes per element, half precision 4. */
+    /**
+     * The bytes of a 16-bit matrix's packed copy, padding included: bfloat16 stays 2 bytes per element, half
+     * precision 4.
+     */
     private static long copyBytes(MatrixOperand m) {
-        return (long) m.rows() * m.cols() * (m.type() == StorageType.BF16 ? 2 : 4);
+        return PackedMatrix.packedBytes(m.rows(), m.cols(), m.type());
     }
 
     /**

@@ -460,7 +460,8 @@ class PackedWeightsTest {
     /**
      * {@link WeightPacking#AUTO} packs a model's 16-bit matrices when their copies together take at most
      * half of the heap's maximum, every one of them or none; float32 matrices whatever the heap. The copies'
-     * bytes are 2 per bfloat16 element and 4 per half-precision one, counted by hand here.
+     * bytes (2 per bfloat16 element and 4 per half-precision one, padding included) are those the packed
+     * copies take, packed here one by one.
      */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"llama/hf-bf16", "llama/hf-f16", "gpt2/hf"})
@@ -471,8 +472,8 @@ class PackedWeightsTest {
             long copies = 0;
             for (MatrixOperand o : packable(m)) {
                 copies += switch (o.type()) {
-                    case BF16 -> 2L * o.rows() * o.cols();
-                    case F16 -> 4L * o.rows() * o.cols();
+                    case BF16 -> dev.lens4j.tensor.matmul.PackedMatrix.packBfloat16(o).bytes();
+                    case F16 -> dev.lens4j.tensor.matmul.PackedMatrix.pack(o).bytes();
                     default -> 0;
                 };
             }

@@ -163,6 +163,26 @@ public final class PackedMatrix {
 
     private static final ValueLayout.OfShort S16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /**
+     * The bytes a packed copy of a {@code [rows, cols]} matrix takes for this JVM's GEMM kernel, padding
+     * included, without packing it: what {@link #bytes()} gives for {@link #packBfloat16} of a bfloat16
+     * matrix, and for {@link #pack} of any other.
+     *
+     * @param rows the inner dimension {@code k}
+     * @param cols the output dimension {@code n}
+     * @param type the matrix's storage type
+     * @return bytes
+     * @throws IllegalArgumentException if a dimension is negative
+     */
+    public static long packedBytes(int rows, int cols, StorageType type) {
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException("PackedMatrix.packedBytes: [" + rows + ", " + cols + "] has a negative dimension");
+        }
+        GemmMicroKernel kern = GemmKernels.preferred();
+        long depth = type == StorageType.BF16 ? (rows + 1) / 2 : rows;
+        return 4 * depth * BlockedGemm.paddedWidth(cols, kern.nr(), kern.nrStep());
+    }
+
     /** The length of the packed array, {@code depth} rows of all panels, checked to fit a Java array. */
     private static int size(String method, int k, int n, int depth, GemmMicroKernel kern, String unit) {
         long size = (long) depth * BlockedGemm.paddedWidth(n, kern.nr(), kern.nrStep());

@@ -50,6 +50,22 @@ class PackedGemmTest {
     }
 
     @Test
+    void packedBytesIsWhatPackingAllocates() {
+        SplittableRandom rnd = new SplittableRandom(61);
+        for (int[] kn : new int[][] {{1, 1}, {7, 50}, {33, 48}, {64, 97}, {65, 1000}, {768, 257}}) {
+            for (StorageType type : new StorageType[] {StorageType.F32, StorageType.BF16, StorageType.F16}) {
+                MatrixOperand b = type == StorageType.F32 ? operand(rnd, kn[0], kn[1], Layout.ROW_MAJOR, null)
+                        : GemmFixtures.halfOperand(rnd, kn[0], kn[1], Layout.TRANSPOSED, type, null)[0];
+                PackedMatrix p = type == StorageType.BF16 ? PackedMatrix.packBfloat16(b) : PackedMatrix.pack(b);
+                assertThat(PackedMatrix.packedBytes(kn[0], kn[1], type)).as("%s [%d, %d]", type, kn[0], kn[1])
+                        .isEqualTo(p.bytes());
+            }
+        }
+        assertThatThrownBy(() -> PackedMatrix.packedBytes(-1, 3, StorageType.F32))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[-1, 3]");
+    }
+
+    @Test
     void oddSizesAgreeWithTheOracle() {
         SplittableRandom rnd = new SplittableRandom(21);
         for (int m : ODD) {
