@@ -180,12 +180,17 @@ public final class PackedMatrix {
         }
         GemmMicroKernel kern = GemmKernels.preferred();
         long depth = type == StorageType.BF16 ? (rows + 1) / 2 : rows;
-        return 4 * depth * BlockedGemm.paddedWidth(cols, kern.nr(), kern.nrStep());
+        return 4 * elements(depth, cols, kern);
+    }
+
+    /** Elements (floats, or ints of pairs) of {@code depth} packed rows of all panels of n columns, padding included. */
+    private static long elements(long depth, int n, GemmMicroKernel kern) {
+        return depth * BlockedGemm.paddedWidth(n, kern.nr(), kern.nrStep());
     }
 
     /** The length of the packed array, {@code depth} rows of all panels, checked to fit a Java array. */
     private static int size(String method, int k, int n, int depth, GemmMicroKernel kern, String unit) {
-        long size = (long) depth * BlockedGemm.paddedWidth(n, kern.nr(), kern.nrStep());
+        long size = elements(depth, n, kern);
         if (size > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("PackedMatrix." + method + ": [" + k + ", " + n + "] packs to " + size
                     + " " + unit + ", more than a Java array holds");
