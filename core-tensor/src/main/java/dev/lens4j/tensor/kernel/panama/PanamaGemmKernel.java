@@ -296,9 +296,8 @@ public final class PanamaGemmKernel implements GemmMicroKernel {
         long cs = b.colStride();
         int full = kc / L * L;
         float[] stage = b.array() != null ? null : new float[L * L];
-        // bfloat16 in a segment (a mapped [out, in] weight): 32 steps per transpose, as ints of pairs
-        // widened into two packed rows each; then 16 steps at a time
-        // a half-precision one the same way, its pairs widened 32 steps at a time (Widening.halfPairsToRows)
+        // 16-bit in a segment (a mapped [out, in] weight): 32 steps per transpose, as ints of pairs, widened
+        // into two packed rows each (bfloat16) or 32 rows at a time (half precision); then 16 steps at a time
         boolean half = b.type() == StorageType.F16;
         MemorySegment seg = b.type() == StorageType.BF16 || half ? b.segment() : null;
         int pairSteps = seg != null ? kc / (2 * L) * (2 * L) : 0;
