@@ -225,8 +225,6 @@ public final class PanamaGemvKernel implements GemvKernel {
         int full = k / L * L;
         int groupsEnd = j0 + (j1 - j0) / L * L;
         float[] t = new float[L * L];
-        // bfloat16: t's rows as 16 ints of pairs
-        int[] pairT = new int[L * L];
         float[] wa = w.array();
         // any storage but a float32 array: 16 columns' runs of CHUNK steps widened into float32 first
         float[] stage = wa != null ? null : new float[L * CHUNK];
@@ -241,6 +239,8 @@ public final class PanamaGemvKernel implements GemvKernel {
         int halvesEnd = mappedHalves != null ? k / (2 * L) * (2 * L) : 0;
         float[] t32 = mappedHalves != null ? new float[2 * L * L] : null;
         short[] halfRows = mappedHalves != null ? new short[2 * L * L] : null;
+        // 16-bit pairs: the 16 transposed rows of 16 ints
+        int[] pairT = pairs || mappedHalves != null ? new int[L * L] : null;
         for (int j = j0; j < groupsEnd; j += L) {
             int o = outOff + j;
             FloatVector a0 = FloatVector.fromArray(S, out, o);
