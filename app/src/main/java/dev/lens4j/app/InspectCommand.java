@@ -62,7 +62,7 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
             kv(out, "source", m.source());
             kv(out, "weights", modelOptions.noProcessing ? "as stored (from_pretrained_no_processing)" : processing(cfg));
             if (model.sixteenBitCopyBytes() > 0) {
-                kv(out, "16-bit weights", sixteenBit(model.sixteenBitCopyBytes(), model.packsSixteenBitWeights(),
+                kv(out, "16-bit weights", sixteenBit(model.sixteenBitCopyBytes(), model.autoPackedSixteenBitBytes(),
                         Runtime.getRuntime().maxMemory()));
             }
             // the checkpoint's count, as the reports and lens4j train give it, whatever the processing
@@ -134,17 +134,25 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
     /**
      * Where a 16-bit checkpoint's matrices are multiplied from by default ({@code WeightPacking.AUTO}).
      *
-     * @param copies the bytes of their packed copies
-     * @param packed whether the default packs them
+     * @param copies the bytes of all of their packed copies
+     * @param packed the bytes of the copies the default makes (all, those of the matrices that fit in half the
+     *     heap, or none)
      * @param maxHeap the heap's maximum
      * @return one line
      */
-    static String sixteenBit(long copies, boolean packed, long maxHeap) {
+    static String sixteenBit(long copies, long packed, long maxHeap) {
         String sizes = mib(copies) + " of copies, " + mib(maxHeap) + " heap maximum";
-        return packed
-                ? "packed by the first pass, the copies in place of the mapped pages (" + sizes + ")"
-                : "multiplied from the mapping (decoding about 3x slower than from copies): the copies would take more "
-                        + "than half the heap (" + sizes + "; give a larger -Xmx, or pass WeightPacking.ALL)";
+        String larger = "give a larger -Xmx, or pass WeightPacking.ALL";
+        if (packed == copies) {
+            return "packed by the first pass, the copies in place of the mapped pages (" + sizes + ")";
+        }
+        if (packed > 0) {
+            return String.format(Locale.ROOT, "%.0f%% packed by the first pass, the rest multiplied from the mapping "
+                    + "(decoding that part about 3x slower than from copies): %s of the copies fit in half the heap "
+                    + "(%s; %s)", 100.0 * packed / copies, mib(packed), sizes, larger);
+        }
+        return "multiplied from the mapping (decoding about 3x slower than from copies): the copies would take more "
+                + "than half the heap (" + sizes + "; " + larger + ")";
     }
 
     private static String mib(long bytes) {

@@ -110,10 +110,14 @@ class FamilyCommandsTest {
                 .as("float32").doesNotContain("16-bit weights");
         assertThat(ok("inspect", "--model", bf16.toString(), "--pos", "4").out())
                 .as("processed into float32").doesNotContain("16-bit weights");
-        assertThat(InspectCommand.sixteenBit(3L << 30, false, 4L << 30))
+        assertThat(InspectCommand.sixteenBit(3L << 30, 0, 4L << 30))
                 .isEqualTo("multiplied from the mapping (decoding about 3x slower than from copies): "
                         + "the copies would take more than half the heap (3,072.0 MiB of copies, 4,096.0 MiB heap "
                         + "maximum; give a larger -Xmx, or pass WeightPacking.ALL)");
+        assertThat(InspectCommand.sixteenBit(3L << 30, 3L << 29, 4L << 30))
+                .isEqualTo("50% packed by the first pass, the rest multiplied from the mapping (decoding that part about "
+                        + "3x slower than from copies): 1,536.0 MiB of the copies fit in half the heap (3,072.0 MiB of "
+                        + "copies, 4,096.0 MiB heap maximum; give a larger -Xmx, or pass WeightPacking.ALL)");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>{@code -p model=DIR} decodes a Hugging Face folder loaded without processing instead (e.g. the
  * bfloat16 Pythia of {@code tools/bench/make_bench_models.py}); by default its passes keep packed copies of
- * 16-bit weights when they fit in half the heap ({@link WeightPacking#AUTO}), and {@code -p packing=FLOAT32}
+ * 16-bit weights that fit in half the heap ({@link WeightPacking#AUTO}), and {@code -p packing=FLOAT32}
  * multiplies them from the mapping:
  * <pre>{@code
  * java -jar benchmarks/target/benchmarks.jar ForwardDecodeBenchmark \

@@ -212,7 +212,7 @@ public final class HookedTransformer implements AutoCloseable {
      * step, for a mapped 16-bit matrix), dropped by the first pass
      * after the matrix's raw array is handed out and when the model is closed. Zero before such a pass,
      * and for 16-bit weights unless a pass allowed them ({@link WeightPacking#ALL}, or the default
-     * {@link WeightPacking#AUTO} when {@link #packsSixteenBitWeights()}). The copy of a
+     * {@link WeightPacking#AUTO} for those that fit: {@link #autoPackedSixteenBitBytes()}). The copy of a
      * memory-mapped matrix replaces its mapped pages in the process's resident set (they are released
      * once it is made).
      *
@@ -223,17 +223,32 @@ public final class HookedTransformer implements AutoCloseable {
     }
 
     /**
-     * Whether the default {@link WeightPacking#AUTO} packs this model's 16-bit matrices: true when it has
-     * bfloat16 or half-precision matrices in a read-only mapping (a 16-bit checkpoint loaded without
-     * processing) and their copies together take at most half of the heap's maximum
-     * ({@link Runtime#maxMemory()}) when the model is built. Otherwise they are multiplied from the mapping,
-     * and a decoding step reads bfloat16 at a third of the speed or less (run with a larger {@code -Xmx}, or ask
-     * for {@link WeightPacking#ALL}).
+     * Whether the default {@link WeightPacking#AUTO} packs every one of this model's 16-bit matrices: true
+     * when it has bfloat16 or half-precision matrices in a read-only mapping (a 16-bit checkpoint loaded
+     * without processing) and their copies together take at most half of the heap's maximum
+     * ({@link Runtime#maxMemory()}) when the model is built. Otherwise {@code AUTO} packs those that fit in
+     * that half, in the order of the layers ({@link #autoPackedSixteenBitBytes()}), and multiplies the rest
+     * from the mapping, where a decoding step reads bfloat16 at a third of the speed or less (run with a
+     * larger {@code -Xmx}, or ask for {@link WeightPacking#ALL}).
      *
-     * @return whether passes with the default packing copy the 16-bit matrices
+     * @return whether passes with the default packing copy all of the 16-bit matrices
      */
     public boolean packsSixteenBitWeights() {
         return packedWeights.autoPacksSixteenBit();
+    }
+
+    /**
+     * The bytes of the copies the default {@link WeightPacking#AUTO} makes of this model's 16-bit matrices,
+     * decided when the model is built: {@link #sixteenBitCopyBytes()} when they all fit in half of the heap's
+     * maximum ({@link #packsSixteenBitWeights()}); otherwise the copies of the matrices that fit there,
+     * taken in the order of the layers (each layer's attention, then its MLP; the unembedding last), each
+     * packed if it still fits beside those before it. A decoding step's time then falls in proportion to
+     * the bytes packed, instead of staying at the mapping's speed until the whole model fits.
+     *
+     * @return bytes, 0 when the model has no 16-bit matrices in a read-only mapping or none fits
+     */
+    public long autoPackedSixteenBitBytes() {
+        return packedWeights.autoSixteenBitBytes();
     }
 
     /**

@@ -19,9 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Which matrices: those the forward pass multiplies whole ({@code [d_model, 3 H D]} QKV or its parts,
  * {@code W_O}, {@code W_in}, {@code W_gate}, {@code W_out}, {@code W_U}), when they are heap arrays or
  * read-only memory segments (a checkpoint's mapping, which nothing can write); of those, the
- * {@link WeightPacking} of the pass says which types (by default float32, and 16-bit ones when all their
- * copies together take at most {@value #AUTO_HEAP_SHARE_PERCENT}% of the heap's maximum, since they are
- * on the heap). A writable segment is never packed: its
+ * {@link WeightPacking} of the pass says which types (by default float32, and of the 16-bit ones as many as
+ * fit, in the order of the layers, in {@value #AUTO_HEAP_SHARE_PERCENT}% of the heap's maximum, since their
+ * copies are on the heap). A writable segment is never packed: its
  * writes cannot be seen. A matrix is packed the first time a pass of many positions needs it (so a model
  * used only for decoding or analysis never pays; except a mapped 16-bit matrix, which a decoding step
  * packs too, {@link #forStep}), on the calling thread, and costs a copy of it: float32,
@@ -52,8 +52,12 @@ final class PackedWeights {
     static final int AUTO_HEAP_SHARE_PERCENT = 50;
     /** The bytes the copies of every registered 16-bit matrix would take together. */
     private final long sixteenBitCopyBytes;
-    /** Whether {@link WeightPacking#AUTO} packs the 16-bit matrices. */
-    private final boolean autoSixteenBit;
+    /** The 16-bit matrices {@link WeightPacking#AUTO} packs: as many as fit in the heap's share, in order. */
+    private final java.util.Set<MatrixOperand> autoSixteenBit = new java.util.HashSet<>();
+    /** The bytes of their copies. */
+    private final long autoSixteenBitBytes;
+    /** Whether {@link WeightPacking#AUTO} packs every 16-bit matrix. */
+    private final boolean autoAllSixteenBit;
 
     /**
      * Registers the packable matrices of a model; called when the model is built, before its weights
@@ -82,14 +86,24 @@ final class PackedWeights {
             register(l.wOut());
         }
         register(w.wU);
-        long sixteen = 0;
+        // AUTO: the 16-bit matrices in the order of the layers (the unembedding last), each packed if its copy
+        // still fits in the heap's share beside those before it, so that a model a little too large for the
+        // heap decodes faster in proportion to what fits rather than not at all
+        long budget = (long) (maxHeap * (AUTO_HEAP_SHARE_PERCENT / 100.0));
+        long sixteen = 0, auto = 0;
         for (MatrixOperand m : watches.keySet()) {
             if (m.type() != StorageType.F32) {
-                sixteen += copyBytes(m);
+                long bytes = copyBytes(m);
+                sixteen += bytes;
+                if (auto + bytes <= budget) {
+                    auto += bytes;
+                    autoSixteenBit.add(m);
+                }
             }
         }
         sixteenBitCopyBytes = sixteen;
-        autoSixteenBit = sixteen > 0 && sixteen <= maxHeap * (AUTO_HEAP_SHARE_PERCENT / 100.0);
+        autoSixteenBitBytes = auto;
+        autoAllSixteenBit = sixteen > 0 && auto == sixteen;
     }
 
     /**
@@ -101,13 +115,24 @@ final class PackedWeights {
     }
 
     /**
-     * Whether {@link WeightPacking#AUTO} packs this model's 16-bit matrices.
+     * Whether {@link WeightPacking#AUTO} packs every one of this model's 16-bit matrices.
      *
-     * @return true when the model has 16-bit matrices in a read-only mapping and their copies fit in
-     *     {@value #AUTO_HEAP_SHARE_PERCENT}% of the heap's maximum
+     * @return true when the model has 16-bit matrices in a read-only mapping and their copies together fit
+     *     in {@value #AUTO_HEAP_SHARE_PERCENT}% of the heap's maximum
      */
     boolean autoPacksSixteenBit() {
-        return autoSixteenBit;
+        return autoAllSixteenBit;
+    }
+
+    /**
+     * The bytes of the copies {@link WeightPacking#AUTO} makes of this model's 16-bit matrices: all of
+     * {@link #sixteenBitCopyBytes()} when they fit in {@value #AUTO_HEAP_SHARE_PERCENT}% of the heap's
+     * maximum, else those of the matrices that fit, taken in the order of the layers.
+     *
+     * @return bytes, 0 when none fits or the model has no 16-bit matrices in a read-only mapping
+     */
+    long autoSixteenBitBytes() {
+        return autoSixteenBitBytes;
     }
 
     /**
@@ -224,7 +249,7 @@ final class PackedWeights {
         boolean ok = switch (packing) {
             case NONE -> false;
             case FLOAT32 -> w.type() == StorageType.F32;
-            case AUTO -> w.type() == StorageType.F32 || autoSixteenBit;
+            case AUTO -> w.type() == StorageType.F32 || autoSixteenBit.contains(w);
             case ALL -> true;
         };
         return ok ? watch : null;

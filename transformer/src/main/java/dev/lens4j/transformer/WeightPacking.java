@@ -19,14 +19,15 @@ public enum WeightPacking {
      */
     FLOAT32,
     /**
-     * {@link #FLOAT32}, and also the 16-bit matrices of a read-only mapping when their copies fit in the
-     * heap with room to spare (the default): as {@link #ALL} when the copies of all of the model's 16-bit
-     * matrices together take at most half of the heap's maximum
-     * ({@link Runtime#maxMemory()}), as {@link #FLOAT32} otherwise. Decided once per model, when it is
-     * built: every 16-bit matrix or none ({@link HookedTransformer#packsSixteenBitWeights()} tells which).
-     * Llama-3.2-1B in bfloat16 (2.4 GB of copies) is packed under the 6 GB default heap of a 24 GB machine
-     * and decodes 2.5 times faster than from its mapping, at the same resident memory; an 8B model (16 GB)
-     * stays mapped unless the heap is at least 32 GB.
+     * {@link #FLOAT32}, and also the 16-bit matrices of a read-only mapping whose copies fit in the heap
+     * with room to spare (the default): as {@link #ALL} when the copies of all of the model's 16-bit
+     * matrices together take at most half of the heap's maximum ({@link Runtime#maxMemory()}); otherwise
+     * as many of them as fit in that half, in the order of the layers, and the rest as {@link #FLOAT32}.
+     * Decided once per model, when it is built ({@link HookedTransformer#packsSixteenBitWeights()} and
+     * {@link HookedTransformer#autoPackedSixteenBitBytes()} tell what). Llama-3.2-1B in bfloat16 (2.4 GB of
+     * copies) is packed whole under the 6 GB default heap of a 24 GB machine and decodes about 3 times
+     * faster than from its mapping, at the same resident memory; an 8B model (16 GB) is packed whole only
+     * with a heap of at least 32 GB, and in part under a smaller one.
      */
     AUTO,
     /**

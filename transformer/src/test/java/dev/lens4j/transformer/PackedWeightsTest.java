@@ -458,14 +458,14 @@ class PackedWeightsTest {
     }
 
     /**
-     * {@link WeightPacking#AUTO} packs a model's 16-bit matrices when their copies together take at most
-     * half of the heap's maximum, every one of them or none; float32 matrices whatever the heap. The copies'
-     * bytes (2 per bfloat16 element and 4 per half-precision one, padding included) are those the packed
-     * copies take, packed here one by one.
+     * {@link WeightPacking#AUTO} packs all of a model's 16-bit matrices when their copies together take at
+     * most half of the heap's maximum, and one byte less leaves out the last of them, the unembedding;
+     * float32 matrices whatever the heap. The copies' bytes (2 per bfloat16 element and 4 per half-precision
+     * one, padding included) are those the packed copies take, packed here one by one.
      */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"llama/hf-bf16", "llama/hf-f16", "gpt2/hf"})
-    void autoPacksSixteenBitMatricesOnlyWhenTheirCopiesFitInHalfTheHeap(String folder) throws IOException {
+    void autoPacksEverySixteenBitMatrixWhenTheirCopiesFitInHalfTheHeap(String folder) throws IOException {
         Path dir = Path.of("src/test/resources/reference/families").resolve(folder);
         try (HookedTransformer m = HfCheckpoint.load(dir, LoadOptions.noProcessing())) {
             PreparedWeights prepared = preparedOf(m);
@@ -478,18 +478,91 @@ class PackedWeightsTest {
                 };
             }
             assertThat(m.sixteenBitCopyBytes()).as(folder).isEqualTo(copies);
-            MatrixOperand wIn = prepared.layers.getFirst().wIn();
+            MatrixOperand wIn = prepared.layers.getFirst().wIn(), wU = prepared.wU;
             boolean sixteen = copies > 0;
             PackedWeights roomy = new PackedWeights(prepared, dev.lens4j.tensor.matmul.PackedMatrix::pack, 2 * copies);
             PackedWeights tight = new PackedWeights(prepared, dev.lens4j.tensor.matmul.PackedMatrix::pack, 2 * copies - 1);
             assertThat(roomy.autoPacksSixteenBit()).as(folder + ": exactly half the heap").isEqualTo(sixteen);
+            assertThat(roomy.autoSixteenBitBytes()).as(folder + ": exactly half the heap").isEqualTo(copies);
             assertThat(tight.autoPacksSixteenBit()).as(folder + ": a byte more than half").isFalse();
             assertThat(roomy.get(wIn, WeightPacking.AUTO) != null).as(folder + ": AUTO with room").isTrue();
-            assertThat(tight.get(wIn, WeightPacking.AUTO) != null).as(folder + ": AUTO without room packs only float32")
+            assertThat(roomy.get(wU, WeightPacking.AUTO) != null).as(folder + ": AUTO with room").isTrue();
+            assertThat(tight.get(wIn, WeightPacking.AUTO) != null).as(folder + ": AUTO a byte short, the first layer").isTrue();
+            assertThat(tight.get(wU, WeightPacking.AUTO) != null).as(folder + ": AUTO a byte short, the unembedding")
                     .isEqualTo(!sixteen);
-            assertThat(tight.get(wIn, WeightPacking.ALL)).as(folder + ": ALL whatever the heap").isNotNull();
+            assertThat(tight.autoSixteenBitBytes()).as(folder + ": all but the unembedding")
+                    .isEqualTo(sixteen ? copies - copyBytes(wU) : 0);
+            assertThat(tight.get(wU, WeightPacking.ALL)).as(folder + ": ALL whatever the heap").isNotNull();
             assertThat(tight.get(wIn, WeightPacking.FLOAT32) != null).as(folder + ": FLOAT32").isEqualTo(!sixteen);
         }
+    }
+
+    /**
+     * Under a heap too small for all of them, {@link WeightPacking#AUTO} packs the 16-bit matrices that fit
+     * in half of it, taken in the order of the layers, each if it still fits beside those before it: with
+     * room for the first three exactly those three; with room for one matrix smaller than the first, the
+     * first one that small (the larger ones before it skipped); with room for none, none. Each set is
+     * checked through {@code get} on every matrix, and a model decoding with the partial set gets the
+     * full pass's bits and holds exactly those copies.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"llama/hf-bf16", "llama/hf-f16"})
+    void autoPacksTheSixteenBitMatricesThatFitInHalfTheHeapInLayerOrder(String folder) throws Exception {
+        Path dir = Path.of("src/test/resources/reference/families").resolve(folder);
+        try (HookedTransformer m = HfCheckpoint.load(dir, LoadOptions.noProcessing())) {
+            PreparedWeights prepared = preparedOf(m);
+            java.util.List<MatrixOperand> order = new java.util.ArrayList<>(packable(m));
+            assertThat(order).as(folder + ": all 16-bit").allMatch(o -> o.type() != dev.lens4j.tensor.matmul.StorageType.F32);
+            long firstThree = copyBytes(order.get(0)) + copyBytes(order.get(1)) + copyBytes(order.get(2));
+            checkAutoSet(prepared, order, 2 * firstThree, java.util.Set.of(0, 1, 2), folder + ": the first three");
+            int smaller = 1;
+            while (copyBytes(order.get(smaller)) >= copyBytes(order.getFirst())) {
+                smaller++;
+            }
+            // a grouped-query model's W_K is narrower than its W_Q
+            assertThat(smaller).as(folder + ": W_K after W_Q").isEqualTo(1);
+            checkAutoSet(prepared, order, 2 * copyBytes(order.get(smaller)), java.util.Set.of(smaller),
+                    folder + ": room for W_K only");
+            long least = order.stream().mapToLong(PackedWeightsTest::copyBytes).min().orElseThrow();
+            checkAutoSet(prepared, order, 2 * least - 1, java.util.Set.of(), folder + ": room for none");
+
+            // a model whose default packing holds the first three: decoding gets the full pass's bits
+            PackedWeights partial = new PackedWeights(prepared, o -> o.type() == dev.lens4j.tensor.matmul.StorageType.BF16
+                    ? dev.lens4j.tensor.matmul.PackedMatrix.packBfloat16(o) : dev.lens4j.tensor.matmul.PackedMatrix.pack(o),
+                    2 * firstThree);
+            java.lang.reflect.Field f = HookedTransformer.class.getDeclaredField("packedWeights");
+            f.setAccessible(true);
+            f.set(m, partial);
+            int[] tokens = RandomModels.tokens(17, 1, 5, m.config().dVocab())[0];
+            Tensor full = m.run(new int[][] {tokens}, UNPACKED).logits();
+            KvCache kv = m.newKvCache(1);
+            for (int t = 0; t < tokens.length; t++) {
+                Tensor step = m.run(new int[][] {{tokens[t]}}, ForwardOptions.builder().kvCache(kv).build()).logits();
+                assertThat(step.select(1, 0).toArray()).as(folder + ", step " + t).isEqualTo(full.select(1, t).toArray());
+            }
+            assertThat(m.autoPackedSixteenBitBytes()).as(folder).isEqualTo(firstThree);
+            assertThat(m.packsSixteenBitWeights()).as(folder).isFalse();
+            assertThat(m.packedWeightBytes()).as(folder + ": the copies held after decoding").isEqualTo(firstThree);
+        }
+    }
+
+    /** Checks which of {@code order} {@link WeightPacking#AUTO} packs under a heap maximum, by index. */
+    private static void checkAutoSet(PreparedWeights prepared, java.util.List<MatrixOperand> order, long maxHeap,
+                                     java.util.Set<Integer> expected, String what) {
+        PackedWeights pw = new PackedWeights(prepared, dev.lens4j.tensor.matmul.PackedMatrix::pack, maxHeap);
+        long bytes = 0;
+        for (int i = 0; i < order.size(); i++) {
+            boolean packed = pw.get(order.get(i), WeightPacking.AUTO) != null;
+            assertThat(packed).as(what + ": matrix " + i + " of " + order.size()).isEqualTo(expected.contains(i));
+            bytes += packed ? copyBytes(order.get(i)) : 0;
+        }
+        assertThat(pw.autoSixteenBitBytes()).as(what + ": bytes").isEqualTo(bytes).isLessThanOrEqualTo(maxHeap / 2);
+        assertThat(pw.autoPacksSixteenBit()).as(what).isFalse();
+    }
+
+    /** The bytes of a 16-bit matrix's packed copy (bfloat16 2 per element, half precision widened to 4). */
+    private static long copyBytes(MatrixOperand o) {
+        return dev.lens4j.tensor.matmul.PackedMatrix.packedBytes(o.rows(), o.cols(), o.type());
     }
 
     @Test
