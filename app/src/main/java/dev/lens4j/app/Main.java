@@ -12,8 +12,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
@@ -21,6 +23,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -117,7 +120,36 @@ public final class Main implements Callable<Integer> {
         return new CommandLine(new Main())
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setParameterExceptionHandler(errors)
-                .setExecutionExceptionHandler(errors);
+                .setExecutionExceptionHandler(errors)
+                .setExecutionStrategy(parsed -> new CommandLine.RunLast().execute(refuseOptionsBeforeACommand(parsed)));
+    }
+
+    /**
+     * Refuses the investigation's options given before a command ({@code lens4j --model DIR inspect}): the
+     * command runs with its own options only, so they would be ignored and the command would run on the
+     * built-in model. Options inherited by every command ({@code --stacktrace}) may go anywhere.
+     *
+     * @param parsed the parsed command line
+     * @return {@code parsed}
+     * @throws ParameterException naming the options and the command
+     */
+    static ParseResult refuseOptionsBeforeACommand(ParseResult parsed) {
+        if (!parsed.hasSubcommand()) {
+            return parsed;
+        }
+        List<String> names = new ArrayList<>();
+        for (OptionSpec o : parsed.matchedOptions()) {
+            if (o.scopeType() != ScopeType.INHERIT && !o.usageHelp() && !o.versionHelp()) {
+                names.add(o.longestName());
+            }
+        }
+        if (names.isEmpty()) {
+            return parsed;
+        }
+        CommandLine sub = parsed.subcommand().commandSpec().commandLine();
+        throw new ParameterException(sub, String.join(" and ", names) + (names.size() == 1 ? " comes" : " come")
+                + " before '" + sub.getCommandName() + "', where only the investigation (lens4j without a command) reads "
+                + (names.size() == 1 ? "it" : "them") + "; give the command's options after its name");
     }
 
     @Override

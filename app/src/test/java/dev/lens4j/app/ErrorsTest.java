@@ -52,6 +52,23 @@ class ErrorsTest {
         assertOneLine(CommandRun.of("nosuchcommand"), 2, "unmatched argument");
     }
 
+    /**
+     * The investigation's options given before a command are refused, naming them and the command, instead
+     * of being ignored (the command would run on the built-in model); {@code --stacktrace} may go anywhere.
+     */
+    @Test
+    void theInvestigationsOptionsBeforeACommandAreRefused() {
+        assertOneLine(CommandRun.of("--model", "/no/such/model", "inspect"), 2,
+                "--model comes before 'inspect', where only the investigation (lens4j without a command) reads it; "
+                        + "give the command's options after its name (see 'lens4j inspect --help')");
+        assertOneLine(CommandRun.of("--no-processing", "--model", TestModels.induction().toString(), "tokens", "--prompt", "x"), 2,
+                "--no-processing and --model come before 'tokens', where only the investigation (lens4j without a command) "
+                        + "reads them; give the command's options after its name (see 'lens4j tokens --help')");
+        CommandRun after = CommandRun.of("--stacktrace", "inspect", "--model", TestModels.induction().toString());
+        assertThat(after.status()).as(after.toString()).isZero();
+        assertThat(after.out()).contains(TestModels.induction().toString());
+    }
+
     @Test
     void malformedConfig() throws Exception {
         Path dir = brokenCopy("config.json", "{\"n_layers\": 2, ");
