@@ -85,7 +85,8 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
                 kv(out, "prompts start", tok.defaultPrependBos() ? "with BOS (default_prepend_bos)"
                         : "without BOS (default_prepend_bos false, as TransformerLens for this family)");
             } else {
-                kv(out, "kind", "none (the checkpoint has no tokenizer files; commands take token ids only)");
+                kv(out, "kind", "none (no tokenizer.json, vocab.json and merges.txt, or words.txt in the folder: "
+                        + "--prompt cannot be tokenized; the Java API takes token ids)");
             }
             out.println();
             List<HookShape> hooks = model.hookPoints(batch, p);

@@ -48,7 +48,7 @@ class InspectCommandTest {
         // default pos: the model's n_ctx (24)
         assertThat(hookRows(run)).containsExactlyElementsOf(expectedRows(TestModels.TINY_GPT2, 2, 24));
         assertThat(run.out()).contains("blocks.0.mlp.hook_post").contains("blocks.1.ln2.hook_scale")
-                .containsPattern("kind\\s+none")
+                .containsPattern("kind\\s+none \\(no tokenizer.json, .* --prompt cannot be tokenized")
                 // transformers' num_parameters(); before, "32,805 as loaded (29,472 from the config ...)"
                 .containsPattern("parameters\\s+29,472 \\(W_U tied to W_E, counted once\\)\n")
                 // named by its config's model type, not by its folder "hf"
