@@ -127,7 +127,8 @@ public final class Main implements Callable<Integer> {
     /**
      * Refuses the investigation's options given before a command ({@code lens4j --model DIR inspect}): the
      * command runs with its own options only, so they would be ignored and the command would run on the
-     * built-in model. Options inherited by every command ({@code --stacktrace}) may go anywhere.
+     * built-in model. Options inherited by every command ({@code --stacktrace}) may go anywhere, and a
+     * request for help or the version anywhere on the line is answered as picocli answers it.
      *
      * @param parsed the parsed command line
      * @return {@code parsed}
@@ -137,9 +138,14 @@ public final class Main implements Callable<Integer> {
         if (!parsed.hasSubcommand()) {
             return parsed;
         }
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.isUsageHelpRequested() || p.isVersionHelpRequested() || p.commandSpec().helpCommand()) {
+                return parsed;
+            }
+        }
         List<String> names = new ArrayList<>();
-        for (OptionSpec o : parsed.matchedOptions()) {
-            if (o.scopeType() != ScopeType.INHERIT && !o.usageHelp() && !o.versionHelp()) {
+        for (OptionSpec o : parsed.matchedOptionsSet()) {
+            if (o.scopeType() != ScopeType.INHERIT) {
                 names.add(o.longestName());
             }
         }
@@ -147,8 +153,10 @@ public final class Main implements Callable<Integer> {
             return parsed;
         }
         CommandLine sub = parsed.subcommand().commandSpec().commandLine();
-        throw new ParameterException(sub, String.join(" and ", names) + (names.size() == 1 ? " comes" : " come")
-                + " before '" + sub.getCommandName() + "', where only the investigation (lens4j without a command) reads "
+        String listed = names.size() == 1 ? names.getFirst()
+                : String.join(", ", names.subList(0, names.size() - 1)) + " and " + names.getLast();
+        throw new ParameterException(sub, listed + (names.size() == 1 ? " comes" : " come") + " before '"
+                + sub.getCommandName() + "', where only the investigation (lens4j without a command) reads "
                 + (names.size() == 1 ? "it" : "them") + "; give the command's options after its name");
     }
 

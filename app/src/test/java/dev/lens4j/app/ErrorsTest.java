@@ -54,7 +54,8 @@ class ErrorsTest {
 
     /**
      * The investigation's options given before a command are refused, naming them and the command, instead
-     * of being ignored (the command would run on the built-in model); {@code --stacktrace} may go anywhere.
+     * of being ignored (the command would run on the built-in model); {@code --stacktrace} may go anywhere,
+     * and help and the version are printed wherever they are asked for.
      */
     @Test
     void theInvestigationsOptionsBeforeACommandAreRefused() {
@@ -64,9 +65,22 @@ class ErrorsTest {
         assertOneLine(CommandRun.of("--no-processing", "--model", TestModels.induction().toString(), "tokens", "--prompt", "x"), 2,
                 "--no-processing and --model come before 'tokens', where only the investigation (lens4j without a command) "
                         + "reads them; give the command's options after its name (see 'lens4j tokens --help')");
+        assertOneLine(CommandRun.of("--seed", "3", "--batch", "2", "--block", "4", "cache", "--prompt", "x"), 2,
+                "--seed, --batch and --block come before 'cache'");
         CommandRun after = CommandRun.of("--stacktrace", "inspect", "--model", TestModels.induction().toString());
         assertThat(after.status()).as(after.toString()).isZero();
         assertThat(after.out()).contains(TestModels.induction().toString());
+        for (String[] help : new String[][] {{"--model", "/no/such/model", "inspect", "--help"}, {"help", "inspect"},
+                {"inspect", "--help"}}) {
+            CommandRun run = CommandRun.of(help);
+            assertThat(run.status()).as(run.toString()).isZero();
+            assertThat(run.out()).as(run.toString()).contains("Usage: lens4j inspect");
+        }
+        for (String[] version : new String[][] {{"--version"}, {"--version", "inspect"}}) {
+            CommandRun run = CommandRun.of(version);
+            assertThat(run.status()).as(run.toString()).isZero();
+            assertThat(run.out()).as(run.toString()).startsWith("lens4j ");
+        }
     }
 
     @Test
