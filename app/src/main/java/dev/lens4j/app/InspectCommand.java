@@ -148,9 +148,11 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
             return "packed by the first pass, the copies in place of the mapped pages (" + sizes + ")";
         }
         if (packed > 0) {
-            return String.format(Locale.ROOT, "%.0f%% packed by the first pass, the rest multiplied from the mapping "
+            // 1 to 99: some, not all, whatever the rounding
+            long percent = Math.max(1, Math.min(99, Math.round(100.0 * packed / copies)));
+            return String.format(Locale.ROOT, "%d%% packed by the first pass, the rest multiplied from the mapping "
                     + "(decoding that part about 3x slower than from copies): %s of the copies fit in half the heap "
-                    + "(%s; %s)", 100.0 * packed / copies, mib(packed), sizes, larger);
+                    + "(%s; %s)", percent, mib(packed), sizes, larger);
         }
         return "multiplied from the mapping (decoding about 3x slower than from copies): the copies would take more "
                 + "than half the heap (" + sizes + "; " + larger + ")";

@@ -118,6 +118,8 @@ class FamilyCommandsTest {
                 .isEqualTo("50% packed by the first pass, the rest multiplied from the mapping (decoding that part about "
                         + "3x slower than from copies): 1,536.0 MiB of the copies fit in half the heap (3,072.0 MiB of "
                         + "copies, 4,096.0 MiB heap maximum; give a larger -Xmx, or pass WeightPacking.ALL)");
+        assertThat(InspectCommand.sixteenBit(1000, 999, 4L << 30)).as("not all: never 100%").startsWith("99% packed");
+        assertThat(InspectCommand.sixteenBit(1000, 1, 4L << 30)).as("some: never 0%").startsWith("1% packed");
     }
 
     @ParameterizedTest(name = "{0}")
