@@ -177,6 +177,17 @@ public final class HookedTransformer implements AutoCloseable {
     }
 
     /**
+     * The same model with another model's packed copies: for tests, which give one made for another heap size.
+     *
+     * @param packed the packed copies of this model's weights ({@link PackedWeights} of its prepared weights)
+     * @return the view; closing it leaves {@code packed} as it is
+     */
+    HookedTransformer withPackedWeights(PackedWeights packed) {
+        requireOpen();
+        return new HookedTransformer(cfg, prepared, tokenizer, null, parameterCount, packed);
+    }
+
+    /**
      * Returns the config.
      *
      * @return the config

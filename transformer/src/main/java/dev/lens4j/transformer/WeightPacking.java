@@ -22,7 +22,9 @@ public enum WeightPacking {
      * {@link #FLOAT32}, and also the 16-bit matrices of a read-only mapping whose copies fit in the heap
      * with room to spare (the default): as {@link #ALL} when the copies of all of the model's 16-bit
      * matrices together take at most half of the heap's maximum ({@link Runtime#maxMemory()}); otherwise
-     * as many of them as fit in that half, in the order of the layers, and the rest as {@link #FLOAT32}.
+     * those that fit in that half, taken in the order of the layers, each if it still fits beside those
+     * before it, and the rest as {@link #FLOAT32}. The other half of the heap is left for activations and
+     * caches; {@link #FLOAT32} leaves all of it.
      * Decided once per model, when it is built ({@link HookedTransformer#packsSixteenBitWeights()} and
      * {@link HookedTransformer#autoPackedSixteenBitBytes()} tell what). Llama-3.2-1B in bfloat16 (2.4 GB of
      * copies) is packed whole under the 6 GB default heap of a 24 GB machine and decodes about 3 times

@@ -530,19 +530,21 @@ class PackedWeightsTest {
             PackedWeights partial = new PackedWeights(prepared, o -> o.type() == dev.lens4j.tensor.matmul.StorageType.BF16
                     ? dev.lens4j.tensor.matmul.PackedMatrix.packBfloat16(o) : dev.lens4j.tensor.matmul.PackedMatrix.pack(o),
                     2 * firstThree);
-            java.lang.reflect.Field f = HookedTransformer.class.getDeclaredField("packedWeights");
-            f.setAccessible(true);
-            f.set(m, partial);
+            HookedTransformer view = m.withPackedWeights(partial);
             int[] tokens = RandomModels.tokens(17, 1, 5, m.config().dVocab())[0];
-            Tensor full = m.run(new int[][] {tokens}, UNPACKED).logits();
-            KvCache kv = m.newKvCache(1);
+            Tensor full = view.run(new int[][] {tokens}, UNPACKED).logits();
+            KvCache kv = view.newKvCache(1);
             for (int t = 0; t < tokens.length; t++) {
-                Tensor step = m.run(new int[][] {{tokens[t]}}, ForwardOptions.builder().kvCache(kv).build()).logits();
+                Tensor step = view.run(new int[][] {{tokens[t]}}, ForwardOptions.builder().kvCache(kv).build()).logits();
                 assertThat(step.select(1, 0).toArray()).as(folder + ", step " + t).isEqualTo(full.select(1, t).toArray());
             }
-            assertThat(m.autoPackedSixteenBitBytes()).as(folder).isEqualTo(firstThree);
-            assertThat(m.packsSixteenBitWeights()).as(folder).isFalse();
-            assertThat(m.packedWeightBytes()).as(folder + ": the copies held after decoding").isEqualTo(firstThree);
+            assertThat(view.autoPackedSixteenBitBytes()).as(folder).isEqualTo(firstThree);
+            assertThat(view.packsSixteenBitWeights()).as(folder).isFalse();
+            assertThat(view.packedWeightBytes()).as(folder + ": the copies held after decoding").isEqualTo(firstThree);
+            // a pass of many positions multiplies the packed three and the mapped rest, with the same bits
+            assertThat(view.forward(new int[][] {tokens}).toArray()).as(folder + ": a full pass by default")
+                    .isEqualTo(full.toArray());
+            assertThat(view.packedWeightBytes()).as(folder + ": nothing more packed").isEqualTo(firstThree);
         }
     }
 

@@ -29,8 +29,8 @@ import dev.lens4j.transformer.WeightPacking;
  *                      dev.lens4j.transformer.ForwardOptions.Builder#packedWeights}): the prompt's pass
  *                      packs them, every step reads the copies; a bfloat16 checkpoint decodes from
  *                      bfloat16 panels (its bytes on the heap instead of the mapping) by default when they
- *                      fit in half the heap, and as many of them as fit there when not all do ({@link
- *                      WeightPacking#AUTO}), and always with {@link WeightPacking#ALL}
+ *                      fit in half the heap, and those that fit there, in the order of the layers, when not
+ *                      all do ({@link WeightPacking#AUTO}), and always with {@link WeightPacking#ALL}
  */
 public record GenerationConfig(int maxNewTokens, boolean doSample, float temperature, int topK, float topP, long seed,
                                boolean stopAtEos, int eosTokenId, boolean useKvCache, boolean keepLogits,
@@ -204,7 +204,7 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
          *
          * @param packing which weight matrices the passes may multiply from packed copies (default
          *                {@link WeightPacking#AUTO}, which packs a 16-bit checkpoint's matrices when they fit
-         *                in half the heap, else as many as fit there); {@link WeightPacking#ALL} for the fastest decoding of a bfloat16
+         *                in half the heap, else those that fit there, in layer order); {@link WeightPacking#ALL} for the fastest decoding of a bfloat16
          *                checkpoint whatever the heap
          * @return this builder
          */
