@@ -91,7 +91,8 @@ def main():
     p.add_argument("--decode-prompts", type=int, nargs="+", default=[16],
                    help="prompt lengths the decoding cases follow (default 16; e.g. 16 960 for long contexts)")
     p.add_argument("--new-tokens", type=int, default=32)
-    p.add_argument("--warmup", type=int, default=2, help="untimed passes before a case's first timed one, per worker")
+    p.add_argument("--warmup", type=int, default=2,
+                   help="untimed passes before a case's first timed one on each thread count, per worker")
     p.add_argument("--first-round-warmup", type=int, default=3,
                    help="more untimed passes in the first round (a fresh JVM's first case could still be compiling: "
                    "0.47-0.58 s against 0.35-0.43 later, GPT-2 1x128)")

@@ -134,7 +134,8 @@ def main():
                     g = torch.Generator().manual_seed(2)
                     tokens = torch.randint(0, model.vocab, (int(req["batch"]), int(req["pos"])), generator=g)
                     fn = (lambda: model.forward(tokens)) if op == "forward" else (lambda: model.cache(tokens))
-                    key = (op, int(req["batch"]), int(req["pos"]))
+                    # per thread count, as lens4j's worker: a case met again on more threads is warmed up again
+                    key = (op, int(req["batch"]), int(req["pos"]), torch.get_num_threads())
                     if key not in checked:
                         logits = fn()
                         assert torch.isfinite(logits).all(), "non-finite logits"
@@ -148,7 +149,7 @@ def main():
                     n_prompt, steps = int(req.get("prompt", 16)), int(req.get("new", 32))
                     prompt = torch.randint(0, model.vocab, (1, n_prompt), generator=torch.Generator().manual_seed(3))
                     prefill, run_steps, state = model.decode(prompt, steps)
-                    key = ("decode", n_prompt)
+                    key = ("decode", n_prompt, torch.get_num_threads())
                     if key not in checked:
                         prefill()
                         run_steps()

@@ -46,13 +46,13 @@ import java.util.Set;
  *   <li>{@code {"op": "forward", "batch": 1, "pos": 128, "threads": 1, "runs": 3}} times
  *       {@code runs} forward passes to logits; {@code "op": "cache"} the same with
  *       {@code runWithCache} of every hook point; {@code "op": "cache-closed"} closes each cache after its
- *       pass, so the next pass writes the activations it caches into the closed cache's arrays. The first request of a case checks the result
- *       (logits finite, the cached pass's logits equal to the plain pass's within 1e-5) and warms it
- *       up ({@code warmup} passes, default 2).</li>
+ *       pass, so the next pass writes the activations it caches into the closed cache's arrays. The first
+ *       request of a case on a thread count checks the result (logits finite, the cached pass's logits
+ *       equal to the plain pass's within 1e-5) and warms it up ({@code warmup} passes, default 2).</li>
  *   <li>{@code {"op": "decode", "prompt": 16, "new": 32, "threads": 1, "runs": 3}} times greedy
  *       decoding with a KV cache, one position per pass, in tokens per second (the prompt's pass is
- *       not timed); the first request checks that the cached steps choose what full passes
- *       choose.</li>
+ *       not timed); the first request on a thread count checks that the cached steps choose what full
+ *       passes choose, and warms it up.</li>
  *   <li>{@code {"op": "memory"}} gives the heap in use after a collection, the resident set and its peak,
  *       and what the model's packed weight matrices hold.</li>
  *   <li>{@code {"op": "quit"}} ends the process.</li>
@@ -198,7 +198,9 @@ public final class ForwardWorker {
 
     private String forward(String op, int batch, int pos, int runs, int warmup) {
         int[][] tokens = tokens(batch, pos);
-        String key = op + " " + batch + "x" + pos;
+        // per thread count: a case first met on two threads after one (another team, other compiled paths)
+        // was timed cold, its first round 1.5 times slower than the next
+        String key = op + " " + batch + "x" + pos + " on " + Parallel.threads();
         ForwardOptions plain = options().build();
         Runnable pass = switch (op) {
             case "forward" -> () -> model.run(tokens, plain);
@@ -245,7 +247,7 @@ public final class ForwardWorker {
                 generated[promptLength + i] = Sampler.argmax(logits.toArray());
             }
         };
-        String key = "decode " + promptLength;
+        String key = "decode " + promptLength + " on " + Parallel.threads();
         if (checked.add(key)) {
             run.run();
             steps1.run();
