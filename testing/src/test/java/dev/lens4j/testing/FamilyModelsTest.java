@@ -60,6 +60,79 @@ class FamilyModelsTest {
         assertThatComposition(llama, CompositionScores.Mode.K).from(0, 0).to(1, 1).hasScoreAbove(0);
     }
 
+    /**
+     * Every family's folder through the extension and the assertions: injected with its tokenizer, a claim
+     * that needs an induction circuit fails with its numbers on random weights, head scores, an ablation
+     * and a composition score are measured, and the positional QK claim is measured for learned positions
+     * (failing on random weights) and refused with the reason for rotary ones.
+     */
+    private static void everyAssertionRuns(HookedTransformer m, String family) {
+        assertThat(m.hasTokenizer()).as(family).isTrue();
+        assertThat(m.toTokens("Hello world")).as(family + ": tokens").hasSizeGreaterThanOrEqualTo(2);
+        assertThatThrownBy(() -> assertThatModel(m).hasRepeatedHalfLossBelow(1.0)).as(family)
+                .isInstanceOf(AssertionError.class).hasMessageContaining("repeated half");
+        assertThatHead(m, 1, 0).hasInductionScoreBelow(0.5).hasPreviousTokenScoreBelow(0.5);
+        assertThatModel(m).ablating(head(1, 1)).raisesLossBy(atMost(0.5));
+        assertThatComposition(m, CompositionScores.Mode.K).from(0, 0).to(1, 1).hasScoreAbove(0);
+        if (m.config().positionalEmbedding() == PositionalEmbedding.ROTARY) {
+            assertThatThrownBy(() -> assertThatHead(m, 0, 1).hasPositionalPreviousTokenScoreAbove(0.5)).as(family)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not applicable");
+        } else {
+            assertThatThrownBy(() -> assertThatHead(m, 0, 1).hasPositionalPreviousTokenScoreAbove(0.5)).as(family)
+                    .isInstanceOf(AssertionError.class).hasMessageContaining("positional");
+        }
+    }
+
+    @Test
+    void gpt2(@LensModel(dir = FAMILIES + "gpt2/hf") HookedTransformer m) {
+        everyAssertionRuns(m, "gpt2");
+    }
+
+    @Test
+    void gptNeox(@LensModel(dir = FAMILIES + "gpt_neox/hf") HookedTransformer m) {
+        everyAssertionRuns(m, "gpt_neox");
+    }
+
+    @Test
+    void llamaUntied(@LensModel(dir = FAMILIES + "llama-untied/hf") HookedTransformer m) {
+        everyAssertionRuns(m, "llama-untied");
+    }
+
+    @Test
+    void mistral(@LensModel(dir = FAMILIES + "mistral/hf") HookedTransformer m) {
+        everyAssertionRuns(m, "mistral");
+    }
+
+    @Test
+    void qwen2(@LensModel(dir = FAMILIES + "qwen2/hf") HookedTransformer m) {
+        everyAssertionRuns(m, "qwen2");
+    }
+
+    @Test
+    void qwen3(@LensModel(dir = FAMILIES + "qwen3/hf") HookedTransformer m) {
+        everyAssertionRuns(m, "qwen3");
+    }
+
+    @Test
+    void gemma(@LensModel(dir = FAMILIES + "gemma/hf") HookedTransformer m) {
+        everyAssertionRuns(m, "gemma");
+    }
+
+    @Test
+    void gemma2Processed(@LensModel(dir = FAMILIES + "gemma2/hf") HookedTransformer m) {
+        everyAssertionRuns(m, "gemma2");
+    }
+
+    @Test
+    void phi3(@LensModel(dir = FAMILIES + "phi3/hf") HookedTransformer m) {
+        everyAssertionRuns(m, "phi3");
+    }
+
+    @Test
+    void llamaAsAField() {
+        everyAssertionRuns(llama, "llama");
+    }
+
     @Test
     void thePositionalQkCircuitOfRotaryPositionsIsRefusedWithTheReason() {
         assertThatThrownBy(() -> assertThatHead(llama, 0, 1).hasPositionalPreviousTokenScoreAbove(0.5))
