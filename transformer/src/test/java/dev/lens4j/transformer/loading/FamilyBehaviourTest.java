@@ -226,6 +226,13 @@ class FamilyBehaviourTest {
         assertRefused(tmp, "llama", c -> c.put("num_key_value_heads", 3L), "num_attention_heads 4 is not divisible by num_key_value_heads 3");
         assertRefused(tmp, "gpt_neox", c -> ((Map<String, Object>) c.get("rope_parameters")).put("partial_rotary_factor", 0.1875),
                 "rotary_dim must be even");                                // 16 * 0.1875 = 3
+        // transformers 5.18 ignores the factor for these (the logits equal a factor of 1's), uses it for Phi-3
+        for (String family : List.of("llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2")) {
+            assertRefused(tmp, family, c -> ((Map<String, Object>) c.get("rope_parameters")).put("partial_rotary_factor", 0.5),
+                    "partial_rotary_factor 0.5 is not supported for");
+        }
+        assertRefused(tmp, "phi3", c -> ((Map<String, Object>) c.get("rope_parameters")).put("partial_rotary_factor", 0.375),
+                "rotary_dim must be even");                                // 8 * 0.375 = 3: phi3 reads the factor
         assertRefused(tmp, "llama", c -> ((Map<String, Object>) c.get("rope_parameters")).put("rope_type", "yarn"),
                 "rope type \"yarn\" is not supported");
         assertRefused(tmp, "llama", c -> c.put("hidden_act", "mish"), "\"hidden_act\": \"mish\" is not supported");

@@ -152,6 +152,17 @@ public class LlamaFamily extends ModelFamily {
     protected void configure(HfConfig hf, TransformerConfig.Builder b) throws CheckpointFormatException {
     }
 
+    /**
+     * Whether the family's Hugging Face attention rotates only {@code partial_rotary_factor} of each head
+     * (Phi-3); Llama, Mistral, Qwen and Gemma rotate whole heads and ignore the factor, so a config that
+     * sets it below 1 is refused.
+     *
+     * @return false here
+     */
+    protected boolean rotatesPartOfEachHead() {
+        return false;
+    }
+
     @Override
     public TransformerConfig config(HfConfig hf, String modelName) throws CheckpointFormatException {
         hf.refuse("mlp_bias", Boolean.TRUE, "MLP projections with biases: TransformerLens's gated MLP adds b_in after the gate");
@@ -174,6 +185,12 @@ public class LlamaFamily extends ModelFamily {
         }
         int nLayers = hf.positiveInt("num_hidden_layers");
         HfConfig.Rope rope = hf.rope(10000);
+        if (rope.partialRotaryFactor() != 1 && !rotatesPartOfEachHead()) {
+            // transformers 5 reads the factor for Phi-3 only; the others rotate whole heads whatever it says
+            throw hf.error("partial_rotary_factor " + rope.partialRotaryFactor() + " is not supported for " + architecture()
+                    + ": Hugging Face's implementation rotates whole heads whatever the factor says, so lens4j refuses "
+                    + "the config rather than compute something else");
+        }
         int rotaryDim = (int) (dh * rope.partialRotaryFactor());
         List<AttentionType> types = attentionTypes(hf, nLayers);
         TransformerConfig.Builder b = TransformerConfig.builder().modelName(modelName)

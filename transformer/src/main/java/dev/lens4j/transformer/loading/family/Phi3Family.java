@@ -45,6 +45,12 @@ public final class Phi3Family extends LlamaFamily {
         return "Phi3ForCausalLM";
     }
 
+    /** Phi-3's attention rotates {@code partial_rotary_factor} of each head (Phi-4-mini: 0.75). */
+    @Override
+    protected boolean rotatesPartOfEachHead() {
+        return true;
+    }
+
     @Override
     protected boolean qkvBias(HfConfig hf) {
         return false;
