@@ -19,9 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Which matrices: those the forward pass multiplies whole ({@code [d_model, 3 H D]} QKV or its parts,
  * {@code W_O}, {@code W_in}, {@code W_gate}, {@code W_out}, {@code W_U}), when they are heap arrays or
  * read-only memory segments (a checkpoint's mapping, which nothing can write); of those, the
- * {@link WeightPacking} of the pass says which types (by default float32, and of the 16-bit ones as many as
- * fit, in the order of the layers, in {@value #AUTO_HEAP_SHARE_PERCENT}% of the heap's maximum, since their
- * copies are on the heap). A writable segment is never packed: its
+ * {@link WeightPacking} of the pass says which types (by default float32, and of the 16-bit ones those whose
+ * copies fit in {@value #AUTO_HEAP_SHARE_PERCENT}% of the heap's maximum, taken in the order of the layers,
+ * each if it still fits beside those before it, since the copies are on the heap). A writable segment is never packed: its
  * writes cannot be seen. A matrix is packed the first time a pass of many positions needs it (so a model
  * used only for decoding or analysis never pays; except a mapped 16-bit matrix, which a decoding step
  * packs too, {@link #forStep}), on the calling thread, and costs a copy of it: float32,
@@ -43,7 +43,7 @@ final class PackedWeights {
     private final Map<MatrixOperand, Entry> packed = new ConcurrentHashMap<>();
     /** Matrices whose copy did not fit in the heap. */
     private final java.util.Set<MatrixOperand> tooBig = ConcurrentHashMap.newKeySet();
-    /** Makes a packed copy: bfloat16 kept as bfloat16 (the file's bytes again), anything else as float32. */
+    /** Makes a packed copy: {@link #copyOf}, or a test's. */
     private final java.util.function.Function<MatrixOperand, PackedMatrix> packer;
     /**
      * The share of the heap's maximum, in percent, that the copies of a model's 16-bit matrices may take
@@ -52,7 +52,7 @@ final class PackedWeights {
     static final int AUTO_HEAP_SHARE_PERCENT = 50;
     /** The bytes the copies of every registered 16-bit matrix would take together. */
     private final long sixteenBitCopyBytes;
-    /** The 16-bit matrices {@link WeightPacking#AUTO} packs: as many as fit in the heap's share, in order. */
+    /** The 16-bit matrices {@link WeightPacking#AUTO} packs: each, in order, whose copy still fit in its share. */
     private final java.util.Set<MatrixOperand> autoSixteenBit = new java.util.HashSet<>();
     /** The bytes of their copies. */
     private final long autoSixteenBitBytes;
@@ -66,8 +66,15 @@ final class PackedWeights {
      * @param w the prepared weights
      */
     PackedWeights(PreparedWeights w) {
-        this(w, m -> m.type() == StorageType.BF16 ? PackedMatrix.packBfloat16(m) : PackedMatrix.pack(m),
-                Runtime.getRuntime().maxMemory());
+        this(w, PackedWeights::copyOf, Runtime.getRuntime().maxMemory());
+    }
+
+    /**
+     * The copy a model packs of a matrix: bfloat16 kept bfloat16 (the file's bytes again), anything else as
+     * float32.
+     */
+    static PackedMatrix copyOf(MatrixOperand m) {
+        return m.type() == StorageType.BF16 ? PackedMatrix.packBfloat16(m) : PackedMatrix.pack(m);
     }
 
     /**

@@ -527,9 +527,7 @@ class PackedWeightsTest {
             checkAutoSet(prepared, order, 2 * least - 1, java.util.Set.of(), folder + ": room for none");
 
             // a model whose default packing holds the first three: decoding gets the full pass's bits
-            PackedWeights partial = new PackedWeights(prepared, o -> o.type() == dev.lens4j.tensor.matmul.StorageType.BF16
-                    ? dev.lens4j.tensor.matmul.PackedMatrix.packBfloat16(o) : dev.lens4j.tensor.matmul.PackedMatrix.pack(o),
-                    2 * firstThree);
+            PackedWeights partial = new PackedWeights(prepared, PackedWeights::copyOf, 2 * firstThree);
             HookedTransformer view = m.withPackedWeights(partial);
             int[] tokens = RandomModels.tokens(17, 1, 5, m.config().dVocab())[0];
             Tensor full = view.run(new int[][] {tokens}, UNPACKED).logits();

@@ -204,8 +204,8 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
          *
          * @param packing which weight matrices the passes may multiply from packed copies (default
          *                {@link WeightPacking#AUTO}, which packs a 16-bit checkpoint's matrices when they fit
-         *                in half the heap, else those that fit there, in layer order); {@link WeightPacking#ALL} for the fastest decoding of a bfloat16
-         *                checkpoint whatever the heap
+         *                in half the heap, else those that fit there, in layer order); {@link WeightPacking#ALL}
+         *                for the fastest decoding of a bfloat16 checkpoint whatever the heap
          * @return this builder
          */
         public Builder packedWeights(WeightPacking packing) {

@@ -187,9 +187,9 @@ public class LlamaFamily extends ModelFamily {
         HfConfig.Rope rope = hf.rope(10000);
         if (rope.partialRotaryFactor() != 1 && !rotatesPartOfEachHead()) {
             // transformers 5 reads the factor for Phi-3 only; the others rotate whole heads whatever it says
-            throw hf.error("partial_rotary_factor " + rope.partialRotaryFactor() + " is not supported for " + architecture()
-                    + ": Hugging Face's implementation rotates whole heads whatever the factor says, so lens4j refuses "
-                    + "the config rather than compute something else");
+            throw hf.error("partial_rotary_factor " + rope.partialRotaryFactor() + " is not supported for "
+                    + architecture() + ": Hugging Face's implementation rotates whole heads whatever the factor says, "
+                    + "so lens4j refuses the config rather than compute something else");
         }
         int rotaryDim = (int) (dh * rope.partialRotaryFactor());
         List<AttentionType> types = attentionTypes(hf, nLayers);
