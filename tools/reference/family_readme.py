@@ -100,7 +100,8 @@ def checkpoint_rows(fam, folder):
             f"(`transformer/src/test/resources/tokenizers/{fam.tokenizer}/`, made by "
             "`tools/tokenizer/make_hf_tokenizers.py`): it fits the vocabulary, and its BOS, EOS and padding (as "
             "TransformerLens resolves them) are the config's ids, checked by the script. The reference files "
-            "below are computed from token ids and do not use it |",
+            "below are computed from token ids and do not use it; every other checkpoint folder below has the same two "
+            "files |",
             "| `hf-bf16/...` | the same weights rounded to **BF16** (round to nearest even): loaded with "
             "`from_pretrained(dtype=torch.bfloat16)` and saved again; config.json says `\"dtype\": \"bfloat16\"` |"]
     if "f16" in fam.extra_checkpoints:

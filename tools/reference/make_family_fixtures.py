@@ -162,7 +162,8 @@ def other_attention(model):
 
 
 def add_tokenizer(fam, hf_dir):
-    """Copies the family's test tokenizer (tools/tokenizer/make_hf_tokenizers.py) into hf/, byte for byte,
+    """Copies the family's test tokenizer (tools/tokenizer/make_hf_tokenizers.py) into a checkpoint folder (hf/
+    and each 16-bit or sharded one, so that every folder is a whole model a user could open), byte for byte,
     and checks that transformers reads it as fitting the config: no more tokens than vocab_size, and BOS,
     EOS and padding as TransformerLens resolves them (bos_token, else eos_token; pad_token, else
     eos_token) equal to the config's bos_token_id, eos_token_id and pad_token_id."""
@@ -205,6 +206,7 @@ def save_checkpoints(fam, model, folder, tokens):
         check(next(rounded.parameters()).dtype == dtype, f"{fam.name}: {tag} load gave {next(rounded.parameters()).dtype}")
         d = os.path.join(folder, f"hf-{tag}")
         rounded.save_pretrained(d)
+        add_tokenizer(fam, d)
         again = cls.from_pretrained(d, dtype=dtype).eval()
         state_equal(rounded, again, f"{fam.name}: hf-{tag}/ reloaded")
         for (n, p), (_, q) in zip(sorted(model.named_parameters()), sorted(rounded.named_parameters())):
@@ -218,6 +220,7 @@ def save_checkpoints(fam, model, folder, tokens):
         d = os.path.join(folder, "hf-sharded")
         total = sum(p.numel() * 4 for p in model.state_dict().values())
         model.save_pretrained(d, max_shard_size=total // 2 + 1)
+        add_tokenizer(fam, d)
         shards = sorted(f for f in os.listdir(d) if f.endswith(".safetensors"))
         check(len(shards) >= 2 and os.path.exists(os.path.join(d, "model.safetensors.index.json")),
               f"{fam.name}: hf-sharded/ has {shards}")

@@ -106,6 +106,33 @@ class FamilyReferenceTest {
     }
 
     /**
+     * Every checkpoint folder of a family (float32, 16-bit, sharded) is a whole model a user can open: it
+     * carries the family's tokenizer files, and they tokenize as hf/'s do.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gpt2", "gpt_neox", "llama", "llama-untied", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "phi3"})
+    void everyCheckpointFolderTokenizesAsTheFloat32One(String family) throws IOException {
+        Path dir = ROOT.resolve(family);
+        String text = "The cat sat on the mat, said Zoë: 12 345 tabs\tand  spaces";
+        int[] expected;
+        try (HookedTransformer m = HfCheckpoint.load(dir.resolve("hf"), LoadOptions.noProcessing())) {
+            expected = m.tokenizer().toTokens(text);
+        }
+        List<String> kinds = new ArrayList<>();
+        for (String kind : new String[] {"hf-bf16", "hf-f16", "hf-sharded"}) {
+            if (!Files.isDirectory(dir.resolve(kind))) {
+                continue;
+            }
+            kinds.add(kind);
+            try (HookedTransformer m = HfCheckpoint.load(dir.resolve(kind), LoadOptions.noProcessing())) {
+                assertThat(m.hasTokenizer()).as(family + " " + kind + " has a tokenizer").isTrue();
+                assertThat(m.tokenizer().toTokens(text)).as(family + " " + kind + " tokens").containsExactly(expected);
+            }
+        }
+        assertThat(kinds).as(family + " checkpoint folders").contains("hf-bf16");
+    }
+
+    /**
      * Issue 12 item 4: a 16-bit checkpoint loaded without processing keeps its matrices 16-bit, views
      * of the mapped file that GEMM and GEMV widen as they read them, and gives exactly the logits (bit
      * for bit) and every hook of the same model converted to float32 on the heap; against Hugging
