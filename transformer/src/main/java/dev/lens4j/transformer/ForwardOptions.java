@@ -49,7 +49,10 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
     private static final ForwardOptions DEFAULTS = new ForwardOptions(0, null, null, List.of(), null, null, null, false, false,
             WeightPacking.AUTO, null);
 
-    /** Copies the hook list and checks that weight gradients come with a metric and packing is named. */
+    /**
+     * Copies the hook list and checks that weight gradients and backward hooks come with a metric and packing is
+     * named.
+     */
     public ForwardOptions {
         hooks = List.copyOf(hooks);
         if (packedWeights == null) {
@@ -57,6 +60,16 @@ public record ForwardOptions(int startAtLayer, Integer stopAtLayer, int[][] atte
         }
         if (weightGradients && backward == null) {
             throw new IllegalArgumentException("weightGradients needs a metric to differentiate: set backward(metric)");
+        }
+        if (backward == null) {
+            for (HookSpec h : hooks) {
+                if (h.isBackward()) {
+                    String on = h.name() != null ? "on " + h.name() : "on a name filter";
+                    throw new IllegalArgumentException("the backward hook " + on + " would never run: this pass has no metric to "
+                            + "differentiate; set backward(metric), or add the hook to the model (hooks().addBackward) for "
+                            + "later backward passes");
+                }
+            }
         }
         if (logitPositions != null) {
             int[][] copy = new int[logitPositions.length][];

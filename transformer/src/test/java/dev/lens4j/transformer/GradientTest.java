@@ -1,6 +1,8 @@
 package dev.lens4j.transformer;
 
 import dev.lens4j.hooks.ActivationCache;
+import dev.lens4j.hooks.Hook;
+import dev.lens4j.hooks.HookHandle;
 import dev.lens4j.hooks.HookSpec;
 import dev.lens4j.tensor.Parallel;
 import dev.lens4j.tensor.Tensor;
@@ -151,6 +153,31 @@ class GradientTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stopAtLayer 1 stops before them");
             assertThatThrownBy(() -> ForwardOptions.builder().weightGradients(true).build())
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs a metric");
+        }
+    }
+
+    /** A backward hook given to a pass without a metric would silently never run: refused, naming the hook point. */
+    @Test
+    void aBackwardHookWithoutAMetricIsRefused() throws Exception {
+        Hook seen = Hook.observe(g -> { });
+        assertThatThrownBy(() -> ForwardOptions.builder().hooks(HookSpec.backward("blocks.1.attn.hook_z", seen)).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("backward hook on blocks.1.attn.hook_z would never run")
+                .hasMessageContaining("set backward(metric)");
+        assertThatThrownBy(() -> ForwardOptions.builder().hooks(HookSpec.backwardMatching(n -> true, seen)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("backward hook on a name filter");
+        // with a metric, or as a forward hook, the same options are accepted
+        try (HookedTransformer m = FamilyGradientsHelper.heapModel("gpt2")) {
+            int[][] tokens = FamilyGradientsHelper.tokens("gpt2");
+            int[] calls = {0};
+            m.run(tokens, ForwardOptions.builder().hooks(HookSpec.backward("blocks.1.attn.hook_z", Hook.observe(g -> calls[0]++)))
+                    .backward(LogitMetric.meanLoss(tokens)).build());
+            assertThat(calls[0]).isEqualTo(1);
+            // a backward hook the model holds waits for a pass with a metric instead of being refused
+            try (HookHandle h = m.hooks().addBackward("blocks.1.attn.hook_z", Hook.observe(g -> calls[0]++))) {
+                m.run(tokens, ForwardOptions.defaults());
+                assertThat(calls[0]).isEqualTo(1);
+            }
         }
     }
 }

@@ -56,7 +56,14 @@ final class GraphModel implements AutoCloseable {
      * @return the result
      */
     ForwardResult run(int[][] tokens, ForwardOptions.Builder options, List<HookSpec> hooks) {
-        List<HookSpec> all = new ArrayList<>(own);
+        boolean backward = options.build().backward() != null;
+        List<HookSpec> all = new ArrayList<>();
+        for (HookSpec h : own) {
+            // the original model's backward hooks run only in the passes that have one, as on the model itself
+            if (backward || !h.isBackward()) {
+                all.add(h);
+            }
+        }
         all.addAll(hooks);
         return model.run(tokens, options.hooks(all).build());
     }

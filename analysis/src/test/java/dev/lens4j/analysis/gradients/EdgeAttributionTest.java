@@ -1,5 +1,6 @@
 package dev.lens4j.analysis.gradients;
 
+import dev.lens4j.hooks.Hook;
 import dev.lens4j.hooks.HookHandle;
 import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.Normalization;
@@ -134,6 +135,21 @@ class EdgeAttributionTest extends InductionProbeFixture {
             assertThat(cut.score("a1.h0->logits")).isZero(); // its output is the constant zero in both runs
         }
         assertThat(ig.zeroGradient()).isEmpty();
+    }
+
+    /**
+     * A backward hook the model holds runs in EAP-IG's passes that have a metric (the corrupted run and each
+     * step), not in the clean run, which has none, and an observing one leaves the scores as they were.
+     */
+    @Test
+    void theModelsOwnBackwardHooksRunOnlyInThePassesWithAMetric() {
+        EdgeScores without = EdgeAttribution.eapIg(model, clean, corrupted, metric, 2);
+        int[] calls = {0};
+        try (HookHandle _ = model.hooks().addBackward("blocks.1.attn.hook_z", Hook.observe(g -> calls[0]++))) {
+            EdgeScores with = EdgeAttribution.eapIg(model, clean, corrupted, metric, 2);
+            assertThat(calls[0]).isEqualTo(2);
+            assertThat(with.score("a0.h2->a1.h0<k>")).isEqualTo(without.score("a0.h2->a1.h0<k>"));
+        }
     }
 
     @Test
