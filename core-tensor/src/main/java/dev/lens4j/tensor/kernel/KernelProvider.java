@@ -60,11 +60,22 @@ public final class KernelProvider {
     }
 
     /**
-     * Whether the system property {@code lens4j.kernels} allows the Vector API kernels.
+     * Whether the system property {@code lens4j.kernels} allows the Vector API kernels: {@code auto} (the
+     * default, also when unset or blank) allows them, {@code scalar} forces the scalar kernels.
      *
      * @return true unless the system property {@code lens4j.kernels} asks for {@code scalar}
+     * @throws IllegalArgumentException if the property has any other value (a misspelt {@code scalar} would
+     *                                  otherwise run the Vector API kernels without a word)
      */
     public static boolean vectorAllowed() {
-        return !"scalar".equalsIgnoreCase(System.getProperty("lens4j.kernels", "auto").trim());
+        String p = System.getProperty("lens4j.kernels");
+        String v = p == null || p.isBlank() ? "auto" : p.trim();
+        if (v.equalsIgnoreCase("scalar")) {
+            return false;
+        }
+        if (v.equalsIgnoreCase("auto")) {
+            return true;
+        }
+        throw new IllegalArgumentException("system property lens4j.kernels must be 'auto' or 'scalar', got '" + p + "'");
     }
 }
