@@ -3,6 +3,7 @@ package dev.lens4j.hooks;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
@@ -27,6 +28,10 @@ import java.util.function.Predicate;
 public final class HookRegistry {
 
     private final Set<String> knownNames;
+    /** The same names in the model's order, for messages. */
+    private final List<String> orderedNames;
+    /** Names the model lacks only because a switch is off, each with why and how to get it. */
+    private final Map<String, String> switchedOff;
     private final CopyOnWriteArrayList<Entry> entries = new CopyOnWriteArrayList<>();
     /** Why hooks can no longer be added (the model is closed), or null while they can. */
     private volatile String closedBecause;
@@ -37,7 +42,21 @@ public final class HookRegistry {
      * @param knownNames every hook point name of the model; an exact name outside this set is refused
      */
     public HookRegistry(Collection<String> knownNames) {
+        this(knownNames, Map.of());
+    }
+
+    /**
+     * A registry that checks exact names against a model's hook points, and explains the points the model
+     * leaves out because an option is off (TransformerLens's {@code use_attn_result}, ...).
+     *
+     * @param knownNames every hook point name of the model; an exact name outside this set is refused
+     * @param switchedOff names the model does not have only because an option is off, each with a sentence
+     *                    saying which and how to turn it on (the message that refuses such a name ends with it)
+     */
+    public HookRegistry(Collection<String> knownNames, Map<String, String> switchedOff) {
         this.knownNames = knownNames == null ? null : Set.copyOf(knownNames);
+        this.orderedNames = knownNames == null ? null : List.copyOf(knownNames);
+        this.switchedOff = Map.copyOf(switchedOff);
     }
 
     /** A registry that accepts any name. */
@@ -190,8 +209,9 @@ public final class HookRegistry {
             throw new IllegalArgumentException("hook point name is null");
         }
         if (knownNames != null && !knownNames.contains(name)) {
+            String off = switchedOff.get(name);
             throw new IllegalArgumentException("no hook point named '" + name + "'"
-                    + Names.closeNamesHint(name, knownNames));
+                    + (off != null ? "; " + off : Names.closeNamesHint(name, orderedNames)));
         }
         return name;
     }

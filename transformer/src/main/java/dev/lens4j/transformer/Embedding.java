@@ -38,7 +38,7 @@ final class Embedding {
         this.V = c.dVocab();
         this.wE = w.wE;
         this.wPos = c.positionalEmbedding() == PositionalEmbedding.STANDARD ? w.wPos : null;
-        tokens = points.addIf(c.useHookTokens(), ActNames.of("tokens"), BATCH, POS);
+        tokens = points.addIf(HookSwitch.HOOK_TOKENS, c.useHookTokens(), ActNames.of("tokens"), BATCH, POS);
         embed = points.add(ActNames.of("embed"), BATCH, POS, D_MODEL);
         posEmbed = points.addIf(wPos != null, ActNames.of("pos_embed"), BATCH, POS, D_MODEL);
     }

@@ -4,7 +4,9 @@ import dev.lens4j.hooks.HookPoint;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The hook points of one model, in TransformerLens's firing order, each with its shape in
@@ -68,6 +70,7 @@ final class HookPoints {
     private final TransformerConfig cfg;
     private final List<HookPoint> order = new ArrayList<>();
     private final List<Dim[]> dims = new ArrayList<>();
+    private final Map<String, String> switchedOff = new LinkedHashMap<>();
     /** Every point in firing order; {@code all.get(i).index() == i}. */
     final List<HookPoint> all = Collections.unmodifiableList(order);
 
@@ -97,6 +100,32 @@ final class HookPoints {
     /** Registers a point only when {@code present}; else returns null. */
     HookPoint addIf(boolean present, String name, Dim... shape) {
         return present ? add(name, shape) : null;
+    }
+
+    /**
+     * Registers a point that one of TransformerLens's switches adds, when it is on; else remembers which switch
+     * left it out ({@link #switchedOff}) and returns null.
+     *
+     * @param sw the switch
+     * @param on whether it is on in this model
+     * @param name the point's name
+     * @param shape its dimensions
+     * @return the point, or null
+     */
+    HookPoint addIf(HookSwitch sw, boolean on, String name, Dim... shape) {
+        if (!on) {
+            switchedOff.put(name, sw.hint());
+        }
+        return addIf(on, name, shape);
+    }
+
+    /**
+     * The points a switch left out of this model, each with why and how to get it.
+     *
+     * @return name to message
+     */
+    Map<String, String> switchedOff() {
+        return Collections.unmodifiableMap(switchedOff);
     }
 
     /**

@@ -99,7 +99,7 @@ public final class HookedTransformer implements AutoCloseable {
         this.ownsPackedWeights = shared == null;
         this.packedWeights = shared != null ? shared : new PackedWeights(prepared);
         this.points = engine.points;
-        this.registry = new HookRegistry(points.names());
+        this.registry = new HookRegistry(points.names(), points.switchedOff());
     }
 
     /**
@@ -174,6 +174,20 @@ public final class HookedTransformer implements AutoCloseable {
         requireOpen();
         return new HookedTransformer(cfg.withHookSwitches(attnResult, splitQkvInput, hookMlpIn, attnIn), prepared, tokenizer,
                 null, parameterCount, packedWeights);
+    }
+
+    /**
+     * This model with or without {@code hook_tokens} (TransformerLens's {@code use_hook_tokens}; see
+     * {@link TransformerConfig#withHookTokens}): a view over the same weights and packed copies, as
+     * {@link #withHookSwitches} makes.
+     *
+     * @param hookTokens whether the view has {@code hook_tokens}, the token ids before the embedding
+     * @return the view
+     * @throws IllegalStateException if this model is closed
+     */
+    public HookedTransformer withHookTokens(boolean hookTokens) {
+        requireOpen();
+        return new HookedTransformer(cfg.withHookTokens(hookTokens), prepared, tokenizer, null, parameterCount, packedWeights);
     }
 
     /**
@@ -609,6 +623,11 @@ public final class HookedTransformer implements AutoCloseable {
                         2 * e.logitsBytes());
             }
             e.requireFits(this, Runtime.getRuntime().maxMemory());
+        }
+        for (HookSpec s : o.hooks()) {
+            if (s.name() != null) {
+                registry.checkName(s.name()); // says which switch a missing optional point needs
+            }
         }
         ForwardHooks hooks = ForwardHooks.resolve(points.all, registry.snapshot(), o.hooks(), o.cacheFilter(), metric != null, layers);
         if (kv != null) {

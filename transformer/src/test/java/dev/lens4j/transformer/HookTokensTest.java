@@ -106,12 +106,22 @@ class HookTokensTest {
             assertThat(model.hookPointNames()).doesNotContain("hook_tokens").startsWith("hook_embed");
             assertThat(model.hookPoints(1, 3)).extracting(HookShape::name).doesNotContain("hook_tokens");
             assertThat(model.runWithCache(new int[][] {{1, 2}}).cache().names()).doesNotContain("hook_tokens");
-            // refused exactly as any unknown name is
+            // refused as an unknown name, saying which switch would add it and how
+            String why = "no hook point named 'hook_tokens'; it exists when use_hook_tokens is on, which it is not in this "
+                    + "model: model.withHookTokens(true) returns a view of the same weights that has it";
             assertThatThrownBy(() -> model.hooks().add("hook_tokens", (a, p) -> a))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("no hook point named 'hook_tokens'");
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage(why);
             assertThatThrownBy(() -> model.runWithHooks(new int[][] {{1}}, HookSpec.of("hook_tokens", (a, p) -> a)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("no hook point named 'hook_tokens'");
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage(why);
             assertThat(model.hooks().isEmpty()).isTrue();
+            // the view it names has the point, over the same weights: its logits are the model's
+            try (HookedTransformer view = model.withHookTokens(true)) {
+                int[][] tokens = {{1, 2, 3}};
+                List<Float> seen = new ArrayList<>();
+                Tensor logits = view.runWithHooks(tokens, HookSpec.of("hook_tokens", Hook.observe(t -> seen.add(t.get(0, 2)))));
+                assertThat(seen).containsExactly(3f);
+                assertSameBits("the view's logits", logits, model.forward(tokens));
+            }
         }
     }
 

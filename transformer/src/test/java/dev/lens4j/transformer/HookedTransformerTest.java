@@ -8,7 +8,9 @@ import dev.lens4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -496,6 +498,49 @@ class HookedTransformerTest {
             ActivationCache sc = split.runWithCache(tokens).cache();
             Tensor summed = sc.get("result", 1).sum(2, false).add(w.layers().get(1).bO());
             assertThat(summed.allClose(sc.get("attn_out", 1), 1e-5f, 1e-5f)).isTrue();
+        }
+    }
+
+    /**
+     * A hook on a point that one of TransformerLens's switches adds, on a model with the switch off, is refused
+     * with the switch's name and the view that has it; the view does. A point the model cannot have (an
+     * attention-only model's MLP) gets the ordinary message.
+     */
+    @Test
+    void aPointASwitchLeftOutIsRefusedNamingTheSwitch() {
+        Map<String, String> pointSwitch = new LinkedHashMap<>();
+        pointSwitch.put("blocks.1.attn.hook_result", "use_attn_result is on, which it is not in this model: "
+                + "model.withHookSwitches(true, splitQkvInput, hookMlpIn, attnIn)");
+        pointSwitch.put("blocks.0.hook_k_input", "use_split_qkv_input is on, which it is not in this model: "
+                + "model.withHookSwitches(attnResult, true, hookMlpIn, attnIn)");
+        pointSwitch.put("blocks.1.hook_mlp_in", "use_hook_mlp_in is on, which it is not in this model: "
+                + "model.withHookSwitches(attnResult, splitQkvInput, true, attnIn)");
+        pointSwitch.put("blocks.0.hook_attn_in", "use_attn_in is on, which it is not in this model: "
+                + "model.withHookSwitches(attnResult, splitQkvInput, hookMlpIn, true)");
+        int[][] tokens = RandomModels.tokens(13, 1, 4, SMALL.dVocab());
+        try (HookedTransformer model = RandomModels.model(SMALL, 21)) {
+            for (Map.Entry<String, String> e : pointSwitch.entrySet()) {
+                String message = "no hook point named '" + e.getKey() + "'; it exists when " + e.getValue()
+                        + " returns a view of the same weights that has it";
+                assertThatThrownBy(() -> model.hooks().add(e.getKey(), (a, p) -> a)).hasMessage(message);
+                assertThatThrownBy(() -> model.runWithHooks(tokens, HookSpec.of(e.getKey(), (a, p) -> a))).hasMessage(message);
+            }
+            // split Q/K/V inputs and the attention input cannot both be on (as in TransformerLens): a view each
+            try (HookedTransformer a = model.withHookSwitches(true, true, true, false);
+                 HookedTransformer b = model.withHookSwitches(false, false, false, true)) {
+                for (String name : pointSwitch.keySet()) {
+                    HookedTransformer view = name.endsWith("hook_attn_in") ? b : a;
+                    int[] calls = {0};
+                    view.runWithHooks(tokens, HookSpec.of(name, Hook.observe(x -> calls[0]++)));
+                    assertThat(calls[0]).as(name).isEqualTo(1);
+                }
+            }
+        }
+        TransformerConfig attnOnly = TransformerConfig.builder().nLayers(2).dModel(16).nHeads(4).dHead(4).attnOnly(true).nCtx(12)
+                .dVocab(23).normalization(Normalization.NONE).modelName("attn-only").build();
+        try (HookedTransformer model = RandomModels.model(attnOnly, 22)) {
+            assertThatThrownBy(() -> model.hooks().add("blocks.1.hook_mlp_in", (a, p) -> a))
+                    .hasMessageStartingWith("no hook point named 'blocks.1.hook_mlp_in'").hasMessageNotContaining("use_hook_mlp_in");
         }
     }
 
