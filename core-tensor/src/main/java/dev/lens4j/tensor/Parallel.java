@@ -46,14 +46,39 @@ public final class Parallel {
         void run(int start, int end);
     }
 
-    private static final long SPIN_NANOS = 1000L * spinMicros();
+    /**
+     * Why {@code lens4j.threads} or {@code lens4j.spinMicros} cannot be used, or null. Refused at every use
+     * ({@link #team()}) rather than thrown while the class initialises, where it would reach the caller as an
+     * {@link ExceptionInInitializerError} once and as a {@link NoClassDefFoundError} after that.
+     */
+    private static final String BAD_PROPERTY = badProperty();
 
-    private static volatile Team team = new Team(defaultThreads());
+    private static final long SPIN_NANOS = BAD_PROPERTY != null ? 0 : 1000L * spinMicros();
+
+    private static volatile Team team = BAD_PROPERTY != null ? null : new Team(defaultThreads());
 
     private Parallel() {}
 
     private static int defaultThreads() {
         return intProperty("lens4j.threads", Runtime.getRuntime().availableProcessors(), 1, "a positive integer");
+    }
+
+    private static String badProperty() {
+        try {
+            defaultThreads();
+            spinMicros();
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** The shared team; refuses a bad system property by name (see {@link #BAD_PROPERTY}). */
+    private static Team team() {
+        if (BAD_PROPERTY != null) {
+            throw new IllegalArgumentException(BAD_PROPERTY);
+        }
+        return team;
     }
 
     private static int spinMicros() {
@@ -81,25 +106,28 @@ public final class Parallel {
      * Returns the number of threads lens4j's team runs on, the calling thread included.
      *
      * @return the number of threads lens4j's team runs on
+     * @throws IllegalArgumentException if the system property {@code lens4j.threads} or {@code lens4j.spinMicros}
+     *                                  is not a valid number (the message names it and its value)
      */
     public static int threads() {
-        return team.threads;
+        return team().threads;
     }
 
     /**
      * Resizes lens4j's shared team. Calls already running finish on the old team.
      *
      * @param threads the new number of threads, at least 1
-     * @throws IllegalArgumentException if {@code threads} is less than 1
+     * @throws IllegalArgumentException if {@code threads} is less than 1, or a system property is invalid as for
+     *                                  {@link #threads()}
      */
     public static synchronized void setThreads(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
-        if (threads == team.threads) {
+        Team old = team();
+        if (threads == old.threads) {
             return;
         }
-        Team old = team;
         team = new Team(threads);
         old.shutdown();
     }
@@ -124,12 +152,13 @@ public final class Parallel {
      * @param end one past the last index
      * @param grain the smallest range worth giving to another thread (at least 1)
      * @param task the body; ranges are disjoint and cover {@code [start, end)} exactly once
+     * @throws IllegalArgumentException if a system property is invalid, as for {@link #threads()}
      */
     public static void forRange(int start, int end, int grain, RangeTask task) {
         if (end <= start) {
             return;
         }
-        Team t = team;
+        Team t = team();
         int n = end - start;
         int g = Math.max(1, grain);
         if (t.threads == 1 || n <= g || !t.run(start, end, g, task)) {
