@@ -80,7 +80,8 @@ final class Attention {
         attnScores = points.add(ActNames.of("attn_scores", layer), BATCH, N_HEADS, QUERY_POS, KEY_POS);
         pattern = points.add(ActNames.of("pattern", layer), BATCH, N_HEADS, QUERY_POS, KEY_POS);
         z = points.add(ActNames.of("z", layer), BATCH, POS, N_HEADS, D_HEAD);
-        result = points.addIf(HookSwitch.ATTN_RESULT, c.useAttnResult(), ActNames.of("result", layer), BATCH, POS, N_HEADS, D_MODEL);
+        result = points.addIf(HookSwitch.ATTN_RESULT, c.useAttnResult(), ActNames.of("result", layer),
+                BATCH, POS, N_HEADS, D_MODEL);
     }
 
     /** Heads per QKV part (0 = Q, 1 = K, 2 = V). */

@@ -49,10 +49,14 @@ final class Block {
         boolean perHead = c.useAttnIn() || c.useSplitQkvInput();
         String p = "blocks." + l + ".";
         residPre = points.add(ActNames.of("resid_pre", l), BATCH, POS, D_MODEL);
-        attnIn = points.addIf(HookSwitch.ATTN_IN, c.useAttnIn(), ActNames.of("attn_in", l), BATCH, POS, N_HEADS, D_MODEL);
-        qInput = points.addIf(HookSwitch.SPLIT_QKV_INPUT, c.useSplitQkvInput(), ActNames.of("q_input", l), BATCH, POS, N_HEADS, D_MODEL);
-        kInput = points.addIf(HookSwitch.SPLIT_QKV_INPUT, c.useSplitQkvInput(), ActNames.of("k_input", l), BATCH, POS, N_KV_HEADS, D_MODEL);
-        vInput = points.addIf(HookSwitch.SPLIT_QKV_INPUT, c.useSplitQkvInput(), ActNames.of("v_input", l), BATCH, POS, N_KV_HEADS, D_MODEL);
+        attnIn = points.addIf(HookSwitch.ATTN_IN, c.useAttnIn(), ActNames.of("attn_in", l), BATCH, POS, N_HEADS,
+                D_MODEL);
+        qInput = points.addIf(HookSwitch.SPLIT_QKV_INPUT, c.useSplitQkvInput(), ActNames.of("q_input", l),
+                BATCH, POS, N_HEADS, D_MODEL);
+        kInput = points.addIf(HookSwitch.SPLIT_QKV_INPUT, c.useSplitQkvInput(), ActNames.of("k_input", l),
+                BATCH, POS, N_KV_HEADS, D_MODEL);
+        vInput = points.addIf(HookSwitch.SPLIT_QKV_INPUT, c.useSplitQkvInput(), ActNames.of("v_input", l),
+                BATCH, POS, N_KV_HEADS, D_MODEL);
         HookPoints.Dim[] scale = perHead ? dims(BATCH, POS, N_HEADS, ONE) : dims(BATCH, POS, ONE);
         HookPoints.Dim[] normalized = perHead ? dims(BATCH, POS, N_HEADS, D_MODEL) : dims(BATCH, POS, D_MODEL);
         ln1 = new Norm(norm, p + "ln1", w.ln1W(), w.ln1B(), C, eps, points, scale, normalized);
@@ -64,7 +68,8 @@ final class Block {
         attnOut = points.add(ActNames.of("attn_out", l), BATCH, POS, D_MODEL);
         boolean mlpPresent = !c.attnOnly();
         residMid = points.addIf(c.hasResidMid(), ActNames.of("resid_mid", l), BATCH, POS, D_MODEL);
-        mlpIn = mlpPresent ? points.addIf(HookSwitch.HOOK_MLP_IN, c.useHookMlpIn(), ActNames.of("mlp_in", l), BATCH, POS, D_MODEL)
+        mlpIn = mlpPresent
+                ? points.addIf(HookSwitch.HOOK_MLP_IN, c.useHookMlpIn(), ActNames.of("mlp_in", l), BATCH, POS, D_MODEL)
                 : null;
         ln2 = mlpPresent ? new Norm(norm, p + "ln2", w.ln2W(), w.ln2B(), C, eps, points, dims(BATCH, POS, ONE), dims(BATCH, POS, D_MODEL)) : null;
         mlp = mlpPresent ? new Mlp(c, l, w, points) : null;
