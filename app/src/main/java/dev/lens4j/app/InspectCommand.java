@@ -58,34 +58,38 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
             if (batch < 1) {
                 throw new ParameterException(spec.commandLine(), "--batch must be at least 1, got " + batch);
             }
+            Map<String, Object> config = cfg.toJsonMap();
+            Kv kv = new Kv(out, config.keySet());
             out.println("Model " + m.name());
-            kv(out, "source", m.source());
-            kv(out, "weights", modelOptions.noProcessing ? "as stored (from_pretrained_no_processing)" : processing(cfg));
+            kv.line("source", m.source());
+            kv.line("weights", modelOptions.noProcessing ? "as stored (from_pretrained_no_processing)"
+                    : processing(cfg));
             if (model.sixteenBitCopyBytes() > 0) {
-                kv(out, "16-bit weights", sixteenBit(model.sixteenBitCopyBytes(), model.autoPackedSixteenBitBytes(),
+                kv.line("16-bit weights", sixteenBit(model.sixteenBitCopyBytes(), model.autoPackedSixteenBitBytes(),
                         Runtime.getRuntime().maxMemory()));
             }
             // the checkpoint's count, as the reports and lens4j train give it, whatever the processing
-            kv(out, "parameters", model.parameterCount().describe());
+            kv.line("parameters", model.parameterCount().describe());
             out.println();
             out.println("Config (TransformerLens HookedTransformerConfig keys)");
-            for (Map.Entry<String, Object> e : cfg.toJsonMap().entrySet()) {
+            for (Map.Entry<String, Object> e : config.entrySet()) {
                 // eps is a float held as a double: 1.0E-5 reads better than 9.999999747378752E-6
-                kv(out, e.getKey(), e.getValue() instanceof Double d ? Float.toString(d.floatValue()) : String.valueOf(e.getValue()));
+                kv.line(e.getKey(), e.getValue() instanceof Double d ? Float.toString(d.floatValue())
+                        : String.valueOf(e.getValue()));
             }
             out.println();
             out.println("Tokenizer");
             if (model.hasTokenizer()) {
                 Tokenizer tok = model.tokenizer();
-                kv(out, "kind", ModelSummary.tokenizerKind(tok));
-                kv(out, "vocab size", String.format(Locale.ROOT, "%,d", tok.vocabSize()));
-                kv(out, "BOS", special(tok, tok.bosTokenId()));
-                kv(out, "EOS", special(tok, tok.eosTokenId()));
-                kv(out, "PAD", special(tok, tok.padTokenId()));
-                kv(out, "prompts start", tok.defaultPrependBos() ? "with BOS (default_prepend_bos)"
+                kv.line("kind", ModelSummary.tokenizerKind(tok));
+                kv.line("vocab size", String.format(Locale.ROOT, "%,d", tok.vocabSize()));
+                kv.line("BOS", special(tok, tok.bosTokenId()));
+                kv.line("EOS", special(tok, tok.eosTokenId()));
+                kv.line("PAD", special(tok, tok.padTokenId()));
+                kv.line("prompts start", tok.defaultPrependBos() ? "with BOS (default_prepend_bos)"
                         : "without BOS (default_prepend_bos false, as TransformerLens for this family)");
             } else {
-                kv(out, "kind", "none (no tokenizer.json, vocab.json and merges.txt, or words.txt in the folder: "
+                kv.line("kind", "none (no tokenizer.json, vocab.json and merges.txt, or words.txt in the folder: "
                         + "--prompt cannot be tokenized; the Java API takes token ids)");
             }
             out.println();
@@ -166,7 +170,25 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
         return id.isPresent() ? id.getAsInt() + " " + TokenText.quoted(tok.tokenString(id.getAsInt())) : "none";
     }
 
-    private static void kv(PrintWriter out, String key, String value) {
-        out.println("  " + key + " ".repeat(Math.max(2, 28 - key.length())) + value);
+    /**
+     * Prints {@code key  value} lines with every value in one column: as wide as the longest config key
+     * (26 characters at least, which the keys of most families fit) and two spaces.
+     */
+    private static final class Kv {
+        private final PrintWriter out;
+        private final int width;
+
+        Kv(PrintWriter out, Iterable<String> configKeys) {
+            int w = 26;
+            for (String k : configKeys) {
+                w = Math.max(w, k.length());
+            }
+            this.out = out;
+            this.width = w;
+        }
+
+        void line(String key, String value) {
+            out.println("  " + key + " ".repeat(Math.max(2, width + 2 - key.length())) + value);
+        }
     }
 }

@@ -8,6 +8,10 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -61,5 +65,35 @@ class InspectCommandTest {
         assertThat(run.status()).as(run.toString()).isZero();
         assertThat(hookRows(run)).containsExactly("blocks.0.attn.hook_pattern [1, 4, 5, 5]", "blocks.1.attn.hook_pattern [1, 4, 5, 5]");
         assertThat(run.out()).endsWith("2 of 26 hook points match /hook_pattern$/\n");
+    }
+
+    /**
+     * Every key-value line (model, config and tokenizer) has its value in the same column, as far right as
+     * the longest config key needs: Llama's rope-scaling keys (NTK_by_parts_high_freq_factor) are longer
+     * than the 26 characters that fit most families, and stuck out past the column.
+     */
+    @Test
+    void valuesStartInOneColumnPastTheLongestKey() {
+        Path llama = Path.of("../transformer/src/test/resources/reference/families/llama/hf");
+        CommandRun run = CommandRun.of("inspect", "--model", llama.toString());
+        assertThat(run.status()).as(run.toString()).isZero();
+        List<String> lines = run.outLines();
+        int hooks = lines.indexOf(lines.stream().filter(l -> l.startsWith("Hook points")).findFirst().orElseThrow());
+        List<String> kv = lines.subList(0, hooks).stream().filter(l -> l.startsWith("  ")).toList();
+        assertThat(kv).as(run.toString()).hasSizeGreaterThan(30)
+                .anyMatch(l -> l.startsWith("  NTK_by_parts_high_freq_factor  4.0"));
+        Pattern keyThenValue = Pattern.compile("^ {2}\\S+(?: \\S+)* {2,}(?=\\S)");
+        Set<Integer> columns = new TreeSet<>();
+        for (String l : kv) {
+            Matcher m = keyThenValue.matcher(l);
+            assertThat(m.find()).as(l).isTrue();
+            columns.add(m.end());
+        }
+        assertThat(columns).as(run.toString()).containsExactly("  NTK_by_parts_high_freq_factor  ".length());
+
+        // a family whose keys fit keeps the usual column
+        CommandRun small = CommandRun.of("inspect", "--model", TestModels.induction().toString());
+        assertThat(small.out()).contains("\n  n_layers                    2\n")
+                .contains("\n  source                      /");
     }
 }
