@@ -6,6 +6,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,38 +50,67 @@ class ErrorsTest {
         assertOneLine(CommandRun.of("cache"), 2, "missing required option: '--prompt=TEXT'");
         assertOneLine(CommandRun.of("cache", "--prompt", "x", "--format", "csv"), 2, "invalid value for option '--format'");
         assertOneLine(CommandRun.of("inspect", "--names", "blocks.(0"), 2, "invalid value for option '--names': 'blocks.(0' is not a regular expression");
-        assertOneLine(CommandRun.of("nosuchcommand"), 2, "unmatched argument");
+        assertOneLine(CommandRun.of("nosuchcommand"), 2, "'nosuchcommand' is not a lens4j command");
     }
 
     /**
-     * The investigation's options given before a command are refused, naming them and the command, instead
-     * of being ignored (the command would run on the built-in model); {@code --stacktrace} may go anywhere,
-     * and help and the version are printed wherever they are asked for.
+     * A first word that is no command is named as such, with the close commands when there are some and
+     * every command otherwise (before: "unmatched argument at index 0: 'frobnicate'").
      */
     @Test
-    void theInvestigationsOptionsBeforeACommandAreRefused() {
-        assertOneLine(CommandRun.of("--model", "/no/such/model", "inspect"), 2,
-                "--model comes before 'inspect', where only the investigation (lens4j without a command) reads it; "
-                        + "give the command's options after its name (see 'lens4j inspect --help')");
-        assertOneLine(CommandRun.of("--no-processing", "--model", TestModels.induction().toString(), "tokens", "--prompt", "x"), 2,
-                "--no-processing and --model come before 'tokens', where only the investigation (lens4j without a command) "
-                        + "reads them; give the command's options after its name (see 'lens4j tokens --help')");
-        assertOneLine(CommandRun.of("--seed", "3", "--batch", "2", "--block", "4", "cache", "--prompt", "x"), 2,
-                "--seed, --batch and --block come before 'cache'");
-        CommandRun after = CommandRun.of("--stacktrace", "inspect", "--model", TestModels.induction().toString());
-        assertThat(after.status()).as(after.toString()).isZero();
-        assertThat(after.out()).contains(TestModels.induction().toString());
-        for (String[] help : new String[][] {{"--model", "/no/such/model", "inspect", "--help"}, {"help", "inspect"},
-                {"inspect", "--help"}}) {
-            CommandRun run = CommandRun.of(help);
-            assertThat(run.status()).as(run.toString()).isZero();
-            assertThat(run.out()).as(run.toString()).contains("Usage: lens4j inspect");
-        }
-        for (String[] version : new String[][] {{"--version"}, {"--version", "inspect"}}) {
-            CommandRun run = CommandRun.of(version);
-            assertThat(run.status()).as(run.toString()).isZero();
-            assertThat(run.out()).as(run.toString()).startsWith("lens4j ");
-        }
+    void aWordThatIsNoCommandIsNamedWithTheCommands() {
+        assertOneLine(CommandRun.of("frobnicate"), 2, "'frobnicate' is not a lens4j command; the commands are "
+                + "inspect, tokens, cache, attention, train, bench, shell, lesson and help (see 'lens4j --help')");
+        assertOneLine(CommandRun.of("inspec"), 2,
+                "'inspec' is not a lens4j command; did you mean inspect? (see 'lens4j --help')");
+        assertOneLine(CommandRun.of("atention", "--prompt", "x"), 2,
+                "'atention' is not a lens4j command; did you mean attention?");
+        assertOneLine(CommandRun.of("--no-processing", "cahce"), 2,
+                "'cahce' is not a lens4j command; did you mean cache?");
+        // after an option's value, a word is not taken for a command: picocli's message, which gives its place
+        assertOneLine(CommandRun.of("--seed", "3", "frobnicate"), 2,
+                "unmatched argument at index 2: 'frobnicate' (see 'lens4j --help')");
+    }
+
+    /**
+     * A misspelt option is named, with the option it is close to, before the missing required option it
+     * caused (before: only "missing required option: '--prompt=TEXT'", never naming --promt).
+     */
+    @Test
+    void aMisspeltOptionIsNamedBeforeTheMissingOneItCaused() {
+        assertOneLine(CommandRun.of("cache", "--promt", "moon"), 2,
+                "unknown options: '--promt', 'moon' (did you mean --prompt?); missing required option: '--prompt=TEXT' "
+                        + "(see 'lens4j cache --help')");
+        assertOneLine(CommandRun.of("attention", "--promt=moon"), 2,
+                "unknown option: '--promt=moon' (did you mean --prompt?); missing required option: '--prompt=TEXT' "
+                        + "(see 'lens4j attention --help')");
+        assertOneLine(CommandRun.of("train", "--outt", "x"), 2, "unknown options: '--outt', 'x' (did you mean --out?); "
+                + "missing required option: '--out=DIR' (see 'lens4j train --help')");
+        // an unknown option before the command's name is named too, and one close to no option without a guess
+        assertOneLine(CommandRun.of("--bogus", "cache"), 2,
+                "unknown option: '--bogus'; missing required option: '--prompt=TEXT' (see 'lens4j cache --help')");
+        assertOneLine(CommandRun.of("inspect", "--modle", "/tmp"), 2,
+                "unknown options: '--modle', '/tmp' (did you mean --model?) (see 'lens4j inspect --help')");
+        assertOneLine(CommandRun.of("inspect", "-model", "/tmp"), 2,
+                "unknown options: '-model', '/tmp' (did you mean --model?)");
+        assertOneLine(CommandRun.of("--bogus"), 2, "unknown option: '--bogus' (see 'lens4j --help')");
+    }
+
+    @Test
+    void closestNames() {
+        List<String> commands = List.of("inspect", "tokens", "cache", "attention", "train", "bench", "shell", "lesson",
+                "help");
+        assertThat(ErrorHandler.closest("inspec", commands)).containsExactly("inspect");
+        assertThat(ErrorHandler.closest("bnech", commands)).containsExactly("bench"); // a transposition is one edit
+        assertThat(ErrorHandler.closest("att", commands)).containsExactly("attention"); // the only one it starts
+        assertThat(ErrorHandler.closest("frobnicate", commands)).isEmpty();
+        assertThat(ErrorHandler.closest("xy", commands)).isEmpty();
+        List<String> options = List.of("--model", "--batch", "--block", "-h", "--help");
+        assertThat(ErrorHandler.closest("--modle", options)).containsExactly("--model");
+        assertThat(ErrorHandler.closest("--Model", options)).containsExactly("--model");
+        assertThat(ErrorHandler.closest("--modl", List.of("--model", "--mode", "--mod-dir")))
+                .containsExactly("--model", "--mode");
+        assertThat(ErrorHandler.closest("--x", options)).isEmpty(); // never a one-letter option for a word
     }
 
     @Test
