@@ -7,10 +7,13 @@ import picocli.CommandLine.Option;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The {@code --model}, {@code --no-processing} and {@code --allow-non-finite-weights} options that every
@@ -42,7 +45,8 @@ final class ModelOptions {
      * Loads the model.
      *
      * @return the model and how to name it
-     * @throws UserError if the folder does not exist, is a file, or the name is not known
+     * @throws UserError if the folder does not exist, is a file, has no config.json but subfolders that have
+     *     one, or the name is not known
      * @throws IOException if the checkpoint cannot be read (the message names the file and the problem)
      */
     LoadedModel load() throws IOException {
@@ -63,7 +67,16 @@ final class ModelOptions {
             throw new UserError("--model " + model + " is not a valid path: " + e.getReason());
         }
         if (Files.isDirectory(dir)) {
-            return new LoadedModel(dir.toAbsolutePath().normalize().toString(), Models.fromPretrained(dir, options));
+            try {
+                return new LoadedModel(dir.toAbsolutePath().normalize().toString(),
+                        Models.fromPretrained(dir, options));
+            } catch (NoSuchFileException e) {
+                String subfolders = checkpointSubfolders(dir);
+                if (subfolders != null) {
+                    throw new UserError(subfolders);
+                }
+                throw e;
+            }
         }
         if (Files.exists(dir)) {
             throw new UserError("--model " + model + " is a file; give the folder that holds config.json and model.safetensors");
@@ -78,6 +91,35 @@ final class ModelOptions {
             throw new UserError("model directory " + dir.toAbsolutePath().normalize()
                     + " does not exist (nor is \"" + model + "\" a built-in model or a model in the Hugging Face cache)");
         }
+    }
+
+    /**
+     * What to say of a folder without config.json whose direct subfolders have one (a family's folder
+     * holding one checkpoint per precision, say): their names, to give one of them.
+     *
+     * @param dir the folder given as {@code --model}
+     * @return the message, or null if the folder has config.json or none of its subfolders has
+     */
+    static String checkpointSubfolders(Path dir) {
+        if (Files.exists(dir.resolve("config.json"))) {
+            return null;
+        }
+        List<String> found;
+        try (Stream<Path> children = Files.list(dir)) {
+            found = children.filter(c -> Files.isRegularFile(c.resolve("config.json")))
+                    .map(c -> c.getFileName().toString()).sorted().map(name -> name + "/").toList();
+        } catch (IOException | UncheckedIOException e) {
+            return null; // the loader's own message then
+        }
+        if (found.isEmpty()) {
+            return null;
+        }
+        int shown = Math.min(found.size(), 6);
+        String listed = found.size() == 1 ? found.getFirst() : String.join(", ", found.subList(0, shown - 1))
+                + (found.size() > shown ? ", " + found.get(shown - 1) + " and " + (found.size() - shown) + " more"
+                        : " and " + found.get(shown - 1));
+        return dir + " has no config.json; " + (found.size() == 1 ? "its subfolder " + listed + " has one: give it"
+                : "its subfolders " + listed + " have one: give one of them") + " as --model";
     }
 
     private static boolean looksLikePath(String s) {

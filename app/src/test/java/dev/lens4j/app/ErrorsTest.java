@@ -1,6 +1,7 @@
 package dev.lens4j.app;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -111,6 +112,73 @@ class ErrorsTest {
         assertThat(ErrorHandler.closest("--modl", List.of("--model", "--mode", "--mod-dir")))
                 .containsExactly("--model", "--mode");
         assertThat(ErrorHandler.closest("--x", options)).isEmpty(); // never a one-letter option for a word
+    }
+
+    /**
+     * A folder without config.json whose subfolders have one (a family's folder of checkpoints) names
+     * them (before: only "llama/config.json: no such file or directory").
+     */
+    @Test
+    void aFolderOfCheckpointsNamesItsSubfolders(@TempDir Path dir) throws Exception {
+        Path family = dir.resolve("family");
+        for (String sub : new String[] {"hf", "hf-bf16"}) {
+            Files.createDirectories(family.resolve(sub));
+            Files.copy(TestModels.TINY_GPT2.resolve("config.json"), family.resolve(sub).resolve("config.json"));
+        }
+        Files.createDirectories(family.resolve("notes"));
+        assertOneLine(CommandRun.of("inspect", "--model", family.toString()), 1, family
+                + " has no config.json; its subfolders hf/ and hf-bf16/ have one: give one of them as --model");
+        Files.delete(family.resolve("hf-bf16/config.json"));
+        assertOneLine(CommandRun.of("cache", "--model", family.toString(), "--prompt", "x"), 1, family
+                + " has no config.json; its subfolder hf/ has one: give it as --model");
+        Files.delete(family.resolve("hf/config.json"));
+        assertOneLine(CommandRun.of("inspect", "--model", family.toString()), 1,
+                family.resolve("config.json") + ": no such file or directory");
+
+        Path llama = Path.of("../transformer/src/test/resources/reference/families/llama");
+        assertOneLine(CommandRun.of("inspect", "--model", llama.toString()), 1, llama
+                + " has no config.json; its subfolders hf/, hf-bf16/, hf-f16/ and hf-sharded/ have one: "
+                + "give one of them as --model");
+
+        Path many = dir.resolve("many");
+        for (char c = 'a'; c <= 'h'; c++) {
+            Files.createDirectories(many.resolve(c + "-model"));
+            Files.copy(TestModels.TINY_GPT2.resolve("config.json"), many.resolve(c + "-model").resolve("config.json"));
+        }
+        assertOneLine(CommandRun.of("inspect", "--model", many.toString()), 1, many + " has no config.json; its "
+                + "subfolders a-model/, b-model/, c-model/, d-model/, e-model/, f-model/ and 2 more have one: "
+                + "give one of them as --model");
+    }
+
+    /**
+     * The investigation's options given before a command are refused, naming them and the command, instead
+     * of being ignored (the command would run on the built-in model); {@code --stacktrace} may go anywhere,
+     * and help and the version are printed wherever they are asked for.
+     */
+    @Test
+    void theInvestigationsOptionsBeforeACommandAreRefused() {
+        assertOneLine(CommandRun.of("--model", "/no/such/model", "inspect"), 2,
+                "--model comes before 'inspect', where only the investigation (lens4j without a command) reads it; "
+                        + "give the command's options after its name (see 'lens4j inspect --help')");
+        assertOneLine(CommandRun.of("--no-processing", "--model", TestModels.induction().toString(), "tokens", "--prompt", "x"), 2,
+                "--no-processing and --model come before 'tokens', where only the investigation (lens4j without a command) "
+                        + "reads them; give the command's options after its name (see 'lens4j tokens --help')");
+        assertOneLine(CommandRun.of("--seed", "3", "--batch", "2", "--block", "4", "cache", "--prompt", "x"), 2,
+                "--seed, --batch and --block come before 'cache'");
+        CommandRun after = CommandRun.of("--stacktrace", "inspect", "--model", TestModels.induction().toString());
+        assertThat(after.status()).as(after.toString()).isZero();
+        assertThat(after.out()).contains(TestModels.induction().toString());
+        for (String[] help : new String[][] {{"--model", "/no/such/model", "inspect", "--help"}, {"help", "inspect"},
+                {"inspect", "--help"}}) {
+            CommandRun run = CommandRun.of(help);
+            assertThat(run.status()).as(run.toString()).isZero();
+            assertThat(run.out()).as(run.toString()).contains("Usage: lens4j inspect");
+        }
+        for (String[] version : new String[][] {{"--version"}, {"--version", "inspect"}}) {
+            CommandRun run = CommandRun.of(version);
+            assertThat(run.status()).as(run.toString()).isZero();
+            assertThat(run.out()).as(run.toString()).startsWith("lens4j ");
+        }
     }
 
     @Test
