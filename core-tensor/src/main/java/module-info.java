@@ -15,5 +15,5 @@ module dev.lens4j.tensor {
     exports dev.lens4j.tensor.io;
     exports dev.lens4j.tensor.kernel;
     exports dev.lens4j.tensor.matmul;
-    exports dev.lens4j.tensor.internal to dev.lens4j.transformer, dev.lens4j.analysis, dev.lens4j.report, dev.lens4j.testing;
+    exports dev.lens4j.tensor.internal to dev.lens4j.hooks, dev.lens4j.transformer, dev.lens4j.analysis, dev.lens4j.report, dev.lens4j.testing;
 }

@@ -1,5 +1,6 @@
 package dev.lens4j.app;
 
+import dev.lens4j.tensor.internal.EditDistance;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
@@ -193,7 +194,7 @@ final class ErrorHandler implements IParameterExceptionHandler, IExecutionExcept
             if (n.length() < 2 && t.length() > 1) {
                 continue; // a one-letter option is never the closest to a word
             }
-            int d = distance(t, n);
+            int d = EditDistance.of(t, n);
             if (d <= limit && d < bestDistance) {
                 best.clear();
                 bestDistance = d;
@@ -214,27 +215,6 @@ final class ErrorHandler implements IParameterExceptionHandler, IExecutionExcept
             i++;
         }
         return s.substring(i).toLowerCase(Locale.ROOT);
-    }
-
-    /** The optimal string alignment distance: insertions, deletions, substitutions and adjacent transpositions. */
-    private static int distance(String a, String b) {
-        int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) {
-            d[i][0] = i;
-        }
-        for (int j = 0; j <= b.length(); j++) {
-            d[0][j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-                }
-            }
-        }
-        return d[a.length()][b.length()];
     }
 
     /** {@code a}, {@code a and b}, {@code a, b and c}. */

@@ -1,5 +1,7 @@
 package dev.lens4j.hooks;
 
+import dev.lens4j.tensor.internal.EditDistance;
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -36,7 +38,7 @@ final class Names {
         List<Scored> scored = new ArrayList<>();
         String w = wanted.toLowerCase();
         for (String k : known) {
-            int d = editDistance(w, k.toLowerCase());
+            int d = EditDistance.of(w, k.toLowerCase());
             boolean related = k.contains(wanted) || wanted.contains(k) || lastPart(k).equals(lastPart(wanted));
             int threshold = Math.max(3, wanted.length() / 3);
             if (d <= threshold || related) {
@@ -54,24 +56,5 @@ final class Names {
     private static String lastPart(String name) {
         int i = name.lastIndexOf('.');
         return i < 0 ? name : name.substring(i + 1);
-    }
-
-    static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }

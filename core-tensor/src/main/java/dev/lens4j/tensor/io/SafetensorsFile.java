@@ -1,5 +1,6 @@
 package dev.lens4j.tensor.io;
 
+import dev.lens4j.tensor.internal.EditDistance;
 import dev.lens4j.tensor.internal.Json;
 import dev.lens4j.tensor.Tensor;
 
@@ -565,41 +566,13 @@ public final class SafetensorsFile implements AutoCloseable {
                 close.add(new Scored(n, 0)); // a prefix such as "transformer." or "model." added or dropped
                 continue;
             }
-            int d = editDistance(missing, n, limit);
+            int d = EditDistance.atMost(missing, n, limit);
             if (d <= limit) {
                 close.add(new Scored(n, d));
             }
         }
         close.sort(Comparator.comparingInt(Scored::score).thenComparing(Scored::name));
         return close.stream().limit(3).map(Scored::name).toList();
-    }
-
-    /** Levenshtein distance, giving up (returning {@code limit + 1}) once it must exceed {@code limit}. */
-    static int editDistance(String a, String b, int limit) {
-        if (Math.abs(a.length() - b.length()) > limit) {
-            return limit + 1;
-        }
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            int rowMin = cur[0];
-            for (int j = 1; j <= b.length(); j++) {
-                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
-                rowMin = Math.min(rowMin, cur[j]);
-            }
-            if (rowMin > limit) {
-                return limit + 1;
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     private void ensureOpen() {

@@ -269,13 +269,6 @@ class SafetensorsFileTest {
         }
     }
 
-    @Test
-    void editDistance() {
-        assertThat(SafetensorsFile.editDistance("kitten", "sitting", 5)).isEqualTo(3);
-        assertThat(SafetensorsFile.editDistance("abc", "abc", 0)).isZero();
-        assertThat(SafetensorsFile.editDistance("abcdef", "uvwxyz", 2)).isEqualTo(3); // gave up past the limit
-    }
-
     /** A file of one tensor "t" of {@code count} elements of {@code dtype}, with the given bytes. */
     private Path rawOne(String dtype, int count, byte[] data) throws IOException {
         byte[] h = ("{" + entry("t", dtype, "[" + count + "]", 0, data.length) + "}").getBytes(StandardCharsets.UTF_8);
