@@ -44,7 +44,8 @@ final class InductionClaims {
      */
     record Evidence(RepeatedTokens probe, LossByPosition loss, HeadDetectorScores scores, float[] dla, float baseline,
                     float[] ablation, float inductionAblation, EdgeAttributionStep edges, CompositionScores composition,
-                    double[][] copying, PositionalQk positional, List<String> hookedPoints, double perfectDetectInduction) {}
+                    double[][] copying, PositionalQk positional, List<String> hookedPoints, double perfectDetectInduction,
+                    PatternBars bars) {}
 
     private final Evidence e;
     private final int heads;
@@ -56,8 +57,8 @@ final class InductionClaims {
         this.e = e;
         this.heads = e.scores().previousToken()[0].length;
         this.prev = e.scores().previousTokenHead();
-        this.prevSupported = at(e.scores().previousToken(), prev) >= InductionInvestigation.PATTERN_BAR;
-        this.induction = e.scores().inductionHeads(InductionInvestigation.PATTERN_BAR);
+        this.prevSupported = at(e.scores().previousToken(), prev) >= e.bars().previousToken();
+        this.induction = e.scores().inductionHeads(e.bars().induction());
     }
 
     /**
@@ -78,9 +79,9 @@ final class InductionClaims {
     private Claim previousTokenHead() {
         double score = at(e.scores().previousToken(), prev);
         return new Claim(prev.label() + " is a previous-token head", verdict(prevSupported),
-                String.format(Locale.ROOT, "previous-token score %.2f, bar %.1f: the share of its attention%s on the previous token, "
+                String.format(Locale.ROOT, "previous-token score %.2f, %s: the share of its attention%s on the previous token, "
                                 + "over every query that has one; next best %s; TransformerLens detect_head mul %.2f",
-                        score, InductionInvestigation.PATTERN_BAR, notBos(), runnerUp(), at(e.scores().detectHeadPreviousToken(), prev)),
+                        score, e.bars().previousTokenText(), notBos(), runnerUp(), at(e.scores().detectHeadPreviousToken(), prev)),
                 EvidenceTier.CLUE);
     }
 
@@ -99,8 +100,8 @@ final class InductionClaims {
     }
 
     private Claim inductionHeads() {
-        String bar = String.format(Locale.ROOT, "bar %.1f: the share of attention%s on the token after an earlier copy of the "
-                + "current token, over every query that has one", InductionInvestigation.PATTERN_BAR, notBos());
+        String bar = String.format(Locale.ROOT, "%s: the share of attention%s on the token after an earlier copy of the "
+                + "current token, over every query that has one", e.bars().inductionText(), notBos());
         if (!e.scores().hasInductionCandidates()) {
             HeadId top = e.scores().topInduction();
             return new Claim("The model has induction heads", Verdict.NOT_APPLICABLE,
@@ -371,14 +372,15 @@ final class InductionClaims {
 
     private String noInductionHeads() {
         return e.scores().hasInductionCandidates()
-                ? String.format(Locale.ROOT, "no head after layer 0 attends like an induction head (induction score %.1f or more)",
-                        InductionInvestigation.PATTERN_BAR)
+                ? String.format(Locale.ROOT, "no head after layer 0 attends like an induction head (induction score %s or more)",
+                        Format.fixed(e.bars().induction(), e.bars().inductionWhy() == null ? 1 : 2))
                 : "a one-layer model has no induction head";
     }
 
     private String notAPreviousTokenHead() {
-        return String.format(Locale.ROOT, "%s is not a previous-token head (previous-token score %.2f, under %.1f)", prev.label(),
-                at(e.scores().previousToken(), prev), InductionInvestigation.PATTERN_BAR);
+        return String.format(Locale.ROOT, "%s is not a previous-token head (previous-token score %.2f, under %s)", prev.label(),
+                at(e.scores().previousToken(), prev),
+                Format.fixed(e.bars().previousToken(), e.bars().previousTokenWhy() == null ? 1 : 2));
     }
 
     private String hooked() {

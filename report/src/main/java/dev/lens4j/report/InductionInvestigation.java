@@ -200,7 +200,8 @@ public final class InductionInvestigation {
                 grid(ind), grid(detectHead(cache, tokens, prevPattern)), grid(detectHead(cache, tokens, dupPattern)),
                 grid(detectHead(cache, tokens, indPattern)));
         report.headScores(detected);
-        List<HeadId> inductionHeads = detected.inductionHeads(PATTERN_BAR);
+        PatternBars bars = PatternBars.of(cfg, tokens, prevPattern, indPattern, excludeBos);
+        List<HeadId> inductionHeads = detected.inductionHeads(bars.induction());
 
         // 3. Activation-level evidence: direct logit attribution on the repeated half.
         ResidualStream stream = ResidualStream.of(model, cache);
@@ -293,7 +294,8 @@ public final class InductionInvestigation {
 
         // 8. Claims, each with its numbers, verdict and tier.
         InductionClaims.Evidence evidence = new InductionClaims.Evidence(probe, loss, detected, dlaByHead, baseline, ablationByHead,
-                inductionAblation, edges, composition, copyingGrid, positional, hookedPoints(model), perfectDetectHead(tokens, indPattern));
+                inductionAblation, edges, composition, copyingGrid, positional, hookedPoints(model), perfectDetectHead(tokens, indPattern),
+                bars);
         for (Claim c : InductionClaims.judge(evidence)) {
             report.claim(c);
         }

@@ -3,12 +3,14 @@ package dev.lens4j.report;
 import dev.lens4j.analysis.gradients.AttributionGraph;
 import dev.lens4j.analysis.gradients.EdgeScores;
 import dev.lens4j.analysis.heads.RepeatedTokens;
+import dev.lens4j.transformer.AttentionType;
 import dev.lens4j.transformer.TransformerConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * The claims' rules on made-up measurements of a 3-layer, 2-head model, for the cases the models of
@@ -81,7 +83,7 @@ class InductionClaimsTest {
         double[][] zeros = new double[LAYERS][HEADS];
         return new InductionClaims.Evidence(probe, LossByPosition.of(loss, probe, 50),
                 new HeadDetectorScores(prev, zeros, ind, prev, zeros, ind), dla, 0.3f, ablation, 3f, edges,
-                new CompositionScores(k, k, k, 0.1), copying, new PositionalQk(positional, null), hooks, 0.48);
+                new CompositionScores(k, k, k, 0.1), copying, new PositionalQk(positional, null), hooks, 0.48, PatternBars.DEFAULT);
     }
 
     static float[] dla(float inductionHead, float others) {
@@ -114,12 +116,51 @@ class InductionClaimsTest {
         assertThat(verdicts(evidence(prev(), ind(), dla(2f, 0.1f), List.of()))).containsOnly(S);
     }
 
+    /**
+     * A sliding window of two tokens leaves each query itself and its predecessor: even attention scores 0.5 on
+     * the previous token, so the bar rises halfway to 1 and a head at 0.52 (what a random model's heads score
+     * there) is not a previous-token head, while the perfect one (1.0) still is. Causal attention over the
+     * probe leaves both bars at 0.5.
+     */
+    @Test
+    void aWindowThatAloneReachesTheBarRaisesIt() {
+        RepeatedTokens probe = new RepeatedTokens(4, 10, 0, 0, 1, 50);
+        int[][] tokens = probe.tokens();
+        java.util.function.Function<int[], dev.lens4j.tensor.Tensor> previous =
+                t -> dev.lens4j.analysis.heads.DetectionPatterns.previousToken(t.length);
+        java.util.function.Function<int[], dev.lens4j.tensor.Tensor> induction = dev.lens4j.analysis.heads.DetectionPatterns::induction;
+        TransformerConfig global = TransformerConfig.builder().nLayers(2).dModel(8).nHeads(2).dHead(4).dMlp(16).nCtx(32).dVocab(50)
+                .modelName("global").build();
+        PatternBars plain = PatternBars.of(global, tokens, previous, induction, true);
+        assertThat(plain).isEqualTo(PatternBars.DEFAULT);
+        TransformerConfig windowed = global.toBuilder().useLocalAttn(true)
+                .attnTypes(List.of(AttentionType.LOCAL, AttentionType.GLOBAL)).windowSize(2).modelName("windowed").build();
+        PatternBars raised = PatternBars.of(windowed, tokens, previous, induction, true);
+        assertThat(raised.previousToken()).isCloseTo(0.75, within(1e-6));
+        assertThat(raised.previousTokenText()).startsWith("bar 0.75 (raised from 0.5: attention spread evenly within layer 0's "
+                + "window of 2 tokens has a previous-token score of 0.50");
+        assertThat(raised.induction()).isEqualTo(InductionInvestigation.PATTERN_BAR); // the window hides every earlier copy
+        InductionClaims.Evidence e = evidence(prev(), ind(), dla(2f, 0.1f), List.of());
+        double[][] weak = new double[LAYERS][HEADS];
+        weak[0][1] = 0.52;
+        for (double[][] scores : List.of(weak, e.scores().previousToken())) {
+            InductionClaims.Evidence w = new InductionClaims.Evidence(e.probe(), e.loss(),
+                    new HeadDetectorScores(scores, e.scores().duplicateToken(), e.scores().induction(), scores,
+                            e.scores().detectHeadDuplicateToken(), e.scores().detectHeadInduction()),
+                    e.dla(), e.baseline(), e.ablation(), e.inductionAblation(), e.edges(), e.composition(), e.copying(),
+                    e.positional(), e.hookedPoints(), e.perfectDetectInduction(), raised);
+            Claim claim = InductionClaims.judge(w).getFirst();
+            assertThat(claim.verdict()).as(claim.numbers()).isEqualTo(scores == weak ? N : S);
+            assertThat(claim.numbers()).contains("bar 0.75 (raised from 0.5");
+        }
+    }
+
     @Test
     void thePositionalClaimIsNotApplicableWithoutLearnedPositions() {
         InductionClaims.Evidence e = evidence(prev(), ind(), dla(2f, 0.1f), List.of());
         InductionClaims.Evidence rotary = new InductionClaims.Evidence(e.probe(), e.loss(), e.scores(), e.dla(), e.baseline(),
                 e.ablation(), e.inductionAblation(), e.edges(), e.composition(), e.copying(),
-                new PositionalQk(null, "model m has rotary positions"), e.hookedPoints(), e.perfectDetectInduction());
+                new PositionalQk(null, "model m has rotary positions"), e.hookedPoints(), e.perfectDetectInduction(), e.bars());
         List<Claim> claims = InductionClaims.judge(rotary);
         Claim positional = claims.stream().filter(c -> c.statement().contains("positional embeddings alone")).findFirst().orElseThrow();
         assertThat(positional.verdict()).isEqualTo(A);
