@@ -114,6 +114,7 @@ public final class HeadDetection {
      */
     public static Tensor detectHead(HookedTransformer model, int[][] sequences, Function<int[], Tensor> detection,
                                     boolean excludeBos, boolean excludeCurrentToken, HeadDetector.ErrorMeasure measure) {
+        requireSomethingToScore(sequences, excludeBos, excludeCurrentToken);
         return mean(model, sequences, detection, (patterns, p) -> HeadDetector.scores(patterns, p, excludeBos, excludeCurrentToken, measure),
                 false, "detect_head");
     }
@@ -132,6 +133,7 @@ public final class HeadDetection {
      */
     public static Tensor detectHead(ActivationCache cache, int[][] sequences, Function<int[], Tensor> detection,
                                     boolean excludeBos, boolean excludeCurrentToken, HeadDetector.ErrorMeasure measure) {
+        requireSomethingToScore(sequences, excludeBos, excludeCurrentToken);
         return mean(cache, sequences, detection, (patterns, p) -> HeadDetector.scores(patterns, p, excludeBos, excludeCurrentToken, measure),
                 false, "detect_head");
     }
@@ -178,6 +180,22 @@ public final class HeadDetection {
      */
     public static Tensor targetScores(ActivationCache cache, int[][] sequences, Function<int[], Tensor> detection, boolean excludeBos) {
         return mean(cache, sequences, detection, (patterns, p) -> HeadDetector.targetScores(patterns, p, excludeBos), true, "target score");
+    }
+
+    /**
+     * Refuses a sequence too short to leave any attention once BOS and the current token are left out: its
+     * score would be NaN (0 / 0), and NaN in one sequence would make every head's mean NaN.
+     */
+    private static void requireSomethingToScore(int[][] sequences, boolean excludeBos, boolean excludeCurrentToken) {
+        int min = 1 + (excludeBos ? 1 : 0) + (excludeCurrentToken ? 1 : 0);
+        for (int i = 0; sequences != null && i < sequences.length; i++) {
+            if (sequences[i] != null && sequences[i].length < min) {
+                throw new IllegalArgumentException("sequence " + i + " has " + sequences[i].length + " token"
+                        + (sequences[i].length == 1 ? "" : "s") + ": detect_head" + (excludeBos ? " without BOS" : "")
+                        + (excludeCurrentToken ? (excludeBos ? " and" : "") + " without the current token" : "")
+                        + " needs at least " + min + ", or no attention is left to score");
+            }
+        }
     }
 
     /** Scores one sequence: its patterns {@code [n_layers, n_heads, pos, pos]} against its detection pattern. */

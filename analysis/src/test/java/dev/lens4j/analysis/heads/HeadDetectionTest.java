@@ -131,6 +131,19 @@ class HeadDetectionTest {
                     .hasMessageContaining("[4, 4], expected [3, 3]");
             assertThatThrownBy(() -> HeadDetection.detectHead(m, new int[0][], "induction", false, false, HeadDetector.ErrorMeasure.MUL))
                     .hasMessageContaining("at least one sequence");
+            // a sequence with nothing left to score once BOS (and the current token) are left out: refused, not NaN
+            int[][] oneTooShort = {{0, 5, 6, 7, 5, 6, 7}, {0}};
+            assertThatThrownBy(() -> HeadDetection.detectHead(m, oneTooShort, "previous_token_head", true, false,
+                    HeadDetector.ErrorMeasure.MUL)).hasMessage("sequence 1 has 1 token: detect_head without BOS needs at least 2, "
+                    + "or no attention is left to score");
+            assertThatThrownBy(() -> HeadDetection.detectHead(m, new int[][] {{0, 5}}, "previous_token_head", true, true,
+                    HeadDetector.ErrorMeasure.ABS)).hasMessage("sequence 0 has 2 tokens: detect_head without BOS and without the "
+                    + "current token needs at least 3, or no attention is left to score");
+            // the shortest sequences that leave something give finite scores
+            assertThat(HeadDetection.detectHead(m, new int[][] {{0, 5, 6}}, "previous_token_head", true, true,
+                    HeadDetector.ErrorMeasure.MUL).toArray()).doesNotContain(Float.NaN);
+            assertThat(HeadDetection.detectHead(m, new int[][] {{0, 5}}, "previous_token_head", true, false,
+                    HeadDetector.ErrorMeasure.MUL).toArray()).doesNotContain(Float.NaN);
         }
     }
 }
