@@ -218,6 +218,26 @@ class FamilyCommandsTest {
                 + "0's window of 2 tokens has a previous-token score of 0.50");
     }
 
+    /**
+     * Qwen 3 normalises each head's queries and keys, so W_Q W_K^T is not what its heads score with: the
+     * K-composition claim is not applicable and says why; Llama's is judged (not applicable here only for want
+     * of a previous-token head on random weights).
+     */
+    @Test
+    void theKCompositionClaimSaysWhyItDoesNotApplyToQueryAndKeyNorms() throws Exception {
+        for (String family : List.of("qwen3", "llama")) {
+            Path out = TestModels.newFolder("main-k-" + family).resolve("r");
+            String text = ok("--model", hf(family).toString(), "--out", out.toString(), "--batch", "2", "--block", "6").out()
+                    .replaceAll("\\s+", " ");
+            String why = "model " + family + " normalises each head's queries and keys (use_qk_norm)";
+            if (family.equals("qwen3")) {
+                assertThat(text).contains("[not applicable] The induction heads read").contains(why);
+            } else {
+                assertThat(text).doesNotContain("use_qk_norm");
+            }
+        }
+    }
+
     /** The viewer shows the prompt tokenized as TransformerLens tokenizes it: as many tokens, BOS first. */
     private static String[] tlToTokensAsText(String family, String text, int shown) throws IOException {
         int[] ids = tlToTokens(family, text);

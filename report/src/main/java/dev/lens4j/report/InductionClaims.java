@@ -45,7 +45,7 @@ final class InductionClaims {
     record Evidence(RepeatedTokens probe, LossByPosition loss, HeadDetectorScores scores, float[] dla, float baseline,
                     float[] ablation, float inductionAblation, EdgeAttributionStep edges, CompositionScores composition,
                     double[][] copying, PositionalQk positional, List<String> hookedPoints, double perfectDetectInduction,
-                    PatternBars bars) {}
+                    PatternBars bars, String qkNotTheScores) {}
 
     private final Evidence e;
     private final int heads;
@@ -295,6 +295,10 @@ final class InductionClaims {
         String statement = "The induction heads read " + prev.label() + "'s output through their keys (K-composition above the random baseline)";
         if (!e.hookedPoints().isEmpty()) {
             return notApplicable(statement, hooked(), EvidenceTier.WEIGHT);
+        }
+        if (e.qkNotTheScores() != null) {
+            return notApplicable(statement, e.qkNotTheScores() + "; composition scores of W_Q W_K^T say nothing sure about "
+                    + "its heads, and the evidence for K-composition is then ablating the previous-token head", EvidenceTier.WEIGHT);
         }
         if (!prevSupported) {
             return notApplicable(statement, notAPreviousTokenHead(), EvidenceTier.WEIGHT);

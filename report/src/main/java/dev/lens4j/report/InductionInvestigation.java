@@ -295,7 +295,7 @@ public final class InductionInvestigation {
         // 8. Claims, each with its numbers, verdict and tier.
         InductionClaims.Evidence evidence = new InductionClaims.Evidence(probe, loss, detected, dlaByHead, baseline, ablationByHead,
                 inductionAblation, edges, composition, copyingGrid, positional, hookedPoints(model), perfectDetectHead(tokens, indPattern),
-                bars);
+                bars, Circuits.qkLeavesOutNorms(cfg).orElse(null));
         for (Claim c : InductionClaims.judge(evidence)) {
             report.claim(c);
         }

@@ -83,7 +83,8 @@ class InductionClaimsTest {
         double[][] zeros = new double[LAYERS][HEADS];
         return new InductionClaims.Evidence(probe, LossByPosition.of(loss, probe, 50),
                 new HeadDetectorScores(prev, zeros, ind, prev, zeros, ind), dla, 0.3f, ablation, 3f, edges,
-                new CompositionScores(k, k, k, 0.1), copying, new PositionalQk(positional, null), hooks, 0.48, PatternBars.DEFAULT);
+                new CompositionScores(k, k, k, 0.1), copying, new PositionalQk(positional, null), hooks, 0.48, PatternBars.DEFAULT,
+                null);
     }
 
     static float[] dla(float inductionHead, float others) {
@@ -148,11 +149,26 @@ class InductionClaimsTest {
                     new HeadDetectorScores(scores, e.scores().duplicateToken(), e.scores().induction(), scores,
                             e.scores().detectHeadDuplicateToken(), e.scores().detectHeadInduction()),
                     e.dla(), e.baseline(), e.ablation(), e.inductionAblation(), e.edges(), e.composition(), e.copying(),
-                    e.positional(), e.hookedPoints(), e.perfectDetectInduction(), raised);
+                    e.positional(), e.hookedPoints(), e.perfectDetectInduction(), raised, null);
             Claim claim = InductionClaims.judge(w).getFirst();
             assertThat(claim.verdict()).as(claim.numbers()).isEqualTo(scores == weak ? N : S);
             assertThat(claim.numbers()).contains("bar 0.75 (raised from 0.5");
         }
+    }
+
+    /** On a model whose heads normalise queries and keys, W_Q W_K^T is not what they score with: no K-composition verdict. */
+    @Test
+    void theKCompositionClaimIsNotApplicableWhenQAndKAreNormalised() {
+        InductionClaims.Evidence e = evidence(prev(), ind(), dla(2f, 0.1f), List.of());
+        String why = "model m normalises each head's queries and keys (use_qk_norm): ...";
+        InductionClaims.Evidence normed = new InductionClaims.Evidence(e.probe(), e.loss(), e.scores(), e.dla(), e.baseline(),
+                e.ablation(), e.inductionAblation(), e.edges(), e.composition(), e.copying(), e.positional(), e.hookedPoints(),
+                e.perfectDetectInduction(), e.bars(), why);
+        Claim k = InductionClaims.judge(normed).stream().filter(c -> c.statement().contains("K-composition")).findFirst().orElseThrow();
+        assertThat(k.verdict()).isEqualTo(A);
+        assertThat(k.numbers()).startsWith(why).contains("ablating the previous-token head");
+        assertThat(InductionClaims.judge(e).stream().filter(c -> c.statement().contains("K-composition")).findFirst().orElseThrow()
+                .verdict()).isEqualTo(S);
     }
 
     @Test
@@ -160,7 +176,7 @@ class InductionClaimsTest {
         InductionClaims.Evidence e = evidence(prev(), ind(), dla(2f, 0.1f), List.of());
         InductionClaims.Evidence rotary = new InductionClaims.Evidence(e.probe(), e.loss(), e.scores(), e.dla(), e.baseline(),
                 e.ablation(), e.inductionAblation(), e.edges(), e.composition(), e.copying(),
-                new PositionalQk(null, "model m has rotary positions"), e.hookedPoints(), e.perfectDetectInduction(), e.bars());
+                new PositionalQk(null, "model m has rotary positions"), e.hookedPoints(), e.perfectDetectInduction(), e.bars(), null);
         List<Claim> claims = InductionClaims.judge(rotary);
         Claim positional = claims.stream().filter(c -> c.statement().contains("positional embeddings alone")).findFirst().orElseThrow();
         assertThat(positional.verdict()).isEqualTo(A);

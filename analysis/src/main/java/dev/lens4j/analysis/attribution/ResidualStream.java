@@ -348,7 +348,11 @@ public final class ResidualStream {
      * {@code "L0N0"}, ... (or {@code "0_mlp_out"}, ...), {@code "embed"}, {@code "pos_embed"},
      * {@code "bias"}. The components add up to the residual stream exactly (up to rounding):
      * {@code "bias"} is {@link #accumulatedBias} ({@code b_O} of every earlier block, and
-     * {@code b_out} when the neurons are expanded, since {@code mlp_out} already holds it).
+     * {@code b_out} when the neurons are expanded, since {@code mlp_out} already holds it). Not on a model
+     * with norms after attention and MLP (Gemma 2's {@code use_normalization_before_and_after}): heads and
+     * neurons are taken before {@code ln1_post} / {@code ln2_post}, as TransformerLens takes them, so they do
+     * not add up to what the post norms wrote into the stream (on the Gemma 2 test model they miss it by up to
+     * a fifth of its largest entry); {@link #stackHeadContributions} puts heads through {@code ln1_post}.
      *
      * @param layer decompose the input of this block, in {@code [0, n_layers]}, or -1 for the final stream
      * @param mlpInput decompose the input of block {@code layer}'s MLP instead (adds its heads)

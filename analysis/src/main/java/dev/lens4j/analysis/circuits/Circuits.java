@@ -26,6 +26,11 @@ import java.util.Optional;
  * K factor, and the same V factor: their OV circuits differ only through {@code W_O}, their QK
  * circuits only through {@code W_Q}. Rotary positions rotate queries and keys inside attention, which
  * no circuit here includes: QK is the content part of the scores at zero offset.
+ *
+ * <p>A model that normalises each head's queries and keys (Qwen 3's {@code use_qk_norm}) scores
+ * {@code RMSNorm(x W_Q) . RMSNorm(y W_K)}: {@code QK} is {@code W_Q W_K^T}, as TransformerLens's
+ * {@code model.QK}, and leaves out both the norms' weights and their division by each query's and key's
+ * RMS ({@link #qkLeavesOutNorms}); the investigation's K-composition claim is not applicable there.
  */
 public final class Circuits {
 
@@ -166,6 +171,24 @@ public final class Circuits {
                     + "exists in its weights");
             case NONE -> Optional.of("model " + cfg.modelName() + " has no positional embeddings (positional_embedding_type none)");
         };
+    }
+
+    /**
+     * Why {@link #qk()} is not the function a model's heads score with, if it is not: a model with
+     * {@code use_qk_norm} (Qwen 3) puts each head's query and key through an RMS norm, so a score is
+     * {@code (x W_Q g_q) . (y W_K g_k) / (rms(x W_Q) rms(y W_K))}, with the norms' weights {@code g} and a
+     * division by values of each token that no matrix of the weights includes.
+     *
+     * @param cfg a model's config
+     * @return the reason, naming the model; empty when the scores are {@code x QK y^T} (up to rotary positions)
+     */
+    public static Optional<String> qkLeavesOutNorms(TransformerConfig cfg) {
+        if (!cfg.useQkNorm()) {
+            return Optional.empty();
+        }
+        return Optional.of("model " + cfg.modelName() + " normalises each head's queries and keys (use_qk_norm): its "
+                + "scores are RMSNorm(x W_Q) . RMSNorm(y W_K), which W_Q W_K^T leaves out (the norms' weights and the division "
+                + "by each query's and key's RMS)");
     }
 
     /**
