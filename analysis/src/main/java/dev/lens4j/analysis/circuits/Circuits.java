@@ -140,6 +140,7 @@ public final class Circuits {
         positionalQkNotApplicable(cfg).ifPresent(why -> {
             throw new IllegalArgumentException("the positional QK circuit is not applicable: " + why);
         });
+        layerWeights(layer, head);
         if (n < 1 || n > cfg.nCtx()) {
             throw new IllegalArgumentException("positions " + n + " outside [1, n_ctx=" + cfg.nCtx() + "]");
         }
@@ -326,10 +327,14 @@ public final class Circuits {
      * The indices of the {@code k} largest entries, largest first (ties by index).
      *
      * @param row a vector
-     * @param k how many
+     * @param k how many, at least 0 (more than the row has gives all of them)
      * @return indices
+     * @throws IllegalArgumentException if {@code k} is negative
      */
     public static int[] topK(Tensor row, int k) {
+        if (k < 0) {
+            throw new IllegalArgumentException("k " + k + " is negative: ask for 0 or more top entries");
+        }
         float[] v = row.toArray();
         Integer[] idx = new Integer[v.length];
         for (int i = 0; i < v.length; i++) {

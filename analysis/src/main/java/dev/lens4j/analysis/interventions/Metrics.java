@@ -51,7 +51,8 @@ public final class Metrics {
             check(logits, c.length);
             double sum = 0;
             for (int b = 0; b < c.length; b++) {
-                sum += logits.get(b, p[b], tok(logits, c[b])) - logits.get(b, p[b], tok(logits, w[b]));
+                int at = pos(logits, b, p[b]);
+                sum += logits.get(b, at, tok(logits, c[b])) - logits.get(b, at, tok(logits, w[b]));
             }
             return (float) (sum / c.length);
         };
@@ -70,7 +71,7 @@ public final class Metrics {
             check(logits, t.length);
             double sum = 0;
             for (int b = 0; b < t.length; b++) {
-                Tensor row = logits.select(0, b).select(0, pos);
+                Tensor row = logits.select(0, b).select(0, pos(logits, b, pos));
                 sum += row.softmax(0).get(tok(logits, t[b]));
             }
             return (float) (sum / t.length);
@@ -134,6 +135,16 @@ public final class Metrics {
             throw new IllegalArgumentException("metric for " + batch + " sequences got logits " + Shapes.str(logits.shape())
                     + "; expected [" + batch + ", pos, d_vocab]");
         }
+    }
+
+    /** A metric's position in a sequence, negative counting from the end; refused by name outside it. */
+    private static int pos(Tensor logits, int b, int p) {
+        int n = logits.dim(1);
+        if (p < -n || p >= n) {
+            throw new IllegalArgumentException("the metric's position " + p + " (sequence " + b + ") is outside the "
+                    + n + " positions of the logits " + Shapes.str(logits.shape()) + " (negative positions count from the end)");
+        }
+        return p < 0 ? p + n : p;
     }
 
     private static int tok(Tensor logits, int t) {

@@ -131,6 +131,11 @@ public record Patch(String hookName, Setter setter) {
             if (axes[i] < 0 || axes[i] >= t.rank()) {
                 throw new IllegalArgumentException("axis " + axes[i] + " is outside " + name + " " + Shapes.str(t.shape()));
             }
+            int size = t.dim(axes[i]);
+            if (indices[i] < -size || indices[i] >= size) {
+                throw new IllegalArgumentException("index " + indices[i] + " on axis " + axes[i] + " is outside " + name + " "
+                        + Shapes.str(t.shape()) + " (" + size + " there; negative indices count from the end)");
+            }
         }
         Arrays.sort(order, (a, b) -> Integer.compare(axes[b], axes[a]));
         Tensor v = t;

@@ -3,6 +3,7 @@ package dev.lens4j.analysis.circuits;
 import dev.lens4j.transformer.Normalization;
 import dev.lens4j.tensor.Parallel;
 import dev.lens4j.tensor.Tensor;
+import dev.lens4j.transformer.PositionalEmbedding;
 import dev.lens4j.transformer.TransformerConfig;
 import dev.lens4j.transformer.TransformerWeights;
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 class CircuitsTest {
@@ -127,6 +129,21 @@ class CircuitsTest {
             assertThat(c.ovRow(1, 1, t).maxAbsDiff(fullOv.select(0, t))).isLessThan(1e-2f * Math.max(1f, fullOv.abs().max()));
             assertThat(c.qkRow(2, 0, t).maxAbsDiff(fullQk.select(0, t))).isLessThan(1e-2f * Math.max(1f, fullQk.abs().max()));
         }
+    }
+
+    /** Bad arguments are named: a head outside the model, a negative count, and which QK the norms of queries leave. */
+    @Test
+    void badArgumentsAreNamed() {
+        Circuits c = new Circuits(config(), randomWeights(5));
+        assertThatThrownBy(() -> c.positionalPattern(9, 0, 4)).hasMessage("head L9H0 is outside the model's 3 layers x 2 heads");
+        assertThatThrownBy(() -> c.topOvOutputs(0, 0, 0, -1)).hasMessage("k -1 is negative: ask for 0 or more top entries");
+        assertThat(c.topOvOutputs(0, 0, 0, 0)).isEmpty();
+        assertThat(c.topOvOutputs(0, 0, 0, 99)).hasSize(V);
+        assertThat(Circuits.qkLeavesOutNorms(config())).isEmpty();
+        TransformerConfig normed = config().toBuilder().positionalEmbedding(PositionalEmbedding.ROTARY).rotaryDim(DH)
+                .normalization(Normalization.RMS_PRE).useQkNorm(true).modelName("qk-normed").build();
+        assertThat(Circuits.qkLeavesOutNorms(normed)).hasValueSatisfying(why -> assertThat(why)
+                .startsWith("model qk-normed normalises each head's queries and keys (use_qk_norm)"));
     }
 
     @Test

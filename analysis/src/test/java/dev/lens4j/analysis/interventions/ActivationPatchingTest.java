@@ -171,5 +171,13 @@ class ActivationPatchingTest {
         ActivationPatching noLogits = new ActivationPatching(model, corrupted, patching.cleanCache(), diff);
         assertThatThrownBy(noLogits::cleanMetric).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> patching.headVectorAllPos("x")).hasMessageContaining("q, k, v or z");
+        // an index outside the activation names the hook point, its shape and the axis
+        assertThatThrownBy(() -> patching.run(Patch.head("blocks.0.attn.hook_z", 99)))
+                .hasMessageContaining("index 99 on axis 2 is outside blocks.0.attn.hook_z [2, 7, ")
+                .hasMessageContaining("negative indices count from the end");
+        assertThatThrownBy(() -> patching.run(Patch.position("blocks.0.hook_resid_pre", 50)))
+                .hasMessageContaining("index 50 on axis 1 is outside blocks.0.hook_resid_pre [2, 7, 16] (7 there");
+        assertThatThrownBy(() -> patching.run(Patch.position("blocks.0.hook_resid_pre", -8))).hasMessageContaining("index -8 on axis 1");
+        assertThat(patching.run(Patch.position("blocks.0.hook_resid_pre", -7))).isEqualTo(patching.run(Patch.position("blocks.0.hook_resid_pre", 0)));
     }
 }

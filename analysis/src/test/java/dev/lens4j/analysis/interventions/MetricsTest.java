@@ -42,5 +42,10 @@ class MetricsTest {
         assertThat(Metrics.normalised(constant, 5f, 3f).apply(null)).isEqualTo(0f);
         assertThatThrownBy(() -> Metrics.normalised(constant, 2f, 2f)).hasMessageContaining("must differ");
         assertThatThrownBy(() -> Metrics.logitDiff(0, new int[] {1}, new int[] {0}).apply(logits())).hasMessageContaining("1 sequences");
+        // a position outside the logits names the metric's position, the sequence and the logits' shape
+        assertThatThrownBy(() -> Metrics.logitDiff(new int[] {0, 2}, new int[] {1, 1}, new int[] {0, 0}).apply(logits()))
+                .hasMessage("the metric's position 2 (sequence 1) is outside the 2 positions of the logits [2, 2, 3] (negative "
+                        + "positions count from the end)");
+        assertThatThrownBy(() -> Metrics.probability(-3, new int[] {0, 0}).apply(logits())).hasMessageContaining("position -3");
     }
 }
