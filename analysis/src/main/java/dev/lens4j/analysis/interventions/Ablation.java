@@ -60,7 +60,7 @@ public final class Ablation {
      * Ablates one attention head.
      *
      * @param layer the block
-     * @param head the head
+     * @param head the head (negative counts from the end, as for positions)
      * @return the ablation of one head's {@code hook_z}
      */
     public static Ablation head(int layer, int head) {
@@ -71,7 +71,7 @@ public final class Ablation {
      * Ablates some attention heads of one layer together.
      *
      * @param layer the block
-     * @param heads the heads, at least one
+     * @param heads the heads, at least one (negative counts from the end)
      * @return the ablation of these heads' {@code hook_z}
      */
     public static Ablation heads(int layer, int... heads) {
@@ -118,7 +118,7 @@ public final class Ablation {
     /**
      * Restricts this ablation to some heads.
      *
-     * @param heads the heads of a per-head activation to ablate
+     * @param heads the heads of a per-head activation to ablate (negative counts from the end)
      * @return this ablation restricted to those heads
      */
     public Ablation ofHeads(int... heads) {

@@ -53,6 +53,9 @@ class AblationTest {
             Tensor both = m.runWithHooks(tokens, Ablation.heads(0, 1, 3).zero());
             Tensor terms = stream.headResults(0).select(2, 1).add(stream.headResults(0).select(2, 3)).matmul(m.weights().wU());
             assertThat(maxRelDiff(both, run.logits().sub(terms))).isLessThan(1e-5f);
+            // a negative head counts from the end, as a negative position does
+            assertThat(m.runWithHooks(tokens, Ablation.head(0, -1).zero()).maxAbsDiff(m.runWithHooks(tokens, Ablation.head(0, 3).zero())))
+                    .isZero();
         }
     }
 
