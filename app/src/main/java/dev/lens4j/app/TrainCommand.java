@@ -130,8 +130,9 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter stderr = spec.commandLine().getErr();
         // Everything is checked before training: a mistake found after minutes of it would waste them.
         threads.validate();
-        if (stopBelow != null && !Double.isFinite(stopBelow)) {
-            throw new ParameterException(spec.commandLine(), "--stop-below must be a finite loss, got " + stopBelow);
+        if (stopBelow != null && !(Double.isFinite(stopBelow) && stopBelow > 0)) {
+            throw new ParameterException(spec.commandLine(), "--stop-below must be a positive finite loss (a loss in nats is "
+                    + "never below 0), got " + stopBelow);
         }
         InductionTrainer trainer;
         try {

@@ -265,6 +265,15 @@ class ErrorsTest {
         }
         assertOneLine(CommandRun.of("train", "--out", out, "--final-lr", "Infinity"), 2,
                 "invalid training options: --final-lr must be a finite number, 0 or more, got Infinity");
+        // found by an audit: an odd head width named a config key (rotary_dim) with exit 1; a warm-up longer than the
+        // run and a negative target loss were accepted and ran to the end
+        assertOneLine(CommandRun.of("train", "--out", out, "--style", "llama", "--d-head", "7"), 2,
+                "invalid training options: --d-head must be even for the llama style, whose rotary positions turn pairs of "
+                        + "each head's dimensions, got 7");
+        assertOneLine(CommandRun.of("train", "--out", out, "--warmup", "500", "--steps", "10"), 2,
+                "invalid training options: --warmup 500 is more than --steps 10: the learning rate would never reach --lr");
+        assertOneLine(CommandRun.of("train", "--out", out, "--stop-below", "-1"), 2,
+                "--stop-below must be a positive finite loss (a loss in nats is never below 0), got -1.0");
         // before: "internal error: integer overflow"
         assertOneLine(CommandRun.of("train", "--out", out, "--d-model", "100000", "--heads", "1000", "--d-head", "1000"), 2,
                 "invalid training options: --d-model 100000 x 3 x --heads 1000 x --d-head 1000 = 3.00e+11 floats in each block's "

@@ -17,6 +17,7 @@ import dev.lens4j.transformer.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -614,6 +615,9 @@ public final class HookedTransformer implements AutoCloseable {
                     + (stopped ? "stopAtLayer " + o.stopAtLayer() + " stops before them" : "a KV-cached step is not supported"));
         }
         int[] logitRows = o.logitPositions() == null ? null : logitRows(o.logitPositions(), batch, pos, stopped);
+        if (logitRows != null && metric != null) {
+            requireLogitsTheMetricReads(metric, logitRows, batch, pos);
+        }
         if (o.cacheFilter() != null) {
             // before any work: a cache that cannot fit would otherwise end in an OutOfMemoryError after seconds
             // (a backward pass records each point's gradient beside its activation: twice the bytes)
@@ -700,6 +704,26 @@ public final class HookedTransformer implements AutoCloseable {
     }
 
     /** {@link ForwardOptions#logitPositions} as increasing rows {@code b * pos + t} without repeats, checked. */
+    /**
+     * Refuses logit positions that leave out one the metric says it reads: the pass leaves those logits NaN, and
+     * the metric and its gradient would be NaN without a word.
+     */
+    private static void requireLogitsTheMetricReads(LogitMetric metric, int[] logitRows, int batch, int pos) {
+        int[][] read = metric.positionsRead(batch, pos);
+        if (read == null) {
+            return; // the metric does not say; the option's contract is the caller's
+        }
+        for (int b = 0; b < read.length; b++) {
+            for (int t : read[b]) {
+                if (Arrays.binarySearch(logitRows, b * pos + t) < 0) {
+                    throw new IllegalArgumentException("logitPositions leaves out position " + t + " of sequence " + b
+                            + ", which the metric reads (its logits would be NaN, and so would the metric): give at least "
+                            + "metric.positionsRead(" + batch + ", " + pos + ")");
+                }
+            }
+        }
+    }
+
     private static int[] logitRows(int[][] positions, int batch, int pos, boolean stopped) {
         if (stopped) {
             throw new IllegalArgumentException("logitPositions needs a pass that ends in logits; stopAtLayer stops before them");

@@ -139,6 +139,16 @@ class GenerationTest {
             assertThat(stopped.newTokens()).containsExactly(Arrays.copyOf(free, firstIndex + 1));
             assertThatThrownBy(() -> model.generate(new int[] {4}, GenerationConfig.builder().stopAtEos(true).build()))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("end-of-sequence");
+            // an end token the model can never produce, or a negative one other than -1, is refused, not ignored
+            int v = model.config().dVocab();
+            assertThatThrownBy(() -> model.generate(new int[] {4},
+                    GenerationConfig.builder().maxNewTokens(2).stopAtEos(true).eosTokenId(v + 100).build()))
+                    .hasMessage("eosTokenId " + (v + 100) + " is outside the vocabulary [0, " + v + "): generation could never "
+                            + "stop at it");
+            assertThatThrownBy(() -> GenerationConfig.builder().eosTokenId(-7).build())
+                    .hasMessage("eosTokenId must be a token id, or -1 for the tokenizer's, got -7");
+            assertThatThrownBy(() -> model.generate(new int[] {4}, null)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("needs a GenerationConfig");
         }
     }
 

@@ -93,6 +93,13 @@ class LogitPositionsTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("logitPositions[1] is null");
             assertThatThrownBy(() -> LogitMetric.logitDifference(new int[] {6, 0}, new int[] {1, 1}, new int[] {2, 2}).positionsRead(2, 6))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("position 6 of sequence 0");
+            // positions that leave out one the metric reads: refused, where the metric was NaN without a word
+            LogitMetric loss = LogitMetric.meanLoss(tokens);
+            assertThatThrownBy(() -> m.run(tokens, ForwardOptions.builder().backward(loss).logitPositions(new int[][] {{0}, {0}})
+                    .build())).hasMessage("logitPositions leaves out position 1 of sequence 0, which the metric reads (its logits "
+                    + "would be NaN, and so would the metric): give at least metric.positionsRead(2, 6)");
+            assertThat(m.run(tokens, ForwardOptions.builder().backward(loss).logitPositions(loss.positionsRead(2, 6)).build())
+                    .metric()).isFinite();
         }
     }
 

@@ -53,6 +53,9 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
         if (packedWeights == null) {
             throw new IllegalArgumentException("packedWeights is null; use WeightPacking.NONE to multiply the weights as they are");
         }
+        if (eosTokenId < -1) {
+            throw new IllegalArgumentException("eosTokenId must be a token id, or -1 for the tokenizer's, got " + eosTokenId);
+        }
     }
 
     /**

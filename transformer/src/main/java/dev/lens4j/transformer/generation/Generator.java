@@ -28,11 +28,19 @@ public final class Generator {
      * @param hooks hooks for every pass of the generation
      * @return the prompt and the new tokens
      * @throws IllegalArgumentException if the prompt is empty, holds an id outside the vocabulary, or
-     *     prompt plus new tokens would exceed n_ctx
+     *     prompt plus new tokens would exceed n_ctx; if the config is null or its end-of-sequence token is
+     *     outside the vocabulary
      */
     public static GenerationResult generate(HookedTransformer model, int[] prompt, GenerationConfig cfg, HookSpec... hooks) {
         if (prompt == null || prompt.length == 0) {
             throw new IllegalArgumentException("generate needs a prompt of at least one token");
+        }
+        if (cfg == null) {
+            throw new IllegalArgumentException("generate needs a GenerationConfig: GenerationConfig.builder().build() for the defaults");
+        }
+        if (cfg.eosTokenId() >= model.config().dVocab()) {
+            throw new IllegalArgumentException("eosTokenId " + cfg.eosTokenId() + " is outside the vocabulary [0, "
+                    + model.config().dVocab() + "): generation could never stop at it");
         }
         int nCtx = model.config().nCtx();
         if (prompt.length + cfg.maxNewTokens() > nCtx) {

@@ -106,6 +106,14 @@ public record TrainingOptions(
         if (style == null || !List.of(GPT2, LLAMA).contains(style)) {
             throw new TrainingOptionException("{style} must be gpt2 or llama, got '" + style + "'");
         }
+        if (LLAMA.equals(style) && dHead % 2 != 0) {
+            throw new TrainingOptionException("{dHead} must be even for the llama style, whose rotary positions turn pairs of "
+                    + "each head's dimensions, got " + dHead);
+        }
+        if (warmupSteps > steps) {
+            throw new TrainingOptionException("{warmupSteps} " + warmupSteps + " is more than {steps} " + steps
+                    + ": the learning rate would never reach {learningRate}");
+        }
         if (modelName == null || modelName.isBlank()) {
             throw new TrainingOptionException("{modelName} must not be blank");
         }
