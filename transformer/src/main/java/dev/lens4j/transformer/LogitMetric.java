@@ -224,6 +224,15 @@ public interface LogitMetric {
                     throw new IllegalArgumentException("logitDifference was built for a batch of " + pos.length
                             + " sequences, got logits " + dev.lens4j.tensor.Shapes.str(logits.shape()));
                 }
+                positionsRead(pos.length, logits.dim(1));
+                for (int b = 0; b < pos.length; b++) {
+                    for (int t : new int[] {correct[b], incorrect[b]}) {
+                        if (t < 0 || t >= logits.dim(2)) {
+                            throw new IllegalArgumentException("logitDifference compares token " + t + " in sequence " + b
+                                    + ", outside the vocabulary [0, " + logits.dim(2) + ") of the logits");
+                        }
+                    }
+                }
             }
 
             @Override

@@ -93,6 +93,14 @@ class LogitPositionsTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("logitPositions[1] is null");
             assertThatThrownBy(() -> LogitMetric.logitDifference(new int[] {6, 0}, new int[] {1, 1}, new int[] {2, 2}).positionsRead(2, 6))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("position 6 of sequence 0");
+            // the same when the metric reads logits: the position or token at fault, not a bare index
+            Tensor logits = m.forward(tokens);
+            assertThatThrownBy(() -> LogitMetric.logitDifference(new int[] {5, 6}, new int[] {1, 1}, new int[] {2, 2}).value(logits))
+                    .hasMessageContaining("position 6 of sequence 1");
+            int v = m.config().dVocab();
+            assertThatThrownBy(() -> LogitMetric.logitDifference(new int[] {5, 5}, new int[] {1, v}, new int[] {2, 2}).gradient(logits))
+                    .hasMessage("logitDifference compares token " + v + " in sequence 1, outside the vocabulary [0, " + v
+                            + ") of the logits");
             // positions that leave out one the metric reads: refused, where the metric was NaN without a word
             LogitMetric loss = LogitMetric.meanLoss(tokens);
             assertThatThrownBy(() -> m.run(tokens, ForwardOptions.builder().backward(loss).logitPositions(new int[][] {{0}, {0}})
