@@ -231,6 +231,13 @@ public final class FactoredMatrix {
             throw new IllegalArgumentException("index " + Arrays.toString(idx) + " has more entries than the leading dimensions "
                     + Shapes.str(leading));
         }
+        for (int d = 0; d < idx.length; d++) {
+            if (idx[d] < -leading[d] || idx[d] >= leading[d]) {
+                throw new IllegalArgumentException("index " + idx[d] + " of " + Arrays.toString(idx) + " is outside leading "
+                        + "dimension " + d + " of " + Shapes.str(leading) + " (" + leading[d] + " there; negative indices count "
+                        + "from the end)");
+            }
+        }
         Tensor x = a;
         Tensor y = b;
         for (int i : idx) {

@@ -259,5 +259,10 @@ class FactoredMatrixTest {
         FactoredMatrix f = FactoredMatrix.of(Tensor.zeros(4, 3), Tensor.zeros(3, 5));
         assertThatThrownBy(f::eigenvalues).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[4, 5]");
         assertThatThrownBy(() -> f.matmul(Tensor.zeros(4, 2))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[4, 2]");
+        // an index outside a leading dimension names which one (it named an axis of the already indexed tensor)
+        FactoredMatrix stacked = FactoredMatrix.of(Tensor.zeros(2, 4, 6, 3), Tensor.zeros(2, 4, 3, 6));
+        assertThatThrownBy(() -> stacked.get(0, 99)).hasMessage("index 99 of [0, 99] is outside leading dimension 1 of [2, 4] "
+                + "(4 there; negative indices count from the end)");
+        assertThat(stacked.get(1, -1).ab().shape()).containsExactly(6, 6);
     }
 }
