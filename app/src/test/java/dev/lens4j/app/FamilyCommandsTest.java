@@ -230,10 +230,14 @@ class FamilyCommandsTest {
             String text = ok("--model", hf(family).toString(), "--out", out.toString(), "--batch", "2", "--block", "6").out()
                     .replaceAll("\\s+", " ");
             String why = "model " + family + " normalises each head's queries and keys (use_qk_norm)";
+            ReportData data = MainCommandTest.reportData(out.resolve(ReportWriter.HTML));
             if (family.equals("qwen3")) {
-                assertThat(text).contains("[not applicable] The induction heads read").contains(why);
+                assertThat(text).contains("[not applicable] The induction heads read").contains(why)
+                        .contains("Note: " + why); // under the composition table too
+                assertThat(data.composition().caveat()).startsWith(why).endsWith("use W_Q and W_K alone");
             } else {
                 assertThat(text).doesNotContain("use_qk_norm");
+                assertThat(data.composition().caveat()).isNull();
             }
         }
     }

@@ -9,8 +9,22 @@ package dev.lens4j.report;
  * @param k {@code [n_layers, n_heads, n_layers, n_heads]} K-composition
  * @param v {@code [n_layers, n_heads, n_layers, n_heads]} V-composition
  * @param baseline the mean composition score of random matrices of these shapes
+ * @param caveat why the scores may not describe the model's heads (Qwen 3's query and key norms, which
+ *               {@code W_Q W_K^T} leaves out), shown beside them; null when there is none
  */
-public record CompositionScores(double[][][][] q, double[][][][] k, double[][][][] v, double baseline) {
+public record CompositionScores(double[][][][] q, double[][][][] k, double[][][][] v, double baseline, String caveat) {
+
+    /**
+     * Scores without a caveat.
+     *
+     * @param q Q-composition
+     * @param k K-composition
+     * @param v V-composition
+     * @param baseline the random baseline
+     */
+    public CompositionScores(double[][][][] q, double[][][][] k, double[][][][] v, double baseline) {
+        this(q, k, v, baseline, null);
+    }
 
     /** Which input of the later head a score is about. */
     public enum Mode {

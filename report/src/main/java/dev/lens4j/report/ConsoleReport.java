@@ -268,7 +268,11 @@ public final class ConsoleReport {
                         c.baseline() > 0 ? (Object) (p[4] / c.baseline()) : "n/a");
             }
         }
-        b.append(t.render()).append('\n');
+        b.append(t.render());
+        if (c.caveat() != null) {
+            b.append("Note: ").append(c.caveat()).append('\n');
+        }
+        b.append('\n');
     }
 
     private static void claims(StringBuilder b, List<Claim> claims) {

@@ -528,7 +528,11 @@ public final class HtmlReport {
                 .append("How much an earlier head's output (rows) feeds a later head's queries, keys or values (columns): ")
                 .append("\u2016W_A W_B\u2016 / (\u2016W_A\u2016 \u2016W_B\u2016). Random matrices of these shapes score about <b class=\"mono\">")
                 .append(Format.fixed(c.baseline(), 3)).append("</b> (the baseline); an induction head's keys are composed with a ")
-                .append("previous-token head's output (K-composition).</p>\n<div class=\"modes\" role=\"group\" aria-label=\"composition mode\">");
+                .append("previous-token head's output (K-composition).</p>\n");
+        if (c.caveat() != null) {
+            b.append("<p class=\"lede\"><b>Note:</b> ").append(esc(c.caveat())).append("</p>\n");
+        }
+        b.append("<div class=\"modes\" role=\"group\" aria-label=\"composition mode\">");
         for (CompositionScores.Mode mode : CompositionScores.Mode.values()) {
             String k = mode.name().toLowerCase(Locale.ROOT);
             b.append("<button type=\"button\" data-comp-mode=\"").append(k).append("\" aria-pressed=\"")

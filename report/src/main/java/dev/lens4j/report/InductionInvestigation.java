@@ -265,7 +265,9 @@ public final class InductionInvestigation {
         progress.update("weight analysis", 2, 3);
         float compBaseline = dev.lens4j.analysis.circuits.CompositionScores.randomBaseline(cfg.dModel(), cfg.dHead(), 200, options.seed());
         progress.update("weight analysis", 3, 3);
-        CompositionScores composition = new CompositionScores(grid4(q), grid4(k), grid4(v), compBaseline);
+        CompositionScores composition = new CompositionScores(grid4(q), grid4(k), grid4(v), compBaseline,
+                Circuits.qkLeavesOutNorms(cfg).map(why -> why + "; the Q- and K-composition scores use W_Q and W_K alone")
+                        .orElse(null));
         report.composition(composition);
 
         // 7. The sequence for the viewer, and OV readouts of the best induction-head candidate on its tokens.

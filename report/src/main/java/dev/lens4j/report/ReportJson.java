@@ -171,6 +171,9 @@ public final class ReportJson {
                 comp.put(mode.name().toLowerCase(java.util.Locale.ROOT), t);
             }
             comp.put("baseline", num(c.baseline()));
+            if (c.caveat() != null) {
+                comp.put("caveat", c.caveat());
+            }
             m.put("composition", comp);
         }
         List<Object> claims = new ArrayList<>();
@@ -260,7 +263,7 @@ public final class ReportJson {
         if (m.get("composition") != null) {
             Map<String, Object> c = obj(m, "composition");
             b.composition(new CompositionScores(tensor4(req(c, "q")), tensor4(req(c, "k")), tensor4(req(c, "v")),
-                    dbl(c, "baseline")));
+                    dbl(c, "baseline"), c.get("caveat") != null ? str(c, "caveat") : null));
         }
         for (Object c : list(m, "claims")) {
             Map<String, Object> cm = asObj(c, "claim");
