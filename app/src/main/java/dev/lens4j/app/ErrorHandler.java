@@ -18,6 +18,8 @@ import java.nio.file.NotDirectoryException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Turns every failure into one line on stderr, {@code lens4j: <what is wrong>}, and an exit status:
@@ -93,9 +95,17 @@ final class ErrorHandler implements IParameterExceptionHandler, IExecutionExcept
      * @param args the whole command line
      * @return one line, starting in lower case
      */
+    /** What picocli's help command says of a word that is no command. */
+    private static final Pattern UNKNOWN_SUBCOMMAND = Pattern.compile("Unknown subcommand '(.+)'\\.");
+
     static String parseMessage(ParameterException ex, String[] args) {
         CommandLine cmd = ex.getCommandLine();
         String text = lowerFirst(oneLine(ex.getMessage()));
+        // picocli's help command: "lens4j help frobnicate"
+        Matcher help = UNKNOWN_SUBCOMMAND.matcher(ex.getMessage() == null ? "" : ex.getMessage());
+        if (help.matches() && !cmd.getSubcommands().isEmpty()) {
+            return notACommand(cmd, help.group(1));
+        }
         if (ex instanceof UnmatchedArgumentException u) {
             List<String> unmatched = u.getUnmatched();
             if (!unmatched.isEmpty() && isCommandWord(cmd, unmatched.getFirst(), args)) {

@@ -71,6 +71,10 @@ class ErrorsTest {
         // after an option's value, a word is not taken for a command: picocli's message, which gives its place
         assertOneLine(CommandRun.of("--seed", "3", "frobnicate"), 2,
                 "unmatched argument at index 2: 'frobnicate' (see 'lens4j --help')");
+        // the same words after help
+        assertOneLine(CommandRun.of("help", "frobnicate"), 2, "'frobnicate' is not a lens4j command; the commands are "
+                + "inspect, tokens, cache, attention, train, bench, shell, lesson and help (see 'lens4j --help')");
+        assertOneLine(CommandRun.of("help", "inspec"), 2, "'inspec' is not a lens4j command; did you mean inspect?");
     }
 
     /**
