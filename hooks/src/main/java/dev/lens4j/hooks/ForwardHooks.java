@@ -5,9 +5,8 @@ import dev.lens4j.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -83,22 +82,45 @@ public final class ForwardHooks {
      */
     public static ForwardHooks resolve(List<HookPoint> points, List<HookSpec> modelHooks, List<HookSpec> callHooks,
                                        Predicate<String> cacheFilter, boolean cacheGradients, int nLayers) {
-        Set<String> names = new HashSet<>();
+        List<String> ordered = new ArrayList<>();
+        for (HookPoint p : points) {
+            ordered.add(p.name());
+        }
+        return resolve(points, modelHooks, callHooks, cacheFilter, cacheGradients, nLayers, new HookRegistry(ordered)::checkName);
+    }
+
+    /**
+     * Resolves the hooks a model's registry holds and this call's against its hook points, checking every
+     * exact name with the registry ({@link HookRegistry#checkName}), whose message also says which option a
+     * missing point needs.
+     *
+     * @param points the model's hook points; {@code points.get(i).index() == i}
+     * @param registry the model's registry: its hooks fire first, in order, and it checks the names
+     * @param callHooks this call's hooks, fired next, in order
+     * @param cacheFilter names to record in an {@link ActivationCache} (after all hooks ran), or null for no cache
+     * @param cacheGradients whether the cache also records the gradient at each of those points, as {@code <name>_grad}
+     * @param nLayers the model's number of layers, for the cache
+     * @return the hooks of one pass
+     * @throws IllegalArgumentException if a spec names a hook point the model does not have
+     */
+    public static ForwardHooks resolve(List<HookPoint> points, HookRegistry registry, List<HookSpec> callHooks,
+                                       Predicate<String> cacheFilter, boolean cacheGradients, int nLayers) {
+        return resolve(points, registry.snapshot(), callHooks, cacheFilter, cacheGradients, nLayers, registry::checkName);
+    }
+
+    private static ForwardHooks resolve(List<HookPoint> points, List<HookSpec> modelHooks, List<HookSpec> callHooks,
+                                        Predicate<String> cacheFilter, boolean cacheGradients, int nLayers,
+                                        Consumer<String> checkName) {
         for (int i = 0; i < points.size(); i++) {
             if (points.get(i).index() != i) {
                 throw new IllegalArgumentException("hook point " + points.get(i) + " has index " + points.get(i).index() + " but is at position " + i);
             }
-            names.add(points.get(i).name());
         }
         List<HookSpec> all = new ArrayList<>(modelHooks);
         all.addAll(callHooks);
         for (HookSpec s : all) {
-            if (s.name() != null && !names.contains(s.name())) {
-                List<String> ordered = new ArrayList<>();
-                for (HookPoint p : points) {
-                    ordered.add(p.name());
-                }
-                throw new IllegalArgumentException("no hook point named '" + s.name() + "'" + Names.closeNamesHint(s.name(), ordered));
+            if (s.name() != null) {
+                checkName.accept(s.name());
             }
         }
         Hook[][] byPoint = new Hook[points.size()][];

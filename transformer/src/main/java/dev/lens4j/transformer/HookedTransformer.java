@@ -628,12 +628,7 @@ public final class HookedTransformer implements AutoCloseable {
             }
             e.requireFits(this, Runtime.getRuntime().maxMemory());
         }
-        for (HookSpec s : o.hooks()) {
-            if (s.name() != null) {
-                registry.checkName(s.name()); // says which switch a missing optional point needs
-            }
-        }
-        ForwardHooks hooks = ForwardHooks.resolve(points.all, registry.snapshot(), o.hooks(), o.cacheFilter(), metric != null, layers);
+        ForwardHooks hooks = ForwardHooks.resolve(points.all, registry, o.hooks(), o.cacheFilter(), metric != null, layers);
         if (kv != null) {
             kv.ensureCapacity(past + pos);
         }
@@ -703,7 +698,6 @@ public final class HookedTransformer implements AutoCloseable {
         return cache;
     }
 
-    /** {@link ForwardOptions#logitPositions} as increasing rows {@code b * pos + t} without repeats, checked. */
     /**
      * Refuses logit positions that leave out one the metric says it reads: the pass leaves those logits NaN, and
      * the metric and its gradient would be NaN without a word.
@@ -724,6 +718,7 @@ public final class HookedTransformer implements AutoCloseable {
         }
     }
 
+    /** {@link ForwardOptions#logitPositions} as increasing rows {@code b * pos + t} without repeats, checked. */
     private static int[] logitRows(int[][] positions, int batch, int pos, boolean stopped) {
         if (stopped) {
             throw new IllegalArgumentException("logitPositions needs a pass that ends in logits; stopAtLayer stops before them");
