@@ -56,8 +56,6 @@ final class PackedWeights {
     private final java.util.Set<MatrixOperand> autoSixteenBit = new java.util.HashSet<>();
     /** The bytes of their copies. */
     private final long autoSixteenBitBytes;
-    /** Whether {@link WeightPacking#AUTO} packs every 16-bit matrix. */
-    private final boolean autoAllSixteenBit;
 
     /**
      * Registers the packable matrices of a model; called when the model is built, before its weights
@@ -110,7 +108,6 @@ final class PackedWeights {
         }
         sixteenBitCopyBytes = sixteen;
         autoSixteenBitBytes = auto;
-        autoAllSixteenBit = sixteen > 0 && auto == sixteen;
     }
 
     /**
@@ -128,7 +125,7 @@ final class PackedWeights {
      *     in {@value #AUTO_HEAP_SHARE_PERCENT}% of the heap's maximum
      */
     boolean autoPacksSixteenBit() {
-        return autoAllSixteenBit;
+        return sixteenBitCopyBytes > 0 && autoSixteenBitBytes == sixteenBitCopyBytes;
     }
 
     /**
