@@ -227,8 +227,8 @@ final class ErrorHandler implements IParameterExceptionHandler, IExecutionExcept
         return s.substring(i).toLowerCase(Locale.ROOT);
     }
 
-    /** {@code a}, {@code a and b}, {@code a, b and c}. */
-    private static String and(List<String> words) {
+    /** {@code a}, {@code a and b}, {@code a, b and c}: the one way the app's messages list things. */
+    static String and(List<String> words) {
         return joined(words, " and ");
     }
 

@@ -153,9 +153,7 @@ public final class Main implements Callable<Integer> {
             return parsed;
         }
         CommandLine sub = parsed.subcommand().commandSpec().commandLine();
-        String listed = names.size() == 1 ? names.getFirst()
-                : String.join(", ", names.subList(0, names.size() - 1)) + " and " + names.getLast();
-        throw new ParameterException(sub, listed + (names.size() == 1 ? " comes" : " come") + " before '"
+        throw new ParameterException(sub, ErrorHandler.and(names) + (names.size() == 1 ? " comes" : " come") + " before '"
                 + sub.getCommandName() + "', where only the investigation (lens4j without a command) reads "
                 + (names.size() == 1 ? "it" : "them") + "; give the command's options after its name");
     }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -114,10 +115,11 @@ final class ModelOptions {
         if (found.isEmpty()) {
             return null;
         }
-        int shown = Math.min(found.size(), 6);
-        String listed = found.size() == 1 ? found.getFirst() : String.join(", ", found.subList(0, shown - 1))
-                + (found.size() > shown ? ", " + found.get(shown - 1) + " and " + (found.size() - shown) + " more"
-                        : " and " + found.get(shown - 1));
+        List<String> shown = new ArrayList<>(found.subList(0, Math.min(found.size(), 6)));
+        if (found.size() > shown.size()) {
+            shown.add((found.size() - shown.size()) + " more");
+        }
+        String listed = ErrorHandler.and(shown);
         return dir + " has no config.json; " + (found.size() == 1 ? "its subfolder " + listed + " has one: give it"
                 : "its subfolders " + listed + " have one: give one of them") + " as --model";
     }
