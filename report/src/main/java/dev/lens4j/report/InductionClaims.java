@@ -377,14 +377,14 @@ final class InductionClaims {
     private String noInductionHeads() {
         return e.scores().hasInductionCandidates()
                 ? String.format(Locale.ROOT, "no head after layer 0 attends like an induction head (induction score %s or more)",
-                        Format.fixed(e.bars().induction(), e.bars().inductionWhy() == null ? 1 : 2))
+                        e.bars().inductionNumber())
                 : "a one-layer model has no induction head";
     }
 
     private String notAPreviousTokenHead() {
         return String.format(Locale.ROOT, "%s is not a previous-token head (previous-token score %.2f, under %s)", prev.label(),
                 at(e.scores().previousToken(), prev),
-                Format.fixed(e.bars().previousToken(), e.bars().previousTokenWhy() == null ? 1 : 2));
+                e.bars().previousTokenNumber());
     }
 
     private String hooked() {

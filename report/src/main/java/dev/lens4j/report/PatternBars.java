@@ -5,7 +5,9 @@ import dev.lens4j.tensor.Tensor;
 import dev.lens4j.transformer.AttentionType;
 import dev.lens4j.transformer.TransformerConfig;
 
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -44,8 +46,13 @@ record PatternBars(double previousToken, String previousTokenWhy, double inducti
         double bar = InductionInvestigation.PATTERN_BAR;
         double prevBar = bar, indBar = bar;
         String prevWhy = null, indWhy = null;
+        // layers with the same mask have the same chance: each window once, named by its first layer
+        Map<Integer, Integer> firstLayerOfWindow = new LinkedHashMap<>();
         for (int l = 0; l < cfg.nLayers(); l++) {
-            int window = cfg.attnType(l) == AttentionType.LOCAL ? cfg.windowSize() : Integer.MAX_VALUE;
+            firstLayerOfWindow.putIfAbsent(cfg.attnType(l) == AttentionType.LOCAL ? cfg.windowSize() : Integer.MAX_VALUE, l);
+        }
+        for (Map.Entry<Integer, Integer> w : firstLayerOfWindow.entrySet()) {
+            int window = w.getKey(), l = w.getValue();
             double prevChance = chance(tokens, previous, excludeBos, window);
             double indChance = chance(tokens, induction, excludeBos, window);
             if (bar(prevChance) > prevBar) {
@@ -70,11 +77,23 @@ record PatternBars(double previousToken, String previousTokenWhy, double inducti
         return text(induction, inductionWhy);
     }
 
+    /** @return the previous-token bar as a number in a claim: {@code "0.5"}, or {@code "0.75"} when raised */
+    String previousTokenNumber() {
+        return number(previousToken, previousTokenWhy);
+    }
+
+    /** @return the induction bar as a number in a claim */
+    String inductionNumber() {
+        return number(induction, inductionWhy);
+    }
+
+    private static String number(double value, String why) {
+        return Format.fixed(value, why == null ? 1 : 2);
+    }
+
     private static String text(double value, String why) {
-        if (why == null) {
-            return String.format(Locale.ROOT, "bar %.1f", value);
-        }
-        return String.format(Locale.ROOT, "bar %.2f (raised from %.1f: %s)", value, InductionInvestigation.PATTERN_BAR, why);
+        String bar = "bar " + number(value, why);
+        return why == null ? bar : bar + " (raised from " + number(InductionInvestigation.PATTERN_BAR, null) + ": " + why + ")";
     }
 
     /** Twice chance, at most halfway from chance to 1. */
